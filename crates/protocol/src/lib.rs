@@ -1,0 +1,23 @@
+//! arca-protocol: the ARCA (ex-AFIP) web-service protocol, as a library.
+//!
+//! - [`wsaa`]: the authentication service — the TRA, its CMS signature, the `loginCms` client, the
+//!   access ticket (TA) and its fault codes, and a single-flight ticket cache.
+//! - [`certificate`]: loading the ARCA-issued certificate (PEM or PKCS#12), reading its CUIT, and
+//!   generating the key + CSR a taxpayer submits to ARCA.
+//! - [`Cuit`]: the taxpayer id with its check digit.
+//! - [`transport`]: outbound HTTP(S) with OpenSSL, the lowered security level scoped to listed hosts.
+//!
+//! This crate never touches a database and never serves HTTP; it is what the service and the
+//! command line use to talk to ARCA (or to the simulator, which speaks the same wire format).
+
+pub mod certificate;
+pub mod clock;
+mod cuit;
+mod error;
+pub mod secret;
+pub mod transport;
+pub mod wsaa;
+pub mod xml;
+
+pub use cuit::{Cuit, CuitError};
+pub use error::Error;
