@@ -1,1 +1,7 @@
+//! The one integration-test binary: arca-api's parts talking over real HTTP.
 
+mod integration {
+    pub mod support;
+    /// WSAA end to end: our client, an independent client (openssl + curl), faults, the CLI.
+    mod wsaa;
+}

@@ -21,3 +21,6 @@ pub use tra::LoginTicketRequest;
 
 /// The service name WSAA expects for WSFEv1 (not `wsfev1`, §A.2).
 pub const WSFE_SERVICE: &str = "wsfe";
+
+#[cfg(test)]
+mod recorded_tests;

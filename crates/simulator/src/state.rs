@@ -1,0 +1,93 @@
+//! Everything the simulator remembers, shared by its handlers.
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::sync::Mutex;
+
+use chrono::{DateTime, Duration, Utc};
+
+use crate::ca::CertificateAuthority;
+use crate::clock::SimClock;
+use crate::faults::Faults;
+
+/// Settings fixed at start-up (some adjustable through `/_sim/`).
+#[derive(Debug, Clone)]
+pub struct Settings {
+    /// WSAA refuses a second login for the same certificate and service within this window
+    /// while the previous ticket is valid (§B.7: 10 min in homologation; zero disables).
+    pub preventive_window: Duration,
+    /// Ticket lifetime (§B.6: exactly 12 h).
+    pub ticket_lifetime: Duration,
+    /// Services WSAA knows (`wsn.notFound` otherwise).
+    pub services: HashSet<String>,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Settings {
+            preventive_window: Duration::minutes(10),
+            ticket_lifetime: Duration::hours(12),
+            services: [
+                "wsfe",
+                "wsfex",
+                "wsmtxca",
+                "ws_sr_padron_a13",
+                "ws_sr_constancia_inscripcion",
+            ]
+            .into_iter()
+            .map(String::from)
+            .collect(),
+        }
+    }
+}
+
+/// A ticket WSAA handed out, remembered for the preventive window.
+#[derive(Debug, Clone)]
+pub struct IssuedTicket {
+    pub generation_time: DateTime<Utc>,
+    pub expiration_time: DateTime<Utc>,
+}
+
+/// The shared state behind every handler.
+pub struct State {
+    pub ca: CertificateAuthority,
+    pub clock: SimClock,
+    pub faults: Faults,
+    pub settings: Mutex<Settings>,
+    /// Last ticket per (certificate fingerprint, service).
+    pub issued: Mutex<HashMap<(String, String), IssuedTicket>>,
+    /// Extra CUITs a certificate's CUIT may represent (delegations), frozen into tickets.
+    pub relations: Mutex<HashMap<String, Vec<String>>>,
+    /// CUITs whose certificates are not authorised for any service (`coe.notAuthorized`).
+    pub unauthorized: Mutex<HashSet<String>>,
+    /// Calls per operation, for tests and the chaos checker.
+    pub calls: Mutex<BTreeMap<String, u64>>,
+}
+
+impl State {
+    pub fn new(ca: CertificateAuthority, settings: Settings) -> State {
+        State {
+            ca,
+            clock: SimClock::default(),
+            faults: Faults::default(),
+            settings: Mutex::new(settings),
+            issued: Mutex::new(HashMap::new()),
+            relations: Mutex::new(HashMap::new()),
+            unauthorized: Mutex::new(HashSet::new()),
+            calls: Mutex::new(BTreeMap::new()),
+        }
+    }
+
+    pub fn count_call(&self, operation: &str) {
+        *lock(&self.calls).entry(operation.to_string()).or_default() += 1;
+    }
+
+    pub fn settings(&self) -> Settings {
+        lock(&self.settings).clone()
+    }
+}
+
+/// Locks a mutex, recovering the data if a handler panicked while holding it (the simulator
+/// keeps serving; each update below is a single assignment, so no state is left half-written).
+pub fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    mutex.lock().unwrap_or_else(|e| e.into_inner())
+}

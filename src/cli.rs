@@ -1,0 +1,89 @@
+//! The command line: one module per subcommand, one `match` to dispatch.
+
+mod cert;
+mod simulator;
+mod wsaa;
+
+use clap::{Parser, Subcommand};
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "arca-api",
+    version,
+    about = "Argentine electronic invoices through ARCA, as a REST service"
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Run the offline ARCA simulator (WSAA + control API) over HTTP.
+    Simulator(simulator::Args),
+    /// Certificates: the simulator's CA, client certificates, CSRs for ARCA.
+    #[command(subcommand)]
+    Cert(cert::Command),
+    /// Talk to WSAA directly.
+    #[command(subcommand)]
+    Wsaa(wsaa::Command),
+}
+
+impl Cli {
+    pub async fn run(self) -> anyhow::Result<()> {
+        match self.command {
+            Command::Simulator(args) => simulator::run(args).await,
+            Command::Cert(command) => cert::run(command),
+            Command::Wsaa(command) => wsaa::run(command).await,
+        }
+    }
+}
+
+/// Logs to stderr; `LOG_LEVEL` (or `RUST_LOG`) sets the filter, `LOG_FORMAT=json` the format.
+pub fn init_logging() {
+    use tracing_subscriber::EnvFilter;
+    let filter = std::env::var("LOG_LEVEL")
+        .ok()
+        .and_then(|level| EnvFilter::try_new(level).ok())
+        .or_else(|| EnvFilter::try_from_default_env().ok())
+        .unwrap_or_else(|| EnvFilter::new("info"));
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
+    if std::env::var("LOG_FORMAT").is_ok_and(|f| f == "json") {
+        builder.json().init();
+    } else {
+        builder.init();
+    }
+}
+
+/// Waits for Ctrl-C or SIGTERM.
+pub async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = terminate => {},
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn cli_definition_is_consistent() {
+        use clap::CommandFactory;
+        super::Cli::command().debug_assert();
+    }
+}
