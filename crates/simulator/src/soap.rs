@@ -142,6 +142,25 @@ impl Document {
             .find(|n| n.depth == 2 && n.path.starts_with("Envelope/Body/"))
     }
 
+    /// The elements below `index`, in document order (the subtree is contiguous).
+    pub fn subtree(&self, index: usize) -> &[Node] {
+        let depth = self.nodes[index].depth;
+        let end = self.nodes[index + 1..]
+            .iter()
+            .position(|n| n.depth <= depth)
+            .map_or(self.nodes.len(), |offset| index + 1 + offset);
+        &self.nodes[index + 1..end]
+    }
+
+    /// Indexes of the direct children of `index`.
+    pub fn children(&self, index: usize) -> Vec<usize> {
+        let depth = self.nodes[index].depth;
+        let len = self.subtree(index).len();
+        (index + 1..index + 1 + len)
+            .filter(|i| self.nodes[*i].depth == depth + 1)
+            .collect()
+    }
+
     /// The first element whose path ends with `/suffix`.
     pub fn find(&self, suffix: &str) -> Option<&Node> {
         self.nodes.iter().find(|n| {
