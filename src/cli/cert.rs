@@ -61,23 +61,11 @@ pub fn run(command: Command) -> anyhow::Result<()> {
             let (certificate, key) = ca.issue(&cuit.to_string(), &cn, now)?;
             std::fs::create_dir_all(&out_dir)?;
             write(&out_dir.join("cert.pem"), &certificate.to_pem()?, false)?;
-            write(
-                &out_dir.join("key.pem"),
-                &key.private_key_to_pem_pkcs8()?,
-                true,
-            )?;
-            println!(
-                "certificate for CUIT {cuit}: {}",
-                out_dir.join("cert.pem").display()
-            );
+            write(&out_dir.join("key.pem"), &key.private_key_to_pem_pkcs8()?, true)?;
+            println!("certificate for CUIT {cuit}: {}", out_dir.join("cert.pem").display());
             println!("private key: {}", out_dir.join("key.pem").display());
         }
-        Command::Csr {
-            cuit,
-            org,
-            cn,
-            out_dir,
-        } => {
+        Command::Csr { cuit, org, cn, out_dir } => {
             let cuit: Cuit = cuit.parse().with_context(|| format!("--cuit {cuit}"))?;
             let request = generate_csr(cuit, &org, &cn)?;
             std::fs::create_dir_all(&out_dir)?;
@@ -86,15 +74,8 @@ pub fn run(command: Command) -> anyhow::Result<()> {
                 request.private_key_pem.expose().as_bytes(),
                 true,
             )?;
-            write(
-                &out_dir.join("request.csr"),
-                request.csr_pem.as_bytes(),
-                false,
-            )?;
-            println!(
-                "CSR (paste into ARCA): {}",
-                out_dir.join("request.csr").display()
-            );
+            write(&out_dir.join("request.csr"), request.csr_pem.as_bytes(), false)?;
+            println!("CSR (paste into ARCA): {}", out_dir.join("request.csr").display());
             println!(
                 "private key (keep it; it never goes to ARCA): {}",
                 out_dir.join("key.pem").display()

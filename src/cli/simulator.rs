@@ -32,9 +32,7 @@ pub struct Args {
 pub async fn run(args: Args) -> anyhow::Result<()> {
     let mut simulator = Simulator::from_ca_dir(&args.ca_dir)
         .with_context(|| format!("loading the CA in {}", args.ca_dir.display()))?
-        .preventive_window(chrono::Duration::seconds(
-            args.preventive_window_secs.max(0),
-        ))
+        .preventive_window(chrono::Duration::seconds(args.preventive_window_secs.max(0)))
         .ticket_lifetime(chrono::Duration::seconds(args.ticket_lifetime_secs.max(1)));
     if args.latency_ms > 0 {
         simulator = simulator.fault(FaultRule {
@@ -47,8 +45,7 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
         });
     }
     for fault in &args.faults {
-        simulator = simulator
-            .fault(serde_json::from_str(fault).with_context(|| format!("--fault {fault}"))?);
+        simulator = simulator.fault(serde_json::from_str(fault).with_context(|| format!("--fault {fault}"))?);
     }
     let listener = tokio::net::TcpListener::bind(args.listen)
         .await

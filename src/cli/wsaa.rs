@@ -43,17 +43,13 @@ pub async fn run(command: Command) -> anyhow::Result<()> {
     } = command;
     let credentials = match (cert, key, pkcs12) {
         (_, _, Some(bundle)) => {
-            let passphrase =
-                Secret::new(std::env::var("ARCA_CERTIFICATE_PASSPHRASE").unwrap_or_default());
-            let der =
-                std::fs::read(&bundle).with_context(|| format!("reading {}", bundle.display()))?;
+            let passphrase = Secret::new(std::env::var("ARCA_CERTIFICATE_PASSPHRASE").unwrap_or_default());
+            let der = std::fs::read(&bundle).with_context(|| format!("reading {}", bundle.display()))?;
             Credentials::from_pkcs12(&der, &passphrase)?
         }
         (Some(cert), Some(key), None) => {
-            let cert_pem =
-                std::fs::read(&cert).with_context(|| format!("reading {}", cert.display()))?;
-            let key_pem =
-                std::fs::read(&key).with_context(|| format!("reading {}", key.display()))?;
+            let cert_pem = std::fs::read(&cert).with_context(|| format!("reading {}", cert.display()))?;
+            let key_pem = std::fs::read(&key).with_context(|| format!("reading {}", key.display()))?;
             Credentials::from_pem(&cert_pem, &key_pem)?
         }
         _ => anyhow::bail!("give --cert and --key, or --pkcs12"),
@@ -70,10 +66,7 @@ pub async fn run(command: Command) -> anyhow::Result<()> {
             };
             anyhow::anyhow!("{error}{hint}")
         })?;
-    println!(
-        "ticket granted for CUIT {} and service {service}",
-        credentials.cuit()
-    );
+    println!("ticket granted for CUIT {} and service {service}", credentials.cuit());
     println!("generated: {}", ticket.generation_time.to_rfc3339());
     println!("expires:   {}", ticket.expiration_time.to_rfc3339());
     Ok(())

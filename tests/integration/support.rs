@@ -29,10 +29,7 @@ impl TestEnv {
             .spawn("127.0.0.1:0".parse().unwrap())
             .await
             .expect("bind");
-        let (certificate, key) = simulator
-            .ca()
-            .issue(CUIT, "tests", chrono::Utc::now())
-            .expect("issue");
+        let (certificate, key) = simulator.ca().issue(CUIT, "tests", chrono::Utc::now()).expect("issue");
         let cert_pem = certificate.to_pem().unwrap();
         let key_pem = key.private_key_to_pem_pkcs8().unwrap();
         let cert_path = dir.path().join("cert.pem");
@@ -64,9 +61,6 @@ pub fn short_timeout_transport(millis: u64) -> HttpTransport {
 
 /// POSTs a raw body to the simulator and returns (status, body).
 pub async fn post_raw(url: &str, headers: &[(&str, &str)], body: String) -> (u16, String) {
-    let response = transport()
-        .post(url, headers, body)
-        .await
-        .expect("simulator answers");
+    let response = transport().post(url, headers, body).await.expect("simulator answers");
     (response.status.as_u16(), response.body)
 }

@@ -4,8 +4,8 @@ use std::sync::Arc;
 use arca_protocol::Error;
 use arca_protocol::clock::SystemClock;
 use arca_protocol::wsaa::{
-    LoginTicketRequest, TicketCache, TicketKey, WsaaClient, WsaaFault, login_envelope,
-    parse_login_cms_response, sign_tra,
+    LoginTicketRequest, TicketCache, TicketKey, WsaaClient, WsaaFault, login_envelope, parse_login_cms_response,
+    sign_tra,
 };
 use arca_simulator::{FaultAction, FaultRule};
 use chrono::{Duration, Utc};
@@ -29,10 +29,7 @@ fn fault(operation: &str, action: FaultAction) -> FaultRule {
     }
 }
 
-fn expect_fault(
-    result: Result<arca_protocol::wsaa::AccessTicket, Error>,
-    expected: WsaaFault,
-) -> String {
+fn expect_fault(result: Result<arca_protocol::wsaa::AccessTicket, Error>, expected: WsaaFault) -> String {
     match result {
         Err(Error::Wsaa { fault, message }) if fault == expected => message,
         other => panic!("expected {expected}, got {other:?}"),
@@ -47,25 +44,16 @@ async fn login_gets_a_12_hour_ticket_and_the_preventive_window_refuses_a_second(
         .login(&env.credentials, "wsfe", Utc::now())
         .await
         .expect("ticket");
-    assert_eq!(
-        ticket.expiration_time - ticket.generation_time,
-        Duration::hours(12)
-    );
+    assert_eq!(ticket.expiration_time - ticket.generation_time, Duration::hours(12));
     assert_eq!(ticket.generation_time.offset().local_minus_utc(), -3 * 3600);
-    assert_eq!(
-        ticket.destination,
-        format!("SERIALNUMBER=CUIT {CUIT}, CN=tests")
-    );
+    assert_eq!(ticket.destination, format!("SERIALNUMBER=CUIT {CUIT}, CN=tests"));
     assert!(ticket.source.starts_with("CN=wsaahomo"));
 
     let message = expect_fault(
         client.login(&env.credentials, "wsfe", Utc::now()).await,
         WsaaFault::AlreadyAuthenticated,
     );
-    assert_eq!(
-        message,
-        "El CEE ya posee un TA valido para el acceso al WSN solicitado"
-    );
+    assert_eq!(message, "El CEE ya posee un TA valido para el acceso al WSN solicitado");
 
     // Another service is another ticket; after the window the same service works again.
     client
@@ -84,10 +72,7 @@ async fn login_gets_a_12_hour_ticket_and_the_preventive_window_refuses_a_second(
 async fn the_ticket_is_genuine_and_a_tampered_token_is_refused_with_600() {
     let env = TestEnv::start().await;
     let client = WsaaClient::new(env.simulator.wsaa_url(), transport());
-    let ticket = client
-        .login(&env.credentials, "wsfe", Utc::now())
-        .await
-        .unwrap();
+    let ticket = client.login(&env.credentials, "wsfe", Utc::now()).await.unwrap();
     let check = |token: String, sign: String| {
         let url = format!("{}/_sim/tokens/verify", env.simulator.base_url());
         async move {
@@ -108,8 +93,7 @@ async fn the_ticket_is_genuine_and_a_tampered_token_is_refused_with_600() {
         .unwrap();
     let sso = String::from_utf8(sso).unwrap();
     assert!(
-        sso.contains(r#"<sso version="2.0">"#)
-            && sso.contains(&format!(r#"<relation key="{CUIT}" reltype="4"/>"#))
+        sso.contains(r#"<sso version="2.0">"#) && sso.contains(&format!(r#"<relation key="{CUIT}" reltype="4"/>"#))
     );
 
     let forged = base64::engine::general_purpose::STANDARD.encode(sso.replace(CUIT, "20000000001"));
@@ -126,10 +110,7 @@ async fn the_ticket_is_genuine_and_a_tampered_token_is_refused_with_600() {
 async fn fifty_concurrent_callers_cause_exactly_one_login() {
     let env = TestEnv::start().await;
     let client = Arc::new(WsaaClient::new(env.simulator.wsaa_url(), transport()));
-    let cache = Arc::new(TicketCache::new(
-        Arc::new(SystemClock),
-        Duration::minutes(10),
-    ));
+    let cache = Arc::new(TicketCache::new(Arc::new(SystemClock), Duration::minutes(10)));
     let key = TicketKey {
         environment: "simulator".into(),
         certificate: env.credentials.fingerprint(),
@@ -137,41 +118,23 @@ async fn fifty_concurrent_callers_cause_exactly_one_login() {
     };
     let mut callers = Vec::new();
     for _ in 0..50 {
-        let (client, cache, key, credentials) = (
-            client.clone(),
-            cache.clone(),
-            key.clone(),
-            env.credentials.clone(),
-        );
+        let (client, cache, key, credentials) = (client.clone(), cache.clone(), key.clone(), env.credentials.clone());
         callers.push(tokio::spawn(async move {
             cache
-                .get_or_login(&key, || async {
-                    client.login(&credentials, "wsfe", Utc::now()).await
-                })
+                .get_or_login(&key, || async { client.login(&credentials, "wsfe", Utc::now()).await })
                 .await
         }));
     }
     let mut tokens = std::collections::HashSet::new();
     for caller in callers {
-        tokens.insert(
-            caller
-                .await
-                .unwrap()
-                .expect("ticket")
-                .token
-                .expose()
-                .to_string(),
-        );
+        tokens.insert(caller.await.unwrap().expect("ticket").token.expose().to_string());
     }
     assert_eq!(tokens.len(), 1, "every caller got the same ticket");
     assert_eq!(env.simulator.calls("loginCms"), 1);
 }
 
 /// Signs a hand-made TRA with the test certificate and sends it.
-async fn login_with_tra(
-    env: &TestEnv,
-    tra_xml: &str,
-) -> Result<arca_protocol::wsaa::AccessTicket, Error> {
+async fn login_with_tra(env: &TestEnv, tra_xml: &str) -> Result<arca_protocol::wsaa::AccessTicket, Error> {
     let cms = sign_tra(tra_xml, &env.credentials).unwrap();
     let (_, body) = post_raw(&env.simulator.wsaa_url(), &SOAP11, login_envelope(&cms)).await;
     parse_login_cms_response(&body)
@@ -182,21 +145,23 @@ async fn every_cms_and_tra_rule_answers_its_fault() {
     let env = TestEnv::start().await;
     let url = env.simulator.wsaa_url();
     let now = Utc::now();
-    let tra =
-        |generation: chrono::DateTime<Utc>, expiration: chrono::DateTime<Utc>, service: &str| {
-            LoginTicketRequest {
-                unique_id: 1,
-                generation_time: generation,
-                expiration_time: expiration,
-                service: service.into(),
-            }
-            .to_xml()
-        };
+    let tra = |generation: chrono::DateTime<Utc>, expiration: chrono::DateTime<Utc>, service: &str| {
+        LoginTicketRequest {
+            unique_id: 1,
+            generation_time: generation,
+            expiration_time: expiration,
+            service: service.into(),
+        }
+        .to_xml()
+    };
 
     // No SOAPAction header: Axis refuses before reading the body.
     let (status, body) = post_raw(&url, &SOAP11[..1], login_envelope("AAAA")).await;
     assert_eq!(status, 500);
-    assert!(body.contains(r#"<faultcode xmlns:ns1="http://xml.apache.org/axis/">ns1:Client.NoSOAPAction</faultcode>"#), "{body}");
+    assert!(
+        body.contains(r#"<faultcode xmlns:ns1="http://xml.apache.org/axis/">ns1:Client.NoSOAPAction</faultcode>"#),
+        "{body}"
+    );
 
     let raw = |cms: &str| {
         let url = url.clone();
@@ -210,11 +175,7 @@ async fn every_cms_and_tra_rule_answers_its_fault() {
     use base64::Engine;
     let engine = base64::engine::general_purpose::STANDARD;
     let good = sign_tra(
-        &tra(
-            now - Duration::minutes(5),
-            now + Duration::minutes(10),
-            "wsfe",
-        ),
+        &tra(now - Duration::minutes(5), now + Duration::minutes(10), "wsfe"),
         &env.credentials,
     )
     .unwrap();
@@ -229,11 +190,7 @@ async fn every_cms_and_tra_rule_answers_its_fault() {
     let message = expect_fault(
         login_with_tra(
             &env,
-            &tra(
-                now + Duration::minutes(30),
-                now + Duration::hours(2),
-                "wsfe",
-            ),
+            &tra(now + Duration::minutes(30), now + Duration::hours(2), "wsfe"),
         )
         .await,
         WsaaFault::XmlGenerationTimeInvalid,
@@ -243,37 +200,21 @@ async fn every_cms_and_tra_rule_answers_its_fault() {
         "{message}"
     );
     expect_fault(
-        login_with_tra(
-            &env,
-            &tra(now - Duration::hours(30), now + Duration::hours(1), "wsfe"),
-        )
-        .await,
+        login_with_tra(&env, &tra(now - Duration::hours(30), now + Duration::hours(1), "wsfe")).await,
         WsaaFault::XmlGenerationTimeInvalid,
     );
     expect_fault(
-        login_with_tra(
-            &env,
-            &tra(now - Duration::hours(2), now - Duration::hours(1), "wsfe"),
-        )
-        .await,
+        login_with_tra(&env, &tra(now - Duration::hours(2), now - Duration::hours(1), "wsfe")).await,
         WsaaFault::XmlExpirationTimeExpired,
     );
     expect_fault(
-        login_with_tra(
-            &env,
-            &tra(now - Duration::hours(1), now + Duration::hours(24), "wsfe"),
-        )
-        .await,
+        login_with_tra(&env, &tra(now - Duration::hours(1), now + Duration::hours(24), "wsfe")).await,
         WsaaFault::XmlExpirationTimeInvalid,
     );
     expect_fault(
         login_with_tra(
             &env,
-            &tra(
-                now - Duration::minutes(1),
-                now + Duration::minutes(10),
-                "nonexistent",
-            ),
+            &tra(now - Duration::minutes(1), now + Duration::minutes(10), "nonexistent"),
         )
         .await,
         WsaaFault::WsnNotFound,
@@ -282,12 +223,8 @@ async fn every_cms_and_tra_rule_answers_its_fault() {
         login_with_tra(&env, "<loginTicketRequest><header/></loginTicketRequest>").await,
         WsaaFault::XmlBad,
     );
-    let unsupported = tra(
-        now - Duration::minutes(1),
-        now + Duration::minutes(10),
-        "wsfe",
-    )
-    .replace(r#"version="1.0""#, r#"version="2.0""#);
+    let unsupported = tra(now - Duration::minutes(1), now + Duration::minutes(10), "wsfe")
+        .replace(r#"version="1.0""#, r#"version="2.0""#);
     expect_fault(
         login_with_tra(&env, &unsupported).await,
         WsaaFault::XmlVersionNotSupported,
@@ -298,11 +235,7 @@ async fn every_cms_and_tra_rule_answers_its_fault() {
     env.simulator.advance_clock(Duration::days(365 * 3));
     expect_fault(
         client
-            .login(
-                &env.credentials,
-                "wsfe",
-                Utc::now() + Duration::days(365 * 3),
-            )
+            .login(&env.credentials, "wsfe", Utc::now() + Duration::days(365 * 3))
             .await,
         WsaaFault::CmsCertExpired,
     );
@@ -325,10 +258,7 @@ async fn faults_are_classified_not_sent_unknown_or_answered() {
         remaining: Some(1),
         ..fault("loginCms", FaultAction::WsaaUnavailable)
     });
-    let error = client
-        .login(&env.credentials, "wsfe", Utc::now())
-        .await
-        .unwrap_err();
+    let error = client.login(&env.credentials, "wsfe", Utc::now()).await.unwrap_err();
     assert!(
         matches!(
             &error,
@@ -346,10 +276,7 @@ async fn faults_are_classified_not_sent_unknown_or_answered() {
             remaining: Some(1),
             ..fault("loginCms", action.clone())
         });
-        let error = client
-            .login(&env.credentials, "wsfe", Utc::now())
-            .await
-            .unwrap_err();
+        let error = client.login(&env.credentials, "wsfe", Utc::now()).await.unwrap_err();
         assert!(error.is_outcome_unknown(), "{action:?}: {error:?}");
     }
 
@@ -358,24 +285,15 @@ async fn faults_are_classified_not_sent_unknown_or_answered() {
         ..fault("loginCms", FaultAction::Timeout)
     });
     let impatient = WsaaClient::new(env.simulator.wsaa_url(), short_timeout_transport(300));
-    let error = impatient
-        .login(&env.credentials, "wsfe", Utc::now())
-        .await
-        .unwrap_err();
+    let error = impatient.login(&env.credentials, "wsfe", Utc::now()).await.unwrap_err();
     assert!(error.is_outcome_unknown(), "{error:?}");
 
     env.simulator.add_fault(FaultRule {
         remaining: Some(1),
         ..fault("loginCms", FaultAction::Http503)
     });
-    let error = client
-        .login(&env.credentials, "wsfe", Utc::now())
-        .await
-        .unwrap_err();
-    assert!(
-        matches!(error, Error::Http { status: 503, .. }),
-        "{error:?}"
-    );
+    let error = client.login(&env.credentials, "wsfe", Utc::now()).await.unwrap_err();
+    assert!(matches!(error, Error::Http { status: 503, .. }), "{error:?}");
 
     // Faults are spent: the next login succeeds.
     client
@@ -384,10 +302,7 @@ async fn faults_are_classified_not_sent_unknown_or_answered() {
         .expect("ticket after the faults");
 
     let nowhere = WsaaClient::new("http://127.0.0.1:9/ws/services/LoginCms", transport());
-    let error = nowhere
-        .login(&env.credentials, "wsfe", Utc::now())
-        .await
-        .unwrap_err();
+    let error = nowhere.login(&env.credentials, "wsfe", Utc::now()).await.unwrap_err();
     assert!(error.is_not_sent(), "{error:?}");
 }
 
@@ -395,11 +310,7 @@ async fn faults_are_classified_not_sent_unknown_or_answered() {
 async fn soap12_requests_get_soap12_answers() {
     let env = TestEnv::start().await;
     let now = Utc::now();
-    let cms = sign_tra(
-        &LoginTicketRequest::new("wsfe", now).to_xml(),
-        &env.credentials,
-    )
-    .unwrap();
+    let cms = sign_tra(&LoginTicketRequest::new("wsfe", now).to_xml(), &env.credentials).unwrap();
     let envelope = format!(
         r#"<x:Envelope xmlns:x="http://www.w3.org/2003/05/soap-envelope"><x:Body><w:loginCms xmlns:w="http://wsaa.view.sua.dvadac.desein.afip.gov"><w:in0>{cms}</w:in0></w:loginCms></x:Body></x:Envelope>"#
     );
@@ -489,11 +400,7 @@ async fn an_independent_openssl_and_curl_client_gets_a_ticket() {
 
     let cms = sign(&env.cert_path, &env.key_path, "tra.cms");
     // The CMS verifies with openssl itself against the simulator's CA.
-    std::fs::write(
-        dir.join("ca.pem"),
-        env.simulator.ca().certificate().to_pem().unwrap(),
-    )
-    .unwrap();
+    std::fs::write(dir.join("ca.pem"), env.simulator.ca().certificate().to_pem().unwrap()).unwrap();
     let verify = Command::new("openssl")
         .args(["cms", "-verify", "-inform", "DER", "-binary"])
         .arg("-in")
@@ -504,15 +411,16 @@ async fn an_independent_openssl_and_curl_client_gets_a_ticket() {
         .arg(dir.join("verified.xml"))
         .output()
         .unwrap();
-    assert!(
-        verify.status.success(),
-        "{}",
-        String::from_utf8_lossy(&verify.stderr)
-    );
+    assert!(verify.status.success(), "{}", String::from_utf8_lossy(&verify.stderr));
 
     let (status, body) = run(cms.clone(), "first.xml");
     assert_eq!(status, "200", "{body}");
-    assert!(body.contains("<loginCmsResponse xmlns=\"https://wsaahomo.afip.gov.ar/ws/services/LoginCms\"><loginCmsReturn>&lt;?xml"), "{body}");
+    assert!(
+        body.contains(
+            "<loginCmsResponse xmlns=\"https://wsaahomo.afip.gov.ar/ws/services/LoginCms\"><loginCmsReturn>&lt;?xml"
+        ),
+        "{body}"
+    );
     assert!(body.contains("&lt;token&gt;") && body.contains("&lt;sign&gt;"));
 
     let (status, body) = run(cms, "second.xml");
@@ -544,8 +452,7 @@ async fn an_independent_openssl_and_curl_client_gets_a_ticket() {
     let (status, body) = run(rogue, "rogue.xml");
     assert_eq!(status, "500");
     assert!(
-        body.contains("ns1:cms.cert.untrusted")
-            && body.contains("Certificado no emitido por AC de confianza"),
+        body.contains("ns1:cms.cert.untrusted") && body.contains("Certificado no emitido por AC de confianza"),
         "{body}"
     );
 }

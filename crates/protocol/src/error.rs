@@ -61,10 +61,7 @@ impl Error {
 
     /// ARCA certainly did not act on the request.
     pub fn is_not_sent(&self) -> bool {
-        matches!(
-            self,
-            Error::NotSent(_) | Error::Credentials(_) | Error::Signing(_)
-        )
+        matches!(self, Error::NotSent(_) | Error::Credentials(_) | Error::Signing(_))
     }
 }
 

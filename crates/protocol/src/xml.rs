@@ -35,9 +35,7 @@ impl Element {
 
     /// Follows a path of local names from this element (`["Body", "loginCmsResponse"]`).
     pub fn path(&self, names: &[&str]) -> Option<&Element> {
-        names
-            .iter()
-            .try_fold(self, |element, name| element.child(name))
+        names.iter().try_fold(self, |element, name| element.child(name))
     }
 
     /// The first element with this local name anywhere below (depth first), or this one.
@@ -54,10 +52,7 @@ impl Element {
     }
 
     pub fn attribute(&self, name: &str) -> Option<&str> {
-        self.attributes
-            .iter()
-            .find(|(k, _)| k == name)
-            .map(|(_, v)| v.as_str())
+        self.attributes.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str())
     }
 }
 
@@ -77,9 +72,7 @@ pub fn parse(document: &str) -> Result<Element, XmlError> {
                 }
             }
             Event::End(_) => {
-                let element = stack
-                    .pop()
-                    .ok_or_else(|| XmlError("unbalanced end tag".into()))?;
+                let element = stack.pop().ok_or_else(|| XmlError("unbalanced end tag".into()))?;
                 match stack.last_mut() {
                     Some(parent) => parent.children.push(element),
                     None => return Ok(element),
@@ -87,22 +80,16 @@ pub fn parse(document: &str) -> Result<Element, XmlError> {
             }
             Event::Text(text) => {
                 if let Some(current) = stack.last_mut() {
-                    current
-                        .text
-                        .push_str(&text.unescape().map_err(|e| err(&e))?);
+                    current.text.push_str(&text.unescape().map_err(|e| err(&e))?);
                 }
             }
             Event::CData(data) => {
                 if let Some(current) = stack.last_mut() {
-                    current
-                        .text
-                        .push_str(&String::from_utf8_lossy(&data.into_inner()));
+                    current.text.push_str(&String::from_utf8_lossy(&data.into_inner()));
                 }
             }
             Event::Eof => {
-                return Err(XmlError(
-                    "document ended before its root element closed".into(),
-                ));
+                return Err(XmlError("document ended before its root element closed".into()));
             }
             _ => {}
         }

@@ -10,9 +10,7 @@ use openssl::hash::MessageDigest;
 use openssl::nid::Nid;
 use openssl::pkey::{PKey, Private};
 use openssl::rsa::Rsa;
-use openssl::x509::extension::{
-    AuthorityKeyIdentifier, BasicConstraints, KeyUsage, SubjectKeyIdentifier,
-};
+use openssl::x509::extension::{AuthorityKeyIdentifier, BasicConstraints, KeyUsage, SubjectKeyIdentifier};
 use openssl::x509::{X509, X509Builder, X509NameBuilder, X509NameRef, X509ReqRef};
 
 use crate::SimulatorError;
@@ -31,8 +29,7 @@ pub struct CertificateAuthority {
 
 impl std::fmt::Debug for CertificateAuthority {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("CertificateAuthority")
-            .finish_non_exhaustive()
+        f.debug_struct("CertificateAuthority").finish_non_exhaustive()
     }
 }
 
@@ -45,21 +42,10 @@ impl CertificateAuthority {
         name.append_entry_by_nid(Nid::ORGANIZATIONNAME, "AFIP")?;
         name.append_entry_by_nid(Nid::COUNTRYNAME, "AR")?;
         let name = name.build();
-        let mut builder = base_builder(
-            &name,
-            &name,
-            now - Duration::days(1),
-            now + Duration::days(3650),
-        )?;
+        let mut builder = base_builder(&name, &name, now - Duration::days(1), now + Duration::days(3650))?;
         builder.set_pubkey(&key)?;
         builder.append_extension(BasicConstraints::new().critical().ca().build()?)?;
-        builder.append_extension(
-            KeyUsage::new()
-                .critical()
-                .key_cert_sign()
-                .crl_sign()
-                .build()?,
-        )?;
+        builder.append_extension(KeyUsage::new().critical().key_cert_sign().crl_sign().build()?)?;
         let ski = SubjectKeyIdentifier::new().build(&builder.x509v3_context(None, None))?;
         builder.append_extension(ski)?;
         builder.sign(&key, MessageDigest::sha256())?;
@@ -74,10 +60,7 @@ impl CertificateAuthority {
     }
 
     /// Loads the CA from `dir`, creating and saving a new one if the directory has none.
-    pub fn load_or_create(
-        dir: &Path,
-        now: DateTime<Utc>,
-    ) -> Result<CertificateAuthority, SimulatorError> {
+    pub fn load_or_create(dir: &Path, now: DateTime<Utc>) -> Result<CertificateAuthority, SimulatorError> {
         if dir.join(CA_CERT_FILE).exists() {
             return CertificateAuthority::load(dir);
         }
@@ -97,11 +80,7 @@ impl CertificateAuthority {
     pub fn save(&self, dir: &Path) -> Result<(), SimulatorError> {
         std::fs::create_dir_all(dir).map_err(|e| io(dir, e))?;
         write(&dir.join(CA_CERT_FILE), &self.certificate.to_pem()?, false)?;
-        write(
-            &dir.join(CA_KEY_FILE),
-            &self.key.private_key_to_pem_pkcs8()?,
-            true,
-        )?;
+        write(&dir.join(CA_KEY_FILE), &self.key.private_key_to_pem_pkcs8()?, true)?;
         write(
             &dir.join(TICKET_KEY_FILE),
             &self.ticket_key.private_key_to_pem_pkcs8()?,
@@ -122,9 +101,7 @@ impl CertificateAuthority {
     pub fn sign_csr(&self, csr: &X509ReqRef, now: DateTime<Utc>) -> Result<X509, SimulatorError> {
         let public = csr.public_key()?;
         if !csr.verify(&public)? {
-            return Err(SimulatorError::Invalid(
-                "the CSR's signature does not verify".into(),
-            ));
+            return Err(SimulatorError::Invalid("the CSR's signature does not verify".into()));
         }
         let requested = csr.subject_name();
         let text = |nid: Nid| {
@@ -135,13 +112,8 @@ impl CertificateAuthority {
         };
         let serial = text(Nid::SERIALNUMBER)
             .filter(|s| s.starts_with("CUIT "))
-            .ok_or_else(|| {
-                SimulatorError::Invalid(
-                    "the CSR subject lacks serialNumber=CUIT nnnnnnnnnnn".into(),
-                )
-            })?;
-        let alias = text(Nid::COMMONNAME)
-            .ok_or_else(|| SimulatorError::Invalid("the CSR subject lacks CN".into()))?;
+            .ok_or_else(|| SimulatorError::Invalid("the CSR subject lacks serialNumber=CUIT nnnnnnnnnnn".into()))?;
+        let alias = text(Nid::COMMONNAME).ok_or_else(|| SimulatorError::Invalid("the CSR subject lacks CN".into()))?;
         let mut subject = X509NameBuilder::new()?;
         subject.append_entry_by_nid(Nid::COMMONNAME, &alias)?;
         subject.append_entry_by_nid(Nid::SERIALNUMBER, &serial)?;
@@ -171,16 +143,9 @@ impl CertificateAuthority {
     }
 
     /// Issues a client certificate with a fresh RSA-2048 key for `cuit` (11 digits) and `alias`.
-    pub fn issue(
-        &self,
-        cuit: &str,
-        alias: &str,
-        now: DateTime<Utc>,
-    ) -> Result<(X509, PKey<Private>), SimulatorError> {
+    pub fn issue(&self, cuit: &str, alias: &str, now: DateTime<Utc>) -> Result<(X509, PKey<Private>), SimulatorError> {
         if cuit.len() != 11 || !cuit.bytes().all(|b| b.is_ascii_digit()) {
-            return Err(SimulatorError::Invalid(format!(
-                "`{cuit}` is not an 11-digit CUIT"
-            )));
+            return Err(SimulatorError::Invalid(format!("`{cuit}` is not an 11-digit CUIT")));
         }
         let key = PKey::from_rsa(Rsa::generate(2048)?)?;
         let mut subject = X509NameBuilder::new()?;
@@ -236,8 +201,7 @@ pub(crate) fn write(path: &Path, contents: &[u8], private: bool) -> Result<(), S
     #[cfg(unix)]
     if private {
         use std::os::unix::fs::PermissionsExt;
-        std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600))
-            .map_err(|e| io(path, e))?;
+        std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600)).map_err(|e| io(path, e))?;
     }
     Ok(())
 }

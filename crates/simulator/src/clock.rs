@@ -20,12 +20,10 @@ impl SimClock {
     }
 
     pub fn set_offset(&self, offset: Duration) {
-        self.offset_ms
-            .store(offset.num_milliseconds(), Ordering::SeqCst);
+        self.offset_ms.store(offset.num_milliseconds(), Ordering::SeqCst);
     }
 
     pub fn advance(&self, by: Duration) {
-        self.offset_ms
-            .fetch_add(by.num_milliseconds(), Ordering::SeqCst);
+        self.offset_ms.fetch_add(by.num_milliseconds(), Ordering::SeqCst);
     }
 }

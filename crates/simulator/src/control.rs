@@ -22,10 +22,7 @@ pub fn router() -> Router<Arc<State>> {
     Router::new()
         .route("/health", get(|| async { Json(json!({"status": "ok"})) }))
         .route("/clock", get(clock).post(set_clock))
-        .route(
-            "/faults",
-            get(list_faults).post(add_fault).delete(clear_faults),
-        )
+        .route("/faults", get(list_faults).post(add_fault).delete(clear_faults))
         .route("/stats", get(stats).delete(reset_stats))
         .route("/certificates", post(sign_certificate))
         .route("/wsaa", get(wsaa_settings).post(set_wsaa_settings))
@@ -35,9 +32,7 @@ pub fn router() -> Router<Arc<State>> {
 }
 
 async fn clock(AxumState(state): Shared) -> Json<serde_json::Value> {
-    Json(
-        json!({"now": state.clock.now().to_rfc3339(), "offset_seconds": state.clock.offset().num_seconds()}),
-    )
+    Json(json!({"now": state.clock.now().to_rfc3339(), "offset_seconds": state.clock.offset().num_seconds()}))
 }
 
 #[derive(Deserialize)]
@@ -87,18 +82,10 @@ struct CertificateSigning {
 }
 
 /// Signs a CSR into a client certificate, as ARCA's certificate self-service (WSASS) does.
-async fn sign_certificate(
-    AxumState(state): Shared,
-    Json(request): Json<CertificateSigning>,
-) -> Response {
+async fn sign_certificate(AxumState(state): Shared, Json(request): Json<CertificateSigning>) -> Response {
     let signed = X509Req::from_pem(request.csr_pem.as_bytes())
         .map_err(|_| "csr_pem is not a PEM certificate request".to_string())
-        .and_then(|csr| {
-            state
-                .ca
-                .sign_csr(&csr, state.clock.now())
-                .map_err(|e| e.to_string())
-        })
+        .and_then(|csr| state.ca.sign_csr(&csr, state.clock.now()).map_err(|e| e.to_string()))
         .and_then(|cert| cert.to_pem().map_err(|e| e.to_string()));
     match signed {
         Ok(pem) => (
@@ -124,10 +111,7 @@ struct WsaaSettings {
     ticket_lifetime_seconds: Option<i64>,
 }
 
-async fn set_wsaa_settings(
-    state: Shared,
-    Json(change): Json<WsaaSettings>,
-) -> Json<serde_json::Value> {
+async fn set_wsaa_settings(state: Shared, Json(change): Json<WsaaSettings>) -> Json<serde_json::Value> {
     {
         let mut settings = lock(&state.settings);
         if let Some(window) = change.preventive_window_seconds {
@@ -162,10 +146,7 @@ struct Authorization {
     authorized: bool,
 }
 
-async fn set_authorization(
-    AxumState(state): Shared,
-    Json(change): Json<Authorization>,
-) -> StatusCode {
+async fn set_authorization(AxumState(state): Shared, Json(change): Json<Authorization>) -> StatusCode {
     let mut unauthorized = lock(&state.unauthorized);
     if change.authorized {
         unauthorized.remove(&change.cuit);

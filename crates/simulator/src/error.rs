@@ -5,10 +5,7 @@
 pub enum SimulatorError {
     /// Reading or writing the CA directory failed.
     #[error("{path}: {source}")]
-    Io {
-        path: String,
-        source: std::io::Error,
-    },
+    Io { path: String, source: std::io::Error },
     /// OpenSSL refused to create or load keys and certificates.
     #[error("crypto: {0}")]
     Crypto(#[from] openssl::error::ErrorStack),

@@ -22,7 +22,6 @@ mod server;
 mod soap;
 mod state;
 mod wsaa;
-#[expect(dead_code, reason = "the WSFEv1 operations are being wired up")]
 mod wsfe;
 
 pub use ca::CertificateAuthority;

@@ -19,7 +19,7 @@ use tower::ServiceExt;
 use crate::ca::CertificateAuthority;
 use crate::faults::FaultRule;
 use crate::state::{Settings, State, lock};
-use crate::{SimulatorError, control, wsaa};
+use crate::{SimulatorError, control, wsaa, wsfe};
 
 /// A simulator to be started: configuration first, then [`Simulator::spawn`] or
 /// [`Simulator::serve`].
@@ -90,11 +90,7 @@ impl Simulator {
     }
 
     /// Serves on `listener` until `shutdown` completes (the command line passes Ctrl-C/SIGTERM).
-    pub async fn serve(
-        self,
-        listener: TcpListener,
-        shutdown: impl Future<Output = ()> + Send + 'static,
-    ) {
+    pub async fn serve(self, listener: TcpListener, shutdown: impl Future<Output = ()> + Send + 'static) {
         serve_until(listener, self.into_state(), shutdown).await;
     }
 }
@@ -159,10 +155,8 @@ impl Drop for RunningSimulator {
 
 fn router(state: Arc<State>) -> Router {
     Router::new()
-        .route(
-            "/ws/services/LoginCms",
-            post(wsaa::login_cms).get(wsaa::wsdl),
-        )
+        .route("/ws/services/LoginCms", post(wsaa::login_cms).get(wsaa::wsdl))
+        .route("/wsfev1/service.asmx", post(wsfe::service).get(wsfe::wsdl))
         .nest("/_sim", control::router())
         .route("/", get(|| async { "arca-simulator\n" }))
         .with_state(state)
@@ -216,8 +210,7 @@ async fn serve_connection(stream: TcpStream, router: Router) {
         request.extensions_mut().insert(handler_control.clone());
         router.clone().oneshot(request.map(axum::body::Body::new))
     });
-    let connection =
-        hyper::server::conn::http1::Builder::new().serve_connection(TokioIo::new(stream), service);
+    let connection = hyper::server::conn::http1::Builder::new().serve_connection(TokioIo::new(stream), service);
     tokio::select! {
         _ = connection => {}
         () = control.kill.notified() => {

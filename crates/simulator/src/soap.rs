@@ -62,9 +62,7 @@ impl Document {
                 Event::Start(ref start) | Event::Empty(ref start) => {
                     let name = String::from_utf8_lossy(start.local_name().as_ref()).into_owned();
                     let namespace = match resolved {
-                        ResolveResult::Bound(ns) => {
-                            String::from_utf8_lossy(ns.as_ref()).into_owned()
-                        }
+                        ResolveResult::Bound(ns) => String::from_utf8_lossy(ns.as_ref()).into_owned(),
                         _ => String::new(),
                     };
                     let parent_path = open.last().map(|i| nodes[*i].path.as_str()).unwrap_or("");
@@ -78,12 +76,8 @@ impl Document {
                         if attribute.key.as_ref().starts_with(b"xmlns") {
                             continue;
                         }
-                        let key = String::from_utf8_lossy(attribute.key.local_name().as_ref())
-                            .into_owned();
-                        let value = attribute
-                            .unescape_value()
-                            .map_err(|e| e.to_string())?
-                            .into_owned();
+                        let key = String::from_utf8_lossy(attribute.key.local_name().as_ref()).into_owned();
+                        let value = attribute.unescape_value().map_err(|e| e.to_string())?.into_owned();
                         attributes.push((key, value));
                     }
                     nodes.push(Node {
@@ -103,16 +97,12 @@ impl Document {
                 }
                 Event::Text(text) => {
                     if let Some(i) = open.last() {
-                        nodes[*i]
-                            .text
-                            .push_str(&text.unescape().map_err(|e| e.to_string())?);
+                        nodes[*i].text.push_str(&text.unescape().map_err(|e| e.to_string())?);
                     }
                 }
                 Event::CData(data) => {
                     if let Some(i) = open.last() {
-                        nodes[*i]
-                            .text
-                            .push_str(&String::from_utf8_lossy(&data.into_inner()));
+                        nodes[*i].text.push_str(&String::from_utf8_lossy(&data.into_inner()));
                     }
                 }
                 Event::Eof => break,
@@ -220,10 +210,7 @@ mod tests {
         assert_eq!(doc.soap_version(), Some(SoapVersion::V12));
         assert_eq!(doc.operation().map(|n| n.name.as_str()), Some("loginCms"));
         assert_eq!(doc.operation().map(|n| n.namespace.as_str()), Some("urn:a"));
-        assert_eq!(
-            doc.find("loginCms/in0").map(|n| n.text.as_str()),
-            Some("QQ==")
-        );
+        assert_eq!(doc.find("loginCms/in0").map(|n| n.text.as_str()), Some("QQ=="));
         assert!(Document::parse("<a><b></a>").is_err());
         assert!(Document::parse("<a>").is_err());
     }

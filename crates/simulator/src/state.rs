@@ -8,6 +8,7 @@ use chrono::{DateTime, Duration, Utc};
 use crate::ca::CertificateAuthority;
 use crate::clock::SimClock;
 use crate::faults::Faults;
+use crate::wsfe::store::WsfeState;
 
 /// Settings fixed at start-up (some adjustable through `/_sim/`).
 #[derive(Debug, Clone)]
@@ -19,6 +20,14 @@ pub struct Settings {
     pub ticket_lifetime: Duration,
     /// Services WSAA knows (`wsn.notFound` otherwise).
     pub services: HashSet<String>,
+    /// `FECompTotXRequest` (§C.2: 250 in homologation).
+    pub reg_x_req: i64,
+    /// `CAEFchVto` = `CbteFch` + this many days (§C.3, observed 10).
+    pub cae_validity_days: i64,
+    /// Consumidor-final identification threshold in pesos (§D.7, RG 5700: 10,000,000).
+    pub consumidor_final_threshold: rust_decimal::Decimal,
+    /// Where WSFEv1's state is written after each change (none: memory only).
+    pub state_file: Option<std::path::PathBuf>,
 }
 
 impl Default for Settings {
@@ -36,6 +45,10 @@ impl Default for Settings {
             .into_iter()
             .map(String::from)
             .collect(),
+            reg_x_req: 250,
+            cae_validity_days: 10,
+            consumidor_final_threshold: rust_decimal::Decimal::from(10_000_000),
+            state_file: None,
         }
     }
 }
@@ -61,6 +74,8 @@ pub struct State {
     pub unauthorized: Mutex<HashSet<String>>,
     /// Calls per operation, for tests and the chaos checker.
     pub calls: Mutex<BTreeMap<String, u64>>,
+    /// WSFEv1's numbering, vouchers, CAEAs and reference data.
+    pub wsfe: Mutex<WsfeState>,
 }
 
 impl State {
@@ -74,6 +89,17 @@ impl State {
             relations: Mutex::new(HashMap::new()),
             unauthorized: Mutex::new(HashSet::new()),
             calls: Mutex::new(BTreeMap::new()),
+            wsfe: Mutex::new(WsfeState::default()),
+        }
+    }
+
+    /// Writes WSFEv1's state to the configured file, if any. Called with the state still locked
+    /// so that what is on disk is never older than what a client was told.
+    pub fn persist(&self, wsfe: &WsfeState) {
+        if let Some(path) = &lock(&self.settings).state_file
+            && let Err(error) = wsfe.save(path)
+        {
+            tracing::error!(%error, path = %path.display(), "cannot write the simulator state");
         }
     }
 

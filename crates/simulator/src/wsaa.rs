@@ -72,29 +72,17 @@ pub async fn login_cms(
     ) {
         return fault(
             version,
-            &Refusal::new(
-                "wsaa.unavailable",
-                "Servicio WSAA temporalmente fuera de servicio",
-            ),
+            &Refusal::new("wsaa.unavailable", "Servicio WSAA temporalmente fuera de servicio"),
         );
     }
     // Axis routes by SOAPAction and refuses a SOAP 1.1 request without the header, whatever its
     // value (§A.2). SOAP 1.2 carries the action in the content type, optionally.
     if version == SoapVersion::V11 && !headers.contains_key("soapaction") {
-        return fault(
-            version,
-            &Refusal::new("Client.NoSOAPAction", "no SOAPAction header!"),
-        );
+        return fault(version, &Refusal::new("Client.NoSOAPAction", "no SOAPAction header!"));
     }
     let Some(operation) = document.operation().filter(|op| op.name == "loginCms") else {
-        let name = document
-            .operation()
-            .map(|op| op.name.clone())
-            .unwrap_or_default();
-        return fault(
-            version,
-            &Refusal::new("Client", format!("No such operation '{name}'")),
-        );
+        let name = document.operation().map(|op| op.name.clone()).unwrap_or_default();
+        return fault(version, &Refusal::new("Client", format!("No such operation '{name}'")));
     };
     let namespace = operation.namespace.clone();
     let Some(in0) = document.find("loginCms/in0") else {
@@ -106,8 +94,7 @@ pub async fn login_cms(
             ),
         );
     };
-    let outcome =
-        verify::verify_login(&state, &in0.text).and_then(|login| ticket::issue(&state, &login));
+    let outcome = verify::verify_login(&state, &in0.text).and_then(|login| ticket::issue(&state, &login));
     match outcome {
         Ok(ticket_xml) => success(version, &namespace, &ticket_xml),
         Err(refusal) => fault(version, &refusal),

@@ -1,6 +1,217 @@
 //! The simulated WSFEv1 (`/wsfev1/service.asmx`), arca-protocol.md §A.3, §C–§H.
+//!
+//! Requests are routed by the body's operation element (or, for an empty body, by the SOAP
+//! action), faults are applied, the `Auth` token is checked against the tickets this
+//! simulator's WSAA signed, and the operation runs against [`store::WsfeState`].
 
+mod auth;
+mod cae;
+mod caea;
+pub mod envelope;
 pub mod params;
 pub mod registry;
 pub mod request;
 pub mod rules;
+pub mod store;
+
+use std::sync::Arc;
+
+use axum::extract::{Extension, RawQuery, State as AxumState};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use chrono::{DateTime, Utc};
+
+use crate::faults::FaultAction;
+use crate::server::{ConnectionControl, suffer};
+use crate::soap::{Document, SoapVersion};
+use crate::state::State;
+use envelope::{Xml, asmx_fault, respond};
+use request::ParseError;
+
+/// The 22 operations of the WSDL.
+pub const OPERATIONS: [&str; 22] = [
+    "FECAESolicitar",
+    "FECompTotXRequest",
+    "FEDummy",
+    "FECompUltimoAutorizado",
+    "FECompConsultar",
+    "FECAEARegInformativo",
+    "FECAEASolicitar",
+    "FECAEASinMovimientoConsultar",
+    "FECAEASinMovimientoInformar",
+    "FECAEAConsultar",
+    "FEParamGetCotizacion",
+    "FEParamGetTiposTributos",
+    "FEParamGetTiposMonedas",
+    "FEParamGetTiposIva",
+    "FEParamGetTiposOpcional",
+    "FEParamGetTiposConcepto",
+    "FEParamGetPtosVenta",
+    "FEParamGetTiposCbte",
+    "FEParamGetCondicionIvaReceptor",
+    "FEParamGetTiposDoc",
+    "FEParamGetTiposPaises",
+    "FEParamGetActividades",
+];
+
+/// `POST /wsfev1/service.asmx`.
+pub async fn service(
+    AxumState(state): AxumState<Arc<State>>,
+    Extension(connection): Extension<ConnectionControl>,
+    headers: HeaderMap,
+    body: String,
+) -> Response {
+    let content_type = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default();
+    let declared = if content_type.contains("application/soap+xml") {
+        SoapVersion::V12
+    } else {
+        SoapVersion::V11
+    };
+    // Truncated or malformed XML: ASMX answers 400 with an empty body (§A.3).
+    let Ok(document) = Document::parse(&body) else {
+        return StatusCode::BAD_REQUEST.into_response();
+    };
+    let version = document.soap_version().unwrap_or(declared);
+    let operation_index = document
+        .nodes
+        .iter()
+        .position(|n| n.depth == 2 && n.path.starts_with("Envelope/Body/"));
+    let action = soap_action(&headers, content_type);
+    let operation = match operation_index {
+        Some(index) => document.nodes[index].name.clone(),
+        None => action.rsplit('/').next().unwrap_or_default().to_string(),
+    };
+    if !OPERATIONS.contains(&operation.as_str()) {
+        let message = format!("Server did not recognize the value of HTTP Header SOAPAction: {action}.");
+        return asmx_fault(version, &message);
+    }
+    state.count_call(&operation);
+    let decision = state.faults.decide(&operation);
+    if let Some(response) = suffer(&decision, &connection).await {
+        return response;
+    }
+    let now = state.clock.now();
+    match decision.action {
+        Some(FaultAction::ArcaError { code }) => {
+            let mut xml = Xml::new();
+            xml.errors(&[(code, internal_error_message(code, &operation))]);
+            return respond(version, &operation, &xml.into_string(), now);
+        }
+        Some(FaultAction::Maintenance | FaultAction::WsaaUnavailable) => {
+            let page = "<html><body><h1>Service Unavailable</h1></body></html>";
+            return (
+                StatusCode::SERVICE_UNAVAILABLE,
+                [(header::CONTENT_TYPE, "text/html")],
+                page,
+            )
+                .into_response();
+        }
+        _ => {}
+    }
+    let result = handle(&state, &document, operation_index, &operation, now);
+    let response = match result {
+        Ok(xml) => respond(version, &operation, &xml, now),
+        Err(ParseError(message)) => asmx_fault(version, &message),
+    };
+    if decision.action == Some(FaultAction::CommitThenDrop) {
+        // The voucher is stored and its CAE granted; the answer is lost on the way.
+        connection.cut(false);
+        std::future::pending::<()>().await;
+    }
+    response
+}
+
+/// `GET /wsfev1/service.asmx?WSDL`: ARCA's WSDL with both addresses pointing here.
+pub async fn wsdl(RawQuery(query): RawQuery, headers: HeaderMap) -> Response {
+    if !query.is_some_and(|q| q.eq_ignore_ascii_case("wsdl")) {
+        return (
+            StatusCode::OK,
+            [(header::CONTENT_TYPE, "text/html")],
+            "<html><body>Service</body></html>",
+        )
+            .into_response();
+    }
+    let host = headers
+        .get(header::HOST)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("localhost");
+    let wsdl = include_str!("../wsdl/wsfe.wsdl").replace(
+        "https://wswhomo.afip.gov.ar/wsfev1/service.asmx",
+        &format!("http://{host}/wsfev1/service.asmx"),
+    );
+    ([(header::CONTENT_TYPE, "text/xml; charset=utf-8")], wsdl).into_response()
+}
+
+/// The action from `SOAPAction` (1.1) or the `action` parameter of the content type (1.2).
+fn soap_action(headers: &HeaderMap, content_type: &str) -> String {
+    let header_action = headers
+        .get("soapaction")
+        .and_then(|v| v.to_str().ok())
+        .map(|v| v.trim().trim_matches('"').to_string());
+    let content_type_action = content_type
+        .split(';')
+        .filter_map(|part| part.trim().strip_prefix("action="))
+        .map(|value| value.trim_matches('"').to_string())
+        .next();
+    header_action
+        .filter(|a| !a.is_empty())
+        .or(content_type_action)
+        .unwrap_or_default()
+}
+
+fn internal_error_message(code: u32, operation: &str) -> String {
+    match code {
+        500 => "Error interno de aplicación".to_string(),
+        501 => format!("Error interno de base de datos - {operation}"),
+        502 => "Error interno de base de datos - Autorizador CAE / Régimen CAEA – Transacción Activa".to_string(),
+        other => format!("Error {other}"),
+    }
+}
+
+/// Runs one operation; the result is the inner XML of `{operation}Result`.
+fn handle(
+    state: &State,
+    document: &Document,
+    index: Option<usize>,
+    operation: &str,
+    now: DateTime<Utc>,
+) -> Result<String, ParseError> {
+    if operation == "FEDummy" {
+        let mut xml = Xml::new();
+        xml.text("AppServer", "OK")
+            .text("DbServer", "OK")
+            .text("AuthServer", "OK");
+        return Ok(xml.into_string());
+    }
+    let Some(index) = index else {
+        return Ok(auth::refusal(operation, 500, auth::MISSING_AUTH));
+    };
+    let cuit = match auth::authenticate(state, document, index, now) {
+        Ok(cuit) => cuit,
+        Err((code, message)) => return Ok(auth::refusal(operation, code, &message)),
+    };
+    let fields = request::Fields::of(document, index);
+    match operation {
+        "FECompUltimoAutorizado" => cae::last_authorized(state, &fields, cuit),
+        "FECompTotXRequest" => Ok(cae::records_per_request(state)),
+        "FECAESolicitar" => cae::request_cae(state, document, &fields, cuit, now),
+        "FECompConsultar" => cae::consult(state, &fields, cuit),
+        "FECAEASolicitar" => caea::request(state, &fields, cuit, now),
+        "FECAEAConsultar" => caea::consult(state, &fields, cuit),
+        "FECAEARegInformativo" => caea::report(state, document, &fields, cuit, now),
+        "FECAEASinMovimientoInformar" => caea::inform_no_movement(state, &fields, cuit, now),
+        "FECAEASinMovimientoConsultar" => caea::consult_no_movement(state, &fields, cuit),
+        parameter => Ok(params_result(state, parameter, &fields)),
+    }
+}
+
+/// `FEParamGet*`.
+fn params_result(state: &State, operation: &str, fields: &request::Fields<'_>) -> String {
+    let _ = (state, fields);
+    let mut xml = Xml::new();
+    xml.errors(&[(602, format!("Sin Resultados: - Metodo {operation}"))]);
+    xml.into_string()
+}

@@ -48,11 +48,7 @@ impl TicketCache {
     ///
     /// If WSAA answers `coe.alreadyAuthenticated` while renewing early, the ticket still held is
     /// valid and is returned: renewal is retried on a later call, not forced.
-    pub async fn get_or_login<F, Fut>(
-        &self,
-        key: &TicketKey,
-        login: F,
-    ) -> Result<AccessTicket, Error>
+    pub async fn get_or_login<F, Fut>(&self, key: &TicketKey, login: F) -> Result<AccessTicket, Error>
     where
         F: FnOnce() -> Fut,
         Fut: Future<Output = Result<AccessTicket, Error>>,
@@ -60,10 +56,7 @@ impl TicketCache {
         let slot = self.slot(key);
         let mut held = slot.lock().await;
         let now = self.clock.now();
-        if let Some(ticket) = held
-            .as_ref()
-            .filter(|t| t.is_valid_for(now, self.renew_before))
-        {
+        if let Some(ticket) = held.as_ref().filter(|t| t.is_valid_for(now, self.renew_before)) {
             return Ok(ticket.clone());
         }
         match login().await {
@@ -133,9 +126,7 @@ mod tests {
 
     #[tokio::test]
     async fn renews_only_inside_the_margin_and_keeps_the_old_ticket_on_already_authenticated() {
-        let clock = Arc::new(ManualClock::new(
-            Utc.with_ymd_and_hms(2026, 1, 1, 12, 0, 0).unwrap(),
-        ));
+        let clock = Arc::new(ManualClock::new(Utc.with_ymd_and_hms(2026, 1, 1, 12, 0, 0).unwrap()));
         let cache = TicketCache::new(clock.clone(), Duration::minutes(10));
         let logins = AtomicUsize::new(0);
         let login = || async {
@@ -145,11 +136,7 @@ mod tests {
         cache.get_or_login(&key(), login).await.unwrap();
         clock.advance(Duration::hours(11));
         cache.get_or_login(&key(), login).await.unwrap();
-        assert_eq!(
-            logins.load(Ordering::SeqCst),
-            1,
-            "still 1 h left: no renewal"
-        );
+        assert_eq!(logins.load(Ordering::SeqCst), 1, "still 1 h left: no renewal");
 
         clock.advance(Duration::minutes(55));
         let refused = || async {

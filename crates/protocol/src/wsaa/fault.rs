@@ -76,10 +76,7 @@ impl RetryPolicy {
 impl WsaaFault {
     /// The fault for a `faultcode` text, with or without its `ns1:` prefix.
     pub fn from_code(faultcode: &str) -> WsaaFault {
-        let code = faultcode
-            .rsplit_once(':')
-            .map_or(faultcode, |(_, c)| c)
-            .trim();
+        let code = faultcode.rsplit_once(':').map_or(faultcode, |(_, c)| c).trim();
         match code {
             "coe.notAuthorized" => WsaaFault::NotAuthorized,
             "coe.alreadyAuthenticated" => WsaaFault::AlreadyAuthenticated,
@@ -140,9 +137,9 @@ impl WsaaFault {
     pub fn retry_policy(&self) -> RetryPolicy {
         match self {
             WsaaFault::AlreadyAuthenticated => RetryPolicy::ReuseTicket,
-            WsaaFault::WsaaUnavailable
-            | WsaaFault::WsaaInternalError
-            | WsaaFault::WsnUnavailable => RetryPolicy::WaitSeconds(60),
+            WsaaFault::WsaaUnavailable | WsaaFault::WsaaInternalError | WsaaFault::WsnUnavailable => {
+                RetryPolicy::WaitSeconds(60)
+            }
             _ => RetryPolicy::FixFirst,
         }
     }
@@ -168,9 +165,7 @@ impl WsaaFault {
             WsaaFault::XmlGenerationTimeInvalid | WsaaFault::XmlExpirationTimeExpired => {
                 "the clock or the time zone of the TRA is wrong"
             }
-            WsaaFault::WsaaUnavailable
-            | WsaaFault::WsaaInternalError
-            | WsaaFault::WsnUnavailable => {
+            WsaaFault::WsaaUnavailable | WsaaFault::WsaaInternalError | WsaaFault::WsnUnavailable => {
                 "ARCA is temporarily unavailable: retry after 60 seconds"
             }
             WsaaFault::WsnNotFound => "the service name is unknown (WSFEv1 is `wsfe`)",
@@ -191,11 +186,7 @@ pub fn parse_fault(envelope: &Element) -> Option<(WsaaFault, String)> {
     let fault = envelope.child("Body")?.child("Fault")?;
     let code = fault
         .child_text("faultcode")
-        .or_else(|| {
-            fault
-                .path(&["Code", "Subcode", "Value"])
-                .map(|v| v.text.trim())
-        })
+        .or_else(|| fault.path(&["Code", "Subcode", "Value"]).map(|v| v.text.trim()))
         .or_else(|| fault.path(&["Code", "Value"]).map(|v| v.text.trim()))
         .unwrap_or_default();
     let message = fault

@@ -52,11 +52,7 @@ fn login_interactions() -> Vec<(String, String, String)> {
         for interaction in cassette.interactions {
             if interaction.request.body.contains("loginCms>") {
                 let name = file.file_name().to_string_lossy().into_owned();
-                found.push((
-                    name,
-                    interaction.request.body,
-                    interaction.response.body.string,
-                ));
+                found.push((name, interaction.request.body, interaction.response.body.string));
             }
         }
     }
@@ -80,10 +76,7 @@ fn structure(document: &str) -> Vec<String> {
 #[test]
 fn every_recorded_login_response_parses() {
     let interactions = login_interactions();
-    assert!(
-        interactions.len() >= 2,
-        "the recordings hold two WSAA logins"
-    );
+    assert!(interactions.len() >= 2, "the recordings hold two WSAA logins");
     for (file, _, response) in interactions {
         let ticket = parse_login_cms_response(&response).unwrap_or_else(|e| panic!("{file}: {e}"));
         assert_eq!(
@@ -107,19 +100,10 @@ fn the_real_ticket_of_the_reference_reads_exactly() {
         .find(|(file, _, _)| file == "test_wsaa__test_login_cms.yaml")
         .unwrap();
     let ticket = parse_login_cms_response(&response).unwrap();
-    assert_eq!(
-        ticket.generation_time.to_rfc3339(),
-        "2021-07-26T09:22:00.396-03:00"
-    );
-    assert_eq!(
-        ticket.expiration_time.to_rfc3339(),
-        "2021-07-26T21:22:00.396-03:00"
-    );
+    assert_eq!(ticket.generation_time.to_rfc3339(), "2021-07-26T09:22:00.396-03:00");
+    assert_eq!(ticket.expiration_time.to_rfc3339(), "2021-07-26T21:22:00.396-03:00");
     assert_eq!(ticket.unique_id, 2378329039);
-    assert_eq!(
-        ticket.destination,
-        "SERIALNUMBER=CUIT 20267565393, CN=reingart2021"
-    );
+    assert_eq!(ticket.destination, "SERIALNUMBER=CUIT 20267565393, CN=reingart2021");
     assert!(ticket.sign.expose().starts_with("Jdnq3wqg"));
 }
 
@@ -146,22 +130,13 @@ fn our_tra_has_the_structure_of_the_recorded_one() {
     use base64::Engine;
     use openssl::pkcs7::{Pkcs7, Pkcs7Flags};
     let (_, request, _) = login_interactions().into_iter().next().unwrap();
-    let in0 = xml::parse(&request)
-        .unwrap()
-        .find("in0")
-        .unwrap()
-        .text
-        .clone();
+    let in0 = xml::parse(&request).unwrap().find("in0").unwrap().text.clone();
     let compact: String = in0.chars().filter(|c| !c.is_whitespace()).collect();
-    let der = base64::engine::general_purpose::STANDARD
-        .decode(compact)
-        .unwrap();
+    let der = base64::engine::general_purpose::STANDARD.decode(compact).unwrap();
     let cms = Pkcs7::from_der(&der).unwrap();
     let mut tra = Vec::new();
     let none = openssl::stack::Stack::new().unwrap();
-    let store = openssl::x509::store::X509StoreBuilder::new()
-        .unwrap()
-        .build();
+    let store = openssl::x509::store::X509StoreBuilder::new().unwrap().build();
     cms.verify(&none, &store, None, Some(&mut tra), Pkcs7Flags::NOVERIFY)
         .expect("the recorded CMS verifies");
     let recorded = structure(&String::from_utf8(tra).unwrap());

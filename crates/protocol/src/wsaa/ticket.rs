@@ -52,9 +52,7 @@ pub fn parse_ticket(ticket_xml: &str) -> Result<AccessTicket, Error> {
         return Err(malformed("unexpected root element"));
     }
     let header = root.child("header").ok_or_else(|| malformed("no header"))?;
-    let credentials = root
-        .child("credentials")
-        .ok_or_else(|| malformed("no credentials"))?;
+    let credentials = root.child("credentials").ok_or_else(|| malformed("no credentials"))?;
     let text = |element: &Element, name: &str| -> Result<String, Error> {
         element
             .child_text(name)
@@ -64,8 +62,7 @@ pub fn parse_ticket(ticket_xml: &str) -> Result<AccessTicket, Error> {
     };
     let time = |name: &str| -> Result<DateTime<FixedOffset>, Error> {
         let value = text(header, name)?;
-        DateTime::parse_from_rfc3339(&value)
-            .map_err(|_| malformed(&format!("{name} is not a date-time with offset")))
+        DateTime::parse_from_rfc3339(&value).map_err(|_| malformed(&format!("{name} is not a date-time with offset")))
     };
     Ok(AccessTicket {
         token: Secret::new(text(credentials, "token")?),
@@ -76,9 +73,6 @@ pub fn parse_ticket(ticket_xml: &str) -> Result<AccessTicket, Error> {
             .parse()
             .map_err(|_| malformed("uniqueId is not a number"))?,
         source: header.child_text("source").unwrap_or_default().to_string(),
-        destination: header
-            .child_text("destination")
-            .unwrap_or_default()
-            .to_string(),
+        destination: header.child_text("destination").unwrap_or_default().to_string(),
     })
 }

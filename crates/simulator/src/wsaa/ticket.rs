@@ -39,12 +39,7 @@ pub fn issue(state: &State, login: &VerifiedLogin) -> Result<String, Refusal> {
     let generation = now.duration_trunc(Duration::milliseconds(1)).unwrap_or(now);
     let expiration = generation + settings.ticket_lifetime;
     let mut relations = vec![login.cuit.clone()];
-    relations.extend(
-        lock(&state.relations)
-            .get(&login.cuit)
-            .cloned()
-            .unwrap_or_default(),
-    );
+    relations.extend(lock(&state.relations).get(&login.cuit).cloned().unwrap_or_default());
     let mut rng = rand::thread_rng();
     let token = STANDARD.encode(sso(login, &relations, rng.r#gen(), generation, expiration));
     let sign = sign_token(state, &token)?;
@@ -142,14 +137,8 @@ fn ticket_document(
 }
 
 fn sign_token(state: &State, token: &str) -> Result<String, Refusal> {
-    let internal = |_| {
-        Refusal::new(
-            "wsaa.internalError",
-            "No se ha podido procesar el requerimiento",
-        )
-    };
-    let mut signer =
-        Signer::new(MessageDigest::sha256(), state.ca.ticket_key()).map_err(internal)?;
+    let internal = |_| Refusal::new("wsaa.internalError", "No se ha podido procesar el requerimiento");
+    let mut signer = Signer::new(MessageDigest::sha256(), state.ca.ticket_key()).map_err(internal)?;
     signer.update(token.as_bytes()).map_err(internal)?;
     Ok(STANDARD.encode(signer.sign_to_vec().map_err(internal)?))
 }
@@ -180,16 +169,9 @@ fn rejection(message: impl Into<String>) -> TokenRejection {
 
 /// Checks a token and sign at `now` in ARCA's order: present → parses → dates → signature.
 /// Service and CUIT relations are the caller's checks (they need the request).
-pub fn verify_token(
-    state: &State,
-    token: &str,
-    sign: &str,
-    now: DateTime<Utc>,
-) -> Result<TokenClaims, TokenRejection> {
+pub fn verify_token(state: &State, token: &str, sign: &str, now: DateTime<Utc>) -> Result<TokenClaims, TokenRejection> {
     if token.trim().is_empty() {
-        return Err(rejection(
-            "ValidacionDeToken: Parametro nulo o vacio (token)",
-        ));
+        return Err(rejection("ValidacionDeToken: Parametro nulo o vacio (token)"));
     }
     let unreadable = || {
         rejection(concat!(
@@ -200,12 +182,8 @@ pub fn verify_token(
     let xml = STANDARD.decode(token.trim()).map_err(|_| unreadable())?;
     let document = Document::parse(&String::from_utf8_lossy(&xml)).map_err(|_| unreadable())?;
     let id = document.find("sso/id").ok_or_else(unreadable)?;
-    let attribute = |node: &crate::soap::Node, name: &str| {
-        node.attributes
-            .iter()
-            .find(|(k, _)| k == name)
-            .map(|(_, v)| v.clone())
-    };
+    let attribute =
+        |node: &crate::soap::Node, name: &str| node.attributes.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone());
     let number = |name: &str| {
         attribute(id, name)
             .and_then(|v| v.parse::<i64>().ok())

@@ -42,30 +42,14 @@ pub fn verify_login(state: &State, in0: &str) -> Result<VerifiedLogin, Refusal> 
         .signers(&no_certs, Pkcs7Flags::empty())
         .ok()
         .and_then(|signers| signers.iter().next().map(|c| c.to_owned()))
-        .ok_or_else(|| {
-            Refusal::new(
-                "cms.cert.notFound",
-                "No se ha encontrado certificado de firmador",
-            )
-        })?;
+        .ok_or_else(|| Refusal::new("cms.cert.notFound", "No se ha encontrado certificado de firmador"))?;
 
     // Signature only here (NOVERIFY): trust is checked below against the simulator's CA so the
     // two failures get their distinct codes.
     let empty_store = X509StoreBuilder::new().map_err(internal)?.build();
     let mut tra = Vec::new();
-    cms.verify(
-        &no_certs,
-        &empty_store,
-        None,
-        Some(&mut tra),
-        Pkcs7Flags::NOVERIFY,
-    )
-    .map_err(|_| {
-        Refusal::new(
-            "cms.sign.invalid",
-            "Firma inválida o algoritmo no soportado",
-        )
-    })?;
+    cms.verify(&no_certs, &empty_store, None, Some(&mut tra), Pkcs7Flags::NOVERIFY)
+        .map_err(|_| Refusal::new("cms.sign.invalid", "Firma inválida o algoritmo no soportado"))?;
 
     let now = state.clock.now();
     let now_asn1 = Asn1Time::from_unix(now.timestamp()).map_err(internal)?;
@@ -80,10 +64,7 @@ pub fn verify_login(state: &State, in0: &str) -> Result<VerifiedLogin, Refusal> 
     }
     let ca = state.ca.certificate();
     let trusted = ca.issued(&signer) == X509VerifyResult::OK
-        && ca
-            .public_key()
-            .and_then(|key| signer.verify(&key))
-            .unwrap_or(false);
+        && ca.public_key().and_then(|key| signer.verify(&key)).unwrap_or(false);
     if !trusted {
         return Err(Refusal::new(
             "cms.cert.untrusted",
@@ -111,10 +92,7 @@ pub fn verify_login(state: &State, in0: &str) -> Result<VerifiedLogin, Refusal> 
         ));
     }
     if !state.settings().services.contains(&request.service) {
-        return Err(Refusal::new(
-            "wsn.notFound",
-            "Servicio informado inexistente",
-        ));
+        return Err(Refusal::new("wsn.notFound", "Servicio informado inexistente"));
     }
     let cuit = certificate_cuit(&signer).unwrap_or_default();
     if crate::state::lock(&state.unauthorized).contains(&cuit) {
@@ -142,12 +120,7 @@ struct Tra {
 }
 
 fn parse_tra(xml: &str) -> Result<Tra, Refusal> {
-    let schema = || {
-        Refusal::new(
-            "xml.bad",
-            "No se ha podido interpretar el XML contra el SCHEMA",
-        )
-    };
+    let schema = || Refusal::new("xml.bad", "No se ha podido interpretar el XML contra el SCHEMA");
     let document = Document::parse(xml).map_err(|_| schema())?;
     let root = document.nodes.first().ok_or_else(schema)?;
     if root.name != "loginTicketRequest" || !root.namespace.is_empty() {
@@ -203,9 +176,7 @@ fn parse_time(value: &str) -> Option<DateTime<FixedOffset>> {
         return Some(with_offset);
     }
     let local = NaiveDateTime::parse_from_str(value, "%Y-%m-%dT%H:%M:%S%.f").ok()?;
-    FixedOffset::west_opt(3 * 3600)?
-        .from_local_datetime(&local)
-        .single()
+    FixedOffset::west_opt(3 * 3600)?.from_local_datetime(&local).single()
 }
 
 /// §B.2 time rules: generation not in the future and not older than 24 h; expiration not past;
@@ -223,10 +194,7 @@ fn check_times(tra: &Tra, now: DateTime<Utc>) -> Result<(), Refusal> {
         ));
     }
     if expiration < now {
-        return Err(Refusal::new(
-            "xml.expirationTime.expired",
-            "expirationTime expirado",
-        ));
+        return Err(Refusal::new("xml.expirationTime.expired", "expirationTime expirado"));
     }
     if expiration - generation > Duration::hours(24) {
         return Err(Refusal::new(
@@ -263,10 +231,7 @@ fn normalise(dn: &str) -> String {
 }
 
 fn certificate_cuit(certificate: &X509) -> Option<String> {
-    let entry = certificate
-        .subject_name()
-        .entries_by_nid(Nid::SERIALNUMBER)
-        .next()?;
+    let entry = certificate.subject_name().entries_by_nid(Nid::SERIALNUMBER).next()?;
     let value = entry.data().to_string().ok()?;
     Some(value.trim().strip_prefix("CUIT")?.trim().to_string())
 }
@@ -279,8 +244,5 @@ fn openssl_fingerprint(certificate: &X509) -> String {
 }
 
 fn internal(_: openssl::error::ErrorStack) -> Refusal {
-    Refusal::new(
-        "wsaa.internalError",
-        "No se ha podido procesar el requerimiento",
-    )
+    Refusal::new("wsaa.internalError", "No se ha podido procesar el requerimiento")
 }

@@ -175,12 +175,7 @@ impl<'a> Fields<'a> {
     pub fn array(&self, name: &str, item: &str) -> Option<Vec<Fields<'a>>> {
         let array = self.index(name)?;
         let items = Fields::of(self.document, array).all(item);
-        Some(
-            items
-                .into_iter()
-                .map(|i| Fields::of(self.document, i))
-                .collect(),
-        )
+        Some(items.into_iter().map(|i| Fields::of(self.document, i)).collect())
     }
 
     pub fn nested(&self, name: &str) -> Option<Fields<'a>> {

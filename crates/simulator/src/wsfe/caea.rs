@@ -1,0 +1,344 @@
+//! CAEA, the anticipated authorisation code for contingencies (arca-protocol.md §C.5, §G):
+//! request and consult per period and fortnight, report the vouchers issued with it, and
+//! inform points of sale that had no movement.
+
+use chrono::{DateTime, Datelike, Duration, NaiveDate, Utc};
+
+use super::cae::{NUMBERING_MESSAGE, argentina_date, parse_yyyymmdd, processing_time, yyyymmdd};
+use super::envelope::Xml;
+use super::request::{Fields, ParseError, parse_cae_request};
+use super::rules;
+use super::store::{CaeaGrant, NoMovement, SeriesKey, StoredVoucher};
+use crate::soap::Document;
+use crate::state::{State, lock};
+
+const PERIOD_FORMAT: &str =
+    "El campo <Periodo> debe tener el formato AAAAMM, donde AAAA indica el año y MM el mes en números.";
+const ORDER_FORMAT: &str = "El campo <Orden> debe tener el valor 1 (primera quincena) o 2 (segunda quincena).";
+const NOT_FOUND: &str = "No existen datos en nuestros registros para los parametros ingresados.";
+
+/// The fortnight (`Orden` 1: days 1–15, 2: 16–end) of `periodo` (yyyymm).
+fn fortnight(periodo: i64, orden: i64) -> Result<(NaiveDate, NaiveDate), (u32, String)> {
+    let (year, month) = ((periodo / 100) as i32, (periodo % 100) as u32);
+    let first = NaiveDate::from_ymd_opt(year, month, 1)
+        .filter(|_| (2000..=2999).contains(&year))
+        .ok_or((15004, PERIOD_FORMAT.to_string()))?;
+    let next_month = if month == 12 {
+        NaiveDate::from_ymd_opt(year + 1, 1, 1)
+    } else {
+        NaiveDate::from_ymd_opt(year, month + 1, 1)
+    };
+    let last = next_month
+        .map(|d| d - Duration::days(1))
+        .ok_or((15004, PERIOD_FORMAT.to_string()))?;
+    match orden {
+        1 => Ok((first, first + Duration::days(14))),
+        2 => Ok((first + Duration::days(15), last)),
+        _ => Err((15005, ORDER_FORMAT.to_string())),
+    }
+}
+
+fn us_date(date: NaiveDate) -> String {
+    format!("{}/{}/{}", date.month(), date.day(), date.year())
+}
+
+fn write_grant(xml: &mut Xml, grant: &CaeaGrant) {
+    xml.element("ResultGet", |xml| {
+        xml.text("CAEA", &grant.caea)
+            .text("Periodo", grant.periodo)
+            .text("Orden", grant.orden)
+            .text("FchVigDesde", &grant.fch_vig_desde)
+            .text("FchVigHasta", &grant.fch_vig_hasta)
+            .text("FchTopeInf", &grant.fch_tope_inf)
+            .text("FchProceso", &grant.fch_proceso);
+    });
+}
+
+/// `FECAEASolicitar`: one CAEA per CUIT, period and fortnight, requested from five days before
+/// the fortnight starts until its last day (15006).
+pub fn request(state: &State, fields: &Fields<'_>, cuit: i64, now: DateTime<Utc>) -> Result<String, ParseError> {
+    let (periodo, orden) = (fields.int("Periodo")?, fields.int("Orden")?);
+    let mut xml = Xml::new();
+    let (start, end) = match fortnight(periodo, orden) {
+        Ok(bounds) => bounds,
+        Err(error) => {
+            xml.errors(&[error]);
+            return Ok(xml.into_string());
+        }
+    };
+    let today = argentina_date(now);
+    if today < start - Duration::days(5) || today > end {
+        let message = format!(
+            "Fecha de envío podrá ser desde 5 días corridos anteriores al inicio hasta el último dia de cada quincena. Del {} hasta {}",
+            us_date(start - Duration::days(5)),
+            us_date(end)
+        );
+        xml.errors(&[(15006, message)]);
+        return Ok(xml.into_string());
+    }
+    let mut wsfe = lock(&state.wsfe);
+    if wsfe
+        .caeas
+        .iter()
+        .any(|g| g.cuit == cuit && g.periodo == periodo && g.orden == orden)
+    {
+        let message = "Existe un CAEA otorgado para la CUIT solicitante con el periodo y orden informado. Consultar el metodo FECAEAConsultar.";
+        xml.errors(&[(15008, message.to_string())]);
+        return Ok(xml.into_string());
+    }
+    let grant = CaeaGrant {
+        cuit,
+        caea: wsfe.next_code(),
+        periodo,
+        orden,
+        fch_vig_desde: yyyymmdd(start),
+        fch_vig_hasta: yyyymmdd(end),
+        // The reporting deadline rule is unverified (§G.2); eight days after the fortnight.
+        fch_tope_inf: yyyymmdd(end + Duration::days(8)),
+        fch_proceso: yyyymmdd(today),
+    };
+    write_grant(&mut xml, &grant);
+    wsfe.caeas.push(grant);
+    state.persist(&wsfe);
+    Ok(xml.into_string())
+}
+
+/// `FECAEAConsultar`: errors echo the requested values (§C.2).
+pub fn consult(state: &State, fields: &Fields<'_>, cuit: i64) -> Result<String, ParseError> {
+    let (periodo, orden) = (fields.int("Periodo")?, fields.int("Orden")?);
+    let mut xml = Xml::new();
+    if let Err(error) = fortnight(periodo, orden) {
+        xml.element("ResultGet", |xml| {
+            xml.text("Periodo", periodo).text("Orden", orden);
+        });
+        xml.errors(&[error]);
+        return Ok(xml.into_string());
+    }
+    let wsfe = lock(&state.wsfe);
+    match wsfe
+        .caeas
+        .iter()
+        .find(|g| g.cuit == cuit && g.periodo == periodo && g.orden == orden)
+    {
+        Some(grant) => write_grant(&mut xml, grant),
+        None => {
+            xml.errors(&[(602, NOT_FOUND.to_string())]);
+        }
+    }
+    Ok(xml.into_string())
+}
+
+/// `FECAEARegInformativo`: vouchers issued under a CAEA, numbered like CAE vouchers.
+pub fn report(
+    state: &State,
+    document: &Document,
+    fields: &Fields<'_>,
+    cuit: i64,
+    now: DateTime<Utc>,
+) -> Result<String, ParseError> {
+    let (header, details) = match fields.index("FeCAEARegInfReq") {
+        Some(request) => parse_cae_request(document, request, "FECAEADetRequest")?,
+        None => Default::default(),
+    };
+    let settings = state.settings();
+    let today = argentina_date(now);
+    let fch_proceso = processing_time(now);
+    let key = SeriesKey {
+        cuit,
+        pto_vta: header.pto_vta,
+        cbte_tipo: header.cbte_tipo,
+    };
+    let mut wsfe = lock(&state.wsfe);
+    let mut errors: Vec<(u32, String)> = Vec::new();
+    let mut results: Vec<(bool, Vec<(u32, String)>)> = Vec::new();
+    let (mut expected, mut last_date) = wsfe
+        .series(key)
+        .map_or((1, None), |s| (s.last + 1, s.last_date.clone()));
+    let mut stop = false;
+    for detail in &details {
+        if stop {
+            results.push((false, Vec::new()));
+            continue;
+        }
+        let Some(caea) = detail.caea.clone().filter(|c| !c.is_empty()) else {
+            // 782, the real text (§C.5).
+            errors.push((782, "El <CAEA> es obligatorio informarlo.".to_string()));
+            stop = true;
+            results.push((false, Vec::new()));
+            continue;
+        };
+        let Some(grant) = wsfe.caeas.iter().find(|g| g.cuit == cuit && g.caea == caea).cloned() else {
+            // 705: the CAEA must belong to this CUIT.
+            errors.push((705, "El CAEA informado no corresponde a la CUIT emisora.".to_string()));
+            stop = true;
+            results.push((false, Vec::new()));
+            continue;
+        };
+        let cbte_fch = detail.cbte_fch.clone().unwrap_or_else(|| yyyymmdd(today));
+        if detail.cbte_desde != expected || last_date.as_deref().is_some_and(|last| cbte_fch.as_str() < last) {
+            errors.push((703, NUMBERING_MESSAGE.to_string()));
+            stop = true;
+            results.push((false, Vec::new()));
+            continue;
+        }
+        // 702: the voucher date lies within the CAEA's validity.
+        if cbte_fch < grant.fch_vig_desde || cbte_fch > grant.fch_vig_hasta {
+            let observation = (
+                702,
+                "La fecha del comprobante debe estar comprendida en el periodo de vigencia del CAEA.".to_string(),
+            );
+            stop = true;
+            results.push((false, vec![observation]));
+            continue;
+        }
+        let findings = super::cae::with_rules_context(&wsfe, cuit, &header, today, &settings, |context| {
+            rules::check_detail(context, detail)
+        });
+        let observations: Vec<(u32, String)> = findings.iter().map(|f| (f.code, f.message.clone())).collect();
+        if findings.iter().any(|f| f.excluding) {
+            stop = true;
+            results.push((false, observations));
+            continue;
+        }
+        let mut stored = detail.clone();
+        stored.cbte_fch = Some(cbte_fch.clone());
+        let series = wsfe.series_mut(key);
+        series.last = detail.cbte_hasta;
+        series.last_date = Some(cbte_fch.clone());
+        series.vouchers.insert(
+            detail.cbte_desde,
+            StoredVoucher {
+                detail: stored,
+                resultado: "A".into(),
+                cod_autorizacion: caea,
+                emision_tipo: "CAEA".into(),
+                fch_vto: grant.fch_vig_hasta.clone(),
+                fch_proceso: fch_proceso.clone(),
+                observaciones: observations.clone(),
+            },
+        );
+        expected = detail.cbte_hasta + 1;
+        last_date = Some(cbte_fch);
+        results.push((true, observations));
+    }
+    let approved = results.iter().filter(|(ok, _)| *ok).count();
+    if approved > 0 {
+        state.persist(&wsfe);
+    }
+    drop(wsfe);
+    let resultado = match approved {
+        0 => "R",
+        n if n == results.len() => "A",
+        _ => "P",
+    };
+    let mut xml = Xml::new();
+    xml.element("FeCabResp", |xml| {
+        xml.text("Cuit", cuit)
+            .text("PtoVta", header.pto_vta)
+            .text("CbteTipo", header.cbte_tipo)
+            .text("FchProceso", &fch_proceso)
+            .text("CantReg", header.cant_reg)
+            .text("Resultado", resultado)
+            .text("Reproceso", "N");
+    });
+    xml.element("FeDetResp", |xml| {
+        for (detail, (ok, observations)) in details.iter().zip(&results) {
+            xml.element("FECAEADetResponse", |xml| {
+                xml.text("Concepto", detail.concepto)
+                    .text("DocTipo", detail.doc_tipo)
+                    .text("DocNro", detail.doc_nro)
+                    .text("CbteDesde", detail.cbte_desde)
+                    .text("CbteHasta", detail.cbte_hasta)
+                    .or_empty("CbteFch", detail.cbte_fch.as_ref())
+                    .text("Resultado", if *ok { "A" } else { "R" })
+                    .observations(observations)
+                    .or_empty("CAEA", detail.caea.as_ref().filter(|c| !c.is_empty()));
+            });
+        }
+    });
+    xml.errors(&errors);
+    Ok(xml.into_string())
+}
+
+/// `FECAEASinMovimientoInformar`.
+pub fn inform_no_movement(
+    state: &State,
+    fields: &Fields<'_>,
+    cuit: i64,
+    now: DateTime<Utc>,
+) -> Result<String, ParseError> {
+    let pto_vta = fields.int("PtoVta")?;
+    let caea = fields.text("CAEA").unwrap_or_default();
+    let today = argentina_date(now);
+    let mut wsfe = lock(&state.wsfe);
+    let grant = wsfe.caeas.iter().find(|g| g.cuit == cuit && g.caea == caea).cloned();
+    let used = wsfe
+        .series
+        .values()
+        .flat_map(|s| s.vouchers.values())
+        .any(|v| v.emision_tipo == "CAEA" && v.cod_autorizacion == caea && v.detail.cbte_desde > 0);
+    let error = match &grant {
+        // 1200: a CAE, or anything that is not a CAEA of this CUIT (real text, §C.5).
+        None => Some((1200, "El codigo de autorizacion debe ser del tipo CAEA".to_string())),
+        Some(grant) if parse_yyyymmdd(&grant.fch_vig_desde).is_some_and(|start| today < start) => Some((
+            1203,
+            "No se puede informar sin movimiento antes del inicio de vigencia del CAEA.".to_string(),
+        )),
+        Some(_) if used => Some((1202, "El CAEA ya fue utilizado para informar comprobantes.".to_string())),
+        Some(_)
+            if wsfe
+                .no_movement
+                .iter()
+                .any(|n| n.cuit == cuit && n.caea == caea && n.pto_vta == pto_vta) =>
+        {
+            Some((
+                1209,
+                "El CAEA ya fue informado sin movimiento para el punto de venta.".to_string(),
+            ))
+        }
+        Some(_) => None,
+    };
+    if error.is_none() {
+        wsfe.no_movement.push(NoMovement {
+            cuit,
+            caea: caea.clone(),
+            pto_vta,
+            fch_proceso: yyyymmdd(today),
+        });
+        state.persist(&wsfe);
+    }
+    let mut xml = Xml::new();
+    xml.text("CAEA", &caea)
+        .text("FchProceso", yyyymmdd(today))
+        .text("PtoVta", pto_vta)
+        .text("Resultado", if error.is_some() { "R" } else { "A" });
+    xml.errors(&error.into_iter().collect::<Vec<_>>());
+    Ok(xml.into_string())
+}
+
+/// `FECAEASinMovimientoConsultar`.
+pub fn consult_no_movement(state: &State, fields: &Fields<'_>, cuit: i64) -> Result<String, ParseError> {
+    let caea = fields.text("CAEA").unwrap_or_default();
+    let pto_vta = fields.int("PtoVta")?;
+    let wsfe = lock(&state.wsfe);
+    let found: Vec<&NoMovement> = wsfe
+        .no_movement
+        .iter()
+        .filter(|n| n.cuit == cuit && n.caea == caea && (pto_vta == 0 || n.pto_vta == pto_vta))
+        .collect();
+    let mut xml = Xml::new();
+    if found.is_empty() {
+        xml.errors(&[(602, NOT_FOUND.to_string())]);
+    } else {
+        xml.element("ResultGet", |xml| {
+            for notice in found {
+                xml.element("FECAEASinMov", |xml| {
+                    xml.text("CAEA", &notice.caea)
+                        .text("FchProceso", &notice.fch_proceso)
+                        .text("PtoVta", notice.pto_vta);
+                });
+            }
+        });
+    }
+    Ok(xml.into_string())
+}

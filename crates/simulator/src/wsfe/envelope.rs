@@ -1,0 +1,162 @@
+//! WSFEv1 answers as ASMX writes them (arca-protocol.md §A.3, §C.1): one line, the `soap:`
+//! prefix, `FEHeaderInfo` in the header, the response element in the FEV1 default namespace,
+//! null strings omitted, empty strings as `<X />`, doubles normalised.
+
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use chrono::{DateTime, Utc};
+use rust_decimal::Decimal;
+
+use crate::soap::SoapVersion;
+
+/// Builds the inner XML of a result element.
+#[derive(Debug, Default)]
+pub struct Xml(String);
+
+impl Xml {
+    pub fn new() -> Xml {
+        Xml(String::new())
+    }
+
+    /// `<name>text</name>`, escaped.
+    pub fn text(&mut self, name: &str, value: impl std::fmt::Display) -> &mut Xml {
+        let value = value.to_string();
+        self.0
+            .push_str(&format!("<{name}>{}</{name}>", quick_xml::escape::escape(&value)));
+        self
+    }
+
+    /// `<name>text</name>` when present, nothing when absent (.NET omits null strings).
+    pub fn optional(&mut self, name: &str, value: Option<impl std::fmt::Display>) -> &mut Xml {
+        if let Some(value) = value {
+            self.text(name, value);
+        }
+        self
+    }
+
+    /// `<name>text</name>`, or `<name />` when absent (an empty string, as `<CAE />`).
+    pub fn or_empty(&mut self, name: &str, value: Option<impl std::fmt::Display>) -> &mut Xml {
+        match value {
+            Some(value) => self.text(name, value),
+            None => self.raw(&format!("<{name} />")),
+        }
+    }
+
+    /// A double as .NET prints it: `122`, `101.202`, never `122.00`.
+    pub fn double(&mut self, name: &str, value: Decimal) -> &mut Xml {
+        self.text(name, format_double(value))
+    }
+
+    /// A nested element around what `inner` writes.
+    pub fn element(&mut self, name: &str, inner: impl FnOnce(&mut Xml)) -> &mut Xml {
+        self.0.push_str(&format!("<{name}>"));
+        inner(self);
+        self.0.push_str(&format!("</{name}>"));
+        self
+    }
+
+    pub fn raw(&mut self, xml: &str) -> &mut Xml {
+        self.0.push_str(xml);
+        self
+    }
+
+    /// `<Errors><Err><Code/><Msg/></Err>…</Errors>` (nothing when empty).
+    pub fn errors(&mut self, errors: &[(u32, String)]) -> &mut Xml {
+        self.messages("Errors", "Err", errors)
+    }
+
+    /// `<Observaciones><Obs>…</Obs></Observaciones>` (nothing when empty).
+    pub fn observations(&mut self, observations: &[(u32, String)]) -> &mut Xml {
+        self.messages("Observaciones", "Obs", observations)
+    }
+
+    fn messages(&mut self, list: &str, item: &str, messages: &[(u32, String)]) -> &mut Xml {
+        if messages.is_empty() {
+            return self;
+        }
+        self.element(list, |xml| {
+            for (code, message) in messages {
+                xml.element(item, |xml| {
+                    xml.text("Code", code).text("Msg", message);
+                });
+            }
+        })
+    }
+
+    pub fn into_string(self) -> String {
+        self.0
+    }
+}
+
+/// A decimal as a .NET `double` serialises: no trailing zeros, no exponent.
+pub fn format_double(value: Decimal) -> String {
+    let normalized = value.normalize();
+    if normalized.is_zero() {
+        "0".to_string()
+    } else {
+        normalized.to_string()
+    }
+}
+
+/// The whole envelope for `operation` with `result` as the inner XML of `{operation}Result`.
+pub fn respond(version: SoapVersion, operation: &str, result: &str, now: DateTime<Utc>) -> Response {
+    let argentina = chrono::FixedOffset::west_opt(3 * 3600).expect("UTC-3 is a valid offset");
+    let fecha = now.with_timezone(&argentina).format("%Y-%m-%dT%H:%M:%S%.f%:z");
+    let body = format!(
+        concat!(
+            r#"<?xml version="1.0" encoding="utf-8"?><soap:Envelope xmlns:soap="{env}" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" xmlns:xsd="http://www.w3.org/2001/XMLSchema">"#,
+            r#"<soap:Header><FEHeaderInfo xmlns="http://ar.gov.afip.dif.FEV1/"><ambiente>HomologacionExterno - simulador</ambiente><fecha>{fecha}</fecha><id>arca-simulator</id></FEHeaderInfo></soap:Header>"#,
+            r#"<soap:Body><{op}Response xmlns="http://ar.gov.afip.dif.FEV1/"><{op}Result>{result}</{op}Result></{op}Response></soap:Body></soap:Envelope>"#
+        ),
+        env = version.namespace(),
+        fecha = fecha,
+        op = operation,
+        result = result
+    );
+    ([(header::CONTENT_TYPE, version.content_type())], body).into_response()
+}
+
+/// An ASMX plumbing fault (unknown action, unreadable request): HTTP 500 with `soap:Client`.
+pub fn asmx_fault(version: SoapVersion, message: &str) -> Response {
+    let message = quick_xml::escape::escape(message);
+    let body = match version {
+        SoapVersion::V11 => format!(
+            r#"<?xml version="1.0" encoding="utf-8"?><soap:Envelope xmlns:soap="{}" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" xmlns:xsd="http://www.w3.org/2001/XMLSchema"><soap:Body><soap:Fault><faultcode>soap:Client</faultcode><faultstring>{message}</faultstring><detail /></soap:Fault></soap:Body></soap:Envelope>"#,
+            version.namespace()
+        ),
+        SoapVersion::V12 => format!(
+            r#"<?xml version="1.0" encoding="utf-8"?><soap:Envelope xmlns:soap="{}" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" xmlns:xsd="http://www.w3.org/2001/XMLSchema"><soap:Body><soap:Fault><soap:Code><soap:Value>soap:Sender</soap:Value></soap:Code><soap:Reason><soap:Text xml:lang="en">{message}</soap:Text></soap:Reason><soap:Detail /></soap:Fault></soap:Body></soap:Envelope>"#,
+            version.namespace()
+        ),
+    };
+    (
+        StatusCode::INTERNAL_SERVER_ERROR,
+        [(header::CONTENT_TYPE, version.content_type())],
+        body,
+    )
+        .into_response()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn doubles_print_like_dotnet() {
+        let check = |text: &str, expected: &str| assert_eq!(format_double(text.parse().unwrap()), expected);
+        check("122.00", "122");
+        check("101.2020", "101.202");
+        check("0.00", "0");
+        check("1", "1");
+        check("0.105", "0.105");
+    }
+
+    #[test]
+    fn empty_strings_and_nulls() {
+        let mut xml = Xml::new();
+        xml.or_empty("CAE", None::<String>)
+            .optional("Desc", None::<String>)
+            .text("A", "x & y");
+        assert_eq!(xml.into_string(), "<CAE /><A>x &amp; y</A>");
+    }
+}
