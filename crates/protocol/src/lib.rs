@@ -12,10 +12,13 @@
 
 pub mod certificate;
 pub mod clock;
+pub mod codes;
 mod cuit;
 mod error;
+pub mod money;
 pub mod secret;
 pub mod transport;
+pub mod voucher;
 pub mod wsaa;
 pub mod xml;
 
