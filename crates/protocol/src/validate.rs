@@ -29,6 +29,8 @@ mod iva_and_tributos;
 mod numbering;
 mod receiver;
 mod receiver_iva_condition;
+#[cfg(test)]
+mod recorded_tests;
 
 use std::collections::HashMap;
 
