@@ -47,7 +47,9 @@ impl Money {
 
     /// Whole units: `from_units(1500)` is 1500.00.
     pub fn from_units(units: i64) -> Money {
-        Money(Decimal::from(units).round_dp(Self::SCALE))
+        let mut amount = Decimal::from(units);
+        amount.rescale(Self::SCALE);
+        Money(amount)
     }
 
     /// Parses `"1500.00"`, `"1500"`, `"-3.5"`, `" 21 "`. Only digits, one optional leading sign

@@ -107,7 +107,9 @@ impl QrData {
     /// The QR data of a voucher ARCA authorized: `number` is its `CbteDesde`, `cbte_fch` the date
     /// ARCA recorded (the response's `CbteFch`, which ARCA fills in when the request omitted it).
     /// The receiver is left out for an unidentified consumidor final (`DocTipo` 99, `DocNro` 0),
-    /// where the specification's "if applicable" does not apply.
+    /// where the specification's "if applicable" does not apply. `ctz` is the voucher's
+    /// `MonCotiz` (1 when absent): with `CanMisMonExt = S` and no rate sent, set `mon_cotiz` to the
+    /// rate ARCA stored (FECompConsultar) before building the QR.
     pub fn for_authorized_voucher(
         issuer: Cuit,
         voucher: &Voucher,

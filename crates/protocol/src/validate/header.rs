@@ -1,8 +1,9 @@
-//! `FeCabReq/CantReg` against the details: 10001 (1..9998), 10002 (= number of details), 10003
-//! (details ≤ `FECompTotXRequest.RegXReq`; FCE: one per request). ARCA reports these in `Errors`.
+//! The header (`FeCabReq`): 10001 (`CantReg` in 1..9998), 10002 (`CantReg` = number of details),
+//! 10003 (details ≤ `FECompTotXRequest.RegXReq`; FCE: one per request), 10004 (`PtoVta` in
+//! 1..99998). ARCA reports these in `Errors`.
 
 use super::{ValidationContext, ValidationIssue};
-use crate::codes::MAX_CANT_REG;
+use crate::codes::{MAX_CANT_REG, PTO_VTA_RANGE};
 use crate::voucher::CaeRequest;
 
 pub(super) fn check(
@@ -29,6 +30,15 @@ pub(super) fn check(
             "FeCabReq.CantReg",
             10002,
             format!("Campo CantReg debe ser igual a lo informado en detalle. Informado: {cant_reg}, Enviado:{details}"),
+        ));
+    }
+
+    // 10004: the point of sale's range (whether it is registered, 10005, is ARCA's to say).
+    if !PTO_VTA_RANGE.contains(&request.punto_venta()) {
+        issues.push(ValidationIssue::err(
+            "FeCabReq.PtoVta",
+            10004,
+            "Campo PtoVta debe estar comprendido entre 1 y 99998.",
         ));
     }
 
@@ -87,6 +97,21 @@ mod tests {
         ctx.max_records_per_request = 2;
         let request = CaeRequest::new(consecutive(factura_a(), 3)).unwrap();
         check_request(&request, &ctx, &[10003]);
+    }
+
+    #[test]
+    fn point_of_sale_range_10004() {
+        // The series is unknown to the context, so numbering stays quiet.
+        check(factura_a(), |v, _| v.punto_venta = 0, &[10004]);
+        check(factura_a(), |v, _| v.punto_venta = 99_999, &[10004]);
+        check(
+            factura_a(),
+            |v, ctx| {
+                v.punto_venta = 99_998;
+                ctx.last_authorized.clear();
+            },
+            &[],
+        );
     }
 
     #[test]

@@ -32,8 +32,11 @@ pub(super) fn check(detail: &Detail<'_>, issues: &mut Vec<ValidationIssue>) {
         return;
     }
 
-    // 10015: FCE goes to a CUIT.
-    if voucher.cbte_tipo.is_fce() && voucher.doc_tipo != DocTipo::CUIT.code() {
+    // 10015: FCE goes to a CUIT (class A already says so through 10013).
+    if voucher.cbte_tipo.is_fce()
+        && class != CbteClass::A
+        && voucher.doc_tipo != DocTipo::CUIT.code()
+    {
         issues.push(detail.obs(
             "DocTipo",
             10015,
@@ -193,6 +196,19 @@ mod tests {
             factura_b(),
             |v, _| {
                 v.cbte_tipo = CbteTipo::CompraBienesUsados;
+            },
+            &[10015],
+        );
+    }
+
+    #[test]
+    fn fce_goes_to_a_cuit_10015() {
+        check(
+            factura_b(),
+            |v, _| {
+                v.cbte_tipo = CbteTipo::FceFacturaB;
+                v.doc_tipo = 96;
+                v.doc_nro = 30_000_000;
             },
             &[10015],
         );
