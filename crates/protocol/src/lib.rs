@@ -12,10 +12,15 @@
 
 pub mod certificate;
 pub mod clock;
+pub mod codes;
 mod cuit;
 mod error;
+pub mod money;
+pub mod qr;
 pub mod secret;
 pub mod transport;
+pub mod validate;
+pub mod voucher;
 pub mod wsaa;
 pub mod xml;
 
