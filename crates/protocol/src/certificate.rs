@@ -26,8 +26,10 @@ pub struct Credentials {
 impl Credentials {
     /// From PEM text: the certificate and its (unencrypted) private key.
     pub fn from_pem(certificate_pem: &[u8], key_pem: &[u8]) -> Result<Credentials, Error> {
-        let certificate = X509::from_pem(certificate_pem).map_err(|_| bad("the certificate is not PEM X.509"))?;
-        let private_key = PKey::private_key_from_pem(key_pem).map_err(|_| bad("the private key is not PEM"))?;
+        let certificate =
+            X509::from_pem(certificate_pem).map_err(|_| bad("the certificate is not PEM X.509"))?;
+        let private_key =
+            PKey::private_key_from_pem(key_pem).map_err(|_| bad("the private key is not PEM"))?;
         Credentials::new(certificate, private_key)
     }
 
@@ -44,12 +46,18 @@ impl Credentials {
     }
 
     fn new(certificate: X509, private_key: PKey<Private>) -> Result<Credentials, Error> {
-        let public = certificate.public_key().map_err(|_| bad("the certificate has no usable public key"))?;
+        let public = certificate
+            .public_key()
+            .map_err(|_| bad("the certificate has no usable public key"))?;
         if !public.public_eq(&private_key) {
             return Err(bad("the private key does not belong to the certificate"));
         }
         let cuit = cuit_from_certificate(&certificate)?;
-        Ok(Credentials { certificate, private_key, cuit })
+        Ok(Credentials {
+            certificate,
+            private_key,
+            cuit,
+        })
     }
 
     pub fn certificate(&self) -> &X509Ref {
@@ -102,8 +110,13 @@ pub fn cuit_from_certificate(certificate: &X509Ref) -> Result<Cuit, Error> {
         .subject_name()
         .entries_by_nid(Nid::SERIALNUMBER)
         .next()
-        .ok_or_else(|| bad("the certificate subject has no serialNumber (expected `CUIT nnnnnnnnnnn`)"))?;
-    let value = entry.data().to_string().map_err(|_| bad("unreadable serialNumber"))?;
+        .ok_or_else(|| {
+            bad("the certificate subject has no serialNumber (expected `CUIT nnnnnnnnnnn`)")
+        })?;
+    let value = entry
+        .data()
+        .to_string()
+        .map_err(|_| bad("unreadable serialNumber"))?;
     let digits = value
         .trim()
         .strip_prefix("CUIT")
@@ -148,13 +161,19 @@ pub struct CertificateRequest {
 
 impl fmt::Debug for CertificateRequest {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("CertificateRequest").field("csr_pem", &self.csr_pem).finish_non_exhaustive()
+        f.debug_struct("CertificateRequest")
+            .field("csr_pem", &self.csr_pem)
+            .finish_non_exhaustive()
     }
 }
 
 /// Generates an RSA-2048 key and a CSR with subject `C=AR, O=<organization>, CN=<alias>,
 /// serialNumber=CUIT <cuit>`, signed with SHA-256 (§B.4).
-pub fn generate_csr(cuit: Cuit, organization: &str, common_name: &str) -> Result<CertificateRequest, Error> {
+pub fn generate_csr(
+    cuit: Cuit,
+    organization: &str,
+    common_name: &str,
+) -> Result<CertificateRequest, Error> {
     let key = PKey::from_rsa(Rsa::generate(2048)?)?;
     let mut name = X509NameBuilder::new()?;
     name.append_entry_by_nid(Nid::COUNTRYNAME, "AR")?;
@@ -169,8 +188,12 @@ pub fn generate_csr(cuit: Cuit, organization: &str, common_name: &str) -> Result
     request.set_pubkey(&key)?;
     request.sign(&key, MessageDigest::sha256())?;
     let csr_pem = String::from_utf8_lossy(&request.build().to_pem()?).into_owned();
-    let private_key_pem = Secret::new(String::from_utf8_lossy(&key.private_key_to_pem_pkcs8()?).into_owned());
-    Ok(CertificateRequest { private_key_pem, csr_pem })
+    let private_key_pem =
+        Secret::new(String::from_utf8_lossy(&key.private_key_to_pem_pkcs8()?).into_owned());
+    Ok(CertificateRequest {
+        private_key_pem,
+        csr_pem,
+    })
 }
 
 #[cfg(test)]
@@ -184,7 +207,10 @@ mod tests {
         let request = generate_csr(cuit, "Acme SA", "acme").unwrap();
         let csr = X509Req::from_pem(request.csr_pem.as_bytes()).unwrap();
         let subject = distinguished_name(csr.subject_name());
-        assert_eq!(subject, "C=AR, O=Acme SA, CN=acme, serialNumber=CUIT 20267565393");
+        assert_eq!(
+            subject,
+            "C=AR, O=Acme SA, CN=acme, serialNumber=CUIT 20267565393"
+        );
         assert!(csr.verify(&csr.public_key().unwrap()).unwrap());
         assert!(!format!("{request:?}").contains("PRIVATE KEY"));
     }

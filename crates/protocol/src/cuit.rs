@@ -29,7 +29,13 @@ impl Cuit {
             .trim()
             .bytes()
             .filter(|b| *b != b'-')
-            .map(|b| if b.is_ascii_digit() { Ok(b - b'0') } else { Err(CuitError::Format) })
+            .map(|b| {
+                if b.is_ascii_digit() {
+                    Ok(b - b'0')
+                } else {
+                    Err(CuitError::Format)
+                }
+            })
             .collect::<Result<_, _>>()?;
         if digits.len() != 11 {
             return Err(CuitError::Format);
@@ -38,7 +44,9 @@ impl Cuit {
         if digits[10] != expected {
             return Err(CuitError::CheckDigit { expected });
         }
-        Ok(Cuit(digits.iter().fold(0u64, |n, d| n * 10 + u64::from(*d))))
+        Ok(Cuit(
+            digits.iter().fold(0u64, |n, d| n * 10 + u64::from(*d)),
+        ))
     }
 
     /// Builds a CUIT from its first ten digits by appending the right check digit. `None` when
@@ -68,7 +76,11 @@ impl Cuit {
 
 /// The mod-11 check digit of ten digits; `None` when the remainder gives 10 (no valid digit).
 fn check_digit(first_ten: &[u8]) -> Option<u8> {
-    let sum: u64 = first_ten.iter().zip(WEIGHTS).map(|(d, w)| u64::from(*d) * w).sum();
+    let sum: u64 = first_ten
+        .iter()
+        .zip(WEIGHTS)
+        .map(|(d, w)| u64::from(*d) * w)
+        .sum();
     match 11 - (sum % 11) {
         11 => Some(0),
         10 => None,
@@ -100,7 +112,11 @@ mod tests {
     use super::*;
 
     fn check(input: &str, expected: Result<&str, CuitError>) {
-        assert_eq!(Cuit::parse(input).map(|c| c.to_string()), expected.map(String::from), "{input}");
+        assert_eq!(
+            Cuit::parse(input).map(|c| c.to_string()),
+            expected.map(String::from),
+            "{input}"
+        );
     }
 
     #[test]
@@ -116,7 +132,13 @@ mod tests {
 
     #[test]
     fn from_prefix_appends_the_check_digit() {
-        assert_eq!(Cuit::from_prefix(2026756539).unwrap().to_string(), "20267565393");
-        assert_eq!(Cuit::parse("20267565393").unwrap().formatted(), "20-26756539-3");
+        assert_eq!(
+            Cuit::from_prefix(2026756539).unwrap().to_string(),
+            "20267565393"
+        );
+        assert_eq!(
+            Cuit::parse("20267565393").unwrap().formatted(),
+            "20-26756539-3"
+        );
     }
 }

@@ -32,7 +32,10 @@ pub struct Timeouts {
 
 impl Default for Timeouts {
     fn default() -> Self {
-        Timeouts { connect: Duration::from_secs(5), total: Duration::from_secs(10) }
+        Timeouts {
+            connect: Duration::from_secs(5),
+            total: Duration::from_secs(10),
+        }
     }
 }
 
@@ -64,20 +67,37 @@ impl std::fmt::Debug for HttpTransport {
 
 impl HttpTransport {
     /// A transport whose lowered TLS security level applies only to `legacy_hosts`.
-    pub fn new(timeouts: Timeouts, legacy_hosts: impl IntoIterator<Item = String>) -> Result<HttpTransport, Error> {
+    pub fn new(
+        timeouts: Timeouts,
+        legacy_hosts: impl IntoIterator<Item = String>,
+    ) -> Result<HttpTransport, Error> {
         Ok(HttpTransport {
             default: build_client(timeouts, false)?,
             legacy: build_client(timeouts, true)?,
-            legacy_hosts: legacy_hosts.into_iter().map(|h| h.to_ascii_lowercase()).collect(),
+            legacy_hosts: legacy_hosts
+                .into_iter()
+                .map(|h| h.to_ascii_lowercase())
+                .collect(),
             timeouts,
         })
     }
 
     /// POSTs `body` and reads the whole answer, whatever its status.
-    pub async fn post(&self, url: &str, headers: &[(&str, &str)], body: String) -> Result<HttpResponse, Error> {
-        let uri: Uri = url.parse().map_err(|e| Error::NotSent(format!("invalid URL {url}: {e}")))?;
+    pub async fn post(
+        &self,
+        url: &str,
+        headers: &[(&str, &str)],
+        body: String,
+    ) -> Result<HttpResponse, Error> {
+        let uri: Uri = url
+            .parse()
+            .map_err(|e| Error::NotSent(format!("invalid URL {url}: {e}")))?;
         let host = uri.host().unwrap_or_default().to_ascii_lowercase();
-        let client = if self.legacy_hosts.contains(&host) { &self.legacy } else { &self.default };
+        let client = if self.legacy_hosts.contains(&host) {
+            &self.legacy
+        } else {
+            &self.default
+        };
         let mut request = Request::post(uri);
         for (name, value) in headers {
             request = request.header(*name, *value);
@@ -110,7 +130,9 @@ impl HttpTransport {
         };
         tokio::time::timeout(self.timeouts.total, exchange)
             .await
-            .map_err(|_| Error::OutcomeUnknown(format!("no answer within {:?}", self.timeouts.total)))?
+            .map_err(|_| {
+                Error::OutcomeUnknown(format!("no answer within {:?}", self.timeouts.total))
+            })?
     }
 }
 

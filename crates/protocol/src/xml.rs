@@ -35,7 +35,9 @@ impl Element {
 
     /// Follows a path of local names from this element (`["Body", "loginCmsResponse"]`).
     pub fn path(&self, names: &[&str]) -> Option<&Element> {
-        names.iter().try_fold(self, |element, name| element.child(name))
+        names
+            .iter()
+            .try_fold(self, |element, name| element.child(name))
     }
 
     /// The first element with this local name anywhere below (depth first), or this one.
@@ -52,7 +54,10 @@ impl Element {
     }
 
     pub fn attribute(&self, name: &str) -> Option<&str> {
-        self.attributes.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str())
+        self.attributes
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
     }
 }
 
@@ -72,7 +77,9 @@ pub fn parse(document: &str) -> Result<Element, XmlError> {
                 }
             }
             Event::End(_) => {
-                let element = stack.pop().ok_or_else(|| XmlError("unbalanced end tag".into()))?;
+                let element = stack
+                    .pop()
+                    .ok_or_else(|| XmlError("unbalanced end tag".into()))?;
                 match stack.last_mut() {
                     Some(parent) => parent.children.push(element),
                     None => return Ok(element),
@@ -80,15 +87,23 @@ pub fn parse(document: &str) -> Result<Element, XmlError> {
             }
             Event::Text(text) => {
                 if let Some(current) = stack.last_mut() {
-                    current.text.push_str(&text.unescape().map_err(|e| err(&e))?);
+                    current
+                        .text
+                        .push_str(&text.unescape().map_err(|e| err(&e))?);
                 }
             }
             Event::CData(data) => {
                 if let Some(current) = stack.last_mut() {
-                    current.text.push_str(&String::from_utf8_lossy(&data.into_inner()));
+                    current
+                        .text
+                        .push_str(&String::from_utf8_lossy(&data.into_inner()));
                 }
             }
-            Event::Eof => return Err(XmlError("document ended before its root element closed".into())),
+            Event::Eof => {
+                return Err(XmlError(
+                    "document ended before its root element closed".into(),
+                ));
+            }
             _ => {}
         }
     }
@@ -106,7 +121,11 @@ fn open(start: &quick_xml::events::BytesStart<'_>) -> Result<Element, quick_xml:
         let value = attribute.unescape_value()?.into_owned();
         attributes.push((String::from_utf8_lossy(key.as_ref()).into_owned(), value));
     }
-    Ok(Element { name, attributes, ..Element::default() })
+    Ok(Element {
+        name,
+        attributes,
+        ..Element::default()
+    })
 }
 
 /// Escapes text for an element body or attribute value.

@@ -36,7 +36,11 @@ pub struct TicketCache {
 
 impl TicketCache {
     pub fn new(clock: Arc<dyn Clock>, renew_before: Duration) -> TicketCache {
-        TicketCache { clock, renew_before, slots: Mutex::new(HashMap::new()) }
+        TicketCache {
+            clock,
+            renew_before,
+            slots: Mutex::new(HashMap::new()),
+        }
     }
 
     /// The cached ticket if it is good for longer than the renewal margin; otherwise runs
@@ -44,7 +48,11 @@ impl TicketCache {
     ///
     /// If WSAA answers `coe.alreadyAuthenticated` while renewing early, the ticket still held is
     /// valid and is returned: renewal is retried on a later call, not forced.
-    pub async fn get_or_login<F, Fut>(&self, key: &TicketKey, login: F) -> Result<AccessTicket, Error>
+    pub async fn get_or_login<F, Fut>(
+        &self,
+        key: &TicketKey,
+        login: F,
+    ) -> Result<AccessTicket, Error>
     where
         F: FnOnce() -> Fut,
         Fut: Future<Output = Result<AccessTicket, Error>>,
@@ -52,7 +60,10 @@ impl TicketCache {
         let slot = self.slot(key);
         let mut held = slot.lock().await;
         let now = self.clock.now();
-        if let Some(ticket) = held.as_ref().filter(|t| t.is_valid_for(now, self.renew_before)) {
+        if let Some(ticket) = held
+            .as_ref()
+            .filter(|t| t.is_valid_for(now, self.renew_before))
+        {
             return Ok(ticket.clone());
         }
         match login().await {
@@ -60,11 +71,17 @@ impl TicketCache {
                 *held = Some(ticket.clone());
                 Ok(ticket)
             }
-            Err(Error::Wsaa { fault: WsaaFault::AlreadyAuthenticated, message }) => held
+            Err(Error::Wsaa {
+                fault: WsaaFault::AlreadyAuthenticated,
+                message,
+            }) => held
                 .as_ref()
                 .filter(|t| t.is_valid_for(now, Duration::zero()))
                 .cloned()
-                .ok_or(Error::Wsaa { fault: WsaaFault::AlreadyAuthenticated, message }),
+                .ok_or(Error::Wsaa {
+                    fault: WsaaFault::AlreadyAuthenticated,
+                    message,
+                }),
             Err(other) => Err(other),
         }
     }
@@ -107,12 +124,18 @@ mod tests {
     }
 
     fn key() -> TicketKey {
-        TicketKey { environment: "test".into(), certificate: "abc".into(), service: "wsfe".into() }
+        TicketKey {
+            environment: "test".into(),
+            certificate: "abc".into(),
+            service: "wsfe".into(),
+        }
     }
 
     #[tokio::test]
     async fn renews_only_inside_the_margin_and_keeps_the_old_ticket_on_already_authenticated() {
-        let clock = Arc::new(ManualClock::new(Utc.with_ymd_and_hms(2026, 1, 1, 12, 0, 0).unwrap()));
+        let clock = Arc::new(ManualClock::new(
+            Utc.with_ymd_and_hms(2026, 1, 1, 12, 0, 0).unwrap(),
+        ));
         let cache = TicketCache::new(clock.clone(), Duration::minutes(10));
         let logins = AtomicUsize::new(0);
         let login = || async {
@@ -122,18 +145,37 @@ mod tests {
         cache.get_or_login(&key(), login).await.unwrap();
         clock.advance(Duration::hours(11));
         cache.get_or_login(&key(), login).await.unwrap();
-        assert_eq!(logins.load(Ordering::SeqCst), 1, "still 1 h left: no renewal");
+        assert_eq!(
+            logins.load(Ordering::SeqCst),
+            1,
+            "still 1 h left: no renewal"
+        );
 
         clock.advance(Duration::minutes(55));
         let refused = || async {
-            Err(Error::Wsaa { fault: WsaaFault::AlreadyAuthenticated, message: String::new() })
+            Err(Error::Wsaa {
+                fault: WsaaFault::AlreadyAuthenticated,
+                message: String::new(),
+            })
         };
         let kept = cache.get_or_login(&key(), refused).await.unwrap();
-        assert_eq!(kept.expiration_time, (clock.now() + Duration::minutes(5)).fixed_offset());
+        assert_eq!(
+            kept.expiration_time,
+            (clock.now() + Duration::minutes(5)).fixed_offset()
+        );
 
         clock.advance(Duration::minutes(6));
         let err = cache.get_or_login(&key(), refused).await.unwrap_err();
-        assert!(matches!(err, Error::Wsaa { fault: WsaaFault::AlreadyAuthenticated, .. }), "expired: nothing to reuse");
+        assert!(
+            matches!(
+                err,
+                Error::Wsaa {
+                    fault: WsaaFault::AlreadyAuthenticated,
+                    ..
+                }
+            ),
+            "expired: nothing to reuse"
+        );
         cache.get_or_login(&key(), login).await.unwrap();
         assert_eq!(logins.load(Ordering::SeqCst), 2);
     }

@@ -76,7 +76,10 @@ impl RetryPolicy {
 impl WsaaFault {
     /// The fault for a `faultcode` text, with or without its `ns1:` prefix.
     pub fn from_code(faultcode: &str) -> WsaaFault {
-        let code = faultcode.rsplit_once(':').map_or(faultcode, |(_, c)| c).trim();
+        let code = faultcode
+            .rsplit_once(':')
+            .map_or(faultcode, |(_, c)| c)
+            .trim();
         match code {
             "coe.notAuthorized" => WsaaFault::NotAuthorized,
             "coe.alreadyAuthenticated" => WsaaFault::AlreadyAuthenticated,
@@ -137,9 +140,9 @@ impl WsaaFault {
     pub fn retry_policy(&self) -> RetryPolicy {
         match self {
             WsaaFault::AlreadyAuthenticated => RetryPolicy::ReuseTicket,
-            WsaaFault::WsaaUnavailable | WsaaFault::WsaaInternalError | WsaaFault::WsnUnavailable => {
-                RetryPolicy::WaitSeconds(60)
-            }
+            WsaaFault::WsaaUnavailable
+            | WsaaFault::WsaaInternalError
+            | WsaaFault::WsnUnavailable => RetryPolicy::WaitSeconds(60),
             _ => RetryPolicy::FixFirst,
         }
     }
@@ -147,17 +150,27 @@ impl WsaaFault {
     /// A hint for an operator, in plain words.
     pub fn hint(&self) -> &'static str {
         match self {
-            WsaaFault::NotAuthorized => "authorise the certificate's alias for the service and the represented CUIT in ARCA",
-            WsaaFault::AlreadyAuthenticated => "a ticket is still valid: reuse the stored one or wait for the preventive window",
-            WsaaFault::CmsBad | WsaaFault::CmsBadBase64 | WsaaFault::CmsCertNotFound => "the signed request is malformed",
+            WsaaFault::NotAuthorized => {
+                "authorise the certificate's alias for the service and the represented CUIT in ARCA"
+            }
+            WsaaFault::AlreadyAuthenticated => {
+                "a ticket is still valid: reuse the stored one or wait for the preventive window"
+            }
+            WsaaFault::CmsBad | WsaaFault::CmsBadBase64 | WsaaFault::CmsCertNotFound => {
+                "the signed request is malformed"
+            }
             WsaaFault::CmsSignInvalid => "the private key does not match the certificate",
             WsaaFault::CmsCertExpired => "the certificate has expired: issue a new one in ARCA",
             WsaaFault::CmsCertInvalid => "the certificate is not valid yet: check the clock",
-            WsaaFault::CmsCertUntrusted => "the certificate is from another environment or CA (homologación vs producción)",
+            WsaaFault::CmsCertUntrusted => {
+                "the certificate is from another environment or CA (homologación vs producción)"
+            }
             WsaaFault::XmlGenerationTimeInvalid | WsaaFault::XmlExpirationTimeExpired => {
                 "the clock or the time zone of the TRA is wrong"
             }
-            WsaaFault::WsaaUnavailable | WsaaFault::WsaaInternalError | WsaaFault::WsnUnavailable => {
+            WsaaFault::WsaaUnavailable
+            | WsaaFault::WsaaInternalError
+            | WsaaFault::WsnUnavailable => {
                 "ARCA is temporarily unavailable: retry after 60 seconds"
             }
             WsaaFault::WsnNotFound => "the service name is unknown (WSFEv1 is `wsfe`)",
@@ -178,7 +191,11 @@ pub fn parse_fault(envelope: &Element) -> Option<(WsaaFault, String)> {
     let fault = envelope.child("Body")?.child("Fault")?;
     let code = fault
         .child_text("faultcode")
-        .or_else(|| fault.path(&["Code", "Subcode", "Value"]).map(|v| v.text.trim()))
+        .or_else(|| {
+            fault
+                .path(&["Code", "Subcode", "Value"])
+                .map(|v| v.text.trim())
+        })
         .or_else(|| fault.path(&["Code", "Value"]).map(|v| v.text.trim()))
         .unwrap_or_default();
     let message = fault
@@ -245,8 +262,14 @@ mod tests {
             assert_eq!(fault.code(), code);
             assert_eq!(fault.retry_policy(), policy, "{code}");
         }
-        assert_eq!(WsaaFault::from_code("ns1:Client.NoSOAPAction"), WsaaFault::AxisClient("Client.NoSOAPAction".into()));
-        assert_eq!(WsaaFault::from_code("ns1:brand.new"), WsaaFault::Other("brand.new".into()));
+        assert_eq!(
+            WsaaFault::from_code("ns1:Client.NoSOAPAction"),
+            WsaaFault::AxisClient("Client.NoSOAPAction".into())
+        );
+        assert_eq!(
+            WsaaFault::from_code("ns1:brand.new"),
+            WsaaFault::Other("brand.new".into())
+        );
     }
 
     #[test]

@@ -52,7 +52,9 @@ pub fn parse_ticket(ticket_xml: &str) -> Result<AccessTicket, Error> {
         return Err(malformed("unexpected root element"));
     }
     let header = root.child("header").ok_or_else(|| malformed("no header"))?;
-    let credentials = root.child("credentials").ok_or_else(|| malformed("no credentials"))?;
+    let credentials = root
+        .child("credentials")
+        .ok_or_else(|| malformed("no credentials"))?;
     let text = |element: &Element, name: &str| -> Result<String, Error> {
         element
             .child_text(name)
@@ -62,15 +64,21 @@ pub fn parse_ticket(ticket_xml: &str) -> Result<AccessTicket, Error> {
     };
     let time = |name: &str| -> Result<DateTime<FixedOffset>, Error> {
         let value = text(header, name)?;
-        DateTime::parse_from_rfc3339(&value).map_err(|_| malformed(&format!("{name} is not a date-time with offset")))
+        DateTime::parse_from_rfc3339(&value)
+            .map_err(|_| malformed(&format!("{name} is not a date-time with offset")))
     };
     Ok(AccessTicket {
         token: Secret::new(text(credentials, "token")?),
         sign: Secret::new(text(credentials, "sign")?),
         generation_time: time("generationTime")?,
         expiration_time: time("expirationTime")?,
-        unique_id: text(header, "uniqueId")?.parse().map_err(|_| malformed("uniqueId is not a number"))?,
+        unique_id: text(header, "uniqueId")?
+            .parse()
+            .map_err(|_| malformed("uniqueId is not a number"))?,
         source: header.child_text("source").unwrap_or_default().to_string(),
-        destination: header.child_text("destination").unwrap_or_default().to_string(),
+        destination: header
+            .child_text("destination")
+            .unwrap_or_default()
+            .to_string(),
     })
 }

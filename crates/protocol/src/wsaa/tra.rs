@@ -38,7 +38,10 @@ impl LoginTicketRequest {
     /// (not relabelling a UTC time with `-03:00`, the classic bug that puts generationTime three
     /// hours in the future).
     pub fn to_xml(&self) -> String {
-        let time = |t: &DateTime<Utc>| t.with_timezone(&argentina()).to_rfc3339_opts(SecondsFormat::Secs, false);
+        let time = |t: &DateTime<Utc>| {
+            t.with_timezone(&argentina())
+                .to_rfc3339_opts(SecondsFormat::Secs, false)
+        };
         format!(
             concat!(
                 r#"<?xml version="1.0" encoding="UTF-8"?>"#,
