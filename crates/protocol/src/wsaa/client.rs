@@ -21,7 +21,10 @@ pub struct WsaaClient {
 
 impl WsaaClient {
     pub fn new(url: impl Into<String>, transport: HttpTransport) -> WsaaClient {
-        WsaaClient { url: url.into(), transport }
+        WsaaClient {
+            url: url.into(),
+            transport,
+        }
     }
 
     pub fn url(&self) -> &str {
@@ -29,7 +32,12 @@ impl WsaaClient {
     }
 
     /// Builds, signs and sends a TRA for `service`; returns the ticket.
-    pub async fn login(&self, credentials: &Credentials, service: &str, now: DateTime<Utc>) -> Result<AccessTicket, Error> {
+    pub async fn login(
+        &self,
+        credentials: &Credentials,
+        service: &str,
+        now: DateTime<Utc>,
+    ) -> Result<AccessTicket, Error> {
         let tra = LoginTicketRequest::new(service, now);
         let cms = sign_tra(&tra.to_xml(), credentials)?;
         self.login_cms(&cms).await
@@ -43,12 +51,16 @@ impl WsaaClient {
             // Axis ignores the value but faults without the header (§A.2); this is the manual's.
             ("SOAPAction", "urn:LoginCms"),
         ];
-        let response = self.transport.post(&self.url, &headers, login_envelope(cms_base64)).await?;
+        let response = self
+            .transport
+            .post(&self.url, &headers, login_envelope(cms_base64))
+            .await?;
         match parse_login_cms_response(&response.body) {
             // A 5xx without a SOAP fault is the infrastructure talking (proxy, load balancer).
             Err(Error::Malformed(_)) if !response.status.is_success() => Err(Error::Http {
                 status: response.status.as_u16(),
                 body_excerpt: response.body.chars().take(200).collect(),
+                fault: None,
             }),
             result => result,
         }
