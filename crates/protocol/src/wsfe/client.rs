@@ -34,6 +34,7 @@ pub struct WsfeClient {
 }
 
 impl WsfeClient {
+    /// A client for the endpoint at `url`.
     pub fn new(url: impl Into<String>, transport: HttpTransport) -> WsfeClient {
         WsfeClient {
             url: url.into(),
@@ -41,6 +42,7 @@ impl WsfeClient {
         }
     }
 
+    /// The endpoint.
     pub fn url(&self) -> &str {
         &self.url
     }
@@ -286,5 +288,123 @@ impl WsfeClient {
         auth: &Auth,
     ) -> Result<Vec<ActividadesTipo>, Error> {
         self.call(&FEParamGetActividades, auth).await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    use tokio::net::TcpListener;
+
+    use super::*;
+    use crate::Cuit;
+    use crate::secret::Secret;
+    use crate::transport::Timeouts;
+
+    /// Answers one request with `status` and `body`; returns the URL and the raw request.
+    async fn serve_once(status: &str, body: &str) -> (String, tokio::task::JoinHandle<String>) {
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let url = format!(
+            "http://{}/wsfev1/service.asmx",
+            listener.local_addr().unwrap()
+        );
+        let reply = format!(
+            "HTTP/1.1 {status}\r\nContent-Type: text/xml; charset=utf-8\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+            body.len()
+        );
+        let server = tokio::spawn(async move {
+            let (mut socket, _) = listener.accept().await.unwrap();
+            let mut request = Vec::new();
+            let mut buffer = [0u8; 4096];
+            // Reads headers, then as many body bytes as Content-Length says.
+            loop {
+                let n = socket.read(&mut buffer).await.unwrap();
+                request.extend_from_slice(&buffer[..n]);
+                let text = String::from_utf8_lossy(&request).to_string();
+                if let Some((head, body)) = text.split_once("\r\n\r\n") {
+                    let length = head
+                        .lines()
+                        .find_map(|l| {
+                            l.to_ascii_lowercase()
+                                .strip_prefix("content-length:")
+                                .map(|v| v.trim().parse::<usize>().unwrap())
+                        })
+                        .unwrap_or(0);
+                    if body.len() >= length {
+                        break;
+                    }
+                }
+                if n == 0 {
+                    break;
+                }
+            }
+            socket.write_all(reply.as_bytes()).await.unwrap();
+            String::from_utf8_lossy(&request).into_owned()
+        });
+        (url, server)
+    }
+
+    fn client(url: &str) -> WsfeClient {
+        WsfeClient::new(
+            url,
+            HttpTransport::new(Timeouts::default(), Vec::new()).unwrap(),
+        )
+    }
+
+    fn auth() -> Auth {
+        Auth {
+            token: Secret::new("T"),
+            sign: Secret::new("S"),
+            cuit: Cuit::parse("20267565393").unwrap(),
+        }
+    }
+
+    #[tokio::test]
+    async fn sends_soap_1_1_with_the_quoted_action() {
+        let answer = concat!(
+            r#"<?xml version="1.0" encoding="utf-8"?><soap:Envelope xmlns:soap="http://schemas.xmlsoap.org/soap/envelope/">"#,
+            r#"<soap:Body><FECompUltimoAutorizadoResponse xmlns="http://ar.gov.afip.dif.FEV1/"><FECompUltimoAutorizadoResult>"#,
+            "<PtoVta>4000</PtoVta><CbteTipo>1</CbteTipo><CbteNro>1835</CbteNro></FECompUltimoAutorizadoResult>",
+            "</FECompUltimoAutorizadoResponse></soap:Body></soap:Envelope>"
+        );
+        let (url, server) = serve_once("200 OK", answer).await;
+        let last = client(&url)
+            .fe_comp_ultimo_autorizado(&auth(), 4000, 1)
+            .await
+            .unwrap();
+        assert_eq!(
+            (last.pto_vta, last.cbte_tipo, last.cbte_nro),
+            (4000, 1, 1835)
+        );
+
+        let request = server.await.unwrap();
+        let lower = request.to_ascii_lowercase();
+        assert!(
+            request.starts_with("POST /wsfev1/service.asmx HTTP/1.1"),
+            "{request}"
+        );
+        assert!(
+            lower.contains(
+                "\r\nsoapaction: \"http://ar.gov.afip.dif.fev1/fecompultimoautorizado\"\r\n"
+            ),
+            "{request}"
+        );
+        assert!(
+            lower.contains("\r\ncontent-type: text/xml; charset=utf-8\r\n"),
+            "{request}"
+        );
+        assert!(request.contains("<ar:Auth><ar:Token>T</ar:Token><ar:Sign>S</ar:Sign><ar:Cuit>20267565393</ar:Cuit></ar:Auth>"));
+    }
+
+    #[tokio::test]
+    async fn a_closed_port_is_not_sent() {
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let url = format!(
+            "http://{}/wsfev1/service.asmx",
+            listener.local_addr().unwrap()
+        );
+        drop(listener);
+        let error = client(&url).fe_dummy().await.unwrap_err();
+        assert!(error.is_not_sent(), "{error:?}");
     }
 }

@@ -52,6 +52,7 @@ pub enum Resultado {
 }
 
 impl Resultado {
+    /// `A`, `R` or `P`.
     pub fn parse(text: &str) -> Option<Resultado> {
         match text.trim() {
             "A" => Some(Resultado::A),
@@ -61,6 +62,7 @@ impl Resultado {
         }
     }
 
+    /// The wire letter.
     pub fn as_str(self) -> &'static str {
         match self {
             Resultado::A => "A",

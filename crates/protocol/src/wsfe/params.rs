@@ -341,3 +341,88 @@ impl FEParamGetCotizacion {
         })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::wsfe::{interpret, request_envelope};
+
+    fn answer(operation: &str, result: &str) -> String {
+        format!(
+            concat!(
+                r#"<soap:Envelope xmlns:soap="http://schemas.xmlsoap.org/soap/envelope/"><soap:Body>"#,
+                r#"<{op}Response xmlns="http://ar.gov.afip.dif.FEV1/"><{op}Result>{result}</{op}Result></{op}Response>"#,
+                "</soap:Body></soap:Envelope>"
+            ),
+            op = operation,
+            result = result
+        )
+    }
+
+    // These three tables have no recorded answer; the shapes follow the WSDL.
+    #[test]
+    fn unrecorded_tables_read_their_rows() {
+        let body = answer(
+            "FEParamGetCondicionIvaReceptor",
+            "<ResultGet><CondicionIvaReceptor><Id>1</Id><Desc>IVA Responsable Inscripto</Desc><Cmp_Clase>A/ALEY/C</Cmp_Clase></CondicionIvaReceptor></ResultGet>",
+        );
+        let rows = interpret::<FEParamGetCondicionIvaReceptor>(200, &body).unwrap();
+        assert_eq!(
+            (rows[0].id, rows[0].cmp_clase.as_deref()),
+            (1, Some("A/ALEY/C"))
+        );
+
+        let body = answer(
+            "FEParamGetActividades",
+            "<ResultGet><ActividadesTipo><Id>620100</Id><Orden>1</Orden><Desc>SERVICIOS</Desc></ActividadesTipo></ResultGet>",
+        );
+        assert_eq!(
+            interpret::<FEParamGetActividades>(200, &body).unwrap()[0].id,
+            620100
+        );
+
+        let body = answer(
+            "FEParamGetTiposPaises",
+            "<ResultGet><PaisTipo><Id>200</Id><Desc>ARGENTINA</Desc></PaisTipo></ResultGet>",
+        );
+        assert_eq!(
+            interpret::<FEParamGetTiposPaises>(200, &body).unwrap()[0].id,
+            200
+        );
+
+        let none = answer(
+            "FEParamGetPtosVenta",
+            "<Errors><Err><Code>602</Code><Msg>Sin Resultados: - Metodo FEParamGetPtosVenta</Msg></Err></Errors>",
+        );
+        assert!(
+            interpret::<FEParamGetPtosVenta>(200, &none)
+                .unwrap()
+                .is_empty()
+        );
+
+        let bad_class = answer(
+            "FEParamGetCondicionIvaReceptor",
+            "<Errors><Err><Code>10244</Code><Msg>x</Msg></Err></Errors>",
+        );
+        assert!(matches!(
+            interpret::<FEParamGetCondicionIvaReceptor>(200, &bad_class),
+            Err(Error::Rejected { .. })
+        ));
+    }
+
+    #[test]
+    fn optional_request_fields_are_omitted() {
+        assert!(
+            !request_envelope(&FEParamGetCondicionIvaReceptor::default(), None)
+                .contains("ClaseCmp")
+        );
+        let quote = FEParamGetCotizacion {
+            mon_id: "DOL".into(),
+            fch_cotiz: NaiveDate::from_ymd_opt(2025, 7, 1),
+        };
+        assert!(
+            request_envelope(&quote, None)
+                .contains("<ar:MonId>DOL</ar:MonId><ar:FchCotiz>20250701</ar:FchCotiz>")
+        );
+    }
+}

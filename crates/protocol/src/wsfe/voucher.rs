@@ -319,3 +319,176 @@ fn write_array<T>(
     }
     w.close(array);
 }
+
+#[cfg(test)]
+mod tests {
+    use std::str::FromStr;
+
+    use super::*;
+    use crate::xml::{self, Element};
+
+    const WSDL: &str = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../../shared/arca/wsdl/wsfe.wsdl"
+    );
+
+    /// The element names of a WSDL complex type's sequence (including an extension's own).
+    fn schema_sequence(wsdl: &Element, type_name: &str) -> Vec<String> {
+        fn sequences<'a>(element: &'a Element, out: &mut Vec<&'a Element>) {
+            for child in &element.children {
+                if child.name == "sequence" {
+                    out.push(child);
+                } else if child.name != "element" {
+                    sequences(child, out);
+                }
+            }
+        }
+        fn find_type<'a>(element: &'a Element, name: &str) -> Option<&'a Element> {
+            if element.name == "complexType" && element.attribute("name") == Some(name) {
+                return Some(element);
+            }
+            element.children.iter().find_map(|c| find_type(c, name))
+        }
+        let complex_type =
+            find_type(wsdl, type_name).unwrap_or_else(|| panic!("no {type_name} in the WSDL"));
+        let mut found = Vec::new();
+        sequences(complex_type, &mut found);
+        found
+            .iter()
+            .flat_map(|s| s.children_named("element"))
+            .filter_map(|e| e.attribute("name").map(str::to_owned))
+            .collect()
+    }
+
+    fn names(element: &Element) -> Vec<String> {
+        element.children.iter().map(|c| c.name.clone()).collect()
+    }
+
+    fn dec(text: &str) -> Decimal {
+        Decimal::from_str(text).unwrap()
+    }
+
+    /// A detail with every optional field and array filled in.
+    fn full_detail() -> FECAEDetRequest {
+        let day = NaiveDate::from_ymd_opt(2025, 7, 1);
+        FECAEDetRequest {
+            concepto: 3,
+            doc_tipo: 80,
+            doc_nro: 30000000007,
+            cbte_desde: 12,
+            cbte_hasta: 12,
+            cbte_fch: day,
+            imp_total: dec("122.00"),
+            imp_tot_conc: Decimal::ZERO,
+            imp_neto: dec("100"),
+            imp_op_ex: Decimal::ZERO,
+            imp_trib: dec("1"),
+            imp_iva: dec("21"),
+            fch_serv_desde: day,
+            fch_serv_hasta: day,
+            fch_vto_pago: day,
+            mon_id: Some("DOL".into()),
+            mon_cotiz: Some(dec("1234.567891")),
+            can_mis_mon_ext: Some(false),
+            condicion_iva_receptor_id: Some(1),
+            cbtes_asoc: vec![CbteAsoc {
+                tipo: 1,
+                pto_vta: 2,
+                nro: 3,
+                cuit: Some("20267565393".into()),
+                cbte_fch: day,
+            }],
+            tributos: vec![Tributo {
+                id: 99,
+                desc: Some("Municipal".into()),
+                base_imp: Some(dec("100")),
+                alic: Some(dec("1")),
+                importe: dec("1"),
+            }],
+            iva: vec![AlicIva {
+                id: 5,
+                base_imp: dec("100"),
+                importe: dec("21"),
+            }],
+            opcionales: vec![Opcional {
+                id: "2101".into(),
+                valor: "0000000000000000000001".into(),
+            }],
+            compradores: vec![Comprador {
+                doc_tipo: 80,
+                doc_nro: 30000000007,
+                porcentaje: dec("100"),
+            }],
+            periodo_asoc: Some(Periodo {
+                fch_desde: day,
+                fch_hasta: day,
+            }),
+            actividades: vec![Actividad { id: 620100 }],
+        }
+    }
+
+    fn written(detail: &FECAEADetRequest) -> Element {
+        let mut w = XmlWriter::new();
+        detail.write(&mut w);
+        // The writer's prefix needs a binding to parse; local names are what we compare.
+        let text = w.into_string().replacen(
+            "<ar:FECAEADetRequest>",
+            r#"<ar:FECAEADetRequest xmlns:ar="urn:x">"#,
+            1,
+        );
+        xml::parse(&text).unwrap()
+    }
+
+    #[test]
+    fn details_follow_the_wsdl_schema_order() {
+        let wsdl = xml::parse(&std::fs::read_to_string(WSDL).unwrap()).unwrap();
+        let detail = FECAEADetRequest {
+            detail: full_detail(),
+            caea: "71293955911805".into(),
+            cbte_fch_hs_gen: NaiveDate::from_ymd_opt(2025, 7, 1)
+                .and_then(|d| d.and_hms_opt(10, 30, 0)),
+        };
+        let element = written(&detail);
+        let mut expected = schema_sequence(&wsdl, "FEDetRequest");
+        assert_eq!(expected.len(), 26);
+        expected.extend(schema_sequence(&wsdl, "FECAEADetRequest"));
+        assert_eq!(names(&element), expected);
+        for (array, item, type_name) in [
+            ("CbtesAsoc", "CbteAsoc", "CbteAsoc"),
+            ("Tributos", "Tributo", "Tributo"),
+            ("Iva", "AlicIva", "AlicIva"),
+            ("Opcionales", "Opcional", "Opcional"),
+            ("Compradores", "Comprador", "Comprador"),
+            ("Actividades", "Actividad", "Actividad"),
+        ] {
+            let item = element.path(&[array, item]).unwrap();
+            assert_eq!(
+                names(item),
+                schema_sequence(&wsdl, type_name),
+                "{type_name}"
+            );
+        }
+        assert_eq!(
+            names(element.child("PeriodoAsoc").unwrap()),
+            schema_sequence(&wsdl, "Periodo")
+        );
+    }
+
+    #[test]
+    fn details_read_back_what_was_written() {
+        let detail = FECAEADetRequest {
+            detail: full_detail(),
+            caea: String::new(),
+            cbte_fch_hs_gen: None,
+        };
+        let element = written(&detail);
+        assert_eq!(element.child_text("MonCotiz"), Some("1234.567891"));
+        assert_eq!(element.child_text("ImpTotal"), Some("122"));
+        assert_eq!(element.child_text("CanMisMonExt"), Some("N"));
+        assert_eq!(element.child_text("CbteFch"), Some("20250701"));
+        assert_eq!(
+            FECAEDetRequest::parse(Fields::of(&element)).unwrap(),
+            full_detail()
+        );
+    }
+}

@@ -30,14 +30,17 @@ pub struct XmlWriter {
 }
 
 impl XmlWriter {
+    /// An empty body.
     pub fn new() -> XmlWriter {
         XmlWriter::default()
     }
 
+    /// `<ar:name>`.
     pub fn open(&mut self, name: &str) {
         self.out.push_str(&format!("<{PREFIX}:{name}>"));
     }
 
+    /// `</ar:name>`.
     pub fn close(&mut self, name: &str) {
         self.out.push_str(&format!("</{PREFIX}:{name}>"));
     }
@@ -58,6 +61,7 @@ impl XmlWriter {
         }
     }
 
+    /// The written XML fragment.
     pub fn into_string(self) -> String {
         self.out
     }
@@ -129,10 +133,12 @@ pub struct Fields<'a> {
 }
 
 impl<'a> Fields<'a> {
+    /// Reads the children of `element`.
     pub fn of(element: &'a Element) -> Fields<'a> {
         Fields { element }
     }
 
+    /// The element itself, for nested structures.
     pub fn element(&self) -> &'a Element {
         self.element
     }
@@ -143,40 +149,48 @@ impl<'a> Fields<'a> {
         (!text.is_empty() && text != "NULL").then_some(text)
     }
 
+    /// An optional string.
     pub fn string(&self, name: &str) -> Option<String> {
         self.text(name).map(str::to_owned)
     }
 
+    /// A string that must be there.
     pub fn required_string(&self, name: &str) -> Result<String, Error> {
         self.string(name).ok_or_else(|| self.missing(name))
     }
 
+    /// An optional integer.
     pub fn number<T: FromStr>(&self, name: &str) -> Result<Option<T>, Error> {
         self.text(name)
             .map(|text| text.parse::<T>().map_err(|_| self.invalid(name, text)))
             .transpose()
     }
 
+    /// An integer that must be there.
     pub fn required_number<T: FromStr>(&self, name: &str) -> Result<T, Error> {
         self.number(name)?.ok_or_else(|| self.missing(name))
     }
 
+    /// An optional amount or rate.
     pub fn decimal(&self, name: &str) -> Result<Option<Decimal>, Error> {
         self.text(name)
             .map(|text| parse_decimal(text).ok_or_else(|| self.invalid(name, text)))
             .transpose()
     }
 
+    /// An amount or rate that must be there.
     pub fn required_decimal(&self, name: &str) -> Result<Decimal, Error> {
         self.decimal(name)?.ok_or_else(|| self.missing(name))
     }
 
+    /// An optional `yyyymmdd` date.
     pub fn date(&self, name: &str) -> Result<Option<NaiveDate>, Error> {
         self.text(name)
             .map(|text| parse_date(text).ok_or_else(|| self.invalid(name, text)))
             .transpose()
     }
 
+    /// An optional `yyyymmddhhmiss` (or `yyyymmdd`) time.
     pub fn timestamp(&self, name: &str) -> Result<Option<NaiveDateTime>, Error> {
         self.text(name)
             .map(|text| parse_timestamp(text).ok_or_else(|| self.invalid(name, text)))
