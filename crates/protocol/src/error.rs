@@ -1,8 +1,17 @@
 //! The protocol's one error type. Its variants answer the question the issuance engine must ask
 //! before it may send anything again: was the request *not sent*, is the *outcome unknown*, or
 //! did *ARCA answer*?
+//!
+//! | Variant | Meaning for the engine |
+//! |---|---|
+//! | [`Error::NotSent`], [`Error::Credentials`], [`Error::Signing`] | not sent: safe to send again |
+//! | [`Error::OutcomeUnknown`], [`Error::Malformed`], [`Error::Http`] 5xx (unless a `Client` fault) | outcome unknown: reconcile first |
+//! | [`Error::ArcaInternal`], [`Error::TokenRejected`], [`Error::Rejected`], [`Error::Wsaa`] | ARCA answered: it did not authorise anything |
+
+use std::fmt;
 
 use crate::wsaa::WsaaFault;
+use crate::wsfe::ArcaErr;
 
 /// Everything that can go wrong talking to ARCA.
 #[derive(Debug, thiserror::Error)]
@@ -17,10 +26,16 @@ pub enum Error {
     #[error("outcome unknown: {0}")]
     OutcomeUnknown(String),
 
-    /// ARCA's HTTP layer answered with an error status and no SOAP fault we understand
-    /// (load balancer 502/503, HTML error pages, ASMX plumbing).
-    #[error("ARCA answered HTTP {status}")]
-    Http { status: u16, body_excerpt: String },
+    /// ARCA's HTTP layer answered with an error status (load balancer 502/503, HTML error
+    /// pages, ASMX plumbing). `fault` holds the SOAP fault when the body is one: ASMX answers
+    /// 500 with `soap:Client` "Server did not recognize the value of HTTP Header SOAPAction" or
+    /// "Server was unable to read request" when the method never ran.
+    #[error("ARCA answered HTTP {status}{}", fault.as_ref().map(|f| format!(": {f}")).unwrap_or_default())]
+    Http {
+        status: u16,
+        body_excerpt: String,
+        fault: Option<SoapFault>,
+    },
 
     /// WSAA answered with an Axis fault (`ns1:coe.alreadyAuthenticated`, `ns1:cms.bad`, …).
     #[error("WSAA fault {fault}: {message}")]
@@ -39,6 +54,50 @@ pub enum Error {
     /// OpenSSL failed while signing locally.
     #[error("signing failed: {0}")]
     Signing(String),
+
+    /// WSFEv1 answered with an internal error (Err 500, 501, 502: application, database,
+    /// "transacción activa") and no result. Nothing was authorised; trying again later, with
+    /// the same content and number, can succeed.
+    #[error("ARCA internal error: {}", list(errors))]
+    ArcaInternal { errors: Vec<ArcaErr> },
+
+    /// WSFEv1 refused the access ticket (Err 600, 601: expired, sign mismatch, CUIT not among
+    /// the ticket's relations). Retrying helps only with a new ticket: see
+    /// [`Error::needs_new_ticket`].
+    #[error("ARCA refused the access ticket: {}", list(errors))]
+    TokenRejected { errors: Vec<ArcaErr> },
+
+    /// WSFEv1 answered with business errors and no result (bad parameters, issuer not enabled,
+    /// CAEA window closed, ...). Not retryable unchanged; the codes say what to fix (see
+    /// [`crate::wsfe::describe_error`]).
+    #[error("ARCA rejected the request: {}", list(errors))]
+    Rejected { errors: Vec<ArcaErr> },
+}
+
+/// A SOAP fault as ASMX (or any SOAP stack in front of ARCA) writes it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SoapFault {
+    /// `faultcode`, e.g. `soap:Client` or `soap:Server`.
+    pub code: String,
+    /// `faultstring`.
+    pub message: String,
+}
+
+impl SoapFault {
+    /// A `Client` fault: the SOAP stack refused the request before the method ran.
+    pub fn is_client(&self) -> bool {
+        self.code.rsplit(':').next() == Some("Client")
+    }
+}
+
+impl fmt::Display for SoapFault {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} {}", self.code, self.message)
+    }
+}
+
+fn list(errors: &[ArcaErr]) -> String {
+    errors.iter().map(ToString::to_string).collect::<Vec<_>>().join("; ")
 }
 
 impl Error {
@@ -46,17 +105,46 @@ impl Error {
     pub fn retryable(&self) -> bool {
         match self {
             Error::NotSent(_) | Error::OutcomeUnknown(_) => true,
+            // A `Client` fault is our request's fault: sending it again unchanged fails again.
+            Error::Http { fault: Some(fault), .. } if fault.is_client() => false,
             Error::Http { status, .. } => *status >= 500 || *status == 429 || *status == 408,
             Error::Wsaa { fault, .. } => fault.retry_policy().is_retryable(),
             Error::Malformed(_) => true,
-            Error::Credentials(_) | Error::Signing(_) => false,
+            Error::ArcaInternal { .. } => true,
+            Error::Credentials(_) | Error::Signing(_) | Error::TokenRejected { .. } | Error::Rejected { .. } => false,
         }
     }
 
     /// The request may have been acted upon by ARCA without us knowing the result.
     pub fn is_outcome_unknown(&self) -> bool {
-        matches!(self, Error::OutcomeUnknown(_) | Error::Malformed(_))
-            || matches!(self, Error::Http { status, .. } if *status >= 500)
+        match self {
+            Error::OutcomeUnknown(_) | Error::Malformed(_) => true,
+            // A `Client` fault comes from the SOAP stack before the method runs.
+            Error::Http { fault: Some(fault), .. } if fault.is_client() => false,
+            Error::Http { status, .. } => *status >= 500,
+            _ => false,
+        }
+    }
+
+    /// ARCA read the request and answered with errors: it authorised nothing.
+    pub fn is_arca_answer(&self) -> bool {
+        matches!(
+            self,
+            Error::ArcaInternal { .. } | Error::TokenRejected { .. } | Error::Rejected { .. } | Error::Wsaa { .. }
+        )
+    }
+
+    /// The access ticket was refused (600/601): get a new one before trying again.
+    pub fn needs_new_ticket(&self) -> bool {
+        matches!(self, Error::TokenRejected { .. })
+    }
+
+    /// ARCA's `Errors`, when ARCA answered with some.
+    pub fn arca_errors(&self) -> &[ArcaErr] {
+        match self {
+            Error::ArcaInternal { errors } | Error::TokenRejected { errors } | Error::Rejected { errors } => errors,
+            _ => &[],
+        }
     }
 
     /// ARCA certainly did not act on the request.

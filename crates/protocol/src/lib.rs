@@ -4,6 +4,8 @@
 //!   access ticket (TA) and its fault codes, and a single-flight ticket cache.
 //! - [`certificate`]: loading the ARCA-issued certificate (PEM or PKCS#12), reading its CUIT, and
 //!   generating the key + CSR a taxpayer submits to ARCA.
+//! - [`wsfe`]: the WSFEv1 client — typed requests and responses for its 22 operations, the SOAP
+//!   envelope, response parsing and the classification of ARCA's error codes.
 //! - [`Cuit`]: the taxpayer id with its check digit.
 //! - [`transport`]: outbound HTTP(S) with OpenSSL, the lowered security level scoped to listed hosts.
 //!
@@ -22,7 +24,8 @@ pub mod transport;
 pub mod validate;
 pub mod voucher;
 pub mod wsaa;
+pub mod wsfe;
 pub mod xml;
 
 pub use cuit::{Cuit, CuitError};
-pub use error::Error;
+pub use error::{Error, SoapFault};

@@ -189,18 +189,11 @@ impl QrData {
     /// Reads the JSON object.
     pub fn from_json(json: &str) -> Result<QrData, QrError> {
         let fields = parse_flat_object(json)?;
-        let get = |name: &'static str| {
-            fields
-                .iter()
-                .find(|(key, _)| key == name)
-                .map(|(_, value)| value)
-        };
+        let get = |name: &'static str| fields.iter().find(|(key, _)| key == name).map(|(_, value)| value);
         let required = |name: &'static str| get(name).ok_or(QrError::MissingField(name));
         let number = |name: &'static str| -> Result<Decimal, QrError> {
             match required(name)? {
-                Value::Number(text) => {
-                    crate::money::parse_plain_decimal(text).ok_or(QrError::InvalidField(name))
-                }
+                Value::Number(text) => crate::money::parse_plain_decimal(text).ok_or(QrError::InvalidField(name)),
                 Value::String(_) => Err(QrError::InvalidField(name)),
             }
         };
@@ -224,15 +217,14 @@ impl QrData {
         if version != u64::from(QR_VERSION) {
             return Err(QrError::Version(version.to_string()));
         }
-        let fecha = NaiveDate::parse_from_str(string("fecha")?, "%Y-%m-%d")
-            .map_err(|_| QrError::InvalidField("fecha"))?;
-        let tipo_cod_aut = AuthorizationKind::from_code(string("tipoCodAut")?)
-            .ok_or(QrError::InvalidField("tipoCodAut"))?;
+        let fecha =
+            NaiveDate::parse_from_str(string("fecha")?, "%Y-%m-%d").map_err(|_| QrError::InvalidField("fecha"))?;
+        let tipo_cod_aut =
+            AuthorizationKind::from_code(string("tipoCodAut")?).ok_or(QrError::InvalidField("tipoCodAut"))?;
         Ok(QrData {
             fecha,
             cuit: integer("cuit")?,
-            pto_vta: u32::try_from(integer("ptoVta")?)
-                .map_err(|_| QrError::InvalidField("ptoVta"))?,
+            pto_vta: u32::try_from(integer("ptoVta")?).map_err(|_| QrError::InvalidField("ptoVta"))?,
             tipo_cmp: small("tipoCmp")?,
             nro_cmp: integer("nroCmp")?,
             importe: number("importe")?,
@@ -249,8 +241,7 @@ impl QrData {
 /// Decodes a Base64 payload to its JSON text. Padding is optional and the URL-safe alphabet is
 /// accepted too, since QR readers and hand-built URLs vary.
 pub fn decode_payload(payload: &str) -> Result<String, QrError> {
-    let lenient =
-        GeneralPurposeConfig::new().with_decode_padding_mode(DecodePaddingMode::Indifferent);
+    let lenient = GeneralPurposeConfig::new().with_decode_padding_mode(DecodePaddingMode::Indifferent);
     let payload = payload.trim();
     let bytes = GeneralPurpose::new(&alphabet::STANDARD, lenient)
         .decode(payload)
@@ -312,34 +303,32 @@ fn parse_flat_object(json: &str) -> Result<Vec<(String, Value)>, QrError> {
     let skip_ws = |chars: &mut std::iter::Peekable<std::str::Chars<'_>>| {
         while chars.next_if(|c| c.is_whitespace()).is_some() {}
     };
-    let read_string =
-        |chars: &mut std::iter::Peekable<std::str::Chars<'_>>| -> Result<String, QrError> {
-            if chars.next() != Some('"') {
-                return Err(error("expected a string"));
+    let read_string = |chars: &mut std::iter::Peekable<std::str::Chars<'_>>| -> Result<String, QrError> {
+        if chars.next() != Some('"') {
+            return Err(error("expected a string"));
+        }
+        let mut text = String::new();
+        loop {
+            match chars.next().ok_or_else(|| error("unterminated string"))? {
+                '"' => return Ok(text),
+                '\\' => match chars.next().ok_or_else(|| error("unterminated escape"))? {
+                    '"' => text.push('"'),
+                    '\\' => text.push('\\'),
+                    '/' => text.push('/'),
+                    'n' => text.push('\n'),
+                    't' => text.push('\t'),
+                    'r' => text.push('\r'),
+                    'u' => {
+                        let hex: String = (0..4).filter_map(|_| chars.next()).collect();
+                        let code = u32::from_str_radix(&hex, 16).map_err(|_| error("bad \\u escape"))?;
+                        text.push(char::from_u32(code).ok_or_else(|| error("bad \\u escape"))?);
+                    }
+                    _ => return Err(error("unknown escape")),
+                },
+                c => text.push(c),
             }
-            let mut text = String::new();
-            loop {
-                match chars.next().ok_or_else(|| error("unterminated string"))? {
-                    '"' => return Ok(text),
-                    '\\' => match chars.next().ok_or_else(|| error("unterminated escape"))? {
-                        '"' => text.push('"'),
-                        '\\' => text.push('\\'),
-                        '/' => text.push('/'),
-                        'n' => text.push('\n'),
-                        't' => text.push('\t'),
-                        'r' => text.push('\r'),
-                        'u' => {
-                            let hex: String = (0..4).filter_map(|_| chars.next()).collect();
-                            let code = u32::from_str_radix(&hex, 16)
-                                .map_err(|_| error("bad \\u escape"))?;
-                            text.push(char::from_u32(code).ok_or_else(|| error("bad \\u escape"))?);
-                        }
-                        _ => return Err(error("unknown escape")),
-                    },
-                    c => text.push(c),
-                }
-            }
-        };
+        }
+    };
 
     if chars.next() != Some('{') {
         return Err(error("expected an object"));
@@ -361,9 +350,7 @@ fn parse_flat_object(json: &str) -> Result<Vec<(String, Value)>, QrError> {
             Value::String(read_string(&mut chars)?)
         } else {
             let mut text = String::new();
-            while let Some(c) =
-                chars.next_if(|c| c.is_ascii_digit() || matches!(c, '-' | '+' | '.' | 'e' | 'E'))
-            {
+            while let Some(c) = chars.next_if(|c| c.is_ascii_digit() || matches!(c, '-' | '+' | '.' | 'e' | 'E')) {
                 text.push(c);
             }
             if text.is_empty() {
@@ -471,13 +458,7 @@ mod tests {
         };
         let issuer = Cuit::parse("20267565393").unwrap();
         let date = NaiveDate::from_ymd_opt(2026, 3, 2).unwrap();
-        let qr = QrData::for_authorized_voucher(
-            issuer,
-            &voucher,
-            date,
-            AuthorizationKind::Caea,
-            71_263_951_827_464,
-        );
+        let qr = QrData::for_authorized_voucher(issuer, &voucher, date, AuthorizationKind::Caea, 71_263_951_827_464);
         assert_eq!(
             qr.to_json(),
             r#"{"ver":1,"fecha":"2026-03-02","cuit":20267565393,"ptoVta":1,"tipoCmp":6,"nroCmp":7,"importe":3630.5,"moneda":"PES","ctz":1,"tipoCodAut":"A","codAut":71263951827464}"#
@@ -500,19 +481,13 @@ mod tests {
         );
         assert_eq!(QrData::from_payload("!!!"), Err(QrError::Base64));
         assert!(matches!(QrData::from_json("[1]"), Err(QrError::Json(_))));
-        assert_eq!(
-            QrData::from_json(r#"{"ver":2}"#),
-            Err(QrError::Version("2".to_owned()))
-        );
+        assert_eq!(QrData::from_json(r#"{"ver":2}"#), Err(QrError::Version("2".to_owned())));
         let without_cod_aut = EXAMPLE_JSON.replace(r#","codAut":70417054367476"#, "");
         assert_eq!(
             QrData::from_json(&without_cod_aut),
             Err(QrError::MissingField("codAut"))
         );
         let string_cuit = EXAMPLE_JSON.replace("30000000007", "\"30000000007\"");
-        assert_eq!(
-            QrData::from_json(&string_cuit),
-            Err(QrError::InvalidField("cuit"))
-        );
+        assert_eq!(QrData::from_json(&string_cuit), Err(QrError::InvalidField("cuit")));
     }
 }

@@ -128,11 +128,7 @@ impl ValidationContext {
         self
     }
 
-    pub fn with_last_authorized(
-        mut self,
-        series: Series,
-        last: LastAuthorized,
-    ) -> ValidationContext {
+    pub fn with_last_authorized(mut self, series: Series, last: LastAuthorized) -> ValidationContext {
         self.last_authorized.insert(series, last);
         self
     }
@@ -154,11 +150,7 @@ pub fn validate(request: &CaeRequest, ctx: &ValidationContext) -> Vec<Validation
     header::check(request, ctx, &mut issues);
     numbering::check(request, ctx, &mut issues);
     for (index, voucher) in request.vouchers().iter().enumerate() {
-        let detail = Detail {
-            index,
-            voucher,
-            ctx,
-        };
+        let detail = Detail { index, voucher, ctx };
         class::check(&detail, &mut issues);
         receiver::check(&detail, &mut issues);
         dates::check(&detail, &mut issues);
@@ -322,11 +314,8 @@ mod testing {
             number: 1835,
             date: Some(date(2021, 6, 30)),
         };
-        let mut ctx = ValidationContext::new(
-            Cuit::parse("20267565393").expect("test CUIT"),
-            date(2021, 7, 1),
-        )
-        .with_issuer_iva_condition(IssuerIvaCondition::ResponsableInscripto);
+        let mut ctx = ValidationContext::new(Cuit::parse("20267565393").expect("test CUIT"), date(2021, 7, 1))
+            .with_issuer_iva_condition(IssuerIvaCondition::ResponsableInscripto);
         for cbte_tipo in CbteTipo::ALL {
             ctx = ctx.with_last_authorized(
                 Series {
@@ -351,11 +340,7 @@ mod testing {
 
     /// Mutates `voucher` and the default context, validates the single-voucher request and asserts
     /// the exact codes found.
-    pub fn check(
-        voucher: Voucher,
-        mutate: impl FnOnce(&mut Voucher, &mut ValidationContext),
-        expected: &[u32],
-    ) {
+    pub fn check(voucher: Voucher, mutate: impl FnOnce(&mut Voucher, &mut ValidationContext), expected: &[u32]) {
         let mut voucher = voucher;
         let mut ctx = context();
         mutate(&mut voucher, &mut ctx);
@@ -378,10 +363,7 @@ mod testing {
     fn issues_name_the_field_and_kind() {
         let mut voucher = factura_a();
         voucher.imp_total = money("123.00");
-        let issues = validate(
-            &CaeRequest::new(vec![voucher]).expect("one voucher"),
-            &context(),
-        );
+        let issues = validate(&CaeRequest::new(vec![voucher]).expect("one voucher"), &context());
         assert_eq!(
             issues,
             vec![ValidationIssue {

@@ -146,10 +146,7 @@ impl CaeRequest {
     pub fn new(vouchers: Vec<Voucher>) -> Result<CaeRequest, CaeRequestError> {
         let first = vouchers.first().ok_or(CaeRequestError::Empty)?;
         let series = (first.punto_venta, first.cbte_tipo);
-        if let Some(index) = vouchers
-            .iter()
-            .position(|v| (v.punto_venta, v.cbte_tipo) != series)
-        {
+        if let Some(index) = vouchers.iter().position(|v| (v.punto_venta, v.cbte_tipo) != series) {
             return Err(CaeRequestError::MixedSeries { index });
         }
         let cant_reg = u32::try_from(vouchers.len()).map_err(|_| CaeRequestError::TooMany)?;

@@ -83,39 +83,11 @@ use CbteTipo as T;
 /// (type, code, ARCA's description, class, kind, FCE MiPyME). ARCA's order (2021 capture).
 const ROWS: [(CbteTipo, i32, &str, CbteClass, CbteKind, bool); 36] = [
     (T::FacturaA, 1, "Factura A", Cl::A, K::Factura, false),
-    (
-        T::NotaDebitoA,
-        2,
-        "Nota de Débito A",
-        Cl::A,
-        K::NotaDebito,
-        false,
-    ),
-    (
-        T::NotaCreditoA,
-        3,
-        "Nota de Crédito A",
-        Cl::A,
-        K::NotaCredito,
-        false,
-    ),
+    (T::NotaDebitoA, 2, "Nota de Débito A", Cl::A, K::NotaDebito, false),
+    (T::NotaCreditoA, 3, "Nota de Crédito A", Cl::A, K::NotaCredito, false),
     (T::FacturaB, 6, "Factura B", Cl::B, K::Factura, false),
-    (
-        T::NotaDebitoB,
-        7,
-        "Nota de Débito B",
-        Cl::B,
-        K::NotaDebito,
-        false,
-    ),
-    (
-        T::NotaCreditoB,
-        8,
-        "Nota de Crédito B",
-        Cl::B,
-        K::NotaCredito,
-        false,
-    ),
+    (T::NotaDebitoB, 7, "Nota de Débito B", Cl::B, K::NotaDebito, false),
+    (T::NotaCreditoB, 8, "Nota de Crédito B", Cl::B, K::NotaCredito, false),
     (T::RecibosA, 4, "Recibos A", Cl::A, K::Recibo, false),
     (
         T::NotasVentaContadoA,
@@ -134,22 +106,8 @@ const ROWS: [(CbteTipo, i32, &str, CbteClass, CbteKind, bool); 36] = [
         K::NotaVentaContado,
         false,
     ),
-    (
-        T::LiquidacionA,
-        63,
-        "Liquidacion A",
-        Cl::A,
-        K::Liquidacion,
-        false,
-    ),
-    (
-        T::LiquidacionB,
-        64,
-        "Liquidacion B",
-        Cl::B,
-        K::Liquidacion,
-        false,
-    ),
+    (T::LiquidacionA, 63, "Liquidacion A", Cl::A, K::Liquidacion, false),
+    (T::LiquidacionB, 64, "Liquidacion B", Cl::B, K::Liquidacion, false),
     (
         T::AnexoIRg1415A,
         34,
@@ -199,22 +157,8 @@ const ROWS: [(CbteTipo, i32, &str, CbteClass, CbteKind, bool); 36] = [
         false,
     ),
     (T::FacturaC, 11, "Factura C", Cl::C, K::Factura, false),
-    (
-        T::NotaDebitoC,
-        12,
-        "Nota de Débito C",
-        Cl::C,
-        K::NotaDebito,
-        false,
-    ),
-    (
-        T::NotaCreditoC,
-        13,
-        "Nota de Crédito C",
-        Cl::C,
-        K::NotaCredito,
-        false,
-    ),
+    (T::NotaDebitoC, 12, "Nota de Débito C", Cl::C, K::NotaDebito, false),
+    (T::NotaCreditoC, 13, "Nota de Crédito C", Cl::C, K::NotaCredito, false),
     (T::ReciboC, 15, "Recibo C", Cl::C, K::Recibo, false),
     (
         T::CompraBienesUsados,
@@ -226,22 +170,8 @@ const ROWS: [(CbteTipo, i32, &str, CbteClass, CbteKind, bool); 36] = [
     ),
     // 51–54: the 2021 `Desc`; the text after RG 5762/2025 ("A con leyenda") is unverified.
     (T::FacturaM, 51, "Factura M", Cl::M, K::Factura, false),
-    (
-        T::NotaDebitoM,
-        52,
-        "Nota de Débito M",
-        Cl::M,
-        K::NotaDebito,
-        false,
-    ),
-    (
-        T::NotaCreditoM,
-        53,
-        "Nota de Crédito M",
-        Cl::M,
-        K::NotaCredito,
-        false,
-    ),
+    (T::NotaDebitoM, 52, "Nota de Débito M", Cl::M, K::NotaDebito, false),
+    (T::NotaCreditoM, 53, "Nota de Crédito M", Cl::M, K::NotaCredito, false),
     (T::ReciboM, 54, "Recibo M", Cl::M, K::Recibo, false),
     (
         T::FceFacturaA,
@@ -419,10 +349,7 @@ mod tests {
         assert_eq!(CbteTipo::FacturaM.class().clase_cmp(), "ALEY");
         assert!(CbteTipo::FceNotaCreditoB.is_fce() && CbteTipo::FceNotaCreditoB.is_credit_note());
         assert!(CbteTipo::ReciboC.is_receipt());
-        assert_eq!(
-            CbteTipo::CompraBienesUsados.class(),
-            CbteClass::BienesUsados
-        );
+        assert_eq!(CbteTipo::CompraBienesUsados.class(), CbteClass::BienesUsados);
         assert_eq!(CbteTipo::NotaDebitoA.description(), "Nota de Débito A");
     }
 }

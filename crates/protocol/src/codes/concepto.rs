@@ -10,11 +10,7 @@ pub enum Concepto {
 
 impl Concepto {
     /// In ARCA's order.
-    pub const ALL: [Concepto; 3] = [
-        Concepto::Productos,
-        Concepto::Servicios,
-        Concepto::ProductosYServicios,
-    ];
+    pub const ALL: [Concepto; 3] = [Concepto::Productos, Concepto::Servicios, Concepto::ProductosYServicios];
 
     pub fn from_code(code: i32) -> Option<Concepto> {
         Concepto::ALL.into_iter().find(|c| c.code() == code)

@@ -165,21 +165,12 @@ mod tests {
     #[test]
     fn codes_names_and_classes() {
         for condition in CondicionIvaReceptor::ALL {
-            assert_eq!(
-                CondicionIvaReceptor::from_code(condition.code()),
-                Some(condition)
-            );
+            assert_eq!(CondicionIvaReceptor::from_code(condition.code()), Some(condition));
             assert_eq!(
                 CondicionIvaReceptor::from_api_name(condition.api_name()),
                 Some(condition)
             );
-            assert_eq!(
-                CondicionIvaReceptor::ALL
-                    .iter()
-                    .filter(|c| **c == condition)
-                    .count(),
-                1
-            );
+            assert_eq!(CondicionIvaReceptor::ALL.iter().filter(|c| **c == condition).count(), 1);
         }
         assert_eq!(CondicionIvaReceptor::from_code(2), None);
         assert!(CondicionIvaReceptor::ConsumidorFinal.allows(CbteClass::BienesUsados));

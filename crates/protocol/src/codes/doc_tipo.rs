@@ -68,9 +68,7 @@ impl DocTipo {
     };
 
     pub fn from_code(code: i32) -> Option<DocTipo> {
-        ROWS.iter()
-            .find(|row| row.0 == code)
-            .map(|row| DocTipo(row.0))
+        ROWS.iter().find(|row| row.0 == code).map(|row| DocTipo(row.0))
     }
 
     /// ARCA's `Id`.
@@ -80,9 +78,7 @@ impl DocTipo {
 
     /// ARCA's `Desc`.
     pub fn description(self) -> &'static str {
-        ROWS.iter()
-            .find(|row| row.0 == self.0)
-            .map_or("", |row| row.1)
+        ROWS.iter().find(|row| row.0 == self.0).map_or("", |row| row.1)
     }
 
     /// CUIT, CUIL or CDI: numbers in ARCA's taxpayer registry (checked by ARCA, not locally).

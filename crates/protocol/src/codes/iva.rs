@@ -72,9 +72,7 @@ impl IvaRate {
 
     /// The rate whose percentage is exactly `percent` (`21`, `10.5`, `2.50`).
     pub fn from_percent(percent: Decimal) -> Option<IvaRate> {
-        IvaRate::ALL
-            .into_iter()
-            .find(|rate| rate.percent() == percent)
+        IvaRate::ALL.into_iter().find(|rate| rate.percent() == percent)
     }
 }
 
@@ -86,14 +84,8 @@ mod tests {
     fn codes_and_rates() {
         assert_eq!(IvaRate::from_code(5), Some(IvaRate::Veintiuno));
         assert_eq!(IvaRate::from_code(7), None);
-        assert_eq!(
-            IvaRate::from_code(4).map(IvaRate::rate),
-            Some(Decimal::new(105, 3))
-        );
-        assert_eq!(
-            IvaRate::from_percent(Decimal::new(250, 2)),
-            Some(IvaRate::DosComaCinco)
-        );
+        assert_eq!(IvaRate::from_code(4).map(IvaRate::rate), Some(Decimal::new(105, 3)));
+        assert_eq!(IvaRate::from_percent(Decimal::new(250, 2)), Some(IvaRate::DosComaCinco));
         for rate in IvaRate::ALL {
             assert_eq!(IvaRate::from_code(rate.code()), Some(rate));
         }

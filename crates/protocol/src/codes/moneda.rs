@@ -77,9 +77,7 @@ impl Moneda {
 
     /// The currency with this `MonId` (exact, case-sensitive as ARCA compares it).
     pub fn from_code(code: &str) -> Option<Moneda> {
-        ROWS.iter()
-            .find(|row| row.0 == code)
-            .map(|row| Moneda(row.0))
+        ROWS.iter().find(|row| row.0 == code).map(|row| Moneda(row.0))
     }
 
     /// ARCA's `Id` (`PES`, `DOL`, `060`).
@@ -89,9 +87,7 @@ impl Moneda {
 
     /// ARCA's `Desc`.
     pub fn description(self) -> &'static str {
-        ROWS.iter()
-            .find(|row| row.0 == self.0)
-            .map_or("", |row| row.1)
+        ROWS.iter().find(|row| row.0 == self.0).map_or("", |row| row.1)
     }
 
     pub fn is_pesos(self) -> bool {

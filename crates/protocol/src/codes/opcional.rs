@@ -15,46 +15,22 @@ const ROWS: [(&str, &str); 26] = [
     ("62", "RG 3668 firmante: número de documento"),
     ("7", "RG 3668 firmante: carácter"),
     ("10", "RG 3368 establecimientos de educación"),
-    (
-        "1011",
-        "RG 3368 establecimientos de educación: tipo de documento",
-    ),
-    (
-        "1012",
-        "RG 3368 establecimientos de educación: número de documento",
-    ),
+    ("1011", "RG 3368 establecimientos de educación: tipo de documento"),
+    ("1012", "RG 3368 establecimientos de educación: número de documento"),
     ("11", "RG 2820 operaciones de inmuebles"),
-    (
-        "12",
-        "RG 3687 locación temporaria de inmuebles con fines turísticos",
-    ),
+    ("12", "RG 3687 locación temporaria de inmuebles con fines turísticos"),
     ("13", "RG 2863 representantes de modelos"),
     ("14", "RG 2863 agencias de publicidad"),
-    (
-        "15",
-        "RG 2863 personas físicas que desarrollen actividad de modelaje",
-    ),
-    (
-        "17",
-        "RG 4004-E locación de inmuebles destino casa-habitación",
-    ),
+    ("15", "RG 2863 personas físicas que desarrollen actividad de modelaje"),
+    ("17", "RG 4004-E locación de inmuebles destino casa-habitación"),
     ("1801", "RG 4004-E locador: CUIT"),
     ("1802", "RG 4004-E locador: nombre"),
     ("91", "Bienes usados: nombre y apellido del vendedor"),
     ("92", "Bienes usados: país del vendedor"),
     ("93", "Bienes usados: domicilio del vendedor"),
-    (
-        "2101",
-        "Factura de Crédito Electrónica MiPyMEs (FCE): CBU del emisor",
-    ),
-    (
-        "2102",
-        "Factura de Crédito Electrónica MiPyMEs (FCE): alias del emisor",
-    ),
-    (
-        "22",
-        "Factura de Crédito Electrónica MiPyMEs (FCE): anulación",
-    ),
+    ("2101", "Factura de Crédito Electrónica MiPyMEs (FCE): CBU del emisor"),
+    ("2102", "Factura de Crédito Electrónica MiPyMEs (FCE): alias del emisor"),
+    ("22", "Factura de Crédito Electrónica MiPyMEs (FCE): anulación"),
     (
         "23",
         "Factura de Crédito Electrónica MiPyMEs (FCE): referencia comercial",
@@ -80,9 +56,7 @@ impl Opcional {
     };
 
     pub fn from_code(code: &str) -> Option<Opcional> {
-        ROWS.iter()
-            .find(|row| row.0 == code)
-            .map(|row| Opcional(row.0))
+        ROWS.iter().find(|row| row.0 == code).map(|row| Opcional(row.0))
     }
 
     /// ARCA's `Id` (a string of up to 4 characters).
@@ -92,9 +66,7 @@ impl Opcional {
 
     /// A summary of ARCA's `Desc` (the verbatim texts were not captured).
     pub fn description(self) -> &'static str {
-        ROWS.iter()
-            .find(|row| row.0 == self.0)
-            .map_or("", |row| row.1)
+        ROWS.iter().find(|row| row.0 == self.0).map_or("", |row| row.1)
     }
 
     /// Only valid on FCE vouchers (10169).

@@ -64,9 +64,7 @@ impl TributoTipo {
 
     /// ARCA's `Desc`.
     pub fn description(self) -> &'static str {
-        ROWS.iter()
-            .find(|row| row.0 == self)
-            .map_or("", |row| row.2)
+        ROWS.iter().find(|row| row.0 == self).map_or("", |row| row.2)
     }
 
     /// A perception (6–9, 13): ARCA observes when their period spans months (10209).

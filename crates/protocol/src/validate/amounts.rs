@@ -39,11 +39,7 @@ pub(super) fn check(detail: &Detail<'_>, issues: &mut Vec<ValidationIssue>) {
     ];
     for (element, amount, code) in amounts {
         if amount.is_negative() {
-            issues.push(detail.obs(
-                element,
-                code,
-                format!("Campo {element} debe ser mayor o igual a 0."),
-            ));
+            issues.push(detail.obs(element, code, format!("Campo {element} debe ser mayor o igual a 0.")));
         }
         // 10056: 13 integer digits and 2 decimals.
         if !amount.fits_two_decimals() || !amount.fits_arca_width() {
@@ -79,17 +75,10 @@ pub(super) fn check(detail: &Detail<'_>, issues: &mut Vec<ValidationIssue>) {
     let (expected, formula) = if class_c {
         (voucher.imp_neto + voucher.imp_trib, "ImpNeto + ImpTrib")
     } else if monotributista_used_goods {
-        (
-            voucher.imp_tot_conc + voucher.imp_trib,
-            "ImpTotConc + ImpTrib",
-        )
+        (voucher.imp_tot_conc + voucher.imp_trib, "ImpTotConc + ImpTrib")
     } else {
         (
-            voucher.imp_tot_conc
-                + voucher.imp_neto
-                + voucher.imp_op_ex
-                + voucher.imp_trib
-                + voucher.imp_iva,
+            voucher.imp_tot_conc + voucher.imp_neto + voucher.imp_op_ex + voucher.imp_trib + voucher.imp_iva,
             "ImpTotConc + ImpNeto + ImpOpEx + ImpTrib + ImpIVA",
         )
     };
@@ -188,11 +177,7 @@ mod tests {
             },
             &[10044],
         );
-        check(
-            factura_a(),
-            |v, _| v.imp_total = money("-122"),
-            &[10065, 10048],
-        );
+        check(factura_a(), |v, _| v.imp_total = money("-122"), &[10065, 10048]);
         check(
             factura_c(),
             |v, ctx| {

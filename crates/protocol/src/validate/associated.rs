@@ -72,11 +72,7 @@ pub(super) fn check(detail: &Detail<'_>, issues: &mut Vec<ValidationIssue>) {
     };
     // 10198: invoices do not adjust periods.
     if tipo.is_invoice() {
-        issues.push(detail.obs(
-            "PeriodoAsoc",
-            10198,
-            "Para Facturas no puede informarse PeriodoAsoc.",
-        ));
+        issues.push(detail.obs("PeriodoAsoc", 10198, "Para Facturas no puede informarse PeriodoAsoc."));
     }
     // 10207 / 10208.
     if periodo.fch_hasta < periodo.fch_desde {

@@ -53,11 +53,7 @@ pub(super) fn check(detail: &Detail<'_>, issues: &mut Vec<ValidationIssue>) {
                 issues.push(detail.obs("MonCotiz", 10038, "Campo MonCotiz debe ser mayor a 0."));
             } else if moneda.is_pesos() && cotiz != Decimal::ONE {
                 // 10039 (the Decimal comparison ignores scale: 1.000 == 1).
-                issues.push(detail.obs(
-                    "MonCotiz",
-                    10039,
-                    "Si MonId es PES el campo MonCotiz debe ser 1.",
-                ));
+                issues.push(detail.obs("MonCotiz", 10039, "Si MonId es PES el campo MonCotiz debe ser 1."));
             }
             // 10056: 4 integer digits, 6 decimals.
             if cotiz.normalize().scale() > 6 || cotiz.abs() >= Decimal::from(10_000) {
@@ -106,16 +102,8 @@ mod tests {
 
     #[test]
     fn pesos_rate_is_one_10039() {
-        check(
-            factura_b(),
-            |v, _| v.mon_cotiz = Some(decimal("1.5")),
-            &[10039],
-        );
-        check(
-            factura_b(),
-            |v, _| v.mon_cotiz = Some(decimal("1.000000")),
-            &[],
-        );
+        check(factura_b(), |v, _| v.mon_cotiz = Some(decimal("1.5")), &[10039]);
+        check(factura_b(), |v, _| v.mon_cotiz = Some(decimal("1.000000")), &[]);
     }
 
     #[test]

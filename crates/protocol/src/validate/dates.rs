@@ -59,10 +59,7 @@ fn check_cbte_fch_window(detail: &Detail<'_>, issues: &mut Vec<ValidationIssue>)
     }
 
     // 10152: products (and FCE) may be dated ahead only within the sending month.
-    if (concepto == Concepto::Productos || tipo.is_fce())
-        && cbte_fch > today
-        && !same_month(cbte_fch, today)
-    {
+    if (concepto == Concepto::Productos || tipo.is_fce()) && cbte_fch > today && !same_month(cbte_fch, today) {
         issues.push(detail.obs(
             "CbteFch",
             10152,
@@ -90,9 +87,7 @@ fn check_service_dates(detail: &Detail<'_>, issues: &mut Vec<ValidationIssue>) {
             issues.push(detail.obs(
                 element,
                 10049,
-                format!(
-                    "Para Concepto 2 o 3 el campo {element} es obligatorio (formato yyyymmdd)."
-                ),
+                format!("Para Concepto 2 o 3 el campo {element} es obligatorio (formato yyyymmdd)."),
             ));
         } else if any_sent {
             issues.push(detail.obs(
@@ -138,18 +133,10 @@ mod tests {
     #[test]
     fn products_window_is_five_days_10016() {
         // The recorded rejection: CbteFch 2021-07-01 sent on 2021-07-22.
-        check(
-            factura_b(),
-            |_, ctx| ctx.today = date(2021, 7, 22),
-            &[10016],
-        );
+        check(factura_b(), |_, ctx| ctx.today = date(2021, 7, 22), &[10016]);
         check(factura_b(), |_, ctx| ctx.today = date(2021, 7, 6), &[]);
         check(factura_b(), |_, ctx| ctx.today = date(2021, 7, 7), &[10016]);
-        check(
-            factura_b(),
-            |v, _| v.cbte_fch = Some(date(2021, 7, 7)),
-            &[10016],
-        );
+        check(factura_b(), |v, _| v.cbte_fch = Some(date(2021, 7, 7)), &[10016]);
         // Absent CbteFch: ARCA assigns N.
         check(
             factura_b(),
@@ -164,11 +151,7 @@ mod tests {
     #[test]
     fn services_window_is_ten_days_10016() {
         check(factura_a(), |_, ctx| ctx.today = date(2021, 7, 11), &[]);
-        check(
-            factura_a(),
-            |_, ctx| ctx.today = date(2021, 7, 12),
-            &[10016],
-        );
+        check(factura_a(), |_, ctx| ctx.today = date(2021, 7, 12), &[10016]);
     }
 
     #[test]
@@ -238,20 +221,12 @@ mod tests {
 
     #[test]
     fn service_period_runs_forwards_10032() {
-        check(
-            factura_a(),
-            |v, _| v.fch_serv_desde = Some(date(2021, 7, 2)),
-            &[10032],
-        );
+        check(factura_a(), |v, _| v.fch_serv_desde = Some(date(2021, 7, 2)), &[10032]);
     }
 
     #[test]
     fn payment_due_not_before_the_voucher_10036() {
-        check(
-            factura_a(),
-            |v, _| v.fch_vto_pago = Some(date(2021, 6, 30)),
-            &[10036],
-        );
+        check(factura_a(), |v, _| v.fch_vto_pago = Some(date(2021, 6, 30)), &[10036]);
     }
 
     #[test]

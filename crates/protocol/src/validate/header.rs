@@ -6,11 +6,7 @@ use super::{ValidationContext, ValidationIssue};
 use crate::codes::{MAX_CANT_REG, PTO_VTA_RANGE};
 use crate::voucher::CaeRequest;
 
-pub(super) fn check(
-    request: &CaeRequest,
-    ctx: &ValidationContext,
-    issues: &mut Vec<ValidationIssue>,
-) {
+pub(super) fn check(request: &CaeRequest, ctx: &ValidationContext, issues: &mut Vec<ValidationIssue>) {
     let cant_reg = request.cant_reg();
     let details = request.vouchers().len();
 
@@ -83,9 +79,7 @@ mod tests {
 
     #[test]
     fn cant_reg_must_match_the_details_10002() {
-        let request = CaeRequest::new(consecutive(factura_a(), 3))
-            .unwrap()
-            .with_cant_reg(2);
+        let request = CaeRequest::new(consecutive(factura_a(), 3)).unwrap().with_cant_reg(2);
         check_request(&request, &context(), &[10002]);
         let request = CaeRequest::new(consecutive(factura_a(), 3)).unwrap();
         check_request(&request, &context(), &[]);

@@ -43,8 +43,7 @@ fn check_iva(detail: &Detail<'_>, issues: &mut Vec<ValidationIssue>) {
         }
         return;
     }
-    if tipo == CbteTipo::CompraBienesUsados
-        && detail.ctx.issuer_iva_condition == Some(IssuerIvaCondition::Monotributo)
+    if tipo == CbteTipo::CompraBienesUsados && detail.ctx.issuer_iva_condition == Some(IssuerIvaCondition::Monotributo)
     {
         if !voucher.iva.is_empty() {
             issues.push(detail.obs(
@@ -59,18 +58,10 @@ fn check_iva(detail: &Detail<'_>, issues: &mut Vec<ValidationIssue>) {
     if voucher.iva.is_empty() {
         // 10018 / 10070: a taxed amount needs its IVA breakdown.
         if voucher.imp_iva.is_positive() {
-            issues.push(detail.obs(
-                "Iva",
-                10018,
-                "Si ImpIVA es mayor a 0 el array Iva es obligatorio.",
-            ));
+            issues.push(detail.obs("Iva", 10018, "Si ImpIVA es mayor a 0 el array Iva es obligatorio."));
         }
         if voucher.imp_neto.is_positive() {
-            issues.push(detail.obs(
-                "Iva",
-                10070,
-                "Si ImpNeto es mayor a 0 el array Iva es obligatorio.",
-            ));
+            issues.push(detail.obs("Iva", 10070, "Si ImpNeto es mayor a 0 el array Iva es obligatorio."));
         }
         return;
     }
@@ -96,8 +87,7 @@ fn check_iva(detail: &Detail<'_>, issues: &mut Vec<ValidationIssue>) {
             ));
         }
         // 10020: a line has a taxable base (notes may adjust tax alone).
-        let base_allowed =
-            line.base_imp.is_positive() || (adjusts_tax_only(tipo) && line.base_imp.is_zero());
+        let base_allowed = line.base_imp.is_positive() || (adjusts_tax_only(tipo) && line.base_imp.is_zero());
         if !base_allowed {
             issues.push(detail.obs(
                 &element("BaseImp"),
@@ -135,7 +125,10 @@ fn check_iva(detail: &Detail<'_>, issues: &mut Vec<ValidationIssue>) {
         issues.push(detail.obs(
             "ImpIVA",
             10023,
-            format!("Campo ImpIVA ({}) debe ser igual a la suma de los importes del array Iva ({iva_sum}).", voucher.imp_iva),
+            format!(
+                "Campo ImpIVA ({}) debe ser igual a la suma de los importes del array Iva ({iva_sum}).",
+                voucher.imp_iva
+            ),
         ));
     }
 
@@ -145,7 +138,10 @@ fn check_iva(detail: &Detail<'_>, issues: &mut Vec<ValidationIssue>) {
         issues.push(detail.obs(
             "ImpNeto",
             10061,
-            format!("Campo ImpNeto ({}) debe ser igual a la suma de BaseImp del array Iva ({base_sum}).", voucher.imp_neto),
+            format!(
+                "Campo ImpNeto ({}) debe ser igual a la suma de BaseImp del array Iva ({base_sum}).",
+                voucher.imp_neto
+            ),
         ));
     }
 }
@@ -193,12 +189,7 @@ fn check_tributos(detail: &Detail<'_>, issues: &mut Vec<ValidationIssue>) {
         }
         // 10042: "Otro" and every FCE tributo say what they are.
         let needs_desc = tributo.id == TributoTipo::Otro || voucher.cbte_tipo.is_fce();
-        if needs_desc
-            && tributo
-                .desc
-                .as_deref()
-                .is_none_or(|desc| desc.trim().is_empty())
-        {
+        if needs_desc && tributo.desc.as_deref().is_none_or(|desc| desc.trim().is_empty()) {
             issues.push(detail.obs(
                 &element("Desc"),
                 10042,
@@ -214,7 +205,10 @@ fn check_tributos(detail: &Detail<'_>, issues: &mut Vec<ValidationIssue>) {
             issues.push(detail.obs(
                 "ImpTrib",
                 10029,
-                format!("Campo ImpTrib ({}) debe ser igual a la suma de los importes del array Tributos ({sum}).", voucher.imp_trib),
+                format!(
+                    "Campo ImpTrib ({}) debe ser igual a la suma de los importes del array Tributos ({sum}).",
+                    voucher.imp_trib
+                ),
             ));
         }
     }
@@ -362,10 +356,7 @@ mod tests {
         check(
             factura_b(),
             |v, _| {
-                v.iva = vec![
-                    line(IvaRate::Veintiuno, "1000", "210"),
-                    line(IvaRate::Cero, "0", "0"),
-                ];
+                v.iva = vec![line(IvaRate::Veintiuno, "1000", "210"), line(IvaRate::Cero, "0", "0")];
             },
             &[10020],
         );
@@ -421,11 +412,7 @@ mod tests {
     #[test]
     fn tributos_exactly_when_imp_trib_10024() {
         check(factura_a(), |v, _| v.tributos = vec![], &[10024]);
-        check(
-            factura_b(),
-            |v, _| v.tributos = factura_a().tributos,
-            &[10024],
-        );
+        check(factura_b(), |v, _| v.tributos = factura_a().tributos, &[10024]);
     }
 
     #[test]

@@ -12,20 +12,12 @@ use crate::voucher::CaeRequest;
 /// ARCA's literal 10016 message for numbering (recorded 2021).
 const NEXT_NUMBER_MESSAGE: &str = "El numero o fecha del comprobante no se corresponde con el proximo a autorizar. Consultar metodo FECompUltimoAutorizado.";
 
-pub(super) fn check(
-    request: &CaeRequest,
-    ctx: &ValidationContext,
-    issues: &mut Vec<ValidationIssue>,
-) {
+pub(super) fn check(request: &CaeRequest, ctx: &ValidationContext, issues: &mut Vec<ValidationIssue>) {
     // What the next detail must continue from: ARCA's last authorized voucher, then each detail
     // of the batch in turn (details are processed in order and must be consecutive).
     let mut previous = ctx.last_of(request).map(|last| (last.number, last.date));
     for (index, voucher) in request.vouchers().iter().enumerate() {
-        let detail = Detail {
-            index,
-            voucher,
-            ctx,
-        };
+        let detail = Detail { index, voucher, ctx };
         // 10008 / 10010: the number range.
         if !CBTE_NRO_RANGE.contains(&voucher.cbte_desde) {
             issues.push(ValidationIssue::err(

@@ -33,10 +33,7 @@ pub(super) fn check(detail: &Detail<'_>, issues: &mut Vec<ValidationIssue>) {
     }
 
     // 10015: FCE goes to a CUIT (class A already says so through 10013).
-    if voucher.cbte_tipo.is_fce()
-        && class != CbteClass::A
-        && voucher.doc_tipo != DocTipo::CUIT.code()
-    {
+    if voucher.cbte_tipo.is_fce() && class != CbteClass::A && voucher.doc_tipo != DocTipo::CUIT.code() {
         issues.push(detail.obs(
             "DocTipo",
             10015,
@@ -55,11 +52,7 @@ pub(super) fn check(detail: &Detail<'_>, issues: &mut Vec<ValidationIssue>) {
 
     // 10015: 99 means "not identified", so it carries no number.
     if unidentified && voucher.doc_nro != CONSUMIDOR_FINAL_DOC_NRO {
-        issues.push(detail.obs(
-            "DocNro",
-            10015,
-            "Si DocTipo es 99 el campo DocNro debe ser 0.",
-        ));
+        issues.push(detail.obs("DocNro", 10015, "Si DocTipo es 99 el campo DocNro debe ser 0."));
     }
 
     if matches!(class, CbteClass::B | CbteClass::C) && !voucher.cbte_tipo.is_fce() {
@@ -68,26 +61,17 @@ pub(super) fn check(detail: &Detail<'_>, issues: &mut Vec<ValidationIssue>) {
 
     // 10069: nobody invoices themselves.
     if voucher.doc_nro == detail.ctx.issuer.as_u64() {
-        issues.push(detail.obs(
-            "DocNro",
-            10069,
-            "Campo DocNro no puede ser igual a la CUIT del emisor.",
-        ));
+        issues.push(detail.obs("DocNro", 10069, "Campo DocNro no puede ser igual a la CUIT del emisor."));
     }
 }
 
 /// The consumidor-final threshold and batches (10014, 10015).
-fn check_consumidor_final(
-    detail: &Detail<'_>,
-    unidentified: bool,
-    issues: &mut Vec<ValidationIssue>,
-) {
+fn check_consumidor_final(detail: &Detail<'_>, unidentified: bool, issues: &mut Vec<ValidationIssue>) {
     let voucher = detail.voucher;
     let threshold = detail.ctx.consumidor_final_threshold;
-    let cotiz = voucher.mon_cotiz.or_else(|| {
-        (Moneda::from_code(&voucher.mon_id) == Some(Moneda::PES))
-            .then_some(rust_decimal::Decimal::ONE)
-    });
+    let cotiz = voucher
+        .mon_cotiz
+        .or_else(|| (Moneda::from_code(&voucher.mon_id) == Some(Moneda::PES)).then_some(rust_decimal::Decimal::ONE));
     let batch = voucher.cbte_desde != voucher.cbte_hasta;
 
     if batch {
@@ -99,13 +83,9 @@ fn check_consumidor_final(
             ));
         }
         // The average per voucher must stay under the threshold.
-        let count = voucher
-            .cbte_hasta
-            .saturating_sub(voucher.cbte_desde)
-            .saturating_add(1);
+        let count = voucher.cbte_hasta.saturating_sub(voucher.cbte_desde).saturating_add(1);
         if let Some(cotiz) = cotiz {
-            let per_voucher =
-                Money::new(voucher.imp_total.amount() * cotiz / rust_decimal::Decimal::from(count));
+            let per_voucher = Money::new(voucher.imp_total.amount() * cotiz / rust_decimal::Decimal::from(count));
             if per_voucher >= threshold {
                 issues.push(detail.obs(
                     "ImpTotal",

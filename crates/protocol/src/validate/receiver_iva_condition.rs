@@ -13,7 +13,8 @@ use crate::codes::CondicionIvaReceptor;
 const MANDATORY_MESSAGE: &str = "Campo Condicion Frente al IVA del receptor es obligatorio conforme a lo reglamentado por la Resolucion General N° 5616.";
 
 /// ARCA's literal 10242 message (its "Consular" typo included).
-const INVALID_MESSAGE: &str = "El campo Condicion IVA receptor no es un valor valido. Consular metodo FEParamGetCondicionIvaReceptor";
+const INVALID_MESSAGE: &str =
+    "El campo Condicion IVA receptor no es un valor valido. Consular metodo FEParamGetCondicionIvaReceptor";
 
 pub(super) fn check(detail: &Detail<'_>, issues: &mut Vec<ValidationIssue>) {
     let Some(code) = detail.voucher.condicion_iva_receptor_id else {
@@ -44,40 +45,20 @@ mod tests {
 
     #[test]
     fn condition_is_mandatory_10246() {
-        check(
-            factura_a(),
-            |v, _| v.condicion_iva_receptor_id = None,
-            &[10246],
-        );
+        check(factura_a(), |v, _| v.condicion_iva_receptor_id = None, &[10246]);
     }
 
     #[test]
     fn condition_from_the_table_10242() {
-        check(
-            factura_a(),
-            |v, _| v.condicion_iva_receptor_id = Some(2),
-            &[10242],
-        );
+        check(factura_a(), |v, _| v.condicion_iva_receptor_id = Some(2), &[10242]);
     }
 
     #[test]
     fn condition_fits_the_class_10243() {
         // A consumidor final cannot receive a Factura A…
-        check(
-            factura_a(),
-            |v, _| v.condicion_iva_receptor_id = Some(5),
-            &[10243],
-        );
+        check(factura_a(), |v, _| v.condicion_iva_receptor_id = Some(5), &[10243]);
         // …nor a responsable inscripto a Factura B; a monotributista may receive an A.
-        check(
-            factura_b(),
-            |v, _| v.condicion_iva_receptor_id = Some(1),
-            &[10243],
-        );
-        check(
-            factura_a(),
-            |v, _| v.condicion_iva_receptor_id = Some(6),
-            &[],
-        );
+        check(factura_b(), |v, _| v.condicion_iva_receptor_id = Some(1), &[10243]);
+        check(factura_a(), |v, _| v.condicion_iva_receptor_id = Some(6), &[]);
     }
 }

@@ -19,9 +19,7 @@ use super::{IssueKind, IssuerIvaCondition, LastAuthorized, Series, ValidationCon
 use crate::Cuit;
 use crate::codes::{CbteClass, CbteTipo, Concepto, IvaRate, TributoTipo};
 use crate::money::{Decimal, Money};
-use crate::voucher::{
-    AlicIva, CaeRequest, CbteAsoc, Comprador, Opcional, PeriodoAsoc, Tributo, Voucher,
-};
+use crate::voucher::{AlicIva, CaeRequest, CbteAsoc, Comprador, Opcional, PeriodoAsoc, Tributo, Voucher};
 use crate::xml::{self, Element};
 
 #[derive(Deserialize)]
@@ -201,8 +199,7 @@ fn recorded_requests() -> Vec<Recorded> {
     files.sort_by_key(|f| f.path());
     for file in files {
         let name = file.file_name().to_string_lossy().into_owned();
-        let cassette: Cassette =
-            serde_yaml_ng::from_str(&std::fs::read_to_string(file.path()).unwrap()).unwrap();
+        let cassette: Cassette = serde_yaml_ng::from_str(&std::fs::read_to_string(file.path()).unwrap()).unwrap();
         // ARCA's last number per (PtoVta, CbteTipo), from FECompUltimoAutorizado and approvals.
         let mut last_numbers: HashMap<(u32, i32), u64> = HashMap::new();
         for interaction in cassette.interactions {
@@ -306,10 +303,7 @@ fn recorded_requests_are_judged_as_arca_judged_them() {
         let issues = validate(&case.request, &context(case));
         for (index, (resultado, observations)) in case.details.iter().enumerate() {
             let prefix = format!("FeDetReq[{index}].");
-            let local: Vec<_> = issues
-                .iter()
-                .filter(|i| i.field.starts_with(&prefix))
-                .collect();
+            let local: Vec<_> = issues.iter().filter(|i| i.field.starts_with(&prefix)).collect();
             if resultado == "A" {
                 approved += 1;
                 assert!(
@@ -319,12 +313,8 @@ fn recorded_requests_are_judged_as_arca_judged_them() {
                 );
             }
             for (code, message) in observations.iter().filter(|_| resultado == "R") {
-                let ours = local
-                    .iter()
-                    .find(|i| i.code == *code && i.kind == IssueKind::Obs);
-                let ours = ours.unwrap_or_else(|| {
-                    panic!("{}: ARCA observed {code}, we found {local:#?}", case.name)
-                });
+                let ours = local.iter().find(|i| i.code == *code && i.kind == IssueKind::Obs);
+                let ours = ours.unwrap_or_else(|| panic!("{}: ARCA observed {code}, we found {local:#?}", case.name));
                 assert_eq!(&ours.message, message, "{}: message of {code}", case.name);
             }
         }
@@ -333,9 +323,7 @@ fn recorded_requests_are_judged_as_arca_judged_them() {
         // recording does not carry, and our numbering rule must stay quiet.
         if let Some(last) = case.last {
             let first = case.request.vouchers()[0].cbte_desde;
-            let ours = issues
-                .iter()
-                .any(|i| i.code == 10016 && i.kind == IssueKind::Err);
+            let ours = issues.iter().any(|i| i.code == 10016 && i.kind == IssueKind::Err);
             if first != last + 1 {
                 assert!(
                     case.errors.contains(&10016),
@@ -357,10 +345,7 @@ fn recorded_requests_are_judged_as_arca_judged_them() {
             numbering_checked += 1;
         }
     }
-    assert!(
-        approved >= 5,
-        "expected approved recordings, found {approved}"
-    );
+    assert!(approved >= 5, "expected approved recordings, found {approved}");
     assert!(
         numbering_checked >= 10,
         "expected numbering checks, found {numbering_checked}"

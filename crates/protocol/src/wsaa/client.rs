@@ -60,6 +60,7 @@ impl WsaaClient {
             Err(Error::Malformed(_)) if !response.status.is_success() => Err(Error::Http {
                 status: response.status.as_u16(),
                 body_excerpt: response.body.chars().take(200).collect(),
+                fault: None,
             }),
             result => result,
         }
