@@ -21,6 +21,13 @@ pub struct Args {
     /// Lifetime of the tickets WSAA issues, in seconds.
     #[arg(long, default_value_t = 43_200)]
     ticket_lifetime_secs: i64,
+    /// Keep WSFEv1's state (vouchers, numbering, CAEAs, registry) in this JSON file, so a
+    /// restart keeps it.
+    #[arg(long, env = "SIMULATOR_STATE_FILE")]
+    state_file: Option<PathBuf>,
+    /// Records per FECAESolicitar (`FECompTotXRequest`).
+    #[arg(long, default_value_t = 250)]
+    records_per_request: i64,
     /// Latency added to every ARCA call, in milliseconds.
     #[arg(long, default_value_t = 0)]
     latency_ms: u64,
@@ -33,7 +40,11 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
     let mut simulator = Simulator::from_ca_dir(&args.ca_dir)
         .with_context(|| format!("loading the CA in {}", args.ca_dir.display()))?
         .preventive_window(chrono::Duration::seconds(args.preventive_window_secs.max(0)))
-        .ticket_lifetime(chrono::Duration::seconds(args.ticket_lifetime_secs.max(1)));
+        .ticket_lifetime(chrono::Duration::seconds(args.ticket_lifetime_secs.max(1)))
+        .records_per_request(args.records_per_request);
+    if let Some(path) = args.state_file {
+        simulator = simulator.state_file(path);
+    }
     if args.latency_ms > 0 {
         simulator = simulator.fault(FaultRule {
             operation: "*".into(),
@@ -53,8 +64,9 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
     let addr = listener.local_addr()?;
     eprintln!("arca-simulator listening on http://{addr}");
     eprintln!("  WSAA     http://{addr}/ws/services/LoginCms   (?wsdl)");
+    eprintln!("  WSFEv1   http://{addr}/wsfev1/service.asmx   (?WSDL)");
     eprintln!("  control  http://{addr}/_sim/");
     eprintln!("  CA       {}", args.ca_dir.join("ca.crt").display());
-    simulator.serve(listener, super::shutdown_signal()).await;
+    simulator.serve(listener, super::shutdown_signal()).await?;
     Ok(())
 }

@@ -19,6 +19,7 @@ mod cae;
 mod caea;
 mod client;
 mod codes;
+mod from_voucher;
 mod messages;
 mod operation;
 pub mod outcome;

@@ -3,17 +3,23 @@
 
 use std::sync::Arc;
 
-use axum::extract::State as AxumState;
+use std::collections::BTreeMap;
+
+use axum::extract::{Query, State as AxumState};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
+use axum::routing::{get, post, put};
 use axum::{Json, Router};
 use chrono::Duration;
 use openssl::x509::X509Req;
 use serde::Deserialize;
 use serde_json::json;
 
+use rust_decimal::Decimal;
+
 use crate::faults::FaultRule;
+use crate::wsfe::registry::Taxpayer;
+use crate::wsfe::store::{PointOfSale, SeriesKey};
 use crate::state::{State, lock};
 
 type Shared = AxumState<Arc<State>>;
@@ -29,6 +35,12 @@ pub fn router() -> Router<Arc<State>> {
         .route("/relations", post(add_relation))
         .route("/authorizations", post(set_authorization))
         .route("/tokens/verify", post(verify_ticket))
+        .route("/series", post(seed_series))
+        .route("/vouchers", get(list_vouchers))
+        .route("/taxpayers", post(put_taxpayer))
+        .route("/points-of-sale", put(put_points_of_sale))
+        .route("/rates", put(put_rates))
+        .route("/wsfe", get(wsfe_settings).post(set_wsfe_settings))
 }
 
 async fn clock(AxumState(state): Shared) -> Json<serde_json::Value> {
@@ -168,4 +180,141 @@ async fn verify_ticket(AxumState(state): Shared, Json(check): Json<TokenCheck>) 
         Ok(claims) => Json(claims).into_response(),
         Err(rejection) => (StatusCode::UNPROCESSABLE_ENTITY, Json(rejection)).into_response(),
     }
+}
+
+#[derive(Deserialize)]
+struct SeriesSeed {
+    cuit: i64,
+    pto_vta: i64,
+    cbte_tipo: i64,
+    /// The last authorised number the series should report.
+    last: i64,
+    /// `yyyymmdd` of that voucher (later vouchers may not be dated before it).
+    last_date: Option<String>,
+}
+
+/// Seeds a series as if `last` vouchers had been authorised (replays of recorded traffic).
+async fn seed_series(AxumState(state): Shared, Json(seed): Json<SeriesSeed>) -> StatusCode {
+    let mut wsfe = lock(&state.wsfe);
+    let series = wsfe.series_mut(SeriesKey { cuit: seed.cuit, pto_vta: seed.pto_vta, cbte_tipo: seed.cbte_tipo });
+    series.last = seed.last;
+    series.last_date = seed.last_date;
+    state.persist(&wsfe);
+    StatusCode::NO_CONTENT
+}
+
+#[derive(Deserialize)]
+struct VoucherFilter {
+    cuit: Option<i64>,
+    pto_vta: Option<i64>,
+    cbte_tipo: Option<i64>,
+}
+
+/// Every stored voucher, per series: what ARCA holds, for tests and the chaos checker.
+async fn list_vouchers(AxumState(state): Shared, Query(filter): Query<VoucherFilter>) -> Json<serde_json::Value> {
+    let wsfe = lock(&state.wsfe);
+    let mut series = Vec::new();
+    for (key, entry) in &wsfe.series {
+        let mut parts = key.split('-').map(|p| p.parse::<i64>().unwrap_or_default());
+        let (cuit, pto_vta, cbte_tipo) = (parts.next(), parts.next(), parts.next());
+        let wanted = |filter: Option<i64>, value: Option<i64>| filter.is_none() || filter == value;
+        if !wanted(filter.cuit, cuit) || !wanted(filter.pto_vta, pto_vta) || !wanted(filter.cbte_tipo, cbte_tipo) {
+            continue;
+        }
+        let vouchers: Vec<serde_json::Value> = entry
+            .vouchers
+            .values()
+            .map(|v| {
+                json!({
+                    "cbte_desde": v.detail.cbte_desde,
+                    "cbte_hasta": v.detail.cbte_hasta,
+                    "cbte_fch": v.detail.cbte_fch,
+                    "imp_total": v.detail.imp_total.to_string(),
+                    "doc_tipo": v.detail.doc_tipo,
+                    "doc_nro": v.detail.doc_nro,
+                    "cod_autorizacion": v.cod_autorizacion,
+                    "emision_tipo": v.emision_tipo,
+                    "fch_vto": v.fch_vto,
+                })
+            })
+            .collect();
+        series.push(json!({
+            "cuit": cuit, "pto_vta": pto_vta, "cbte_tipo": cbte_tipo,
+            "last": entry.last, "last_date": entry.last_date, "vouchers": vouchers,
+        }));
+    }
+    Json(json!({ "series": series }))
+}
+
+/// Adds or replaces a taxpayer in the registry the receiver checks consult.
+async fn put_taxpayer(AxumState(state): Shared, Json(taxpayer): Json<Taxpayer>) -> StatusCode {
+    let mut wsfe = lock(&state.wsfe);
+    wsfe.taxpayers.insert(taxpayer.cuit, taxpayer);
+    state.persist(&wsfe);
+    StatusCode::NO_CONTENT
+}
+
+/// Replaces the points of sale `FEParamGetPtosVenta` lists.
+async fn put_points_of_sale(AxumState(state): Shared, Json(points): Json<Vec<PointOfSale>>) -> StatusCode {
+    let mut wsfe = lock(&state.wsfe);
+    wsfe.points_of_sale = points;
+    state.persist(&wsfe);
+    StatusCode::NO_CONTENT
+}
+
+/// Sets exchange rates (`{"DOL": "1050.5"}`) for `FEParamGetCotizacion` and rule 10119.
+async fn put_rates(AxumState(state): Shared, Json(rates): Json<BTreeMap<String, String>>) -> Response {
+    let mut parsed = BTreeMap::new();
+    for (currency, rate) in rates {
+        match rate.parse::<Decimal>() {
+            Ok(value) => parsed.insert(currency, value),
+            Err(_) => {
+                let body = json!({"error": format!("rate of {currency} is not a decimal")});
+                return (StatusCode::BAD_REQUEST, Json(body)).into_response();
+            }
+        };
+    }
+    let mut wsfe = lock(&state.wsfe);
+    wsfe.rates.extend(parsed);
+    state.persist(&wsfe);
+    StatusCode::NO_CONTENT.into_response()
+}
+
+async fn wsfe_settings(AxumState(state): Shared) -> Json<serde_json::Value> {
+    let settings = state.settings();
+    Json(json!({
+        "reg_x_req": settings.reg_x_req,
+        "cae_validity_days": settings.cae_validity_days,
+        "consumidor_final_threshold": settings.consumidor_final_threshold.to_string(),
+    }))
+}
+
+#[derive(Deserialize)]
+struct WsfeSettings {
+    reg_x_req: Option<i64>,
+    cae_validity_days: Option<i64>,
+    consumidor_final_threshold: Option<String>,
+}
+
+async fn set_wsfe_settings(state: Shared, Json(change): Json<WsfeSettings>) -> Response {
+    let threshold = match change.consumidor_final_threshold.map(|t| t.parse::<Decimal>()).transpose() {
+        Ok(threshold) => threshold,
+        Err(_) => {
+            let body = json!({"error": "consumidor_final_threshold is not a decimal"});
+            return (StatusCode::BAD_REQUEST, Json(body)).into_response();
+        }
+    };
+    {
+        let mut settings = lock(&state.settings);
+        if let Some(reg_x_req) = change.reg_x_req {
+            settings.reg_x_req = reg_x_req.max(1);
+        }
+        if let Some(days) = change.cae_validity_days {
+            settings.cae_validity_days = days;
+        }
+        if let Some(threshold) = threshold {
+            settings.consumidor_final_threshold = threshold;
+        }
+    }
+    wsfe_settings(state).await.into_response()
 }

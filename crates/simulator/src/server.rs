@@ -19,6 +19,7 @@ use tower::ServiceExt;
 use crate::ca::CertificateAuthority;
 use crate::faults::FaultRule;
 use crate::state::{Settings, State, lock};
+use crate::wsfe::store::WsfeState;
 use crate::{SimulatorError, control, wsaa, wsfe};
 
 /// A simulator to be started: configuration first, then [`Simulator::spawn`] or
@@ -57,26 +58,47 @@ impl Simulator {
         self
     }
 
+    /// Keeps WSFEv1's state (vouchers, numbering, CAEAs, registry) in `path`, loading it if it
+    /// exists, so a restart of the simulator keeps what ARCA would keep.
+    pub fn state_file(mut self, path: std::path::PathBuf) -> Simulator {
+        self.settings.state_file = Some(path);
+        self
+    }
+
+    /// `FECompTotXRequest` (250 by default).
+    pub fn records_per_request(mut self, reg_x_req: i64) -> Simulator {
+        self.settings.reg_x_req = reg_x_req.max(1);
+        self
+    }
+
     /// A fault active from the start.
     pub fn fault(mut self, rule: FaultRule) -> Simulator {
         self.faults.push(rule);
         self
     }
 
-    fn into_state(self) -> Arc<State> {
+    fn into_state(self) -> Result<Arc<State>, SimulatorError> {
+        let stored = match &self.settings.state_file {
+            Some(path) => WsfeState::load(path).map_err(|source| SimulatorError::Io { path: path.display().to_string(), source })?,
+            None => None,
+        };
         let state = State::new(self.ca, self.settings);
+        if let Some(stored) = stored {
+            *lock(&state.wsfe) = stored;
+        }
         for rule in self.faults {
             state.faults.add(rule);
         }
-        Arc::new(state)
+        Ok(Arc::new(state))
     }
 
     /// Binds `addr` (port 0 for any) and serves in the background until
     /// [`RunningSimulator::stop`] or drop.
-    pub async fn spawn(self, addr: SocketAddr) -> std::io::Result<RunningSimulator> {
-        let listener = TcpListener::bind(addr).await?;
-        let addr = listener.local_addr()?;
-        let state = self.into_state();
+    pub async fn spawn(self, addr: SocketAddr) -> Result<RunningSimulator, SimulatorError> {
+        let io = |source| SimulatorError::Io { path: addr.to_string(), source };
+        let listener = TcpListener::bind(addr).await.map_err(io)?;
+        let addr = listener.local_addr().map_err(io)?;
+        let state = self.into_state()?;
         let (stop, stopped) = oneshot::channel::<()>();
         let task = tokio::spawn(serve_until(listener, state.clone(), async {
             let _ = stopped.await;
@@ -90,8 +112,13 @@ impl Simulator {
     }
 
     /// Serves on `listener` until `shutdown` completes (the command line passes Ctrl-C/SIGTERM).
-    pub async fn serve(self, listener: TcpListener, shutdown: impl Future<Output = ()> + Send + 'static) {
-        serve_until(listener, self.into_state(), shutdown).await;
+    pub async fn serve(
+        self,
+        listener: TcpListener,
+        shutdown: impl Future<Output = ()> + Send + 'static,
+    ) -> Result<(), SimulatorError> {
+        serve_until(listener, self.into_state()?, shutdown).await;
+        Ok(())
     }
 }
 
@@ -115,6 +142,10 @@ impl RunningSimulator {
 
     pub fn wsaa_url(&self) -> String {
         format!("{}/ws/services/LoginCms", self.base_url())
+    }
+
+    pub fn wsfe_url(&self) -> String {
+        format!("{}/wsfev1/service.asmx", self.base_url())
     }
 
     pub fn ca(&self) -> &CertificateAuthority {
