@@ -4,4 +4,6 @@ mod integration {
     pub mod support;
     /// WSAA end to end: our client, an independent client (openssl + curl), faults, the CLI.
     mod wsaa;
+    /// WSFEv1 end to end: our client against the simulator's numbering, batches, faults, tokens.
+    mod wsfe;
 }

@@ -64,3 +64,22 @@ pub async fn post_raw(url: &str, headers: &[(&str, &str)], body: String) -> (u16
     let response = transport().post(url, headers, body).await.expect("simulator answers");
     (response.status.as_u16(), response.body)
 }
+
+/// A WSFEv1 client with a fresh ticket for the test certificate's CUIT.
+pub async fn wsfe_client(env: &TestEnv) -> (arca_protocol::wsfe::WsfeClient, arca_protocol::wsfe::Auth) {
+    let wsaa = arca_protocol::wsaa::WsaaClient::new(env.simulator.wsaa_url(), transport());
+    let ticket = wsaa
+        .login(&env.credentials, "wsfe", chrono::Utc::now())
+        .await
+        .expect("ticket");
+    let auth = arca_protocol::wsfe::Auth::from_ticket(&ticket, env.credentials.cuit());
+    (
+        arca_protocol::wsfe::WsfeClient::new(env.simulator.wsfe_url(), transport()),
+        auth,
+    )
+}
+
+/// Argentina's calendar day now.
+pub fn today() -> chrono::NaiveDate {
+    (chrono::Utc::now() - chrono::Duration::hours(3)).date_naive()
+}

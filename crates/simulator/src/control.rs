@@ -18,9 +18,9 @@ use serde_json::json;
 use rust_decimal::Decimal;
 
 use crate::faults::FaultRule;
+use crate::state::{State, lock};
 use crate::wsfe::registry::Taxpayer;
 use crate::wsfe::store::{PointOfSale, SeriesKey};
-use crate::state::{State, lock};
 
 type Shared = AxumState<Arc<State>>;
 
@@ -196,7 +196,11 @@ struct SeriesSeed {
 /// Seeds a series as if `last` vouchers had been authorised (replays of recorded traffic).
 async fn seed_series(AxumState(state): Shared, Json(seed): Json<SeriesSeed>) -> StatusCode {
     let mut wsfe = lock(&state.wsfe);
-    let series = wsfe.series_mut(SeriesKey { cuit: seed.cuit, pto_vta: seed.pto_vta, cbte_tipo: seed.cbte_tipo });
+    let series = wsfe.series_mut(SeriesKey {
+        cuit: seed.cuit,
+        pto_vta: seed.pto_vta,
+        cbte_tipo: seed.cbte_tipo,
+    });
     series.last = seed.last;
     series.last_date = seed.last_date;
     state.persist(&wsfe);
@@ -297,7 +301,11 @@ struct WsfeSettings {
 }
 
 async fn set_wsfe_settings(state: Shared, Json(change): Json<WsfeSettings>) -> Response {
-    let threshold = match change.consumidor_final_threshold.map(|t| t.parse::<Decimal>()).transpose() {
+    let threshold = match change
+        .consumidor_final_threshold
+        .map(|t| t.parse::<Decimal>())
+        .transpose()
+    {
         Ok(threshold) => threshold,
         Err(_) => {
             let body = json!({"error": "consumidor_final_threshold is not a decimal"});

@@ -79,7 +79,10 @@ impl Simulator {
 
     fn into_state(self) -> Result<Arc<State>, SimulatorError> {
         let stored = match &self.settings.state_file {
-            Some(path) => WsfeState::load(path).map_err(|source| SimulatorError::Io { path: path.display().to_string(), source })?,
+            Some(path) => WsfeState::load(path).map_err(|source| SimulatorError::Io {
+                path: path.display().to_string(),
+                source,
+            })?,
             None => None,
         };
         let state = State::new(self.ca, self.settings);
@@ -95,7 +98,10 @@ impl Simulator {
     /// Binds `addr` (port 0 for any) and serves in the background until
     /// [`RunningSimulator::stop`] or drop.
     pub async fn spawn(self, addr: SocketAddr) -> Result<RunningSimulator, SimulatorError> {
-        let io = |source| SimulatorError::Io { path: addr.to_string(), source };
+        let io = |source| SimulatorError::Io {
+            path: addr.to_string(),
+            source,
+        };
         let listener = TcpListener::bind(addr).await.map_err(io)?;
         let addr = listener.local_addr().map_err(io)?;
         let state = self.into_state()?;

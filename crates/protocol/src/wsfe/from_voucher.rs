@@ -69,18 +69,33 @@ impl From<&Voucher> for FECAEDetRequest {
             iva: v
                 .iva
                 .iter()
-                .map(|a| AlicIva { id: a.id.code(), base_imp: a.base_imp.amount(), importe: a.importe.amount() })
+                .map(|a| AlicIva {
+                    id: a.id.code(),
+                    base_imp: a.base_imp.amount(),
+                    importe: a.importe.amount(),
+                })
                 .collect(),
-            opcionales: v.opcionales.iter().map(|o| Opcional { id: o.id.clone(), valor: o.valor.clone() }).collect(),
+            opcionales: v
+                .opcionales
+                .iter()
+                .map(|o| Opcional {
+                    id: o.id.clone(),
+                    valor: o.valor.clone(),
+                })
+                .collect(),
             compradores: v
                 .compradores
                 .iter()
-                .map(|c| Comprador { doc_tipo: c.doc_tipo, doc_nro: long(c.doc_nro), porcentaje: c.porcentaje })
+                .map(|c| Comprador {
+                    doc_tipo: c.doc_tipo,
+                    doc_nro: long(c.doc_nro),
+                    porcentaje: c.porcentaje,
+                })
                 .collect(),
-            periodo_asoc: v
-                .periodo_asoc
-                .as_ref()
-                .map(|p| Periodo { fch_desde: Some(p.fch_desde), fch_hasta: Some(p.fch_hasta) }),
+            periodo_asoc: v.periodo_asoc.as_ref().map(|p| Periodo {
+                fch_desde: Some(p.fch_desde),
+                fch_hasta: Some(p.fch_hasta),
+            }),
             actividades: v.actividades.iter().map(|a| Actividad { id: a.id }).collect(),
         }
     }

@@ -1,0 +1,291 @@
+use arca_protocol::Error;
+use arca_protocol::codes::{CbteTipo, Concepto, IvaRate};
+use arca_protocol::money::Money;
+use arca_protocol::voucher::{AlicIva, CaeRequest, Voucher};
+use arca_protocol::wsfe::{FECAERequest, Resultado};
+use arca_simulator::{FaultAction, FaultRule};
+
+use super::support::{TestEnv, today, transport, wsfe_client};
+
+fn money(text: &str) -> Money {
+    text.parse().unwrap()
+}
+
+/// A Factura B to an unidentified consumidor final: 1000 + 21 % IVA.
+fn factura_b(number: u64) -> Voucher {
+    Voucher {
+        cbte_tipo: CbteTipo::FacturaB,
+        punto_venta: 1,
+        concepto: Concepto::Productos,
+        doc_tipo: 99,
+        doc_nro: 0,
+        cbte_desde: number,
+        cbte_hasta: number,
+        cbte_fch: Some(today()),
+        imp_total: money("1210.00"),
+        imp_tot_conc: Money::ZERO,
+        imp_neto: money("1000.00"),
+        imp_op_ex: Money::ZERO,
+        imp_trib: Money::ZERO,
+        imp_iva: money("210.00"),
+        fch_serv_desde: None,
+        fch_serv_hasta: None,
+        fch_vto_pago: None,
+        mon_id: "PES".into(),
+        mon_cotiz: Some(1.into()),
+        can_mis_mon_ext: None,
+        condicion_iva_receptor_id: Some(5),
+        cbtes_asoc: vec![],
+        tributos: vec![],
+        iva: vec![AlicIva {
+            id: IvaRate::Veintiuno,
+            base_imp: money("1000.00"),
+            importe: money("210.00"),
+        }],
+        opcionales: vec![],
+        compradores: vec![],
+        periodo_asoc: None,
+        actividades: vec![],
+    }
+}
+
+fn request(vouchers: Vec<Voucher>) -> FECAERequest {
+    FECAERequest::from(&CaeRequest::new(vouchers).unwrap())
+}
+
+fn fault(operation: &str, action: FaultAction) -> FaultRule {
+    FaultRule {
+        operation: operation.into(),
+        latency_ms: 0,
+        jitter_ms: 0,
+        action: Some(action),
+        probability: 1.0,
+        remaining: Some(1),
+    }
+}
+
+#[tokio::test]
+async fn a_batch_of_250_is_approved_and_a_resent_voucher_gets_10016() {
+    let env = TestEnv::start().await;
+    let (client, auth) = wsfe_client(&env).await;
+    assert_eq!(client.fe_dummy().await.unwrap().app_server.as_deref(), Some("OK"));
+    assert_eq!(client.fe_comp_tot_x_request(&auth).await.unwrap().reg_x_req, 250);
+    assert_eq!(client.fe_comp_ultimo_autorizado(&auth, 1, 6).await.unwrap().cbte_nro, 0);
+
+    let response = client
+        .fe_cae_solicitar(&auth, request((1..=250).map(factura_b).collect()))
+        .await
+        .unwrap();
+    assert_eq!(response.fe_cab_resp.as_ref().unwrap().resultado, Resultado::A);
+    let caes: std::collections::HashSet<_> = response
+        .fe_det_resp
+        .iter()
+        .map(|d| d.cae.clone().expect("CAE"))
+        .collect();
+    assert_eq!(caes.len(), 250, "250 distinct CAEs");
+    assert!(
+        caes.iter()
+            .all(|cae| cae.len() == 14 && cae.bytes().all(|b| b.is_ascii_digit()))
+    );
+    let first = &response.fe_det_resp[0];
+    assert_eq!(first.cae_fch_vto, Some(today() + chrono::Duration::days(10)));
+    assert_eq!(
+        client.fe_comp_ultimo_autorizado(&auth, 1, 6).await.unwrap().cbte_nro,
+        250
+    );
+
+    // Re-sending an approved voucher: rejected with 10016 in Errors; ARCA still has it.
+    let again = client
+        .fe_cae_solicitar(&auth, request(vec![factura_b(250)]))
+        .await
+        .unwrap();
+    assert_eq!(again.fe_cab_resp.as_ref().unwrap().resultado, Resultado::R);
+    assert_eq!(again.errors.iter().map(|e| e.code).collect::<Vec<_>>(), [10016]);
+    assert!(again.fe_det_resp[0].cae.is_none());
+    let stored = client
+        .fe_comp_consultar(&auth, 6, 1, 250)
+        .await
+        .unwrap()
+        .expect("stored");
+    assert_eq!(
+        stored.cod_autorizacion.as_deref(),
+        response.fe_det_resp[249].cae.as_deref()
+    );
+    assert_eq!(stored.detail.imp_total, money("1210").amount());
+    assert!(
+        client.fe_comp_consultar(&auth, 6, 1, 251).await.unwrap().is_none(),
+        "602 reads as not found"
+    );
+}
+
+#[tokio::test]
+async fn a_batch_stops_at_its_first_invalid_voucher_and_answers_partial() {
+    let env = TestEnv::start().await;
+    let (client, auth) = wsfe_client(&env).await;
+    let mut vouchers: Vec<Voucher> = (1..=150).map(factura_b).collect();
+    // The 101st does not add up (10048): rejected, and everything after it is not processed.
+    vouchers[100].imp_total = money("1300.00");
+    let response = client.fe_cae_solicitar(&auth, request(vouchers)).await.unwrap();
+    assert_eq!(response.fe_cab_resp.as_ref().unwrap().resultado, Resultado::P);
+    let approved = response
+        .fe_det_resp
+        .iter()
+        .filter(|d| d.detail.resultado == Resultado::A)
+        .count();
+    assert_eq!(approved, 100);
+    assert!(
+        response.fe_det_resp[100]
+            .detail
+            .observaciones
+            .iter()
+            .any(|o| o.code == 10048)
+    );
+    assert!(
+        response.fe_det_resp[101..]
+            .iter()
+            .all(|d| d.detail.resultado == Resultado::R && d.cae.is_none())
+    );
+    assert_eq!(
+        client.fe_comp_ultimo_autorizado(&auth, 1, 6).await.unwrap().cbte_nro,
+        100
+    );
+}
+
+#[tokio::test]
+async fn commit_then_drop_loses_the_answer_but_arca_has_the_voucher() {
+    let env = TestEnv::start().await;
+    let (client, auth) = wsfe_client(&env).await;
+    env.simulator
+        .add_fault(fault("FECAESolicitar", FaultAction::CommitThenDrop));
+    let error = client
+        .fe_cae_solicitar(&auth, request(vec![factura_b(1)]))
+        .await
+        .unwrap_err();
+    assert!(error.is_outcome_unknown(), "{error:?}");
+    let stored = client
+        .fe_comp_consultar(&auth, 6, 1, 1)
+        .await
+        .unwrap()
+        .expect("authorised despite the lost answer");
+    assert_eq!(stored.resultado, Some(Resultado::A));
+    assert_eq!(stored.cod_autorizacion.as_ref().map(String::len), Some(14));
+    assert_eq!(client.fe_comp_ultimo_autorizado(&auth, 1, 6).await.unwrap().cbte_nro, 1);
+}
+
+#[tokio::test]
+async fn infrastructure_faults_are_classified() {
+    let env = TestEnv::start().await;
+    let (client, auth) = wsfe_client(&env).await;
+
+    env.simulator
+        .add_fault(fault("FECAESolicitar", FaultAction::ArcaError { code: 501 }));
+    let error = client
+        .fe_cae_solicitar(&auth, request(vec![factura_b(1)]))
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(error, Error::ArcaInternal { .. }) && error.retryable(),
+        "{error:?}"
+    );
+
+    env.simulator
+        .add_fault(fault("FECompUltimoAutorizado", FaultAction::Http503));
+    let error = client.fe_comp_ultimo_autorizado(&auth, 1, 6).await.unwrap_err();
+    assert!(
+        matches!(error, Error::Http { status: 503, .. }) && error.retryable(),
+        "{error:?}"
+    );
+
+    env.simulator
+        .add_fault(fault("FECompUltimoAutorizado", FaultAction::Reset));
+    assert!(
+        client
+            .fe_comp_ultimo_autorizado(&auth, 1, 6)
+            .await
+            .unwrap_err()
+            .is_outcome_unknown()
+    );
+
+    env.simulator.add_fault(fault("FEDummy", FaultAction::Timeout));
+    let impatient =
+        arca_protocol::wsfe::WsfeClient::new(env.simulator.wsfe_url(), super::support::short_timeout_transport(300));
+    assert!(impatient.fe_dummy().await.unwrap_err().is_outcome_unknown());
+
+    // Nothing was authorised by the failed calls.
+    assert_eq!(client.fe_comp_ultimo_autorizado(&auth, 1, 6).await.unwrap().cbte_nro, 0);
+}
+
+#[tokio::test]
+async fn forged_expired_and_foreign_tickets_get_600() {
+    let env = TestEnv::start().await;
+    let (client, auth) = wsfe_client(&env).await;
+    client
+        .fe_comp_ultimo_autorizado(&auth, 1, 6)
+        .await
+        .expect("a good ticket works");
+
+    let other_cuit = arca_protocol::Cuit::parse("30000000007").unwrap();
+    let foreign = arca_protocol::wsfe::Auth {
+        cuit: other_cuit,
+        ..auth.clone()
+    };
+    let error = client.fe_comp_ultimo_autorizado(&foreign, 1, 6).await.unwrap_err();
+    assert!(error.needs_new_ticket(), "{error:?}");
+    assert!(format!("{error:?}").contains("No apareció CUIT en lista de relaciones: 30000000007"));
+
+    let forged = arca_protocol::wsfe::Auth {
+        sign: arca_protocol::secret::Secret::new("AAAA"),
+        ..auth.clone()
+    };
+    let error = client.fe_comp_ultimo_autorizado(&forged, 1, 6).await.unwrap_err();
+    assert!(format!("{error:?}").contains("Error al verificar hash"), "{error:?}");
+
+    env.simulator.advance_clock(chrono::Duration::hours(13));
+    let error = client.fe_comp_ultimo_autorizado(&auth, 1, 6).await.unwrap_err();
+    assert!(
+        format!("{error:?}").contains("No validaron las fechas del token"),
+        "{error:?}"
+    );
+}
+
+#[tokio::test]
+async fn missing_auth_and_unknown_actions_get_arcas_answers() {
+    let env = TestEnv::start().await;
+    let url = env.simulator.wsfe_url();
+    let envelope = r#"<soap:Envelope xmlns:soap="http://schemas.xmlsoap.org/soap/envelope/"><soap:Body><FECompUltimoAutorizado xmlns="http://ar.gov.afip.dif.FEV1/"><PtoVta>1</PtoVta><CbteTipo>6</CbteTipo></FECompUltimoAutorizado></soap:Body></soap:Envelope>"#;
+    let headers = [
+        ("Content-Type", "text/xml; charset=utf-8"),
+        ("SOAPAction", "\"http://ar.gov.afip.dif.FEV1/FECompUltimoAutorizado\""),
+    ];
+    let (status, body) = super::support::post_raw(&url, &headers, envelope.into()).await;
+    assert_eq!(status, 200);
+    assert!(body.contains("<PtoVta>0</PtoVta><CbteTipo>0</CbteTipo><CbteNro>0</CbteNro><Errors><Err><Code>500</Code><Msg>Campo Auth no fue ingresado o esta mal formado.</Msg>"), "{body}");
+
+    let unknown = [
+        ("Content-Type", "text/xml; charset=utf-8"),
+        ("SOAPAction", "\"http://ar.gov.afip.dif.FEV1/FEMagic\""),
+    ];
+    let empty_body =
+        r#"<soap:Envelope xmlns:soap="http://schemas.xmlsoap.org/soap/envelope/"><soap:Body/></soap:Envelope>"#;
+    let (status, body) = super::support::post_raw(&url, &unknown, empty_body.into()).await;
+    assert_eq!(status, 500);
+    assert!(
+        body.contains("Server did not recognize the value of HTTP Header SOAPAction"),
+        "{body}"
+    );
+
+    // The recorded FEDummy has an empty body and is routed by its SOAPAction alone.
+    let dummy = [
+        ("Content-Type", "text/xml; charset=utf-8"),
+        ("SOAPAction", "\"http://ar.gov.afip.dif.FEV1/FEDummy\""),
+    ];
+    let (status, body) = super::support::post_raw(&url, &dummy, empty_body.into()).await;
+    assert_eq!(status, 200);
+    assert!(body.contains("<AppServer>OK</AppServer>"), "{body}");
+
+    let (status, _) = super::support::post_raw(&url, &dummy, "<soap:Envelope".into()).await;
+    assert_eq!(status, 400, "truncated XML");
+
+    let response = transport().post(&format!("{url}?WSDL"), &[], String::new()).await;
+    assert!(response.is_ok());
+}
