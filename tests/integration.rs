@@ -1,6 +1,8 @@
 //! The one integration-test binary: arca-api's parts talking over real HTTP.
 
 mod integration {
+    /// The simulator replays ARCA's recorded homologation traffic with the same answers' shape.
+    mod fidelity;
     pub mod support;
     /// WSAA end to end: our client, an independent client (openssl + curl), faults, the CLI.
     mod wsaa;

@@ -23,13 +23,22 @@ impl TestEnv {
     }
 
     pub async fn start_with(configure: impl FnOnce(Simulator) -> Simulator) -> TestEnv {
+        TestEnv::start_at(chrono::Utc::now(), configure).await
+    }
+
+    /// A simulator whose clock reads `at`, with a certificate valid then.
+    pub async fn start_at(
+        at: chrono::DateTime<chrono::Utc>,
+        configure: impl FnOnce(Simulator) -> Simulator,
+    ) -> TestEnv {
         let dir = tempfile::tempdir().expect("temp dir");
         let simulator = Simulator::from_ca_dir(&dir.path().join("ca")).expect("CA");
         let simulator = configure(simulator)
             .spawn("127.0.0.1:0".parse().unwrap())
             .await
             .expect("bind");
-        let (certificate, key) = simulator.ca().issue(CUIT, "tests", chrono::Utc::now()).expect("issue");
+        simulator.advance_clock(at - chrono::Utc::now());
+        let (certificate, key) = simulator.ca().issue(CUIT, "tests", at).expect("issue");
         let cert_pem = certificate.to_pem().unwrap();
         let key_pem = key.private_key_to_pem_pkcs8().unwrap();
         let cert_path = dir.path().join("cert.pem");

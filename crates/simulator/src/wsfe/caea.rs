@@ -103,28 +103,32 @@ pub fn request(state: &State, fields: &Fields<'_>, cuit: i64, now: DateTime<Utc>
     Ok(xml.into_string())
 }
 
-/// `FECAEAConsultar`: errors echo the requested values (§C.2).
+/// `FECAEAConsultar`: its errors echo the requested values in `ResultGet` (§C.2, recorded for
+/// 15004 and 602).
 pub fn consult(state: &State, fields: &Fields<'_>, cuit: i64) -> Result<String, ParseError> {
     let (periodo, orden) = (fields.int("Periodo")?, fields.int("Orden")?);
     let mut xml = Xml::new();
-    if let Err(error) = fortnight(periodo, orden) {
-        xml.element("ResultGet", |xml| {
-            xml.text("Periodo", periodo).text("Orden", orden);
-        });
-        xml.errors(&[error]);
-        return Ok(xml.into_string());
-    }
-    let wsfe = lock(&state.wsfe);
-    match wsfe
-        .caeas
-        .iter()
-        .find(|g| g.cuit == cuit && g.periodo == periodo && g.orden == orden)
-    {
-        Some(grant) => write_grant(&mut xml, grant),
-        None => {
-            xml.errors(&[(602, NOT_FOUND.to_string())]);
+    let error = match fortnight(periodo, orden) {
+        Err(error) => error,
+        Ok(_) => {
+            let wsfe = lock(&state.wsfe);
+            match wsfe
+                .caeas
+                .iter()
+                .find(|g| g.cuit == cuit && g.periodo == periodo && g.orden == orden)
+            {
+                Some(grant) => {
+                    write_grant(&mut xml, grant);
+                    return Ok(xml.into_string());
+                }
+                None => (602, NOT_FOUND.to_string()),
+            }
         }
-    }
+    };
+    xml.element("ResultGet", |xml| {
+        xml.text("Periodo", periodo).text("Orden", orden);
+    });
+    xml.errors(&[error]);
     Ok(xml.into_string())
 }
 
