@@ -5,6 +5,7 @@
 //! simulator's WSAA signed, and the operation runs against [`store::WsfeState`].
 
 mod auth;
+mod batch;
 mod cae;
 mod caea;
 pub mod envelope;

@@ -4,11 +4,11 @@
 
 use chrono::{DateTime, Datelike, Duration, NaiveDate, Utc};
 
-use super::cae::{NUMBERING_MESSAGE, argentina_date, parse_yyyymmdd, processing_time, yyyymmdd};
+use super::batch::{self, Grant, Refusal};
+use super::cae::{argentina_date, parse_yyyymmdd, yyyymmdd};
 use super::envelope::Xml;
 use super::request::{Fields, ParseError, parse_cae_request};
-use super::rules;
-use super::store::{CaeaGrant, NoMovement, SeriesKey, StoredVoucher};
+use super::store::{CaeaGrant, NoMovement};
 use crate::soap::Document;
 use crate::state::{State, lock};
 
@@ -144,123 +144,43 @@ pub fn report(
         Some(request) => parse_cae_request(document, request, "FECAEADetRequest")?,
         None => Default::default(),
     };
-    let settings = state.settings();
-    let today = argentina_date(now);
-    let fch_proceso = processing_time(now);
-    let key = SeriesKey {
-        cuit,
-        pto_vta: header.pto_vta,
-        cbte_tipo: header.cbte_tipo,
-    };
-    let mut wsfe = lock(&state.wsfe);
-    let mut errors: Vec<(u32, String)> = Vec::new();
-    let mut results: Vec<(bool, Vec<(u32, String)>)> = Vec::new();
-    let (mut expected, mut last_date) = wsfe
-        .series(key)
-        .map_or((1, None), |s| (s.last + 1, s.last_date.clone()));
-    let mut stop = false;
-    for detail in &details {
-        if stop {
-            results.push((false, Vec::new()));
-            continue;
-        }
-        let Some(caea) = detail.caea.clone().filter(|c| !c.is_empty()) else {
-            // 782, the real text (§C.5).
-            errors.push((782, "El <CAEA> es obligatorio informarlo.".to_string()));
-            stop = true;
-            results.push((false, Vec::new()));
-            continue;
-        };
-        let Some(grant) = wsfe.caeas.iter().find(|g| g.cuit == cuit && g.caea == caea).cloned() else {
-            // 705: the CAEA must belong to this CUIT.
-            errors.push((705, "El CAEA informado no corresponde a la CUIT emisora.".to_string()));
-            stop = true;
-            results.push((false, Vec::new()));
-            continue;
-        };
-        let cbte_fch = detail.cbte_fch.clone().unwrap_or_else(|| yyyymmdd(today));
-        if detail.cbte_desde != expected || last_date.as_deref().is_some_and(|last| cbte_fch.as_str() < last) {
-            errors.push((703, NUMBERING_MESSAGE.to_string()));
-            stop = true;
-            results.push((false, Vec::new()));
-            continue;
-        }
-        // 702: the voucher date lies within the CAEA's validity.
-        if cbte_fch < grant.fch_vig_desde || cbte_fch > grant.fch_vig_hasta {
-            let observation = (
-                702,
-                "La fecha del comprobante debe estar comprendida en el periodo de vigencia del CAEA.".to_string(),
-            );
-            stop = true;
-            results.push((false, vec![observation]));
-            continue;
-        }
-        let findings = super::cae::with_rules_context(&wsfe, cuit, &header, today, &settings, |context| {
-            rules::check_detail(context, detail)
-        });
-        let observations: Vec<(u32, String)> = findings.iter().map(|f| (f.code, f.message.clone())).collect();
-        if findings.iter().any(|f| f.excluding) {
-            stop = true;
-            results.push((false, observations));
-            continue;
-        }
-        let mut stored = detail.clone();
-        stored.cbte_fch = Some(cbte_fch.clone());
-        let series = wsfe.series_mut(key);
-        series.last = detail.cbte_hasta;
-        series.last_date = Some(cbte_fch.clone());
-        series.vouchers.insert(
-            detail.cbte_desde,
-            StoredVoucher {
-                detail: stored,
-                resultado: "A".into(),
-                cod_autorizacion: caea,
-                emision_tipo: "CAEA".into(),
-                fch_vto: grant.fch_vig_hasta.clone(),
-                fch_proceso: fch_proceso.clone(),
-                observaciones: observations.clone(),
+    let batch = {
+        let mut wsfe = lock(&state.wsfe);
+        batch::process(
+            state,
+            &mut wsfe,
+            cuit,
+            &header,
+            &details,
+            now,
+            703,
+            |wsfe, detail, cbte_fch| {
+                // 782, the real text (§C.5).
+                let caea = detail.caea.clone().filter(|c| !c.is_empty());
+                let caea = caea.ok_or_else(|| Refusal::Error(782, "El <CAEA> es obligatorio informarlo.".into()))?;
+                let grant = wsfe.caeas.iter().find(|g| g.cuit == cuit && g.caea == caea);
+                // 705: the CAEA must be one granted to this CUIT.
+                let grant = grant
+                    .ok_or_else(|| Refusal::Error(705, "El CAEA informado no corresponde a la CUIT emisora.".into()))?;
+                // 702: the voucher date lies within the CAEA's validity.
+                if cbte_fch < grant.fch_vig_desde.as_str() || cbte_fch > grant.fch_vig_hasta.as_str() {
+                    let message = "La fecha del comprobante debe estar comprendida en el periodo de vigencia del CAEA.";
+                    return Err(Refusal::Observation(702, message.into()));
+                }
+                Ok(Grant {
+                    emision_tipo: "CAEA",
+                    code: Some(caea),
+                    fch_vto: Some(grant.fch_vig_hasta.clone()),
+                })
             },
-        );
-        expected = detail.cbte_hasta + 1;
-        last_date = Some(cbte_fch);
-        results.push((true, observations));
-    }
-    let approved = results.iter().filter(|(ok, _)| *ok).count();
-    if approved > 0 {
-        state.persist(&wsfe);
-    }
-    drop(wsfe);
-    let resultado = match approved {
-        0 => "R",
-        n if n == results.len() => "A",
-        _ => "P",
+        )
     };
     let mut xml = Xml::new();
-    xml.element("FeCabResp", |xml| {
-        xml.text("Cuit", cuit)
-            .text("PtoVta", header.pto_vta)
-            .text("CbteTipo", header.cbte_tipo)
-            .text("FchProceso", &fch_proceso)
-            .text("CantReg", header.cant_reg)
-            .text("Resultado", resultado)
-            .text("Reproceso", "N");
+    batch.write_header(&mut xml, cuit, &header);
+    batch.write_details(&mut xml, &details, "FECAEADetResponse", |xml, detail, _| {
+        xml.or_empty("CAEA", detail.caea.as_ref().filter(|c| !c.is_empty()));
     });
-    xml.element("FeDetResp", |xml| {
-        for (detail, (ok, observations)) in details.iter().zip(&results) {
-            xml.element("FECAEADetResponse", |xml| {
-                xml.text("Concepto", detail.concepto)
-                    .text("DocTipo", detail.doc_tipo)
-                    .text("DocNro", detail.doc_nro)
-                    .text("CbteDesde", detail.cbte_desde)
-                    .text("CbteHasta", detail.cbte_hasta)
-                    .or_empty("CbteFch", detail.cbte_fch.as_ref())
-                    .text("Resultado", if *ok { "A" } else { "R" })
-                    .observations(observations)
-                    .or_empty("CAEA", detail.caea.as_ref().filter(|c| !c.is_empty()));
-            });
-        }
-    });
-    xml.errors(&errors);
+    xml.errors(&batch.errors);
     Ok(xml.into_string())
 }
 
