@@ -166,3 +166,32 @@ fn close_enough(expected: Decimal, actual: Decimal, absolute: Decimal) -> bool {
 fn sum_tolerance(items: usize) -> Decimal {
     Decimal::new(1, 2) * Decimal::from(items.max(1))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::Finding;
+    use super::fixtures::{MONOTRIBUTISTA, day, dec, findings};
+
+    #[test]
+    fn findings_come_in_field_order() {
+        let found = findings(1, |d| {
+            d.doc_nro = MONOTRIBUTISTA; // 10217, registry (last)
+            d.condicion_iva_receptor_id = None; // 10246
+            d.mon_id = Some("USD".to_string()); // 10037
+            d.imp_total = dec("500"); // 10048
+            d.cbte_fch = Some(day(-9)); // 10016
+        });
+        let codes: Vec<u32> = found.iter().map(|f| f.code).collect();
+        assert_eq!(codes, [10016, 10048, 10037, 10246, 10217]);
+    }
+
+    #[test]
+    fn excluding_follows_section_d1() {
+        for code in [10017, 10041, 10063, 10217, 10237, 10238, 10283] {
+            assert!(!Finding::new(code, "").excluding, "{code}");
+        }
+        for code in [10016, 10048, 10067, 10242, 10246] {
+            assert!(Finding::new(code, "").excluding, "{code}");
+        }
+    }
+}

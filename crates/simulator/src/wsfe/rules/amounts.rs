@@ -141,9 +141,14 @@ fn check_total(voucher: &Voucher<'_>, findings: &mut Vec<Finding>) {
 /// 10018/10024/10070's business).
 fn check_sums(voucher: &Voucher<'_>, findings: &mut Vec<Finding>) {
     let d = voucher.detail;
-    let iva = d.iva.as_deref().filter(|items| !items.is_empty());
-    let per_rate_checked = voucher.class != Class::C && !voucher.is_relaxed_note();
-    if let Some(items) = iva.filter(|_| voucher.class != Class::C) {
+    // Class C and type 49 by a monotributista carry no Iva at all (10071/10075 say so).
+    let iva_allowed = voucher.class != Class::C && !used_goods_by_monotributista(voucher);
+    let iva = d
+        .iva
+        .as_deref()
+        .filter(|items| iva_allowed && !items.is_empty());
+    let per_rate_checked = !voucher.is_relaxed_note();
+    if let Some(items) = iva {
         let sum: Decimal = items.iter().map(|a| a.importe).sum();
         if !close_enough(sum, d.imp_iva, sum_tolerance(items.len())) {
             findings.push(Finding::new(
@@ -189,7 +194,7 @@ fn check_sums(voucher: &Voucher<'_>, findings: &mut Vec<Finding>) {
 
 #[cfg(test)]
 mod tests {
-    use super::super::fixtures::{check, dec};
+    use super::super::fixtures::{MONOTRIBUTISTA, check, dec, findings_of_issuer};
     use crate::wsfe::request::{AlicIva, Tributo};
 
     #[test]
@@ -244,6 +249,38 @@ mod tests {
                 d.imp_iva = dec("1");
             },
             &[10043, 10044, 10047],
+        );
+    }
+
+    #[test]
+    fn used_goods_bought_by_a_monotributista_have_no_iva() {
+        let codes = |mutate: fn(&mut crate::wsfe::request::Detail)| -> Vec<u32> {
+            let mut codes: Vec<u32> = findings_of_issuer(MONOTRIBUTISTA, 49, mutate)
+                .iter()
+                .map(|f| f.code)
+                .collect();
+            codes.sort_unstable();
+            codes
+        };
+        assert_eq!(codes(|_| {}), Vec::<u32>::new());
+        // ImpTotal = ImpTotConc + ImpTrib; ImpNeto must stay 0.
+        assert_eq!(
+            codes(|d| {
+                d.imp_neto = dec("10");
+                d.imp_total = dec("110");
+            }),
+            [10045, 10048]
+        );
+        // 10075: no Iva array.
+        assert_eq!(
+            codes(|d| {
+                d.iva = Some(vec![AlicIva {
+                    id: 3,
+                    base_imp: dec("100"),
+                    importe: dec("0"),
+                }])
+            }),
+            [10075]
         );
     }
 

@@ -42,6 +42,15 @@ pub fn dec(text: &str) -> Decimal {
 
 /// Runs `f` with the fixed context for `header`.
 pub fn with_context<T>(header: &Header, f: impl FnOnce(&Context<'_>) -> T) -> T {
+    with_issuer_context(header, ISSUER, f)
+}
+
+/// Runs `f` with the fixed context for `header` and another issuer.
+pub fn with_issuer_context<T>(
+    header: &Header,
+    issuer: i64,
+    f: impl FnOnce(&Context<'_>) -> T,
+) -> T {
     let mut rates = BTreeMap::new();
     rates.insert("DOL".to_string(), dec("1000"));
     rates.insert("060".to_string(), dec("1100"));
@@ -65,7 +74,7 @@ pub fn with_context<T>(header: &Header, f: impl FnOnce(&Context<'_>) -> T) -> T 
     };
     let context = Context {
         today: today(),
-        issuer_cuit: ISSUER,
+        issuer_cuit: issuer,
         header,
         reg_x_req: 250,
         consumidor_final_threshold: dec("10000000"),
@@ -171,6 +180,11 @@ pub fn fixture(tipo: i64) -> Detail {
 
 /// Every finding for the fixture of `tipo` after `mutate`.
 pub fn findings(tipo: i64, mutate: impl Fn(&mut Detail)) -> Vec<Finding> {
+    findings_of_issuer(ISSUER, tipo, mutate)
+}
+
+/// Every finding for the fixture of `tipo` after `mutate`, issued by `issuer`.
+pub fn findings_of_issuer(issuer: i64, tipo: i64, mutate: impl Fn(&mut Detail)) -> Vec<Finding> {
     let mut detail = fixture(tipo);
     mutate(&mut detail);
     let header = Header {
@@ -178,7 +192,9 @@ pub fn findings(tipo: i64, mutate: impl Fn(&mut Detail)) -> Vec<Finding> {
         pto_vta: 1,
         cbte_tipo: tipo,
     };
-    with_context(&header, |context| super::check_detail(context, &detail))
+    with_issuer_context(&header, issuer, |context| {
+        super::check_detail(context, &detail)
+    })
 }
 
 /// Asserts the codes found (in any order) for the fixture of `tipo` after `mutate`.

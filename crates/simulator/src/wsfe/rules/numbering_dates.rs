@@ -2,7 +2,8 @@
 //! ranges only where the class allows them, 10016 `CbteFch` window (the excluding `Obs` form;
 //! the last+1 numbering check is the caller's, in `Errors`), 10152 future date within N's
 //! month, 10031/10033/10035 service dates sent together, 10032 and 10036 date order, 10049
-//! service dates for Concepto 2/3, 10163/10164 the FCE due date.
+//! service dates for Concepto 2/3, 10163/10164 the FCE invoice due date, 10175 no due date on
+//! an FCE note unless it annuls.
 //!
 //! Readings where the manual is thin: 10031/10033/10035 name the missing FchServDesde,
 //! FchServHasta and FchVtoPago respectively and apply when a service date is sent with
@@ -175,7 +176,21 @@ fn check_service_dates(voucher: &Voucher<'_>, findings: &mut Vec<Finding>) {
     }
     if voucher.fce && voucher.kind == Kind::Invoice {
         check_fce_due_date(voucher, vto, vto_date, findings);
-    } else if let (Some(vto_date), Some(date)) = (vto_date, voucher.date()) {
+        return;
+    }
+    // 10175: an FCE note carries a due date only when it annuls the invoice (opcional 22 = S).
+    let annulment = detail
+        .opcionales
+        .iter()
+        .flatten()
+        .any(|o| o.id.trim() == "22" && o.valor.trim() == "S");
+    if voucher.fce && vto.is_some() && !annulment {
+        findings.push(Finding::new(
+            10175,
+            "Para Notas de Debito y Credito FCE el campo FchVtoPago solo puede informarse si el comprobante es de anulacion (Opcional 22 = S).",
+        ));
+    }
+    if let (Some(vto_date), Some(date)) = (vto_date, voucher.date()) {
         // 10036: payment is not due before the voucher's date.
         if vto_date < date {
             findings.push(Finding::new(
@@ -332,6 +347,22 @@ mod tests {
     #[test]
     fn due_date_before_voucher_is_10036() {
         check(1, |d| d.fch_vto_pago = Some(day(-1)), &[10036]);
+    }
+
+    #[test]
+    fn fce_note_due_date_only_when_annulling_10175() {
+        check(203, |d| d.fch_vto_pago = Some(day(10)), &[10175]);
+        check(
+            203,
+            |d| {
+                d.fch_vto_pago = Some(day(10));
+                d.opcionales = Some(vec![crate::wsfe::request::Opcional {
+                    id: "22".to_string(),
+                    valor: "S".to_string(),
+                }]);
+            },
+            &[],
+        );
     }
 
     #[test]
