@@ -135,6 +135,22 @@ async fn seed(env: &TestEnv, operation: &str, request: &str, response: &str) {
             let body = json!({"cuit": CUIT.parse::<i64>().unwrap(), "pto_vta": number(request, "PtoVta"),
                 "cbte_tipo": number(request, "CbteTipo"), "last": last});
             control(env, "series", body).await;
+            // The vouchers a note refers to existed at ARCA (no Obs 10041 was recorded).
+            let root = xml::parse(request).expect("the recorded request is XML");
+            let associated = root
+                .find("CbtesAsoc")
+                .map(|a| a.children_named("CbteAsoc").collect::<Vec<_>>());
+            for asoc in associated.unwrap_or_default() {
+                let value = |name: &str| {
+                    asoc.child_text(name)
+                        .and_then(|t| t.parse::<i64>().ok())
+                        .unwrap_or_default()
+                };
+                let date = first_text(request, "CbteFch").unwrap_or_default();
+                let body = json!({"cuit": CUIT.parse::<i64>().unwrap(), "pto_vta": value("PtoVta"),
+                    "cbte_tipo": value("Tipo"), "numero": value("Nro"), "cbte_fch": date, "imp_total": "999999"});
+                control(env, "vouchers", body).await;
+            }
             let receiver = number(request, "DocNro");
             if response.contains("<Code>10217</Code>") {
                 control(
@@ -164,21 +180,22 @@ async fn ensure_stored(env: &TestEnv, request: &str, response: &str, auth: (&str
     let detail = &response[start + "<ResultGet>".len()..end];
     let number = |name: &str| first_text(request, name).unwrap_or_default();
     let (tipo, pto_vta, nro) = (number("CbteTipo"), number("PtoVta"), number("CbteNro"));
-    let already = transport()
-        .post(
-            &format!(
-                "{}/_sim/vouchers?pto_vta={pto_vta}&cbte_tipo={tipo}",
-                env.simulator.base_url()
-            ),
-            &[],
-            String::new(),
-        )
-        .await;
-    let _ = already;
     let last: i64 = nro.parse::<i64>().unwrap_or(1) - 1;
     let body = json!({"cuit": CUIT.parse::<i64>().unwrap(), "pto_vta": pto_vta.parse::<i64>().unwrap_or(0),
         "cbte_tipo": tipo.parse::<i64>().unwrap_or(0), "last": last});
     control(env, "series", body).await;
+    if response.contains("<Code>10217</Code>") {
+        let receiver = first_text(response, "DocNro")
+            .unwrap_or_default()
+            .parse::<i64>()
+            .unwrap_or_default();
+        control(
+            env,
+            "taxpayers",
+            json!({"cuit": receiver, "monotributista": true, "iva_condition": 6}),
+        )
+        .await;
+    }
     let envelope = format!(
         concat!(
             r#"<soap:Envelope xmlns:soap="http://schemas.xmlsoap.org/soap/envelope/"><soap:Body>"#,
@@ -192,11 +209,44 @@ async fn ensure_stored(env: &TestEnv, request: &str, response: &str, auth: (&str
         ("Content-Type", "text/xml; charset=utf-8"),
         ("SOAPAction", "\"http://ar.gov.afip.dif.FEV1/FECAESolicitar\""),
     ];
+    // Authorise it on its own date (ARCA's date windows), then come back.
+    let issued = first_text(response, "CbteFch")
+        .and_then(|d| chrono::NaiveDate::parse_from_str(&d, "%Y%m%d").ok())
+        .and_then(|d| d.and_hms_opt(15, 0, 0))
+        .map(|d| d.and_utc());
+    let shift = match issued {
+        Some(at) => at - clock_now(env).await,
+        None => chrono::Duration::zero(),
+    };
+    env.simulator.advance_clock(shift);
+    // A ticket valid at that time (the preventive window is off in this test).
+    let wsaa = arca_protocol::wsaa::WsaaClient::new(env.simulator.wsaa_url(), transport());
+    let ticket = wsaa
+        .login(&env.credentials, "wsfe", clock_now(env).await)
+        .await
+        .expect("ticket for seeding");
+    let envelope = envelope
+        .replace(auth.0, ticket.token.expose())
+        .replace(auth.1, ticket.sign.expose());
     let (_, answer) = post_raw(&env.simulator.wsfe_url(), &headers, envelope).await;
+    env.simulator.advance_clock(-shift);
     assert!(
         answer.contains("<Resultado>A</Resultado>"),
         "seeding the consulted voucher: {answer}"
     );
+}
+
+/// The simulator's clock, read through its control API.
+async fn clock_now(env: &TestEnv) -> DateTime<Utc> {
+    let url = format!("{}/_sim/clock", env.simulator.base_url());
+    let response = transport()
+        .post(&url, &[("Content-Type", "application/json")], "{}".into())
+        .await
+        .unwrap();
+    let value: serde_json::Value = serde_json::from_str(&response.body).unwrap();
+    DateTime::parse_from_rfc3339(value["now"].as_str().unwrap())
+        .unwrap()
+        .with_timezone(&Utc)
 }
 
 #[tokio::test]
@@ -278,10 +328,19 @@ async fn recorded_requests_get_answers_of_the_recorded_shape() {
                     .position(|(a, b)| a != b)
                     .unwrap_or(expected.len().min(got.len()));
                 let near = |paths: &[String]| paths.iter().skip(at).take(3).cloned().collect::<Vec<_>>();
+                let codes = |doc: &str| {
+                    doc.split("<Code>")
+                        .skip(1)
+                        .filter_map(|c| c.split('<').next())
+                        .map(String::from)
+                        .collect::<Vec<_>>()
+                };
                 mismatches.push(format!(
-                    "{name} {operation}: first difference at element {at}: recorded {:?}, got {:?}",
+                    "{name} {operation}: first difference at element {at}: recorded {:?}, got {:?}; codes recorded {:?}, got {:?}",
                     near(&expected),
-                    near(&got)
+                    near(&got),
+                    codes(recorded),
+                    codes(&answer)
                 ));
             }
         }

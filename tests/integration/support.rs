@@ -38,7 +38,11 @@ impl TestEnv {
             .await
             .expect("bind");
         simulator.advance_clock(at - chrono::Utc::now());
-        let (certificate, key) = simulator.ca().issue(CUIT, "tests", at).expect("issue");
+        // Valid from a month earlier, so tests may also move the clock back a little.
+        let (certificate, key) = simulator
+            .ca()
+            .issue(CUIT, "tests", at - chrono::Duration::days(30))
+            .expect("issue");
         let cert_pem = certificate.to_pem().unwrap();
         let key_pem = key.private_key_to_pem_pkcs8().unwrap();
         let cert_path = dir.path().join("cert.pem");

@@ -240,10 +240,10 @@ async fn every_cms_and_tra_rule_answers_its_fault() {
         WsaaFault::CmsCertExpired,
     );
     env.simulator
-        .advance_clock(-Duration::days(365 * 3) - Duration::days(1));
+        .advance_clock(-Duration::days(365 * 3) - Duration::days(31));
     expect_fault(
         client
-            .login(&env.credentials, "wsfe", Utc::now() - Duration::days(1))
+            .login(&env.credentials, "wsfe", Utc::now() - Duration::days(31))
             .await,
         WsaaFault::CmsCertInvalid,
     );

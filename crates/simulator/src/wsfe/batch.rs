@@ -33,6 +33,14 @@ pub enum Refusal {
     Observation(u32, String),
 }
 
+/// One request's details for one series, as `Auth/Cuit` sent them at `now`.
+pub struct Submission<'a> {
+    pub cuit: i64,
+    pub header: &'a Header,
+    pub details: &'a [Detail],
+    pub now: DateTime<Utc>,
+}
+
 /// What happened to one detail.
 pub struct Outcome {
     pub approved: bool,
@@ -112,13 +120,16 @@ fn rejected(detail: &Detail, observations: Vec<(u32, String)>) -> Outcome {
 pub fn process(
     state: &State,
     wsfe: &mut WsfeState,
-    cuit: i64,
-    header: &Header,
-    details: &[Detail],
-    now: DateTime<Utc>,
+    submission: Submission<'_>,
     numbering_code: u32,
     mut grant: impl FnMut(&WsfeState, &Detail, &str) -> Result<Grant, Refusal>,
 ) -> Batch {
+    let Submission {
+        cuit,
+        header,
+        details,
+        now,
+    } = submission;
     let settings = state.settings();
     let today = argentina_date(now);
     let fch_proceso = processing_time(now);

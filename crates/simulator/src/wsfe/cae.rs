@@ -3,7 +3,7 @@
 
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 
-use super::batch::{self, Grant};
+use super::batch::{self, Grant, Submission};
 use super::envelope::Xml;
 use super::request::{Detail, Fields, ParseError, parse_cae_request};
 use super::rules::Context;
@@ -90,13 +90,24 @@ pub fn request_cae(
     };
     let batch = {
         let mut wsfe = lock(&state.wsfe);
-        batch::process(state, &mut wsfe, cuit, &header, &details, now, 10016, |_, _, _| {
-            Ok(Grant {
-                emision_tipo: "CAE",
-                code: None,
-                fch_vto: None,
-            })
-        })
+        batch::process(
+            state,
+            &mut wsfe,
+            Submission {
+                cuit,
+                header: &header,
+                details: &details,
+                now,
+            },
+            10016,
+            |_, _, _| {
+                Ok(Grant {
+                    emision_tipo: "CAE",
+                    code: None,
+                    fch_vto: None,
+                })
+            },
+        )
     };
     let mut xml = Xml::new();
     batch.write_header(&mut xml, cuit, &header);

@@ -4,7 +4,7 @@
 
 use chrono::{DateTime, Datelike, Duration, NaiveDate, Utc};
 
-use super::batch::{self, Grant, Refusal};
+use super::batch::{self, Grant, Refusal, Submission};
 use super::cae::{argentina_date, parse_yyyymmdd, yyyymmdd};
 use super::envelope::Xml;
 use super::request::{Fields, ParseError, parse_cae_request};
@@ -149,10 +149,12 @@ pub fn report(
         batch::process(
             state,
             &mut wsfe,
-            cuit,
-            &header,
-            &details,
-            now,
+            Submission {
+                cuit,
+                header: &header,
+                details: &details,
+                now,
+            },
             703,
             |wsfe, detail, cbte_fch| {
                 // 782, the real text (§C.5).

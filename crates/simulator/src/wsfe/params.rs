@@ -77,26 +77,10 @@ pub const CBTE_TIPOS: &[(i64, &str, &str)] = &[
     (10, "Notas de Venta al contado B", "20100917"),
     (63, "Liquidacion A", "20100917"),
     (64, "Liquidacion B", "20100917"),
-    (
-        34,
-        "Cbtes. A del Anexo I, Apartado A,inc.f),R.G.Nro. 1415",
-        "20100917",
-    ),
-    (
-        35,
-        "Cbtes. B del Anexo I,Apartado A,inc. f),R.G. Nro. 1415",
-        "20100917",
-    ),
-    (
-        39,
-        "Otros comprobantes A que cumplan con R.G.Nro. 1415",
-        "20100917",
-    ),
-    (
-        40,
-        "Otros comprobantes B que cumplan con R.G.Nro. 1415",
-        "20100917",
-    ),
+    (34, "Cbtes. A del Anexo I, Apartado A,inc.f),R.G.Nro. 1415", "20100917"),
+    (35, "Cbtes. B del Anexo I,Apartado A,inc. f),R.G. Nro. 1415", "20100917"),
+    (39, "Otros comprobantes A que cumplan con R.G.Nro. 1415", "20100917"),
+    (40, "Otros comprobantes B que cumplan con R.G.Nro. 1415", "20100917"),
     (60, "Cta de Vta y Liquido prod. A", "20100917"),
     (61, "Cta de Vta y Liquido prod. B", "20100917"),
     (11, "Factura C", "20110330"),
@@ -112,51 +96,15 @@ pub const CBTE_TIPOS: &[(i64, &str, &str)] = &[
     (52, "Nota de Débito M", "20150522"),
     (53, "Nota de Crédito M", "20150522"),
     (54, "Recibo M", "20150522"),
-    (
-        201,
-        "Factura de Crédito electrónica MiPyMEs (FCE) A",
-        "20181226",
-    ),
-    (
-        202,
-        "Nota de Débito electrónica MiPyMEs (FCE) A",
-        "20181226",
-    ),
-    (
-        203,
-        "Nota de Crédito electrónica MiPyMEs (FCE) A",
-        "20181226",
-    ),
-    (
-        206,
-        "Factura de Crédito electrónica MiPyMEs (FCE) B",
-        "20181226",
-    ),
-    (
-        207,
-        "Nota de Débito electrónica MiPyMEs (FCE) B",
-        "20181226",
-    ),
-    (
-        208,
-        "Nota de Crédito electrónica MiPyMEs (FCE) B",
-        "20181226",
-    ),
-    (
-        211,
-        "Factura de Crédito electrónica MiPyMEs (FCE) C",
-        "20181226",
-    ),
-    (
-        212,
-        "Nota de Débito electrónica MiPyMEs (FCE) C",
-        "20181226",
-    ),
-    (
-        213,
-        "Nota de Crédito electrónica MiPyMEs (FCE) C",
-        "20181226",
-    ),
+    (201, "Factura de Crédito electrónica MiPyMEs (FCE) A", "20181226"),
+    (202, "Nota de Débito electrónica MiPyMEs (FCE) A", "20181226"),
+    (203, "Nota de Crédito electrónica MiPyMEs (FCE) A", "20181226"),
+    (206, "Factura de Crédito electrónica MiPyMEs (FCE) B", "20181226"),
+    (207, "Nota de Débito electrónica MiPyMEs (FCE) B", "20181226"),
+    (208, "Nota de Crédito electrónica MiPyMEs (FCE) B", "20181226"),
+    (211, "Factura de Crédito electrónica MiPyMEs (FCE) C", "20181226"),
+    (212, "Nota de Débito electrónica MiPyMEs (FCE) C", "20181226"),
+    (213, "Nota de Crédito electrónica MiPyMEs (FCE) C", "20181226"),
 ];
 
 /// `FEParamGetTiposConcepto` (§E.2).
@@ -409,11 +357,7 @@ pub const CONDICIONES_IVA: &[(i64, &str, &str)] = &[
     (1, "IVA Responsable Inscripto", "A/ALEY/C"),
     (6, "Responsable Monotributo", "A/ALEY/C"),
     (13, "Monotributista Social", "A/ALEY/C"),
-    (
-        16,
-        "Monotributo Trabajador Independiente Promovido",
-        "A/ALEY/C",
-    ),
+    (16, "Monotributo Trabajador Independiente Promovido", "A/ALEY/C"),
     (4, "IVA Sujeto Exento", "B/C"),
     (7, "Sujeto No Categorizado", "B/C"),
     (8, "Proveedor del Exterior", "B/C"),
@@ -450,16 +394,8 @@ pub const ACTIVIDADES: &[(i64, i64, &str)] = &[
         1,
         "SERVICIOS DE CONSULTORES EN INFORMÁTICA Y SUMINISTROS DE PROGRAMAS DE INFORMÁTICA",
     ),
-    (
-        631100,
-        2,
-        "PROCESAMIENTO DE DATOS, HOSPEDAJE Y ACTIVIDADES CONEXAS",
-    ),
-    (
-        479900,
-        3,
-        "VENTA AL POR MENOR NO REALIZADA EN ESTABLECIMIENTOS N.C.P.",
-    ),
+    (631100, 2, "PROCESAMIENTO DE DATOS, HOSPEDAJE Y ACTIVIDADES CONEXAS"),
+    (479900, 3, "VENTA AL POR MENOR NO REALIZADA EN ESTABLECIMIENTOS N.C.P."),
 ];
 
 /// The class of an authorisable voucher type; `None` for types `FECAESolicitar` does not
@@ -504,12 +440,10 @@ pub fn iva_rate(id: i64) -> Option<Decimal> {
     Some(Decimal::new(thousandths, 3))
 }
 
-pub fn concepto_exists(id: i64) -> bool {
-    CONCEPTOS.iter().any(|row| row.0 == id)
-}
-
+/// 30 (Certificado de Migración) is accepted though `FEParamGetTiposDoc` did not list it in
+/// 2021: 10082 refers to it and ARCA let a recorded type-49 voucher carry it (§E.3).
 pub fn doc_tipo_exists(id: i64) -> bool {
-    DOC_TIPOS.iter().any(|row| row.0 == id)
+    id == 30 || DOC_TIPOS.iter().any(|row| row.0 == id)
 }
 
 pub fn currency_exists(id: &str) -> bool {
@@ -579,23 +513,27 @@ pub fn format_double(value: Decimal) -> String {
 /// `None` when `operation` is not one of the static `FEParamGet*` operations (points of sale
 /// and cotización have their own renderers); `Err` is the ARCA error for `Errors`. `arg` is
 /// `ClaseCmp` for `FEParamGetCondicionIvaReceptor` (absent or empty: every row).
+#[cfg(test)]
 pub fn render(operation: &str, arg: Option<&str>) -> Option<Result<String, (u32, String)>> {
+    render_as_of(operation, arg, "99991231")
+}
+
+/// [`render`] as ARCA answered on `today` (`yyyymmdd`): rows in force from a later date (DocTipo
+/// 31, Opcionales 2901/2902) are not listed yet.
+pub fn render_as_of(operation: &str, arg: Option<&str>, today: &str) -> Option<Result<String, (u32, String)>> {
+    let dated = |element: &str, rows: &mut dyn Iterator<Item = Row>| dated(element, rows.filter(|row| row.2 <= today));
     let xml = match operation {
-        "FEParamGetTiposCbte" => dated("CbteTipo", CBTE_TIPOS.iter().map(int_row)),
-        "FEParamGetTiposConcepto" => dated("ConceptoTipo", CONCEPTOS.iter().map(int_row)),
-        "FEParamGetTiposDoc" => dated("DocTipo", DOC_TIPOS.iter().map(int_row)),
-        "FEParamGetTiposIva" => dated("IvaTipo", IVA_TIPOS.iter().map(int_row)),
-        "FEParamGetTiposMonedas" => dated("Moneda", MONEDAS.iter().map(text_row)),
-        "FEParamGetTiposOpcional" => dated("OpcionalTipo", OPCIONALES.iter().map(text_row)),
-        "FEParamGetTiposTributos" => dated("TributoTipo", TRIBUTOS.iter().map(int_row)),
+        "FEParamGetTiposCbte" => dated("CbteTipo", &mut CBTE_TIPOS.iter().map(int_row)),
+        "FEParamGetTiposConcepto" => dated("ConceptoTipo", &mut CONCEPTOS.iter().map(int_row)),
+        "FEParamGetTiposDoc" => dated("DocTipo", &mut DOC_TIPOS.iter().map(int_row)),
+        "FEParamGetTiposIva" => dated("IvaTipo", &mut IVA_TIPOS.iter().map(int_row)),
+        "FEParamGetTiposMonedas" => dated("Moneda", &mut MONEDAS.iter().map(text_row)),
+        "FEParamGetTiposOpcional" => dated("OpcionalTipo", &mut OPCIONALES.iter().map(text_row)),
+        "FEParamGetTiposTributos" => dated("TributoTipo", &mut TRIBUTOS.iter().map(int_row)),
         "FEParamGetTiposPaises" => {
             let mut xml = String::from("<ResultGet>");
             for (id, desc) in PAISES {
-                let _ = write!(
-                    xml,
-                    "<PaisTipo><Id>{id}</Id><Desc>{}</Desc></PaisTipo>",
-                    escape(desc)
-                );
+                let _ = write!(xml, "<PaisTipo><Id>{id}</Id><Desc>{}</Desc></PaisTipo>", escape(desc));
             }
             xml.push_str("</ResultGet>");
             xml
@@ -620,14 +558,9 @@ pub fn render(operation: &str, arg: Option<&str>) -> Option<Result<String, (u32,
 
 /// `FEParamGetPtosVenta` for the configured points of sale: (Nro, EmisionTipo, Bloqueado,
 /// FchBaja). None configured → 602 with the real message (§C.2).
-pub fn render_points_of_sale(
-    points: &[(i64, &str, bool, Option<&str>)],
-) -> Result<String, (u32, String)> {
+pub fn render_points_of_sale(points: &[(i64, &str, bool, Option<&str>)]) -> Result<String, (u32, String)> {
     if points.is_empty() {
-        return Err((
-            602,
-            "Sin Resultados: - Metodo FEParamGetPtosVenta".to_string(),
-        ));
+        return Err((602, "Sin Resultados: - Metodo FEParamGetPtosVenta".to_string()));
     }
     let mut xml = String::from("<ResultGet>");
     for (nro, emision_tipo, bloqueado, fch_baja) in points {
@@ -646,11 +579,7 @@ pub fn render_points_of_sale(
 /// `FEParamGetCotizacion`: ARCA's rate for `mon_id` quoted on `fch_cotiz` (yyyymmdd, the
 /// business day the caller resolved). Errors: 12001 no MonId, 12000 a MonId not in the table,
 /// 602 with the real text for a currency without a rate (PES included, §C.2).
-pub fn render_cotizacion(
-    mon_id: &str,
-    rate: Option<Decimal>,
-    fch_cotiz: &str,
-) -> Result<String, (u32, String)> {
+pub fn render_cotizacion(mon_id: &str, rate: Option<Decimal>, fch_cotiz: &str) -> Result<String, (u32, String)> {
     let mon_id = mon_id.trim();
     if mon_id.is_empty() {
         return Err((12001, "Campo MonId es obligatorio.".to_string()));
@@ -658,9 +587,7 @@ pub fn render_cotizacion(
     if !currency_exists(mon_id) {
         return Err((
             12000,
-            format!(
-                "Campo MonId ({mon_id}) no se encuentra habilitado. Consultar metodo FEParamGetTiposMonedas"
-            ),
+            format!("Campo MonId ({mon_id}) no se encuentra habilitado. Consultar metodo FEParamGetTiposMonedas"),
         ));
     }
     let Some(rate) = rate.filter(|_| mon_id != "PES") else {
@@ -739,9 +666,7 @@ fn dated(element: &str, rows: impl Iterator<Item = Row>) -> String {
 
 /// Text content escaping as XmlSerializer does it (quotes stay as they are in element text).
 fn escape(text: &str) -> String {
-    text.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
+    text.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;")
 }
 
 #[cfg(test)]
@@ -831,11 +756,7 @@ mod tests {
             "FEParamGetTiposMonedas",
             "FEParamGetTiposTributos",
         ] {
-            assert_eq!(
-                rendered(operation),
-                recorded(PARAMETERS, operation),
-                "{operation}"
-            );
+            assert_eq!(rendered(operation), recorded(PARAMETERS, operation), "{operation}");
         }
     }
 
@@ -884,45 +805,28 @@ mod tests {
         .expect("points of sale");
         assert_eq!(
             ours,
-            recorded(
-                "test_wsfev1__test_main_ptos_venta.yaml",
-                "FEParamGetPtosVenta"
-            )
+            recorded("test_wsfev1__test_main_ptos_venta.yaml", "FEParamGetPtosVenta")
         );
-        let blocked =
-            render_points_of_sale(&[(7, "CAEA", true, Some("20260101"))]).expect("points of sale");
+        let blocked = render_points_of_sale(&[(7, "CAEA", true, Some("20260101"))]).expect("points of sale");
         assert!(blocked.contains("<Bloqueado>S</Bloqueado><FchBaja>20260101</FchBaja>"));
         assert_eq!(
             render_points_of_sale(&[]),
-            Err((
-                602,
-                "Sin Resultados: - Metodo FEParamGetPtosVenta".to_string()
-            ))
+            Err((602, "Sin Resultados: - Metodo FEParamGetPtosVenta".to_string()))
         );
     }
 
     #[test]
     fn cotizacion_matches_the_recording() {
-        let ours = render_cotizacion("DOL", Some("101.2020".parse().expect("rate")), "20210721")
-            .expect("cotizacion");
-        let theirs = recorded(
-            "test_wsfev1__test_main_cotizacion.yaml",
-            "FEParamGetCotizacion",
-        );
+        let ours = render_cotizacion("DOL", Some("101.2020".parse().expect("rate")), "20210721").expect("cotizacion");
+        let theirs = recorded("test_wsfev1__test_main_cotizacion.yaml", "FEParamGetCotizacion");
         assert_eq!(element_paths(&ours), element_paths(&theirs));
         assert_eq!(ours, theirs);
     }
 
     #[test]
     fn cotizacion_errors() {
-        assert_eq!(
-            render_cotizacion("", None, "20210721").map_err(|e| e.0),
-            Err(12001)
-        );
-        assert_eq!(
-            render_cotizacion("XYZ", None, "20210721").map_err(|e| e.0),
-            Err(12000)
-        );
+        assert_eq!(render_cotizacion("", None, "20210721").map_err(|e| e.0), Err(12001));
+        assert_eq!(render_cotizacion("XYZ", None, "20210721").map_err(|e| e.0), Err(12000));
         assert_eq!(
             render_cotizacion("PES", Some(Decimal::ONE), "20210721"),
             Err((
@@ -931,10 +835,7 @@ mod tests {
                     .to_string()
             ))
         );
-        assert_eq!(
-            render_cotizacion("060", None, "20210721").map_err(|e| e.0),
-            Err(602)
-        );
+        assert_eq!(render_cotizacion("060", None, "20210721").map_err(|e| e.0), Err(602));
     }
 
     #[test]
@@ -1014,11 +915,7 @@ mod tests {
             ("0.0000015", "1.5E-06"),
         ];
         for (input, expected) in cases {
-            assert_eq!(
-                format_double(input.parse().expect("decimal")),
-                expected,
-                "{input}"
-            );
+            assert_eq!(format_double(input.parse().expect("decimal")), expected, "{input}");
         }
     }
 
@@ -1030,11 +927,7 @@ mod tests {
         assert_eq!(cbte_class(53), Some(Class::Aley));
         assert_eq!(cbte_class(49), Some(Class::UsedGoods));
         assert_eq!(cbte_class(91), None);
-        assert!(
-            CBTE_TIPOS
-                .iter()
-                .all(|(id, _, _)| cbte_class(*id).is_some())
-        );
+        assert!(CBTE_TIPOS.iter().all(|(id, _, _)| cbte_class(*id).is_some()));
         assert_eq!(iva_rate(4), Some(Decimal::new(105, 3)));
         assert_eq!(iva_rate(7), None);
         assert!(currency_exists("060") && !currency_exists("USD"));

@@ -60,8 +60,7 @@ impl Finding {
 
 /// The codes ARCA reports as observations on an approved voucher (§D.1).
 pub const NON_EXCLUDING: &[u32] = &[
-    10017, 10041, 10063, 10188, 10209, 10217, 10234, 10235, 10236, 10237, 10238, 10245, 10249,
-    10283,
+    10017, 10041, 10063, 10188, 10209, 10217, 10234, 10235, 10236, 10237, 10238, 10245, 10249, 10283,
 ];
 
 /// What the rules may consult besides the request itself.

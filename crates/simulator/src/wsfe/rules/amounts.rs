@@ -21,8 +21,7 @@ pub(super) fn check(voucher: &Voucher<'_>, findings: &mut Vec<Finding>) {
 
 /// Type 49 issued by a monotributista: no IVA, the subtotal goes in ImpTotConc.
 pub(super) fn used_goods_by_monotributista(voucher: &Voucher<'_>) -> bool {
-    voucher.class == Class::UsedGoods
-        && (voucher.context.taxpayer)(voucher.context.issuer_cuit).monotributista
+    voucher.class == Class::UsedGoods && (voucher.context.taxpayer)(voucher.context.issuer_cuit).monotributista
 }
 
 /// 10043–10047 and 10065.
@@ -33,22 +32,14 @@ fn check_signs(voucher: &Voucher<'_>, findings: &mut Vec<Finding>) {
     // (code, field, value, must be zero for this voucher)
     let fields = [
         (10043, "ImpTotConc", detail.imp_tot_conc, class_c),
-        (
-            10044,
-            "ImpOpEx",
-            detail.imp_op_ex,
-            class_c || used_goods_mono,
-        ),
+        (10044, "ImpOpEx", detail.imp_op_ex, class_c || used_goods_mono),
         (10045, "ImpNeto", detail.imp_neto, used_goods_mono),
         (10046, "ImpTrib", detail.imp_trib, false),
         (10047, "ImpIVA", detail.imp_iva, class_c || used_goods_mono),
     ];
     for (code, field, value, must_be_zero) in fields {
         if value < Decimal::ZERO {
-            findings.push(Finding::new(
-                code,
-                format!("Campo {field} debe ser mayor o igual a 0."),
-            ));
+            findings.push(Finding::new(code, format!("Campo {field} debe ser mayor o igual a 0.")));
         } else if must_be_zero && !value.is_zero() {
             let voucher_description = if class_c {
                 "comprobantes clase C"
@@ -62,10 +53,7 @@ fn check_signs(voucher: &Voucher<'_>, findings: &mut Vec<Finding>) {
         }
     }
     if detail.imp_total < Decimal::ZERO {
-        findings.push(Finding::new(
-            10065,
-            "Campo ImpTotal debe ser mayor o igual a 0.",
-        ));
+        findings.push(Finding::new(10065, "Campo ImpTotal debe ser mayor o igual a 0."));
     }
 }
 
@@ -99,9 +87,7 @@ fn check_precision(voucher: &Voucher<'_>, findings: &mut Vec<Finding>) {
     let mut over: Vec<String> = Vec::new();
     for (name, value, integers, decimals) in fields {
         let limit = Decimal::from(10_i64.pow(integers));
-        if (value.normalize().scale() > decimals || value.trunc().abs() >= limit)
-            && !over.contains(&name)
-        {
+        if (value.normalize().scale() > decimals || value.trunc().abs() >= limit) && !over.contains(&name) {
             over.push(name);
         }
     }
@@ -143,10 +129,7 @@ fn check_sums(voucher: &Voucher<'_>, findings: &mut Vec<Finding>) {
     let d = voucher.detail;
     // Class C and type 49 by a monotributista carry no Iva at all (10071/10075 say so).
     let iva_allowed = voucher.class != Class::C && !used_goods_by_monotributista(voucher);
-    let iva = d
-        .iva
-        .as_deref()
-        .filter(|items| iva_allowed && !items.is_empty());
+    let iva = d.iva.as_deref().filter(|items| iva_allowed && !items.is_empty());
     let per_rate_checked = !voucher.is_relaxed_note();
     if let Some(items) = iva {
         let sum: Decimal = items.iter().map(|a| a.importe).sum();

@@ -129,10 +129,7 @@ fn check_associations(voucher: &Voucher<'_>, findings: &mut Vec<Finding>) {
 fn check_period(voucher: &Voucher<'_>, findings: &mut Vec<Finding>) {
     let d = voucher.detail;
     let is_note = matches!(voucher.kind, Kind::DebitNote | Kind::CreditNote);
-    let has_associations = d
-        .cbtes_asoc
-        .as_deref()
-        .is_some_and(|items| !items.is_empty());
+    let has_associations = d.cbtes_asoc.as_deref().is_some_and(|items| !items.is_empty());
     // 10197: a note says what it corrects, by voucher or by period.
     if is_note && !has_associations && d.periodo_asoc.is_none() {
         findings.push(Finding::new(
@@ -153,10 +150,7 @@ fn check_period(voucher: &Voucher<'_>, findings: &mut Vec<Finding>) {
     // 10199/10203 present, 10204/10205 yyyymmdd.
     let desde = match period.fch_desde.as_deref() {
         None => {
-            findings.push(Finding::new(
-                10199,
-                "Campo FchDesde de PeriodoAsoc es obligatorio.",
-            ));
+            findings.push(Finding::new(10199, "Campo FchDesde de PeriodoAsoc es obligatorio."));
             None
         }
         Some(text) => {
@@ -172,10 +166,7 @@ fn check_period(voucher: &Voucher<'_>, findings: &mut Vec<Finding>) {
     };
     let hasta = match period.fch_hasta.as_deref() {
         None => {
-            findings.push(Finding::new(
-                10203,
-                "Campo FchHasta de PeriodoAsoc es obligatorio.",
-            ));
+            findings.push(Finding::new(10203, "Campo FchHasta de PeriodoAsoc es obligatorio."));
             None
         }
         Some(text) => {
@@ -248,11 +239,7 @@ fn check_existence(voucher: &Voucher<'_>, findings: &mut Vec<Finding>) {
         && looked_up
         && all_found
         && voucher.detail.imp_total > associated_total
-        && !close_enough(
-            associated_total,
-            voucher.detail.imp_total,
-            Decimal::new(1, 2),
-        )
+        && !close_enough(associated_total, voucher.detail.imp_total, Decimal::new(1, 2))
     {
         findings.push(Finding::new(
             10237,
@@ -287,43 +274,23 @@ mod tests {
     #[test]
     fn associations_not_allowed_are_10040() {
         // A Factura C carries none; a Nota de Crédito A does not correct a Factura B.
-        check(
-            11,
-            |d| d.cbtes_asoc = Some(vec![association(11, 10)]),
-            &[10040],
-        );
-        check(
-            3,
-            |d| d.cbtes_asoc = Some(vec![association(6, 10)]),
-            &[10040],
-        );
+        check(11, |d| d.cbtes_asoc = Some(vec![association(11, 10)]), &[10040]);
+        check(3, |d| d.cbtes_asoc = Some(vec![association(6, 10)]), &[10040]);
         // A Factura A may name its remito (not an electronic voucher: no 10041).
-        check(
-            1,
-            |d| d.cbtes_asoc = Some(vec![association(91, 5)]),
-            &[10040],
-        );
+        check(1, |d| d.cbtes_asoc = Some(vec![association(91, 5)]), &[10040]);
         check(1, |d| d.cbtes_asoc = Some(vec![association(88, 5)]), &[]);
     }
 
     #[test]
     fn association_fields_are_10057_to_10060_and_10062() {
         check(3, |d| d.cbtes_asoc = Some(vec![]), &[10062, 10197]);
-        check(
-            3,
-            |d| d.cbtes_asoc = Some(vec![association(0, 10)]),
-            &[10057],
-        );
+        check(3, |d| d.cbtes_asoc = Some(vec![association(0, 10)]), &[10057]);
         check(
             3,
             |d| d.cbtes_asoc.as_mut().expect("asoc")[0].pto_vta = 99_999,
             &[10058, 10041],
         );
-        check(
-            3,
-            |d| d.cbtes_asoc = Some(vec![association(1, 0)]),
-            &[10059, 10041],
-        );
+        check(3, |d| d.cbtes_asoc = Some(vec![association(1, 0)]), &[10059, 10041]);
         check(
             3,
             |d| d.cbtes_asoc = Some(vec![association(1, 10), association(1, 10)]),
@@ -338,11 +305,7 @@ mod tests {
             |d| d.cbtes_asoc.as_mut().expect("asoc")[0].cuit = Some("2026756539".into()),
             &[10151],
         );
-        check(
-            203,
-            |d| d.cbtes_asoc.as_mut().expect("asoc")[0].cuit = None,
-            &[10151],
-        );
+        check(203, |d| d.cbtes_asoc.as_mut().expect("asoc")[0].cuit = None, &[10151]);
     }
 
     #[test]
@@ -360,11 +323,7 @@ mod tests {
     fn period_dates_are_10199_and_10203_to_10208() {
         check(3, |d| period(d, None, Some(&day(0))), &[10199]);
         check(3, |d| period(d, Some(&day(-30)), None), &[10203]);
-        check(
-            3,
-            |d| period(d, Some("2026-01-01"), Some(&day(0))),
-            &[10204],
-        );
+        check(3, |d| period(d, Some("2026-01-01"), Some(&day(0))), &[10204]);
         check(3, |d| period(d, Some(&day(-30)), Some("x")), &[10205]);
         check(3, |d| period(d, Some("20050101"), Some(&day(0))), &[10206]);
         check(3, |d| period(d, Some(&day(0)), Some(&day(-1))), &[10207]);
@@ -373,11 +332,7 @@ mod tests {
 
     #[test]
     fn unknown_associated_voucher_is_observation_10041() {
-        let found = finding(
-            3,
-            |d| d.cbtes_asoc.as_mut().expect("asoc")[0].nro = 9,
-            10041,
-        );
+        let found = finding(3, |d| d.cbtes_asoc.as_mut().expect("asoc")[0].nro = 9, 10041);
         assert!(!found.excluding);
         // Another issuer's voucher is not ours to look up.
         check(

@@ -21,11 +21,8 @@ pub(super) fn check(voucher: &Voucher<'_>, findings: &mut Vec<Finding>) {
             findings.push(Finding::new(
                 10037,
                 match other {
-                    None => "Campo MonId es obligatorio. Consultar metodo FEParamGetTiposMonedas."
-                        .to_string(),
-                    Some(id) => format!(
-                        "Campo MonId ({id}) invalido. Consultar metodo FEParamGetTiposMonedas."
-                    ),
+                    None => "Campo MonId es obligatorio. Consultar metodo FEParamGetTiposMonedas.".to_string(),
+                    Some(id) => format!("Campo MonId ({id}) invalido. Consultar metodo FEParamGetTiposMonedas."),
                 },
             ));
             return;

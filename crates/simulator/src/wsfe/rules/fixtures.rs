@@ -31,9 +31,7 @@ pub fn today() -> NaiveDate {
 
 /// N ± days as `yyyymmdd`.
 pub fn day(offset: i64) -> String {
-    (today() + chrono::Duration::days(offset))
-        .format("%Y%m%d")
-        .to_string()
+    (today() + chrono::Duration::days(offset)).format("%Y%m%d").to_string()
 }
 
 pub fn dec(text: &str) -> Decimal {
@@ -46,11 +44,7 @@ pub fn with_context<T>(header: &Header, f: impl FnOnce(&Context<'_>) -> T) -> T 
 }
 
 /// Runs `f` with the fixed context for `header` and another issuer.
-pub fn with_issuer_context<T>(
-    header: &Header,
-    issuer: i64,
-    f: impl FnOnce(&Context<'_>) -> T,
-) -> T {
+pub fn with_issuer_context<T>(header: &Header, issuer: i64, f: impl FnOnce(&Context<'_>) -> T) -> T {
     let mut rates = BTreeMap::new();
     rates.insert("DOL".to_string(), dec("1000"));
     rates.insert("060".to_string(), dec("1100"));
@@ -192,9 +186,7 @@ pub fn findings_of_issuer(issuer: i64, tipo: i64, mutate: impl Fn(&mut Detail)) 
         pto_vta: 1,
         cbte_tipo: tipo,
     };
-    with_issuer_context(&header, issuer, |context| {
-        super::check_detail(context, &detail)
-    })
+    with_issuer_context(&header, issuer, |context| super::check_detail(context, &detail))
 }
 
 /// Asserts the codes found (in any order) for the fixture of `tipo` after `mutate`.

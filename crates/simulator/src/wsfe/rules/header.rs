@@ -75,10 +75,7 @@ mod tests {
 
     fn check(header: Header, detail_count: usize, expected: &[u32]) {
         let codes: Vec<u32> = fixtures::with_context(&header, |context| {
-            super::check(context, detail_count)
-                .iter()
-                .map(|f| f.code)
-                .collect()
+            super::check(context, detail_count).iter().map(|f| f.code).collect()
         });
         assert_eq!(codes, expected);
     }

@@ -84,10 +84,7 @@ fn check_iva(voucher: &Voucher<'_>, findings: &mut Vec<Finding>) {
         }
         // 10020: a positive base (those notes may send 0).
         if alic.base_imp < Decimal::ZERO || (alic.base_imp.is_zero() && !relaxed) {
-            findings.push(Finding::new(
-                10020,
-                "Campo BaseImp de AlicIva debe ser mayor a 0.",
-            ));
+            findings.push(Finding::new(10020, "Campo BaseImp de AlicIva debe ser mayor a 0."));
         }
         // 10021
         if alic.importe < Decimal::ZERO {
@@ -143,10 +140,7 @@ fn check_tributos(voucher: &Voucher<'_>, findings: &mut Vec<Finding>) {
             ));
         }
         if tributo.alic < Decimal::ZERO {
-            findings.push(Finding::new(
-                10027,
-                "Campo Alic de Tributo debe ser mayor o igual a 0.",
-            ));
+            findings.push(Finding::new(10027, "Campo Alic de Tributo debe ser mayor o igual a 0."));
         }
         if tributo.importe < Decimal::ZERO {
             findings.push(Finding::new(
@@ -155,10 +149,7 @@ fn check_tributos(voucher: &Voucher<'_>, findings: &mut Vec<Finding>) {
             ));
         }
         // 10042: "Otro" always needs a description, and every FCE tributo does.
-        let described = tributo
-            .desc
-            .as_deref()
-            .is_some_and(|s| !s.trim().is_empty());
+        let described = tributo.desc.as_deref().is_some_and(|s| !s.trim().is_empty());
         if (tributo.id == OTHER_TRIBUTO || voucher.fce) && !described {
             findings.push(Finding::new(
                 10042,
@@ -179,11 +170,7 @@ fn check_no_categorizado(voucher: &Voucher<'_>, findings: &mut Vec<Finding>) {
     {
         return;
     }
-    let perceived = d
-        .tributos
-        .iter()
-        .flatten()
-        .any(|t| t.id == NO_CATEGORIZADO_PERCEPTION);
+    let perceived = d.tributos.iter().flatten().any(|t| t.id == NO_CATEGORIZADO_PERCEPTION);
     if d.imp_trib.is_zero() {
         findings.push(Finding::new(
             10067,

@@ -100,11 +100,7 @@ fn window(voucher: &Voucher<'_>) -> (i64, i64, String) {
     }
     match voucher.detail.concepto {
         2 => (10, 10, products_or_services_message(10, "2 - Servicios")),
-        3 => (
-            10,
-            10,
-            products_or_services_message(10, "3 - Productos y Servicios"),
-        ),
+        3 => (10, 10, products_or_services_message(10, "3 - Productos y Servicios")),
         _ => (5, 5, products_or_services_message(5, "1 - Productos")),
     }
 }
@@ -123,15 +119,11 @@ fn check_service_dates(voucher: &Voucher<'_>, findings: &mut Vec<Finding>) {
     let vto = detail.fch_vto_pago.as_deref();
     if matches!(detail.concepto, 2 | 3) {
         // 10049: services need the three dates, well formed.
-        let missing: Vec<&str> = [
-            ("FchServDesde", desde),
-            ("FchServHasta", hasta),
-            ("FchVtoPago", vto),
-        ]
-        .iter()
-        .filter(|(_, value)| value.and_then(parse_date).is_none())
-        .map(|(name, _)| *name)
-        .collect();
+        let missing: Vec<&str> = [("FchServDesde", desde), ("FchServHasta", hasta), ("FchVtoPago", vto)]
+            .iter()
+            .filter(|(_, value)| value.and_then(parse_date).is_none())
+            .map(|(name, _)| *name)
+            .collect();
         if !missing.is_empty() {
             findings.push(Finding::new(
                 10049,
@@ -202,12 +194,7 @@ fn check_service_dates(voucher: &Voucher<'_>, findings: &mut Vec<Finding>) {
 }
 
 /// 10163: FchVtoPago mandatory on FCE invoices; 10164: not before CbteFch nor before N.
-fn check_fce_due_date(
-    voucher: &Voucher<'_>,
-    text: Option<&str>,
-    date: Option<NaiveDate>,
-    findings: &mut Vec<Finding>,
-) {
+fn check_fce_due_date(voucher: &Voucher<'_>, text: Option<&str>, date: Option<NaiveDate>, findings: &mut Vec<Finding>) {
     let Some(date) = date else {
         let message = if text.is_some() {
             "Campo FchVtoPago con formato invalido. Debe informarse con formato yyyymmdd para Facturas de Credito Electronicas MiPyMEs."

@@ -48,10 +48,7 @@ pub(super) fn check(voucher: &Voucher<'_>, findings: &mut Vec<Finding>) {
             ));
         }
         if seen.contains(&id) && !REPEATABLE.contains(&id) {
-            findings.push(Finding::new(
-                10054,
-                format!("El Opcional Id {id} esta repetido."),
-            ));
+            findings.push(Finding::new(10054, format!("El Opcional Id {id} esta repetido.")));
         }
         seen.push(id);
         if item.valor.trim().is_empty() {
@@ -77,16 +74,8 @@ mod tests {
 
     #[test]
     fn opcionales_on_other_types_are_10068() {
-        check(
-            5,
-            |d| d.opcionales = Some(vec![opcional("2", "12345678")]),
-            &[10068],
-        );
-        check(
-            1,
-            |d| d.opcionales = Some(vec![opcional("2", "12345678")]),
-            &[],
-        );
+        check(5, |d| d.opcionales = Some(vec![opcional("2", "12345678")]), &[10068]);
+        check(1, |d| d.opcionales = Some(vec![opcional("2", "12345678")]), &[]);
     }
 
     #[test]
@@ -96,11 +85,7 @@ mod tests {
 
     #[test]
     fn unknown_id_is_10053() {
-        check(
-            1,
-            |d| d.opcionales = Some(vec![opcional("3", "x")]),
-            &[10053],
-        );
+        check(1, |d| d.opcionales = Some(vec![opcional("3", "x")]), &[10053]);
     }
 
     #[test]
@@ -119,10 +104,6 @@ mod tests {
 
     #[test]
     fn missing_value_is_10055() {
-        check(
-            1,
-            |d| d.opcionales = Some(vec![opcional("2", " ")]),
-            &[10055],
-        );
+        check(1, |d| d.opcionales = Some(vec![opcional("2", " ")]), &[10055]);
     }
 }

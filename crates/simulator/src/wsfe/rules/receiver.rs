@@ -71,12 +71,7 @@ fn check_threshold(voucher: &Voucher<'_>, findings: &mut Vec<Finding>) {
     let threshold = context.consumidor_final_threshold;
     let rate = detail
         .mon_cotiz
-        .or_else(|| {
-            detail
-                .mon_id
-                .as_ref()
-                .and_then(|id| context.rates.get(id).copied())
-        })
+        .or_else(|| detail.mon_id.as_ref().and_then(|id| context.rates.get(id).copied()))
         .unwrap_or(Decimal::ONE);
     let pesos = detail.imp_total * rate;
     let count = detail.cbte_hasta - detail.cbte_desde + 1;
@@ -105,9 +100,18 @@ fn check_threshold(voucher: &Voucher<'_>, findings: &mut Vec<Finding>) {
     }
 }
 
+/// RG 5616 became mandatory in homologation on 2025-06-09 (Evt 41, §D.8); before that day an
+/// absent `CondicionIVAReceptorId` was accepted, which is what the 2021 recordings show.
+const CONDICION_IVA_MANDATORY_FROM: (i32, u32, u32) = (2025, 6, 9);
+
 /// 10246 absent, 10242 not in the table, 10243 not for this class (§D.8, §E.6).
 pub(super) fn check_condicion_iva(voucher: &Voucher<'_>, findings: &mut Vec<Finding>) {
+    let (year, month, day) = CONDICION_IVA_MANDATORY_FROM;
+    let mandatory = chrono::NaiveDate::from_ymd_opt(year, month, day).is_some_and(|from| voucher.context.today >= from);
     let Some(id) = voucher.detail.condicion_iva_receptor_id else {
+        if !mandatory {
+            return;
+        }
         findings.push(Finding::new(
             10246,
             "Campo Condicion Frente al IVA del receptor es obligatorio conforme a lo reglamentado por la Resolucion General N° 5616.",
