@@ -277,7 +277,7 @@ async fn recorded_requests_get_answers_of_the_recorded_shape() {
                 .map(|d| d.with_timezone(&Utc))
                 .unwrap_or_else(Utc::now)
         };
-        let env = TestEnv::start_at(at(first), |s| s.preventive_window(chrono::Duration::zero())).await;
+        let env = TestEnv::start_at(Some(at(first)), |s| s.preventive_window(chrono::Duration::zero())).await;
         let wsaa = arca_protocol::wsaa::WsaaClient::new(env.simulator.wsaa_url(), transport());
         let ticket = wsaa
             .login(&env.credentials, "wsfe", at(first))

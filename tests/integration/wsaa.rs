@@ -450,7 +450,7 @@ async fn an_independent_openssl_and_curl_client_gets_a_ticket() {
     assert!(status.success());
     let rogue = sign(&dir.join("rogue.crt"), &dir.join("rogue.key"), "rogue.cms");
     let (status, body) = run(rogue, "rogue.xml");
-    assert_eq!(status, "500");
+    assert_eq!(status, "500", "{body}");
     assert!(
         body.contains("ns1:cms.cert.untrusted") && body.contains("Certificado no emitido por AC de confianza"),
         "{body}"
