@@ -219,10 +219,13 @@ struct VoucherFilter {
 async fn list_vouchers(AxumState(state): Shared, Query(filter): Query<VoucherFilter>) -> Json<serde_json::Value> {
     let wsfe = lock(&state.wsfe);
     let mut series = Vec::new();
-    for (key, entry) in &wsfe.series {
-        let mut parts = key.split('-').map(|p| p.parse::<i64>().unwrap_or_default());
-        let (cuit, pto_vta, cbte_tipo) = (parts.next(), parts.next(), parts.next());
-        let wanted = |filter: Option<i64>, value: Option<i64>| filter.is_none() || filter == value;
+    for (key, entry) in wsfe.all_series() {
+        let SeriesKey {
+            cuit,
+            pto_vta,
+            cbte_tipo,
+        } = key;
+        let wanted = |filter: Option<i64>, value: i64| filter.is_none_or(|f| f == value);
         if !wanted(filter.cuit, cuit) || !wanted(filter.pto_vta, pto_vta) || !wanted(filter.cbte_tipo, cbte_tipo) {
             continue;
         }

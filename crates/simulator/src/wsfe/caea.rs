@@ -198,11 +198,12 @@ pub fn inform_no_movement(
     let today = argentina_date(now);
     let mut wsfe = lock(&state.wsfe);
     let grant = wsfe.caeas.iter().find(|g| g.cuit == cuit && g.caea == caea).cloned();
+    // 1202: this point of sale already reported vouchers under the CAEA.
     let used = wsfe
-        .series
-        .values()
-        .flat_map(|s| s.vouchers.values())
-        .any(|v| v.emision_tipo == "CAEA" && v.cod_autorizacion == caea && v.detail.cbte_desde > 0);
+        .all_series()
+        .filter(|(key, _)| key.cuit == cuit && key.pto_vta == pto_vta)
+        .flat_map(|(_, series)| series.vouchers.values())
+        .any(|v| v.emision_tipo == "CAEA" && v.cod_autorizacion == caea);
     let error = match &grant {
         // 1200: a CAE, or anything that is not a CAEA of this CUIT (real text, §C.5).
         None => Some((1200, "El codigo de autorizacion debe ser del tipo CAEA".to_string())),
