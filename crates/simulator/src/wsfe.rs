@@ -23,7 +23,7 @@ use axum::response::{IntoResponse, Response};
 use chrono::{DateTime, Utc};
 
 use crate::faults::FaultAction;
-use crate::server::{ConnectionControl, suffer};
+use crate::server::{ConnectionControl, serve_wsdl, suffer};
 use crate::soap::{Document, SoapVersion};
 use crate::state::State;
 use envelope::{Xml, asmx_fault, respond};
@@ -127,23 +127,10 @@ pub async fn service(
 
 /// `GET /wsfev1/service.asmx?WSDL`: ARCA's WSDL with both addresses pointing here.
 pub async fn wsdl(RawQuery(query): RawQuery, headers: HeaderMap) -> Response {
-    if !query.is_some_and(|q| q.eq_ignore_ascii_case("wsdl")) {
-        return (
-            StatusCode::OK,
-            [(header::CONTENT_TYPE, "text/html")],
-            "<html><body>Service</body></html>",
-        )
-            .into_response();
-    }
-    let host = headers
-        .get(header::HOST)
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or("localhost");
-    let wsdl = include_str!("../wsdl/wsfe.wsdl").replace(
-        "https://wswhomo.afip.gov.ar/wsfev1/service.asmx",
-        &format!("http://{host}/wsfev1/service.asmx"),
-    );
-    ([(header::CONTENT_TYPE, "text/xml; charset=utf-8")], wsdl).into_response()
+    let page = "<html><body>Service</body></html>";
+    let address = "https://wswhomo.afip.gov.ar/wsfev1/service.asmx";
+    let ours = |host: &str| format!("http://{host}/wsfev1/service.asmx");
+    serve_wsdl(query, &headers, include_str!("../wsdl/wsfe.wsdl"), address, ours, page)
 }
 
 /// The action from `SOAPAction` (1.1) or the `action` parameter of the content type (1.2).
