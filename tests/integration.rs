@@ -6,6 +6,8 @@ mod integration {
     /// Each ARCA rule: the client's pre-validation and the simulator reject alike.
     mod rules;
     pub mod support;
+    /// The lowered TLS security level, scoped to the hosts listed as legacy.
+    mod tls;
     /// WSAA end to end: our client, an independent client (openssl + curl), faults, the CLI.
     mod wsaa;
     /// WSFEv1 end to end: our client against the simulator's numbering, batches, faults, tokens.

@@ -68,9 +68,23 @@ impl std::fmt::Debug for HttpTransport {
 impl HttpTransport {
     /// A transport whose lowered TLS security level applies only to `legacy_hosts`.
     pub fn new(timeouts: Timeouts, legacy_hosts: impl IntoIterator<Item = String>) -> Result<HttpTransport, Error> {
+        HttpTransport::with_trusted_certificate(timeouts, legacy_hosts, None)
+    }
+
+    /// Like [`HttpTransport::new`], additionally trusting `certificate_pem` as a root: for a
+    /// private CA in front of a mirror, and for tests against local TLS servers.
+    pub fn with_trusted_certificate(
+        timeouts: Timeouts,
+        legacy_hosts: impl IntoIterator<Item = String>,
+        certificate_pem: Option<&[u8]>,
+    ) -> Result<HttpTransport, Error> {
+        let root = certificate_pem
+            .map(openssl::x509::X509::from_pem)
+            .transpose()
+            .map_err(|_| Error::Credentials("the trusted certificate is not PEM X.509".into()))?;
         Ok(HttpTransport {
-            default: build_client(timeouts, false)?,
-            legacy: build_client(timeouts, true)?,
+            default: build_client(timeouts, false, root.as_ref())?,
+            legacy: build_client(timeouts, true, root.as_ref())?,
             legacy_hosts: legacy_hosts.into_iter().map(|h| h.to_ascii_lowercase()).collect(),
             timeouts,
         })
@@ -123,11 +137,14 @@ impl HttpTransport {
     }
 }
 
-fn build_client(timeouts: Timeouts, legacy: bool) -> Result<HttpsClient, Error> {
+fn build_client(timeouts: Timeouts, legacy: bool, root: Option<&openssl::x509::X509>) -> Result<HttpsClient, Error> {
     let mut http = HttpConnector::new();
     http.enforce_http(false);
     http.set_connect_timeout(Some(timeouts.connect));
     let mut tls = SslConnector::builder(SslMethod::tls_client())?;
+    if let Some(root) = root {
+        tls.cert_store_mut().add_cert(root.clone())?;
+    }
     if legacy {
         // Accepts the 1024-bit DH group of ARCA's production WSFEv1 (§A.4); only for listed hosts.
         tls.set_cipher_list("DEFAULT:@SECLEVEL=1")?;
