@@ -1,6 +1,10 @@
 //! The one integration-test binary: arca-api's parts talking over real HTTP.
 
 mod integration {
+    /// The simulator replays ARCA's recorded homologation traffic with the same answers' shape.
+    mod fidelity;
+    /// Each ARCA rule: the client's pre-validation and the simulator reject alike.
+    mod rules;
     pub mod support;
     /// WSAA end to end: our client, an independent client (openssl + curl), faults, the CLI.
     mod wsaa;

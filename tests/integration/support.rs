@@ -23,13 +23,31 @@ impl TestEnv {
     }
 
     pub async fn start_with(configure: impl FnOnce(Simulator) -> Simulator) -> TestEnv {
+        TestEnv::start_at(None, configure).await
+    }
+
+    /// A simulator whose clock reads `at`, with a certificate valid then.
+    pub async fn start_at(
+        at: Option<chrono::DateTime<chrono::Utc>>,
+        configure: impl FnOnce(Simulator) -> Simulator,
+    ) -> TestEnv {
         let dir = tempfile::tempdir().expect("temp dir");
         let simulator = Simulator::from_ca_dir(&dir.path().join("ca")).expect("CA");
         let simulator = configure(simulator)
             .spawn("127.0.0.1:0".parse().unwrap())
             .await
             .expect("bind");
-        let (certificate, key) = simulator.ca().issue(CUIT, "tests", chrono::Utc::now()).expect("issue");
+        // The simulator's clock moves only when asked: a tiny negative offset would put it a
+        // second behind certificates made by other tools just now.
+        if let Some(at) = at {
+            simulator.advance_clock(at - chrono::Utc::now());
+        }
+        let at = at.unwrap_or_else(chrono::Utc::now);
+        // Valid from a month earlier, so tests may also move the clock back a little.
+        let (certificate, key) = simulator
+            .ca()
+            .issue(CUIT, "tests", at - chrono::Duration::days(30))
+            .expect("issue");
         let cert_pem = certificate.to_pem().unwrap();
         let key_pem = key.private_key_to_pem_pkcs8().unwrap();
         let cert_path = dir.path().join("cert.pem");

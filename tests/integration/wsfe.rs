@@ -289,3 +289,109 @@ async fn missing_auth_and_unknown_actions_get_arcas_answers() {
     let response = transport().post(&format!("{url}?WSDL"), &[], String::new()).await;
     assert!(response.is_ok());
 }
+
+#[tokio::test]
+async fn caea_is_granted_once_per_fortnight_reported_and_informed_without_movement() {
+    use arca_protocol::wsfe::{FECAEADetRequest, FECAEARequest, FECAEDetRequest, FECabRequest};
+    use chrono::Datelike;
+    let env = TestEnv::start().await;
+    let (client, auth) = wsfe_client(&env).await;
+    let day = today();
+    let periodo = day.year() * 100 + day.month() as i32;
+    let orden = if day.day() <= 15 { 1 } else { 2 };
+
+    let granted = client.fe_caea_solicitar(&auth, periodo, orden).await.expect("CAEA");
+    let caea = granted.caea.clone().expect("a CAEA code");
+    assert_eq!(caea.len(), 14);
+    assert!(granted.fch_vig_desde.unwrap() <= day && day <= granted.fch_vig_hasta.unwrap());
+    let again = client.fe_caea_solicitar(&auth, periodo, orden).await.unwrap_err();
+    assert_eq!(again.arca_errors().iter().map(|e| e.code).collect::<Vec<_>>(), [15008]);
+    assert_eq!(
+        client
+            .fe_caea_consultar(&auth, periodo, orden)
+            .await
+            .unwrap()
+            .and_then(|g| g.caea),
+        Some(caea.clone())
+    );
+    let far = client.fe_caea_solicitar(&auth, periodo + 100, orden).await.unwrap_err();
+    assert_eq!(
+        far.arca_errors().iter().map(|e| e.code).collect::<Vec<_>>(),
+        [15006],
+        "outside the request window"
+    );
+
+    // Report one voucher issued under the CAEA on point of sale 5.
+    let detail = FECAEDetRequest::from(&Voucher {
+        punto_venta: 5,
+        ..factura_b(1)
+    });
+    let report = FECAEARequest {
+        fe_cab_req: FECabRequest {
+            cant_reg: 1,
+            pto_vta: 5,
+            cbte_tipo: 6,
+        },
+        fe_det_req: vec![FECAEADetRequest {
+            detail,
+            caea: caea.clone(),
+            cbte_fch_hs_gen: None,
+        }],
+    };
+    let reported = client.fe_caea_reg_informativo(&auth, report).await.unwrap();
+    assert_eq!(reported.fe_det_resp[0].detail.resultado, Resultado::A, "{reported:?}");
+    let stored = client
+        .fe_comp_consultar(&auth, 6, 5, 1)
+        .await
+        .unwrap()
+        .expect("reported voucher");
+    assert_eq!(stored.emision_tipo.as_deref(), Some("CAEA"));
+    assert_eq!(stored.cod_autorizacion.as_deref(), Some(caea.as_str()));
+
+    // Point of sale 6 had no movement: informed once; the used one cannot be.
+    let informed = client.fe_caea_sin_movimiento_informar(&auth, 6, &caea).await.unwrap();
+    assert_eq!(informed.resultado, Some(Resultado::A));
+    let twice = client
+        .fe_caea_sin_movimiento_informar(&auth, 6, &caea)
+        .await
+        .unwrap_err();
+    assert_eq!(twice.arca_errors().iter().map(|e| e.code).collect::<Vec<_>>(), [1209]);
+    let used = client
+        .fe_caea_sin_movimiento_informar(&auth, 5, &caea)
+        .await
+        .unwrap_err();
+    assert_eq!(used.arca_errors().iter().map(|e| e.code).collect::<Vec<_>>(), [1202]);
+    let listed = client
+        .fe_caea_sin_movimiento_consultar(&auth, Some(&caea), 6)
+        .await
+        .unwrap();
+    assert_eq!(listed.len(), 1);
+}
+
+#[tokio::test]
+async fn a_restarted_simulator_keeps_its_vouchers_in_the_state_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let state = dir.path().join("state.json");
+    let env = TestEnv::start_with(|s| s.state_file(state.clone())).await;
+    let (client, auth) = wsfe_client(&env).await;
+    client
+        .fe_cae_solicitar(&auth, request((1..=3).map(factura_b).collect()))
+        .await
+        .unwrap();
+    let ca_dir = env.dir.path().join("ca");
+    env.simulator.stop().await;
+
+    let restarted = arca_simulator::Simulator::from_ca_dir(&ca_dir)
+        .unwrap()
+        .preventive_window(chrono::Duration::zero())
+        .state_file(state)
+        .spawn("127.0.0.1:0".parse().unwrap())
+        .await
+        .unwrap();
+    let wsaa = arca_protocol::wsaa::WsaaClient::new(restarted.wsaa_url(), transport());
+    let ticket = wsaa.login(&env.credentials, "wsfe", chrono::Utc::now()).await.unwrap();
+    let auth = arca_protocol::wsfe::Auth::from_ticket(&ticket, env.credentials.cuit());
+    let client = arca_protocol::wsfe::WsfeClient::new(restarted.wsfe_url(), transport());
+    assert_eq!(client.fe_comp_ultimo_autorizado(&auth, 1, 6).await.unwrap().cbte_nro, 3);
+    assert!(client.fe_comp_consultar(&auth, 6, 1, 2).await.unwrap().is_some());
+}

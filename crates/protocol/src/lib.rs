@@ -19,6 +19,8 @@ mod cuit;
 mod error;
 pub mod money;
 pub mod qr;
+#[cfg(test)]
+mod recorded;
 pub mod secret;
 pub mod transport;
 pub mod validate;

@@ -20,7 +20,8 @@ use rust_decimal::Decimal;
 use crate::faults::FaultRule;
 use crate::state::{State, lock};
 use crate::wsfe::registry::Taxpayer;
-use crate::wsfe::store::{PointOfSale, SeriesKey};
+use crate::wsfe::request::Detail;
+use crate::wsfe::store::{PointOfSale, SeriesKey, StoredVoucher};
 
 type Shared = AxumState<Arc<State>>;
 
@@ -36,7 +37,7 @@ pub fn router() -> Router<Arc<State>> {
         .route("/authorizations", post(set_authorization))
         .route("/tokens/verify", post(verify_ticket))
         .route("/series", post(seed_series))
-        .route("/vouchers", get(list_vouchers))
+        .route("/vouchers", get(list_vouchers).post(seed_voucher))
         .route("/taxpayers", post(put_taxpayer))
         .route("/points-of-sale", put(put_points_of_sale))
         .route("/rates", put(put_rates))
@@ -218,10 +219,13 @@ struct VoucherFilter {
 async fn list_vouchers(AxumState(state): Shared, Query(filter): Query<VoucherFilter>) -> Json<serde_json::Value> {
     let wsfe = lock(&state.wsfe);
     let mut series = Vec::new();
-    for (key, entry) in &wsfe.series {
-        let mut parts = key.split('-').map(|p| p.parse::<i64>().unwrap_or_default());
-        let (cuit, pto_vta, cbte_tipo) = (parts.next(), parts.next(), parts.next());
-        let wanted = |filter: Option<i64>, value: Option<i64>| filter.is_none() || filter == value;
+    for (key, entry) in wsfe.all_series() {
+        let SeriesKey {
+            cuit,
+            pto_vta,
+            cbte_tipo,
+        } = key;
+        let wanted = |filter: Option<i64>, value: i64| filter.is_none_or(|f| f == value);
         if !wanted(filter.cuit, cuit) || !wanted(filter.pto_vta, pto_vta) || !wanted(filter.cbte_tipo, cbte_tipo) {
             continue;
         }
@@ -325,4 +329,60 @@ async fn set_wsfe_settings(state: Shared, Json(change): Json<WsfeSettings>) -> R
         }
     }
     wsfe_settings(state).await.into_response()
+}
+
+#[derive(Deserialize)]
+struct VoucherSeed {
+    cuit: i64,
+    pto_vta: i64,
+    cbte_tipo: i64,
+    numero: i64,
+    /// `yyyymmdd`.
+    cbte_fch: String,
+    imp_total: Option<String>,
+}
+
+/// Stores an authorised voucher as if ARCA had approved it earlier (for example one that a
+/// credit note in a replayed request refers to); the series' last number follows it.
+async fn seed_voucher(AxumState(state): Shared, Json(seed): Json<VoucherSeed>) -> Response {
+    let Ok(imp_total) = seed.imp_total.as_deref().unwrap_or("0").parse::<Decimal>() else {
+        return (
+            StatusCode::BAD_REQUEST,
+            Json(json!({"error": "imp_total is not a decimal"})),
+        )
+            .into_response();
+    };
+    let mut wsfe = lock(&state.wsfe);
+    let code = wsfe.next_code();
+    let detail = Detail {
+        concepto: 1,
+        cbte_desde: seed.numero,
+        cbte_hasta: seed.numero,
+        cbte_fch: Some(seed.cbte_fch.clone()),
+        imp_total,
+        ..Detail::default()
+    };
+    let series = wsfe.series_mut(SeriesKey {
+        cuit: seed.cuit,
+        pto_vta: seed.pto_vta,
+        cbte_tipo: seed.cbte_tipo,
+    });
+    if series.last < seed.numero {
+        series.last = seed.numero;
+        series.last_date = Some(seed.cbte_fch.clone());
+    }
+    series.vouchers.insert(
+        seed.numero,
+        StoredVoucher {
+            detail,
+            resultado: "A".into(),
+            cod_autorizacion: code.clone(),
+            emision_tipo: "CAE".into(),
+            fch_vto: seed.cbte_fch,
+            fch_proceso: String::new(),
+            observaciones: Vec::new(),
+        },
+    );
+    state.persist(&wsfe);
+    (StatusCode::CREATED, Json(json!({"cod_autorizacion": code}))).into_response()
 }

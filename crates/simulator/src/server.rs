@@ -300,3 +300,25 @@ pub async fn suffer(
     }
     std::future::pending().await
 }
+
+/// `GET …?wsdl` (any case): the WSDL with ARCA's address replaced by this server's (so clients
+/// that post to the `soap:address` they read come back here); without the query, `page`.
+pub fn serve_wsdl(
+    query: Option<String>,
+    headers: &http::HeaderMap,
+    wsdl: &str,
+    arca_address: &str,
+    our_address: impl Fn(&str) -> String,
+    page: &'static str,
+) -> axum::response::Response {
+    use axum::response::IntoResponse;
+    if !query.is_some_and(|q| q.eq_ignore_ascii_case("wsdl")) {
+        return ([(http::header::CONTENT_TYPE, "text/html")], page).into_response();
+    }
+    let host = headers
+        .get(http::header::HOST)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("localhost");
+    let wsdl = wsdl.replace(arca_address, &our_address(host));
+    ([(http::header::CONTENT_TYPE, "text/xml; charset=utf-8")], wsdl).into_response()
+}

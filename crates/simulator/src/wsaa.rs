@@ -10,7 +10,7 @@ use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 
 use crate::faults::FaultAction;
-use crate::server::{ConnectionControl, suffer};
+use crate::server::{ConnectionControl, serve_wsdl, suffer};
 use crate::soap::{Document, SoapVersion, axis_fault};
 use crate::state::State;
 
@@ -103,22 +103,10 @@ pub async fn login_cms(
 
 /// `GET /ws/services/LoginCms?wsdl`: ARCA's WSDL, its address pointing here.
 pub async fn wsdl(RawQuery(query): RawQuery, headers: HeaderMap) -> Response {
-    if !query.is_some_and(|q| q.eq_ignore_ascii_case("wsdl")) {
-        return (
-            StatusCode::OK,
-            "<h1>LoginCms</h1><p>Hi there, this is an AXIS service!</p>",
-        )
-            .into_response();
-    }
-    let host = headers
-        .get(header::HOST)
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or("localhost");
-    let wsdl = include_str!("../wsdl/wsaa.wsdl").replace(
-        r#"location="https://wsaahomo.afip.gov.ar/ws/services/LoginCms""#,
-        &format!(r#"location="http://{host}/ws/services/LoginCms""#),
-    );
-    ([(header::CONTENT_TYPE, "text/xml;charset=utf-8")], wsdl).into_response()
+    let page = "<h1>LoginCms</h1><p>Hi there, this is an AXIS service!</p>";
+    let address = r#"location="https://wsaahomo.afip.gov.ar/ws/services/LoginCms""#;
+    let ours = |host: &str| format!(r#"location="http://{host}/ws/services/LoginCms""#);
+    serve_wsdl(query, &headers, include_str!("../wsdl/wsaa.wsdl"), address, ours, page)
 }
 
 fn fault(version: SoapVersion, refusal: &Refusal) -> Response {

@@ -5,6 +5,7 @@
 //! simulator's WSAA signed, and the operation runs against [`store::WsfeState`].
 
 mod auth;
+mod batch;
 mod cae;
 mod caea;
 pub mod envelope;
@@ -22,7 +23,7 @@ use axum::response::{IntoResponse, Response};
 use chrono::{DateTime, Utc};
 
 use crate::faults::FaultAction;
-use crate::server::{ConnectionControl, suffer};
+use crate::server::{ConnectionControl, serve_wsdl, suffer};
 use crate::soap::{Document, SoapVersion};
 use crate::state::State;
 use envelope::{Xml, asmx_fault, respond};
@@ -126,23 +127,10 @@ pub async fn service(
 
 /// `GET /wsfev1/service.asmx?WSDL`: ARCA's WSDL with both addresses pointing here.
 pub async fn wsdl(RawQuery(query): RawQuery, headers: HeaderMap) -> Response {
-    if !query.is_some_and(|q| q.eq_ignore_ascii_case("wsdl")) {
-        return (
-            StatusCode::OK,
-            [(header::CONTENT_TYPE, "text/html")],
-            "<html><body>Service</body></html>",
-        )
-            .into_response();
-    }
-    let host = headers
-        .get(header::HOST)
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or("localhost");
-    let wsdl = include_str!("../wsdl/wsfe.wsdl").replace(
-        "https://wswhomo.afip.gov.ar/wsfev1/service.asmx",
-        &format!("http://{host}/wsfev1/service.asmx"),
-    );
-    ([(header::CONTENT_TYPE, "text/xml; charset=utf-8")], wsdl).into_response()
+    let page = "<html><body>Service</body></html>";
+    let address = "https://wswhomo.afip.gov.ar/wsfev1/service.asmx";
+    let ours = |host: &str| format!("http://{host}/wsfev1/service.asmx");
+    serve_wsdl(query, &headers, include_str!("../wsdl/wsfe.wsdl"), address, ours, page)
 }
 
 /// The action from `SOAPAction` (1.1) or the `action` parameter of the content type (1.2).
@@ -204,14 +192,43 @@ fn handle(
         "FECAEARegInformativo" => caea::report(state, document, &fields, cuit, now),
         "FECAEASinMovimientoInformar" => caea::inform_no_movement(state, &fields, cuit, now),
         "FECAEASinMovimientoConsultar" => caea::consult_no_movement(state, &fields, cuit),
-        parameter => Ok(params_result(state, parameter, &fields)),
+        parameter => Ok(params_result(state, parameter, &fields, now)),
     }
 }
 
-/// `FEParamGet*`.
-fn params_result(state: &State, operation: &str, fields: &request::Fields<'_>) -> String {
-    let _ = (state, fields);
-    let mut xml = Xml::new();
-    xml.errors(&[(602, format!("Sin Resultados: - Metodo {operation}"))]);
-    xml.into_string()
+/// `FEParamGet*` (§C.2): the static tables, the configured points of sale and rates.
+fn params_result(state: &State, operation: &str, fields: &request::Fields<'_>, now: DateTime<Utc>) -> String {
+    let rendered = match operation {
+        "FEParamGetPtosVenta" => {
+            let wsfe = crate::state::lock(&state.wsfe);
+            let points: Vec<(i64, &str, bool, Option<&str>)> = wsfe
+                .points_of_sale
+                .iter()
+                .map(|p| (p.nro, p.emision_tipo.as_str(), p.bloqueado, p.fch_baja.as_deref()))
+                .collect();
+            params::render_points_of_sale(&points)
+        }
+        "FEParamGetCotizacion" => {
+            let mon_id = fields.text("MonId").unwrap_or_default();
+            let rate = crate::state::lock(&state.wsfe).rates.get(&mon_id).copied();
+            // The rate of the business day before (§E.5): the day before the requested date.
+            let asked = fields.text("FchCotiz").and_then(|d| cae::parse_yyyymmdd(&d));
+            let day = asked.unwrap_or_else(|| cae::argentina_date(now)) - chrono::Duration::days(1);
+            params::render_cotizacion(&mon_id, rate, &cae::yyyymmdd(day))
+        }
+        other => params::render_as_of(
+            other,
+            fields.text("ClaseCmp").as_deref(),
+            &cae::yyyymmdd(cae::argentina_date(now)),
+        )
+        .unwrap_or_else(|| Err((602, format!("Sin Resultados: - Metodo {other}")))),
+    };
+    match rendered {
+        Ok(xml) => xml,
+        Err(error) => {
+            let mut xml = Xml::new();
+            xml.errors(&[error]);
+            xml.into_string()
+        }
+    }
 }

@@ -10,10 +10,8 @@
 //! valid for the class before validating (ARCA did not require it then).
 
 use std::collections::HashMap;
-use std::path::PathBuf;
 
 use chrono::NaiveDate;
-use serde::Deserialize;
 
 use super::{IssueKind, IssuerIvaCondition, LastAuthorized, Series, ValidationContext, validate};
 use crate::Cuit;
@@ -21,36 +19,6 @@ use crate::codes::{CbteClass, CbteTipo, Concepto, IvaRate, TributoTipo};
 use crate::money::{Decimal, Money};
 use crate::voucher::{AlicIva, CaeRequest, CbteAsoc, Comprador, Opcional, PeriodoAsoc, Tributo, Voucher};
 use crate::xml::{self, Element};
-
-#[derive(Deserialize)]
-struct Cassette {
-    interactions: Vec<Interaction>,
-}
-
-#[derive(Deserialize)]
-struct Interaction {
-    request: Request,
-    response: Response,
-}
-
-#[derive(Deserialize)]
-struct Request {
-    body: Option<String>,
-}
-
-#[derive(Deserialize)]
-struct Response {
-    body: Body,
-}
-
-#[derive(Deserialize)]
-struct Body {
-    string: String,
-}
-
-fn recorded_dir() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/arca/recorded")
-}
 
 fn text<'a>(element: &'a Element, name: &str) -> &'a str {
     element.child_text(name).unwrap_or("")
@@ -192,21 +160,16 @@ struct Recorded {
 /// Every recorded `FECAESolicitar`, in recording order, with the last number known at the time.
 fn recorded_requests() -> Vec<Recorded> {
     let mut found = Vec::new();
-    let mut files: Vec<_> = std::fs::read_dir(recorded_dir())
-        .expect("shared/arca/recorded")
-        .flatten()
-        .collect();
-    files.sort_by_key(|f| f.path());
-    for file in files {
-        let name = file.file_name().to_string_lossy().into_owned();
-        let cassette: Cassette = serde_yaml_ng::from_str(&std::fs::read_to_string(file.path()).unwrap()).unwrap();
+    for cassette in crate::recorded::cassettes() {
+        let name = cassette.file;
         // ARCA's last number per (PtoVta, CbteTipo), from FECompUltimoAutorizado and approvals.
         let mut last_numbers: HashMap<(u32, i32), u64> = HashMap::new();
         for interaction in cassette.interactions {
-            let Some(body) = interaction.request.body else {
+            let body = interaction.request;
+            if body.is_empty() {
                 continue;
-            };
-            let response = xml::parse(&interaction.response.body.string).unwrap();
+            }
+            let response = xml::parse(&interaction.response).unwrap();
             if let Some(result) = response.find("FECompUltimoAutorizadoResult") {
                 if result.child("CbteNro").is_some() {
                     let key = (number(result, "PtoVta"), number(result, "CbteTipo"));

@@ -1,58 +1,16 @@
 //! Golden tests against real homologation traffic (`shared/arca/recorded/`): every recorded
 //! WSAA response parses, and the requests we build have the recorded requests' structure.
 
-use std::path::PathBuf;
-
-use serde::Deserialize;
-
 use super::{LoginTicketRequest, login_envelope, parse_login_cms_response};
 use crate::xml::{self, Element};
 
-#[derive(Deserialize)]
-struct Cassette {
-    interactions: Vec<Interaction>,
-}
-
-#[derive(Deserialize)]
-struct Interaction {
-    request: Request,
-    response: Response,
-}
-
-#[derive(Deserialize)]
-struct Request {
-    body: String,
-}
-
-#[derive(Deserialize)]
-struct Response {
-    body: Body,
-}
-
-#[derive(Deserialize)]
-struct Body {
-    string: String,
-}
-
-fn recorded_dir() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/arca/recorded")
-}
-
-/// Every (request, response) pair of a `loginCms` call in the recordings.
+/// Every (file, request, response) of a `loginCms` call in the recordings.
 fn login_interactions() -> Vec<(String, String, String)> {
     let mut found = Vec::new();
-    let mut files: Vec<_> = std::fs::read_dir(recorded_dir())
-        .expect("shared/arca/recorded")
-        .flatten()
-        .collect();
-    files.sort_by_key(|f| f.path());
-    for file in files {
-        let text = std::fs::read_to_string(file.path()).unwrap();
-        let cassette: Cassette = serde_yaml_ng::from_str(&text).unwrap();
+    for cassette in crate::recorded::cassettes() {
         for interaction in cassette.interactions {
-            if interaction.request.body.contains("loginCms>") {
-                let name = file.file_name().to_string_lossy().into_owned();
-                found.push((name, interaction.request.body, interaction.response.body.string));
+            if interaction.request.contains("loginCms>") {
+                found.push((cassette.file.clone(), interaction.request, interaction.response));
             }
         }
     }

@@ -8,15 +8,12 @@ use std::collections::BTreeMap;
 
 use chrono::NaiveDate;
 use rust_decimal::Decimal;
-use serde_yaml_ng::Value;
 
 use crate::xml::{self, Element};
 use crate::{Cuit, Error};
 
 use super::wire::Fields;
 use super::*;
-
-const RECORDED: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared/arca/recorded");
 
 /// One recorded WSFEv1 exchange.
 struct Interaction {
@@ -29,34 +26,24 @@ struct Interaction {
 }
 
 fn interactions() -> Vec<Interaction> {
-    let mut files: Vec<_> = std::fs::read_dir(RECORDED)
-        .expect("the recorded traffic sits beside the repository")
-        .map(|entry| entry.expect("readable directory").path())
-        .filter(|path| {
-            let name = path.file_name().and_then(|n| n.to_str()).unwrap_or_default();
-            (name.starts_with("test_wsfev1__") || name.starts_with("test_wsfev1_rece1__")) && name.ends_with(".yaml")
-        })
-        .collect();
-    files.sort();
     let mut all = Vec::new();
-    for path in files {
-        let cassette: Value = serde_yaml_ng::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
-        let name = path.file_name().unwrap().to_string_lossy().into_owned();
-        for (index, interaction) in cassette["interactions"].as_sequence().unwrap().iter().enumerate() {
-            let request = &interaction["request"];
-            if request["method"].as_str() != Some("POST") {
+    for cassette in crate::recorded::cassettes() {
+        if !(cassette.file.starts_with("test_wsfev1__") || cassette.file.starts_with("test_wsfev1_rece1__")) {
+            continue;
+        }
+        for (index, interaction) in cassette.interactions.into_iter().enumerate() {
+            if interaction.method != "POST" {
                 continue; // the WSDL download
             }
-            let body = request["body"].as_str().unwrap_or_default().to_owned();
-            let Some(operation) = operation_of(&request["headers"], &body) else {
+            let Some(operation) = operation_of(interaction.header("soapaction"), &interaction.request) else {
                 continue;
             };
             all.push(Interaction {
-                origin: format!("{name}#{index}"),
+                origin: format!("{}#{index}", cassette.file),
                 operation,
-                request: body,
-                status: interaction["response"]["status"]["code"].as_u64().unwrap() as u16,
-                response: interaction["response"]["body"]["string"].as_str().unwrap().to_owned(),
+                request: interaction.request,
+                status: interaction.status,
+                response: interaction.response,
             });
         }
     }
@@ -64,20 +51,11 @@ fn interactions() -> Vec<Interaction> {
 }
 
 /// The operation from the SOAPAction header, else from the body element; `None` for WSAA.
-fn operation_of(headers: &Value, body: &str) -> Option<String> {
-    let action = headers
-        .as_mapping()
-        .and_then(|map| {
-            map.iter()
-                .find(|(k, _)| k.as_str().is_some_and(|k| k.eq_ignore_ascii_case("soapaction")))
-        })
-        .and_then(|(_, v)| {
-            v.as_sequence()?
-                .first()?
-                .as_str()
-                .map(|s| s.trim_matches('"').to_owned())
-        });
-    if let Some(operation) = action.as_deref().and_then(|a| a.strip_prefix(NAMESPACE)) {
+fn operation_of(action: Option<&str>, body: &str) -> Option<String> {
+    if let Some(operation) = action
+        .map(|a| a.trim_matches('"'))
+        .and_then(|a| a.strip_prefix(NAMESPACE))
+    {
         return Some(operation.to_owned());
     }
     let element = operation_element(body)?.name;

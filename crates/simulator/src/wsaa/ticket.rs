@@ -28,6 +28,7 @@ pub fn issue(state: &State, login: &VerifiedLogin) -> Result<String, Refusal> {
     let key = (login.fingerprint.clone(), login.service.clone());
     let mut issued = lock(&state.issued);
     if let Some(previous) = issued.get(&key)
+        && settings.preventive_window > Duration::zero()
         && previous.expiration_time > now
         && now - previous.generation_time < settings.preventive_window
     {

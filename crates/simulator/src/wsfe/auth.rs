@@ -37,7 +37,7 @@ pub fn authenticate(
         ));
     }
     let cuit = auth.text("Cuit").unwrap_or_default();
-    if !claims.relations.iter().any(|relation| *relation == cuit) {
+    if !claims.relations.contains(&cuit) {
         return Err((
             600,
             format!("ValidacionDeToken: No apareció CUIT en lista de relaciones: {cuit}"),

@@ -3,15 +3,13 @@
 
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 
+use super::batch::{self, Grant, Submission};
 use super::envelope::Xml;
 use super::request::{Detail, Fields, ParseError, parse_cae_request};
-use super::rules::{self, Context};
+use super::rules::Context;
 use super::store::{SeriesKey, StoredVoucher, WsfeState};
 use crate::soap::Document;
 use crate::state::{State, lock};
-
-/// 10016 in `Errors`, the real text (§C.3).
-pub const NUMBERING_MESSAGE: &str = "El numero o fecha del comprobante no se corresponde con el proximo a autorizar. Consultar metodo FECompUltimoAutorizado.";
 
 /// Voucher types WSFEv1 authorises (§D.3, 10007); anything else is unknown to it.
 const AUTHORISABLE: [i64; 36] = [
@@ -78,29 +76,7 @@ pub fn records_per_request(state: &State) -> String {
     xml.into_string()
 }
 
-/// What happened to one detail.
-struct Outcome {
-    approved: bool,
-    observations: Vec<(u32, String)>,
-    cae: Option<String>,
-    cae_expiry: Option<String>,
-    cbte_fch: Option<String>,
-}
-
-impl Outcome {
-    fn rejected(observations: Vec<(u32, String)>, detail: &Detail) -> Outcome {
-        Outcome {
-            approved: false,
-            observations,
-            cae: None,
-            cae_expiry: None,
-            cbte_fch: detail.cbte_fch.clone(),
-        }
-    }
-}
-
-/// `FECAESolicitar`: details are processed in order; the first rejection rejects the rest
-/// (§D.1 batch semantics); approved ones keep their CAE (header `P`).
+/// `FECAESolicitar` (§C.3).
 pub fn request_cae(
     state: &State,
     document: &Document,
@@ -112,116 +88,34 @@ pub fn request_cae(
         Some(request) => parse_cae_request(document, request, "FECAEDetRequest")?,
         None => Default::default(),
     };
-    let settings = state.settings();
-    let today = argentina_date(now);
-    let fch_proceso = processing_time(now);
-    let key = SeriesKey {
-        cuit,
-        pto_vta: header.pto_vta,
-        cbte_tipo: header.cbte_tipo,
-    };
-
-    let mut wsfe = lock(&state.wsfe);
-    let mut errors: Vec<(u32, String)> = with_rules_context(&wsfe, cuit, &header, today, &settings, |context| {
-        rules::check_header(context, details.len())
-            .into_iter()
-            .map(|f| (f.code, f.message))
-            .collect()
-    });
-    let mut stop = !errors.is_empty();
-    let (mut expected, mut last_date) = wsfe
-        .series(key)
-        .map_or((1, None), |s| (s.last + 1, s.last_date.clone()));
-    let mut outcomes = Vec::with_capacity(details.len());
-    for detail in &details {
-        if stop {
-            outcomes.push(Outcome::rejected(Vec::new(), detail));
-            continue;
-        }
-        let cbte_fch = detail.cbte_fch.clone().unwrap_or_else(|| yyyymmdd(today));
-        // 10016 in Errors: not the next number, or dated before the last authorised voucher.
-        if detail.cbte_desde != expected || last_date.as_deref().is_some_and(|last| cbte_fch.as_str() < last) {
-            errors.push((10016, NUMBERING_MESSAGE.to_string()));
-            stop = true;
-            outcomes.push(Outcome::rejected(Vec::new(), detail));
-            continue;
-        }
-        let findings = with_rules_context(&wsfe, cuit, &header, today, &settings, |context| {
-            rules::check_detail(context, detail)
-        });
-        let observations: Vec<(u32, String)> = findings.iter().map(|f| (f.code, f.message.clone())).collect();
-        if findings.iter().any(|f| f.excluding) {
-            stop = true;
-            outcomes.push(Outcome::rejected(observations, detail));
-            continue;
-        }
-        let cae = wsfe.next_code();
-        let expiry = parse_yyyymmdd(&cbte_fch).map(|d| yyyymmdd(d + Duration::days(settings.cae_validity_days)));
-        let mut stored = detail.clone();
-        stored.cbte_fch = Some(cbte_fch.clone());
-        let series = wsfe.series_mut(key);
-        series.last = detail.cbte_hasta;
-        series.last_date = Some(cbte_fch.clone());
-        series.vouchers.insert(
-            detail.cbte_desde,
-            StoredVoucher {
-                detail: stored,
-                resultado: "A".into(),
-                cod_autorizacion: cae.clone(),
-                emision_tipo: "CAE".into(),
-                fch_vto: expiry.clone().unwrap_or_default(),
-                fch_proceso: fch_proceso.clone(),
-                observaciones: observations.clone(),
+    let batch = {
+        let mut wsfe = lock(&state.wsfe);
+        batch::process(
+            state,
+            &mut wsfe,
+            Submission {
+                cuit,
+                header: &header,
+                details: &details,
+                now,
             },
-        );
-        expected = detail.cbte_hasta + 1;
-        last_date = Some(cbte_fch.clone());
-        outcomes.push(Outcome {
-            approved: true,
-            observations,
-            cae: Some(cae),
-            cae_expiry: expiry,
-            cbte_fch: Some(cbte_fch),
-        });
-    }
-    let approved = outcomes.iter().filter(|o| o.approved).count();
-    if approved > 0 {
-        state.persist(&wsfe);
-    }
-    drop(wsfe);
-
-    let resultado = match approved {
-        0 => "R",
-        n if n == outcomes.len() => "A",
-        _ => "P",
+            10016,
+            |_, _, _| {
+                Ok(Grant {
+                    emision_tipo: "CAE",
+                    code: None,
+                    fch_vto: None,
+                })
+            },
+        )
     };
     let mut xml = Xml::new();
-    xml.element("FeCabResp", |xml| {
-        xml.text("Cuit", cuit)
-            .text("PtoVta", header.pto_vta)
-            .text("CbteTipo", header.cbte_tipo)
-            .text("FchProceso", &fch_proceso)
-            .text("CantReg", header.cant_reg)
-            .text("Resultado", resultado)
-            .text("Reproceso", "N");
+    batch.write_header(&mut xml, cuit, &header);
+    batch.write_details(&mut xml, &details, "FECAEDetResponse", |xml, _, outcome| {
+        xml.or_empty("CAE", outcome.code.as_ref())
+            .or_empty("CAEFchVto", outcome.expiry.as_ref());
     });
-    xml.element("FeDetResp", |xml| {
-        for (detail, outcome) in details.iter().zip(&outcomes) {
-            xml.element("FECAEDetResponse", |xml| {
-                xml.text("Concepto", detail.concepto)
-                    .text("DocTipo", detail.doc_tipo)
-                    .text("DocNro", detail.doc_nro)
-                    .text("CbteDesde", detail.cbte_desde)
-                    .text("CbteHasta", detail.cbte_hasta)
-                    .or_empty("CbteFch", outcome.cbte_fch.as_ref())
-                    .text("Resultado", if outcome.approved { "A" } else { "R" })
-                    .observations(&outcome.observations)
-                    .or_empty("CAE", outcome.cae.as_ref())
-                    .or_empty("CAEFchVto", outcome.cae_expiry.as_ref());
-            });
-        }
-    });
-    xml.errors(&errors);
+    xml.errors(&batch.errors);
     Ok(xml.into_string())
 }
 

@@ -4,11 +4,11 @@
 
 use chrono::{DateTime, Datelike, Duration, NaiveDate, Utc};
 
-use super::cae::{NUMBERING_MESSAGE, argentina_date, parse_yyyymmdd, processing_time, yyyymmdd};
+use super::batch::{self, Grant, Refusal, Submission};
+use super::cae::{argentina_date, parse_yyyymmdd, yyyymmdd};
 use super::envelope::Xml;
 use super::request::{Fields, ParseError, parse_cae_request};
-use super::rules;
-use super::store::{CaeaGrant, NoMovement, SeriesKey, StoredVoucher};
+use super::store::{CaeaGrant, NoMovement};
 use crate::soap::Document;
 use crate::state::{State, lock};
 
@@ -103,28 +103,32 @@ pub fn request(state: &State, fields: &Fields<'_>, cuit: i64, now: DateTime<Utc>
     Ok(xml.into_string())
 }
 
-/// `FECAEAConsultar`: errors echo the requested values (§C.2).
+/// `FECAEAConsultar`: its errors echo the requested values in `ResultGet` (§C.2, recorded for
+/// 15004 and 602).
 pub fn consult(state: &State, fields: &Fields<'_>, cuit: i64) -> Result<String, ParseError> {
     let (periodo, orden) = (fields.int("Periodo")?, fields.int("Orden")?);
     let mut xml = Xml::new();
-    if let Err(error) = fortnight(periodo, orden) {
-        xml.element("ResultGet", |xml| {
-            xml.text("Periodo", periodo).text("Orden", orden);
-        });
-        xml.errors(&[error]);
-        return Ok(xml.into_string());
-    }
-    let wsfe = lock(&state.wsfe);
-    match wsfe
-        .caeas
-        .iter()
-        .find(|g| g.cuit == cuit && g.periodo == periodo && g.orden == orden)
-    {
-        Some(grant) => write_grant(&mut xml, grant),
-        None => {
-            xml.errors(&[(602, NOT_FOUND.to_string())]);
+    let error = match fortnight(periodo, orden) {
+        Err(error) => error,
+        Ok(_) => {
+            let wsfe = lock(&state.wsfe);
+            match wsfe
+                .caeas
+                .iter()
+                .find(|g| g.cuit == cuit && g.periodo == periodo && g.orden == orden)
+            {
+                Some(grant) => {
+                    write_grant(&mut xml, grant);
+                    return Ok(xml.into_string());
+                }
+                None => (602, NOT_FOUND.to_string()),
+            }
         }
-    }
+    };
+    xml.element("ResultGet", |xml| {
+        xml.text("Periodo", periodo).text("Orden", orden);
+    });
+    xml.errors(&[error]);
     Ok(xml.into_string())
 }
 
@@ -140,123 +144,45 @@ pub fn report(
         Some(request) => parse_cae_request(document, request, "FECAEADetRequest")?,
         None => Default::default(),
     };
-    let settings = state.settings();
-    let today = argentina_date(now);
-    let fch_proceso = processing_time(now);
-    let key = SeriesKey {
-        cuit,
-        pto_vta: header.pto_vta,
-        cbte_tipo: header.cbte_tipo,
-    };
-    let mut wsfe = lock(&state.wsfe);
-    let mut errors: Vec<(u32, String)> = Vec::new();
-    let mut results: Vec<(bool, Vec<(u32, String)>)> = Vec::new();
-    let (mut expected, mut last_date) = wsfe
-        .series(key)
-        .map_or((1, None), |s| (s.last + 1, s.last_date.clone()));
-    let mut stop = false;
-    for detail in &details {
-        if stop {
-            results.push((false, Vec::new()));
-            continue;
-        }
-        let Some(caea) = detail.caea.clone().filter(|c| !c.is_empty()) else {
-            // 782, the real text (§C.5).
-            errors.push((782, "El <CAEA> es obligatorio informarlo.".to_string()));
-            stop = true;
-            results.push((false, Vec::new()));
-            continue;
-        };
-        let Some(grant) = wsfe.caeas.iter().find(|g| g.cuit == cuit && g.caea == caea).cloned() else {
-            // 705: the CAEA must belong to this CUIT.
-            errors.push((705, "El CAEA informado no corresponde a la CUIT emisora.".to_string()));
-            stop = true;
-            results.push((false, Vec::new()));
-            continue;
-        };
-        let cbte_fch = detail.cbte_fch.clone().unwrap_or_else(|| yyyymmdd(today));
-        if detail.cbte_desde != expected || last_date.as_deref().is_some_and(|last| cbte_fch.as_str() < last) {
-            errors.push((703, NUMBERING_MESSAGE.to_string()));
-            stop = true;
-            results.push((false, Vec::new()));
-            continue;
-        }
-        // 702: the voucher date lies within the CAEA's validity.
-        if cbte_fch < grant.fch_vig_desde || cbte_fch > grant.fch_vig_hasta {
-            let observation = (
-                702,
-                "La fecha del comprobante debe estar comprendida en el periodo de vigencia del CAEA.".to_string(),
-            );
-            stop = true;
-            results.push((false, vec![observation]));
-            continue;
-        }
-        let findings = super::cae::with_rules_context(&wsfe, cuit, &header, today, &settings, |context| {
-            rules::check_detail(context, detail)
-        });
-        let observations: Vec<(u32, String)> = findings.iter().map(|f| (f.code, f.message.clone())).collect();
-        if findings.iter().any(|f| f.excluding) {
-            stop = true;
-            results.push((false, observations));
-            continue;
-        }
-        let mut stored = detail.clone();
-        stored.cbte_fch = Some(cbte_fch.clone());
-        let series = wsfe.series_mut(key);
-        series.last = detail.cbte_hasta;
-        series.last_date = Some(cbte_fch.clone());
-        series.vouchers.insert(
-            detail.cbte_desde,
-            StoredVoucher {
-                detail: stored,
-                resultado: "A".into(),
-                cod_autorizacion: caea,
-                emision_tipo: "CAEA".into(),
-                fch_vto: grant.fch_vig_hasta.clone(),
-                fch_proceso: fch_proceso.clone(),
-                observaciones: observations.clone(),
+    let batch = {
+        let mut wsfe = lock(&state.wsfe);
+        batch::process(
+            state,
+            &mut wsfe,
+            Submission {
+                cuit,
+                header: &header,
+                details: &details,
+                now,
             },
-        );
-        expected = detail.cbte_hasta + 1;
-        last_date = Some(cbte_fch);
-        results.push((true, observations));
-    }
-    let approved = results.iter().filter(|(ok, _)| *ok).count();
-    if approved > 0 {
-        state.persist(&wsfe);
-    }
-    drop(wsfe);
-    let resultado = match approved {
-        0 => "R",
-        n if n == results.len() => "A",
-        _ => "P",
+            703,
+            |wsfe, detail, cbte_fch| {
+                // 782, the real text (§C.5).
+                let caea = detail.caea.clone().filter(|c| !c.is_empty());
+                let caea = caea.ok_or_else(|| Refusal::Error(782, "El <CAEA> es obligatorio informarlo.".into()))?;
+                let grant = wsfe.caeas.iter().find(|g| g.cuit == cuit && g.caea == caea);
+                // 705: the CAEA must be one granted to this CUIT.
+                let grant = grant
+                    .ok_or_else(|| Refusal::Error(705, "El CAEA informado no corresponde a la CUIT emisora.".into()))?;
+                // 702: the voucher date lies within the CAEA's validity.
+                if cbte_fch < grant.fch_vig_desde.as_str() || cbte_fch > grant.fch_vig_hasta.as_str() {
+                    let message = "La fecha del comprobante debe estar comprendida en el periodo de vigencia del CAEA.";
+                    return Err(Refusal::Observation(702, message.into()));
+                }
+                Ok(Grant {
+                    emision_tipo: "CAEA",
+                    code: Some(caea),
+                    fch_vto: Some(grant.fch_vig_hasta.clone()),
+                })
+            },
+        )
     };
     let mut xml = Xml::new();
-    xml.element("FeCabResp", |xml| {
-        xml.text("Cuit", cuit)
-            .text("PtoVta", header.pto_vta)
-            .text("CbteTipo", header.cbte_tipo)
-            .text("FchProceso", &fch_proceso)
-            .text("CantReg", header.cant_reg)
-            .text("Resultado", resultado)
-            .text("Reproceso", "N");
+    batch.write_header(&mut xml, cuit, &header);
+    batch.write_details(&mut xml, &details, "FECAEADetResponse", |xml, detail, _| {
+        xml.or_empty("CAEA", detail.caea.as_ref().filter(|c| !c.is_empty()));
     });
-    xml.element("FeDetResp", |xml| {
-        for (detail, (ok, observations)) in details.iter().zip(&results) {
-            xml.element("FECAEADetResponse", |xml| {
-                xml.text("Concepto", detail.concepto)
-                    .text("DocTipo", detail.doc_tipo)
-                    .text("DocNro", detail.doc_nro)
-                    .text("CbteDesde", detail.cbte_desde)
-                    .text("CbteHasta", detail.cbte_hasta)
-                    .or_empty("CbteFch", detail.cbte_fch.as_ref())
-                    .text("Resultado", if *ok { "A" } else { "R" })
-                    .observations(observations)
-                    .or_empty("CAEA", detail.caea.as_ref().filter(|c| !c.is_empty()));
-            });
-        }
-    });
-    xml.errors(&errors);
+    xml.errors(&batch.errors);
     Ok(xml.into_string())
 }
 
@@ -272,11 +198,12 @@ pub fn inform_no_movement(
     let today = argentina_date(now);
     let mut wsfe = lock(&state.wsfe);
     let grant = wsfe.caeas.iter().find(|g| g.cuit == cuit && g.caea == caea).cloned();
+    // 1202: this point of sale already reported vouchers under the CAEA.
     let used = wsfe
-        .series
-        .values()
-        .flat_map(|s| s.vouchers.values())
-        .any(|v| v.emision_tipo == "CAEA" && v.cod_autorizacion == caea && v.detail.cbte_desde > 0);
+        .all_series()
+        .filter(|(key, _)| key.cuit == cuit && key.pto_vta == pto_vta)
+        .flat_map(|(_, series)| series.vouchers.values())
+        .any(|v| v.emision_tipo == "CAEA" && v.cod_autorizacion == caea);
     let error = match &grant {
         // 1200: a CAE, or anything that is not a CAEA of this CUIT (real text, §C.5).
         None => Some((1200, "El codigo de autorizacion debe ser del tipo CAEA".to_string())),

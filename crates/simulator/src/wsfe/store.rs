@@ -24,6 +24,16 @@ impl SeriesKey {
     pub fn to_key(self) -> String {
         format!("{}-{}-{}", self.cuit, self.pto_vta, self.cbte_tipo)
     }
+
+    /// The inverse of [`SeriesKey::to_key`].
+    pub fn from_key(key: &str) -> Option<SeriesKey> {
+        let mut parts = key.split('-').map(|p| p.parse::<i64>().ok());
+        Some(SeriesKey {
+            cuit: parts.next()??,
+            pto_vta: parts.next()??,
+            cbte_tipo: parts.next()??,
+        })
+    }
 }
 
 /// One authorised voucher, as `FECompConsultar` returns it (§C.4).
@@ -144,6 +154,13 @@ impl Default for WsfeState {
 impl WsfeState {
     pub fn series(&self, key: SeriesKey) -> Option<&Series> {
         self.series.get(&key.to_key())
+    }
+
+    /// Every series with its key.
+    pub fn all_series(&self) -> impl Iterator<Item = (SeriesKey, &Series)> {
+        self.series
+            .iter()
+            .filter_map(|(key, series)| Some((SeriesKey::from_key(key)?, series)))
     }
 
     pub fn series_mut(&mut self, key: SeriesKey) -> &mut Series {
