@@ -107,7 +107,8 @@ mod tests {
     #[tokio::test]
     async fn fixed_window_counts_and_resets() {
         let limiter = RateLimiter::in_process();
-        let start = 1_800_000_000 - 1_800_000_000 % 60 + 10;
+        // 1_800_000_000 is a window boundary (a multiple of 60).
+        let start = 1_800_000_010;
         for expected_remaining in [1, 0] {
             let decision = limiter.hit("key_a", 2, start).await;
             assert!(decision.allowed);

@@ -69,7 +69,13 @@ fn parse<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
         if inner.is_data() && path != "." {
             ApiError::field(path, without_position(&inner))
         } else if inner.is_data() {
-            ApiError::field("body", without_position(&inner))
+            // A missing field is reported at the object holding it: name the field itself.
+            let message = without_position(&inner);
+            let missing = message
+                .strip_prefix("missing field `")
+                .and_then(|rest| rest.split_once('`'))
+                .map(|(name, _)| name.to_string());
+            ApiError::field(missing.unwrap_or_else(|| "body".into()), message)
         } else {
             ApiError::field(
                 "body",
@@ -134,7 +140,7 @@ mod tests {
             "items[0].quantity",
             "invalid type",
         );
-        check(r#"{"items": []}"#, "body", "missing field `name`");
+        check(r#"{"items": []}"#, "name", "missing field `name`");
         check(
             r#"{"name": "x", "items": [}"#,
             "body",
