@@ -49,14 +49,14 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
     if let Some(simulator) = &simulator {
         create_demo_account_once(&mut config, &storage, simulator, addr.port()).await?;
     }
+    let app = App::new(config, storage.clone()).await?;
     tracing::info!(
         %addr,
         database = storage.dialect(),
-        redis = config.redis.is_some(),
-        arca = config.arca.environment.as_str(),
+        redis = app.state().config.redis.is_some(),
+        arca = app.state().config.arca.environment.as_str(),
         "arca-api listening"
     );
-    let app = App::new(config, storage.clone()).await?;
     app.serve(listener, super::shutdown_signal()).await?;
     if let Some(simulator) = simulator {
         simulator.stop().await;

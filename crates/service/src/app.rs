@@ -10,6 +10,9 @@ use crate::rate_limit::RateLimiter;
 use crate::storage::Storage;
 use crate::{Error, http};
 
+/// How long start-up waits for Redis before giving up.
+const REDIS_START_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(5);
+
 /// What every handler can reach. Cloning is cheap (one `Arc`).
 pub type AppState = Arc<AppContext>;
 
@@ -33,7 +36,17 @@ impl App {
         let rate_limiter = match &config.redis {
             Some(redis_config) => {
                 let client = redis::Client::open(redis_config.url.expose())?;
-                let connection = redis::aio::ConnectionManager::new(client).await?;
+                // Short bounds: a slow or absent Redis must cost a request milliseconds (the
+                // limiter then counts in process), not seconds.
+                let settings = redis::aio::ConnectionManagerConfig::new()
+                    .set_connection_timeout(std::time::Duration::from_millis(500))
+                    .set_response_timeout(std::time::Duration::from_millis(500))
+                    .set_number_of_retries(2);
+                // The manager keeps retrying a refused first connection: bound the wait at start.
+                let connecting = redis::aio::ConnectionManager::new_with_config(client, settings);
+                let connection = tokio::time::timeout(REDIS_START_TIMEOUT, connecting)
+                    .await
+                    .map_err(|_| Error::RedisStart(REDIS_START_TIMEOUT.as_secs()))??;
                 RateLimiter::redis(connection, &redis_config.key_prefix)
             }
             None => RateLimiter::in_process(),

@@ -7,11 +7,11 @@ pub enum Error {
     #[error(transparent)]
     Config(#[from] crate::config::ConfigError),
     /// The database refused or failed a query, or the pool timed out.
-    #[error("database: {0}")]
-    Database(#[from] sqlx::Error),
+    #[error("{0}")]
+    Database(sqlx::Error),
     /// Applying or reverting migrations failed.
-    #[error("migrations: {0}")]
-    Migrate(#[from] sqlx::migrate::MigrateError),
+    #[error("{0}")]
+    Migrate(sqlx::migrate::MigrateError),
     /// `serve` found migrations not yet applied and was not told to apply them.
     #[error(
         "{} migration(s) pending ({}): run `arca-api migrate up` first, or start with `arca-api serve --migrate`",
@@ -20,8 +20,11 @@ pub enum Error {
     )]
     PendingMigrations(Vec<String>),
     /// Redis could not be reached or answered an error.
-    #[error("redis: {0}")]
-    Redis(#[from] redis::RedisError),
+    #[error("{0}")]
+    Redis(redis::RedisError),
+    /// `REDIS_URL` is set but Redis did not accept a connection at start within the bound.
+    #[error("Redis at REDIS_URL accepted no connection within {0} s")]
+    RedisStart(u64),
     /// The resource does not exist for this account (or at all).
     #[error("not found")]
     NotFound,
@@ -35,6 +38,26 @@ pub enum Error {
         #[source]
         source: std::io::Error,
     },
+}
+
+// sqlx's and redis's messages already include their causes' text, so these variants keep the
+// message and not the source chain (which `{:#}` would print a second time).
+impl From<sqlx::Error> for Error {
+    fn from(error: sqlx::Error) -> Error {
+        Error::Database(error)
+    }
+}
+
+impl From<sqlx::migrate::MigrateError> for Error {
+    fn from(error: sqlx::migrate::MigrateError) -> Error {
+        Error::Migrate(error)
+    }
+}
+
+impl From<redis::RedisError> for Error {
+    fn from(error: redis::RedisError) -> Error {
+        Error::Redis(error)
+    }
 }
 
 impl Error {

@@ -14,6 +14,7 @@ pub mod migrations;
 use std::str::FromStr;
 use std::time::Duration;
 
+use sqlx::Connection;
 use sqlx::postgres::{PgPool, PgPoolOptions};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions};
 
@@ -49,6 +50,9 @@ impl Storage {
     pub async fn connect(config: &DatabaseConfig) -> Result<Storage, Error> {
         let url = config.url.expose();
         if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            // One plain connection first: the pool would retry a refused connection until its
+            // acquire timeout and report only "timed out"; this reports why.
+            sqlx::PgConnection::connect(url).await?.close().await?;
             let pool = PgPoolOptions::new()
                 .max_connections(config.pool_size)
                 .acquire_timeout(ACQUIRE_TIMEOUT)

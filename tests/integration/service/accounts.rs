@@ -103,3 +103,31 @@ async fn invalid_account_fields_are_all_reported() {
     response.problem(400, "VALIDATION_ERROR");
     assert_eq!(response.error_fields(), ["name", "cuit", "tier"]);
 }
+
+#[tokio::test]
+async fn accounts_create_command_prints_a_working_key_once() {
+    let app = TestApp::start().await;
+    let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_arca-api"));
+    command
+        .args([
+            "accounts", "create", "--name", "Almacén", "--cuit", CUIT_A, "--tier", "pro",
+        ])
+        .env("DATABASE_URL", &app.database_url)
+        .env("API_KEY_SALT", &app.api_key_salt)
+        .env("DATA_DIR", &app.data_dir)
+        .env("SECRETS_ENCRYPTION_KEY", "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=");
+    let output = tokio::task::spawn_blocking(move || command.output().expect("run arca-api"))
+        .await
+        .unwrap();
+    let stdout = String::from_utf8(output.stdout).unwrap();
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    let key = stdout
+        .split_whitespace()
+        .find(|word| word.starts_with("arca_test_"))
+        .unwrap_or_else(|| panic!("no key in: {stdout}"));
+    assert_eq!(stdout.matches(key).count(), 1, "printed once");
+    let account = app.get("/v1/account", key).await;
+    assert_eq!(account.status, 200, "{}", account.text());
+    assert_eq!(account.json()["tier"], "pro");
+    assert_eq!(account.json()["name"], "Almacén");
+}

@@ -30,6 +30,9 @@ pub struct TestApp {
     pub base_url: String,
     pub storage: Storage,
     pub database_url: String,
+    /// The service's `API_KEY_SALT` and `DATA_DIR`, for running the CLI against the same data.
+    pub api_key_salt: String,
+    pub data_dir: std::path::PathBuf,
     client: Client<HttpConnector, Full<Bytes>>,
     shutdown: Option<tokio::sync::oneshot::Sender<()>>,
     server: tokio::task::JoinHandle<()>,
@@ -101,6 +104,8 @@ impl TestAppBuilder {
         }
         let config = Config::from_lookup(|name| vars.get(name).cloned()).expect("test configuration");
         let database_url = config.database.url.expose().to_string();
+        let api_key_salt = config.security.api_key_salt.expose().to_string();
+        let data_dir = config.data_dir.clone();
         let storage = Storage::connect(&config.database).await.expect("connect");
         migrations::up(&storage).await.expect("migrate");
         let app = App::new(config, storage.clone()).await.expect("app");
@@ -118,6 +123,8 @@ impl TestAppBuilder {
             base_url,
             storage,
             database_url,
+            api_key_salt,
+            data_dir,
             client: Client::builder(TokioExecutor::new()).build_http(),
             shutdown: Some(shutdown),
             server,
