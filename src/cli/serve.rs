@@ -5,6 +5,7 @@
 //! `./data/simulator-ca`) and, on the first start, creates a demo account with a certificate
 //! from that CA and an API key printed once.
 
+use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use anyhow::Context;
@@ -109,20 +110,17 @@ async fn create_demo_account_once(
     let (account, api_key) = accounts::create(storage, &config.security.api_key_salt, mode, new).await?;
     use_demo_certificate(config, cert_path.clone(), key_path);
     let key = api_key.key.expose();
-    println!();
-    println!(
-        "Demo account {} created (CUIT {DEMO_CUIT}), certificate in {}.",
+    let banner = format!(
+        "\nDemo account {} created (CUIT {DEMO_CUIT}), certificate in {}.\n\
+         Its API key, shown only this once:\n\n    {key}\n\n\
+         Try it:\n    curl -H 'Authorization: Bearer {key}' http://127.0.0.1:{port}/v1/account\n\
+         API reference: http://127.0.0.1:{port}/docs\n\n",
         account.id,
         cert_dir.display()
     );
-    println!("Its API key, shown only this once:");
-    println!();
-    println!("    {key}");
-    println!();
-    println!("Try it:");
-    println!("    curl -H 'Authorization: Bearer {key}' http://127.0.0.1:{port}/v1/account");
-    println!("API reference: http://127.0.0.1:{port}/docs");
-    println!();
+    // Not `println!`: it panics when stdout is closed (`serve | head`), and a server must not.
+    let mut stdout = std::io::stdout().lock();
+    let _ = stdout.write_all(banner.as_bytes()).and_then(|()| stdout.flush());
     Ok(())
 }
 
@@ -133,7 +131,6 @@ fn use_demo_certificate(config: &mut Config, cert_path: PathBuf, key_path: PathB
 
 /// Writes a private key readable by its owner only.
 fn write_private(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
-    use std::io::Write;
     let mut options = std::fs::OpenOptions::new();
     options.write(true).create(true).truncate(true);
     #[cfg(unix)]

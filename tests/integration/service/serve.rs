@@ -21,20 +21,26 @@ async fn zero_setup_serve_prints_a_working_demo_key() {
     );
     let stdout = child.0.stdout.take().unwrap();
     // The banner is printed before the server accepts; reading it blocks until it is there.
-    let banner = tokio::task::spawn_blocking(move || {
+    // Read up to the banner's last line, then keep draining stdout until the child exits so
+    // its writes never meet a closed pipe.
+    let (banner_sender, banner_receiver) = tokio::sync::oneshot::channel();
+    std::thread::spawn(move || {
         let mut lines = Vec::new();
-        for line in BufReader::new(stdout).lines() {
-            let line = line.unwrap();
-            let done = line.contains("/docs");
-            lines.push(line);
-            if done {
-                break;
+        let mut banner_sender = Some(banner_sender);
+        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+            if banner_sender.is_some() {
+                let done = line.contains("/docs");
+                lines.push(line);
+                if done && let Some(sender) = banner_sender.take() {
+                    let _ = sender.send(lines.join("\n"));
+                }
             }
         }
-        lines.join("\n")
-    })
-    .await
-    .unwrap();
+        if let Some(sender) = banner_sender {
+            let _ = sender.send(lines.join("\n"));
+        }
+    });
+    let banner = banner_receiver.await.unwrap();
     let key = banner
         .split_whitespace()
         .find(|word| word.starts_with("arca_test_"))
