@@ -160,7 +160,7 @@ impl ApiError {
     pub(crate) fn problem(&self) -> Problem {
         Problem {
             kind: format!(
-                "https://arca-api.dev/problems/{}",
+                "urn:arca-api:problem:{}",
                 self.code.to_ascii_lowercase().replace('_', "-")
             ),
             title: self.status.canonical_reason().unwrap_or("Error").to_string(),
