@@ -53,6 +53,11 @@ pub fn router(state: AppState) -> Router {
         .route("/docs", get(docs::docs_page))
         .fallback(|| async { ApiError::not_found("no route for this path") })
         .method_not_allowed_fallback(|| async { ApiError::method_not_allowed() })
+        // Around routing, so every /v1 path (even an unknown one) answers 503 in maintenance.
+        .layer(from_fn_with_state(
+            state.clone(),
+            maintenance::refuse_during_maintenance,
+        ))
         .with_state(state.clone());
     layers(router, &state)
 }
@@ -71,7 +76,6 @@ pub fn api_routes(state: AppState) -> OpenApiRouter<AppState> {
     OpenApiRouter::with_openapi(docs::ApiDoc::openapi())
         .merge(tenant)
         .merge(admin)
-        .route_layer(from_fn_with_state(state, maintenance::refuse_during_maintenance))
 }
 
 /// tower-http layers, outermost first:

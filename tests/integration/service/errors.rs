@@ -131,5 +131,11 @@ async fn maintenance_mode_refuses_v1_with_retry_after() {
     let problem = refused.problem(503, "MAINTENANCE");
     assert_eq!(problem["retryable"], true);
     assert_eq!(refused.header("retry-after"), Some("90"));
+    app.request("POST", "/v1/accounts", &[], None)
+        .await
+        .problem(503, "MAINTENANCE");
+    app.request("GET", "/v1/no-such-thing", &[], None)
+        .await
+        .problem(503, "MAINTENANCE");
     assert_eq!(app.request("GET", "/openapi.json", &[], None).await.status, 200);
 }

@@ -9,7 +9,7 @@ use super::error::ApiError;
 use crate::app::AppState;
 
 pub async fn refuse_during_maintenance(State(state): State<AppState>, request: Request, next: Next) -> Response {
-    if state.config.maintenance.enabled {
+    if state.config.maintenance.enabled && request.uri().path().starts_with("/v1/") {
         return ApiError::maintenance(state.config.maintenance.retry_after.as_secs()).into_response();
     }
     next.run(request).await
