@@ -1,6 +1,9 @@
 //! The command line: one module per subcommand, one `match` to dispatch.
 
+mod accounts;
 mod cert;
+mod migrate;
+mod serve;
 mod simulator;
 mod wsaa;
 
@@ -19,6 +22,14 @@ pub struct Cli {
 
 #[derive(Debug, Subcommand)]
 enum Command {
+    /// Run the REST service (zero setup: SQLite under ./data and the simulator in-process).
+    Serve(serve::Args),
+    /// Database migrations: up, down [N], status.
+    #[command(subcommand)]
+    Migrate(migrate::Command),
+    /// Accounts and their first API key.
+    #[command(subcommand)]
+    Accounts(accounts::Command),
     /// Run the offline ARCA simulator (WSAA + control API) over HTTP.
     Simulator(simulator::Args),
     /// Certificates: the simulator's CA, client certificates, CSRs for ARCA.
@@ -32,6 +43,9 @@ enum Command {
 impl Cli {
     pub async fn run(self) -> anyhow::Result<()> {
         match self.command {
+            Command::Serve(args) => serve::run(args).await,
+            Command::Migrate(command) => migrate::run(command).await,
+            Command::Accounts(command) => accounts::run(command).await,
             Command::Simulator(args) => simulator::run(args).await,
             Command::Cert(command) => cert::run(command),
             Command::Wsaa(command) => wsaa::run(command).await,

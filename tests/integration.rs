@@ -5,6 +5,9 @@ mod integration {
     mod fidelity;
     /// Each ARCA rule: the client's pre-validation and the simulator reject alike.
     mod rules;
+    /// The REST service over HTTP: SQLite by default, PostgreSQL + Redis with
+    /// `TEST_DATABASE=postgres`.
+    mod service;
     pub mod support;
     /// The lowered TLS security level, scoped to the hosts listed as legacy.
     mod tls;

@@ -1,0 +1,284 @@
+//! API keys: `arca_test_…` / `arca_live_…` followed by 32 bytes of OS randomness (base64url).
+//!
+//! Only HMAC-SHA256(API_KEY_SALT, key) is stored, in hex: keys are high-entropy, so a slow
+//! password hash per request would be wasted time; the salt (a server-side pepper) makes a
+//! stolen table useless on its own. A key is looked up by its hash and the stored hash is then
+//! compared in constant time.
+//!
+//! [`Keys`] keeps successful look-ups for [`CACHE_TTL`] in process. Revoking a key removes it
+//! from this instance's cache at once, so the next request through this instance gets 401.
+//! Other instances notice within the cache lifetime: we chose a short TTL over Redis pub/sub
+//! for cross-instance invalidation (30 s is the longest a revoked key lives elsewhere; no
+//! subscription to lose while Redis is down).
+
+use std::collections::HashMap;
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+use arca_protocol::secret::Secret;
+use base64::Engine;
+use chrono::{DateTime, Utc};
+use hmac::{Hmac, Mac};
+use rand::RngCore;
+use sha2::Sha256;
+use subtle::ConstantTimeEq;
+
+use crate::Error;
+use crate::accounts::Tier;
+use crate::storage::api_keys::ApiKeyRow;
+use crate::storage::{self, Storage};
+
+/// How long a successful look-up is trusted without asking the database again.
+pub const CACHE_TTL: Duration = Duration::from_secs(30);
+/// Random bytes in a key (256 bits).
+const KEY_RANDOM_BYTES: usize = 32;
+/// Characters of the random part shown in the prefix (`arca_test_AbCd1234`).
+const PREFIX_RANDOM_CHARS: usize = 8;
+/// Entries kept at most; past it expired entries are dropped (and, if still full, all).
+const CACHE_CAPACITY: usize = 10_000;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum KeyMode {
+    /// Simulator or homologation (`arca_test_…`).
+    Test,
+    /// Production (`arca_live_…`).
+    Live,
+}
+
+impl KeyMode {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            KeyMode::Test => "test",
+            KeyMode::Live => "live",
+        }
+    }
+
+    fn marker(self) -> &'static str {
+        match self {
+            KeyMode::Test => "arca_test_",
+            KeyMode::Live => "arca_live_",
+        }
+    }
+}
+
+/// A key just created: the only time the full key exists outside its owner's hands.
+#[derive(Debug, Clone)]
+pub struct CreatedKey {
+    pub id: String,
+    pub key: Secret,
+    pub prefix: String,
+    pub mode: KeyMode,
+    pub name: String,
+    pub created_at: DateTime<Utc>,
+}
+
+/// A stored key as listed: no secret.
+#[derive(Debug, Clone)]
+pub struct ApiKey {
+    pub id: String,
+    pub prefix: String,
+    pub mode: String,
+    pub name: String,
+    pub created_at: DateTime<Utc>,
+    pub last_used_at: Option<DateTime<Utc>>,
+}
+
+/// Who a valid key belongs to, and the limit that applies to it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Authenticated {
+    pub key_id: String,
+    pub account_id: String,
+    pub requests_per_minute: i64,
+}
+
+/// Builds a new key for `account_id`: its row (hash only) and the one-time answer.
+pub fn new_key(salt: &Secret, account_id: &str, name: &str, mode: KeyMode) -> (ApiKeyRow, CreatedKey) {
+    let mut random = [0u8; KEY_RANDOM_BYTES];
+    rand::rngs::OsRng.fill_bytes(&mut random);
+    let random = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(random);
+    let key = format!("{}{random}", mode.marker());
+    let prefix = format!("{}{}", mode.marker(), &random[..PREFIX_RANDOM_CHARS]);
+    let now = storage::now();
+    let row = ApiKeyRow {
+        id: storage::new_id("key"),
+        account_id: account_id.to_string(),
+        prefix: prefix.clone(),
+        hash: hash(salt, &key),
+        mode: mode.as_str().to_string(),
+        name: name.to_string(),
+        created_at: now,
+        last_used_at: None,
+        revoked_at: None,
+    };
+    let created = CreatedKey {
+        id: row.id.clone(),
+        key: Secret::new(key),
+        prefix,
+        mode,
+        name: row.name.clone(),
+        created_at: now,
+    };
+    (row, created)
+}
+
+/// HMAC-SHA256(salt, key), hex.
+pub fn hash(salt: &Secret, key: &str) -> String {
+    let mut mac = Hmac::<Sha256>::new_from_slice(salt.expose().as_bytes()).expect("HMAC takes keys of any length");
+    mac.update(key.as_bytes());
+    storage::hex(&mac.finalize().into_bytes())
+}
+
+/// Whether `text` has the shape of a key, so garbage is refused without a database query.
+fn well_formed(text: &str) -> bool {
+    let encoded_len = KEY_RANDOM_BYTES.div_ceil(3) * 4 - (3 - KEY_RANDOM_BYTES % 3) % 3;
+    let random = text
+        .strip_prefix(KeyMode::Test.marker())
+        .or_else(|| text.strip_prefix(KeyMode::Live.marker()));
+    random.is_some_and(|random| {
+        random.len() == encoded_len
+            && random
+                .bytes()
+                .all(|byte| byte.is_ascii_alphanumeric() || byte == b'-' || byte == b'_')
+    })
+}
+
+struct CacheEntry {
+    authenticated: Authenticated,
+    expires_at: Instant,
+}
+
+/// API keys of every account: authentication (with the cache), creation, listing, revocation.
+pub struct Keys {
+    storage: Storage,
+    salt: Secret,
+    mode: KeyMode,
+    cache: Mutex<HashMap<String, CacheEntry>>,
+}
+
+impl Keys {
+    /// `mode` is the kind of key this instance issues (test unless ARCA is production).
+    pub fn new(storage: Storage, salt: Secret, mode: KeyMode) -> Keys {
+        Keys {
+            storage,
+            salt,
+            mode,
+            cache: Mutex::new(HashMap::new()),
+        }
+    }
+
+    pub fn mode(&self) -> KeyMode {
+        self.mode
+    }
+
+    pub fn salt(&self) -> &Secret {
+        &self.salt
+    }
+
+    /// The owner of `presented`, or `None` when it is not an active key.
+    pub async fn authenticate(&self, presented: &str) -> Result<Option<Authenticated>, Error> {
+        if !well_formed(presented) {
+            return Ok(None);
+        }
+        let hash = hash(&self.salt, presented);
+        if let Some(entry) = self.cache().get(&hash)
+            && entry.expires_at > Instant::now()
+        {
+            return Ok(Some(entry.authenticated.clone()));
+        }
+        let Some(owner) = storage::api_keys::find_active_by_hash(&self.storage, &hash).await? else {
+            return Ok(None);
+        };
+        if !bool::from(owner.hash.as_bytes().ct_eq(hash.as_bytes())) {
+            return Ok(None);
+        }
+        storage::api_keys::touch(&self.storage, &owner.key_id, storage::now()).await?;
+        let tier = Tier::parse(&owner.tier).unwrap_or(Tier::Free);
+        let authenticated = Authenticated {
+            key_id: owner.key_id,
+            account_id: owner.account_id,
+            requests_per_minute: owner.requests_per_minute.unwrap_or(tier.requests_per_minute()),
+        };
+        let mut cache = self.cache();
+        if cache.len() >= CACHE_CAPACITY {
+            let now = Instant::now();
+            cache.retain(|_, entry| entry.expires_at > now);
+            if cache.len() >= CACHE_CAPACITY {
+                cache.clear();
+            }
+        }
+        cache.insert(
+            hash,
+            CacheEntry {
+                authenticated: authenticated.clone(),
+                expires_at: Instant::now() + CACHE_TTL,
+            },
+        );
+        Ok(Some(authenticated))
+    }
+
+    /// Creates a key for the account.
+    pub async fn create(&self, account_id: &str, name: &str) -> Result<CreatedKey, Error> {
+        let name = name.trim();
+        if name.is_empty() || name.chars().count() > 100 {
+            return Err(Error::invalid("name", "must be 1 to 100 characters"));
+        }
+        let (row, created) = new_key(&self.salt, account_id, name, self.mode);
+        storage::api_keys::insert(&self.storage, &row).await?;
+        Ok(created)
+    }
+
+    /// A page of the account's active keys, newest first, and how many there are.
+    pub async fn list(&self, account_id: &str, limit: i64, offset: i64) -> Result<(Vec<ApiKey>, i64), Error> {
+        let rows = storage::api_keys::list_active(&self.storage, account_id, limit, offset).await?;
+        let total = storage::api_keys::count_active(&self.storage, account_id).await?;
+        let keys = rows
+            .into_iter()
+            .map(|row| ApiKey {
+                id: row.id,
+                prefix: row.prefix,
+                mode: row.mode,
+                name: row.name,
+                created_at: row.created_at,
+                last_used_at: row.last_used_at,
+            })
+            .collect();
+        Ok((keys, total))
+    }
+
+    /// Revokes the account's key `id` ([`Error::NotFound`] if the account has no such active
+    /// key) and forgets it here, so this instance refuses it from the next request on.
+    pub async fn revoke(&self, account_id: &str, id: &str) -> Result<(), Error> {
+        if !storage::api_keys::revoke(&self.storage, account_id, id, storage::now()).await? {
+            return Err(Error::NotFound);
+        }
+        self.cache().retain(|_, entry| entry.authenticated.key_id != id);
+        Ok(())
+    }
+
+    fn cache(&self) -> std::sync::MutexGuard<'_, HashMap<String, CacheEntry>> {
+        // A panic while holding the lock leaves a plain map behind; keep using it.
+        self.cache.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn keys_are_well_formed_and_hashed_with_the_salt() {
+        let salt = Secret::new("0123456789abcdef");
+        let (row, created) = new_key(&salt, "acct_1", "ci", KeyMode::Test);
+        let key = created.key.expose();
+        assert!(key.starts_with("arca_test_"));
+        assert!(well_formed(key), "{key}");
+        assert!(key.starts_with(&created.prefix));
+        assert_eq!(row.hash, hash(&salt, key));
+        assert_ne!(row.hash, hash(&Secret::new("another salt value"), key));
+        assert_eq!(row.hash.len(), 64);
+        assert!(!well_formed("arca_test_short"));
+        assert!(!well_formed(&key.replace("arca_test_", "arca_prod_")));
+        let (_, live) = new_key(&salt, "acct_1", "ci", KeyMode::Live);
+        assert!(live.key.expose().starts_with("arca_live_"));
+    }
+}

@@ -1,0 +1,88 @@
+//! The running service: shared state, built once from the configuration, and the server loop.
+
+use std::future::Future;
+use std::sync::Arc;
+use std::time::Instant;
+
+use crate::api_keys::{KeyMode, Keys};
+use crate::config::Config;
+use crate::rate_limit::RateLimiter;
+use crate::storage::Storage;
+use crate::{Error, http};
+
+/// How long start-up waits for Redis before giving up.
+const REDIS_START_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(5);
+
+/// What every handler can reach. Cloning is cheap (one `Arc`).
+pub type AppState = Arc<AppContext>;
+
+pub struct AppContext {
+    pub config: Config,
+    pub storage: Storage,
+    pub keys: Keys,
+    pub rate_limiter: RateLimiter,
+    pub started_at: Instant,
+}
+
+/// The service, ready to serve.
+pub struct App {
+    state: AppState,
+}
+
+impl App {
+    /// Builds the state; with `REDIS_URL`, connects to Redis (a Redis that cannot be reached at
+    /// start is a configuration problem and stops start-up).
+    pub async fn new(config: Config, storage: Storage) -> Result<App, Error> {
+        let rate_limiter = match &config.redis {
+            Some(redis_config) => {
+                let client = redis::Client::open(redis_config.url.expose())?;
+                // Short bounds: a slow or absent Redis must cost a request milliseconds (the
+                // limiter then counts in process), not seconds.
+                let settings = redis::aio::ConnectionManagerConfig::new()
+                    .set_connection_timeout(std::time::Duration::from_millis(500))
+                    .set_response_timeout(std::time::Duration::from_millis(500))
+                    .set_number_of_retries(2);
+                // The manager keeps retrying a refused first connection: bound the wait at start.
+                let connecting = redis::aio::ConnectionManager::new_with_config(client, settings);
+                let connection = tokio::time::timeout(REDIS_START_TIMEOUT, connecting)
+                    .await
+                    .map_err(|_| Error::RedisStart(REDIS_START_TIMEOUT.as_secs()))??;
+                RateLimiter::redis(connection, &redis_config.key_prefix)
+            }
+            None => RateLimiter::in_process(),
+        };
+        let mode = if config.arca.environment.issues_test_keys() {
+            KeyMode::Test
+        } else {
+            KeyMode::Live
+        };
+        let keys = Keys::new(storage.clone(), config.security.api_key_salt.clone(), mode);
+        Ok(App {
+            state: Arc::new(AppContext {
+                config,
+                storage,
+                keys,
+                rate_limiter,
+                started_at: Instant::now(),
+            }),
+        })
+    }
+
+    pub fn state(&self) -> &AppState {
+        &self.state
+    }
+
+    pub fn router(&self) -> axum::Router {
+        http::router(self.state.clone())
+    }
+
+    /// Serves on `listener` until `shutdown` completes, then lets requests in flight finish.
+    pub async fn serve(
+        self,
+        listener: tokio::net::TcpListener,
+        shutdown: impl Future<Output = ()> + Send + 'static,
+    ) -> std::io::Result<()> {
+        let router = self.router();
+        axum::serve(listener, router).with_graceful_shutdown(shutdown).await
+    }
+}

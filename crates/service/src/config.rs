@@ -1,0 +1,564 @@
+//! One typed [`Config`] from environment variables, validated once at start.
+//!
+//! Two visible steps: every variable is read and parsed, collecting each problem instead of
+//! stopping at the first; then, when nothing is wrong, the validated settings are assembled. A
+//! bad configuration yields one [`ConfigError`] that lists every missing or invalid variable.
+//! Every variable is documented where it is read, and in `.env.example` at the repository root.
+
+mod local_secrets;
+
+use std::fmt;
+use std::path::PathBuf;
+use std::str::FromStr;
+use std::time::Duration;
+
+use arca_protocol::secret::Secret;
+use base64::Engine;
+
+/// The service's settings, validated. Secrets are [`Secret`]s: `Debug` never prints them.
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub app_env: AppEnv,
+    /// Address to bind (`HOST`) and port (`PORT`).
+    pub host: String,
+    pub port: u16,
+    /// Public base URL of the service, used in links (`API_URL`).
+    pub api_url: Option<String>,
+    pub log_level: String,
+    pub log_format: LogFormat,
+    /// Where local state lives: the default SQLite file, generated secrets, the simulator's CA.
+    pub data_dir: PathBuf,
+    pub database: DatabaseConfig,
+    pub redis: Option<RedisConfig>,
+    pub arca: ArcaConfig,
+    pub security: SecurityConfig,
+    pub maintenance: MaintenanceConfig,
+    /// CORS origins allowed to call the API (`ALLOWED_ORIGINS`, comma-separated; `*` for any).
+    pub allowed_origins: Vec<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AppEnv {
+    Development,
+    Staging,
+    Production,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LogFormat {
+    Json,
+    Pretty,
+}
+
+#[derive(Debug, Clone)]
+pub struct DatabaseConfig {
+    /// `postgres://…` or `sqlite://path` (the URL may carry a password, hence a secret).
+    pub url: Secret,
+    pub pool_size: u32,
+}
+
+#[derive(Debug, Clone)]
+pub struct RedisConfig {
+    pub url: Secret,
+    /// Prepended to every key, so several deployments (or test runs) can share one Redis.
+    pub key_prefix: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ArcaEnvironment {
+    /// The built-in simulator, started in-process.
+    Simulator,
+    Homologacion,
+    Production,
+}
+
+#[derive(Debug, Clone)]
+pub struct ArcaConfig {
+    pub environment: ArcaEnvironment,
+    /// WSAA and WSFEv1 endpoints: the override, else the environment's default. In simulator
+    /// mode they stay `None` until `serve` starts the simulator and fills them in.
+    pub wsaa_url: Option<String>,
+    pub wsfe_url: Option<String>,
+    pub timeout: Duration,
+    pub token_renew_before: Duration,
+    /// Hosts that need OpenSSL's lowered security level (`DEFAULT@SECLEVEL=1`), and only those.
+    pub tls_legacy_hosts: Vec<String>,
+    /// The single-company set-up: the issuer's CUIT and certificate. In simulator mode `serve`
+    /// fills these with the demo account's certificate. (Certificates as an API resource, per
+    /// account, come next.)
+    pub cuit: Option<String>,
+    pub certificate: Option<CertificateSource>,
+}
+
+/// Where the single-company certificate is.
+#[derive(Debug, Clone)]
+pub enum CertificateSource {
+    Pem { cert_path: PathBuf, key_path: PathBuf },
+    Pkcs12 { path: PathBuf, passphrase: Option<Secret> },
+}
+
+#[derive(Debug, Clone)]
+pub struct SecurityConfig {
+    /// 32 bytes, base64: encrypts secrets at rest (AES-256-GCM).
+    pub secrets_encryption_key: Secret,
+    /// The pepper of API-key hashes (HMAC-SHA256 key).
+    pub api_key_salt: Secret,
+    /// Bearer token for `POST /v1/accounts`; without it account creation over HTTP is closed.
+    pub admin_token: Option<Secret>,
+    pub rate_limit_enabled: bool,
+}
+
+#[derive(Debug, Clone)]
+pub struct MaintenanceConfig {
+    pub enabled: bool,
+    pub retry_after: Duration,
+}
+
+/// Every problem found in the environment, reported together.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConfigError {
+    pub problems: Vec<String>,
+}
+
+impl fmt::Display for ConfigError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "invalid configuration ({} problem(s)):", self.problems.len())?;
+        for problem in &self.problems {
+            write!(f, "\n  - {problem}")?;
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for ConfigError {}
+
+impl ArcaEnvironment {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ArcaEnvironment::Simulator => "simulator",
+            ArcaEnvironment::Homologacion => "homologacion",
+            ArcaEnvironment::Production => "production",
+        }
+    }
+
+    /// Whether API keys issued here are test keys (`arca_test_…`).
+    pub fn issues_test_keys(self) -> bool {
+        self != ArcaEnvironment::Production
+    }
+
+    fn default_urls(self) -> (Option<&'static str>, Option<&'static str>) {
+        match self {
+            ArcaEnvironment::Simulator => (None, None),
+            ArcaEnvironment::Homologacion => (
+                Some("https://wsaahomo.afip.gov.ar/ws/services/LoginCms"),
+                Some("https://wswhomo.afip.gov.ar/wsfev1/service.asmx"),
+            ),
+            ArcaEnvironment::Production => (
+                Some("https://wsaa.afip.gov.ar/ws/services/LoginCms"),
+                Some("https://servicios1.afip.gov.ar/wsfev1/service.asmx"),
+            ),
+        }
+    }
+}
+
+impl Config {
+    /// Reads the process environment.
+    pub fn from_env() -> Result<Config, ConfigError> {
+        Config::from_lookup(|name| std::env::var(name).ok())
+    }
+
+    /// Reads variables through `lookup` (tests pass a map). In simulator mode outside
+    /// production, a missing `SECRETS_ENCRYPTION_KEY` or `API_KEY_SALT` is generated once and
+    /// kept under `DATA_DIR/secrets/`, so restarts keep decrypting and recognising keys.
+    pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Config, ConfigError> {
+        let mut reader = Reader {
+            lookup: &lookup,
+            problems: Vec::new(),
+        };
+        let config = reader.read();
+        match config {
+            Some(config) if reader.problems.is_empty() => Ok(config),
+            _ => Err(ConfigError {
+                problems: reader.problems,
+            }),
+        }
+    }
+
+    /// The database settings alone, for commands (`migrate`) that need nothing else.
+    pub fn database_from_env() -> Result<(DatabaseConfig, PathBuf), ConfigError> {
+        let lookup = |name: &str| std::env::var(name).ok();
+        let mut reader = Reader {
+            lookup: &lookup,
+            problems: Vec::new(),
+        };
+        let data_dir = reader.data_dir();
+        let database = reader.database(&data_dir);
+        if reader.problems.is_empty() {
+            Ok((database, data_dir))
+        } else {
+            Err(ConfigError {
+                problems: reader.problems,
+            })
+        }
+    }
+}
+
+struct Reader<'a> {
+    lookup: &'a dyn Fn(&str) -> Option<String>,
+    problems: Vec<String>,
+}
+
+impl Reader<'_> {
+    fn read(&mut self) -> Option<Config> {
+        // APP_ENV: development (default) | staging | production.
+        let app_env = self.parsed("APP_ENV", AppEnv::Development, |text| match text {
+            "development" => Ok(AppEnv::Development),
+            "staging" => Ok(AppEnv::Staging),
+            "production" => Ok(AppEnv::Production),
+            _ => Err("expected development, staging or production".into()),
+        });
+        // HOST: address to bind (0.0.0.0). PORT: port to listen on (3000; 0 picks a free one).
+        let host = self.text("HOST").unwrap_or_else(|| "0.0.0.0".into());
+        let port = self.number("PORT", 3000u16);
+        // API_URL: the public base URL (optional).
+        let api_url = self.text("API_URL");
+        // LOG_LEVEL: a tracing filter (info). LOG_FORMAT: json | pretty (pretty).
+        let log_level = self.text("LOG_LEVEL").unwrap_or_else(|| "info".into());
+        let log_format = self.parsed("LOG_FORMAT", LogFormat::Pretty, |text| match text {
+            "json" => Ok(LogFormat::Json),
+            "pretty" => Ok(LogFormat::Pretty),
+            _ => Err("expected json or pretty".into()),
+        });
+        let data_dir = self.data_dir();
+        let database = self.database(&data_dir);
+        // REDIS_URL: optional; without it caches and rate limits are in-process.
+        // REDIS_KEY_PREFIX: prepended to every Redis key (arca-api:).
+        let redis = self.text("REDIS_URL").map(|url| {
+            if !(url.starts_with("redis://") || url.starts_with("rediss://")) {
+                self.problem("REDIS_URL", "expected redis://… or rediss://…");
+            }
+            RedisConfig {
+                url: Secret::new(url),
+                key_prefix: self.text("REDIS_KEY_PREFIX").unwrap_or_else(|| "arca-api:".into()),
+            }
+        });
+        let arca = self.arca();
+        let security = self.security(app_env, arca.environment, &data_dir);
+        // MAINTENANCE_MODE: true answers every /v1 request with 503 MAINTENANCE.
+        // MAINTENANCE_RETRY_AFTER: the Retry-After it sends, in seconds (120).
+        let maintenance = MaintenanceConfig {
+            enabled: self.boolean("MAINTENANCE_MODE", false),
+            retry_after: Duration::from_secs(self.number("MAINTENANCE_RETRY_AFTER", 120u64)),
+        };
+        // ALLOWED_ORIGINS: comma-separated CORS origins (none by default; `*` for any).
+        let allowed_origins = self.list("ALLOWED_ORIGINS");
+        Some(Config {
+            app_env,
+            host,
+            port,
+            api_url,
+            log_level,
+            log_format,
+            data_dir,
+            database,
+            redis,
+            arca,
+            security: security?,
+            maintenance,
+            allowed_origins,
+        })
+    }
+
+    fn data_dir(&mut self) -> PathBuf {
+        // DATA_DIR: local state (default SQLite file, generated secrets, simulator CA) (./data).
+        self.text("DATA_DIR")
+            .map_or_else(|| PathBuf::from("data"), PathBuf::from)
+    }
+
+    fn database(&mut self, data_dir: &std::path::Path) -> DatabaseConfig {
+        // DATABASE_URL: postgres://… or sqlite://FILE (sqlite://DATA_DIR/arca-api.db, created
+        // if missing). DATABASE_POOL_SIZE: connections in the pool (20).
+        let url = self
+            .text("DATABASE_URL")
+            .unwrap_or_else(|| format!("sqlite://{}", data_dir.join("arca-api.db").display()));
+        if !["postgres://", "postgresql://", "sqlite:"]
+            .iter()
+            .any(|scheme| url.starts_with(scheme))
+        {
+            self.problem("DATABASE_URL", "expected postgres://… or sqlite://…");
+        }
+        let pool_size = self.number("DATABASE_POOL_SIZE", 20u32);
+        if pool_size == 0 {
+            self.problem("DATABASE_POOL_SIZE", "must be at least 1");
+        }
+        DatabaseConfig {
+            url: Secret::new(url),
+            pool_size,
+        }
+    }
+
+    fn arca(&mut self) -> ArcaConfig {
+        // ARCA_ENVIRONMENT: simulator (default, in-process) | homologacion | production.
+        let environment = self.parsed("ARCA_ENVIRONMENT", ArcaEnvironment::Simulator, |text| match text {
+            "simulator" => Ok(ArcaEnvironment::Simulator),
+            "homologacion" => Ok(ArcaEnvironment::Homologacion),
+            "production" => Ok(ArcaEnvironment::Production),
+            _ => Err("expected simulator, homologacion or production".into()),
+        });
+        let (default_wsaa, default_wsfe) = environment.default_urls();
+        // ARCA_WSAA_URL, ARCA_WSFE_URL: endpoint overrides.
+        let wsaa_url = self.url("ARCA_WSAA_URL").or(default_wsaa.map(String::from));
+        let wsfe_url = self.url("ARCA_WSFE_URL").or(default_wsfe.map(String::from));
+        // ARCA_TIMEOUT_MS: bound on one ARCA call (10000).
+        let timeout = Duration::from_millis(self.number("ARCA_TIMEOUT_MS", 10_000u64));
+        // ARCA_TOKEN_RENEW_BEFORE_SECONDS: renew access tickets this long before expiry (600).
+        let token_renew_before = Duration::from_secs(self.number("ARCA_TOKEN_RENEW_BEFORE_SECONDS", 600u64));
+        // ARCA_TLS_LEGACY_HOSTS: comma-separated hosts that need OpenSSL's SECLEVEL=1.
+        let tls_legacy_hosts = self.list("ARCA_TLS_LEGACY_HOSTS");
+        // ARCA_CUIT: the issuer's CUIT in the single-company set-up.
+        let cuit = self.text("ARCA_CUIT");
+        if let Some(text) = &cuit
+            && arca_protocol::Cuit::parse(text).is_err()
+        {
+            self.problem("ARCA_CUIT", "not a valid CUIT (11 digits with a correct check digit)");
+        }
+        // ARCA_CERT_PATH + ARCA_KEY_PATH (PEM), or ARCA_CERTIFICATE_PATH (PKCS#12) with
+        // ARCA_CERTIFICATE_PASSPHRASE: the single-company certificate.
+        let certificate = match (
+            self.text("ARCA_CERT_PATH"),
+            self.text("ARCA_KEY_PATH"),
+            self.text("ARCA_CERTIFICATE_PATH"),
+        ) {
+            (None, None, None) => None,
+            (Some(cert_path), Some(key_path), None) => Some(CertificateSource::Pem {
+                cert_path: cert_path.into(),
+                key_path: key_path.into(),
+            }),
+            (None, None, Some(path)) => Some(CertificateSource::Pkcs12 {
+                path: path.into(),
+                passphrase: self.text("ARCA_CERTIFICATE_PASSPHRASE").map(Secret::new),
+            }),
+            _ => {
+                self.problem(
+                    "ARCA_CERT_PATH",
+                    "set ARCA_CERT_PATH and ARCA_KEY_PATH together, or ARCA_CERTIFICATE_PATH alone",
+                );
+                None
+            }
+        };
+        ArcaConfig {
+            cuit,
+            certificate,
+            environment,
+            wsaa_url,
+            wsfe_url,
+            timeout,
+            token_renew_before,
+            tls_legacy_hosts,
+        }
+    }
+
+    fn security(
+        &mut self,
+        app_env: AppEnv,
+        environment: ArcaEnvironment,
+        data_dir: &std::path::Path,
+    ) -> Option<SecurityConfig> {
+        // Secrets may be generated only for a local simulator set-up, never in production.
+        let may_generate = environment == ArcaEnvironment::Simulator && app_env != AppEnv::Production;
+        // SECRETS_ENCRYPTION_KEY: 32 random bytes, base64 (`openssl rand -base64 32`).
+        let secrets_encryption_key = match self.text("SECRETS_ENCRYPTION_KEY") {
+            Some(text) => {
+                let decoded = base64::engine::general_purpose::STANDARD.decode(text.trim());
+                if !decoded.is_ok_and(|bytes| bytes.len() == 32) {
+                    self.problem("SECRETS_ENCRYPTION_KEY", "expected 32 bytes, base64-encoded");
+                }
+                Some(Secret::new(text.trim()))
+            }
+            None if may_generate => self.local_secret("SECRETS_ENCRYPTION_KEY", data_dir, "encryption.key"),
+            None => {
+                self.problem("SECRETS_ENCRYPTION_KEY", "required outside the simulator");
+                None
+            }
+        };
+        // API_KEY_SALT: the pepper of API-key hashes, at least 16 characters (32 random bytes,
+        // base64, recommended). Changing it invalidates every key.
+        let api_key_salt = match self.text("API_KEY_SALT") {
+            Some(text) => {
+                if text.len() < 16 {
+                    self.problem("API_KEY_SALT", "must be at least 16 characters");
+                }
+                Some(Secret::new(text))
+            }
+            None if may_generate => self.local_secret("API_KEY_SALT", data_dir, "api-key.salt"),
+            None => {
+                self.problem("API_KEY_SALT", "required outside the simulator");
+                None
+            }
+        };
+        // ADMIN_TOKEN: bearer token that creates accounts over HTTP (at least 16 characters).
+        let admin_token = self.text("ADMIN_TOKEN").map(|token| {
+            if token.len() < 16 {
+                self.problem("ADMIN_TOKEN", "must be at least 16 characters");
+            }
+            Secret::new(token)
+        });
+        // RATE_LIMIT_ENABLED: per-key request limits by tier (true).
+        let rate_limit_enabled = self.boolean("RATE_LIMIT_ENABLED", true);
+        Some(SecurityConfig {
+            secrets_encryption_key: secrets_encryption_key?,
+            api_key_salt: api_key_salt?,
+            admin_token,
+            rate_limit_enabled,
+        })
+    }
+
+    fn local_secret(&mut self, name: &str, data_dir: &std::path::Path, file: &str) -> Option<Secret> {
+        match local_secrets::load_or_create(&data_dir.join("secrets").join(file)) {
+            Ok(secret) => Some(secret),
+            Err(error) => {
+                self.problem(
+                    name,
+                    &format!(
+                        "not set, and generating one under {} failed: {error}",
+                        data_dir.display()
+                    ),
+                );
+                None
+            }
+        }
+    }
+
+    fn problem(&mut self, name: &str, message: &str) {
+        self.problems.push(format!("{name}: {message}"));
+    }
+
+    /// A variable's value; empty counts as unset.
+    fn text(&mut self, name: &str) -> Option<String> {
+        (self.lookup)(name).filter(|value| !value.trim().is_empty())
+    }
+
+    fn parsed<T>(&mut self, name: &str, default: T, parse: impl Fn(&str) -> Result<T, String>) -> T {
+        match self.text(name) {
+            None => default,
+            Some(text) => parse(text.trim()).unwrap_or_else(|message| {
+                self.problem(name, &format!("{message} (got {text:?})"));
+                default
+            }),
+        }
+    }
+
+    fn number<T: FromStr + Copy>(&mut self, name: &str, default: T) -> T {
+        self.parsed(name, default, |text| {
+            text.parse::<T>()
+                .map_err(|_| "expected a non-negative whole number".into())
+        })
+    }
+
+    fn boolean(&mut self, name: &str, default: bool) -> bool {
+        self.parsed(name, default, |text| match text.to_ascii_lowercase().as_str() {
+            "true" | "1" | "yes" | "on" => Ok(true),
+            "false" | "0" | "no" | "off" => Ok(false),
+            _ => Err("expected true or false".into()),
+        })
+    }
+
+    fn url(&mut self, name: &str) -> Option<String> {
+        let url = self.text(name)?;
+        if !(url.starts_with("http://") || url.starts_with("https://")) {
+            self.problem(name, "expected an http:// or https:// URL");
+        }
+        Some(url)
+    }
+
+    fn list(&mut self, name: &str) -> Vec<String> {
+        self.text(name)
+            .map(|text| {
+                text.split(',')
+                    .map(str::trim)
+                    .filter(|item| !item.is_empty())
+                    .map(String::from)
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::HashMap;
+
+    use super::*;
+
+    fn check(vars: &[(&str, &str)]) -> Result<Config, ConfigError> {
+        let map: HashMap<String, String> = vars.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+        Config::from_lookup(|name| map.get(name).cloned())
+    }
+
+    #[test]
+    fn defaults_generate_local_secrets_in_simulator_mode() {
+        let dir = tempfile::tempdir().unwrap();
+        let data_dir = dir.path().to_str().unwrap();
+        let config = check(&[("DATA_DIR", data_dir)]).unwrap();
+        assert_eq!(config.port, 3000);
+        assert_eq!(config.arca.environment, ArcaEnvironment::Simulator);
+        assert!(config.database.url.expose().starts_with("sqlite://"));
+        assert!(config.redis.is_none());
+        let again = check(&[("DATA_DIR", data_dir)]).unwrap();
+        assert_eq!(
+            config.security.api_key_salt.expose(),
+            again.security.api_key_salt.expose(),
+            "a generated salt is persisted and reused"
+        );
+        assert!(!format!("{config:?}").contains(config.security.api_key_salt.expose()));
+    }
+
+    #[test]
+    fn every_problem_is_listed_at_once() {
+        let error = check(&[
+            ("PORT", "http"),
+            ("APP_ENV", "prod"),
+            ("ARCA_ENVIRONMENT", "production"),
+            ("DATABASE_URL", "mysql://x"),
+            ("RATE_LIMIT_ENABLED", "maybe"),
+        ])
+        .unwrap_err();
+        let names: Vec<&str> = error.problems.iter().map(|p| p.split(':').next().unwrap()).collect();
+        assert_eq!(
+            names,
+            [
+                "APP_ENV",
+                "PORT",
+                "DATABASE_URL",
+                "SECRETS_ENCRYPTION_KEY",
+                "API_KEY_SALT",
+                "RATE_LIMIT_ENABLED"
+            ]
+        );
+        assert!(error.to_string().starts_with("invalid configuration (6 problem(s)):"));
+    }
+
+    #[test]
+    fn production_endpoints_and_explicit_secrets() {
+        let config = check(&[
+            ("ARCA_ENVIRONMENT", "production"),
+            ("SECRETS_ENCRYPTION_KEY", "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA="),
+            ("API_KEY_SALT", "0123456789abcdef0123"),
+            ("ARCA_TLS_LEGACY_HOSTS", "servicios1.afip.gov.ar, ,other"),
+        ])
+        .unwrap();
+        assert_eq!(
+            config.arca.wsfe_url.as_deref(),
+            Some("https://servicios1.afip.gov.ar/wsfev1/service.asmx")
+        );
+        assert_eq!(config.arca.tls_legacy_hosts, ["servicios1.afip.gov.ar", "other"]);
+        assert!(!config.arca.environment.issues_test_keys());
+    }
+
+    #[test]
+    fn short_encryption_key_is_rejected() {
+        let error = check(&[("SECRETS_ENCRYPTION_KEY", "c2hvcnQ=")]).unwrap_err();
+        assert_eq!(error.problems.len(), 1);
+        assert!(error.problems[0].starts_with("SECRETS_ENCRYPTION_KEY"));
+    }
+}

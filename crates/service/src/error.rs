@@ -1,0 +1,67 @@
+//! The library's one error type.
+
+/// What can go wrong below the HTTP layer; `http::error` turns it into problem+json.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// The environment is incomplete or invalid (every problem listed).
+    #[error(transparent)]
+    Config(#[from] crate::config::ConfigError),
+    /// The database refused or failed a query, or the pool timed out.
+    #[error("{0}")]
+    Database(sqlx::Error),
+    /// Applying or reverting migrations failed.
+    #[error("{0}")]
+    Migrate(sqlx::migrate::MigrateError),
+    /// `serve` found migrations not yet applied and was not told to apply them.
+    #[error(
+        "{} migration(s) pending ({}): run `arca-api migrate up` first, or start with `arca-api serve --migrate`",
+        .0.len(),
+        .0.join(", ")
+    )]
+    PendingMigrations(Vec<String>),
+    /// Redis could not be reached or answered an error.
+    #[error("{0}")]
+    Redis(redis::RedisError),
+    /// `REDIS_URL` is set but Redis did not accept a connection at start within the bound.
+    #[error("Redis at REDIS_URL accepted no connection within {0} s")]
+    RedisStart(u64),
+    /// The resource does not exist for this account (or at all).
+    #[error("not found")]
+    NotFound,
+    /// Values failed domain checks: (field, message) pairs, shown to the caller.
+    #[error("{}", .0.iter().map(|(field, message)| format!("{field}: {message}")).collect::<Vec<_>>().join("; "))]
+    Invalid(Vec<(String, String)>),
+    /// A file under the data directory could not be read or written.
+    #[error("{context}: {source}")]
+    Io {
+        context: String,
+        #[source]
+        source: std::io::Error,
+    },
+}
+
+// sqlx's and redis's messages already include their causes' text, so these variants keep the
+// message and not the source chain (which `{:#}` would print a second time).
+impl From<sqlx::Error> for Error {
+    fn from(error: sqlx::Error) -> Error {
+        Error::Database(error)
+    }
+}
+
+impl From<sqlx::migrate::MigrateError> for Error {
+    fn from(error: sqlx::migrate::MigrateError) -> Error {
+        Error::Migrate(error)
+    }
+}
+
+impl From<redis::RedisError> for Error {
+    fn from(error: redis::RedisError) -> Error {
+        Error::Redis(error)
+    }
+}
+
+impl Error {
+    pub fn invalid(field: impl Into<String>, message: impl Into<String>) -> Error {
+        Error::Invalid(vec![(field.into(), message.into())])
+    }
+}

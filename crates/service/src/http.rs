@@ -1,0 +1,148 @@
+//! The HTTP API: every route in [`router`], every layer in [`layers`], in order.
+//!
+//! Tenant routes sit behind `auth::require_api_key` then `rate_limit::limit`; the admin route
+//! takes the `Admin` extractor; all of `/v1` answers 503 in maintenance. Every error —
+//! handlers', extractors', unknown paths (404), wrong methods (405), oversize bodies (413),
+//! panics (500) — is `application/problem+json` (see `error.rs`).
+
+pub mod accounts;
+pub mod api_keys;
+pub mod auth;
+pub mod docs;
+pub mod error;
+pub mod json;
+pub mod maintenance;
+pub mod pagination;
+pub mod rate_limit;
+
+use std::sync::Arc;
+
+use axum::Router;
+use axum::http::{HeaderName, HeaderValue, Method, Request, StatusCode, header};
+use axum::middleware::{from_fn_with_state, map_response};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use tower::ServiceBuilder;
+use tower_http::catch_panic::CatchPanicLayer;
+use tower_http::cors::{AllowOrigin, Any, CorsLayer};
+use tower_http::limit::RequestBodyLimitLayer;
+use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, RequestId, SetRequestIdLayer};
+use tower_http::sensitive_headers::SetSensitiveRequestHeadersLayer;
+use tower_http::trace::{DefaultOnResponse, TraceLayer};
+use utoipa::OpenApi;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+use crate::app::AppState;
+use error::ApiError;
+
+const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
+
+/// The whole API, with its layers.
+pub fn router(state: AppState) -> Router {
+    let (router, openapi) = api_routes(state.clone()).split_for_parts();
+    let openapi_json = docs::openapi_json(&openapi);
+    let router = router
+        .route(
+            "/openapi.json",
+            get(move || {
+                let json = Arc::clone(&openapi_json);
+                async move { docs::openapi_response(&json) }
+            }),
+        )
+        .route("/docs", get(docs::docs_page))
+        .fallback(|| async { ApiError::not_found("no route for this path") })
+        .method_not_allowed_fallback(|| async { ApiError::method_not_allowed() })
+        // Around routing, so every /v1 path (even an unknown one) answers 503 in maintenance.
+        .layer(from_fn_with_state(
+            state.clone(),
+            maintenance::refuse_during_maintenance,
+        ))
+        .with_state(state.clone());
+    layers(router, &state)
+}
+
+/// The documented `/v1` routes, each handler's OpenAPI operation collected beside it.
+pub fn api_routes(state: AppState) -> OpenApiRouter<AppState> {
+    // Route layers wrap matched routes only: unknown paths stay 404 rather than 401. The layer
+    // added last runs first, so the key is checked before the request is counted.
+    let tenant = OpenApiRouter::new()
+        .routes(routes!(accounts::get_account))
+        .routes(routes!(api_keys::create_api_key, api_keys::list_api_keys))
+        .routes(routes!(api_keys::revoke_api_key))
+        .route_layer(from_fn_with_state(state.clone(), rate_limit::limit))
+        .route_layer(from_fn_with_state(state.clone(), auth::require_api_key));
+    let admin = OpenApiRouter::new().routes(routes!(accounts::create_account));
+    OpenApiRouter::with_openapi(docs::ApiDoc::openapi())
+        .merge(tenant)
+        .merge(admin)
+}
+
+/// tower-http layers, outermost first:
+/// 1. credentials are marked sensitive before anything can log them;
+/// 2. every request gets an `X-Request-Id` (kept if the client sent one) …
+/// 3. … which the trace span records and the response carries back;
+/// 4. a panic becomes a problem+json 500 instead of a dropped connection;
+/// 5. CORS for `ALLOWED_ORIGINS`;
+/// 6. the 1 MiB body limit, whose bare 413 is rewritten into problem+json.
+fn layers(router: Router, state: &AppState) -> Router {
+    let sensitive = [header::AUTHORIZATION, HeaderName::from_static("x-api-key")];
+    router.layer(
+        ServiceBuilder::new()
+            .layer(SetSensitiveRequestHeadersLayer::new(sensitive))
+            .layer(SetRequestIdLayer::new(REQUEST_ID, MakeRequestUuid))
+            .layer(TraceLayer::new_for_http().make_span_with(|request: &Request<_>| {
+                let request_id = request
+                    .extensions()
+                    .get::<RequestId>()
+                    .and_then(|id| id.header_value().to_str().ok())
+                    .unwrap_or("-");
+                tracing::info_span!("request", method = %request.method(), path = %request.uri().path(), request_id)
+            })
+            .on_response(DefaultOnResponse::new().level(tracing::Level::INFO)))
+            .layer(PropagateRequestIdLayer::new(REQUEST_ID))
+            .layer(CatchPanicLayer::custom(|_panic| ApiError::internal().into_response()))
+            .layer(cors(&state.config.allowed_origins))
+            .layer(map_response(problem_for_bare_refusals))
+            .layer(RequestBodyLimitLayer::new(json::BODY_LIMIT_BYTES)),
+    )
+}
+
+fn cors(origins: &[String]) -> CorsLayer {
+    let layer = CorsLayer::new()
+        .allow_methods([Method::GET, Method::POST, Method::PATCH, Method::DELETE])
+        .allow_headers([
+            header::AUTHORIZATION,
+            header::CONTENT_TYPE,
+            HeaderName::from_static("x-api-key"),
+        ])
+        .expose_headers([
+            REQUEST_ID,
+            HeaderName::from_static("x-ratelimit-limit"),
+            HeaderName::from_static("x-ratelimit-remaining"),
+            HeaderName::from_static("x-ratelimit-reset"),
+            header::RETRY_AFTER,
+        ]);
+    if origins.iter().any(|origin| origin == "*") {
+        layer.allow_origin(Any)
+    } else {
+        let origins: Vec<HeaderValue> = origins.iter().filter_map(|origin| origin.parse().ok()).collect();
+        layer.allow_origin(AllowOrigin::list(origins))
+    }
+}
+
+/// The body-limit layer answers 413 in plain text before any handler runs; give it our format.
+async fn problem_for_bare_refusals<B>(response: Response<B>) -> Response
+where
+    B: axum::body::HttpBody<Data = axum::body::Bytes> + Send + 'static,
+    B::Error: Into<axum::BoxError>,
+{
+    let is_problem = response
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .is_some_and(|value| value.as_bytes().starts_with(b"application/problem+json"));
+    if response.status() == StatusCode::PAYLOAD_TOO_LARGE && !is_problem {
+        return json::too_large().into_response();
+    }
+    response.map(axum::body::Body::new)
+}

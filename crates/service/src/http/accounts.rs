@@ -1,0 +1,139 @@
+//! `POST /v1/accounts` (admin) and `GET /v1/account` (the caller's account).
+
+use axum::Json;
+use axum::extract::State;
+use axum::http::StatusCode;
+use chrono::{DateTime, Datelike, FixedOffset, Utc};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use super::api_keys::NewApiKeyView;
+use super::auth::{Admin, Tenant};
+use super::error::{ApiError, Problem};
+use super::json::ApiJson;
+use crate::accounts::{self, Account, NewAccount};
+use crate::app::AppState;
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CreateAccountRequest {
+    pub name: String,
+    /// 11 digits, dashes allowed (`20-26756539-3`).
+    pub cuit: String,
+    /// `free` (default), `pro` or `enterprise`.
+    pub tier: Option<String>,
+    /// Overrides the tier's monthly invoice quota.
+    pub monthly_quota: Option<i64>,
+    /// Overrides the tier's requests per minute.
+    pub requests_per_minute: Option<i64>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CreatedAccountView {
+    pub account: AccountView,
+    /// The account's first API key; the full key is shown only here.
+    pub api_key: NewApiKeyView,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct AccountView {
+    pub id: String,
+    pub name: String,
+    pub cuit: String,
+    /// `free`, `pro` or `enterprise`.
+    pub tier: String,
+    pub limits: LimitsView,
+    pub usage: UsageView,
+    pub created_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct LimitsView {
+    /// Invoices per calendar month; null is unlimited.
+    pub monthly_invoices: Option<i64>,
+    pub requests_per_minute: i64,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct UsageView {
+    /// The month counted (`YYYY-MM`, Argentina's calendar).
+    pub period: String,
+    pub invoices: i64,
+    /// Invoices left this month; null is unlimited.
+    pub remaining: Option<i64>,
+}
+
+/// Create an account and its first API key (admin token).
+#[utoipa::path(
+    post,
+    path = "/v1/accounts",
+    tag = "accounts",
+    security(("admin_token" = [])),
+    request_body = CreateAccountRequest,
+    responses(
+        (status = 201, description = "Created; the key is shown once", body = CreatedAccountView),
+        (status = 400, description = "Invalid fields", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "Missing or wrong admin token", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+pub async fn create_account(
+    State(state): State<AppState>,
+    _admin: Admin,
+    ApiJson(request): ApiJson<CreateAccountRequest>,
+) -> Result<(StatusCode, Json<CreatedAccountView>), ApiError> {
+    let new = NewAccount::new(
+        &request.name,
+        &request.cuit,
+        request.tier.as_deref(),
+        request.monthly_quota,
+        request.requests_per_minute,
+    )?;
+    let (account, key) = accounts::create(&state.storage, state.keys.salt(), state.keys.mode(), new).await?;
+    let view = CreatedAccountView {
+        account: AccountView::new(account, Utc::now()),
+        api_key: NewApiKeyView::from(key),
+    };
+    Ok((StatusCode::CREATED, Json(view)))
+}
+
+/// The caller's account: tier, limits and usage this month.
+#[utoipa::path(
+    get,
+    path = "/v1/account",
+    tag = "accounts",
+    security(("api_key" = []), ("x_api_key" = [])),
+    responses(
+        (status = 200, body = AccountView),
+        (status = 401, body = Problem, content_type = "application/problem+json"),
+    )
+)]
+pub async fn get_account(State(state): State<AppState>, tenant: Tenant) -> Result<Json<AccountView>, ApiError> {
+    let account = accounts::find(&state.storage, tenant.account_id()).await?;
+    Ok(Json(AccountView::new(account, Utc::now())))
+}
+
+impl AccountView {
+    fn new(account: Account, now: DateTime<Utc>) -> AccountView {
+        // Months follow Argentina's calendar (UTC−3), as invoices do.
+        let argentina = FixedOffset::west_opt(3 * 3600).expect("a valid offset");
+        let local = now.with_timezone(&argentina);
+        // Invoices are not issued yet; usage is counted once they are.
+        let invoices = 0;
+        AccountView {
+            id: account.id,
+            name: account.name,
+            cuit: account.cuit.as_u64().to_string(),
+            tier: account.tier.as_str().to_string(),
+            limits: LimitsView {
+                monthly_invoices: account.monthly_quota,
+                requests_per_minute: account.requests_per_minute,
+            },
+            usage: UsageView {
+                period: format!("{:04}-{:02}", local.year(), local.month()),
+                invoices,
+                remaining: account.monthly_quota.map(|quota| (quota - invoices).max(0)),
+            },
+            created_at: account.created_at,
+        }
+    }
+}

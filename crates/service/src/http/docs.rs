@@ -1,0 +1,59 @@
+//! `/openapi.json` (OpenAPI 3.1, generated from the handlers) and `/docs`, a small static page
+//! that renders it in the browser with no assets from elsewhere (the build is offline).
+
+use std::sync::Arc;
+
+use axum::http::{HeaderValue, header};
+use axum::response::{Html, IntoResponse, Response};
+use utoipa::Modify;
+use utoipa::openapi::OpenApi;
+use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme};
+
+/// Document-level parts the handlers don't carry: title, security schemes.
+#[derive(utoipa::OpenApi)]
+#[openapi(
+    info(
+        title = "arca-api",
+        description = "Argentine electronic invoices through ARCA (ex-AFIP). Errors are RFC 7807 \
+                       application/problem+json with a stable `code`."
+    ),
+    components(schemas(super::error::Problem, super::error::FieldError)),
+    modifiers(&SecuritySchemes),
+    tags(
+        (name = "accounts", description = "Accounts, tiers and usage"),
+        (name = "api-keys", description = "API keys of the caller's account"),
+    )
+)]
+pub struct ApiDoc;
+
+struct SecuritySchemes;
+
+impl Modify for SecuritySchemes {
+    fn modify(&self, openapi: &mut OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        let bearer = || SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build());
+        components.add_security_scheme("api_key", bearer());
+        components.add_security_scheme(
+            "x_api_key",
+            SecurityScheme::ApiKey(ApiKey::Header(ApiKeyValue::new("X-API-Key"))),
+        );
+        components.add_security_scheme("admin_token", bearer());
+    }
+}
+
+/// The serialized document, computed once.
+pub fn openapi_json(document: &OpenApi) -> Arc<String> {
+    Arc::new(document.to_pretty_json().unwrap_or_else(|_| "{}".into()))
+}
+
+pub fn openapi_response(json: &str) -> Response {
+    let mut response = json.to_string().into_response();
+    response
+        .headers_mut()
+        .insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
+    response
+}
+
+pub async fn docs_page() -> Html<&'static str> {
+    Html(include_str!("docs.html"))
+}

@@ -1,0 +1,219 @@
+//! The one HTTP error type, rendered as RFC 7807 `application/problem+json`.
+//!
+//! Every failure the API answers goes through [`ApiError`]: handlers return it with `?`
+//! (library errors convert once, in `From<Error>`), extractors reject with it, and the fallbacks
+//! and tower layers' bare answers are rewritten into it. Bodies never carry internals: a
+//! database or Redis failure is logged here, once, and answered as `INTERNAL_ERROR`.
+
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use serde::Serialize;
+use utoipa::ToSchema;
+
+use crate::Error;
+
+/// A problem answer. `code` is stable; `title` and `detail` are for people.
+#[derive(Debug, Clone)]
+pub struct ApiError {
+    status: StatusCode,
+    code: &'static str,
+    detail: String,
+    errors: Vec<FieldError>,
+    retryable: bool,
+    retry_after: Option<u64>,
+    /// What went wrong inside, for the log line written when the answer goes out; never sent.
+    cause: Option<String>,
+}
+
+/// The problem+json body.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Problem {
+    /// A URI naming the kind of problem.
+    #[serde(rename = "type")]
+    pub kind: String,
+    pub title: String,
+    pub status: u16,
+    pub detail: String,
+    /// Stable machine-readable code: VALIDATION_ERROR, UNAUTHORIZED, NOT_FOUND, CONFLICT,
+    /// RATE_LIMIT_EXCEEDED, MAINTENANCE, INTERNAL_ERROR, …
+    pub code: String,
+    /// Whether the same request may succeed later.
+    pub retryable: bool,
+    /// Per-field problems (validation errors only).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub errors: Vec<FieldError>,
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct FieldError {
+    pub field: String,
+    pub message: String,
+}
+
+impl ApiError {
+    fn new(status: StatusCode, code: &'static str, detail: impl Into<String>) -> ApiError {
+        ApiError {
+            status,
+            code,
+            detail: detail.into(),
+            errors: Vec::new(),
+            retryable: false,
+            retry_after: None,
+            cause: None,
+        }
+    }
+
+    /// 400 with one or more field problems.
+    pub fn validation(errors: Vec<FieldError>) -> ApiError {
+        let detail = match errors.as_slice() {
+            [only] => format!("{}: {}", only.field, only.message),
+            _ => format!("{} fields are invalid", errors.len()),
+        };
+        ApiError {
+            errors,
+            ..ApiError::new(StatusCode::BAD_REQUEST, "VALIDATION_ERROR", detail)
+        }
+    }
+
+    pub fn field(field: impl Into<String>, message: impl Into<String>) -> ApiError {
+        ApiError::validation(vec![FieldError {
+            field: field.into(),
+            message: message.into(),
+        }])
+    }
+
+    /// A request-body problem with a status of its own (413, 415).
+    pub fn body(status: StatusCode, field: &str, message: impl Into<String>) -> ApiError {
+        ApiError {
+            status,
+            ..ApiError::field(field, message)
+        }
+    }
+
+    pub fn unauthorized(detail: impl Into<String>) -> ApiError {
+        ApiError::new(StatusCode::UNAUTHORIZED, "UNAUTHORIZED", detail)
+    }
+
+    pub fn not_found(detail: impl Into<String>) -> ApiError {
+        ApiError::new(StatusCode::NOT_FOUND, "NOT_FOUND", detail)
+    }
+
+    pub fn method_not_allowed() -> ApiError {
+        ApiError::new(
+            StatusCode::METHOD_NOT_ALLOWED,
+            "METHOD_NOT_ALLOWED",
+            "this path does not accept this method",
+        )
+    }
+
+    pub fn conflict(detail: impl Into<String>) -> ApiError {
+        ApiError::new(StatusCode::CONFLICT, "CONFLICT", detail)
+    }
+
+    pub fn rate_limited(limit: i64, retry_after: i64) -> ApiError {
+        ApiError {
+            retryable: true,
+            retry_after: Some(u64::try_from(retry_after).unwrap_or(1)),
+            ..ApiError::new(
+                StatusCode::TOO_MANY_REQUESTS,
+                "RATE_LIMIT_EXCEEDED",
+                format!("more than {limit} requests this minute for this API key"),
+            )
+        }
+    }
+
+    pub fn maintenance(retry_after: u64) -> ApiError {
+        ApiError {
+            retryable: true,
+            retry_after: Some(retry_after),
+            ..ApiError::new(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "MAINTENANCE",
+                "the service is in maintenance; try again later",
+            )
+        }
+    }
+
+    pub fn unavailable(detail: impl Into<String>) -> ApiError {
+        ApiError {
+            retryable: true,
+            retry_after: Some(5),
+            ..ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "SERVICE_UNAVAILABLE", detail)
+        }
+    }
+
+    pub fn internal() -> ApiError {
+        ApiError {
+            retryable: true,
+            ..ApiError::new(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "INTERNAL_ERROR",
+                "an unexpected error occurred; it has been logged",
+            )
+        }
+    }
+
+    pub fn status(&self) -> StatusCode {
+        self.status
+    }
+
+    pub(crate) fn problem(&self) -> Problem {
+        Problem {
+            kind: format!(
+                "urn:arca-api:problem:{}",
+                self.code.to_ascii_lowercase().replace('_', "-")
+            ),
+            title: self.status.canonical_reason().unwrap_or("Error").to_string(),
+            status: self.status.as_u16(),
+            detail: self.detail.clone(),
+            code: self.code.to_string(),
+            retryable: self.retryable,
+            errors: self.errors.clone(),
+        }
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        // The one place a failure is logged: where it becomes the answer.
+        if let Some(cause) = &self.cause {
+            tracing::error!(code = self.code, error = %cause, "request failed");
+        }
+        let body = serde_json::to_vec(&self.problem()).unwrap_or_default();
+        let mut response = (self.status, body).into_response();
+        let headers = response.headers_mut();
+        headers.insert(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/problem+json"),
+        );
+        if let Some(seconds) = self.retry_after {
+            headers.insert(header::RETRY_AFTER, HeaderValue::from(seconds));
+        }
+        response
+    }
+}
+
+impl From<Error> for ApiError {
+    fn from(error: Error) -> ApiError {
+        match error {
+            Error::NotFound => ApiError::not_found("no such resource"),
+            Error::Invalid(problems) => ApiError::validation(
+                problems
+                    .into_iter()
+                    .map(|(field, message)| FieldError { field, message })
+                    .collect(),
+            ),
+            Error::Database(sqlx::Error::PoolTimedOut) => ApiError {
+                cause: Some("database pool exhausted".into()),
+                ..ApiError::unavailable("the database is busy; try again shortly")
+            },
+            Error::Database(sqlx::Error::Database(database_error)) if database_error.is_unique_violation() => {
+                ApiError::conflict("a resource with these values already exists")
+            }
+            other => ApiError {
+                cause: Some(other.to_string()),
+                ..ApiError::internal()
+            },
+        }
+    }
+}

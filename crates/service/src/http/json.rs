@@ -1,0 +1,151 @@
+//! [`ApiJson`]: `Json` whose every rejection is a problem+json answer naming the field.
+
+use axum::body::Bytes;
+use axum::extract::{FromRequest, Request};
+use axum::http::{StatusCode, header};
+use serde::de::DeserializeOwned;
+
+use super::error::ApiError;
+
+/// The request body limit the router enforces (tower-http `RequestBodyLimitLayer`).
+pub const BODY_LIMIT_BYTES: usize = 1024 * 1024;
+
+/// A JSON request body. Wrong or missing `Content-Type` → 415; a body over
+/// [`BODY_LIMIT_BYTES`] → 413; malformed JSON → 400 naming line and column; a value of the wrong
+/// shape → 400 naming the field by its path (`items[0].cantidad`).
+pub struct ApiJson<T>(pub T);
+
+impl<S, T> FromRequest<S> for ApiJson<T>
+where
+    S: Send + Sync,
+    T: DeserializeOwned,
+{
+    type Rejection = ApiError;
+
+    async fn from_request(request: Request, state: &S) -> Result<Self, Self::Rejection> {
+        if !is_json(request.headers().get(header::CONTENT_TYPE)) {
+            return Err(ApiError::body(
+                StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                "Content-Type",
+                "expected application/json",
+            ));
+        }
+        let bytes = Bytes::from_request(request, state).await.map_err(|rejection| {
+            if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
+                too_large()
+            } else {
+                ApiError::field("body", "the request body could not be read")
+            }
+        })?;
+        parse(&bytes).map(ApiJson)
+    }
+}
+
+/// The 413 answer, also used for the body-limit layer's own refusals.
+pub fn too_large() -> ApiError {
+    ApiError::body(
+        StatusCode::PAYLOAD_TOO_LARGE,
+        "body",
+        format!("the request body exceeds {} KiB", BODY_LIMIT_BYTES / 1024),
+    )
+}
+
+fn is_json(content_type: Option<&axum::http::HeaderValue>) -> bool {
+    let Some(essence) = content_type
+        .and_then(|value| value.to_str().ok())
+        .and_then(|value| value.split(';').next())
+        .map(|value| value.trim().to_ascii_lowercase())
+    else {
+        return false;
+    };
+    essence == "application/json" || (essence.starts_with("application/") && essence.ends_with("+json"))
+}
+
+fn parse<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
+    let mut deserializer = serde_json::Deserializer::from_slice(bytes);
+    let value = serde_path_to_error::deserialize(&mut deserializer).map_err(|error| {
+        let path = error.path().to_string();
+        let inner = error.into_inner();
+        if inner.is_data() && path != "." {
+            ApiError::field(path, without_position(&inner))
+        } else if inner.is_data() {
+            // A missing field is reported at the object holding it: name the field itself.
+            let message = without_position(&inner);
+            let missing = message
+                .strip_prefix("missing field `")
+                .and_then(|rest| rest.split_once('`'))
+                .map(|(name, _)| name.to_string());
+            ApiError::field(missing.unwrap_or_else(|| "body".into()), message)
+        } else {
+            ApiError::field(
+                "body",
+                format!("malformed JSON at line {} column {}", inner.line(), inner.column()),
+            )
+        }
+    })?;
+    deserializer.end().map_err(|error| {
+        ApiError::field(
+            "body",
+            format!(
+                "unexpected characters after the JSON value at line {} column {}",
+                error.line(),
+                error.column()
+            ),
+        )
+    })?;
+    Ok(value)
+}
+
+/// serde_json's message without its " at line 1 column 9" tail (the path says where).
+fn without_position(error: &serde_json::Error) -> String {
+    let message = error.to_string();
+    match message.rfind(" at line ") {
+        Some(position) => message[..position].to_string(),
+        None => message,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[derive(Debug, serde::Deserialize)]
+    #[expect(dead_code, reason = "only the parse outcome matters")]
+    struct Sample {
+        name: String,
+        items: Vec<Item>,
+    }
+
+    #[derive(Debug, serde::Deserialize)]
+    #[expect(dead_code, reason = "only the parse outcome matters")]
+    struct Item {
+        quantity: u32,
+    }
+
+    fn check(body: &str, expected_field: &str, expected_message_start: &str) {
+        let error = parse::<Sample>(body.as_bytes()).unwrap_err();
+        let problem = error.problem();
+        assert_eq!(problem.errors[0].field, expected_field, "{body}");
+        assert!(
+            problem.errors[0].message.starts_with(expected_message_start),
+            "{body}: {}",
+            problem.errors[0].message
+        );
+    }
+
+    #[test]
+    fn rejections_name_the_field() {
+        check(
+            r#"{"name": "x", "items": [{"quantity": "2"}]}"#,
+            "items[0].quantity",
+            "invalid type",
+        );
+        check(r#"{"items": []}"#, "name", "missing field `name`");
+        check(
+            r#"{"name": "x", "items": [}"#,
+            "body",
+            "malformed JSON at line 1 column 25",
+        );
+        check(r#"{"name": "x", "items": []} x"#, "body", "unexpected characters");
+    }
+}

@@ -1,0 +1,26 @@
+//! arca-service: arca-api's REST service.
+//!
+//! - [`config::Config`]: every environment variable, validated once at start.
+//! - [`storage::Storage`]: PostgreSQL or SQLite behind one type, SQL visible in `storage/`,
+//!   reversible migrations per dialect.
+//! - [`accounts`] and [`api_keys`]: tenants, their tiers, and the keys that authenticate them.
+//! - [`rate_limit::RateLimiter`]: fixed one-minute windows per key, in Redis or in-process.
+//! - [`app::App`]: the state and the axum router ([`http`]) served until shutdown.
+//!
+//! It never starts the ARCA simulator (the binary does, and hands the endpoints in through the
+//! configuration) and never prints secrets: keys, salts and tokens are
+//! [`Secret`](arca_protocol::secret::Secret)s.
+
+pub mod accounts;
+pub mod api_keys;
+pub mod app;
+pub mod config;
+mod error;
+pub mod http;
+pub mod rate_limit;
+pub mod storage;
+
+pub use app::App;
+pub use config::Config;
+pub use error::Error;
+pub use storage::Storage;

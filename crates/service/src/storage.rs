@@ -1,0 +1,120 @@
+//! Storage: one [`Storage`] holding a PostgreSQL or a SQLite pool.
+//!
+//! Not `sqlx::Any`, which lacks dates and decimals. The SQL is identical on both dialects —
+//! `$N` placeholders, `RETURNING` and `ON CONFLICT` work on both — so each query is written once,
+//! as visible text in a small documented function per resource (`storage/accounts.rs`,
+//! `storage/api_keys.rs`), and [`with_pool!`] runs it on whichever pool is there. Where the
+//! dialects differ (column types) the migrations differ: `migrations/postgres/` and
+//! `migrations/sqlite/`, see [`migrations`].
+
+pub mod accounts;
+pub mod api_keys;
+pub mod migrations;
+
+use std::str::FromStr;
+use std::time::Duration;
+
+use sqlx::Connection;
+use sqlx::postgres::{PgPool, PgPoolOptions};
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions};
+
+use crate::Error;
+use crate::config::DatabaseConfig;
+
+/// A connection pool to one of the two supported databases. Cloning shares the pool.
+#[derive(Debug, Clone)]
+pub enum Storage {
+    Postgres(PgPool),
+    Sqlite(SqlitePool),
+}
+
+/// Runs `$body` with `$pool` bound to the PostgreSQL or the SQLite pool. The body is the same
+/// text in both arms and is type-checked once per dialect, so a query that binds or decodes a
+/// type one dialect lacks does not compile.
+macro_rules! with_pool {
+    ($storage:expr, $pool:ident => $body:expr) => {
+        match $storage {
+            $crate::storage::Storage::Postgres($pool) => $body,
+            $crate::storage::Storage::Sqlite($pool) => $body,
+        }
+    };
+}
+pub(crate) use with_pool;
+
+/// How long a caller waits for a free connection before the request fails (503).
+const ACQUIRE_TIMEOUT: Duration = Duration::from_secs(5);
+
+impl Storage {
+    /// Connects to `postgres://…` or `sqlite://FILE`; a SQLite file (and its folder) is created
+    /// if missing, in WAL mode so readers do not wait for the writer.
+    pub async fn connect(config: &DatabaseConfig) -> Result<Storage, Error> {
+        let url = config.url.expose();
+        if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            // One plain connection first: the pool would retry a refused connection until its
+            // acquire timeout and report only "timed out"; this reports why.
+            sqlx::PgConnection::connect(url).await?.close().await?;
+            let pool = PgPoolOptions::new()
+                .max_connections(config.pool_size)
+                .acquire_timeout(ACQUIRE_TIMEOUT)
+                .connect(url)
+                .await?;
+            return Ok(Storage::Postgres(pool));
+        }
+        let options = SqliteConnectOptions::from_str(url)?
+            .create_if_missing(true)
+            .journal_mode(SqliteJournalMode::Wal)
+            .foreign_keys(true)
+            .busy_timeout(ACQUIRE_TIMEOUT);
+        if let Some(parent) = options.get_filename().parent().filter(|p| !p.as_os_str().is_empty()) {
+            std::fs::create_dir_all(parent).map_err(|source| Error::Io {
+                context: format!("creating {}", parent.display()),
+                source,
+            })?;
+        }
+        let pool = SqlitePoolOptions::new()
+            .max_connections(config.pool_size)
+            .acquire_timeout(ACQUIRE_TIMEOUT)
+            .connect_with(options)
+            .await?;
+        Ok(Storage::Sqlite(pool))
+    }
+
+    pub fn dialect(&self) -> &'static str {
+        match self {
+            Storage::Postgres(_) => "postgres",
+            Storage::Sqlite(_) => "sqlite",
+        }
+    }
+
+    /// Closes every connection (waits for those in use to come back).
+    pub async fn close(&self) {
+        with_pool!(self, pool => pool.close().await)
+    }
+}
+
+/// Timestamps are kept to the microsecond, PostgreSQL's precision, so a value reads back equal
+/// on both dialects.
+pub fn now() -> chrono::DateTime<chrono::Utc> {
+    use chrono::{SubsecRound, Utc};
+    Utc::now().trunc_subsecs(6)
+}
+
+/// A fresh random identifier such as `acct_3f9a…`: a type prefix and 96 bits of OS randomness,
+/// so identifiers reveal neither order nor count.
+pub fn new_id(prefix: &str) -> String {
+    use rand::RngCore;
+    let mut bytes = [0u8; 12];
+    rand::rngs::OsRng.fill_bytes(&mut bytes);
+    format!("{prefix}_{}", hex(&bytes))
+}
+
+/// Lower-case hexadecimal.
+pub fn hex(bytes: &[u8]) -> String {
+    use std::fmt::Write;
+    bytes
+        .iter()
+        .fold(String::with_capacity(bytes.len() * 2), |mut text, byte| {
+            let _ = write!(text, "{byte:02x}");
+            text
+        })
+}

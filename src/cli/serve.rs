@@ -1,0 +1,143 @@
+//! `arca-api serve [--migrate]`: the REST service.
+//!
+//! With no configuration at all it runs zero-setup: SQLite under `./data`, in-process caches,
+//! and `ARCA_ENVIRONMENT=simulator`, which starts the simulator in this process (CA under
+//! `./data/simulator-ca`) and, on the first start, creates a demo account with a certificate
+//! from that CA and an API key printed once.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use anyhow::Context;
+use arca_service::accounts::{self, NewAccount};
+use arca_service::config::{ArcaEnvironment, CertificateSource, Config};
+use arca_service::storage::{self, migrations};
+use arca_service::{App, Storage};
+use arca_simulator::{RunningSimulator, Simulator};
+
+/// The demo account's CUIT (a valid check digit; the simulator authorizes any CUIT it issued a
+/// certificate for).
+const DEMO_CUIT: &str = "20267565393";
+
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// Apply pending migrations before serving (otherwise pending migrations stop start-up).
+    #[arg(long)]
+    migrate: bool,
+}
+
+pub async fn run(args: Args) -> anyhow::Result<()> {
+    let mut config = Config::from_env()?;
+    let storage = Storage::connect(&config.database)
+        .await
+        .context("connecting to the database")?;
+    let pending = migrations::pending(&storage).await?;
+    if !pending.is_empty() {
+        if !args.migrate {
+            return Err(arca_service::Error::PendingMigrations(pending).into());
+        }
+        migrations::up(&storage).await?;
+        tracing::info!(applied = pending.len(), "migrations applied");
+    }
+    let simulator = match config.arca.environment {
+        ArcaEnvironment::Simulator => Some(start_simulator(&mut config).await?),
+        _ => None,
+    };
+    let listener = tokio::net::TcpListener::bind((config.host.as_str(), config.port))
+        .await
+        .with_context(|| format!("binding {}:{}", config.host, config.port))?;
+    let addr = listener.local_addr()?;
+    if let Some(simulator) = &simulator {
+        create_demo_account_once(&mut config, &storage, simulator, addr.port()).await?;
+    }
+    let app = App::new(config, storage.clone()).await?;
+    tracing::info!(
+        %addr,
+        database = storage.dialect(),
+        redis = app.state().config.redis.is_some(),
+        arca = app.state().config.arca.environment.as_str(),
+        "arca-api listening"
+    );
+    app.serve(listener, super::shutdown_signal()).await?;
+    if let Some(simulator) = simulator {
+        simulator.stop().await;
+    }
+    storage.close().await;
+    Ok(())
+}
+
+/// Starts the simulator on 127.0.0.1:0 with its CA and state under the data directory, and
+/// points the ARCA endpoints at it (unless overridden).
+async fn start_simulator(config: &mut Config) -> anyhow::Result<RunningSimulator> {
+    let ca_dir = config.data_dir.join("simulator-ca");
+    let simulator = Simulator::from_ca_dir(&ca_dir)
+        .with_context(|| format!("loading the simulator's CA in {}", ca_dir.display()))?
+        .state_file(config.data_dir.join("simulator-state.json"))
+        .spawn("127.0.0.1:0".parse()?)
+        .await
+        .context("starting the simulator")?;
+    config.arca.wsaa_url.get_or_insert_with(|| simulator.wsaa_url());
+    config.arca.wsfe_url.get_or_insert_with(|| simulator.wsfe_url());
+    tracing::info!(url = %simulator.base_url(), "ARCA simulator running in-process");
+    Ok(simulator)
+}
+
+/// On the first start (no account yet): a demo account, its certificate from the simulator's CA
+/// under `DATA_DIR/demo-cert/`, and an API key printed once. Later starts reuse the certificate.
+async fn create_demo_account_once(
+    config: &mut Config,
+    storage: &Storage,
+    simulator: &RunningSimulator,
+    port: u16,
+) -> anyhow::Result<()> {
+    let cert_dir = config.data_dir.join("demo-cert");
+    let (cert_path, key_path) = (cert_dir.join("cert.pem"), cert_dir.join("key.pem"));
+    if storage::accounts::count(storage).await? > 0 {
+        if config.arca.certificate.is_none() && cert_path.exists() && key_path.exists() {
+            use_demo_certificate(config, cert_path, key_path);
+        }
+        return Ok(());
+    }
+    let (certificate, key) = simulator
+        .ca()
+        .issue(DEMO_CUIT, "demo", chrono::Utc::now())
+        .context("issuing the demo certificate")?;
+    std::fs::create_dir_all(&cert_dir).with_context(|| format!("creating {}", cert_dir.display()))?;
+    std::fs::write(&cert_path, certificate.to_pem()?).with_context(|| format!("writing {}", cert_path.display()))?;
+    write_private(&key_path, &key.private_key_to_pem_pkcs8()?)?;
+    let new = NewAccount::new("Demo", DEMO_CUIT, None, None, None)?;
+    let mode = super::accounts::key_mode(config);
+    let (account, api_key) = accounts::create(storage, &config.security.api_key_salt, mode, new).await?;
+    use_demo_certificate(config, cert_path.clone(), key_path);
+    let key = api_key.key.expose();
+    let banner = format!(
+        "\nDemo account {} created (CUIT {DEMO_CUIT}), certificate in {}.\n\
+         Its API key, shown only this once:\n\n    {key}\n\n\
+         Try it:\n    curl -H 'Authorization: Bearer {key}' http://127.0.0.1:{port}/v1/account\n\
+         API reference: http://127.0.0.1:{port}/docs\n\n",
+        account.id,
+        cert_dir.display()
+    );
+    // Not `println!`: it panics when stdout is closed (`serve | head`), and a server must not.
+    let mut stdout = std::io::stdout().lock();
+    let _ = stdout.write_all(banner.as_bytes()).and_then(|()| stdout.flush());
+    Ok(())
+}
+
+fn use_demo_certificate(config: &mut Config, cert_path: PathBuf, key_path: PathBuf) {
+    config.arca.cuit.get_or_insert_with(|| DEMO_CUIT.to_string());
+    config.arca.certificate = Some(CertificateSource::Pem { cert_path, key_path });
+}
+
+/// Writes a private key readable by its owner only.
+fn write_private(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create(true).truncate(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    let mut file = options
+        .open(path)
+        .with_context(|| format!("writing {}", path.display()))?;
+    file.write_all(bytes)?;
+    Ok(())
+}

@@ -1,0 +1,89 @@
+use std::io::{BufRead, BufReader};
+use std::process::{Command, Stdio};
+
+use super::support::CUIT_A;
+
+/// `arca-api serve --migrate` with no configuration at all: SQLite and secrets under ./data, the
+/// simulator in-process, a demo account whose key is printed once and works.
+#[tokio::test]
+async fn zero_setup_serve_prints_a_working_demo_key() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut child = KillOnDrop(
+        Command::new(env!("CARGO_BIN_EXE_arca-api"))
+            .args(["serve", "--migrate"])
+            .current_dir(dir.path())
+            .env("PORT", "0")
+            .env("HOST", "127.0.0.1")
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("run arca-api serve"),
+    );
+    let stdout = child.0.stdout.take().unwrap();
+    // The banner is printed before the server accepts; reading it blocks until it is there.
+    // Read up to the banner's last line, then keep draining stdout until the child exits so
+    // its writes never meet a closed pipe.
+    let (banner_sender, banner_receiver) = tokio::sync::oneshot::channel();
+    std::thread::spawn(move || {
+        let mut lines = Vec::new();
+        let mut banner_sender = Some(banner_sender);
+        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+            if banner_sender.is_some() {
+                let done = line.contains("/docs");
+                lines.push(line);
+                if done && let Some(sender) = banner_sender.take() {
+                    let _ = sender.send(lines.join("\n"));
+                }
+            }
+        }
+        if let Some(sender) = banner_sender {
+            let _ = sender.send(lines.join("\n"));
+        }
+    });
+    let banner = banner_receiver.await.unwrap();
+    let key = banner
+        .split_whitespace()
+        .find(|word| word.starts_with("arca_test_"))
+        .unwrap_or_else(|| panic!("no key in: {banner}"))
+        .to_string();
+    let url = banner
+        .split(['\'', ' ', '\n'])
+        .find(|word| word.starts_with("http://127.0.0.1:") && word.ends_with("/v1/account"))
+        .unwrap_or_else(|| panic!("no URL in: {banner}"))
+        .to_string();
+
+    let client = hyper_util::client::legacy::Client::builder(hyper_util::rt::TokioExecutor::new())
+        .build_http::<http_body_util::Empty<bytes::Bytes>>();
+    let request = hyper::Request::get(url.as_str())
+        .header("authorization", format!("Bearer {key}"))
+        .body(http_body_util::Empty::new())
+        .unwrap();
+    let response = client.request(request).await.expect("the service answers");
+    assert_eq!(response.status(), 200);
+    let body = http_body_util::BodyExt::collect(response.into_body())
+        .await
+        .unwrap()
+        .to_bytes();
+    let account: serde_json::Value = serde_json::from_slice(&body).unwrap();
+    assert_eq!(account["cuit"], CUIT_A);
+    for file in [
+        "arca-api.db",
+        "secrets/api-key.salt",
+        "secrets/encryption.key",
+        "simulator-ca/ca.crt",
+        "demo-cert/cert.pem",
+        "demo-cert/key.pem",
+    ] {
+        assert!(dir.path().join("data").join(file).exists(), "data/{file} missing");
+    }
+}
+
+/// Stops the server however the test ends.
+struct KillOnDrop(std::process::Child);
+
+impl Drop for KillOnDrop {
+    fn drop(&mut self) {
+        self.0.kill().ok();
+        self.0.wait().ok();
+    }
+}

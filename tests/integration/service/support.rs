@@ -1,0 +1,280 @@
+//! [`TestApp`]: the service on 127.0.0.1:0 against a fresh database, and a small HTTP client.
+//!
+//! `TEST_DATABASE=postgres` switches to PostgreSQL (`TEST_POSTGRES_URL`, default
+//! `postgres://postgres@127.0.0.1:5432/postgres`: a database `arca_test_<random>` is created
+//! there and dropped when the app is) plus Redis (`TEST_REDIS_URL`, default
+//! `redis://127.0.0.1:6379`, under a random key prefix so runs never share counters).
+
+use std::collections::HashMap;
+
+use arca_service::config::Config;
+use arca_service::storage::migrations;
+use arca_service::{App, Storage};
+use bytes::Bytes;
+use http_body_util::{BodyExt, Full};
+use hyper::HeaderMap;
+use hyper_util::client::legacy::Client;
+use hyper_util::client::legacy::connect::HttpConnector;
+use hyper_util::rt::TokioExecutor;
+use rand::RngCore;
+use serde_json::{Value, json};
+use sqlx::Connection;
+use tempfile::TempDir;
+
+pub const ADMIN_TOKEN: &str = "test-admin-token-0123456789";
+/// A CUIT with a valid check digit, and another.
+pub const CUIT_A: &str = "20267565393";
+pub const CUIT_B: &str = "30714075345";
+
+pub struct TestApp {
+    pub base_url: String,
+    pub storage: Storage,
+    pub database_url: String,
+    /// The service's `API_KEY_SALT` and `DATA_DIR`, for running the CLI against the same data.
+    pub api_key_salt: String,
+    pub data_dir: std::path::PathBuf,
+    client: Client<HttpConnector, Full<Bytes>>,
+    shutdown: Option<tokio::sync::oneshot::Sender<()>>,
+    server: tokio::task::JoinHandle<()>,
+    postgres_database: Option<(String, String)>,
+    _dir: TempDir,
+}
+
+/// Knobs: extra environment variables for the service's configuration.
+#[derive(Default)]
+pub struct TestAppBuilder {
+    vars: Vec<(String, String)>,
+}
+
+pub fn uses_postgres() -> bool {
+    std::env::var("TEST_DATABASE").is_ok_and(|value| value == "postgres")
+}
+
+fn random_hex(bytes: usize) -> String {
+    let mut buffer = vec![0u8; bytes];
+    rand::rngs::OsRng.fill_bytes(&mut buffer);
+    buffer.iter().map(|byte| format!("{byte:02x}")).collect()
+}
+
+impl TestAppBuilder {
+    pub fn env(mut self, name: &str, value: &str) -> TestAppBuilder {
+        self.vars.push((name.to_string(), value.to_string()));
+        self
+    }
+
+    pub async fn start(self) -> TestApp {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let mut vars: HashMap<String, String> = HashMap::new();
+        let mut set = |name: &str, value: String| vars.insert(name.to_string(), value);
+        set("DATA_DIR", dir.path().display().to_string());
+        set("ADMIN_TOKEN", ADMIN_TOKEN.into());
+        set("API_KEY_SALT", random_hex(16));
+        set(
+            "SECRETS_ENCRYPTION_KEY",
+            "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=".into(),
+        );
+        set("DATABASE_POOL_SIZE", "5".into());
+        let postgres_database = if uses_postgres() {
+            let admin_url = std::env::var("TEST_POSTGRES_URL")
+                .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into());
+            let name = format!("arca_test_{}", random_hex(8));
+            let mut admin = sqlx::PgConnection::connect(&admin_url)
+                .await
+                .expect("PostgreSQL at TEST_POSTGRES_URL");
+            sqlx::query(&format!("CREATE DATABASE {name}"))
+                .execute(&mut admin)
+                .await
+                .expect("create the test database");
+            admin.close().await.ok();
+            let base = admin_url.rsplit_once('/').map_or(admin_url.as_str(), |(base, _)| base);
+            set("DATABASE_URL", format!("{base}/{name}"));
+            let redis_url = std::env::var("TEST_REDIS_URL").unwrap_or_else(|_| "redis://127.0.0.1:6379".into());
+            set("REDIS_URL", redis_url);
+            set("REDIS_KEY_PREFIX", format!("arca-test-{}:", random_hex(8)));
+            Some((admin_url, name))
+        } else {
+            set(
+                "DATABASE_URL",
+                format!("sqlite://{}", dir.path().join("arca-api.db").display()),
+            );
+            None
+        };
+        for (name, value) in self.vars {
+            vars.insert(name, value);
+        }
+        let config = Config::from_lookup(|name| vars.get(name).cloned()).expect("test configuration");
+        let database_url = config.database.url.expose().to_string();
+        let api_key_salt = config.security.api_key_salt.expose().to_string();
+        let data_dir = config.data_dir.clone();
+        let storage = Storage::connect(&config.database).await.expect("connect");
+        migrations::up(&storage).await.expect("migrate");
+        let app = App::new(config, storage.clone()).await.expect("app");
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+        let base_url = format!("http://{}", listener.local_addr().unwrap());
+        let (shutdown, stop) = tokio::sync::oneshot::channel::<()>();
+        let server = tokio::spawn(async move {
+            app.serve(listener, async {
+                let _ = stop.await;
+            })
+            .await
+            .expect("serve");
+        });
+        TestApp {
+            base_url,
+            storage,
+            database_url,
+            api_key_salt,
+            data_dir,
+            client: Client::builder(TokioExecutor::new()).build_http(),
+            shutdown: Some(shutdown),
+            server,
+            postgres_database,
+            _dir: dir,
+        }
+    }
+}
+
+impl TestApp {
+    pub fn builder() -> TestAppBuilder {
+        TestAppBuilder::default()
+    }
+
+    pub async fn start() -> TestApp {
+        TestApp::builder().start().await
+    }
+
+    /// Sends a request; a 500 fails the test whatever it asserts next.
+    pub async fn request(
+        &self,
+        method: &str,
+        path: &str,
+        headers: &[(&str, &str)],
+        body: Option<Vec<u8>>,
+    ) -> TestResponse {
+        let mut builder = hyper::Request::builder()
+            .method(method)
+            .uri(format!("{}{path}", self.base_url));
+        for (name, value) in headers {
+            builder = builder.header(*name, *value);
+        }
+        let request = builder.body(Full::new(Bytes::from(body.unwrap_or_default()))).unwrap();
+        let response = self.client.request(request).await.expect("the service answers");
+        let status = response.status().as_u16();
+        let headers = response.headers().clone();
+        let body = response.into_body().collect().await.expect("body").to_bytes();
+        assert_ne!(
+            status,
+            500,
+            "{method} {path} answered 500: {}",
+            String::from_utf8_lossy(&body)
+        );
+        TestResponse { status, headers, body }
+    }
+
+    pub async fn get(&self, path: &str, key: &str) -> TestResponse {
+        let bearer = format!("Bearer {key}");
+        self.request("GET", path, &[("authorization", &bearer)], None).await
+    }
+
+    pub async fn delete(&self, path: &str, key: &str) -> TestResponse {
+        let bearer = format!("Bearer {key}");
+        self.request("DELETE", path, &[("authorization", &bearer)], None).await
+    }
+
+    pub async fn post_json(&self, path: &str, token: &str, body: &Value) -> TestResponse {
+        let bearer = format!("Bearer {token}");
+        let headers = [("authorization", bearer.as_str()), ("content-type", "application/json")];
+        self.request("POST", path, &headers, Some(serde_json::to_vec(body).unwrap()))
+            .await
+    }
+
+    /// Creates an account through the admin API; returns (account id, its first key).
+    pub async fn create_account(&self, name: &str, cuit: &str, extra: Value) -> (String, String) {
+        let mut body = json!({"name": name, "cuit": cuit});
+        if let (Some(body), Some(extra)) = (body.as_object_mut(), extra.as_object()) {
+            body.extend(extra.clone());
+        }
+        let response = self.post_json("/v1/accounts", ADMIN_TOKEN, &body).await;
+        assert_eq!(response.status, 201, "{}", response.text());
+        let created = response.json();
+        (
+            created["account"]["id"].as_str().unwrap().to_string(),
+            created["api_key"]["key"].as_str().unwrap().to_string(),
+        )
+    }
+}
+
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        if let Some(shutdown) = self.shutdown.take() {
+            let _ = shutdown.send(());
+        }
+        self.server.abort();
+        if let Some((admin_url, name)) = self.postgres_database.take() {
+            // Drop runs inside the test's runtime: drop the database from a thread of its own.
+            std::thread::spawn(move || {
+                let runtime = tokio::runtime::Builder::new_current_thread()
+                    .enable_all()
+                    .build()
+                    .unwrap();
+                runtime.block_on(async {
+                    if let Ok(mut admin) = sqlx::PgConnection::connect(&admin_url).await {
+                        let sql = format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)");
+                        if let Err(error) = sqlx::query(&sql).execute(&mut admin).await {
+                            eprintln!("could not drop {name}: {error}");
+                        }
+                    }
+                });
+            })
+            .join()
+            .ok();
+        }
+    }
+}
+
+pub struct TestResponse {
+    pub status: u16,
+    pub headers: HeaderMap,
+    pub body: Bytes,
+}
+
+impl TestResponse {
+    pub fn json(&self) -> Value {
+        serde_json::from_slice(&self.body).unwrap_or_else(|error| panic!("not JSON ({error}): {}", self.text()))
+    }
+
+    pub fn text(&self) -> String {
+        String::from_utf8_lossy(&self.body).into_owned()
+    }
+
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.get(name).and_then(|value| value.to_str().ok())
+    }
+
+    /// Checks the problem+json shape and returns the problem.
+    pub fn problem(&self, status: u16, code: &str) -> Value {
+        assert_eq!(self.status, status, "{}", self.text());
+        assert_eq!(self.header("content-type"), Some("application/problem+json"));
+        let problem = self.json();
+        assert_eq!(problem["status"], status);
+        assert_eq!(problem["code"], code, "{problem}");
+        for field in ["type", "title", "detail"] {
+            assert!(problem[field].is_string(), "{field} missing: {problem}");
+        }
+        assert!(problem["retryable"].is_boolean());
+        problem
+    }
+
+    /// The `field` names of a validation problem's `errors`.
+    pub fn error_fields(&self) -> Vec<String> {
+        self.json()["errors"]
+            .as_array()
+            .map(|errors| {
+                errors
+                    .iter()
+                    .map(|error| error["field"].as_str().unwrap_or("").to_string())
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+}
