@@ -15,6 +15,7 @@
 pub mod certificate;
 pub mod clock;
 pub mod codes;
+pub mod compose;
 mod cuit;
 mod error;
 pub mod money;
