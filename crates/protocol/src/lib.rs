@@ -20,6 +20,7 @@ mod cuit;
 mod error;
 pub mod money;
 pub mod qr;
+pub mod reconcile;
 #[cfg(test)]
 mod recorded;
 pub mod secret;
