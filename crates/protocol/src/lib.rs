@@ -15,10 +15,12 @@
 pub mod certificate;
 pub mod clock;
 pub mod codes;
+pub mod compose;
 mod cuit;
 mod error;
 pub mod money;
 pub mod qr;
+pub mod reconcile;
 #[cfg(test)]
 mod recorded;
 pub mod secret;
