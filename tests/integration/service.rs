@@ -9,6 +9,8 @@ mod api_keys;
 mod docs;
 /// problem+json for every failure: 401, 404, 405, bad bodies, maintenance.
 mod errors;
+/// The issuance engine: batching, partial batches, lost answers, crashes, two instances.
+mod issuance;
 /// Reversible migrations on the test database, through the library and the CLI.
 mod migrations;
 /// Requests per minute per key: headers, 429 with Retry-After.

@@ -5,6 +5,7 @@
 //!   reversible migrations per dialect.
 //! - [`accounts`] and [`api_keys`]: tenants, their tiers, and the keys that authenticate them.
 //! - [`rate_limit::RateLimiter`]: fixed one-minute windows per key, in Redis or in-process.
+//! - [`issuance::Engine`]: numbers and authorises invoices, one worker per series.
 //! - [`app::App`]: the state and the axum router ([`http`]) served until shutdown.
 //!
 //! It never starts the ARCA simulator (the binary does, and hands the endpoints in through the
@@ -17,6 +18,7 @@ pub mod app;
 pub mod config;
 mod error;
 pub mod http;
+pub mod issuance;
 pub mod rate_limit;
 pub mod storage;
 

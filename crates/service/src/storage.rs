@@ -9,7 +9,10 @@
 
 pub mod accounts;
 pub mod api_keys;
+pub mod invoices;
 pub mod migrations;
+pub mod series;
+pub mod transaction;
 
 use std::str::FromStr;
 use std::time::Duration;

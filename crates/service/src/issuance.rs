@@ -1,0 +1,48 @@
+//! The issuance engine: exactly one CAE per accepted invoice, under concurrency, crashes and lost
+//! responses, with batching for throughput (architecture "Issuance engine — invariants").
+//!
+//! - [`Engine`] ([`engine`]): `submit` commits an invoice as `pending` and wakes its series'
+//!   worker; `wait` awaits its result without polling; `start` resumes every non-final invoice.
+//! - [`series`]: one worker per series (CUIT, point of sale, voucher type) — lease with fencing
+//!   token, reconcile what is in flight, number and send a batch, record the answer.
+//! - Pure decisions, tested without sockets or databases: [`batch`] (what goes in a request, what
+//!   an answer means), [`reconcile`] (what an in-flight invoice is once ARCA was asked),
+//!   [`retry`] (back-off).
+//! - [`ArcaPort`] ([`port`]): the four WSFEv1 questions, behind a trait object.
+//!
+//! It never serves HTTP and never validates invoices (the HTTP layer composes and pre-validates
+//! before `submit`).
+
+pub mod batch;
+pub mod engine;
+mod notify;
+pub mod port;
+pub mod reconcile;
+pub mod retry;
+pub mod series;
+
+pub use engine::{Engine, EngineConfig, NewInvoice, Submitted};
+pub use port::{ArcaFuture, ArcaPort, DirectArca};
+
+/// What the engine's callers can get wrong or meet.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// The database failed.
+    #[error(transparent)]
+    Storage(#[from] crate::Error),
+    /// The invoice cannot be queued as given (already numbered, bad CUIT, ...).
+    #[error("invalid invoice: {0}")]
+    Invalid(String),
+    /// The idempotency key was used before with a different request: the existing invoice's id.
+    #[error("idempotency key already used for another request (invoice {id})")]
+    IdempotencyConflict { id: String },
+    /// No invoice with that id.
+    #[error("invoice not found")]
+    NotFound,
+    /// Another instance took the series' lease: this worker's writes were refused (fencing).
+    #[error("lease lost")]
+    LeaseLost,
+    /// A stored voucher could not be read back.
+    #[error("invoice {id}: stored voucher unreadable: {reason}")]
+    Corrupt { id: String, reason: String },
+}

@@ -1,0 +1,496 @@
+//! The series worker: the one sender of a series (invariant 4). Each step, under a lease with a
+//! fencing token:
+//!
+//! 1. Reconcile: if anything is in flight (or the last number is unknown), ask
+//!    `FECompUltimoAutorizado`; for each in-flight number at or below it ask `FECompConsultar`
+//!    and [`reconcile::resolve`]: same voucher → approved with its CAE; another → failed
+//!    `INCONSISTENT`, never overwritten. Numbers above it were not consumed (invariant 3).
+//! 2. Plan ([`batch::plan`]): unconsumed in-flight invoices keep their number and go first; then
+//!    waiting invoices in creation order get `last + 1, …` up to RegXReq (1 for FCE). The numbers
+//!    are committed, `in_flight`, before sending (invariant 2).
+//! 3. Send one `FECAESolicitar` and record the answer ([`batch::apply_response`],
+//!    [`batch::classify_failure`]): approved keep their CAE; the first rejected fails with ARCA's
+//!    codes (invariant 7); those after it and those refused with 10016 are released and wait
+//!    again; no result → not processed (release, back off) or unknown (stay in flight, back to 1).
+//!
+//! Invoices accepted while a request is in flight wait in the database and go together in the
+//! next request (invariant 6). Every write runs in a transaction that starts with
+//! [`series::fence`](crate::storage::series::fence).
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use arca_protocol::wsfe::{FECAEDetRequest, FECAERequest, FECabRequest};
+use chrono::{DateTime, Utc};
+use tokio::sync::Notify;
+
+use super::Error;
+use super::batch::{self, ArcaMessage, Failure, Outcome};
+use super::engine::Inner;
+use super::reconcile::{self, Resolution};
+use super::retry;
+use crate::storage::invoices::{self, QueuedRow, voucher};
+use crate::storage::series::{self, SeriesKey};
+use crate::storage::transaction::Transaction;
+use crate::storage::{self as store};
+
+/// Runs the worker of `key` until the task is aborted.
+pub(super) async fn run(inner: Arc<Inner>, key: SeriesKey, wake: Arc<Notify>) {
+    let mut worker = SeriesWorker {
+        inner,
+        key,
+        token: None,
+        last: None,
+        capacity: None,
+        failures: 0,
+        ensured: false,
+    };
+    loop {
+        let pause = match worker.step().await {
+            Ok(Next::Again) => continue,
+            Ok(Next::Wait(pause)) => pause,
+            Err(error) => {
+                worker.failures = worker.failures.saturating_add(1);
+                // A lost lease is routine (another instance took over); anything else is logged once
+                // here, where it is handled.
+                if !matches!(error, Error::LeaseLost) {
+                    tracing::error!(series = ?worker.key, error = %error, "series worker step failed");
+                }
+                worker.token = None;
+                worker.last = None;
+                retry::delay(worker.failures)
+            }
+        };
+        tokio::select! {
+            () = wake.notified() => {}
+            () = tokio::time::sleep(pause) => {}
+        }
+    }
+}
+
+enum Next {
+    /// More to do now.
+    Again,
+    /// Nothing to do for now: wait for a wake-up or this long.
+    Wait(Duration),
+}
+
+struct SeriesWorker {
+    inner: Arc<Inner>,
+    key: SeriesKey,
+    /// The fencing token of the lease last held.
+    token: Option<i64>,
+    /// The last number ARCA authorised, as known under the current token.
+    last: Option<u64>,
+    capacity: Option<usize>,
+    /// Consecutive failures to reach ARCA, for back-off.
+    failures: u32,
+    ensured: bool,
+}
+
+/// An invoice in the worker's hands, with its stored detail read back.
+struct Queued {
+    id: String,
+    number: Option<u64>,
+    detail: FECAEDetRequest,
+}
+
+fn millis(at: DateTime<Utc>) -> i64 {
+    at.timestamp_millis()
+}
+
+fn numbered(detail: &FECAEDetRequest, number: u64) -> FECAEDetRequest {
+    let number = i64::try_from(number).unwrap_or(i64::MAX);
+    FECAEDetRequest {
+        cbte_desde: number,
+        cbte_hasta: number,
+        ..detail.clone()
+    }
+}
+
+fn read(row: QueuedRow) -> Result<Queued, Error> {
+    let detail = voucher::from_json(&row.voucher).map_err(|reason| Error::Corrupt {
+        id: row.id.clone(),
+        reason,
+    })?;
+    Ok(Queued {
+        id: row.id,
+        number: row.numero.and_then(|n| u64::try_from(n).ok()),
+        detail,
+    })
+}
+
+fn db_number(number: u64) -> i64 {
+    i64::try_from(number).unwrap_or(i64::MAX)
+}
+
+impl SeriesWorker {
+    async fn step(&mut self) -> Result<Next, Error> {
+        let storage = self.inner.storage.clone();
+        let now = store::now();
+        if !invoices::has_work(&storage, &self.key, millis(now)).await? {
+            if let Some(token) = self.token {
+                series::release_lease(&storage, &self.key, &self.inner.owner, token, millis(now)).await?;
+            }
+            return Ok(Next::Wait(self.inner.config.idle_poll));
+        }
+        if !self.ensured {
+            series::ensure(&storage, &self.key).await?;
+            self.ensured = true;
+        }
+        let Some(token) =
+            series::acquire_lease(&storage, &self.key, &self.inner.owner, millis(now), self.expiry(now)).await?
+        else {
+            return Ok(Next::Wait(self.inner.config.lease_retry));
+        };
+        if self.token != Some(token) {
+            // Someone else may have issued since we last held the series.
+            self.token = Some(token);
+            self.last = None;
+        }
+
+        // 1. Reconcile what may be at ARCA.
+        let in_flight = invoices::in_flight(&storage, &self.key)
+            .await?
+            .into_iter()
+            .map(read)
+            .collect::<Result<Vec<_>, _>>()?;
+        let last = match self.last {
+            Some(last) if in_flight.is_empty() => last,
+            _ => match self.inner.port.last_authorized(&self.key).await {
+                Ok(last) => last,
+                Err(error) => return self.defer_in_flight(&in_flight, &error).await,
+            },
+        };
+        self.last = Some(last);
+        let mut unconsumed = Vec::new();
+        for invoice in &in_flight {
+            let Some(number) = invoice.number else { continue };
+            if !reconcile::needs_consult(number, last) {
+                unconsumed.push((invoice.id.clone(), number));
+                continue;
+            }
+            let stored = match self.inner.port.consult(&self.key, number).await {
+                Ok(stored) => stored,
+                Err(error) => return self.defer_in_flight(&in_flight, &error).await,
+            };
+            let sent = numbered(&invoice.detail, number);
+            let resolution = reconcile::resolve(number, last, &sent, stored.as_ref());
+            self.record_resolution(&invoice.id, number, resolution).await?;
+        }
+
+        // 2. Plan and commit the numbers before sending.
+        let capacity = self.capacity().await;
+        let waiting_rows = invoices::waiting(
+            &storage,
+            &self.key,
+            millis(now),
+            i64::try_from(capacity).unwrap_or(i64::MAX),
+        )
+        .await?;
+        let mut waiting = Vec::with_capacity(waiting_rows.len());
+        for row in waiting_rows {
+            match read(row) {
+                Ok(queued) => waiting.push(queued),
+                // One unreadable row must not stop the series: it stays pending for an operator.
+                Err(error) => tracing::error!(series = ?self.key, error = %error, "skipping unreadable invoice"),
+            }
+        }
+        let waiting_ids: Vec<String> = waiting.iter().map(|q| q.id.clone()).collect();
+        let plan = batch::plan(last, &unconsumed, &waiting_ids, capacity);
+        if plan.is_empty() && plan.release.is_empty() {
+            return Ok(Next::Wait(self.inner.config.idle_poll));
+        }
+        let mut transaction = self.fenced().await?;
+        for id in &plan.release {
+            invoices::release_number(&mut transaction, id, now).await?;
+        }
+        for (id, number) in &plan.assign {
+            if !invoices::assign_number(&mut transaction, id, db_number(*number), now).await? {
+                // Changed under us (cancelled, edited): plan again without it.
+                return Ok(Next::Again);
+            }
+        }
+        transaction.commit().await?;
+        if plan.is_empty() {
+            return Ok(Next::Again);
+        }
+
+        // 3. Send and record.
+        let request = plan.request();
+        let details: Vec<FECAEDetRequest> = request
+            .iter()
+            .filter_map(|(id, number)| {
+                in_flight
+                    .iter()
+                    .chain(&waiting)
+                    .find(|q| &q.id == id)
+                    .map(|q| numbered(&q.detail, *number))
+            })
+            .collect();
+        let wire = FECAERequest {
+            fe_cab_req: FECabRequest {
+                cant_reg: i32::try_from(details.len()).unwrap_or(i32::MAX),
+                pto_vta: self.key.punto_venta,
+                cbte_tipo: self.key.cbte_tipo,
+            },
+            fe_det_req: details,
+        };
+        tracing::debug!(series = ?self.key, count = request.len(), "sending FECAESolicitar");
+        match self.inner.port.authorize(&self.key, wire).await {
+            Ok(response) => {
+                self.failures = 0;
+                let applied = batch::apply_response(&request, &response);
+                self.record_applied(last, applied).await?;
+                Ok(Next::Again)
+            }
+            Err(error) => self.record_failure(&request, &error).await,
+        }
+    }
+
+    fn expiry(&self, now: DateTime<Utc>) -> i64 {
+        let ttl = i64::try_from(self.inner.config.lease_ttl.as_millis()).unwrap_or(i64::MAX);
+        millis(now).saturating_add(ttl)
+    }
+
+    async fn capacity(&mut self) -> usize {
+        if let Some(capacity) = self.capacity {
+            return capacity;
+        }
+        match self.inner.port.records_per_request(&self.key).await {
+            Ok(records) => {
+                let capacity = batch::capacity(self.key.cbte_tipo, records);
+                self.capacity = Some(capacity);
+                capacity
+            }
+            // One per request is always allowed; ask again next time.
+            Err(error) => {
+                tracing::warn!(series = ?self.key, error = %error, "FECompTotXRequest failed; sending one");
+                1
+            }
+        }
+    }
+
+    /// A transaction that holds the fence (and extends the lease), or `LeaseLost`.
+    async fn fenced(&self) -> Result<Transaction<'static>, Error> {
+        let token = self.token.ok_or(Error::LeaseLost)?;
+        let mut transaction = self.inner.storage.begin().await?;
+        let expires = self.expiry(store::now());
+        if !series::fence(&mut transaction, &self.key, &self.inner.owner, token, expires).await? {
+            return Err(Error::LeaseLost);
+        }
+        Ok(transaction)
+    }
+
+    fn publish(&self, id: &str, status: &str) {
+        self.inner.watchers.publish(id, status);
+    }
+
+    async fn record_resolution(&mut self, id: &str, number: u64, resolution: Resolution) -> Result<(), Error> {
+        let now = store::now();
+        let mut transaction = self.fenced().await?;
+        let status = match resolution {
+            Resolution::Approved {
+                cae,
+                cae_vencimiento,
+                observations,
+            } => {
+                let observations = ArcaMessage::to_json(&observations);
+                invoices::record_approved(
+                    &mut transaction,
+                    id,
+                    db_number(number),
+                    &cae,
+                    cae_vencimiento,
+                    observations.as_deref(),
+                    now,
+                )
+                .await?;
+                series::record_last_number(&mut transaction, &self.key, db_number(number)).await?;
+                tracing::info!(invoice.id = id, number, "reconciled: ARCA had authorised it");
+                "approved"
+            }
+            Resolution::Inconsistent(message) => {
+                tracing::error!(invoice.id = id, number, detail = %message.message, "reconcile found another voucher");
+                let errors = ArcaMessage::to_json(&[message]).unwrap_or_default();
+                invoices::record_failed(&mut transaction, id, true, &errors, None, now).await?;
+                "failed"
+            }
+            Resolution::NotConsumed => return Ok(()),
+        };
+        transaction.commit().await?;
+        self.publish(id, status);
+        Ok(())
+    }
+
+    async fn record_applied(&mut self, last_before: u64, applied: batch::Applied) -> Result<(), Error> {
+        let now = store::now();
+        let mut transaction = self.fenced().await?;
+        let mut published = Vec::new();
+        let mut highest = last_before;
+        let mut unknown = false;
+        for (id, number, outcome) in &applied.outcomes {
+            if applied.numbering_mismatch.as_ref() == Some(id) {
+                // Decided below, after asking ARCA for the last number.
+                continue;
+            }
+            match outcome {
+                Outcome::Approved {
+                    cae,
+                    cae_vencimiento,
+                    observations,
+                } => {
+                    let observations = ArcaMessage::to_json(observations);
+                    invoices::record_approved(
+                        &mut transaction,
+                        id,
+                        db_number(*number),
+                        cae,
+                        *cae_vencimiento,
+                        observations.as_deref(),
+                        now,
+                    )
+                    .await?;
+                    series::record_last_number(&mut transaction, &self.key, db_number(*number)).await?;
+                    highest = highest.max(*number);
+                    published.push((id.clone(), "approved"));
+                }
+                Outcome::Rejected { errors, observations } => {
+                    let errors = ArcaMessage::to_json(errors).unwrap_or_else(|| "[]".into());
+                    let observations = ArcaMessage::to_json(observations);
+                    invoices::record_failed(&mut transaction, id, false, &errors, observations.as_deref(), now).await?;
+                    published.push((id.clone(), "failed"));
+                }
+                Outcome::NotProcessed => {
+                    invoices::release_number(&mut transaction, id, now).await?;
+                }
+                Outcome::Unknown => unknown = true,
+            }
+        }
+        transaction.commit().await?;
+        for (id, status) in published {
+            self.publish(&id, status);
+        }
+        self.last = (!unknown).then_some(highest);
+        if let Some(id) = applied.numbering_mismatch {
+            self.resolve_numbering_mismatch(&id, highest).await?;
+        }
+        Ok(())
+    }
+
+    /// ARCA refused `id` with 10016 and no observation. If its idea of the last number is ours,
+    /// the number was right and the date is what ARCA refused (before the last voucher's): the
+    /// invoice fails. Otherwise our last number was stale: release and continue from ARCA's.
+    async fn resolve_numbering_mismatch(&mut self, id: &str, believed_last: u64) -> Result<(), Error> {
+        let arca_last = self.inner.port.last_authorized(&self.key).await;
+        let now = store::now();
+        let mut transaction = self.fenced().await?;
+        match arca_last {
+            Ok(last) if last == believed_last => {
+                let message = ArcaMessage::new(
+                    batch::NUMBERING_ERROR,
+                    "El numero o fecha del comprobante no se corresponde con el proximo a autorizar: the number \
+                     was the next one, so the date is before the last authorised voucher's",
+                );
+                let errors = ArcaMessage::to_json(&[message]).unwrap_or_default();
+                invoices::record_failed(&mut transaction, id, false, &errors, None, now).await?;
+                transaction.commit().await?;
+                self.publish(id, "failed");
+                self.last = Some(last);
+            }
+            Ok(last) => {
+                invoices::release_number(&mut transaction, id, now).await?;
+                transaction.commit().await?;
+                self.last = Some(last);
+            }
+            Err(_) => {
+                invoices::release_number(&mut transaction, id, now).await?;
+                transaction.commit().await?;
+                self.last = None;
+            }
+        }
+        Ok(())
+    }
+
+    async fn record_failure(&mut self, request: &[(String, u64)], error: &arca_protocol::Error) -> Result<Next, Error> {
+        let failure = batch::classify_failure(error);
+        tracing::warn!(series = ?self.key, error = %error, ?failure, "FECAESolicitar brought no result");
+        let now = store::now();
+        match failure {
+            Failure::Unknown => {
+                // Stay in flight; the next step reconciles before anything else.
+                self.last = None;
+                self.failures = self.failures.saturating_add(1);
+                Ok(if self.failures > 1 {
+                    Next::Wait(retry::delay(self.failures - 1))
+                } else {
+                    Next::Again
+                })
+            }
+            Failure::Rejected(errors) => {
+                let errors = ArcaMessage::to_json(&errors).unwrap_or_else(|| "[]".into());
+                let mut transaction = self.fenced().await?;
+                for (id, _) in request {
+                    invoices::record_failed(&mut transaction, id, false, &errors, None, now).await?;
+                }
+                transaction.commit().await?;
+                for (id, _) in request {
+                    self.publish(id, "failed");
+                }
+                Ok(Next::Again)
+            }
+            Failure::NotProcessed | Failure::TicketRejected => {
+                if failure == Failure::TicketRejected {
+                    self.inner.port.ticket_rejected(&self.key);
+                }
+                self.failures = self.failures.saturating_add(1);
+                let delay = retry::delay(self.failures);
+                let retry_at = millis(now).saturating_add(i64::try_from(delay.as_millis()).unwrap_or(i64::MAX));
+                let errors = ArcaMessage::to_json(&transport_message(error));
+                let mut transaction = self.fenced().await?;
+                for (id, _) in request {
+                    invoices::defer(&mut transaction, id, false, retry_at, errors.as_deref(), now).await?;
+                }
+                transaction.commit().await?;
+                for (id, _) in request {
+                    self.publish(id, "pending_retry");
+                }
+                Ok(Next::Wait(delay))
+            }
+        }
+    }
+
+    /// ARCA could not be asked about in-flight invoices: they keep their number and stay in
+    /// flight, shown as `pending_retry`, and the worker backs off.
+    async fn defer_in_flight(&mut self, in_flight: &[Queued], error: &arca_protocol::Error) -> Result<Next, Error> {
+        tracing::warn!(series = ?self.key, error = %error, "cannot reconcile now");
+        self.last = None;
+        self.failures = self.failures.saturating_add(1);
+        let delay = retry::delay(self.failures);
+        if in_flight.is_empty() {
+            return Ok(Next::Wait(delay));
+        }
+        let now = store::now();
+        let retry_at = millis(now).saturating_add(i64::try_from(delay.as_millis()).unwrap_or(i64::MAX));
+        let errors = ArcaMessage::to_json(&transport_message(error));
+        let mut transaction = self.fenced().await?;
+        for invoice in in_flight {
+            invoices::defer(&mut transaction, &invoice.id, true, retry_at, errors.as_deref(), now).await?;
+        }
+        transaction.commit().await?;
+        for invoice in in_flight {
+            self.publish(&invoice.id, "pending_retry");
+        }
+        Ok(Next::Wait(delay))
+    }
+}
+
+/// The error shown on a `pending_retry` invoice: ARCA's codes when it answered, else the cause.
+fn transport_message(error: &arca_protocol::Error) -> Vec<ArcaMessage> {
+    let codes = error.arca_errors();
+    if codes.is_empty() {
+        vec![ArcaMessage::new("ARCA_UNAVAILABLE", error.to_string())]
+    } else {
+        codes.iter().map(|e| ArcaMessage::new(e.code, e.msg.clone())).collect()
+    }
+}

@@ -1,0 +1,401 @@
+//! The `invoices` table: what the API accepted, and each step the issuance engine takes with it.
+//!
+//! Statuses: `pending` (accepted, not yet authorised), `approved` (has a CAE), `failed` (rejected
+//! by ARCA, or inconsistent with what ARCA stored), `pending_retry` (ARCA unavailable; retried
+//! automatically after `next_attempt_at`), `cancelled`. `send_state = 'in_flight'` marks an
+//! invoice whose number may have reached ARCA (write-ahead, invariant 2); only reconciliation
+//! clears it. Every engine write below runs inside a transaction opened with
+//! [`super::series::fence`], so a worker that lost its lease cannot change anything.
+//!
+//! Amounts are exact decimal text bound as strings: PostgreSQL casts them to `NUMERIC` (and
+//! reads them back `::text`), SQLite keeps the text as is.
+
+pub mod voucher;
+
+use chrono::{DateTime, NaiveDate, Utc};
+
+use super::series::SeriesKey;
+use super::transaction::{Transaction, with_transaction};
+use super::{Storage, with_pool};
+use crate::Error;
+
+/// A new invoice, as `pending`.
+#[derive(Debug, Clone)]
+pub struct NewInvoiceRow {
+    pub id: String,
+    pub account_id: String,
+    pub series: SeriesKey,
+    /// [`voucher::to_json`] of the unnumbered detail.
+    pub voucher: String,
+    /// The API's view of the invoice (JSON), opaque here.
+    pub document: Option<String>,
+    pub fecha: Option<NaiveDate>,
+    pub doc_tipo: i32,
+    pub doc_nro: i64,
+    pub cliente_nombre: Option<String>,
+    pub amounts: Amounts,
+    pub idempotency_key: Option<String>,
+    pub request_hash: Option<String>,
+    pub created_at: DateTime<Utc>,
+}
+
+/// The voucher's header amounts as exact decimal text (`"1210.00"`).
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct Amounts {
+    pub imp_total: String,
+    pub imp_tot_conc: String,
+    pub imp_neto: String,
+    pub imp_op_ex: String,
+    pub imp_trib: String,
+    pub imp_iva: String,
+}
+
+/// One row of `invoices`.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct InvoiceRow {
+    pub id: String,
+    pub account_id: String,
+    pub status: String,
+    pub cuit: String,
+    pub punto_venta: i32,
+    pub cbte_tipo: i32,
+    pub numero: Option<i64>,
+    pub voucher: String,
+    pub document: Option<String>,
+    pub fecha: Option<NaiveDate>,
+    pub doc_tipo: i32,
+    pub doc_nro: i64,
+    pub cliente_nombre: Option<String>,
+    #[sqlx(flatten)]
+    pub amounts: Amounts,
+    pub cae: Option<String>,
+    pub cae_vencimiento: Option<NaiveDate>,
+    /// JSON `[{"code": …, "msg": …}]`.
+    pub arca_observaciones: Option<String>,
+    /// JSON `[{"code": …, "msg": …}]`; code `INCONSISTENT` for a number ARCA holds with other content.
+    pub arca_errores: Option<String>,
+    pub send_state: String,
+    pub attempts: i32,
+    pub next_attempt_at: Option<i64>,
+    pub idempotency_key: Option<String>,
+    pub request_hash: Option<String>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    pub approved_at: Option<DateTime<Utc>>,
+}
+
+/// An invoice in a series worker's hands: its id, number (if assigned) and stored detail.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct QueuedRow {
+    pub id: String,
+    pub numero: Option<i64>,
+    pub voucher: String,
+}
+
+/// What [`insert`] did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Inserted {
+    Created,
+    /// The account already has an invoice under this idempotency key: its id and request hash.
+    Existing {
+        id: String,
+        request_hash: Option<String>,
+    },
+}
+
+fn amount_columns(storage: &Storage) -> &'static str {
+    match storage {
+        Storage::Postgres(_) => {
+            "imp_total::text AS imp_total, imp_tot_conc::text AS imp_tot_conc, imp_neto::text AS imp_neto, \
+             imp_op_ex::text AS imp_op_ex, imp_trib::text AS imp_trib, imp_iva::text AS imp_iva"
+        }
+        Storage::Sqlite(_) => "imp_total, imp_tot_conc, imp_neto, imp_op_ex, imp_trib, imp_iva",
+    }
+}
+
+fn columns(storage: &Storage) -> String {
+    format!(
+        "id, account_id, status, cuit, punto_venta, cbte_tipo, numero, voucher, document, fecha, doc_tipo, doc_nro, \
+         cliente_nombre, {}, cae, cae_vencimiento, arca_observaciones, arca_errores, send_state, attempts, \
+         next_attempt_at, idempotency_key, request_hash, created_at, updated_at, approved_at",
+        amount_columns(storage)
+    )
+}
+
+/// Inserts a `pending` invoice. With an idempotency key the account already used, inserts
+/// nothing and returns the existing invoice's id (the unique constraint decides, so two
+/// concurrent requests with one key create one invoice).
+pub async fn insert(storage: &Storage, row: &NewInvoiceRow) -> Result<Inserted, Error> {
+    let numeric = match storage {
+        Storage::Postgres(_) => "::numeric",
+        Storage::Sqlite(_) => "",
+    };
+    let sql = format!(
+        "INSERT INTO invoices (id, account_id, status, cuit, punto_venta, cbte_tipo, voucher, document, fecha, \
+         doc_tipo, doc_nro, cliente_nombre, imp_total, imp_tot_conc, imp_neto, imp_op_ex, imp_trib, imp_iva, \
+         send_state, idempotency_key, request_hash, created_at, updated_at) \
+         VALUES ($1, $2, 'pending', $3, $4, $5, $6, $7, $8, $9, $10, $11, $12{numeric}, $13{numeric}, \
+         $14{numeric}, $15{numeric}, $16{numeric}, $17{numeric}, 'none', $18, $19, $20, $20) \
+         ON CONFLICT (account_id, idempotency_key) DO NOTHING"
+    );
+    let amounts = &row.amounts;
+    let inserted = with_pool!(storage, pool => {
+        sqlx::query(&sql)
+            .bind(&row.id)
+            .bind(&row.account_id)
+            .bind(&row.series.cuit)
+            .bind(row.series.punto_venta)
+            .bind(row.series.cbte_tipo)
+            .bind(&row.voucher)
+            .bind(&row.document)
+            .bind(row.fecha)
+            .bind(row.doc_tipo)
+            .bind(row.doc_nro)
+            .bind(&row.cliente_nombre)
+            .bind(&amounts.imp_total)
+            .bind(&amounts.imp_tot_conc)
+            .bind(&amounts.imp_neto)
+            .bind(&amounts.imp_op_ex)
+            .bind(&amounts.imp_trib)
+            .bind(&amounts.imp_iva)
+            .bind(&row.idempotency_key)
+            .bind(&row.request_hash)
+            .bind(row.created_at)
+            .execute(pool)
+            .await?
+            .rows_affected()
+    });
+    if inserted == 1 {
+        return Ok(Inserted::Created);
+    }
+    const EXISTING: &str = "SELECT id, request_hash FROM invoices WHERE account_id = $1 AND idempotency_key = $2";
+    let existing = with_pool!(storage, pool => {
+        sqlx::query_as::<_, (String, Option<String>)>(EXISTING)
+            .bind(&row.account_id)
+            .bind(&row.idempotency_key)
+            .fetch_optional(pool)
+            .await?
+    });
+    // Nothing inserted and nothing found would mean the conflict row vanished in between.
+    let (id, request_hash) = existing.ok_or(Error::NotFound)?;
+    Ok(Inserted::Existing { id, request_hash })
+}
+
+/// The invoice with this id (any account: the engine's view; the API filters by account).
+pub async fn find(storage: &Storage, id: &str) -> Result<Option<InvoiceRow>, Error> {
+    let sql = format!("SELECT {} FROM invoices WHERE id = $1", columns(storage));
+    Ok(with_pool!(storage, pool => sqlx::query_as::<_, InvoiceRow>(&sql).bind(id).fetch_optional(pool).await?))
+}
+
+/// Every invoice of a series, by number then creation (for tests, audits and the chaos checker).
+pub async fn list_series(storage: &Storage, key: &SeriesKey) -> Result<Vec<InvoiceRow>, Error> {
+    let sql = format!(
+        "SELECT {} FROM invoices WHERE cuit = $1 AND punto_venta = $2 AND cbte_tipo = $3 \
+         ORDER BY numero, created_at, id",
+        columns(storage)
+    );
+    Ok(with_pool!(storage, pool => {
+        sqlx::query_as::<_, InvoiceRow>(&sql)
+            .bind(&key.cuit)
+            .bind(key.punto_venta)
+            .bind(key.cbte_tipo)
+            .fetch_all(pool)
+            .await?
+    }))
+}
+
+/// The series that have invoices not yet final (what a starting engine must resume).
+pub async fn series_with_open_invoices(storage: &Storage) -> Result<Vec<SeriesKey>, Error> {
+    const SQL: &str = "SELECT DISTINCT cuit, punto_venta, cbte_tipo FROM invoices \
+         WHERE status IN ('pending', 'pending_retry') ORDER BY cuit, punto_venta, cbte_tipo";
+    Ok(with_pool!(storage, pool => sqlx::query_as::<_, SeriesKey>(SQL).fetch_all(pool).await?))
+}
+
+/// The series' invoices that may be at ARCA under their number, by number.
+pub async fn in_flight(storage: &Storage, key: &SeriesKey) -> Result<Vec<QueuedRow>, Error> {
+    const SQL: &str = "SELECT id, numero, voucher FROM invoices \
+         WHERE cuit = $1 AND punto_venta = $2 AND cbte_tipo = $3 AND send_state = 'in_flight' \
+         ORDER BY numero";
+    Ok(with_pool!(storage, pool => {
+        sqlx::query_as::<_, QueuedRow>(SQL)
+            .bind(&key.cuit)
+            .bind(key.punto_venta)
+            .bind(key.cbte_tipo)
+            .fetch_all(pool)
+            .await?
+    }))
+}
+
+/// Up to `limit` invoices waiting for a number, in creation order, leaving out those whose retry
+/// time has not come.
+pub async fn waiting(storage: &Storage, key: &SeriesKey, now_ms: i64, limit: i64) -> Result<Vec<QueuedRow>, Error> {
+    const SQL: &str = "SELECT id, numero, voucher FROM invoices \
+         WHERE cuit = $1 AND punto_venta = $2 AND cbte_tipo = $3 AND status IN ('pending', 'pending_retry') \
+         AND send_state = 'none' AND (next_attempt_at IS NULL OR next_attempt_at <= $4) \
+         ORDER BY created_at, id LIMIT $5";
+    Ok(with_pool!(storage, pool => {
+        sqlx::query_as::<_, QueuedRow>(SQL)
+            .bind(&key.cuit)
+            .bind(key.punto_venta)
+            .bind(key.cbte_tipo)
+            .bind(now_ms)
+            .bind(limit)
+            .fetch_all(pool)
+            .await?
+    }))
+}
+
+/// The earliest retry time among the series' deferred invoices, if any.
+pub async fn next_retry_at(storage: &Storage, key: &SeriesKey) -> Result<Option<i64>, Error> {
+    const SQL: &str = "SELECT MIN(next_attempt_at) FROM invoices \
+         WHERE cuit = $1 AND punto_venta = $2 AND cbte_tipo = $3 AND status = 'pending_retry'";
+    Ok(with_pool!(storage, pool => {
+        sqlx::query_scalar::<_, Option<i64>>(SQL)
+            .bind(&key.cuit)
+            .bind(key.punto_venta)
+            .bind(key.cbte_tipo)
+            .fetch_one(pool)
+            .await?
+    }))
+}
+
+/// Write-ahead: gives a waiting invoice its number and marks it in flight, before the request
+/// carrying it is sent (invariant 2). `false` if the invoice is no longer waiting.
+pub async fn assign_number(
+    transaction: &mut Transaction<'_>,
+    id: &str,
+    numero: i64,
+    now: DateTime<Utc>,
+) -> Result<bool, Error> {
+    const SQL: &str = "UPDATE invoices SET numero = $2, send_state = 'in_flight', status = 'pending', updated_at = $3 \
+         WHERE id = $1 AND send_state = 'none' AND status IN ('pending', 'pending_retry')";
+    let affected = with_transaction!(transaction, connection => {
+        sqlx::query(SQL).bind(id).bind(numero).bind(now).execute(connection).await?.rows_affected()
+    });
+    Ok(affected == 1)
+}
+
+/// ARCA authorised the in-flight invoice under `numero`: `approved` with its CAE.
+pub async fn record_approved(
+    transaction: &mut Transaction<'_>,
+    id: &str,
+    numero: i64,
+    cae: &str,
+    cae_vencimiento: NaiveDate,
+    observaciones: Option<&str>,
+    now: DateTime<Utc>,
+) -> Result<bool, Error> {
+    const SQL: &str = "UPDATE invoices SET status = 'approved', send_state = 'none', cae = $3, cae_vencimiento = $4, \
+         arca_observaciones = $5, arca_errores = NULL, next_attempt_at = NULL, approved_at = $6, updated_at = $6 \
+         WHERE id = $1 AND numero = $2 AND send_state = 'in_flight'";
+    let affected = with_transaction!(transaction, connection => {
+        sqlx::query(SQL)
+            .bind(id)
+            .bind(numero)
+            .bind(cae)
+            .bind(cae_vencimiento)
+            .bind(observaciones)
+            .bind(now)
+            .execute(connection)
+            .await?
+            .rows_affected()
+    });
+    Ok(affected == 1)
+}
+
+/// The in-flight invoice failed. `keep_number` is for an inconsistency (ARCA holds the number with
+/// other content: the number stays as evidence); a rejection releases it (ARCA consumed nothing).
+pub async fn record_failed(
+    transaction: &mut Transaction<'_>,
+    id: &str,
+    keep_number: bool,
+    errores: &str,
+    observaciones: Option<&str>,
+    now: DateTime<Utc>,
+) -> Result<bool, Error> {
+    const SQL: &str = "UPDATE invoices SET status = 'failed', send_state = 'none', \
+         numero = CASE WHEN $2 THEN numero ELSE NULL END, arca_errores = $3, arca_observaciones = $4, \
+         next_attempt_at = NULL, updated_at = $5 \
+         WHERE id = $1 AND send_state = 'in_flight'";
+    let affected = with_transaction!(transaction, connection => {
+        sqlx::query(SQL)
+            .bind(id)
+            .bind(keep_number)
+            .bind(errores)
+            .bind(observaciones)
+            .bind(now)
+            .execute(connection)
+            .await?
+            .rows_affected()
+    });
+    Ok(affected == 1)
+}
+
+/// ARCA certainly did not consume the in-flight invoice's number (not processed after an earlier
+/// rejection, or above the last authorised number): release it and queue the invoice again.
+pub async fn release_number(transaction: &mut Transaction<'_>, id: &str, now: DateTime<Utc>) -> Result<bool, Error> {
+    const SQL: &str = "UPDATE invoices SET status = 'pending', send_state = 'none', numero = NULL, updated_at = $2 \
+         WHERE id = $1 AND send_state = 'in_flight'";
+    let affected = with_transaction!(transaction, connection => {
+        sqlx::query(SQL).bind(id).bind(now).execute(connection).await?.rows_affected()
+    });
+    Ok(affected == 1)
+}
+
+/// ARCA was not reachable or answered without processing: `pending_retry` until `retry_at_ms`.
+/// With `keep_in_flight` (the outcome is still unknown) the number and the in-flight mark stay:
+/// the invoice will be reconciled, not renumbered. Otherwise the number is released.
+pub async fn defer(
+    transaction: &mut Transaction<'_>,
+    id: &str,
+    keep_in_flight: bool,
+    retry_at_ms: i64,
+    errores: Option<&str>,
+    now: DateTime<Utc>,
+) -> Result<bool, Error> {
+    const SQL: &str = "UPDATE invoices SET status = 'pending_retry', attempts = attempts + 1, next_attempt_at = $3, \
+         send_state = CASE WHEN $2 THEN send_state ELSE 'none' END, \
+         numero = CASE WHEN $2 THEN numero ELSE NULL END, arca_errores = $4, updated_at = $5 \
+         WHERE id = $1 AND status IN ('pending', 'pending_retry')";
+    let affected = with_transaction!(transaction, connection => {
+        sqlx::query(SQL)
+            .bind(id)
+            .bind(keep_in_flight)
+            .bind(retry_at_ms)
+            .bind(errores)
+            .bind(now)
+            .execute(connection)
+            .await?
+            .rows_affected()
+    });
+    Ok(affected == 1)
+}
+
+/// Test and recovery helper: puts an invoice in flight under `numero` without a lease, as a
+/// crash right after the write-ahead commit leaves it.
+pub async fn force_in_flight(storage: &Storage, id: &str, numero: i64, now: DateTime<Utc>) -> Result<bool, Error> {
+    const SQL: &str = "UPDATE invoices SET numero = $2, send_state = 'in_flight', status = 'pending', updated_at = $3 \
+         WHERE id = $1 AND status IN ('pending', 'pending_retry')";
+    let affected = with_pool!(storage, pool => {
+        sqlx::query(SQL).bind(id).bind(numero).bind(now).execute(pool).await?.rows_affected()
+    });
+    Ok(affected == 1)
+}
+
+/// Whether the series has anything for its worker: an in-flight invoice, or a waiting one whose
+/// retry time has come. A cheap read that spares idle series a lease write.
+pub async fn has_work(storage: &Storage, key: &SeriesKey, now_ms: i64) -> Result<bool, Error> {
+    const SQL: &str = "SELECT COUNT(*) FROM (SELECT 1 FROM invoices \
+         WHERE cuit = $1 AND punto_venta = $2 AND cbte_tipo = $3 AND status IN ('pending', 'pending_retry') \
+         AND (send_state = 'in_flight' OR next_attempt_at IS NULL OR next_attempt_at <= $4) LIMIT 1) AS work";
+    let count = with_pool!(storage, pool => {
+        sqlx::query_scalar::<_, i64>(SQL)
+            .bind(&key.cuit)
+            .bind(key.punto_venta)
+            .bind(key.cbte_tipo)
+            .bind(now_ms)
+            .fetch_one(pool)
+            .await?
+    });
+    Ok(count > 0)
+}
