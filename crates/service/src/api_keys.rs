@@ -5,11 +5,14 @@
 //! stolen table useless on its own. A key is looked up by its hash and the stored hash is then
 //! compared in constant time.
 //!
-//! [`Keys`] keeps successful look-ups for [`CACHE_TTL`] in process. Revoking a key removes it
-//! from this instance's cache at once, so the next request through this instance gets 401.
-//! Other instances notice within the cache lifetime: we chose a short TTL over Redis pub/sub
-//! for cross-instance invalidation (30 s is the longest a revoked key lives elsewhere; no
-//! subscription to lose while Redis is down).
+//! Revocation is effective on the very next request, on every instance:
+//! - with Redis (`REDIS_URL`), successful look-ups are cached in Redis, shared by every
+//!   instance, under `{REDIS_KEY_PREFIX}apikey:{hash}` for [`CACHE_TTL`]; revoking overwrites
+//!   that entry with a tombstone (`revoked`, same TTL) and entries are only ever added with
+//!   `SET NX`, so an instance that read the database just before the revocation cannot put the
+//!   key back. A Redis error costs speed, not correctness: that request reads the database.
+//! - without Redis (one instance), look-ups are cached in process and revoking removes the
+//!   entry from this process's cache at once.
 
 use std::collections::HashMap;
 use std::sync::Mutex;
@@ -20,6 +23,7 @@ use base64::Engine;
 use chrono::{DateTime, Utc};
 use hmac::{Hmac, Mac};
 use rand::RngCore;
+use redis::aio::ConnectionManager;
 use sha2::Sha256;
 use subtle::ConstantTimeEq;
 
@@ -147,12 +151,29 @@ struct CacheEntry {
     expires_at: Instant,
 }
 
+/// What the Redis cache holds for a key's hash.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Shared {
+    Owner(Authenticated),
+    Revoked,
+}
+
+/// The look-up cache in Redis, shared by every instance.
+struct SharedCache {
+    connection: ConnectionManager,
+    key_prefix: String,
+}
+
+/// The tombstone value of a revoked key.
+const REVOKED: &str = "revoked";
+
 /// API keys of every account: authentication (with the cache), creation, listing, revocation.
 pub struct Keys {
     storage: Storage,
     salt: Secret,
     mode: KeyMode,
     cache: Mutex<HashMap<String, CacheEntry>>,
+    shared: Option<SharedCache>,
 }
 
 impl Keys {
@@ -163,6 +184,18 @@ impl Keys {
             salt,
             mode,
             cache: Mutex::new(HashMap::new()),
+            shared: None,
+        }
+    }
+
+    /// Caches look-ups in Redis (shared by every instance) instead of in process.
+    pub fn with_shared_cache(self, connection: ConnectionManager, key_prefix: &str) -> Keys {
+        Keys {
+            shared: Some(SharedCache {
+                connection,
+                key_prefix: key_prefix.to_string(),
+            }),
+            ..self
         }
     }
 
@@ -180,23 +213,16 @@ impl Keys {
             return Ok(None);
         }
         let hash = hash(&self.salt, presented);
+        if let Some(shared) = &self.shared {
+            return self.authenticate_shared(shared, &hash).await;
+        }
         if let Some(entry) = self.cache().get(&hash)
             && entry.expires_at > Instant::now()
         {
             return Ok(Some(entry.authenticated.clone()));
         }
-        let Some(owner) = storage::api_keys::find_active_by_hash(&self.storage, &hash).await? else {
+        let Some(authenticated) = self.look_up(&hash).await? else {
             return Ok(None);
-        };
-        if !bool::from(owner.hash.as_bytes().ct_eq(hash.as_bytes())) {
-            return Ok(None);
-        }
-        storage::api_keys::touch(&self.storage, &owner.key_id, storage::now()).await?;
-        let tier = Tier::parse(&owner.tier).unwrap_or(Tier::Free);
-        let authenticated = Authenticated {
-            key_id: owner.key_id,
-            account_id: owner.account_id,
-            requests_per_minute: owner.requests_per_minute.unwrap_or(tier.requests_per_minute()),
         };
         let mut cache = self.cache();
         if cache.len() >= CACHE_CAPACITY {
@@ -214,6 +240,42 @@ impl Keys {
             },
         );
         Ok(Some(authenticated))
+    }
+
+    async fn authenticate_shared(&self, shared: &SharedCache, hash: &str) -> Result<Option<Authenticated>, Error> {
+        match shared.get(hash).await {
+            Ok(Some(Shared::Owner(authenticated))) => return Ok(Some(authenticated)),
+            Ok(Some(Shared::Revoked)) => return Ok(None),
+            Ok(None) => {}
+            Err(error) => {
+                tracing::warn!(%error, "API key cache: Redis unavailable, reading the database");
+                return self.look_up(hash).await;
+            }
+        }
+        let found = self.look_up(hash).await?;
+        if let Some(authenticated) = &found
+            && let Err(error) = shared.put(hash, authenticated).await
+        {
+            tracing::warn!(%error, "API key cache: could not store a look-up in Redis");
+        }
+        Ok(found)
+    }
+
+    /// The owner of the active key with this hash, from the database (and records its use).
+    async fn look_up(&self, hash: &str) -> Result<Option<Authenticated>, Error> {
+        let Some(owner) = storage::api_keys::find_active_by_hash(&self.storage, hash).await? else {
+            return Ok(None);
+        };
+        if !bool::from(owner.hash.as_bytes().ct_eq(hash.as_bytes())) {
+            return Ok(None);
+        }
+        storage::api_keys::touch(&self.storage, &owner.key_id, storage::now()).await?;
+        let tier = Tier::parse(&owner.tier).unwrap_or(Tier::Free);
+        Ok(Some(Authenticated {
+            key_id: owner.key_id,
+            account_id: owner.account_id,
+            requests_per_minute: owner.requests_per_minute.unwrap_or(tier.requests_per_minute()),
+        }))
     }
 
     /// Creates a key for the account.
@@ -246,18 +308,90 @@ impl Keys {
     }
 
     /// Revokes the account's key `id` ([`Error::NotFound`] if the account has no such active
-    /// key) and forgets it here, so this instance refuses it from the next request on.
+    /// key) and replaces its cache entry: with Redis by a tombstone every instance reads, so
+    /// all of them refuse it from the next request on; without, in this process's cache.
     pub async fn revoke(&self, account_id: &str, id: &str) -> Result<(), Error> {
-        if !storage::api_keys::revoke(&self.storage, account_id, id, storage::now()).await? {
+        let Some(hash) = storage::api_keys::revoke(&self.storage, account_id, id, storage::now()).await? else {
             return Err(Error::NotFound);
-        }
+        };
         self.cache().retain(|_, entry| entry.authenticated.key_id != id);
+        if let Some(shared) = &self.shared
+            && let Err(error) = shared.mark_revoked(&hash).await
+        {
+            // The database has the revocation; only instances holding a cached entry can still
+            // accept the key, for at most CACHE_TTL. Nothing better to do than say so.
+            tracing::error!(%error, key.id = id, "API key cache: could not mark a revoked key in Redis");
+        }
         Ok(())
     }
 
     fn cache(&self) -> std::sync::MutexGuard<'_, HashMap<String, CacheEntry>> {
         // A panic while holding the lock leaves a plain map behind; keep using it.
         self.cache.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+}
+
+impl SharedCache {
+    fn key(&self, hash: &str) -> String {
+        format!("{}apikey:{hash}", self.key_prefix)
+    }
+
+    async fn get(&self, hash: &str) -> Result<Option<Shared>, redis::RedisError> {
+        let mut connection = self.connection.clone();
+        let value: Option<String> = redis::cmd("GET")
+            .arg(self.key(hash))
+            .query_async(&mut connection)
+            .await?;
+        Ok(value.and_then(|value| Shared::decode(&value)))
+    }
+
+    /// Adds an entry unless one exists: a tombstone written meanwhile wins.
+    async fn put(&self, hash: &str, authenticated: &Authenticated) -> Result<(), redis::RedisError> {
+        let mut connection = self.connection.clone();
+        redis::cmd("SET")
+            .arg(self.key(hash))
+            .arg(Shared::Owner(authenticated.clone()).encode())
+            .arg("NX")
+            .arg("EX")
+            .arg(CACHE_TTL.as_secs())
+            .exec_async(&mut connection)
+            .await
+    }
+
+    /// Overwrites the entry with a tombstone, outliving any entry added before it.
+    async fn mark_revoked(&self, hash: &str) -> Result<(), redis::RedisError> {
+        let mut connection = self.connection.clone();
+        redis::cmd("SET")
+            .arg(self.key(hash))
+            .arg(REVOKED)
+            .arg("EX")
+            .arg(CACHE_TTL.as_secs())
+            .exec_async(&mut connection)
+            .await
+    }
+}
+
+impl Shared {
+    /// `key_id account_id requests_per_minute` (ids never hold spaces), or the tombstone.
+    fn encode(&self) -> String {
+        match self {
+            Shared::Owner(owner) => format!("{} {} {}", owner.key_id, owner.account_id, owner.requests_per_minute),
+            Shared::Revoked => REVOKED.to_string(),
+        }
+    }
+
+    /// `None` for anything unreadable, which is then a cache miss.
+    fn decode(value: &str) -> Option<Shared> {
+        if value == REVOKED {
+            return Some(Shared::Revoked);
+        }
+        let mut parts = value.split(' ');
+        let owner = Authenticated {
+            key_id: parts.next()?.to_string(),
+            account_id: parts.next()?.to_string(),
+            requests_per_minute: parts.next()?.parse().ok()?,
+        };
+        parts.next().is_none().then_some(Shared::Owner(owner))
     }
 }
 
@@ -280,5 +414,19 @@ mod tests {
         assert!(!well_formed(&key.replace("arca_test_", "arca_prod_")));
         let (_, live) = new_key(&salt, "acct_1", "ci", KeyMode::Live);
         assert!(live.key.expose().starts_with("arca_live_"));
+    }
+
+    #[test]
+    fn shared_entries_round_trip() {
+        let owner = Shared::Owner(Authenticated {
+            key_id: "key_1".into(),
+            account_id: "acct_1".into(),
+            requests_per_minute: 100,
+        });
+        assert_eq!(Shared::decode(&owner.encode()), Some(owner));
+        assert_eq!(Shared::decode(&Shared::Revoked.encode()), Some(Shared::Revoked));
+        for garbage in ["", "key_1 acct_1", "key_1 acct_1 x", "a b 1 extra"] {
+            assert_eq!(Shared::decode(garbage), None, "{garbage}");
+        }
     }
 }

@@ -3,13 +3,17 @@
 //! Not `sqlx::Any`, which lacks dates and decimals. The SQL is identical on both dialects —
 //! `$N` placeholders, `RETURNING` and `ON CONFLICT` work on both — so each query is written once,
 //! as visible text in a small documented function per resource (`storage/accounts.rs`,
-//! `storage/api_keys.rs`), and [`with_pool!`] runs it on whichever pool is there. Where the
+//! `storage/api_keys.rs`, `storage/points_of_sale.rs`, `storage/customers.rs`,
+//! `storage/usage.rs`), and [`with_pool!`] runs it on whichever pool is there. Where the
 //! dialects differ (column types) the migrations differ: `migrations/postgres/` and
 //! `migrations/sqlite/`, see [`migrations`].
 
 pub mod accounts;
 pub mod api_keys;
+pub mod customers;
 pub mod migrations;
+pub mod points_of_sale;
+pub mod usage;
 
 use std::str::FromStr;
 use std::time::Duration;
@@ -40,6 +44,35 @@ macro_rules! with_pool {
     };
 }
 pub(crate) use with_pool;
+
+/// A transaction on either database, for writes that must land together (an accepted invoice
+/// and its usage count). Dropped without [`Transaction::commit`], it rolls back.
+pub enum Transaction {
+    Postgres(sqlx::Transaction<'static, sqlx::Postgres>),
+    Sqlite(sqlx::Transaction<'static, sqlx::Sqlite>),
+}
+
+/// Runs `$body` with `$connection` bound to the transaction's connection (`&mut *connection`
+/// is an executor on either dialect).
+macro_rules! with_transaction {
+    ($transaction:expr, $connection:ident => $body:expr) => {
+        match $transaction {
+            $crate::storage::Transaction::Postgres($connection) => $body,
+            $crate::storage::Transaction::Sqlite($connection) => $body,
+        }
+    };
+}
+pub(crate) use with_transaction;
+
+impl Transaction {
+    pub async fn commit(self) -> Result<(), Error> {
+        match self {
+            Transaction::Postgres(transaction) => transaction.commit().await?,
+            Transaction::Sqlite(transaction) => transaction.commit().await?,
+        }
+        Ok(())
+    }
+}
 
 /// How long a caller waits for a free connection before the request fails (503).
 const ACQUIRE_TIMEOUT: Duration = Duration::from_secs(5);
@@ -86,6 +119,14 @@ impl Storage {
         }
     }
 
+    /// Starts a transaction.
+    pub async fn begin(&self) -> Result<Transaction, Error> {
+        Ok(match self {
+            Storage::Postgres(pool) => Transaction::Postgres(pool.begin().await?),
+            Storage::Sqlite(pool) => Transaction::Sqlite(pool.begin().await?),
+        })
+    }
+
     /// Closes every connection (waits for those in use to come back).
     pub async fn close(&self) {
         with_pool!(self, pool => pool.close().await)
@@ -117,4 +158,13 @@ pub fn hex(bytes: &[u8]) -> String {
             let _ = write!(text, "{byte:02x}");
             text
         })
+}
+
+/// `error` as [`Error::Conflict`] with `message` when it is a unique-constraint violation (the
+/// caller knows which constraint its statement can break), otherwise as a database error.
+pub(crate) fn conflict_if_duplicate(error: sqlx::Error, message: impl FnOnce() -> String) -> Error {
+    match &error {
+        sqlx::Error::Database(database_error) if database_error.is_unique_violation() => Error::Conflict(message()),
+        _ => Error::Database(error),
+    }
 }
