@@ -78,6 +78,9 @@ async fn create_read_update_and_delete() {
     let bad = app.patch_json(&path, &key, &json!({"documento_tipo": 80})).await;
     bad.problem(400, "VALIDATION_ERROR");
     assert_eq!(bad.error_fields(), ["documento_numero"]);
+    let null = app.patch_json(&path, &key, &json!({"razon_social": null})).await;
+    null.problem(400, "VALIDATION_ERROR");
+    assert_eq!(null.error_fields(), ["razon_social"], "null is refused, not ignored");
 
     assert_eq!(app.delete(&path, &key).await.status, 204);
     app.get(&path, &key).await.problem(404, "NOT_FOUND");

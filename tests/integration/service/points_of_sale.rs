@@ -119,6 +119,11 @@ async fn fields_are_validated() {
     bad.problem(400, "VALIDATION_ERROR");
     assert_eq!(bad.error_fields(), ["numero"]);
     assert_eq!(app.get(&path, &key).await.json()["numero"], 1, "nothing written");
+    for field in ["numero", "tipo_emision", "bloqueado"] {
+        let null = app.patch_json(&path, &key, &json!({field: null})).await;
+        null.problem(400, "VALIDATION_ERROR");
+        assert_eq!(null.error_fields(), [field], "null is refused, not ignored");
+    }
 }
 
 #[tokio::test]

@@ -10,7 +10,7 @@ use utoipa::{IntoParams, ToSchema};
 
 use super::auth::Tenant;
 use super::error::{ApiError, Problem};
-use super::json::{ApiJson, nullable};
+use super::json::{ApiJson, not_null, nullable};
 use super::pagination::{Page, Pagination};
 use crate::app::AppState;
 use crate::customers::{self, CustomerChanges, CustomerFilter, NewCustomer};
@@ -40,9 +40,13 @@ pub struct CreateCustomerRequest {
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct UpdateCustomerRequest {
+    #[serde(default, deserialize_with = "not_null")]
     pub documento_tipo: Option<i64>,
+    #[serde(default, deserialize_with = "not_null")]
     pub documento_numero: Option<String>,
+    #[serde(default, deserialize_with = "not_null")]
     pub razon_social: Option<String>,
+    #[serde(default, deserialize_with = "not_null")]
     pub condicion_iva: Option<String>,
     #[serde(default, deserialize_with = "nullable")]
     #[schema(value_type = Option<String>)]

@@ -108,6 +108,20 @@ where
     serde::Deserialize::deserialize(deserializer).map(Some)
 }
 
+/// For PATCH bodies: `#[serde(default, deserialize_with = "not_null")]` on an `Option<T>`
+/// whose field cannot be cleared: absent is `None` (unchanged), `null` is refused (400 naming
+/// the field) rather than silently ignored.
+pub fn not_null<'de, D, T>(deserializer: D) -> Result<Option<T>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: serde::Deserialize<'de>,
+{
+    let value: Option<T> = serde::Deserialize::deserialize(deserializer)?;
+    value
+        .map(Some)
+        .ok_or_else(|| serde::de::Error::custom("cannot be null; leave the field out to keep its value"))
+}
+
 fn without_position(error: &serde_json::Error) -> String {
     let message = error.to_string();
     match message.rfind(" at line ") {

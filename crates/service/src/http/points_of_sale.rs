@@ -12,7 +12,7 @@ use utoipa::ToSchema;
 
 use super::auth::Tenant;
 use super::error::{ApiError, Problem};
-use super::json::{ApiJson, nullable};
+use super::json::{ApiJson, not_null, nullable};
 use super::pagination::{Page, Pagination};
 use crate::app::AppState;
 use crate::points_of_sale::{self, NewPointOfSale, PointOfSaleChanges};
@@ -39,11 +39,14 @@ pub struct CreatePointOfSaleRequest {
 #[serde(deny_unknown_fields)]
 pub struct UpdatePointOfSaleRequest {
     #[schema(minimum = 1, maximum = 99998)]
+    #[serde(default, deserialize_with = "not_null")]
     pub numero: Option<i64>,
     #[serde(default, deserialize_with = "nullable")]
     #[schema(value_type = Option<String>)]
     pub descripcion: Option<Option<String>>,
+    #[serde(default, deserialize_with = "not_null")]
     pub tipo_emision: Option<String>,
+    #[serde(default, deserialize_with = "not_null")]
     pub bloqueado: Option<bool>,
     #[serde(default, deserialize_with = "nullable")]
     #[schema(value_type = Option<NaiveDate>)]

@@ -31,6 +31,19 @@ pub struct ArcaPointOfSale {
     pub fecha_baja: Option<NaiveDate>,
 }
 
+impl From<&arca_protocol::wsfe::PtoVenta> for ArcaPointOfSale {
+    /// ARCA's row as the upsert takes it: a missing `EmisionTipo` reads as `CAE`, a missing
+    /// `Bloqueado` as not blocked.
+    fn from(row: &arca_protocol::wsfe::PtoVenta) -> ArcaPointOfSale {
+        ArcaPointOfSale {
+            numero: row.nro,
+            tipo_emision: row.emision_tipo.clone().unwrap_or_else(|| "CAE".to_string()),
+            bloqueado: row.bloqueado.unwrap_or(false),
+            fecha_baja: row.fch_baja,
+        }
+    }
+}
+
 const COLUMNS: &str =
     "id, account_id, numero, descripcion, tipo_emision, bloqueado, fecha_baja, origin, created_at, updated_at";
 
@@ -163,4 +176,35 @@ pub async fn upsert_points_of_sale_from_arca(
         transaction.commit().await?;
     });
     Ok(written)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn arca_rows_convert_with_defaults() {
+        let closed = NaiveDate::from_ymd_opt(2025, 12, 31);
+        let listed = arca_protocol::wsfe::PtoVenta {
+            nro: 4,
+            emision_tipo: Some("CAEA".into()),
+            bloqueado: Some(true),
+            fch_baja: closed,
+        };
+        let expected = ArcaPointOfSale {
+            numero: 4,
+            tipo_emision: "CAEA".into(),
+            bloqueado: true,
+            fecha_baja: closed,
+        };
+        assert_eq!(ArcaPointOfSale::from(&listed), expected);
+        let bare = arca_protocol::wsfe::PtoVenta {
+            nro: 5,
+            emision_tipo: None,
+            bloqueado: None,
+            fch_baja: None,
+        };
+        let converted = ArcaPointOfSale::from(&bare);
+        assert_eq!((converted.tipo_emision.as_str(), converted.bloqueado), ("CAE", false));
+    }
 }
