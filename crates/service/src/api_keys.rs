@@ -31,6 +31,9 @@ use crate::Error;
 use crate::accounts::Tier;
 use crate::storage::api_keys::ApiKeyRow;
 use crate::storage::{self, Storage};
+use shared_cache::{Shared, SharedCache};
+
+mod shared_cache;
 
 /// How long a successful look-up is trusted without asking the database again.
 pub const CACHE_TTL: Duration = Duration::from_secs(30);
@@ -151,22 +154,6 @@ struct CacheEntry {
     expires_at: Instant,
 }
 
-/// What the Redis cache holds for a key's hash.
-#[derive(Debug, Clone, PartialEq, Eq)]
-enum Shared {
-    Owner(Authenticated),
-    Revoked,
-}
-
-/// The look-up cache in Redis, shared by every instance.
-struct SharedCache {
-    connection: ConnectionManager,
-    key_prefix: String,
-}
-
-/// The tombstone value of a revoked key.
-const REVOKED: &str = "revoked";
-
 /// API keys of every account: authentication (with the cache), creation, listing, revocation.
 pub struct Keys {
     storage: Storage,
@@ -191,10 +178,7 @@ impl Keys {
     /// Caches look-ups in Redis (shared by every instance) instead of in process.
     pub fn with_shared_cache(self, connection: ConnectionManager, key_prefix: &str) -> Keys {
         Keys {
-            shared: Some(SharedCache {
-                connection,
-                key_prefix: key_prefix.to_string(),
-            }),
+            shared: Some(SharedCache::new(connection, key_prefix)),
             ..self
         }
     }
@@ -331,70 +315,6 @@ impl Keys {
     }
 }
 
-impl SharedCache {
-    fn key(&self, hash: &str) -> String {
-        format!("{}apikey:{hash}", self.key_prefix)
-    }
-
-    async fn get(&self, hash: &str) -> Result<Option<Shared>, redis::RedisError> {
-        let mut connection = self.connection.clone();
-        let value: Option<String> = redis::cmd("GET")
-            .arg(self.key(hash))
-            .query_async(&mut connection)
-            .await?;
-        Ok(value.and_then(|value| Shared::decode(&value)))
-    }
-
-    /// Adds an entry unless one exists: a tombstone written meanwhile wins.
-    async fn put(&self, hash: &str, authenticated: &Authenticated) -> Result<(), redis::RedisError> {
-        let mut connection = self.connection.clone();
-        redis::cmd("SET")
-            .arg(self.key(hash))
-            .arg(Shared::Owner(authenticated.clone()).encode())
-            .arg("NX")
-            .arg("EX")
-            .arg(CACHE_TTL.as_secs())
-            .exec_async(&mut connection)
-            .await
-    }
-
-    /// Overwrites the entry with a tombstone, outliving any entry added before it.
-    async fn mark_revoked(&self, hash: &str) -> Result<(), redis::RedisError> {
-        let mut connection = self.connection.clone();
-        redis::cmd("SET")
-            .arg(self.key(hash))
-            .arg(REVOKED)
-            .arg("EX")
-            .arg(CACHE_TTL.as_secs())
-            .exec_async(&mut connection)
-            .await
-    }
-}
-
-impl Shared {
-    /// `key_id account_id requests_per_minute` (ids never hold spaces), or the tombstone.
-    fn encode(&self) -> String {
-        match self {
-            Shared::Owner(owner) => format!("{} {} {}", owner.key_id, owner.account_id, owner.requests_per_minute),
-            Shared::Revoked => REVOKED.to_string(),
-        }
-    }
-
-    /// `None` for anything unreadable, which is then a cache miss.
-    fn decode(value: &str) -> Option<Shared> {
-        if value == REVOKED {
-            return Some(Shared::Revoked);
-        }
-        let mut parts = value.split(' ');
-        let owner = Authenticated {
-            key_id: parts.next()?.to_string(),
-            account_id: parts.next()?.to_string(),
-            requests_per_minute: parts.next()?.parse().ok()?,
-        };
-        parts.next().is_none().then_some(Shared::Owner(owner))
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -414,19 +334,5 @@ mod tests {
         assert!(!well_formed(&key.replace("arca_test_", "arca_prod_")));
         let (_, live) = new_key(&salt, "acct_1", "ci", KeyMode::Live);
         assert!(live.key.expose().starts_with("arca_live_"));
-    }
-
-    #[test]
-    fn shared_entries_round_trip() {
-        let owner = Shared::Owner(Authenticated {
-            key_id: "key_1".into(),
-            account_id: "acct_1".into(),
-            requests_per_minute: 100,
-        });
-        assert_eq!(Shared::decode(&owner.encode()), Some(owner));
-        assert_eq!(Shared::decode(&Shared::Revoked.encode()), Some(Shared::Revoked));
-        for garbage in ["", "key_1 acct_1", "key_1 acct_1 x", "a b 1 extra"] {
-            assert_eq!(Shared::decode(garbage), None, "{garbage}");
-        }
     }
 }
