@@ -5,16 +5,24 @@
 mod accounts;
 /// API keys: create, list, revoke, pagination, tenant isolation.
 mod api_keys;
+/// Customers: CRUD, document and IVA-condition validation, duplicates, filters, isolation.
+mod customers;
 /// `/openapi.json` and `/docs`.
 mod docs;
 /// problem+json for every failure: 401, 404, 405, bad bodies, maintenance.
 mod errors;
 /// The issuance engine: batching, partial batches, lost answers, crashes, two instances.
 mod issuance;
+/// Two instances on one database and Redis: key revocation is immediate on both.
+mod keys_across_instances;
 /// Reversible migrations on the test database, through the library and the CLI.
 mod migrations;
+/// Points of sale: CRUD, validation, duplicates, tenant isolation, the ARCA upsert.
+mod points_of_sale;
 /// Requests per minute per key: headers, 429 with Retry-After.
 mod rate_limit;
 /// The binary's zero-setup `serve`: demo account, printed key, in-process simulator.
 mod serve;
 pub mod support;
+/// Monthly usage and the 402 quota check.
+mod usage;

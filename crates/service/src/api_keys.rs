@@ -5,11 +5,14 @@
 //! stolen table useless on its own. A key is looked up by its hash and the stored hash is then
 //! compared in constant time.
 //!
-//! [`Keys`] keeps successful look-ups for [`CACHE_TTL`] in process. Revoking a key removes it
-//! from this instance's cache at once, so the next request through this instance gets 401.
-//! Other instances notice within the cache lifetime: we chose a short TTL over Redis pub/sub
-//! for cross-instance invalidation (30 s is the longest a revoked key lives elsewhere; no
-//! subscription to lose while Redis is down).
+//! Revocation is effective on the very next request, on every instance:
+//! - with Redis (`REDIS_URL`), successful look-ups are cached in Redis, shared by every
+//!   instance, under `{REDIS_KEY_PREFIX}apikey:{hash}` for [`CACHE_TTL`]; revoking overwrites
+//!   that entry with a tombstone (`revoked`, same TTL) and entries are only ever added with
+//!   `SET NX`, so an instance that read the database just before the revocation cannot put the
+//!   key back. A Redis error costs speed, not correctness: that request reads the database.
+//! - without Redis (one instance), look-ups are cached in process and revoking removes the
+//!   entry from this process's cache at once.
 
 use std::collections::HashMap;
 use std::sync::Mutex;
@@ -20,6 +23,7 @@ use base64::Engine;
 use chrono::{DateTime, Utc};
 use hmac::{Hmac, Mac};
 use rand::RngCore;
+use redis::aio::ConnectionManager;
 use sha2::Sha256;
 use subtle::ConstantTimeEq;
 
@@ -27,6 +31,9 @@ use crate::Error;
 use crate::accounts::Tier;
 use crate::storage::api_keys::ApiKeyRow;
 use crate::storage::{self, Storage};
+use shared_cache::{Shared, SharedCache};
+
+mod shared_cache;
 
 /// How long a successful look-up is trusted without asking the database again.
 pub const CACHE_TTL: Duration = Duration::from_secs(30);
@@ -153,6 +160,7 @@ pub struct Keys {
     salt: Secret,
     mode: KeyMode,
     cache: Mutex<HashMap<String, CacheEntry>>,
+    shared: Option<SharedCache>,
 }
 
 impl Keys {
@@ -163,6 +171,15 @@ impl Keys {
             salt,
             mode,
             cache: Mutex::new(HashMap::new()),
+            shared: None,
+        }
+    }
+
+    /// Caches look-ups in Redis (shared by every instance) instead of in process.
+    pub fn with_shared_cache(self, connection: ConnectionManager, key_prefix: &str) -> Keys {
+        Keys {
+            shared: Some(SharedCache::new(connection, key_prefix)),
+            ..self
         }
     }
 
@@ -180,23 +197,16 @@ impl Keys {
             return Ok(None);
         }
         let hash = hash(&self.salt, presented);
+        if let Some(shared) = &self.shared {
+            return self.authenticate_shared(shared, &hash).await;
+        }
         if let Some(entry) = self.cache().get(&hash)
             && entry.expires_at > Instant::now()
         {
             return Ok(Some(entry.authenticated.clone()));
         }
-        let Some(owner) = storage::api_keys::find_active_by_hash(&self.storage, &hash).await? else {
+        let Some(authenticated) = self.look_up(&hash).await? else {
             return Ok(None);
-        };
-        if !bool::from(owner.hash.as_bytes().ct_eq(hash.as_bytes())) {
-            return Ok(None);
-        }
-        storage::api_keys::touch(&self.storage, &owner.key_id, storage::now()).await?;
-        let tier = Tier::parse(&owner.tier).unwrap_or(Tier::Free);
-        let authenticated = Authenticated {
-            key_id: owner.key_id,
-            account_id: owner.account_id,
-            requests_per_minute: owner.requests_per_minute.unwrap_or(tier.requests_per_minute()),
         };
         let mut cache = self.cache();
         if cache.len() >= CACHE_CAPACITY {
@@ -214,6 +224,42 @@ impl Keys {
             },
         );
         Ok(Some(authenticated))
+    }
+
+    async fn authenticate_shared(&self, shared: &SharedCache, hash: &str) -> Result<Option<Authenticated>, Error> {
+        match shared.get(hash).await {
+            Ok(Some(Shared::Owner(authenticated))) => return Ok(Some(authenticated)),
+            Ok(Some(Shared::Revoked)) => return Ok(None),
+            Ok(None) => {}
+            Err(error) => {
+                tracing::warn!(%error, "API key cache: Redis unavailable, reading the database");
+                return self.look_up(hash).await;
+            }
+        }
+        let found = self.look_up(hash).await?;
+        if let Some(authenticated) = &found
+            && let Err(error) = shared.put(hash, authenticated).await
+        {
+            tracing::warn!(%error, "API key cache: could not store a look-up in Redis");
+        }
+        Ok(found)
+    }
+
+    /// The owner of the active key with this hash, from the database (and records its use).
+    async fn look_up(&self, hash: &str) -> Result<Option<Authenticated>, Error> {
+        let Some(owner) = storage::api_keys::find_active_by_hash(&self.storage, hash).await? else {
+            return Ok(None);
+        };
+        if !bool::from(owner.hash.as_bytes().ct_eq(hash.as_bytes())) {
+            return Ok(None);
+        }
+        storage::api_keys::touch(&self.storage, &owner.key_id, storage::now()).await?;
+        let tier = Tier::parse(&owner.tier).unwrap_or(Tier::Free);
+        Ok(Some(Authenticated {
+            key_id: owner.key_id,
+            account_id: owner.account_id,
+            requests_per_minute: owner.requests_per_minute.unwrap_or(tier.requests_per_minute()),
+        }))
     }
 
     /// Creates a key for the account.
@@ -246,12 +292,20 @@ impl Keys {
     }
 
     /// Revokes the account's key `id` ([`Error::NotFound`] if the account has no such active
-    /// key) and forgets it here, so this instance refuses it from the next request on.
+    /// key) and replaces its cache entry: with Redis by a tombstone every instance reads, so
+    /// all of them refuse it from the next request on; without, in this process's cache.
     pub async fn revoke(&self, account_id: &str, id: &str) -> Result<(), Error> {
-        if !storage::api_keys::revoke(&self.storage, account_id, id, storage::now()).await? {
+        let Some(hash) = storage::api_keys::revoke(&self.storage, account_id, id, storage::now()).await? else {
             return Err(Error::NotFound);
-        }
+        };
         self.cache().retain(|_, entry| entry.authenticated.key_id != id);
+        if let Some(shared) = &self.shared
+            && let Err(error) = shared.mark_revoked(&hash).await
+        {
+            // The database has the revocation; only instances holding a cached entry can still
+            // accept the key, for at most CACHE_TTL. Nothing better to do than say so.
+            tracing::error!(%error, key.id = id, "API key cache: could not mark a revoked key in Redis");
+        }
         Ok(())
     }
 

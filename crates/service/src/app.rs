@@ -33,7 +33,7 @@ impl App {
     /// Builds the state; with `REDIS_URL`, connects to Redis (a Redis that cannot be reached at
     /// start is a configuration problem and stops start-up).
     pub async fn new(config: Config, storage: Storage) -> Result<App, Error> {
-        let rate_limiter = match &config.redis {
+        let redis = match &config.redis {
             Some(redis_config) => {
                 let client = redis::Client::open(redis_config.url.expose())?;
                 // Short bounds: a slow or absent Redis must cost a request milliseconds (the
@@ -47,9 +47,9 @@ impl App {
                 let connection = tokio::time::timeout(REDIS_START_TIMEOUT, connecting)
                     .await
                     .map_err(|_| Error::RedisStart(REDIS_START_TIMEOUT.as_secs()))??;
-                RateLimiter::redis(connection, &redis_config.key_prefix)
+                Some((connection, redis_config.key_prefix.clone()))
             }
-            None => RateLimiter::in_process(),
+            None => None,
         };
         let mode = if config.arca.environment.issues_test_keys() {
             KeyMode::Test
@@ -57,6 +57,14 @@ impl App {
             KeyMode::Live
         };
         let keys = Keys::new(storage.clone(), config.security.api_key_salt.clone(), mode);
+        // With Redis, rate counters and the API key cache are shared by every instance.
+        let (keys, rate_limiter) = match redis {
+            Some((connection, key_prefix)) => (
+                keys.with_shared_cache(connection.clone(), &key_prefix),
+                RateLimiter::redis(connection, &key_prefix),
+            ),
+            None => (keys, RateLimiter::in_process()),
+        };
         Ok(App {
             state: Arc::new(AppContext {
                 config,

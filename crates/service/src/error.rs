@@ -28,6 +28,13 @@ pub enum Error {
     /// The resource does not exist for this account (or at all).
     #[error("not found")]
     NotFound,
+    /// The write would duplicate a unique value (a point of sale number, a customer's
+    /// document); the message names it.
+    #[error("{0}")]
+    Conflict(String),
+    /// The account has used its monthly invoice quota (`used` of `quota` in `month`).
+    #[error("monthly invoice quota exhausted: {used} of {quota} used in {month}")]
+    QuotaExceeded { quota: i64, used: i64, month: String },
     /// Values failed domain checks: (field, message) pairs, shown to the caller.
     #[error("{}", .0.iter().map(|(field, message)| format!("{field}: {message}")).collect::<Vec<_>>().join("; "))]
     Invalid(Vec<(String, String)>),

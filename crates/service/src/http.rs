@@ -8,11 +8,13 @@
 pub mod accounts;
 pub mod api_keys;
 pub mod auth;
+pub mod customers;
 pub mod docs;
 pub mod error;
 pub mod json;
 pub mod maintenance;
 pub mod pagination;
+pub mod points_of_sale;
 pub mod rate_limit;
 
 use std::sync::Arc;
@@ -70,6 +72,21 @@ pub fn api_routes(state: AppState) -> OpenApiRouter<AppState> {
         .routes(routes!(accounts::get_account))
         .routes(routes!(api_keys::create_api_key, api_keys::list_api_keys))
         .routes(routes!(api_keys::revoke_api_key))
+        .routes(routes!(
+            points_of_sale::create_point_of_sale,
+            points_of_sale::list_points_of_sale
+        ))
+        .routes(routes!(
+            points_of_sale::get_point_of_sale,
+            points_of_sale::update_point_of_sale,
+            points_of_sale::delete_point_of_sale
+        ))
+        .routes(routes!(customers::create_customer, customers::list_customers))
+        .routes(routes!(
+            customers::get_customer,
+            customers::update_customer,
+            customers::delete_customer
+        ))
         .route_layer(from_fn_with_state(state.clone(), rate_limit::limit))
         .route_layer(from_fn_with_state(state.clone(), auth::require_api_key));
     let admin = OpenApiRouter::new().routes(routes!(accounts::create_account));

@@ -4,6 +4,8 @@
 //! - [`storage::Storage`]: PostgreSQL or SQLite behind one type, SQL visible in `storage/`,
 //!   reversible migrations per dialect.
 //! - [`accounts`] and [`api_keys`]: tenants, their tiers, and the keys that authenticate them.
+//! - [`points_of_sale`] and [`customers`]: an account's ARCA points of sale and invoice
+//!   receivers; [`usage`]: invoices per month and the quota check.
 //! - [`rate_limit::RateLimiter`]: fixed one-minute windows per key, in Redis or in-process.
 //! - [`issuance::Engine`]: numbers and authorises invoices, one worker per series.
 //! - [`app::App`]: the state and the axum router ([`http`]) served until shutdown.
@@ -16,11 +18,14 @@ pub mod accounts;
 pub mod api_keys;
 pub mod app;
 pub mod config;
+pub mod customers;
 mod error;
 pub mod http;
 pub mod issuance;
+pub mod points_of_sale;
 pub mod rate_limit;
 pub mod storage;
+pub mod usage;
 
 pub use app::App;
 pub use config::Config;

@@ -3,16 +3,22 @@
 //! Not `sqlx::Any`, which lacks dates and decimals. The SQL is identical on both dialects —
 //! `$N` placeholders, `RETURNING` and `ON CONFLICT` work on both — so each query is written once,
 //! as visible text in a small documented function per resource (`storage/accounts.rs`,
-//! `storage/api_keys.rs`), and [`with_pool!`] runs it on whichever pool is there. Where the
+//! `storage/api_keys.rs`, `storage/points_of_sale.rs`, `storage/customers.rs`,
+//! `storage/usage.rs`), and [`with_pool!`] runs it on whichever pool is there. Where the
 //! dialects differ (column types) the migrations differ: `migrations/postgres/` and
 //! `migrations/sqlite/`, see [`migrations`].
 
 pub mod accounts;
 pub mod api_keys;
+pub mod customers;
 pub mod invoices;
 pub mod migrations;
+pub mod points_of_sale;
 pub mod series;
 pub mod transaction;
+
+pub use transaction::Transaction;
+pub mod usage;
 
 use std::str::FromStr;
 use std::time::Duration;
@@ -120,4 +126,13 @@ pub fn hex(bytes: &[u8]) -> String {
             let _ = write!(text, "{byte:02x}");
             text
         })
+}
+
+/// `error` as [`Error::Conflict`] with `message` when it is a unique-constraint violation (the
+/// caller knows which constraint its statement can break), otherwise as a database error.
+pub(crate) fn conflict_if_duplicate(error: sqlx::Error, message: impl FnOnce() -> String) -> Error {
+    match &error {
+        sqlx::Error::Database(database_error) if database_error.is_unique_violation() => Error::Conflict(message()),
+        _ => Error::Database(error),
+    }
 }

@@ -30,6 +30,8 @@ pub struct TestApp {
     pub base_url: String,
     pub storage: Storage,
     pub database_url: String,
+    /// `REDIS_URL` and `REDIS_KEY_PREFIX`, when the app uses Redis.
+    pub redis: Option<(String, String)>,
     /// The service's `API_KEY_SALT` and `DATA_DIR`, for running the CLI against the same data.
     pub api_key_salt: String,
     pub data_dir: std::path::PathBuf,
@@ -40,10 +42,25 @@ pub struct TestApp {
     _dir: TempDir,
 }
 
-/// Knobs: extra environment variables for the service's configuration.
+/// Knobs: extra environment variables for the service's configuration, Redis, and running as
+/// a second instance of another app.
 #[derive(Default)]
 pub struct TestAppBuilder {
     vars: Vec<(String, String)>,
+    redis: bool,
+    shared: Option<Shared>,
+}
+
+/// What a second instance takes from the first: database, salt and Redis.
+struct Shared {
+    database_url: String,
+    api_key_salt: String,
+    redis: Option<(String, String)>,
+}
+
+/// `TEST_REDIS_URL`, default `redis://127.0.0.1:6379`.
+fn test_redis_url() -> String {
+    std::env::var("TEST_REDIS_URL").unwrap_or_else(|_| "redis://127.0.0.1:6379".into())
 }
 
 pub fn uses_postgres() -> bool {
@@ -62,6 +79,23 @@ impl TestAppBuilder {
         self
     }
 
+    /// Uses Redis (`TEST_REDIS_URL`) even on SQLite, under a fresh key prefix.
+    pub fn redis(mut self) -> TestAppBuilder {
+        self.redis = true;
+        self
+    }
+
+    /// Runs as another instance of `app`: the same database (never dropped by this one), the
+    /// same `API_KEY_SALT` and the same Redis and key prefix, if any.
+    pub fn instance_of(mut self, app: &TestApp) -> TestAppBuilder {
+        self.shared = Some(Shared {
+            database_url: app.database_url.clone(),
+            api_key_salt: app.api_key_salt.clone(),
+            redis: app.redis.clone(),
+        });
+        self
+    }
+
     pub async fn start(self) -> TestApp {
         let dir = tempfile::tempdir().expect("temp dir");
         let mut vars: HashMap<String, String> = HashMap::new();
@@ -74,7 +108,15 @@ impl TestAppBuilder {
             "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=".into(),
         );
         set("DATABASE_POOL_SIZE", "5".into());
-        let postgres_database = if uses_postgres() {
+        let postgres_database = if let Some(shared) = &self.shared {
+            set("DATABASE_URL", shared.database_url.clone());
+            set("API_KEY_SALT", shared.api_key_salt.clone());
+            if let Some((url, prefix)) = &shared.redis {
+                set("REDIS_URL", url.clone());
+                set("REDIS_KEY_PREFIX", prefix.clone());
+            }
+            None
+        } else if uses_postgres() {
             let admin_url = std::env::var("TEST_POSTGRES_URL")
                 .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into());
             let name = format!("arca_test_{}", random_hex(8));
@@ -88,8 +130,7 @@ impl TestAppBuilder {
             admin.close().await.ok();
             let base = admin_url.rsplit_once('/').map_or(admin_url.as_str(), |(base, _)| base);
             set("DATABASE_URL", format!("{base}/{name}"));
-            let redis_url = std::env::var("TEST_REDIS_URL").unwrap_or_else(|_| "redis://127.0.0.1:6379".into());
-            set("REDIS_URL", redis_url);
+            set("REDIS_URL", test_redis_url());
             set("REDIS_KEY_PREFIX", format!("arca-test-{}:", random_hex(8)));
             Some((admin_url, name))
         } else {
@@ -97,6 +138,10 @@ impl TestAppBuilder {
                 "DATABASE_URL",
                 format!("sqlite://{}", dir.path().join("arca-api.db").display()),
             );
+            if self.redis {
+                set("REDIS_URL", test_redis_url());
+                set("REDIS_KEY_PREFIX", format!("arca-test-{}:", random_hex(8)));
+            }
             None
         };
         for (name, value) in self.vars {
@@ -104,6 +149,10 @@ impl TestAppBuilder {
         }
         let config = Config::from_lookup(|name| vars.get(name).cloned()).expect("test configuration");
         let database_url = config.database.url.expose().to_string();
+        let redis = config
+            .redis
+            .as_ref()
+            .map(|redis| (redis.url.expose().to_string(), redis.key_prefix.clone()));
         let api_key_salt = config.security.api_key_salt.expose().to_string();
         let data_dir = config.data_dir.clone();
         let storage = Storage::connect(&config.database).await.expect("connect");
@@ -123,6 +172,7 @@ impl TestAppBuilder {
             base_url,
             storage,
             database_url,
+            redis,
             api_key_salt,
             data_dir,
             client: Client::builder(TokioExecutor::new()).build_http(),
@@ -185,6 +235,13 @@ impl TestApp {
         let bearer = format!("Bearer {token}");
         let headers = [("authorization", bearer.as_str()), ("content-type", "application/json")];
         self.request("POST", path, &headers, Some(serde_json::to_vec(body).unwrap()))
+            .await
+    }
+
+    pub async fn patch_json(&self, path: &str, key: &str, body: &Value) -> TestResponse {
+        let bearer = format!("Bearer {key}");
+        let headers = [("authorization", bearer.as_str()), ("content-type", "application/json")];
+        self.request("PATCH", path, &headers, Some(serde_json::to_vec(body).unwrap()))
             .await
     }
 

@@ -3,7 +3,7 @@
 use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
-use chrono::{DateTime, Datelike, FixedOffset, Utc};
+use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
@@ -13,6 +13,7 @@ use super::error::{ApiError, Problem};
 use super::json::ApiJson;
 use crate::accounts::{self, Account, NewAccount};
 use crate::app::AppState;
+use crate::usage;
 
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -90,7 +91,7 @@ pub async fn create_account(
     )?;
     let (account, key) = accounts::create(&state.storage, state.keys.salt(), state.keys.mode(), new).await?;
     let view = CreatedAccountView {
-        account: AccountView::new(account, Utc::now()),
+        account: AccountView::new(account, usage::month_of(Utc::now()), 0),
         api_key: NewApiKeyView::from(key),
     };
     Ok((StatusCode::CREATED, Json(view)))
@@ -109,16 +110,12 @@ pub async fn create_account(
 )]
 pub async fn get_account(State(state): State<AppState>, tenant: Tenant) -> Result<Json<AccountView>, ApiError> {
     let account = accounts::find(&state.storage, tenant.account_id()).await?;
-    Ok(Json(AccountView::new(account, Utc::now())))
+    let (period, invoices) = usage::this_month(&state.storage, &account.id, Utc::now()).await?;
+    Ok(Json(AccountView::new(account, period, invoices)))
 }
 
 impl AccountView {
-    fn new(account: Account, now: DateTime<Utc>) -> AccountView {
-        // Months follow Argentina's calendar (UTC−3), as invoices do.
-        let argentina = FixedOffset::west_opt(3 * 3600).expect("a valid offset");
-        let local = now.with_timezone(&argentina);
-        // Invoices are not issued yet; usage is counted once they are.
-        let invoices = 0;
+    fn new(account: Account, period: String, invoices: i64) -> AccountView {
         AccountView {
             id: account.id,
             name: account.name,
@@ -129,7 +126,7 @@ impl AccountView {
                 requests_per_minute: account.requests_per_minute,
             },
             usage: UsageView {
-                period: format!("{:04}-{:02}", local.year(), local.month()),
+                period,
                 invoices,
                 remaining: account.monthly_quota.map(|quota| (quota - invoices).max(0)),
             },

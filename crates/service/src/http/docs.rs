@@ -22,6 +22,8 @@ use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder
     tags(
         (name = "accounts", description = "Accounts, tiers and usage"),
         (name = "api-keys", description = "API keys of the caller's account"),
+        (name = "points-of-sale", description = "The caller's ARCA points of sale"),
+        (name = "customers", description = "The caller's customers (invoice receivers)"),
     )
 )]
 pub struct ApiDoc;

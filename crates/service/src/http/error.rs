@@ -34,8 +34,8 @@ pub struct Problem {
     pub title: String,
     pub status: u16,
     pub detail: String,
-    /// Stable machine-readable code: VALIDATION_ERROR, UNAUTHORIZED, NOT_FOUND, CONFLICT,
-    /// RATE_LIMIT_EXCEEDED, MAINTENANCE, INTERNAL_ERROR, …
+    /// Stable machine-readable code: VALIDATION_ERROR, UNAUTHORIZED, PAYMENT_REQUIRED, NOT_FOUND,
+    /// CONFLICT, RATE_LIMIT_EXCEEDED, MAINTENANCE, INTERNAL_ERROR, …
     pub code: String,
     /// Whether the same request may succeed later.
     pub retryable: bool,
@@ -110,6 +110,11 @@ impl ApiError {
         ApiError::new(StatusCode::CONFLICT, "CONFLICT", detail)
     }
 
+    /// 402: the account's monthly invoice quota is used up; retrying this month will not help.
+    pub fn payment_required(detail: impl Into<String>) -> ApiError {
+        ApiError::new(StatusCode::PAYMENT_REQUIRED, "PAYMENT_REQUIRED", detail)
+    }
+
     pub fn rate_limited(limit: i64, retry_after: i64) -> ApiError {
         ApiError {
             retryable: true,
@@ -157,7 +162,8 @@ impl ApiError {
         self.status
     }
 
-    pub(crate) fn problem(&self) -> Problem {
+    /// The body this error is answered with.
+    pub fn problem(&self) -> Problem {
         Problem {
             kind: format!(
                 "urn:arca-api:problem:{}",
@@ -203,6 +209,11 @@ impl From<Error> for ApiError {
                     .map(|(field, message)| FieldError { field, message })
                     .collect(),
             ),
+            Error::Conflict(detail) => ApiError::conflict(detail),
+            Error::QuotaExceeded { quota, used, month } => ApiError::payment_required(format!(
+                "the monthly quota of {quota} invoices is used up ({used} in {month}); \
+                 it renews next month, or raise the account's tier"
+            )),
             Error::Database(sqlx::Error::PoolTimedOut) => ApiError {
                 cause: Some("database pool exhausted".into()),
                 ..ApiError::unavailable("the database is busy; try again shortly")

@@ -97,6 +97,31 @@ fn parse<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
 }
 
 /// serde_json's message without its " at line 1 column 9" tail (the path says where).
+/// For PATCH bodies: `#[serde(default, deserialize_with = "nullable")]` on an
+/// `Option<Option<T>>` tells an absent field (`None`: unchanged) from `null` (`Some(None)`:
+/// cleared).
+pub fn nullable<'de, D, T>(deserializer: D) -> Result<Option<Option<T>>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: serde::Deserialize<'de>,
+{
+    serde::Deserialize::deserialize(deserializer).map(Some)
+}
+
+/// For PATCH bodies: `#[serde(default, deserialize_with = "not_null")]` on an `Option<T>`
+/// whose field cannot be cleared: absent is `None` (unchanged), `null` is refused (400 naming
+/// the field) rather than silently ignored.
+pub fn not_null<'de, D, T>(deserializer: D) -> Result<Option<T>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: serde::Deserialize<'de>,
+{
+    let value: Option<T> = serde::Deserialize::deserialize(deserializer)?;
+    value
+        .map(Some)
+        .ok_or_else(|| serde::de::Error::custom("cannot be null; leave the field out to keep its value"))
+}
+
 fn without_position(error: &serde_json::Error) -> String {
     let message = error.to_string();
     match message.rfind(" at line ") {

@@ -91,11 +91,17 @@ pub async fn count_active(storage: &Storage, account_id: &str) -> Result<i64, Er
     Ok(with_pool!(storage, pool => sqlx::query_scalar::<_, i64>(SQL).bind(account_id).fetch_one(pool).await?))
 }
 
-/// Revokes the account's key `id`; false when the account has no such active key.
-pub async fn revoke(storage: &Storage, account_id: &str, id: &str, now: DateTime<Utc>) -> Result<bool, Error> {
-    const SQL: &str = "UPDATE api_keys SET revoked_at = $3 WHERE id = $1 AND account_id = $2 AND revoked_at IS NULL";
-    let result = with_pool!(storage, pool => {
-        sqlx::query(SQL).bind(id).bind(account_id).bind(now).execute(pool).await?.rows_affected()
-    });
-    Ok(result == 1)
+/// Revokes the account's key `id` and returns its hash (to drop it from caches); `None` when
+/// the account has no such active key.
+pub async fn revoke(
+    storage: &Storage,
+    account_id: &str,
+    id: &str,
+    now: DateTime<Utc>,
+) -> Result<Option<String>, Error> {
+    const SQL: &str = "UPDATE api_keys SET revoked_at = $3 WHERE id = $1 AND account_id = $2 AND revoked_at IS NULL \
+         RETURNING hash";
+    Ok(with_pool!(storage, pool => {
+        sqlx::query_scalar::<_, String>(SQL).bind(id).bind(account_id).bind(now).fetch_optional(pool).await?
+    }))
 }

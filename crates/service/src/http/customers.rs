@@ -1,0 +1,251 @@
+//! `GET/POST /v1/customers`, `GET/PATCH/DELETE /v1/customers/{id}`: the caller's customers.
+
+use axum::Json;
+use axum::extract::{FromRequestParts, Path, Query, State};
+use axum::http::StatusCode;
+use axum::http::request::Parts;
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+
+use super::auth::Tenant;
+use super::error::{ApiError, Problem};
+use super::json::{ApiJson, not_null, nullable};
+use super::pagination::{Page, Pagination};
+use crate::app::AppState;
+use crate::customers::{self, CustomerChanges, CustomerFilter, NewCustomer};
+use crate::storage::customers::CustomerRow;
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CreateCustomerRequest {
+    /// ARCA's document type code (`DocTipo`): 80 CUIT, 86 CUIL, 96 DNI, 99 other (consumidor
+    /// final), … (see `/v1/reference-data/document-types`).
+    pub documento_tipo: i64,
+    /// CUIT/CUIL with a valid check digit (dashes allowed) for 80/86; 7–8 digits for a DNI
+    /// (96); `0` for 99; 1–11 digits otherwise. Stored as digits only.
+    pub documento_numero: String,
+    /// Name or company name (1–200 characters).
+    pub razon_social: String,
+    /// The receiver's IVA condition: `responsable_inscripto`, `monotributo`, `exento`,
+    /// `consumidor_final`, …
+    pub condicion_iva: String,
+    pub email: Option<String>,
+    /// Postal address (at most 300 characters).
+    pub direccion: Option<String>,
+}
+
+/// Only the fields present change (the result is checked as a whole); `null` clears `email` or
+/// `direccion`.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct UpdateCustomerRequest {
+    #[serde(default, deserialize_with = "not_null")]
+    pub documento_tipo: Option<i64>,
+    #[serde(default, deserialize_with = "not_null")]
+    pub documento_numero: Option<String>,
+    #[serde(default, deserialize_with = "not_null")]
+    pub razon_social: Option<String>,
+    #[serde(default, deserialize_with = "not_null")]
+    pub condicion_iva: Option<String>,
+    #[serde(default, deserialize_with = "nullable")]
+    #[schema(value_type = Option<String>)]
+    pub email: Option<Option<String>>,
+    #[serde(default, deserialize_with = "nullable")]
+    #[schema(value_type = Option<String>)]
+    pub direccion: Option<Option<String>>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CustomerView {
+    pub id: String,
+    pub documento_tipo: i32,
+    pub documento_numero: String,
+    pub razon_social: String,
+    pub condicion_iva: String,
+    pub email: Option<String>,
+    pub direccion: Option<String>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+/// List filters.
+#[derive(Debug, Default, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct CustomerQuery {
+    /// Part of the name (`razon_social`), case-insensitive.
+    pub q: Option<String>,
+    /// The exact document number (dashes and dots ignored).
+    pub documento_numero: Option<String>,
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for CustomerQuery {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
+        Query::<CustomerQuery>::try_from_uri(&parts.uri)
+            .map(|Query(query)| query)
+            .map_err(|rejection| ApiError::field("query", rejection.body_text()))
+    }
+}
+
+/// Add a customer.
+#[utoipa::path(
+    post,
+    path = "/v1/customers",
+    tag = "customers",
+    security(("api_key" = []), ("x_api_key" = [])),
+    request_body = CreateCustomerRequest,
+    responses(
+        (status = 201, body = CustomerView),
+        (status = 400, body = Problem, content_type = "application/problem+json"),
+        (status = 401, body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "The account has a customer with this document", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+pub async fn create_customer(
+    State(state): State<AppState>,
+    tenant: Tenant,
+    ApiJson(request): ApiJson<CreateCustomerRequest>,
+) -> Result<(StatusCode, Json<CustomerView>), ApiError> {
+    let new = NewCustomer {
+        documento_tipo: request.documento_tipo,
+        documento_numero: request.documento_numero,
+        razon_social: request.razon_social,
+        condicion_iva: request.condicion_iva,
+        email: request.email,
+        direccion: request.direccion,
+    };
+    let row = customers::create(&state.storage, tenant.account_id(), new).await?;
+    Ok((StatusCode::CREATED, Json(CustomerView::from(row))))
+}
+
+/// The account's customers, newest first, optionally filtered.
+#[utoipa::path(
+    get,
+    path = "/v1/customers",
+    tag = "customers",
+    security(("api_key" = []), ("x_api_key" = [])),
+    params(CustomerQuery, Pagination),
+    responses(
+        (status = 200, body = Page<CustomerView>),
+        (status = 400, body = Problem, content_type = "application/problem+json"),
+        (status = 401, body = Problem, content_type = "application/problem+json"),
+    )
+)]
+pub async fn list_customers(
+    State(state): State<AppState>,
+    tenant: Tenant,
+    query: CustomerQuery,
+    pagination: Pagination,
+) -> Result<Json<Page<CustomerView>>, ApiError> {
+    let filter = CustomerFilter {
+        name_contains: query.q,
+        documento_numero: query.documento_numero,
+    };
+    let (rows, total) = customers::list(
+        &state.storage,
+        tenant.account_id(),
+        filter,
+        pagination.limit,
+        pagination.offset,
+    )
+    .await?;
+    Ok(Json(
+        pagination.page(rows.into_iter().map(CustomerView::from).collect(), total),
+    ))
+}
+
+/// One customer.
+#[utoipa::path(
+    get,
+    path = "/v1/customers/{id}",
+    tag = "customers",
+    security(("api_key" = []), ("x_api_key" = [])),
+    params(("id" = String, Path, description = "The customer's id (`cus_…`)")),
+    responses(
+        (status = 200, body = CustomerView),
+        (status = 401, body = Problem, content_type = "application/problem+json"),
+        (status = 404, body = Problem, content_type = "application/problem+json"),
+    )
+)]
+pub async fn get_customer(
+    State(state): State<AppState>,
+    tenant: Tenant,
+    Path(id): Path<String>,
+) -> Result<Json<CustomerView>, ApiError> {
+    let row = customers::find(&state.storage, tenant.account_id(), &id).await?;
+    Ok(Json(CustomerView::from(row)))
+}
+
+/// Change some fields of a customer.
+#[utoipa::path(
+    patch,
+    path = "/v1/customers/{id}",
+    tag = "customers",
+    security(("api_key" = []), ("x_api_key" = [])),
+    params(("id" = String, Path, description = "The customer's id (`cus_…`)")),
+    request_body = UpdateCustomerRequest,
+    responses(
+        (status = 200, body = CustomerView),
+        (status = 400, body = Problem, content_type = "application/problem+json"),
+        (status = 401, body = Problem, content_type = "application/problem+json"),
+        (status = 404, body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "The account has a customer with the new document", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+pub async fn update_customer(
+    State(state): State<AppState>,
+    tenant: Tenant,
+    Path(id): Path<String>,
+    ApiJson(request): ApiJson<UpdateCustomerRequest>,
+) -> Result<Json<CustomerView>, ApiError> {
+    let changes = CustomerChanges {
+        documento_tipo: request.documento_tipo,
+        documento_numero: request.documento_numero,
+        razon_social: request.razon_social,
+        condicion_iva: request.condicion_iva,
+        email: request.email,
+        direccion: request.direccion,
+    };
+    let row = customers::update(&state.storage, tenant.account_id(), &id, changes).await?;
+    Ok(Json(CustomerView::from(row)))
+}
+
+/// Delete a customer.
+#[utoipa::path(
+    delete,
+    path = "/v1/customers/{id}",
+    tag = "customers",
+    security(("api_key" = []), ("x_api_key" = [])),
+    params(("id" = String, Path, description = "The customer's id (`cus_…`)")),
+    responses(
+        (status = 204, description = "Deleted"),
+        (status = 401, body = Problem, content_type = "application/problem+json"),
+        (status = 404, body = Problem, content_type = "application/problem+json"),
+    )
+)]
+pub async fn delete_customer(
+    State(state): State<AppState>,
+    tenant: Tenant,
+    Path(id): Path<String>,
+) -> Result<StatusCode, ApiError> {
+    customers::delete(&state.storage, tenant.account_id(), &id).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+impl From<CustomerRow> for CustomerView {
+    fn from(row: CustomerRow) -> CustomerView {
+        CustomerView {
+            id: row.id,
+            documento_tipo: row.documento_tipo,
+            documento_numero: row.documento_numero,
+            razon_social: row.razon_social,
+            condicion_iva: row.condicion_iva,
+            email: row.email,
+            direccion: row.direccion,
+            created_at: row.created_at,
+            updated_at: row.updated_at,
+        }
+    }
+}

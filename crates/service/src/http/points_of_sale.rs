@@ -1,0 +1,216 @@
+//! `GET/POST /v1/points-of-sale`, `GET/PATCH/DELETE /v1/points-of-sale/{id}`: the caller's
+//! points of sale. (`POST /v1/points-of-sale/sync` reads them from ARCA through
+//! [`crate::points_of_sale::upsert_points_of_sale_from_arca`] once the account's ARCA session
+//! exists.)
+
+use axum::Json;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use chrono::{DateTime, NaiveDate, Utc};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use super::auth::Tenant;
+use super::error::{ApiError, Problem};
+use super::json::{ApiJson, not_null, nullable};
+use super::pagination::{Page, Pagination};
+use crate::app::AppState;
+use crate::points_of_sale::{self, NewPointOfSale, PointOfSaleChanges};
+use crate::storage::points_of_sale::PointOfSaleRow;
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CreatePointOfSaleRequest {
+    /// ARCA's point of sale number (`PtoVta`), 1 to 99998, unique in the account.
+    #[schema(minimum = 1, maximum = 99998)]
+    pub numero: i64,
+    /// A label (at most 200 characters).
+    pub descripcion: Option<String>,
+    /// ARCA's `EmisionTipo` (`CAE` when omitted; `CAEA`, …).
+    pub tipo_emision: Option<String>,
+    /// Blocked in ARCA (false when omitted).
+    pub bloqueado: Option<bool>,
+    /// The day it was closed in ARCA (`YYYY-MM-DD`); null while open.
+    pub fecha_baja: Option<NaiveDate>,
+}
+
+/// Only the fields present change; `null` clears `descripcion` or `fecha_baja`.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct UpdatePointOfSaleRequest {
+    #[schema(minimum = 1, maximum = 99998)]
+    #[serde(default, deserialize_with = "not_null")]
+    pub numero: Option<i64>,
+    #[serde(default, deserialize_with = "nullable")]
+    #[schema(value_type = Option<String>)]
+    pub descripcion: Option<Option<String>>,
+    #[serde(default, deserialize_with = "not_null")]
+    pub tipo_emision: Option<String>,
+    #[serde(default, deserialize_with = "not_null")]
+    pub bloqueado: Option<bool>,
+    #[serde(default, deserialize_with = "nullable")]
+    #[schema(value_type = Option<NaiveDate>)]
+    pub fecha_baja: Option<Option<NaiveDate>>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct PointOfSaleView {
+    pub id: String,
+    pub numero: i32,
+    pub descripcion: Option<String>,
+    pub tipo_emision: String,
+    pub bloqueado: bool,
+    pub fecha_baja: Option<NaiveDate>,
+    /// `manual` (created through the API) or `arca` (read from ARCA).
+    pub origin: String,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+/// Add a point of sale.
+#[utoipa::path(
+    post,
+    path = "/v1/points-of-sale",
+    tag = "points-of-sale",
+    security(("api_key" = []), ("x_api_key" = [])),
+    request_body = CreatePointOfSaleRequest,
+    responses(
+        (status = 201, body = PointOfSaleView),
+        (status = 400, body = Problem, content_type = "application/problem+json"),
+        (status = 401, body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "The account already has this number", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+pub async fn create_point_of_sale(
+    State(state): State<AppState>,
+    tenant: Tenant,
+    ApiJson(request): ApiJson<CreatePointOfSaleRequest>,
+) -> Result<(StatusCode, Json<PointOfSaleView>), ApiError> {
+    let new = NewPointOfSale {
+        numero: request.numero,
+        descripcion: request.descripcion,
+        tipo_emision: request.tipo_emision,
+        bloqueado: request.bloqueado,
+        fecha_baja: request.fecha_baja,
+    };
+    let row = points_of_sale::create(&state.storage, tenant.account_id(), new).await?;
+    Ok((StatusCode::CREATED, Json(PointOfSaleView::from(row))))
+}
+
+/// The account's points of sale, newest first.
+#[utoipa::path(
+    get,
+    path = "/v1/points-of-sale",
+    tag = "points-of-sale",
+    security(("api_key" = []), ("x_api_key" = [])),
+    params(Pagination),
+    responses(
+        (status = 200, body = Page<PointOfSaleView>),
+        (status = 400, body = Problem, content_type = "application/problem+json"),
+        (status = 401, body = Problem, content_type = "application/problem+json"),
+    )
+)]
+pub async fn list_points_of_sale(
+    State(state): State<AppState>,
+    tenant: Tenant,
+    pagination: Pagination,
+) -> Result<Json<Page<PointOfSaleView>>, ApiError> {
+    let (rows, total) =
+        points_of_sale::list(&state.storage, tenant.account_id(), pagination.limit, pagination.offset).await?;
+    Ok(Json(
+        pagination.page(rows.into_iter().map(PointOfSaleView::from).collect(), total),
+    ))
+}
+
+/// One point of sale.
+#[utoipa::path(
+    get,
+    path = "/v1/points-of-sale/{id}",
+    tag = "points-of-sale",
+    security(("api_key" = []), ("x_api_key" = [])),
+    params(("id" = String, Path, description = "The point of sale's id (`pos_…`)")),
+    responses(
+        (status = 200, body = PointOfSaleView),
+        (status = 401, body = Problem, content_type = "application/problem+json"),
+        (status = 404, body = Problem, content_type = "application/problem+json"),
+    )
+)]
+pub async fn get_point_of_sale(
+    State(state): State<AppState>,
+    tenant: Tenant,
+    Path(id): Path<String>,
+) -> Result<Json<PointOfSaleView>, ApiError> {
+    let row = points_of_sale::find(&state.storage, tenant.account_id(), &id).await?;
+    Ok(Json(PointOfSaleView::from(row)))
+}
+
+/// Change some fields of a point of sale.
+#[utoipa::path(
+    patch,
+    path = "/v1/points-of-sale/{id}",
+    tag = "points-of-sale",
+    security(("api_key" = []), ("x_api_key" = [])),
+    params(("id" = String, Path, description = "The point of sale's id (`pos_…`)")),
+    request_body = UpdatePointOfSaleRequest,
+    responses(
+        (status = 200, body = PointOfSaleView),
+        (status = 400, body = Problem, content_type = "application/problem+json"),
+        (status = 401, body = Problem, content_type = "application/problem+json"),
+        (status = 404, body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "The account already has the new number", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+pub async fn update_point_of_sale(
+    State(state): State<AppState>,
+    tenant: Tenant,
+    Path(id): Path<String>,
+    ApiJson(request): ApiJson<UpdatePointOfSaleRequest>,
+) -> Result<Json<PointOfSaleView>, ApiError> {
+    let changes = PointOfSaleChanges {
+        numero: request.numero,
+        descripcion: request.descripcion,
+        tipo_emision: request.tipo_emision,
+        bloqueado: request.bloqueado,
+        fecha_baja: request.fecha_baja,
+    };
+    let row = points_of_sale::update(&state.storage, tenant.account_id(), &id, changes).await?;
+    Ok(Json(PointOfSaleView::from(row)))
+}
+
+/// Delete a point of sale.
+#[utoipa::path(
+    delete,
+    path = "/v1/points-of-sale/{id}",
+    tag = "points-of-sale",
+    security(("api_key" = []), ("x_api_key" = [])),
+    params(("id" = String, Path, description = "The point of sale's id (`pos_…`)")),
+    responses(
+        (status = 204, description = "Deleted"),
+        (status = 401, body = Problem, content_type = "application/problem+json"),
+        (status = 404, body = Problem, content_type = "application/problem+json"),
+    )
+)]
+pub async fn delete_point_of_sale(
+    State(state): State<AppState>,
+    tenant: Tenant,
+    Path(id): Path<String>,
+) -> Result<StatusCode, ApiError> {
+    points_of_sale::delete(&state.storage, tenant.account_id(), &id).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+impl From<PointOfSaleRow> for PointOfSaleView {
+    fn from(row: PointOfSaleRow) -> PointOfSaleView {
+        PointOfSaleView {
+            id: row.id,
+            numero: row.numero,
+            descripcion: row.descripcion,
+            tipo_emision: row.tipo_emision,
+            bloqueado: row.bloqueado,
+            fecha_baja: row.fecha_baja,
+            origin: row.origin,
+            created_at: row.created_at,
+            updated_at: row.updated_at,
+        }
+    }
+}

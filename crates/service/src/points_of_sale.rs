@@ -1,0 +1,205 @@
+//! Points of sale: ARCA's `PtoVta` numbers an account issues from, kept by hand through the API
+//! (`origin: manual`) or read from ARCA ([`upsert_points_of_sale_from_arca`], `origin: arca`).
+
+use chrono::NaiveDate;
+
+use crate::Error;
+use crate::storage::points_of_sale::PointOfSaleRow;
+pub use crate::storage::points_of_sale::{ArcaPointOfSale, upsert_points_of_sale_from_arca};
+use crate::storage::{self, Storage};
+
+/// ARCA numbers points of sale 1 to 99998 (`PtoVta`, 5 digits; 99999 is not assignable).
+pub const NUMERO_RANGE: std::ops::RangeInclusive<i64> = 1..=99_998;
+/// What a new point of sale emits unless told otherwise.
+pub const DEFAULT_TIPO_EMISION: &str = "CAE";
+
+/// A point of sale to create; absent optional fields take their defaults.
+#[derive(Debug, Clone, Default)]
+pub struct NewPointOfSale {
+    pub numero: i64,
+    pub descripcion: Option<String>,
+    pub tipo_emision: Option<String>,
+    pub bloqueado: Option<bool>,
+    pub fecha_baja: Option<NaiveDate>,
+}
+
+/// A partial update: `None` leaves a field as it is; `Some(None)` clears a nullable one.
+#[derive(Debug, Clone, Default)]
+pub struct PointOfSaleChanges {
+    pub numero: Option<i64>,
+    pub descripcion: Option<Option<String>>,
+    pub tipo_emision: Option<String>,
+    pub bloqueado: Option<bool>,
+    pub fecha_baja: Option<Option<NaiveDate>>,
+}
+
+/// Creates a manual point of sale ([`Error::Conflict`] if the account has the number already).
+pub async fn create(storage: &Storage, account_id: &str, new: NewPointOfSale) -> Result<PointOfSaleRow, Error> {
+    let now = storage::now();
+    let (numero, numero_problem) = match checked_numero(new.numero) {
+        Ok(numero) => (numero, None),
+        Err(problem) => (0, Some(problem)),
+    };
+    let mut row = PointOfSaleRow {
+        id: storage::new_id("pos"),
+        account_id: account_id.to_string(),
+        numero,
+        descripcion: new.descripcion,
+        tipo_emision: new.tipo_emision.unwrap_or_else(|| DEFAULT_TIPO_EMISION.to_string()),
+        bloqueado: new.bloqueado.unwrap_or(false),
+        fecha_baja: new.fecha_baja,
+        origin: "manual".to_string(),
+        created_at: now,
+        updated_at: now,
+    };
+    check(&mut row, numero_problem)?;
+    storage::points_of_sale::insert(storage, &row).await?;
+    Ok(row)
+}
+
+/// The account's point of sale `id` ([`Error::NotFound`] for another account's).
+pub async fn find(storage: &Storage, account_id: &str, id: &str) -> Result<PointOfSaleRow, Error> {
+    storage::points_of_sale::find(storage, account_id, id)
+        .await?
+        .ok_or(Error::NotFound)
+}
+
+/// A page of the account's points of sale, newest first, and how many there are.
+pub async fn list(
+    storage: &Storage,
+    account_id: &str,
+    limit: i64,
+    offset: i64,
+) -> Result<(Vec<PointOfSaleRow>, i64), Error> {
+    let rows = storage::points_of_sale::list(storage, account_id, limit, offset).await?;
+    let total = storage::points_of_sale::count(storage, account_id).await?;
+    Ok((rows, total))
+}
+
+/// Applies `changes` to the account's point of sale `id`, checking the result as a whole.
+pub async fn update(
+    storage: &Storage,
+    account_id: &str,
+    id: &str,
+    changes: PointOfSaleChanges,
+) -> Result<PointOfSaleRow, Error> {
+    let mut row = find(storage, account_id, id).await?;
+    let mut numero_problem = None;
+    if let Some(numero) = changes.numero {
+        match checked_numero(numero) {
+            Ok(numero) => row.numero = numero,
+            Err(problem) => numero_problem = Some(problem),
+        }
+    }
+    if let Some(descripcion) = changes.descripcion {
+        row.descripcion = descripcion;
+    }
+    if let Some(tipo_emision) = changes.tipo_emision {
+        row.tipo_emision = tipo_emision;
+    }
+    if let Some(bloqueado) = changes.bloqueado {
+        row.bloqueado = bloqueado;
+    }
+    if let Some(fecha_baja) = changes.fecha_baja {
+        row.fecha_baja = fecha_baja;
+    }
+    row.updated_at = storage::now();
+    check(&mut row, numero_problem)?;
+    if !storage::points_of_sale::update(storage, &row).await? {
+        return Err(Error::NotFound);
+    }
+    Ok(row)
+}
+
+/// Deletes the account's point of sale `id`.
+pub async fn delete(storage: &Storage, account_id: &str, id: &str) -> Result<(), Error> {
+    if storage::points_of_sale::delete(storage, account_id, id).await? {
+        Ok(())
+    } else {
+        Err(Error::NotFound)
+    }
+}
+
+type Problem = (String, String);
+
+fn checked_numero(numero: i64) -> Result<i32, Problem> {
+    if NUMERO_RANGE.contains(&numero) {
+        Ok(i32::try_from(numero).unwrap_or_default())
+    } else {
+        Err(("numero".into(), "must be a whole number from 1 to 99998".into()))
+    }
+}
+
+/// Trims the text fields and reports every problem at once (`numero`'s, if any, first).
+fn check(row: &mut PointOfSaleRow, numero_problem: Option<Problem>) -> Result<(), Error> {
+    let mut problems: Vec<Problem> = numero_problem.into_iter().collect();
+    row.descripcion = row
+        .descripcion
+        .take()
+        .map(|text| text.trim().to_string())
+        .filter(|text| !text.is_empty());
+    if row.descripcion.as_ref().is_some_and(|text| text.chars().count() > 200) {
+        problems.push(("descripcion".into(), "must be at most 200 characters".into()));
+    }
+    row.tipo_emision = row.tipo_emision.trim().to_string();
+    if row.tipo_emision.is_empty() || row.tipo_emision.chars().count() > 100 {
+        problems.push((
+            "tipo_emision".into(),
+            "must be 1 to 100 characters (ARCA's EmisionTipo, e.g. CAE or CAEA)".into(),
+        ));
+    }
+    if problems.is_empty() {
+        Ok(())
+    } else {
+        Err(Error::Invalid(problems))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn row() -> PointOfSaleRow {
+        let now = storage::now();
+        PointOfSaleRow {
+            id: "pos_1".into(),
+            account_id: "acct_1".into(),
+            numero: 1,
+            descripcion: Some("  Local  ".into()),
+            tipo_emision: " CAE ".into(),
+            bloqueado: false,
+            fecha_baja: None,
+            origin: "manual".into(),
+            created_at: now,
+            updated_at: now,
+        }
+    }
+
+    #[test]
+    fn numbers_are_1_to_99998() {
+        assert_eq!(checked_numero(1), Ok(1));
+        assert_eq!(checked_numero(99_998), Ok(99_998));
+        for bad in [0, -1, 99_999, i64::MAX] {
+            assert_eq!(checked_numero(bad).unwrap_err().0, "numero");
+        }
+    }
+
+    #[test]
+    fn check_trims_and_lists_every_problem() {
+        let mut good = row();
+        check(&mut good, None).unwrap();
+        assert_eq!(good.descripcion.as_deref(), Some("Local"));
+        assert_eq!(good.tipo_emision, "CAE");
+
+        let mut bad = PointOfSaleRow {
+            descripcion: Some("x".repeat(201)),
+            tipo_emision: "  ".into(),
+            ..row()
+        };
+        let Err(Error::Invalid(problems)) = check(&mut bad, checked_numero(0).err()) else {
+            panic!("expected problems");
+        };
+        let fields: Vec<&str> = problems.iter().map(|(field, _)| field.as_str()).collect();
+        assert_eq!(fields, ["numero", "descripcion", "tipo_emision"]);
+    }
+}
