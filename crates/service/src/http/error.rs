@@ -21,6 +21,9 @@ pub struct ApiError {
     errors: Vec<FieldError>,
     retryable: bool,
     retry_after: Option<u64>,
+    /// ARCA's codes for a rejected invoice, and the invoice (kept as `failed`).
+    arca_errors: Vec<ArcaError>,
+    invoice_id: Option<String>,
     /// What went wrong inside, for the log line written when the answer goes out; never sent.
     cause: Option<String>,
 }
@@ -42,6 +45,20 @@ pub struct Problem {
     /// Per-field problems (validation errors only).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub errors: Vec<FieldError>,
+    /// ARCA's codes and messages when ARCA rejected the invoice.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub arca_errors: Vec<ArcaError>,
+    /// The invoice ARCA rejected (kept as `failed`, editable).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub invoice_id: Option<String>,
+}
+
+/// One ARCA code and its message.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct ArcaError {
+    #[schema(value_type = Object)]
+    pub code: serde_json::Value,
+    pub message: String,
 }
 
 #[derive(Debug, Clone, Serialize, ToSchema)]
@@ -59,7 +76,22 @@ impl ApiError {
             errors: Vec::new(),
             retryable: false,
             retry_after: None,
+            arca_errors: Vec::new(),
+            invoice_id: None,
             cause: None,
+        }
+    }
+
+    /// 400 `ARCA_VALIDATION_FAILED`: ARCA rejected the invoice, which is kept as `failed`.
+    pub fn arca_rejected(invoice_id: String, arca_errors: Vec<ArcaError>) -> ApiError {
+        ApiError {
+            arca_errors,
+            invoice_id: Some(invoice_id),
+            ..ApiError::new(
+                StatusCode::BAD_REQUEST,
+                "ARCA_VALIDATION_FAILED",
+                "ARCA rejected the invoice; it is kept as failed and can be corrected with PATCH",
+            )
         }
     }
 
@@ -175,6 +207,8 @@ impl ApiError {
             code: self.code.to_string(),
             retryable: self.retryable,
             errors: self.errors.clone(),
+            arca_errors: self.arca_errors.clone(),
+            invoice_id: self.invoice_id.clone(),
         }
     }
 }

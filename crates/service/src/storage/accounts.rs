@@ -59,6 +59,13 @@ pub async fn find(storage: &Storage, id: &str) -> Result<Option<AccountRow>, Err
     Ok(with_pool!(storage, pool => sqlx::query_as::<_, AccountRow>(SQL).bind(id).fetch_optional(pool).await?))
 }
 
+/// The oldest account issuing under `cuit` (the issuance engine's series name a CUIT).
+pub async fn find_by_cuit(storage: &Storage, cuit: &str) -> Result<Option<AccountRow>, Error> {
+    const SQL: &str = "SELECT id, name, cuit, tier, monthly_quota, requests_per_minute, created_at \
+         FROM accounts WHERE cuit = $1 ORDER BY created_at, id LIMIT 1";
+    Ok(with_pool!(storage, pool => sqlx::query_as::<_, AccountRow>(SQL).bind(cuit).fetch_optional(pool).await?))
+}
+
 /// How many accounts exist (the zero-setup start creates a demo account when none does).
 pub async fn count(storage: &Storage) -> Result<i64, Error> {
     const SQL: &str = "SELECT COUNT(*) FROM accounts";

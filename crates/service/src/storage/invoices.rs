@@ -181,6 +181,66 @@ pub async fn insert(storage: &Storage, row: &NewInvoiceRow) -> Result<Inserted, 
     Ok(Inserted::Existing { id, request_hash })
 }
 
+/// Filters of the account's invoice list; `None` matches everything.
+#[derive(Debug, Clone, Default)]
+pub struct InvoiceFilter {
+    pub status: Option<String>,
+    pub fecha_desde: Option<NaiveDate>,
+    pub fecha_hasta: Option<NaiveDate>,
+    /// Part of the customer's name, case-insensitive.
+    pub cliente_nombre: Option<String>,
+    pub cliente_documento: Option<i64>,
+    pub punto_venta: Option<i32>,
+    pub tipo_comprobante: Option<i32>,
+}
+
+/// One page of an account's invoices, newest first, and how many match in all. Every filter is a
+/// bound parameter that, when NULL, disables its condition, so the SQL is one text on both
+/// dialects.
+pub async fn list_for_account(
+    storage: &Storage,
+    account_id: &str,
+    filter: &InvoiceFilter,
+    limit: i64,
+    offset: i64,
+) -> Result<(Vec<InvoiceRow>, i64), Error> {
+    const WHERE: &str = "account_id = $1 \
+         AND ($2 IS NULL OR status = $2) \
+         AND ($3 IS NULL OR fecha >= $3) \
+         AND ($4 IS NULL OR fecha <= $4) \
+         AND ($5 IS NULL OR LOWER(cliente_nombre) LIKE $5) \
+         AND ($6 IS NULL OR doc_nro = $6) \
+         AND ($7 IS NULL OR punto_venta = $7) \
+         AND ($8 IS NULL OR cbte_tipo = $8)";
+    let name = filter
+        .cliente_nombre
+        .as_ref()
+        .map(|n| format!("%{}%", n.to_lowercase()));
+    let rows_sql = format!(
+        "SELECT {} FROM invoices WHERE {WHERE} ORDER BY created_at DESC, id DESC LIMIT $9 OFFSET $10",
+        columns(storage)
+    );
+    let count_sql = format!("SELECT COUNT(*) FROM invoices WHERE {WHERE}");
+    macro_rules! bind_filters {
+        ($query:expr) => {
+            $query
+                .bind(account_id)
+                .bind(&filter.status)
+                .bind(filter.fecha_desde)
+                .bind(filter.fecha_hasta)
+                .bind(&name)
+                .bind(filter.cliente_documento)
+                .bind(filter.punto_venta)
+                .bind(filter.tipo_comprobante)
+        };
+    }
+    Ok(with_pool!(storage, pool => {
+        let rows = bind_filters!(sqlx::query_as::<_, InvoiceRow>(&rows_sql)).bind(limit).bind(offset).fetch_all(pool).await?;
+        let total = bind_filters!(sqlx::query_scalar::<_, i64>(&count_sql)).fetch_one(pool).await?;
+        (rows, total)
+    }))
+}
+
 /// The invoice with this id (any account: the engine's view; the API filters by account).
 pub async fn find(storage: &Storage, id: &str) -> Result<Option<InvoiceRow>, Error> {
     let sql = format!("SELECT {} FROM invoices WHERE id = $1", columns(storage));
