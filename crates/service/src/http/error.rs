@@ -21,9 +21,9 @@ pub struct ApiError {
     errors: Vec<FieldError>,
     retryable: bool,
     retry_after: Option<u64>,
-    /// ARCA's codes for a rejected invoice, and the invoice (kept as `failed`).
-    arca_errors: Vec<ArcaError>,
-    invoice_id: Option<String>,
+    /// ARCA's codes for a rejected invoice, and the invoice (kept as `failed`); boxed, as it is
+    /// rare and `ApiError` travels in every `Result`.
+    arca: Option<Box<(String, Vec<ArcaError>)>>,
     /// What went wrong inside, for the log line written when the answer goes out; never sent.
     cause: Option<String>,
 }
@@ -76,8 +76,7 @@ impl ApiError {
             errors: Vec::new(),
             retryable: false,
             retry_after: None,
-            arca_errors: Vec::new(),
-            invoice_id: None,
+            arca: None,
             cause: None,
         }
     }
@@ -85,8 +84,7 @@ impl ApiError {
     /// 400 `ARCA_VALIDATION_FAILED`: ARCA rejected the invoice, which is kept as `failed`.
     pub fn arca_rejected(invoice_id: String, arca_errors: Vec<ArcaError>) -> ApiError {
         ApiError {
-            arca_errors,
-            invoice_id: Some(invoice_id),
+            arca: Some(Box::new((invoice_id, arca_errors))),
             ..ApiError::new(
                 StatusCode::BAD_REQUEST,
                 "ARCA_VALIDATION_FAILED",
@@ -207,8 +205,8 @@ impl ApiError {
             code: self.code.to_string(),
             retryable: self.retryable,
             errors: self.errors.clone(),
-            arca_errors: self.arca_errors.clone(),
-            invoice_id: self.invoice_id.clone(),
+            arca_errors: self.arca.as_ref().map(|a| a.1.clone()).unwrap_or_default(),
+            invoice_id: self.arca.as_ref().map(|a| a.0.clone()),
         }
     }
 }
