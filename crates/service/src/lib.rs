@@ -4,6 +4,7 @@
 //! - [`storage::Storage`]: PostgreSQL or SQLite behind one type, SQL visible in `storage/`,
 //!   reversible migrations per dialect.
 //! - [`accounts`] and [`api_keys`]: tenants, their tiers, and the keys that authenticate them.
+//! - [`crypto::Secrets`]: AES-256-GCM for secrets at rest (certificate keys, ticket credentials).
 //! - [`rate_limit::RateLimiter`]: fixed one-minute windows per key, in Redis or in-process.
 //! - [`app::App`]: the state and the axum router ([`http`]) served until shutdown.
 //!
@@ -15,6 +16,7 @@ pub mod accounts;
 pub mod api_keys;
 pub mod app;
 pub mod config;
+pub mod crypto;
 mod error;
 pub mod http;
 pub mod rate_limit;

@@ -7,8 +7,10 @@
 //! dialects differ (column types) the migrations differ: `migrations/postgres/` and
 //! `migrations/sqlite/`, see [`migrations`].
 
+pub mod access_tickets;
 pub mod accounts;
 pub mod api_keys;
+pub mod certificates;
 pub mod migrations;
 
 use std::str::FromStr;
