@@ -4,9 +4,14 @@ use std::future::Future;
 use std::sync::Arc;
 use std::time::Instant;
 
+use redis::aio::ConnectionManager;
+
 use crate::api_keys::{KeyMode, Keys};
-use crate::config::Config;
+use crate::arca::Arca;
+use crate::config::{Config, RedisConfig};
+use crate::crypto::Secrets;
 use crate::rate_limit::RateLimiter;
+use crate::reference_data::ReferenceData;
 use crate::storage::Storage;
 use crate::{Error, http};
 
@@ -21,6 +26,9 @@ pub struct AppContext {
     pub storage: Storage,
     pub keys: Keys,
     pub rate_limiter: RateLimiter,
+    pub secrets: Secrets,
+    pub arca: Arca,
+    pub reference_data: ReferenceData,
     pub started_at: Instant,
 }
 
@@ -33,24 +41,17 @@ impl App {
     /// Builds the state; with `REDIS_URL`, connects to Redis (a Redis that cannot be reached at
     /// start is a configuration problem and stops start-up).
     pub async fn new(config: Config, storage: Storage) -> Result<App, Error> {
-        let rate_limiter = match &config.redis {
-            Some(redis_config) => {
-                let client = redis::Client::open(redis_config.url.expose())?;
-                // Short bounds: a slow or absent Redis must cost a request milliseconds (the
-                // limiter then counts in process), not seconds.
-                let settings = redis::aio::ConnectionManagerConfig::new()
-                    .set_connection_timeout(std::time::Duration::from_millis(500))
-                    .set_response_timeout(std::time::Duration::from_millis(500))
-                    .set_number_of_retries(2);
-                // The manager keeps retrying a refused first connection: bound the wait at start.
-                let connecting = redis::aio::ConnectionManager::new_with_config(client, settings);
-                let connection = tokio::time::timeout(REDIS_START_TIMEOUT, connecting)
-                    .await
-                    .map_err(|_| Error::RedisStart(REDIS_START_TIMEOUT.as_secs()))??;
-                RateLimiter::redis(connection, &redis_config.key_prefix)
-            }
+        let redis = match &config.redis {
+            Some(redis_config) => Some((connect_redis(redis_config).await?, redis_config.key_prefix.clone())),
+            None => None,
+        };
+        let rate_limiter = match &redis {
+            Some((connection, prefix)) => RateLimiter::redis(connection.clone(), prefix),
             None => RateLimiter::in_process(),
         };
+        let secrets = Secrets::from_base64(&config.security.secrets_encryption_key)?;
+        let arca = Arca::new(&config.arca, storage.clone(), secrets.clone(), redis.clone())?;
+        let reference_data = ReferenceData::new(redis);
         let mode = if config.arca.environment.issues_test_keys() {
             KeyMode::Test
         } else {
@@ -63,6 +64,9 @@ impl App {
                 storage,
                 keys,
                 rate_limiter,
+                secrets,
+                arca,
+                reference_data,
                 started_at: Instant::now(),
             }),
         })
@@ -85,4 +89,21 @@ impl App {
         let router = self.router();
         axum::serve(listener, router).with_graceful_shutdown(shutdown).await
     }
+}
+
+/// Connects to Redis with short bounds: a slow or absent Redis must cost a request milliseconds
+/// (callers then fall back to in-process or database paths), not seconds. A Redis that cannot be
+/// reached at start is a configuration problem and stops start-up.
+pub async fn connect_redis(config: &RedisConfig) -> Result<ConnectionManager, Error> {
+    let client = redis::Client::open(config.url.expose())?;
+    let settings = redis::aio::ConnectionManagerConfig::new()
+        .set_connection_timeout(std::time::Duration::from_millis(500))
+        .set_response_timeout(std::time::Duration::from_millis(500))
+        .set_number_of_retries(2);
+    // The manager keeps retrying a refused first connection: bound the wait at start.
+    let connecting = ConnectionManager::new_with_config(client, settings);
+    tokio::time::timeout(REDIS_START_TIMEOUT, connecting)
+        .await
+        .map_err(|_| Error::RedisStart(REDIS_START_TIMEOUT.as_secs()))?
+        .map_err(Error::from)
 }

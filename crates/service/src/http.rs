@@ -8,12 +8,14 @@
 pub mod accounts;
 pub mod api_keys;
 pub mod auth;
+pub mod certificates;
 pub mod docs;
 pub mod error;
 pub mod json;
 pub mod maintenance;
 pub mod pagination;
 pub mod rate_limit;
+pub mod reference_data;
 
 use std::sync::Arc;
 
@@ -70,6 +72,14 @@ pub fn api_routes(state: AppState) -> OpenApiRouter<AppState> {
         .routes(routes!(accounts::get_account))
         .routes(routes!(api_keys::create_api_key, api_keys::list_api_keys))
         .routes(routes!(api_keys::revoke_api_key))
+        .routes(routes!(
+            certificates::upload_certificate,
+            certificates::list_certificates
+        ))
+        .routes(routes!(certificates::create_csr))
+        .routes(routes!(certificates::get_certificate, certificates::delete_certificate))
+        .routes(routes!(reference_data::get_table))
+        .routes(routes!(reference_data::get_exchange_rate))
         .route_layer(from_fn_with_state(state.clone(), rate_limit::limit))
         .route_layer(from_fn_with_state(state.clone(), auth::require_api_key));
     let admin = OpenApiRouter::new().routes(routes!(accounts::create_account));

@@ -5,6 +5,10 @@
 //!   reversible migrations per dialect.
 //! - [`accounts`] and [`api_keys`]: tenants, their tiers, and the keys that authenticate them.
 //! - [`crypto::Secrets`]: AES-256-GCM for secrets at rest (certificate keys, ticket credentials).
+//! - [`certificates`]: ARCA certificates per account (upload, CSR, expiry), keys encrypted.
+//! - [`tickets::TicketStore`]: WSAA tickets, durable and shared, renewed by one instance.
+//! - [`arca::Arca`]: [`arca::ArcaSession`]s (WSFEv1 client + `Auth`) for an account.
+//! - [`reference_data`]: ARCA's code tables and exchange rates, cached.
 //! - [`rate_limit::RateLimiter`]: fixed one-minute windows per key, in Redis or in-process.
 //! - [`app::App`]: the state and the axum router ([`http`]) served until shutdown.
 //!
@@ -15,12 +19,16 @@
 pub mod accounts;
 pub mod api_keys;
 pub mod app;
+pub mod arca;
+pub mod certificates;
 pub mod config;
 pub mod crypto;
 mod error;
 pub mod http;
 pub mod rate_limit;
+pub mod reference_data;
 pub mod storage;
+pub mod tickets;
 
 pub use app::App;
 pub use config::Config;

@@ -21,6 +21,8 @@ pub struct ApiError {
     errors: Vec<FieldError>,
     retryable: bool,
     retry_after: Option<u64>,
+    /// ARCA's codes and a hint, for ARCA problems (boxed: most errors have none).
+    arca: Option<Box<ArcaDetails>>,
     /// What went wrong inside, for the log line written when the answer goes out; never sent.
     cause: Option<String>,
 }
@@ -42,6 +44,25 @@ pub struct Problem {
     /// Per-field problems (validation errors only).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub errors: Vec<FieldError>,
+    /// ARCA's own codes and messages, when ARCA refused (WSAA fault codes such as
+    /// `cms.cert.untrusted`, WSFEv1 error numbers as text).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub arca_errors: Vec<ArcaErrorView>,
+    /// What to do about it, in plain words (certificate and ARCA problems).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub hint: Option<String>,
+}
+
+#[derive(Debug, Clone, Default)]
+struct ArcaDetails {
+    errors: Vec<ArcaErrorView>,
+    hint: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct ArcaErrorView {
+    pub code: String,
+    pub message: String,
 }
 
 #[derive(Debug, Clone, Serialize, ToSchema)]
@@ -59,6 +80,7 @@ impl ApiError {
             errors: Vec::new(),
             retryable: false,
             retry_after: None,
+            arca: None,
             cause: None,
         }
     }
@@ -169,6 +191,8 @@ impl ApiError {
             code: self.code.to_string(),
             retryable: self.retryable,
             errors: self.errors.clone(),
+            arca_errors: self.arca.as_ref().map(|arca| arca.errors.clone()).unwrap_or_default(),
+            hint: self.arca.as_ref().and_then(|arca| arca.hint.clone()),
         }
     }
 }
@@ -210,10 +234,121 @@ impl From<Error> for ApiError {
             Error::Database(sqlx::Error::Database(database_error)) if database_error.is_unique_violation() => {
                 ApiError::conflict("a resource with these values already exists")
             }
+            Error::Arca(error) => ApiError::from_arca(error),
+            Error::NoCertificate => ApiError {
+                arca: Some(Box::new(ArcaDetails {
+                    errors: Vec::new(),
+                    hint: Some(
+                        "upload one with POST /v1/certificates (or create a CSR with POST /v1/certificates/csr)".into(),
+                    ),
+                })),
+                ..ApiError::new(
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                    "NO_CERTIFICATE",
+                    "the account has no active, unexpired ARCA certificate",
+                )
+            },
+            Error::ArcaNotConfigured => ApiError {
+                retryable: true,
+                retry_after: Some(60),
+                cause: Some("ARCA endpoints not configured".into()),
+                ..ApiError::new(
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    "ARCA_UNAVAILABLE",
+                    "ARCA is not configured on this server",
+                )
+            },
             other => ApiError {
                 cause: Some(other.to_string()),
                 ..ApiError::internal()
             },
+        }
+    }
+}
+
+impl ApiError {
+    /// ARCA's failures: refusals of the certificate (422 `CERTIFICATE_REJECTED`, with WSAA's
+    /// code and a hint), outages (503 `ARCA_UNAVAILABLE`) and silence (504 `ARCA_TIMEOUT`), the
+    /// last two retryable; never a 500.
+    fn from_arca(error: arca_protocol::Error) -> ApiError {
+        use arca_protocol::Error as Arca;
+        use arca_protocol::wsaa::WsaaFault;
+        let cause = Some(error.to_string());
+        let unavailable = |detail: String, retry_after: u64| ApiError {
+            retryable: true,
+            retry_after: Some(retry_after),
+            cause: cause.clone(),
+            ..ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "ARCA_UNAVAILABLE", detail)
+        };
+        match error {
+            Arca::Wsaa { fault, message } => {
+                let details = Some(Box::new(ArcaDetails {
+                    errors: vec![ArcaErrorView {
+                        code: fault.code().to_string(),
+                        message,
+                    }],
+                    hint: Some(fault.hint().to_string()),
+                }));
+                if fault == WsaaFault::AlreadyAuthenticated {
+                    ApiError {
+                        arca: details,
+                        ..unavailable(
+                            "WSAA holds a valid ticket for this certificate that this service does not have \
+                             (coe.alreadyAuthenticated); a new one can be requested once WSAA's preventive \
+                             window (about 10 minutes after the last login) has passed"
+                                .into(),
+                            600,
+                        )
+                    }
+                } else if fault.retry_policy().is_retryable() {
+                    ApiError {
+                        arca: details,
+                        ..unavailable(format!("WSAA is unavailable ({})", fault.code()), 60)
+                    }
+                } else {
+                    ApiError {
+                        detail: format!("WSAA refused the certificate ({}): {}", fault.code(), fault.hint()),
+                        arca: details,
+                        ..ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "CERTIFICATE_REJECTED", "")
+                    }
+                }
+            }
+            Arca::OutcomeUnknown(_) => ApiError {
+                retryable: true,
+                retry_after: Some(5),
+                cause,
+                ..ApiError::new(
+                    StatusCode::GATEWAY_TIMEOUT,
+                    "ARCA_TIMEOUT",
+                    "ARCA did not answer in time; try again",
+                )
+            },
+            Arca::Rejected { errors } => ApiError {
+                arca: Some(Box::new(ArcaDetails {
+                    errors: errors
+                        .into_iter()
+                        .map(|error| ArcaErrorView {
+                            code: error.code.to_string(),
+                            message: error.msg,
+                        })
+                        .collect(),
+                    hint: None,
+                })),
+                ..ApiError::new(
+                    StatusCode::BAD_REQUEST,
+                    "ARCA_VALIDATION_FAILED",
+                    "ARCA rejected the request",
+                )
+            },
+            Arca::Credentials(_) | Arca::Signing(_) => ApiError {
+                cause,
+                ..ApiError::internal()
+            },
+            Arca::NotSent(_)
+            | Arca::Http { .. }
+            | Arca::Malformed(_)
+            | Arca::ArcaInternal { .. }
+            | Arca::TokenRejected { .. } => unavailable("ARCA is unavailable; try again shortly".into(), 5),
         }
     }
 }
