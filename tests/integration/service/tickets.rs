@@ -15,7 +15,12 @@ use super::support::{CUIT_A, TestApp, uses_postgres};
 
 /// One "instance": its own store (own memory, own Redis connection) on the app's database.
 async fn instance(app: &TestApp, clock: Arc<dyn Clock>, redis_prefix: &str) -> Arc<TicketStore> {
-    let redis = if uses_postgres() {
+    instance_with(app, clock, Some(redis_prefix)).await
+}
+
+/// Redis only with `TEST_DATABASE=postgres` and a prefix; otherwise the database lock.
+async fn instance_with(app: &TestApp, clock: Arc<dyn Clock>, redis_prefix: Option<&str>) -> Arc<TicketStore> {
+    let redis = if let Some(redis_prefix) = redis_prefix.filter(|_| uses_postgres()) {
         let url = std::env::var("TEST_REDIS_URL").unwrap_or_else(|_| "redis://127.0.0.1:6379".into());
         let config = RedisConfig {
             url: Secret::new(url),
@@ -68,6 +73,26 @@ async fn two_instances_racing_forty_requests_cause_one_login() {
     }
     tokens.dedup();
     assert_eq!(tokens.len(), 1, "everyone got the same ticket");
+    assert_eq!(app.simulator.calls("loginCms"), 1);
+}
+
+/// Without Redis the database's lock (PostgreSQL advisory lock, SQLite write lock) serializes
+/// the instances.
+#[tokio::test]
+async fn without_redis_the_database_lock_makes_it_one_login_too() {
+    let app = TestApp::start().await;
+    let credentials = Arc::new(credentials(&app));
+    let first = instance_with(&app, Arc::new(SystemClock), None).await;
+    let second = instance_with(&app, Arc::new(SystemClock), None).await;
+    let mut callers = Vec::new();
+    for n in 0..40 {
+        let store = if n % 2 == 0 { first.clone() } else { second.clone() };
+        let credentials = credentials.clone();
+        callers.push(tokio::spawn(async move { store.get_ticket(&credentials).await }));
+    }
+    for caller in callers {
+        caller.await.unwrap().expect("a ticket");
+    }
     assert_eq!(app.simulator.calls("loginCms"), 1);
 }
 
