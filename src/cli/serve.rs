@@ -10,6 +10,7 @@ use std::path::{Path, PathBuf};
 
 use anyhow::Context;
 use arca_service::accounts::{self, NewAccount};
+use arca_service::certificates;
 use arca_service::config::{ArcaEnvironment, CertificateSource, Config};
 use arca_service::storage::{self, migrations};
 use arca_service::{App, Storage};
@@ -47,10 +48,15 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
         .await
         .with_context(|| format!("binding {}:{}", config.host, config.port))?;
     let addr = listener.local_addr()?;
-    if let Some(simulator) = &simulator {
-        create_demo_account_once(&mut config, &storage, simulator, addr.port()).await?;
-    }
+    let demo = match &simulator {
+        Some(simulator) => create_demo_account_once(&mut config, &storage, simulator).await?,
+        None => None,
+    };
     let app = App::new(config, storage.clone()).await?;
+    if let Some(demo) = demo {
+        store_demo_certificate(&app, &demo).await?;
+        print_banner(&demo, addr.port());
+    }
     tracing::info!(
         %addr,
         database = storage.dialect(),
@@ -82,21 +88,29 @@ async fn start_simulator(config: &mut Config) -> anyhow::Result<RunningSimulator
     Ok(simulator)
 }
 
+/// The demo account made on the first start, for the banner and the certificate upload.
+struct Demo {
+    account_id: String,
+    api_key: arca_protocol::secret::Secret,
+    cert_dir: PathBuf,
+    cert_path: PathBuf,
+    key_path: PathBuf,
+}
+
 /// On the first start (no account yet): a demo account, its certificate from the simulator's CA
 /// under `DATA_DIR/demo-cert/`, and an API key printed once. Later starts reuse the certificate.
 async fn create_demo_account_once(
     config: &mut Config,
     storage: &Storage,
     simulator: &RunningSimulator,
-    port: u16,
-) -> anyhow::Result<()> {
+) -> anyhow::Result<Option<Demo>> {
     let cert_dir = config.data_dir.join("demo-cert");
     let (cert_path, key_path) = (cert_dir.join("cert.pem"), cert_dir.join("key.pem"));
     if storage::accounts::count(storage).await? > 0 {
         if config.arca.certificate.is_none() && cert_path.exists() && key_path.exists() {
             use_demo_certificate(config, cert_path, key_path);
         }
-        return Ok(());
+        return Ok(None);
     }
     let (certificate, key) = simulator
         .ca()
@@ -108,20 +122,46 @@ async fn create_demo_account_once(
     let new = NewAccount::new("Demo", DEMO_CUIT, None, None, None)?;
     let mode = super::accounts::key_mode(config);
     let (account, api_key) = accounts::create(storage, &config.security.api_key_salt, mode, new).await?;
-    use_demo_certificate(config, cert_path.clone(), key_path);
-    let key = api_key.key.expose();
+    use_demo_certificate(config, cert_path.clone(), key_path.clone());
+    Ok(Some(Demo {
+        account_id: account.id,
+        api_key: api_key.key,
+        cert_dir,
+        cert_path,
+        key_path,
+    }))
+}
+
+/// Stores the demo certificate through the certificates resource (encrypted, test login at
+/// the simulator), so the demo account can talk to ARCA like any other.
+async fn store_demo_certificate(app: &App, demo: &Demo) -> anyhow::Result<()> {
+    let state = app.state();
+    let upload = certificates::Upload::Pem {
+        certificate_pem: std::fs::read_to_string(&demo.cert_path)
+            .with_context(|| format!("reading {}", demo.cert_path.display()))?,
+        private_key_pem: Some(arca_protocol::secret::Secret::new(
+            std::fs::read_to_string(&demo.key_path).with_context(|| format!("reading {}", demo.key_path.display()))?,
+        )),
+    };
+    certificates::upload(&state.storage, &state.secrets, &state.arca, &demo.account_id, upload)
+        .await
+        .context("storing the demo certificate")?;
+    Ok(())
+}
+
+fn print_banner(demo: &Demo, port: u16) {
+    let key = demo.api_key.expose();
     let banner = format!(
         "\nDemo account {} created (CUIT {DEMO_CUIT}), certificate in {}.\n\
          Its API key, shown only this once:\n\n    {key}\n\n\
          Try it:\n    curl -H 'Authorization: Bearer {key}' http://127.0.0.1:{port}/v1/account\n\
          API reference: http://127.0.0.1:{port}/docs\n\n",
-        account.id,
-        cert_dir.display()
+        demo.account_id,
+        demo.cert_dir.display()
     );
     // Not `println!`: it panics when stdout is closed (`serve | head`), and a server must not.
     let mut stdout = std::io::stdout().lock();
     let _ = stdout.write_all(banner.as_bytes()).and_then(|()| stdout.flush());
-    Ok(())
 }
 
 fn use_demo_certificate(config: &mut Config, cert_path: PathBuf, key_path: PathBuf) {

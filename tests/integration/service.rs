@@ -5,6 +5,8 @@
 mod accounts;
 /// API keys: create, list, revoke, pagination, tenant isolation.
 mod api_keys;
+/// Certificates: PEM and PKCS#12 upload with a WSAA test login, CSR flow, keys never shown.
+mod certificates;
 /// Customers: CRUD, document and IVA-condition validation, duplicates, filters, isolation.
 mod customers;
 /// `/openapi.json` and `/docs`.
@@ -21,8 +23,12 @@ mod migrations;
 mod points_of_sale;
 /// Requests per minute per key: headers, 429 with Retry-After.
 mod rate_limit;
+/// ARCA's code tables and exchange rates through the account's session, cached.
+mod reference_data;
 /// The binary's zero-setup `serve`: demo account, printed key, in-process simulator.
 mod serve;
 pub mod support;
+/// The durable ticket store: one login across instances, restarts, renewal in the window.
+mod tickets;
 /// Monthly usage and the 402 quota check.
 mod usage;

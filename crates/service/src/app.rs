@@ -4,9 +4,15 @@ use std::future::Future;
 use std::sync::Arc;
 use std::time::Instant;
 
+use redis::aio::ConnectionManager;
+
 use crate::api_keys::{KeyMode, Keys};
-use crate::config::Config;
+use crate::arca::Arca;
+use crate::config::{Config, RedisConfig};
+use crate::crypto::Secrets;
+use crate::issuance::{self, Engine, EngineConfig, session_port::SessionPort};
 use crate::rate_limit::RateLimiter;
+use crate::reference_data::ReferenceData;
 use crate::storage::Storage;
 use crate::{Error, http};
 
@@ -21,6 +27,13 @@ pub struct AppContext {
     pub storage: Storage,
     pub keys: Keys,
     pub rate_limiter: RateLimiter,
+    pub secrets: Secrets,
+    pub arca: Arc<Arca>,
+    pub reference_data: ReferenceData,
+    /// Numbers and authorises invoices; resumed at start.
+    pub engine: Engine,
+    /// How long `POST /v1/invoices` waits for ARCA's answer before answering 202.
+    pub invoice_wait: std::time::Duration,
     pub started_at: Instant,
 }
 
@@ -34,43 +47,50 @@ impl App {
     /// start is a configuration problem and stops start-up).
     pub async fn new(config: Config, storage: Storage) -> Result<App, Error> {
         let redis = match &config.redis {
-            Some(redis_config) => {
-                let client = redis::Client::open(redis_config.url.expose())?;
-                // Short bounds: a slow or absent Redis must cost a request milliseconds (the
-                // limiter then counts in process), not seconds.
-                let settings = redis::aio::ConnectionManagerConfig::new()
-                    .set_connection_timeout(std::time::Duration::from_millis(500))
-                    .set_response_timeout(std::time::Duration::from_millis(500))
-                    .set_number_of_retries(2);
-                // The manager keeps retrying a refused first connection: bound the wait at start.
-                let connecting = redis::aio::ConnectionManager::new_with_config(client, settings);
-                let connection = tokio::time::timeout(REDIS_START_TIMEOUT, connecting)
-                    .await
-                    .map_err(|_| Error::RedisStart(REDIS_START_TIMEOUT.as_secs()))??;
-                Some((connection, redis_config.key_prefix.clone()))
-            }
+            Some(redis_config) => Some((connect_redis(redis_config).await?, redis_config.key_prefix.clone())),
             None => None,
         };
+        let rate_limiter = match &redis {
+            Some((connection, prefix)) => RateLimiter::redis(connection.clone(), prefix),
+            None => RateLimiter::in_process(),
+        };
+        let secrets = Secrets::from_base64(&config.security.secrets_encryption_key)?;
+        let arca = Arc::new(Arca::new(
+            &config.arca,
+            storage.clone(),
+            secrets.clone(),
+            redis.clone(),
+        )?);
         let mode = if config.arca.environment.issues_test_keys() {
             KeyMode::Test
         } else {
             KeyMode::Live
         };
         let keys = Keys::new(storage.clone(), config.security.api_key_salt.clone(), mode);
-        // With Redis, rate counters and the API key cache are shared by every instance.
-        let (keys, rate_limiter) = match redis {
-            Some((connection, key_prefix)) => (
-                keys.with_shared_cache(connection.clone(), &key_prefix),
-                RateLimiter::redis(connection, &key_prefix),
-            ),
-            None => (keys, RateLimiter::in_process()),
+        // With Redis, the API key cache is shared, so a revocation is seen by every instance.
+        let keys = match &redis {
+            Some((connection, prefix)) => keys.with_shared_cache(connection.clone(), prefix),
+            None => keys,
         };
+        let reference_data = ReferenceData::new(redis);
+        let port = Arc::new(SessionPort::new(arca.clone(), storage.clone()));
+        let engine = Engine::start(storage.clone(), port, EngineConfig::default())
+            .await
+            .map_err(|error| match error {
+                issuance::Error::Storage(inner) => inner,
+                other => Error::Invalid(vec![("issuance".into(), other.to_string())]),
+            })?;
         Ok(App {
             state: Arc::new(AppContext {
                 config,
                 storage,
                 keys,
                 rate_limiter,
+                secrets,
+                arca,
+                reference_data,
+                engine,
+                invoice_wait: crate::http::invoices::DEFAULT_WAIT,
                 started_at: Instant::now(),
             }),
         })
@@ -93,4 +113,21 @@ impl App {
         let router = self.router();
         axum::serve(listener, router).with_graceful_shutdown(shutdown).await
     }
+}
+
+/// Connects to Redis with short bounds: a slow or absent Redis must cost a request milliseconds
+/// (callers then fall back to in-process or database paths), not seconds. A Redis that cannot be
+/// reached at start is a configuration problem and stops start-up.
+pub async fn connect_redis(config: &RedisConfig) -> Result<ConnectionManager, Error> {
+    let client = redis::Client::open(config.url.expose())?;
+    let settings = redis::aio::ConnectionManagerConfig::new()
+        .set_connection_timeout(std::time::Duration::from_millis(500))
+        .set_response_timeout(std::time::Duration::from_millis(500))
+        .set_number_of_retries(2);
+    // The manager keeps retrying a refused first connection: bound the wait at start.
+    let connecting = ConnectionManager::new_with_config(client, settings);
+    tokio::time::timeout(REDIS_START_TIMEOUT, connecting)
+        .await
+        .map_err(|_| Error::RedisStart(REDIS_START_TIMEOUT.as_secs()))?
+        .map_err(Error::from)
 }

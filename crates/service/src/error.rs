@@ -38,6 +38,21 @@ pub enum Error {
     /// Values failed domain checks: (field, message) pairs, shown to the caller.
     #[error("{}", .0.iter().map(|(field, message)| format!("{field}: {message}")).collect::<Vec<_>>().join("; "))]
     Invalid(Vec<(String, String)>),
+    /// A stored secret failed to encrypt or decrypt (wrong `SECRETS_ENCRYPTION_KEY`, or a
+    /// ciphertext moved to another record).
+    #[error("{0}")]
+    Crypto(String),
+    /// ARCA (WSAA or WSFEv1) failed or refused; the protocol error says whether it was sent,
+    /// whether the outcome is unknown, or what ARCA answered.
+    #[error(transparent)]
+    Arca(#[from] arca_protocol::Error),
+    /// The account has no active, unexpired certificate to talk to ARCA with.
+    #[error("the account has no active certificate")]
+    NoCertificate,
+    /// The ARCA endpoints are unknown: simulator mode without a running simulator (only
+    /// `arca-api serve` starts one).
+    #[error("the ARCA endpoints are not configured")]
+    ArcaNotConfigured,
     /// A file under the data directory could not be read or written.
     #[error("{context}: {source}")]
     Io {
@@ -70,5 +85,11 @@ impl From<redis::RedisError> for Error {
 impl Error {
     pub fn invalid(field: impl Into<String>, message: impl Into<String>) -> Error {
         Error::Invalid(vec![(field.into(), message.into())])
+    }
+}
+
+impl From<openssl::error::ErrorStack> for Error {
+    fn from(error: openssl::error::ErrorStack) -> Error {
+        Error::Crypto(format!("OpenSSL: {error}"))
     }
 }

@@ -8,14 +8,17 @@
 pub mod accounts;
 pub mod api_keys;
 pub mod auth;
+pub mod certificates;
 pub mod customers;
 pub mod docs;
 pub mod error;
+pub mod invoices;
 pub mod json;
 pub mod maintenance;
 pub mod pagination;
 pub mod points_of_sale;
 pub mod rate_limit;
+pub mod reference_data;
 
 use std::sync::Arc;
 
@@ -87,6 +90,16 @@ pub fn api_routes(state: AppState) -> OpenApiRouter<AppState> {
             customers::update_customer,
             customers::delete_customer
         ))
+        .routes(routes!(
+            certificates::upload_certificate,
+            certificates::list_certificates
+        ))
+        .routes(routes!(certificates::create_csr))
+        .routes(routes!(certificates::get_certificate, certificates::delete_certificate))
+        .routes(routes!(reference_data::get_table))
+        .routes(routes!(reference_data::get_exchange_rate))
+        .routes(routes!(invoices::create_invoice, invoices::list_invoices))
+        .routes(routes!(invoices::get_invoice))
         .route_layer(from_fn_with_state(state.clone(), rate_limit::limit))
         .route_layer(from_fn_with_state(state.clone(), auth::require_api_key));
     let admin = OpenApiRouter::new().routes(routes!(accounts::create_account));

@@ -20,6 +20,7 @@ pub mod port;
 pub mod reconcile;
 pub mod retry;
 pub mod series;
+pub mod session_port;
 
 pub use engine::{Engine, EngineConfig, NewInvoice, Submitted};
 pub use port::{ArcaFuture, ArcaPort, DirectArca};

@@ -8,8 +8,10 @@
 //! dialects differ (column types) the migrations differ: `migrations/postgres/` and
 //! `migrations/sqlite/`, see [`migrations`].
 
+pub mod access_tickets;
 pub mod accounts;
 pub mod api_keys;
+pub mod certificates;
 pub mod customers;
 pub mod invoices;
 pub mod migrations;

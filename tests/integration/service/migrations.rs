@@ -47,34 +47,33 @@ fn cli(database_url: &str, args: &[&str]) -> String {
 async fn migrate_command_reports_and_moves_the_schema() {
     let app = TestApp::start().await;
     let url = app.database_url.clone();
+    // The two newest migrations, whichever they are.
+    let names: Vec<String> = migrations::status(&app.storage)
+        .await
+        .unwrap()
+        .iter()
+        .map(|migration| migration.name())
+        .collect();
+    let newest = &names[names.len() - 2..];
     let status = tokio::task::spawn_blocking(move || {
         let before = cli(&url, &["migrate", "status"]);
-        // Every migration, however many the branches have added.
-        let applied = before
-            .lines()
-            .filter(|line| line.contains("applied"))
-            .count()
-            .to_string();
-        let down = cli(&url, &["migrate", "down", &applied]);
+        let down = cli(&url, &["migrate", "down", "2"]);
         let middle = cli(&url, &["migrate", "status"]);
         let up = cli(&url, &["migrate", "up"]);
         let after = cli(&url, &["migrate", "status"]);
-        (before, down, middle, up, after, applied)
+        (before, down, middle, up, after)
     })
     .await
     .unwrap();
-    let (before, down, middle, up, after, applied) = status;
+    let (before, down, middle, up, after) = status;
     assert!(before.contains("applied  0001_accounts"), "{before}");
     assert!(before.contains("applied  0002_api_keys"), "{before}");
-    assert_eq!(down.trim(), format!("reverted {applied} migration(s)"));
-    assert!(
-        middle.contains("pending  0001_accounts") && middle.contains("pending  0002_api_keys"),
-        "{middle}"
-    );
-    assert!(
-        up.contains("applied 0001_accounts") && up.contains("applied 0002_api_keys"),
-        "{up}"
-    );
+    assert_eq!(down.trim(), "reverted 2 migration(s)");
+    assert!(middle.contains("applied  0001_accounts"), "{middle}");
+    for name in newest {
+        assert!(middle.contains(&format!("pending  {name}")), "{middle}");
+        assert!(up.contains(&format!("applied {name}")), "{up}");
+    }
     assert_eq!(after, before);
 }
 

@@ -66,6 +66,37 @@ async fn zero_setup_serve_prints_a_working_demo_key() {
         .to_bytes();
     let account: serde_json::Value = serde_json::from_slice(&body).unwrap();
     assert_eq!(account["cuit"], CUIT_A);
+
+    // The demo certificate is stored through the certificates resource: the account can use ARCA.
+    let base = url.trim_end_matches("/v1/account");
+    let get = |path: &str| {
+        let request = hyper::Request::get(format!("{base}{path}"))
+            .header("authorization", format!("Bearer {key}"))
+            .body(http_body_util::Empty::new())
+            .unwrap();
+        let response = client.request(request);
+        async move {
+            let response = response.await.expect("the service answers");
+            let status = response.status();
+            let body = http_body_util::BodyExt::collect(response.into_body())
+                .await
+                .unwrap()
+                .to_bytes();
+            (status, serde_json::from_slice::<serde_json::Value>(&body).unwrap())
+        }
+    };
+    let (status, certificates) = get("/v1/certificates").await;
+    assert_eq!(status, 200);
+    assert_eq!(certificates["data"][0]["status"], "active", "{certificates}");
+    let (status, invoice_types) = get("/v1/reference-data/invoice-types").await;
+    assert_eq!(status, 200, "{invoice_types}");
+    assert!(
+        invoice_types["data"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|row| row["id"] == 6)
+    );
     for file in [
         "arca-api.db",
         "secrets/api-key.salt",

@@ -4,12 +4,16 @@
 //! `postgres://postgres@127.0.0.1:5432/postgres`: a database `arca_test_<random>` is created
 //! there and dropped when the app is) plus Redis (`TEST_REDIS_URL`, default
 //! `redis://127.0.0.1:6379`, under a random key prefix so runs never share counters).
+//!
+//! Every app talks to its own in-process ARCA simulator (`TestApp::simulator`), as `serve` does
+//! in simulator mode; [`TestApp::account_with_certificate`] makes an account that can use it.
 
 use std::collections::HashMap;
 
 use arca_service::config::Config;
 use arca_service::storage::migrations;
 use arca_service::{App, Storage};
+use arca_simulator::{RunningSimulator, Simulator};
 use bytes::Bytes;
 use http_body_util::{BodyExt, Full};
 use hyper::HeaderMap;
@@ -35,6 +39,10 @@ pub struct TestApp {
     /// The service's `API_KEY_SALT` and `DATA_DIR`, for running the CLI against the same data.
     pub api_key_salt: String,
     pub data_dir: std::path::PathBuf,
+    /// The ARCA simulator the app's WSAA and WSFEv1 endpoints point at.
+    pub simulator: RunningSimulator,
+    /// The service's `SECRETS_ENCRYPTION_KEY`.
+    pub secrets_encryption_key: String,
     client: Client<HttpConnector, Full<Bytes>>,
     shutdown: Option<tokio::sync::oneshot::Sender<()>>,
     server: tokio::task::JoinHandle<()>,
@@ -144,6 +152,13 @@ impl TestAppBuilder {
             }
             None
         };
+        let simulator = Simulator::from_ca_dir(&dir.path().join("simulator-ca"))
+            .expect("simulator CA")
+            .spawn("127.0.0.1:0".parse().unwrap())
+            .await
+            .expect("simulator");
+        set("ARCA_WSAA_URL", simulator.wsaa_url());
+        set("ARCA_WSFE_URL", simulator.wsfe_url());
         for (name, value) in self.vars {
             vars.insert(name, value);
         }
@@ -155,6 +170,7 @@ impl TestAppBuilder {
             .map(|redis| (redis.url.expose().to_string(), redis.key_prefix.clone()));
         let api_key_salt = config.security.api_key_salt.expose().to_string();
         let data_dir = config.data_dir.clone();
+        let secrets_encryption_key = config.security.secrets_encryption_key.expose().to_string();
         let storage = Storage::connect(&config.database).await.expect("connect");
         migrations::up(&storage).await.expect("migrate");
         let app = App::new(config, storage.clone()).await.expect("app");
@@ -175,6 +191,8 @@ impl TestAppBuilder {
             redis,
             api_key_salt,
             data_dir,
+            simulator,
+            secrets_encryption_key,
             client: Client::builder(TokioExecutor::new()).build_http(),
             shutdown: Some(shutdown),
             server,
@@ -243,6 +261,42 @@ impl TestApp {
         let headers = [("authorization", bearer.as_str()), ("content-type", "application/json")];
         self.request("PATCH", path, &headers, Some(serde_json::to_vec(body).unwrap()))
             .await
+    }
+
+    /// A certificate for `cuit` from the simulator's CA (valid from a month ago): (cert, key) PEM.
+    pub fn issue_certificate(&self, cuit: &str, alias: &str) -> (String, String) {
+        let (certificate, key) = self
+            .simulator
+            .ca()
+            .issue(cuit, alias, chrono::Utc::now() - chrono::Duration::days(30))
+            .expect("issue");
+        (
+            String::from_utf8(certificate.to_pem().unwrap()).unwrap(),
+            String::from_utf8(key.private_key_to_pem_pkcs8().unwrap()).unwrap(),
+        )
+    }
+
+    /// An account with CUIT `cuit` and an uploaded certificate: (account id, key, certificate id).
+    pub async fn account_with_certificate(&self, name: &str, cuit: &str) -> (String, String, String) {
+        let (account, key) = self.create_account(name, cuit, json!({})).await;
+        let (certificate_pem, private_key_pem) = self.issue_certificate(cuit, name);
+        let body = json!({"certificate_pem": certificate_pem, "private_key_pem": private_key_pem});
+        let response = self.post_json("/v1/certificates", &key, &body).await;
+        assert_eq!(response.status, 201, "{}", response.text());
+        let id = response.json()["id"].as_str().unwrap().to_string();
+        (account, key, id)
+    }
+
+    /// POSTs JSON to any URL (the simulator's control API): (status, body).
+    pub async fn post_json_to(&self, url: &str, body: &Value) -> (u16, Value) {
+        let request = hyper::Request::post(url)
+            .header("content-type", "application/json")
+            .body(Full::new(Bytes::from(serde_json::to_vec(body).unwrap())))
+            .unwrap();
+        let response = self.client.request(request).await.expect("answers");
+        let status = response.status().as_u16();
+        let body = response.into_body().collect().await.expect("body").to_bytes();
+        (status, serde_json::from_slice(&body).unwrap_or(Value::Null))
     }
 
     /// Creates an account through the admin API; returns (account id, its first key).

@@ -17,13 +17,16 @@ use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder
         description = "Argentine electronic invoices through ARCA (ex-AFIP). Errors are RFC 7807 \
                        application/problem+json with a stable `code`."
     ),
-    components(schemas(super::error::Problem, super::error::FieldError)),
+    components(schemas(super::error::Problem, super::error::FieldError, super::error::ArcaErrorView)),
     modifiers(&SecuritySchemes),
     tags(
         (name = "accounts", description = "Accounts, tiers and usage"),
         (name = "api-keys", description = "API keys of the caller's account"),
         (name = "points-of-sale", description = "The caller's ARCA points of sale"),
         (name = "customers", description = "The caller's customers (invoice receivers)"),
+        (name = "certificates", description = "ARCA certificates of the caller's account; keys encrypted at rest, never returned"),
+        (name = "reference-data", description = "ARCA's code tables and exchange rates"),
+        (name = "invoices", description = "Invoices: composed, pre-validated, numbered and authorised with ARCA"),
     )
 )]
 pub struct ApiDoc;

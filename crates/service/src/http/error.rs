@@ -21,9 +21,8 @@ pub struct ApiError {
     errors: Vec<FieldError>,
     retryable: bool,
     retry_after: Option<u64>,
-    /// ARCA's codes for a rejected invoice, and the invoice (kept as `failed`); boxed, as it is
-    /// rare and `ApiError` travels in every `Result`.
-    arca: Option<Box<(String, Vec<ArcaError>)>>,
+    /// ARCA's codes and a hint, for ARCA problems (boxed: most errors have none).
+    arca: Option<Box<ArcaDetails>>,
     /// What went wrong inside, for the log line written when the answer goes out; never sent.
     cause: Option<String>,
 }
@@ -37,27 +36,37 @@ pub struct Problem {
     pub title: String,
     pub status: u16,
     pub detail: String,
-    /// Stable machine-readable code: VALIDATION_ERROR, UNAUTHORIZED, PAYMENT_REQUIRED, NOT_FOUND,
-    /// CONFLICT, RATE_LIMIT_EXCEEDED, MAINTENANCE, INTERNAL_ERROR, …
+    /// Stable machine-readable code: VALIDATION_ERROR, UNAUTHORIZED, NOT_FOUND, CONFLICT,
+    /// RATE_LIMIT_EXCEEDED, MAINTENANCE, INTERNAL_ERROR, …
     pub code: String,
     /// Whether the same request may succeed later.
     pub retryable: bool,
     /// Per-field problems (validation errors only).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub errors: Vec<FieldError>,
-    /// ARCA's codes and messages when ARCA rejected the invoice.
+    /// ARCA's own codes and messages, when ARCA refused (WSAA fault codes such as
+    /// `cms.cert.untrusted`, WSFEv1 error numbers as text).
     #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub arca_errors: Vec<ArcaError>,
+    pub arca_errors: Vec<ArcaErrorView>,
+    /// What to do about it, in plain words (certificate and ARCA problems).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub hint: Option<String>,
     /// The invoice ARCA rejected (kept as `failed`, editable).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub invoice_id: Option<String>,
 }
 
-/// One ARCA code and its message.
+#[derive(Debug, Clone, Default)]
+struct ArcaDetails {
+    errors: Vec<ArcaErrorView>,
+    hint: Option<String>,
+    /// The invoice ARCA rejected (kept as `failed`).
+    invoice_id: Option<String>,
+}
+
 #[derive(Debug, Clone, Serialize, ToSchema)]
-pub struct ArcaError {
-    #[schema(value_type = Object)]
-    pub code: serde_json::Value,
+pub struct ArcaErrorView {
+    pub code: String,
     pub message: String,
 }
 
@@ -68,6 +77,22 @@ pub struct FieldError {
 }
 
 impl ApiError {
+    /// 400 `ARCA_VALIDATION_FAILED`: ARCA rejected the invoice, which is kept as `failed`.
+    pub fn arca_rejected(invoice_id: String, errors: Vec<ArcaErrorView>) -> ApiError {
+        ApiError {
+            arca: Some(Box::new(ArcaDetails {
+                errors,
+                hint: None,
+                invoice_id: Some(invoice_id),
+            })),
+            ..ApiError::new(
+                StatusCode::BAD_REQUEST,
+                "ARCA_VALIDATION_FAILED",
+                "ARCA rejected the invoice; it is kept as failed and can be corrected",
+            )
+        }
+    }
+
     fn new(status: StatusCode, code: &'static str, detail: impl Into<String>) -> ApiError {
         ApiError {
             status,
@@ -78,18 +103,6 @@ impl ApiError {
             retry_after: None,
             arca: None,
             cause: None,
-        }
-    }
-
-    /// 400 `ARCA_VALIDATION_FAILED`: ARCA rejected the invoice, which is kept as `failed`.
-    pub fn arca_rejected(invoice_id: String, arca_errors: Vec<ArcaError>) -> ApiError {
-        ApiError {
-            arca: Some(Box::new((invoice_id, arca_errors))),
-            ..ApiError::new(
-                StatusCode::BAD_REQUEST,
-                "ARCA_VALIDATION_FAILED",
-                "ARCA rejected the invoice; it is kept as failed and can be corrected with PATCH",
-            )
         }
     }
 
@@ -140,7 +153,6 @@ impl ApiError {
         ApiError::new(StatusCode::CONFLICT, "CONFLICT", detail)
     }
 
-    /// 402: the account's monthly invoice quota is used up; retrying this month will not help.
     pub fn payment_required(detail: impl Into<String>) -> ApiError {
         ApiError::new(StatusCode::PAYMENT_REQUIRED, "PAYMENT_REQUIRED", detail)
     }
@@ -192,7 +204,6 @@ impl ApiError {
         self.status
     }
 
-    /// The body this error is answered with.
     pub fn problem(&self) -> Problem {
         Problem {
             kind: format!(
@@ -205,8 +216,9 @@ impl ApiError {
             code: self.code.to_string(),
             retryable: self.retryable,
             errors: self.errors.clone(),
-            arca_errors: self.arca.as_ref().map(|a| a.1.clone()).unwrap_or_default(),
-            invoice_id: self.arca.as_ref().map(|a| a.0.clone()),
+            arca_errors: self.arca.as_ref().map(|arca| arca.errors.clone()).unwrap_or_default(),
+            hint: self.arca.as_ref().and_then(|arca| arca.hint.clone()),
+            invoice_id: self.arca.as_ref().and_then(|arca| arca.invoice_id.clone()),
         }
     }
 }
@@ -235,17 +247,17 @@ impl From<Error> for ApiError {
     fn from(error: Error) -> ApiError {
         match error {
             Error::NotFound => ApiError::not_found("no such resource"),
+            Error::Conflict(detail) => ApiError::conflict(detail),
+            Error::QuotaExceeded { quota, used, month } => ApiError::payment_required(format!(
+                "the monthly quota of {quota} invoices is used up ({used} in {month}); \
+                 it renews next month, or raise the account's tier"
+            )),
             Error::Invalid(problems) => ApiError::validation(
                 problems
                     .into_iter()
                     .map(|(field, message)| FieldError { field, message })
                     .collect(),
             ),
-            Error::Conflict(detail) => ApiError::conflict(detail),
-            Error::QuotaExceeded { quota, used, month } => ApiError::payment_required(format!(
-                "the monthly quota of {quota} invoices is used up ({used} in {month}); \
-                 it renews next month, or raise the account's tier"
-            )),
             Error::Database(sqlx::Error::PoolTimedOut) => ApiError {
                 cause: Some("database pool exhausted".into()),
                 ..ApiError::unavailable("the database is busy; try again shortly")
@@ -253,10 +265,124 @@ impl From<Error> for ApiError {
             Error::Database(sqlx::Error::Database(database_error)) if database_error.is_unique_violation() => {
                 ApiError::conflict("a resource with these values already exists")
             }
+            Error::Arca(error) => ApiError::from_arca(error),
+            Error::NoCertificate => ApiError {
+                arca: Some(Box::new(ArcaDetails {
+                    errors: Vec::new(),
+                    hint: Some(
+                        "upload one with POST /v1/certificates (or create a CSR with POST /v1/certificates/csr)".into(),
+                    ),
+                    invoice_id: None,
+                })),
+                ..ApiError::new(
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                    "NO_CERTIFICATE",
+                    "the account has no active, unexpired ARCA certificate",
+                )
+            },
+            Error::ArcaNotConfigured => ApiError {
+                retryable: true,
+                retry_after: Some(60),
+                cause: Some("ARCA endpoints not configured".into()),
+                ..ApiError::new(
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    "ARCA_UNAVAILABLE",
+                    "ARCA is not configured on this server",
+                )
+            },
             other => ApiError {
                 cause: Some(other.to_string()),
                 ..ApiError::internal()
             },
+        }
+    }
+}
+
+impl ApiError {
+    /// ARCA's failures: refusals of the certificate (422 `CERTIFICATE_REJECTED`, with WSAA's
+    /// code and a hint), outages (503 `ARCA_UNAVAILABLE`) and silence (504 `ARCA_TIMEOUT`), the
+    /// last two retryable; never a 500.
+    fn from_arca(error: arca_protocol::Error) -> ApiError {
+        use arca_protocol::Error as Arca;
+        use arca_protocol::wsaa::WsaaFault;
+        let cause = Some(error.to_string());
+        let unavailable = |detail: String, retry_after: u64| ApiError {
+            retryable: true,
+            retry_after: Some(retry_after),
+            cause: cause.clone(),
+            ..ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "ARCA_UNAVAILABLE", detail)
+        };
+        match error {
+            Arca::Wsaa { fault, message } => {
+                let details = Some(Box::new(ArcaDetails {
+                    errors: vec![ArcaErrorView {
+                        code: fault.code().to_string(),
+                        message,
+                    }],
+                    hint: Some(fault.hint().to_string()),
+                    invoice_id: None,
+                }));
+                if fault == WsaaFault::AlreadyAuthenticated {
+                    ApiError {
+                        arca: details,
+                        ..unavailable(
+                            "WSAA holds a valid ticket for this certificate that this service does not have \
+                             (coe.alreadyAuthenticated); a new one can be requested once WSAA's preventive \
+                             window (about 10 minutes after the last login) has passed"
+                                .into(),
+                            600,
+                        )
+                    }
+                } else if fault.retry_policy().is_retryable() {
+                    ApiError {
+                        arca: details,
+                        ..unavailable(format!("WSAA is unavailable ({})", fault.code()), 60)
+                    }
+                } else {
+                    ApiError {
+                        detail: format!("WSAA refused the certificate ({}): {}", fault.code(), fault.hint()),
+                        arca: details,
+                        ..ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "CERTIFICATE_REJECTED", "")
+                    }
+                }
+            }
+            Arca::OutcomeUnknown(_) => ApiError {
+                retryable: true,
+                retry_after: Some(5),
+                cause,
+                ..ApiError::new(
+                    StatusCode::GATEWAY_TIMEOUT,
+                    "ARCA_TIMEOUT",
+                    "ARCA did not answer in time; try again",
+                )
+            },
+            Arca::Rejected { errors } => ApiError {
+                arca: Some(Box::new(ArcaDetails {
+                    errors: errors
+                        .into_iter()
+                        .map(|error| ArcaErrorView {
+                            code: error.code.to_string(),
+                            message: error.msg,
+                        })
+                        .collect(),
+                    hint: None,
+                    invoice_id: None,
+                })),
+                ..ApiError::new(
+                    StatusCode::BAD_REQUEST,
+                    "ARCA_VALIDATION_FAILED",
+                    "ARCA rejected the request",
+                )
+            },
+            Arca::Credentials(_) | Arca::Signing(_) => ApiError {
+                cause,
+                ..ApiError::internal()
+            },
+            Arca::NotSent(_)
+            | Arca::Http { .. }
+            | Arca::Malformed(_)
+            | Arca::ArcaInternal { .. }
+            | Arca::TokenRejected { .. } => unavailable("ARCA is unavailable; try again shortly".into(), 5),
         }
     }
 }

@@ -1,0 +1,143 @@
+//! [`Arca`]: how the service talks to ARCA on an account's behalf.
+//!
+//! Built once from the configuration (environment, WSAA and WSFEv1 endpoints — in simulator
+//! mode those of the simulator `serve` started —, `ARCA_TIMEOUT_MS`, `ARCA_TLS_LEGACY_HOSTS`)
+//! around the durable [`TicketStore`]. Callers (reference data, points-of-sale sync, the
+//! issuance engine) ask for an [`ArcaSession`] and make WSFEv1 calls with it:
+//!
+//! ```text
+//! let session = state.arca.session(account_id).await?;
+//! let types = session.client.fe_param_get_tipos_cbte(&session.auth).await?;
+//! ```
+//!
+//! A session is cheap: the ticket comes from memory after the first call, and is renewed by
+//! exactly one instance when it nears expiry.
+
+use std::sync::Arc;
+
+use arca_protocol::Cuit;
+use arca_protocol::certificate::Credentials;
+use arca_protocol::clock::{Clock, SystemClock};
+use arca_protocol::transport::{HttpTransport, Timeouts};
+use arca_protocol::wsaa::{WsaaClient, WsaaFault};
+use arca_protocol::wsfe::{Auth, WsfeClient};
+use redis::aio::ConnectionManager;
+
+use crate::config::{ArcaConfig, ArcaEnvironment};
+use crate::crypto::Secrets;
+use crate::storage::Storage;
+use crate::tickets::TicketStore;
+use crate::{Error, accounts, certificates};
+
+/// Longest wait for a TCP connection (and TLS handshake) to ARCA, within `ARCA_TIMEOUT_MS`.
+const CONNECT_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(5);
+
+/// Everything a WSFEv1 call needs for one account.
+#[derive(Debug, Clone)]
+pub struct ArcaSession {
+    pub client: WsfeClient,
+    /// Token and sign of the certificate's ticket, on behalf of the account's CUIT.
+    pub auth: Auth,
+    /// The account's CUIT: the issuer represented in every call.
+    pub cuit: Cuit,
+    /// The certificate the ticket was obtained with.
+    pub certificate_id: String,
+}
+
+/// ARCA, as configured for this deployment.
+pub struct Arca {
+    storage: Storage,
+    secrets: Secrets,
+    environment: ArcaEnvironment,
+    clock: Arc<dyn Clock>,
+    endpoints: Option<Endpoints>,
+}
+
+struct Endpoints {
+    wsfe: WsfeClient,
+    tickets: TicketStore,
+}
+
+impl Arca {
+    /// From the configuration. Without endpoints (simulator mode with no simulator started)
+    /// every call answers [`Error::ArcaNotConfigured`]. `redis` shares the ticket lock between
+    /// instances.
+    pub fn new(
+        config: &ArcaConfig,
+        storage: Storage,
+        secrets: Secrets,
+        redis: Option<(ConnectionManager, String)>,
+    ) -> Result<Arca, Error> {
+        let clock: Arc<dyn Clock> = Arc::new(SystemClock);
+        let timeouts = Timeouts {
+            connect: CONNECT_TIMEOUT.min(config.timeout),
+            total: config.timeout,
+        };
+        let endpoints = match (&config.wsaa_url, &config.wsfe_url) {
+            (Some(wsaa_url), Some(wsfe_url)) => {
+                let transport = HttpTransport::new(timeouts, config.tls_legacy_hosts.clone())?;
+                let tickets = TicketStore::new(
+                    storage.clone(),
+                    secrets.clone(),
+                    WsaaClient::new(wsaa_url, transport.clone()),
+                    config.environment.as_str(),
+                    config.token_renew_before,
+                    clock.clone(),
+                    redis,
+                );
+                Some(Endpoints {
+                    wsfe: WsfeClient::new(wsfe_url, transport),
+                    tickets,
+                })
+            }
+            _ => None,
+        };
+        Ok(Arca {
+            storage,
+            secrets,
+            environment: config.environment,
+            clock,
+            endpoints,
+        })
+    }
+
+    pub fn environment(&self) -> ArcaEnvironment {
+        self.environment
+    }
+
+    /// A WSFEv1 client and `Auth` for the account, with its newest active, unexpired
+    /// certificate. [`Error::NoCertificate`] when it has none; ARCA's refusals and outages as
+    /// [`Error::Arca`].
+    pub async fn session(&self, account_id: &str) -> Result<ArcaSession, Error> {
+        let endpoints = self.endpoints()?;
+        let account = accounts::find(&self.storage, account_id).await?;
+        let (certificate_id, credentials) =
+            certificates::usable_credentials(&self.storage, &self.secrets, account_id, self.clock.now())
+                .await?
+                .ok_or(Error::NoCertificate)?;
+        let ticket = endpoints.tickets.get_ticket(&credentials).await?;
+        Ok(ArcaSession {
+            client: endpoints.wsfe.clone(),
+            auth: Auth::from_ticket(&ticket, account.cuit),
+            cuit: account.cuit,
+            certificate_id,
+        })
+    }
+
+    /// Logs in with `credentials` (keeping the ticket for later sessions) to prove WSAA accepts
+    /// them. `coe.alreadyAuthenticated` proves it too: WSAA recognised the certificate.
+    pub async fn check_login(&self, credentials: &Credentials) -> Result<(), Error> {
+        match self.endpoints()?.tickets.get_ticket(credentials).await {
+            Ok(_)
+            | Err(Error::Arca(arca_protocol::Error::Wsaa {
+                fault: WsaaFault::AlreadyAuthenticated,
+                ..
+            })) => Ok(()),
+            Err(error) => Err(error),
+        }
+    }
+
+    fn endpoints(&self) -> Result<&Endpoints, Error> {
+        self.endpoints.as_ref().ok_or(Error::ArcaNotConfigured)
+    }
+}

@@ -1,0 +1,235 @@
+//! `POST /v1/certificates`, `POST /v1/certificates/csr`, `GET /v1/certificates`,
+//! `GET /v1/certificates/{id}`, `DELETE /v1/certificates/{id}`: the caller's ARCA certificates.
+//!
+//! No answer ever carries a private key or a passphrase. The request types have no `Debug`, so
+//! a key cannot reach a log line through them.
+
+use arca_protocol::secret::Secret;
+use axum::Json;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use super::auth::Tenant;
+use super::error::{ApiError, Problem};
+use super::json::ApiJson;
+use super::pagination::{Page, Pagination};
+use crate::app::AppState;
+use crate::certificates::{self, Certificate, Upload};
+
+/// Either `pkcs12_base64` (with `passphrase`), or `certificate_pem` with `private_key_pem`.
+/// `certificate_pem` alone completes a pending CSR of the account whose key it matches.
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct UploadCertificateRequest {
+    /// A PKCS#12 bundle (`.p12`/`.pfx`), base64 (standard alphabet).
+    pub pkcs12_base64: Option<String>,
+    /// The bundle's passphrase (omit when it has none). Used once, never stored.
+    pub passphrase: Option<String>,
+    /// The certificate ARCA issued, PEM.
+    pub certificate_pem: Option<String>,
+    /// Its private key, unencrypted PEM (PKCS#8 or PKCS#1); stored encrypted.
+    pub private_key_pem: Option<String>,
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CreateCsrRequest {
+    /// The CUIT the certificate will speak for (`serialNumber=CUIT …`).
+    pub cuit: String,
+    /// Company name (O).
+    pub organization: String,
+    /// The certificate's alias in ARCA (CN).
+    pub common_name: String,
+}
+
+/// A certificate. Never its key.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CertificateView {
+    pub id: String,
+    /// `active`, `expired` or `pending` (a CSR awaiting ARCA's certificate).
+    pub status: String,
+    pub cuit: String,
+    pub subject: Option<String>,
+    /// SHA-256 of the certificate (DER), hex.
+    pub fingerprint: Option<String>,
+    pub not_before: Option<DateTime<Utc>>,
+    pub not_after: Option<DateTime<Utc>>,
+    /// Whole days until `not_after` (negative once expired).
+    pub days_to_expiry: Option<i64>,
+    /// While pending: the CSR to paste into ARCA's certificate self-service.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub csr_pem: Option<String>,
+    pub created_at: DateTime<Utc>,
+}
+
+/// Upload a certificate; a WSAA test login must succeed before it is stored.
+#[utoipa::path(
+    post,
+    path = "/v1/certificates",
+    tag = "certificates",
+    security(("api_key" = []), ("x_api_key" = [])),
+    request_body = UploadCertificateRequest,
+    responses(
+        (status = 201, description = "Stored; WSAA accepted it", body = CertificateView),
+        (status = 400, description = "Unreadable certificate, key or bundle", body = Problem, content_type = "application/problem+json"),
+        (status = 401, body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "The account already has this certificate", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "WSAA refused it (`CERTIFICATE_REJECTED`, WSAA's code in `arca_errors`, a `hint`); nothing stored", body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "ARCA unavailable", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+pub async fn upload_certificate(
+    State(state): State<AppState>,
+    tenant: Tenant,
+    ApiJson(request): ApiJson<UploadCertificateRequest>,
+) -> Result<(StatusCode, Json<CertificateView>), ApiError> {
+    let upload = match request {
+        UploadCertificateRequest {
+            pkcs12_base64: Some(bundle),
+            passphrase,
+            certificate_pem: None,
+            private_key_pem: None,
+        } => Upload::Pkcs12 {
+            der: certificates::decode_pkcs12(&bundle)?,
+            passphrase: Secret::new(passphrase.unwrap_or_default()),
+        },
+        UploadCertificateRequest {
+            pkcs12_base64: None,
+            passphrase: None,
+            certificate_pem: Some(certificate_pem),
+            private_key_pem,
+        } => Upload::Pem {
+            certificate_pem,
+            private_key_pem: private_key_pem.map(Secret::new),
+        },
+        _ => {
+            return Err(ApiError::field(
+                "body",
+                "send pkcs12_base64 (with passphrase), or certificate_pem (with private_key_pem unless it completes a CSR)",
+            ));
+        }
+    };
+    let certificate =
+        certificates::upload(&state.storage, &state.secrets, &state.arca, tenant.account_id(), upload).await?;
+    Ok((StatusCode::CREATED, Json(CertificateView::from(certificate))))
+}
+
+/// Generate an RSA key (kept here, encrypted) and the CSR to paste into ARCA.
+#[utoipa::path(
+    post,
+    path = "/v1/certificates/csr",
+    tag = "certificates",
+    security(("api_key" = []), ("x_api_key" = [])),
+    request_body = CreateCsrRequest,
+    responses(
+        (status = 201, description = "A pending certificate with its `csr_pem`; upload ARCA's certificate_pem to complete it", body = CertificateView),
+        (status = 400, body = Problem, content_type = "application/problem+json"),
+        (status = 401, body = Problem, content_type = "application/problem+json"),
+    )
+)]
+pub async fn create_csr(
+    State(state): State<AppState>,
+    tenant: Tenant,
+    ApiJson(request): ApiJson<CreateCsrRequest>,
+) -> Result<(StatusCode, Json<CertificateView>), ApiError> {
+    let pending = certificates::request_csr(
+        &state.storage,
+        &state.secrets,
+        tenant.account_id(),
+        &request.cuit,
+        &request.organization,
+        &request.common_name,
+    )
+    .await?;
+    Ok((StatusCode::CREATED, Json(CertificateView::from(pending))))
+}
+
+/// The account's certificates, newest first.
+#[utoipa::path(
+    get,
+    path = "/v1/certificates",
+    tag = "certificates",
+    security(("api_key" = []), ("x_api_key" = [])),
+    params(Pagination),
+    responses(
+        (status = 200, body = Page<CertificateView>),
+        (status = 400, body = Problem, content_type = "application/problem+json"),
+        (status = 401, body = Problem, content_type = "application/problem+json"),
+    )
+)]
+pub async fn list_certificates(
+    State(state): State<AppState>,
+    tenant: Tenant,
+    pagination: Pagination,
+) -> Result<Json<Page<CertificateView>>, ApiError> {
+    let (certificates, total) =
+        certificates::list(&state.storage, tenant.account_id(), pagination.limit, pagination.offset).await?;
+    Ok(Json(pagination.page(
+        certificates.into_iter().map(CertificateView::from).collect(),
+        total,
+    )))
+}
+
+/// One certificate, with its days to expiry.
+#[utoipa::path(
+    get,
+    path = "/v1/certificates/{id}",
+    tag = "certificates",
+    security(("api_key" = []), ("x_api_key" = [])),
+    params(("id" = String, Path, description = "The certificate's id (`cert_…`)")),
+    responses(
+        (status = 200, body = CertificateView),
+        (status = 401, body = Problem, content_type = "application/problem+json"),
+        (status = 404, body = Problem, content_type = "application/problem+json"),
+    )
+)]
+pub async fn get_certificate(
+    State(state): State<AppState>,
+    tenant: Tenant,
+    Path(id): Path<String>,
+) -> Result<Json<CertificateView>, ApiError> {
+    let certificate = certificates::find(&state.storage, tenant.account_id(), &id).await?;
+    Ok(Json(CertificateView::from(certificate)))
+}
+
+/// Delete a certificate and its key.
+#[utoipa::path(
+    delete,
+    path = "/v1/certificates/{id}",
+    tag = "certificates",
+    security(("api_key" = []), ("x_api_key" = [])),
+    params(("id" = String, Path, description = "The certificate's id (`cert_…`)")),
+    responses(
+        (status = 204, description = "Deleted"),
+        (status = 401, body = Problem, content_type = "application/problem+json"),
+        (status = 404, body = Problem, content_type = "application/problem+json"),
+    )
+)]
+pub async fn delete_certificate(
+    State(state): State<AppState>,
+    tenant: Tenant,
+    Path(id): Path<String>,
+) -> Result<StatusCode, ApiError> {
+    certificates::delete(&state.storage, tenant.account_id(), &id).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+impl From<Certificate> for CertificateView {
+    fn from(certificate: Certificate) -> CertificateView {
+        CertificateView {
+            id: certificate.id,
+            status: certificate.status.as_str().to_string(),
+            cuit: certificate.cuit,
+            subject: certificate.subject,
+            fingerprint: certificate.fingerprint,
+            not_before: certificate.not_before,
+            not_after: certificate.not_after,
+            days_to_expiry: certificate.days_to_expiry,
+            csr_pem: certificate.csr_pem,
+            created_at: certificate.created_at,
+        }
+    }
+}
