@@ -13,6 +13,8 @@ mod customers;
 mod docs;
 /// problem+json for every failure: 401, 404, 405, bad bodies, maintenance.
 mod errors;
+/// `/v1/invoices`: composed, pre-validated, authorised, idempotent, isolated.
+mod invoices;
 /// The issuance engine: batching, partial batches, lost answers, crashes, two instances.
 mod issuance;
 /// Two instances on one database and Redis: key revocation is immediate on both.

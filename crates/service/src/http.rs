@@ -79,6 +79,7 @@ pub fn api_routes(state: AppState) -> OpenApiRouter<AppState> {
             points_of_sale::create_point_of_sale,
             points_of_sale::list_points_of_sale
         ))
+        .routes(routes!(points_of_sale::sync_points_of_sale))
         .routes(routes!(
             points_of_sale::get_point_of_sale,
             points_of_sale::update_point_of_sale,

@@ -240,3 +240,27 @@ async fn points_of_sale_read_from_arca_are_upserted() {
         0
     );
 }
+
+#[tokio::test]
+async fn sync_reads_the_points_of_sale_arca_lists() {
+    let app = super::support::TestApp::start().await;
+    let (_, key, _) = app.account_with_certificate("Sync", super::support::CUIT_A).await;
+    let synced = app
+        .post_json("/v1/points-of-sale/sync", &key, &serde_json::json!({}))
+        .await;
+    assert_eq!(synced.status, 200, "{}", synced.text());
+    assert_eq!(synced.json()["listed_by_arca"], 3, "the simulator lists 1, 2 and 3");
+    let listed = app.get("/v1/points-of-sale", &key).await.json();
+    assert_eq!(listed["pagination"]["total"], 3);
+    assert!(
+        listed["data"].as_array().unwrap().iter().all(|p| p["origin"] == "arca"),
+        "{listed}"
+    );
+    // Again: nothing new, nothing duplicated.
+    app.post_json("/v1/points-of-sale/sync", &key, &serde_json::json!({}))
+        .await;
+    assert_eq!(
+        app.get("/v1/points-of-sale", &key).await.json()["pagination"]["total"],
+        3
+    );
+}

@@ -32,6 +32,8 @@ pub const CUIT_B: &str = "30714075345";
 
 pub struct TestApp {
     pub base_url: String,
+    /// The running service's state (its issuance engine, for awaiting results without polling).
+    pub state: arca_service::app::AppState,
     pub storage: Storage,
     pub database_url: String,
     /// `REDIS_URL` and `REDIS_KEY_PREFIX`, when the app uses Redis.
@@ -174,6 +176,7 @@ impl TestAppBuilder {
         let storage = Storage::connect(&config.database).await.expect("connect");
         migrations::up(&storage).await.expect("migrate");
         let app = App::new(config, storage.clone()).await.expect("app");
+        let state = app.state().clone();
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
         let base_url = format!("http://{}", listener.local_addr().unwrap());
         let (shutdown, stop) = tokio::sync::oneshot::channel::<()>();
@@ -186,6 +189,7 @@ impl TestAppBuilder {
         });
         TestApp {
             base_url,
+            state,
             storage,
             database_url,
             redis,

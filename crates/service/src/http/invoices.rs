@@ -58,6 +58,7 @@ pub struct CreateInvoice {
     /// ARCA currency id (`PES`, `DOL`, `060`); `PES` when omitted.
     pub moneda: Option<String>,
     #[schema(value_type = Option<String>)]
+    #[serde(default, deserialize_with = "decimal::optional")]
     pub cotizacion: Option<Decimal>,
     /// Vouchers a credit or debit note refers to.
     #[serde(default)]
@@ -85,16 +86,19 @@ pub struct Cliente {
 pub struct ItemRequest {
     pub descripcion: String,
     #[schema(value_type = String)]
+    #[serde(deserialize_with = "decimal::required")]
     pub cantidad: Decimal,
     /// Unit price net of IVA.
     #[schema(value_type = String)]
+    #[serde(deserialize_with = "decimal::required")]
     pub precio_unitario: Decimal,
     /// Discount, percent 0–100.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "decimal::required")]
     #[schema(value_type = Option<String>)]
     pub bonificacion: Decimal,
     /// 0, 2.5, 5, 10.5, 21 or 27; `exento` / `no_gravado` through `iva_condicion`.
     #[schema(value_type = Option<String>)]
+    #[serde(default, deserialize_with = "decimal::optional")]
     pub iva_porcentaje: Option<Decimal>,
     /// `gravado` (default), `exento` or `no_gravado`.
     pub iva_condicion: Option<String>,
@@ -107,8 +111,10 @@ pub struct TributoRequest {
     pub id: i16,
     pub descripcion: Option<String>,
     #[schema(value_type = String)]
+    #[serde(deserialize_with = "decimal::required")]
     pub base_imponible: Decimal,
     #[schema(value_type = String)]
+    #[serde(deserialize_with = "decimal::required")]
     pub alicuota: Decimal,
 }
 
@@ -631,4 +637,39 @@ fn hex(bytes: &[u8]) -> String {
 /// Argentina's calendar day (ARCA's dates are in UTC−3).
 fn argentina_today(now: DateTime<Utc>) -> NaiveDate {
     now.with_timezone(&arca_protocol::clock::argentina()).date_naive()
+}
+
+/// Amounts arrive as decimal strings (exact) or JSON numbers (read through their shortest
+/// decimal form, exact for every amount with up to 15 significant digits); never as floats
+/// in the computation.
+mod decimal {
+    use arca_protocol::money::Decimal;
+    use serde::Deserialize;
+    use serde::de::{Deserializer, Error};
+
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum Input {
+        Text(String),
+        Number(serde_json::Number),
+    }
+
+    fn parse<E: Error>(input: Input) -> Result<Decimal, E> {
+        let text = match input {
+            Input::Text(text) => text,
+            Input::Number(number) => number.to_string(),
+        };
+        text.trim()
+            .parse::<Decimal>()
+            .or_else(|_| Decimal::from_scientific(text.trim()))
+            .map_err(|_| E::custom(format!("`{text}` is not a decimal number")))
+    }
+
+    pub fn required<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Decimal, D::Error> {
+        parse(Input::deserialize(deserializer)?)
+    }
+
+    pub fn optional<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option<Decimal>, D::Error> {
+        Option::<Input>::deserialize(deserializer)?.map(parse).transpose()
+    }
 }

@@ -16,7 +16,8 @@ use super::json::{ApiJson, not_null, nullable};
 use super::pagination::{Page, Pagination};
 use crate::app::AppState;
 use crate::points_of_sale::{self, NewPointOfSale, PointOfSaleChanges};
-use crate::storage::points_of_sale::PointOfSaleRow;
+use crate::storage;
+use crate::storage::points_of_sale::{ArcaPointOfSale, PointOfSaleRow};
 
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -120,6 +121,50 @@ pub async fn list_points_of_sale(
     Ok(Json(
         pagination.page(rows.into_iter().map(PointOfSaleView::from).collect(), total),
     ))
+}
+
+/// What `POST /v1/points-of-sale/sync` did.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct SyncView {
+    /// Points of sale ARCA listed for the account's CUIT (FEParamGetPtosVenta).
+    pub listed_by_arca: usize,
+    /// Rows created or updated here.
+    pub synchronised: u64,
+}
+
+/// Reads the account's points of sale from ARCA (`FEParamGetPtosVenta`) and stores them.
+/// Existing ones keep their id and description; ones ARCA no longer lists are left alone.
+#[utoipa::path(
+    post,
+    path = "/v1/points-of-sale/sync",
+    tag = "points-of-sale",
+    security(("api_key" = []), ("x_api_key" = [])),
+    responses(
+        (status = 200, body = SyncView),
+        (status = 401, body = Problem, content_type = "application/problem+json"),
+        (status = 422, body = Problem, content_type = "application/problem+json"),
+        (status = 503, body = Problem, content_type = "application/problem+json"),
+    )
+)]
+pub async fn sync_points_of_sale(State(state): State<AppState>, tenant: Tenant) -> Result<Json<SyncView>, ApiError> {
+    let session = state.arca.session(tenant.account_id()).await?;
+    let listed = session
+        .client
+        .fe_param_get_ptos_venta(&session.auth)
+        .await
+        .map_err(crate::Error::Arca)?;
+    let points: Vec<ArcaPointOfSale> = listed.iter().map(ArcaPointOfSale::from).collect();
+    let synchronised = storage::points_of_sale::upsert_points_of_sale_from_arca(
+        &state.storage,
+        tenant.account_id(),
+        &points,
+        Utc::now(),
+    )
+    .await?;
+    Ok(Json(SyncView {
+        listed_by_arca: points.len(),
+        synchronised,
+    }))
 }
 
 /// One point of sale.

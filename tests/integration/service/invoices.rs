@@ -1,0 +1,132 @@
+use serde_json::{Value, json};
+
+use super::support::{CUIT_A, CUIT_B, TestApp};
+
+/// product.md's minimal request: Factura B to an unidentified consumidor final.
+fn factura_b() -> Value {
+    json!({"mode": "advanced", "tipo_comprobante": 6, "punto_venta": 1, "concepto": "productos",
+           "cliente": {"documento_tipo": 99, "documento_numero": "0", "razon_social": "Consumidor Final",
+                       "condicion_iva": "consumidor_final"},
+           "items": [{"descripcion": "Yerba 1kg", "cantidad": 2, "precio_unitario": "1500.00", "iva_porcentaje": 21}]})
+}
+
+async fn post(app: &TestApp, key: &str, body: &Value, extra: &[(&str, &str)]) -> super::support::TestResponse {
+    let bearer = format!("Bearer {key}");
+    let mut headers = vec![("authorization", bearer.as_str()), ("content-type", "application/json")];
+    headers.extend_from_slice(extra);
+    app.request(
+        "POST",
+        "/v1/invoices",
+        &headers,
+        Some(serde_json::to_vec(body).unwrap()),
+    )
+    .await
+}
+
+#[tokio::test]
+async fn an_invoice_is_computed_authorised_and_found() {
+    let app = TestApp::start().await;
+    let (_, key, _) = app.account_with_certificate("Almacén", CUIT_A).await;
+
+    let created = post(&app, &key, &factura_b(), &[]).await;
+    assert_eq!(created.status, 201, "{}", created.text());
+    let invoice = created.json();
+    assert_eq!(invoice["status"], "approved");
+    assert_eq!(invoice["numero_completo"], "00001-00000001");
+    assert_eq!(invoice["subtotal"], "3000.00");
+    assert_eq!(invoice["iva_total"], "630.00");
+    assert_eq!(invoice["total"], "3630.00");
+    assert_eq!(invoice["cae"].as_str().map(str::len), Some(14));
+    let qr = invoice["qr_data"].as_str().unwrap();
+    assert!(qr.starts_with("https://www.afip.gob.ar/fe/qr/?p="), "{qr}");
+    let payload = arca_protocol::qr::QrData::from_url(qr).expect("a decodable QR");
+    assert_eq!(payload.nro_cmp, 1);
+    assert_eq!(payload.cod_aut.to_string(), invoice["cae"].as_str().unwrap());
+
+    let id = invoice["id"].as_str().unwrap();
+    let found = app.get(&format!("/v1/invoices/{id}"), &key).await;
+    assert_eq!(found.status, 200);
+    assert_eq!(found.json()["cae"], invoice["cae"]);
+    let second = post(&app, &key, &factura_b(), &[]).await.json();
+    assert_eq!(second["numero"], 2, "numbers follow");
+
+    let list = app
+        .get("/v1/invoices?status=approved&cliente_nombre=consumidor&limit=1", &key)
+        .await
+        .json();
+    assert_eq!(list["pagination"]["total"], 2);
+    assert_eq!(list["data"].as_array().unwrap().len(), 1);
+    assert_eq!(list["data"][0]["numero"], 2, "newest first");
+    let none = app.get("/v1/invoices?punto_venta=2", &key).await.json();
+    assert_eq!(none["pagination"]["total"], 0);
+
+    // Another account sees none of it.
+    let (_, other, _) = app.account_with_certificate("Otro", CUIT_B).await;
+    assert_eq!(app.get(&format!("/v1/invoices/{id}"), &other).await.status, 404);
+    assert_eq!(app.get("/v1/invoices", &other).await.json()["pagination"]["total"], 0);
+}
+
+#[tokio::test]
+async fn idempotency_keys_return_the_same_invoice_or_conflict() {
+    let app = TestApp::start().await;
+    let (_, key, _) = app.account_with_certificate("Almacén", CUIT_A).await;
+    let first = post(&app, &key, &factura_b(), &[("idempotency-key", "order-1")]).await;
+    assert_eq!(first.status, 201, "{}", first.text());
+    let again = post(&app, &key, &factura_b(), &[("idempotency-key", "order-1")]).await;
+    assert_eq!(again.status, 201);
+    assert_eq!(again.json()["id"], first.json()["id"]);
+    let mut other = factura_b();
+    other["items"][0]["cantidad"] = json!(3);
+    let conflict = post(&app, &key, &other, &[("idempotency-key", "order-1")]).await;
+    assert_eq!(conflict.status, 409, "{}", conflict.text());
+    assert_eq!(conflict.json()["code"], "CONFLICT");
+    let list = app.get("/v1/invoices", &key).await.json();
+    assert_eq!(list["pagination"]["total"], 1, "one invoice for one key");
+}
+
+#[tokio::test]
+async fn bad_invoices_are_refused_before_anything_is_stored() {
+    let app = TestApp::start().await;
+    let (_, key, _) = app.account_with_certificate("Almacén", CUIT_A).await;
+    let mut body = factura_b();
+    body["items"][0]["iva_porcentaje"] = json!(19);
+    body["cliente"]["condicion_iva"] = json!("marciano");
+    let refused = post(&app, &key, &body, &[]).await;
+    assert_eq!(refused.status, 400, "{}", refused.text());
+    let problem = refused.json();
+    assert_eq!(problem["code"], "VALIDATION_ERROR");
+    let fields: Vec<&str> = problem["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["field"].as_str().unwrap())
+        .collect();
+    assert!(
+        fields.contains(&"items[0].iva_porcentaje") && fields.contains(&"cliente.condicion_iva"),
+        "{fields:?}"
+    );
+
+    // An ARCA rule caught locally (10015: DocTipo 99 with a number), named with its code.
+    let mut body = factura_b();
+    body["cliente"]["documento_numero"] = json!("123");
+    let refused = post(&app, &key, &body, &[]).await;
+    assert_eq!(refused.status, 400, "{}", refused.text());
+    assert!(refused.text().contains("10015"), "{}", refused.text());
+    assert_eq!(app.get("/v1/invoices", &key).await.json()["pagination"]["total"], 0);
+}
+
+#[tokio::test]
+async fn respond_async_answers_202_and_the_invoice_completes() {
+    let app = TestApp::start().await;
+    let (_, key, _) = app.account_with_certificate("Almacén", CUIT_A).await;
+    let accepted = post(&app, &key, &factura_b(), &[("prefer", "respond-async")]).await;
+    assert_eq!(accepted.status, 202, "{}", accepted.text());
+    let id = accepted.json()["id"].as_str().unwrap().to_string();
+    let done = app
+        .state
+        .engine
+        .wait(&id, std::time::Duration::from_secs(10))
+        .await
+        .unwrap();
+    assert_eq!(done.status, "approved");
+}
