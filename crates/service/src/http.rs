@@ -100,7 +100,7 @@ pub fn api_routes(state: AppState) -> OpenApiRouter<AppState> {
         .routes(routes!(reference_data::get_table))
         .routes(routes!(reference_data::get_exchange_rate))
         .routes(routes!(invoices::create_invoice, invoices::list_invoices))
-        .routes(routes!(invoices::get_invoice))
+        .routes(routes!(invoices::get_invoice, invoices::update_invoice))
         .route_layer(from_fn_with_state(state.clone(), rate_limit::limit))
         .route_layer(from_fn_with_state(state.clone(), auth::require_api_key));
     let admin = OpenApiRouter::new().routes(routes!(accounts::create_account));

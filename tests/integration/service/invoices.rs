@@ -130,3 +130,49 @@ async fn respond_async_answers_202_and_the_invoice_completes() {
         .unwrap();
     assert_eq!(done.status, "approved");
 }
+
+#[tokio::test]
+async fn a_failed_invoice_is_corrected_with_patch_and_an_approved_one_is_not_editable() {
+    let app = TestApp::start().await;
+    let (_, key, _) = app.account_with_certificate("Almacén", CUIT_A).await;
+    let first = post(&app, &key, &factura_b(), &[]).await.json();
+    assert_eq!(first["status"], "approved");
+
+    // Dated before the last authorised voucher: only ARCA knows, and rejects it (10016).
+    let yesterday = (chrono::Utc::now() - chrono::Duration::hours(3)).date_naive() - chrono::Duration::days(1);
+    let mut late = factura_b();
+    late["fecha"] = json!(yesterday);
+    let rejected = post(&app, &key, &late, &[]).await;
+    assert_eq!(rejected.status, 400, "{}", rejected.text());
+    let problem = rejected.json();
+    assert_eq!(problem["code"], "ARCA_VALIDATION_FAILED");
+    assert!(
+        problem["arca_errors"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|e| e["code"] == "10016"),
+        "{problem}"
+    );
+    let id = problem["invoice_id"].as_str().unwrap().to_string();
+    assert_eq!(
+        app.get(&format!("/v1/invoices/{id}"), &key).await.json()["status"],
+        "failed"
+    );
+
+    let bearer = format!("Bearer {key}");
+    let headers = [("authorization", bearer.as_str()), ("content-type", "application/json")];
+    let body = serde_json::to_vec(&factura_b()).unwrap();
+    let fixed = app
+        .request("PATCH", &format!("/v1/invoices/{id}"), &headers, Some(body.clone()))
+        .await;
+    assert_eq!(fixed.status, 200, "{}", fixed.text());
+    assert_eq!(fixed.json()["status"], "approved");
+    assert_eq!(fixed.json()["numero"], 2);
+
+    let first_id = first["id"].as_str().unwrap();
+    let refused = app
+        .request("PATCH", &format!("/v1/invoices/{first_id}"), &headers, Some(body))
+        .await;
+    assert_eq!(refused.status, 409, "{}", refused.text());
+}

@@ -190,39 +190,7 @@ pub async fn create_invoice(
     let engine = &state.engine;
     let account = accounts::find(&state.storage, tenant.account_id()).await?;
     let now = Utc::now();
-    let today = argentina_today(now);
-    let (voucher, issuer) = draft(&request, today).and_then(|(draft, issuer)| {
-        compose::compose(&draft)
-            .map(|voucher| (voucher, issuer))
-            .map_err(|errors| {
-                ApiError::validation(
-                    errors
-                        .iter()
-                        .map(|e| FieldError {
-                            field: e.field(),
-                            message: e.to_string(),
-                        })
-                        .collect(),
-                )
-            })
-    })?;
-    // ARCA's rules, before anything is stored (400 naming the field and the ARCA code).
-    let context = ValidationContext::new(account.cuit, today).with_issuer_iva_condition(issuer);
-    let numbered = compose::numbered(voucher.clone(), 1);
-    let request_for_rules =
-        arca_protocol::voucher::CaeRequest::new(vec![numbered]).map_err(|e| ApiError::field("items", e.to_string()))?;
-    let issues: Vec<FieldError> = validate(&request_for_rules, &context)
-        .into_iter()
-        // Numbering is the engine's (it assigns the number); everything else is the request's.
-        .filter(|issue| issue.code != 10016 || issue.field.contains("CbteFch"))
-        .map(|issue| FieldError {
-            field: issue.field,
-            message: format!("ARCA {}: {}", issue.code, issue.message),
-        })
-        .collect();
-    if !issues.is_empty() {
-        return Err(ApiError::validation(issues));
-    }
+    let voucher = checked_voucher(&request, &account, now)?;
     usage::check_quota(&state.storage, &account, now).await?;
     let body = serde_json::to_vec(&request).unwrap_or_default();
     let idempotency_key = header(&headers, "idempotency-key");
@@ -254,6 +222,74 @@ pub async fn create_invoice(
     let view = view(&row, account.cuit);
     Ok(match row.status.as_str() {
         "approved" => (StatusCode::CREATED, Json(view)).into_response(),
+        "failed" => ApiError::arca_rejected(
+            row.id.clone(),
+            view.errores.iter().chain(&view.observaciones).cloned().collect(),
+        )
+        .into_response(),
+        _ => (StatusCode::ACCEPTED, Json(view)).into_response(),
+    })
+}
+
+/// Edit a `failed` (or not yet numbered) invoice and resubmit it: the body is the whole invoice
+/// again, checked like a new one. Approved, cancelled and in-flight invoices answer 409.
+#[utoipa::path(
+    patch,
+    path = "/v1/invoices/{id}",
+    tag = "invoices",
+    security(("api_key" = []), ("x_api_key" = [])),
+    request_body = CreateInvoice,
+    responses(
+        (status = 200, body = InvoiceView, description = "approved after resubmission"),
+        (status = 202, body = InvoiceView, description = "resubmitted, not yet authorised"),
+        (status = 400, body = Problem, content_type = "application/problem+json"),
+        (status = 404, body = Problem, content_type = "application/problem+json"),
+        (status = 409, body = Problem, content_type = "application/problem+json"),
+    )
+)]
+pub async fn update_invoice(
+    State(state): State<AppState>,
+    tenant: Tenant,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+    ApiJson(request): ApiJson<CreateInvoice>,
+) -> Result<Response, ApiError> {
+    let account = accounts::find(&state.storage, tenant.account_id()).await?;
+    let current = storage::invoices::find(&state.storage, &id)
+        .await?
+        .filter(|row| row.account_id == account.id)
+        .ok_or_else(|| ApiError::not_found("no such invoice"))?;
+    let voucher = checked_voucher(&request, &account, Utc::now())?;
+    let body = serde_json::to_vec(&request).unwrap_or_default();
+    let replacement = NewInvoice {
+        account_id: account.id.clone(),
+        cuit: account.cuit.to_string(),
+        voucher,
+        document: Some(String::from_utf8_lossy(&body).into_owned()),
+        cliente_nombre: request.cliente.razon_social.clone(),
+        idempotency_key: None,
+        request_hash: None,
+    };
+    match state.engine.resubmit(&id, replacement).await {
+        Ok(()) => {}
+        Err(issuance::Error::NotFound) => {
+            return Err(ApiError::conflict(format!(
+                "invoice {id} is {} and can no longer be edited (only failed or not yet numbered ones can)",
+                current.status
+            )));
+        }
+        Err(other) => return Err(issuance_error(other)),
+    }
+    let respond_async = header(&headers, "prefer").is_some_and(|p| p.contains("respond-async"));
+    let wait = if respond_async {
+        Duration::ZERO
+    } else {
+        state.invoice_wait
+    };
+    let row = state.engine.wait(&id, wait).await.map_err(issuance_error)?;
+    let view = view(&row, account.cuit);
+    Ok(match row.status.as_str() {
+        "approved" => (StatusCode::OK, Json(view)).into_response(),
         "failed" => ApiError::arca_rejected(
             row.id.clone(),
             view.errores.iter().chain(&view.observaciones).cloned().collect(),
@@ -354,6 +390,49 @@ pub async fn list_invoices(
     .await?;
     let views = rows.iter().map(|row| view(row, account.cuit)).collect();
     Ok(Json(pagination.page(views, total)))
+}
+
+/// The request as an unnumbered voucher with exact amounts, having passed ARCA's rules locally
+/// (400 naming the field and the ARCA code otherwise). Nothing is stored here.
+fn checked_voucher(
+    request: &CreateInvoice,
+    account: &accounts::Account,
+    now: DateTime<Utc>,
+) -> Result<arca_protocol::voucher::Voucher, ApiError> {
+    let today = argentina_today(now);
+    let (voucher, issuer) = draft(request, today).and_then(|(draft, issuer)| {
+        compose::compose(&draft)
+            .map(|voucher| (voucher, issuer))
+            .map_err(|errors| {
+                ApiError::validation(
+                    errors
+                        .iter()
+                        .map(|e| FieldError {
+                            field: e.field(),
+                            message: e.to_string(),
+                        })
+                        .collect(),
+                )
+            })
+    })?;
+    // ARCA's rules, before anything is stored (400 naming the field and the ARCA code).
+    let context = ValidationContext::new(account.cuit, today).with_issuer_iva_condition(issuer);
+    let numbered = compose::numbered(voucher.clone(), 1);
+    let request_for_rules =
+        arca_protocol::voucher::CaeRequest::new(vec![numbered]).map_err(|e| ApiError::field("items", e.to_string()))?;
+    let issues: Vec<FieldError> = validate(&request_for_rules, &context)
+        .into_iter()
+        // Numbering is the engine's (it assigns the number); everything else is the request's.
+        .filter(|issue| issue.code != 10016 || issue.field.contains("CbteFch"))
+        .map(|issue| FieldError {
+            field: issue.field,
+            message: format!("ARCA {}: {}", issue.code, issue.message),
+        })
+        .collect();
+    if !issues.is_empty() {
+        return Err(ApiError::validation(issues));
+    }
+    Ok(voucher)
 }
 
 /// The request in the protocol's terms, or every field problem at once.

@@ -126,44 +126,8 @@ impl Engine {
     /// Commits the invoice as `pending` and wakes its series' worker. With an idempotency key the
     /// account used before, returns that invoice (same request hash) or refuses (another one).
     pub async fn submit(&self, invoice: NewInvoice) -> Result<Submitted, Error> {
-        let voucher = &invoice.voucher;
-        if voucher.cbte_desde != UNNUMBERED || voucher.cbte_hasta != UNNUMBERED {
-            return Err(Error::Invalid(
-                "the engine assigns numbers: submit an unnumbered voucher".into(),
-            ));
-        }
-        if invoice.cuit.len() != 11 || !invoice.cuit.bytes().all(|b| b.is_ascii_digit()) {
-            return Err(Error::Invalid(format!("CUIT {:?} is not 11 digits", invoice.cuit)));
-        }
-        let series = SeriesKey {
-            cuit: invoice.cuit.clone(),
-            punto_venta: i32::try_from(voucher.punto_venta)
-                .map_err(|_| Error::Invalid(format!("punto de venta {}", voucher.punto_venta)))?,
-            cbte_tipo: voucher.cbte_tipo.code(),
-        };
-        let detail = FECAEDetRequest::from(voucher);
-        let row = NewInvoiceRow {
-            id: storage::new_id("inv"),
-            account_id: invoice.account_id,
-            series: series.clone(),
-            voucher: invoices::voucher::to_json(&detail),
-            document: invoice.document,
-            fecha: voucher.cbte_fch,
-            doc_tipo: voucher.doc_tipo,
-            doc_nro: detail.doc_nro,
-            cliente_nombre: invoice.cliente_nombre,
-            amounts: Amounts {
-                imp_total: detail.imp_total.to_string(),
-                imp_tot_conc: detail.imp_tot_conc.to_string(),
-                imp_neto: detail.imp_neto.to_string(),
-                imp_op_ex: detail.imp_op_ex.to_string(),
-                imp_trib: detail.imp_trib.to_string(),
-                imp_iva: detail.imp_iva.to_string(),
-            },
-            idempotency_key: invoice.idempotency_key,
-            request_hash: invoice.request_hash.clone(),
-            created_at: storage::now(),
-        };
+        let row = new_row(&invoice)?;
+        let series = row.series.clone();
         match invoices::insert(&self.inner.storage, &row).await? {
             Inserted::Created => {
                 self.wake(&series);
@@ -177,6 +141,18 @@ impl Engine {
             }
             Inserted::Existing { id, .. } => Err(Error::IdempotencyConflict { id }),
         }
+    }
+
+    /// Replaces an invoice ARCA never received (failed, or waiting without a number) and queues it
+    /// again; `Error::NotFound` when it is not the account's or can no longer be edited (numbered,
+    /// in flight, approved, cancelled).
+    pub async fn resubmit(&self, id: &str, invoice: NewInvoice) -> Result<(), Error> {
+        let row = new_row(&invoice)?;
+        if !invoices::replace_unsent(&self.inner.storage, &invoice.account_id, id, &row).await? {
+            return Err(Error::NotFound);
+        }
+        self.wake(&row.series);
+        Ok(())
     }
 
     /// Waits up to `timeout` for the invoice to leave `pending` (approved, failed,
@@ -246,4 +222,46 @@ impl Engine {
             worker.task.abort();
         }
     }
+}
+
+/// The row to store for an unnumbered voucher.
+fn new_row(invoice: &NewInvoice) -> Result<NewInvoiceRow, Error> {
+    let voucher = &invoice.voucher;
+    if voucher.cbte_desde != UNNUMBERED || voucher.cbte_hasta != UNNUMBERED {
+        return Err(Error::Invalid(
+            "the engine assigns numbers: submit an unnumbered voucher".into(),
+        ));
+    }
+    if invoice.cuit.len() != 11 || !invoice.cuit.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(Error::Invalid(format!("CUIT {:?} is not 11 digits", invoice.cuit)));
+    }
+    let series = SeriesKey {
+        cuit: invoice.cuit.clone(),
+        punto_venta: i32::try_from(voucher.punto_venta)
+            .map_err(|_| Error::Invalid(format!("punto de venta {}", voucher.punto_venta)))?,
+        cbte_tipo: voucher.cbte_tipo.code(),
+    };
+    let detail = FECAEDetRequest::from(voucher);
+    Ok(NewInvoiceRow {
+        id: storage::new_id("inv"),
+        account_id: invoice.account_id.clone(),
+        series: series.clone(),
+        voucher: invoices::voucher::to_json(&detail),
+        document: invoice.document.clone(),
+        fecha: voucher.cbte_fch,
+        doc_tipo: voucher.doc_tipo,
+        doc_nro: detail.doc_nro,
+        cliente_nombre: invoice.cliente_nombre.clone(),
+        amounts: Amounts {
+            imp_total: detail.imp_total.to_string(),
+            imp_tot_conc: detail.imp_tot_conc.to_string(),
+            imp_neto: detail.imp_neto.to_string(),
+            imp_op_ex: detail.imp_op_ex.to_string(),
+            imp_trib: detail.imp_trib.to_string(),
+            imp_iva: detail.imp_iva.to_string(),
+        },
+        idempotency_key: invoice.idempotency_key.clone(),
+        request_hash: invoice.request_hash.clone(),
+        created_at: storage::now(),
+    })
 }

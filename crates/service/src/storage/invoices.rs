@@ -181,6 +181,51 @@ pub async fn insert(storage: &Storage, row: &NewInvoiceRow) -> Result<Inserted, 
     Ok(Inserted::Existing { id, request_hash })
 }
 
+/// Replaces the content of an invoice ARCA never received (`failed`, or `pending` /
+/// `pending_retry` without a number) and queues it again as `pending`. `false` when the invoice
+/// is not the account's or is numbered, in flight or final: an invoice carrying a number may be
+/// at ARCA, and only the engine may decide its fate (architecture invariant 3).
+pub async fn replace_unsent(storage: &Storage, account_id: &str, id: &str, row: &NewInvoiceRow) -> Result<bool, Error> {
+    let numeric = match storage {
+        Storage::Postgres(_) => "::numeric",
+        Storage::Sqlite(_) => "",
+    };
+    let sql = format!(
+        "UPDATE invoices SET status = 'pending', punto_venta = $3, cbte_tipo = $4, voucher = $5, document = $6, \
+         fecha = $7, doc_tipo = $8, doc_nro = $9, cliente_nombre = $10, imp_total = $11{numeric}, \
+         imp_tot_conc = $12{numeric}, imp_neto = $13{numeric}, imp_op_ex = $14{numeric}, imp_trib = $15{numeric}, \
+         imp_iva = $16{numeric}, arca_errores = NULL, arca_observaciones = NULL, attempts = 0, \
+         next_attempt_at = NULL, updated_at = $17 \
+         WHERE id = $1 AND account_id = $2 AND send_state = 'none' AND numero IS NULL \
+         AND status IN ('pending', 'pending_retry', 'failed')"
+    );
+    let amounts = &row.amounts;
+    let affected = with_pool!(storage, pool => {
+        sqlx::query(&sql)
+            .bind(id)
+            .bind(account_id)
+            .bind(row.series.punto_venta)
+            .bind(row.series.cbte_tipo)
+            .bind(&row.voucher)
+            .bind(&row.document)
+            .bind(row.fecha)
+            .bind(row.doc_tipo)
+            .bind(row.doc_nro)
+            .bind(&row.cliente_nombre)
+            .bind(&amounts.imp_total)
+            .bind(&amounts.imp_tot_conc)
+            .bind(&amounts.imp_neto)
+            .bind(&amounts.imp_op_ex)
+            .bind(&amounts.imp_trib)
+            .bind(&amounts.imp_iva)
+            .bind(row.created_at)
+            .execute(pool)
+            .await?
+            .rows_affected()
+    });
+    Ok(affected == 1)
+}
+
 /// Filters of the account's invoice list; `None` matches everything.
 #[derive(Debug, Clone, Default)]
 pub struct InvoiceFilter {
