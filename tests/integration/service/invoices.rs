@@ -176,3 +176,25 @@ async fn a_failed_invoice_is_corrected_with_patch_and_an_approved_one_is_not_edi
         .await;
     assert_eq!(refused.status, 409, "{}", refused.text());
 }
+
+#[tokio::test]
+async fn the_monthly_quota_counts_accepted_invoices_and_then_answers_402() {
+    let app = TestApp::start().await;
+    let (_, key) = app.create_account("Chico", CUIT_A, json!({"monthly_quota": 1})).await;
+    let (certificate_pem, private_key_pem) = app.issue_certificate(CUIT_A, "chico");
+    let uploaded = app
+        .post_json(
+            "/v1/certificates",
+            &key,
+            &json!({"certificate_pem": certificate_pem, "private_key_pem": private_key_pem}),
+        )
+        .await;
+    assert_eq!(uploaded.status, 201, "{}", uploaded.text());
+    assert_eq!(post(&app, &key, &factura_b(), &[]).await.status, 201);
+    let refused = post(&app, &key, &factura_b(), &[]).await;
+    assert_eq!(refused.status, 402, "{}", refused.text());
+    assert_eq!(refused.json()["code"], "PAYMENT_REQUIRED");
+    let account = app.get("/v1/account", &key).await.json();
+    assert_eq!(account["usage"]["invoices"], 1, "{account}");
+    assert_eq!(account["usage"]["remaining"], 0, "{account}");
+}
