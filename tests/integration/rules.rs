@@ -7,54 +7,16 @@ use std::collections::BTreeSet;
 
 use arca_protocol::Cuit;
 use arca_protocol::codes::{CbteTipo, Concepto, IvaRate, TributoTipo};
-use arca_protocol::money::Money;
 use arca_protocol::validate::{IssueKind, ValidationContext, validate};
 use arca_protocol::voucher::{AlicIva, CaeRequest, CbteAsoc, PeriodoAsoc, Tributo, Voucher};
 use arca_protocol::wsfe::FECAERequest;
 use chrono::Duration;
 
-use super::support::{CUIT, TestEnv, today, wsfe_client};
+use super::support::{CUIT, TestEnv, money, today, wsfe_client};
 
-fn money(text: &str) -> Money {
-    text.parse().unwrap()
-}
-
-/// Factura B, products, to an unidentified consumidor final: 1000 + 210 IVA.
+/// Factura B, products, to an unidentified consumidor final: 1000 + 210 IVA, number 1.
 fn factura_b() -> Voucher {
-    Voucher {
-        cbte_tipo: CbteTipo::FacturaB,
-        punto_venta: 1,
-        concepto: Concepto::Productos,
-        doc_tipo: 99,
-        doc_nro: 0,
-        cbte_desde: 1,
-        cbte_hasta: 1,
-        cbte_fch: Some(today()),
-        imp_total: money("1210.00"),
-        imp_tot_conc: Money::ZERO,
-        imp_neto: money("1000.00"),
-        imp_op_ex: Money::ZERO,
-        imp_trib: Money::ZERO,
-        imp_iva: money("210.00"),
-        fch_serv_desde: None,
-        fch_serv_hasta: None,
-        fch_vto_pago: None,
-        mon_id: "PES".into(),
-        mon_cotiz: Some(1.into()),
-        can_mis_mon_ext: None,
-        condicion_iva_receptor_id: Some(5),
-        cbtes_asoc: vec![],
-        tributos: vec![],
-        iva: vec![AlicIva {
-            id: IvaRate::Veintiuno,
-            base_imp: money("1000.00"),
-            importe: money("210.00"),
-        }],
-        opcionales: vec![],
-        compradores: vec![],
-        periodo_asoc: None,
-        actividades: vec![],
-    }
+    super::support::factura_b(1)
 }
 
 /// Factura A to a Responsable Inscripto: 100 + 21 IVA.

@@ -1,53 +1,9 @@
 use arca_protocol::Error;
-use arca_protocol::codes::{CbteTipo, Concepto, IvaRate};
-use arca_protocol::money::Money;
-use arca_protocol::voucher::{AlicIva, CaeRequest, Voucher};
+use arca_protocol::voucher::{CaeRequest, Voucher};
 use arca_protocol::wsfe::{FECAERequest, Resultado};
 use arca_simulator::{FaultAction, FaultRule};
 
-use super::support::{TestEnv, today, transport, wsfe_client};
-
-fn money(text: &str) -> Money {
-    text.parse().unwrap()
-}
-
-/// A Factura B to an unidentified consumidor final: 1000 + 21 % IVA.
-fn factura_b(number: u64) -> Voucher {
-    Voucher {
-        cbte_tipo: CbteTipo::FacturaB,
-        punto_venta: 1,
-        concepto: Concepto::Productos,
-        doc_tipo: 99,
-        doc_nro: 0,
-        cbte_desde: number,
-        cbte_hasta: number,
-        cbte_fch: Some(today()),
-        imp_total: money("1210.00"),
-        imp_tot_conc: Money::ZERO,
-        imp_neto: money("1000.00"),
-        imp_op_ex: Money::ZERO,
-        imp_trib: Money::ZERO,
-        imp_iva: money("210.00"),
-        fch_serv_desde: None,
-        fch_serv_hasta: None,
-        fch_vto_pago: None,
-        mon_id: "PES".into(),
-        mon_cotiz: Some(1.into()),
-        can_mis_mon_ext: None,
-        condicion_iva_receptor_id: Some(5),
-        cbtes_asoc: vec![],
-        tributos: vec![],
-        iva: vec![AlicIva {
-            id: IvaRate::Veintiuno,
-            base_imp: money("1000.00"),
-            importe: money("210.00"),
-        }],
-        opcionales: vec![],
-        compradores: vec![],
-        periodo_asoc: None,
-        actividades: vec![],
-    }
-}
+use super::support::{TestEnv, factura_b, money, today, transport, wsfe_client};
 
 fn request(vouchers: Vec<Voucher>) -> FECAERequest {
     FECAERequest::from(&CaeRequest::new(vouchers).unwrap())

@@ -6,9 +6,8 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use arca_protocol::codes::{CbteTipo, Concepto, IvaRate};
 use arca_protocol::money::Money;
-use arca_protocol::voucher::{AlicIva, Voucher};
+use arca_protocol::voucher::Voucher;
 use arca_protocol::wsfe::{FECAERequest, FECAEResponse, FECompConsResponse};
 use arca_service::issuance::{ArcaFuture, ArcaPort, DirectArca, Engine, EngineConfig, NewInvoice};
 use arca_service::storage::invoices::{self, InvoiceRow};
@@ -19,7 +18,7 @@ use http_body_util::{BodyExt, Empty};
 use serde_json::{Value, json};
 
 use super::support::{CUIT_A, TestApp, uses_postgres};
-use crate::integration::support::{TestEnv, today, wsfe_client};
+use crate::integration::support::{TestEnv, wsfe_client};
 
 const WAIT: Duration = Duration::from_secs(30);
 
@@ -29,40 +28,7 @@ fn money(text: &str) -> Money {
 
 /// An unnumbered Factura B to an unidentified consumidor final: 1000 + 21 % IVA.
 fn factura_b() -> Voucher {
-    Voucher {
-        cbte_tipo: CbteTipo::FacturaB,
-        punto_venta: 1,
-        concepto: Concepto::Productos,
-        doc_tipo: 99,
-        doc_nro: 0,
-        cbte_desde: 0,
-        cbte_hasta: 0,
-        cbte_fch: Some(today()),
-        imp_total: money("1210.00"),
-        imp_tot_conc: Money::ZERO,
-        imp_neto: money("1000.00"),
-        imp_op_ex: Money::ZERO,
-        imp_trib: Money::ZERO,
-        imp_iva: money("210.00"),
-        fch_serv_desde: None,
-        fch_serv_hasta: None,
-        fch_vto_pago: None,
-        mon_id: "PES".into(),
-        mon_cotiz: Some(1.into()),
-        can_mis_mon_ext: None,
-        condicion_iva_receptor_id: Some(5),
-        cbtes_asoc: vec![],
-        tributos: vec![],
-        iva: vec![AlicIva {
-            id: IvaRate::Veintiuno,
-            base_imp: money("1000.00"),
-            importe: money("210.00"),
-        }],
-        opcionales: vec![],
-        compradores: vec![],
-        periodo_asoc: None,
-        actividades: vec![],
-    }
+    crate::integration::support::factura_b(0)
 }
 
 fn series() -> SeriesKey {
