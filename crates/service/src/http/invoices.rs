@@ -203,15 +203,11 @@ pub async fn create_invoice(
             cliente_nombre: request.cliente.razon_social.clone(),
             idempotency_key,
             request_hash: Some(hex(&Sha256::digest(&body))),
+            // Counted on accepted invoices, in the transaction that stores the invoice.
+            usage: Some((usage::month_of(now), account.monthly_quota)),
         })
         .await
         .map_err(issuance_error)?;
-    if submitted.created {
-        // Counted on accepted invoices.
-        let mut transaction = state.storage.begin().await?;
-        storage::usage::increment_usage(&mut transaction, &account.id, &usage::month_of(now)).await?;
-        transaction.commit().await?;
-    }
     let respond_async = header(&headers, "prefer").is_some_and(|p| p.contains("respond-async"));
     let wait = if respond_async {
         Duration::ZERO
@@ -269,6 +265,8 @@ pub async fn update_invoice(
         cliente_nombre: request.cliente.razon_social.clone(),
         idempotency_key: None,
         request_hash: None,
+        // Already counted when it was first accepted.
+        usage: None,
     };
     match state.engine.resubmit(&id, replacement).await {
         Ok(()) => {}

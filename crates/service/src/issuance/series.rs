@@ -132,7 +132,7 @@ impl SeriesWorker {
             if let Some(token) = self.token {
                 series::release_lease(&storage, &self.key, &self.inner.owner, token, millis(now)).await?;
             }
-            return Ok(Next::Wait(self.inner.config.idle_poll));
+            return Ok(Next::Wait(self.idle_wait(millis(now)).await?));
         }
         if !self.ensured {
             series::ensure(&storage, &self.key).await?;
@@ -199,7 +199,7 @@ impl SeriesWorker {
         let waiting_ids: Vec<String> = waiting.iter().map(|q| q.id.clone()).collect();
         let plan = batch::plan(last, &unconsumed, &waiting_ids, capacity);
         if plan.is_empty() && plan.release.is_empty() {
-            return Ok(Next::Wait(self.inner.config.idle_poll));
+            return Ok(Next::Wait(self.idle_wait(millis(now)).await?));
         }
         let mut transaction = self.fenced().await?;
         for id in &plan.release {
@@ -246,6 +246,16 @@ impl SeriesWorker {
             }
             Err(error) => self.record_failure(&request, &error).await,
         }
+    }
+
+    /// Until the next deferred invoice's retry time, at most `idle_poll`; new work wakes the
+    /// worker sooner (in process, or through a notification from another instance).
+    async fn idle_wait(&self, now_ms: i64) -> Result<Duration, Error> {
+        let idle = self.inner.config.idle_poll;
+        Ok(match invoices::next_retry_at(&self.inner.storage, &self.key).await? {
+            Some(at) => Duration::from_millis(u64::try_from(at.saturating_sub(now_ms)).unwrap_or(0)).min(idle),
+            None => idle,
+        })
     }
 
     fn expiry(&self, now: DateTime<Utc>) -> i64 {
@@ -318,6 +328,9 @@ impl SeriesWorker {
             }
             Resolution::NotConsumed => return Ok(()),
         };
+        self.inner
+            .announce(&mut transaction, status, vec![id.to_string()])
+            .await?;
         transaction.commit().await?;
         self.publish(id, status);
         Ok(())
@@ -367,6 +380,14 @@ impl SeriesWorker {
                 Outcome::Unknown => unknown = true,
             }
         }
+        for status in ["approved", "failed"] {
+            let ids = published
+                .iter()
+                .filter(|(_, s)| *s == status)
+                .map(|(id, _)| id.clone())
+                .collect();
+            self.inner.announce(&mut transaction, status, ids).await?;
+        }
         transaction.commit().await?;
         for (id, status) in published {
             self.publish(&id, status);
@@ -394,6 +415,9 @@ impl SeriesWorker {
                 );
                 let errors = ArcaMessage::to_json(&[message]).unwrap_or_default();
                 invoices::record_failed(&mut transaction, id, false, &errors, None, now).await?;
+                self.inner
+                    .announce(&mut transaction, "failed", vec![id.to_string()])
+                    .await?;
                 transaction.commit().await?;
                 self.publish(id, "failed");
                 self.last = Some(last);
@@ -433,6 +457,8 @@ impl SeriesWorker {
                 for (id, _) in request {
                     invoices::record_failed(&mut transaction, id, false, &errors, None, now).await?;
                 }
+                let ids = request.iter().map(|(id, _)| id.clone()).collect();
+                self.inner.announce(&mut transaction, "failed", ids).await?;
                 transaction.commit().await?;
                 for (id, _) in request {
                     self.publish(id, "failed");
@@ -451,6 +477,8 @@ impl SeriesWorker {
                 for (id, _) in request {
                     invoices::defer(&mut transaction, id, false, retry_at, errors.as_deref(), now).await?;
                 }
+                let ids = request.iter().map(|(id, _)| id.clone()).collect();
+                self.inner.announce(&mut transaction, "pending_retry", ids).await?;
                 transaction.commit().await?;
                 for (id, _) in request {
                     self.publish(id, "pending_retry");
@@ -477,6 +505,8 @@ impl SeriesWorker {
         for invoice in in_flight {
             invoices::defer(&mut transaction, &invoice.id, true, retry_at, errors.as_deref(), now).await?;
         }
+        let ids = in_flight.iter().map(|invoice| invoice.id.clone()).collect();
+        self.inner.announce(&mut transaction, "pending_retry", ids).await?;
         transaction.commit().await?;
         for invoice in in_flight {
             self.publish(&invoice.id, "pending_retry");

@@ -122,13 +122,14 @@ fn columns(storage: &Storage) -> String {
     )
 }
 
-/// Inserts a `pending` invoice. With an idempotency key the account already used, inserts
-/// nothing and returns the existing invoice's id (the unique constraint decides, so two
-/// concurrent requests with one key create one invoice).
-pub async fn insert(storage: &Storage, row: &NewInvoiceRow) -> Result<Inserted, Error> {
-    let numeric = match storage {
-        Storage::Postgres(_) => "::numeric",
-        Storage::Sqlite(_) => "",
+/// Inserts a `pending` invoice, in the caller's transaction (which also counts it in the
+/// account's usage). With an idempotency key the account already used, inserts nothing and
+/// returns the existing invoice's id (the unique constraint decides, so two concurrent requests
+/// with one key create one invoice).
+pub async fn insert(transaction: &mut Transaction<'_>, row: &NewInvoiceRow) -> Result<Inserted, Error> {
+    let numeric = match transaction {
+        Transaction::Postgres(_) => "::numeric",
+        Transaction::Sqlite(_) => "",
     };
     let sql = format!(
         "INSERT INTO invoices (id, account_id, status, cuit, punto_venta, cbte_tipo, voucher, document, fecha, \
@@ -139,7 +140,7 @@ pub async fn insert(storage: &Storage, row: &NewInvoiceRow) -> Result<Inserted, 
          ON CONFLICT (account_id, idempotency_key) DO NOTHING"
     );
     let amounts = &row.amounts;
-    let inserted = with_pool!(storage, pool => {
+    let inserted = with_transaction!(transaction, connection => {
         sqlx::query(&sql)
             .bind(&row.id)
             .bind(&row.account_id)
@@ -161,7 +162,7 @@ pub async fn insert(storage: &Storage, row: &NewInvoiceRow) -> Result<Inserted, 
             .bind(&row.idempotency_key)
             .bind(&row.request_hash)
             .bind(row.created_at)
-            .execute(pool)
+            .execute(connection)
             .await?
             .rows_affected()
     });
@@ -169,11 +170,11 @@ pub async fn insert(storage: &Storage, row: &NewInvoiceRow) -> Result<Inserted, 
         return Ok(Inserted::Created);
     }
     const EXISTING: &str = "SELECT id, request_hash FROM invoices WHERE account_id = $1 AND idempotency_key = $2";
-    let existing = with_pool!(storage, pool => {
+    let existing = with_transaction!(transaction, connection => {
         sqlx::query_as::<_, (String, Option<String>)>(EXISTING)
             .bind(&row.account_id)
             .bind(&row.idempotency_key)
-            .fetch_optional(pool)
+            .fetch_optional(connection)
             .await?
     });
     // Nothing inserted and nothing found would mean the conflict row vanished in between.
@@ -185,10 +186,15 @@ pub async fn insert(storage: &Storage, row: &NewInvoiceRow) -> Result<Inserted, 
 /// `pending_retry` without a number) and queues it again as `pending`. `false` when the invoice
 /// is not the account's or is numbered, in flight or final: an invoice carrying a number may be
 /// at ARCA, and only the engine may decide its fate (architecture invariant 3).
-pub async fn replace_unsent(storage: &Storage, account_id: &str, id: &str, row: &NewInvoiceRow) -> Result<bool, Error> {
-    let numeric = match storage {
-        Storage::Postgres(_) => "::numeric",
-        Storage::Sqlite(_) => "",
+pub async fn replace_unsent(
+    transaction: &mut Transaction<'_>,
+    account_id: &str,
+    id: &str,
+    row: &NewInvoiceRow,
+) -> Result<bool, Error> {
+    let numeric = match transaction {
+        Transaction::Postgres(_) => "::numeric",
+        Transaction::Sqlite(_) => "",
     };
     let sql = format!(
         "UPDATE invoices SET status = 'pending', punto_venta = $3, cbte_tipo = $4, voucher = $5, document = $6, \
@@ -200,7 +206,7 @@ pub async fn replace_unsent(storage: &Storage, account_id: &str, id: &str, row: 
          AND status IN ('pending', 'pending_retry', 'failed')"
     );
     let amounts = &row.amounts;
-    let affected = with_pool!(storage, pool => {
+    let affected = with_transaction!(transaction, connection => {
         sqlx::query(&sql)
             .bind(id)
             .bind(account_id)
@@ -219,7 +225,7 @@ pub async fn replace_unsent(storage: &Storage, account_id: &str, id: &str, row: 
             .bind(&amounts.imp_trib)
             .bind(&amounts.imp_iva)
             .bind(row.created_at)
-            .execute(pool)
+            .execute(connection)
             .await?
             .rows_affected()
     });
