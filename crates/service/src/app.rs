@@ -74,7 +74,12 @@ impl App {
         };
         let reference_data = ReferenceData::new(redis);
         let port = Arc::new(SessionPort::new(arca.clone(), storage.clone()));
-        let engine = Engine::start(storage.clone(), port, EngineConfig::default())
+        let engine_config = EngineConfig {
+            lease_ttl: config.issuance.lease_ttl,
+            ..EngineConfig::default()
+        };
+        let invoice_wait = config.issuance.wait;
+        let engine = Engine::start(storage.clone(), port, engine_config)
             .await
             .map_err(|error| match error {
                 issuance::Error::Storage(inner) => inner,
@@ -90,7 +95,7 @@ impl App {
                 arca,
                 reference_data,
                 engine,
-                invoice_wait: crate::http::invoices::DEFAULT_WAIT,
+                invoice_wait,
                 started_at: Instant::now(),
             }),
         })

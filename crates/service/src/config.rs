@@ -33,6 +33,7 @@ pub struct Config {
     pub arca: ArcaConfig,
     pub security: SecurityConfig,
     pub maintenance: MaintenanceConfig,
+    pub issuance: IssuanceConfig,
     /// CORS origins allowed to call the API (`ALLOWED_ORIGINS`, comma-separated; `*` for any).
     pub allowed_origins: Vec<String>,
 }
@@ -112,6 +113,17 @@ pub struct SecurityConfig {
 pub struct MaintenanceConfig {
     pub enabled: bool,
     pub retry_after: Duration,
+}
+
+/// The issuance engine's knobs.
+#[derive(Debug, Clone)]
+pub struct IssuanceConfig {
+    /// How long `POST /v1/invoices` waits for ARCA's answer before answering 202.
+    pub wait: Duration,
+    /// How long a series lease lasts without renewal: how soon another instance takes over a
+    /// series whose instance died. Keep it above `ARCA_TIMEOUT_MS`, so that a live sender is not
+    /// taken over mid-call (safety does not depend on it: every write is fenced).
+    pub lease_ttl: Duration,
 }
 
 /// Every problem found in the environment, reported together.
@@ -250,6 +262,12 @@ impl Reader<'_> {
             enabled: self.boolean("MAINTENANCE_MODE", false),
             retry_after: Duration::from_secs(self.number("MAINTENANCE_RETRY_AFTER", 120u64)),
         };
+        // INVOICE_WAIT_TIMEOUT_MS: how long POST /v1/invoices waits for ARCA before 202 (10000).
+        // ISSUANCE_LEASE_TTL_MS: how soon another instance takes over a dead one's series (30000).
+        let issuance = IssuanceConfig {
+            wait: Duration::from_millis(self.number("INVOICE_WAIT_TIMEOUT_MS", 10_000u64)),
+            lease_ttl: Duration::from_millis(self.number("ISSUANCE_LEASE_TTL_MS", 30_000u64).max(1)),
+        };
         // ALLOWED_ORIGINS: comma-separated CORS origins (none by default; `*` for any).
         let allowed_origins = self.list("ALLOWED_ORIGINS");
         Some(Config {
@@ -265,6 +283,7 @@ impl Reader<'_> {
             arca,
             security: security?,
             maintenance,
+            issuance,
             allowed_origins,
         })
     }

@@ -31,8 +31,6 @@ use crate::issuance::{self, NewInvoice};
 use crate::storage::invoices::{InvoiceFilter, InvoiceRow};
 use crate::{accounts, storage, usage};
 
-/// How long `POST /v1/invoices` waits for ARCA's answer before answering 202.
-pub const DEFAULT_WAIT: Duration = Duration::from_secs(10);
 
 /// `POST /v1/invoices` body (`mode: advanced`).
 #[derive(Debug, Clone, Deserialize, Serialize, ToSchema)]
