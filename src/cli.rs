@@ -2,8 +2,7 @@
 
 mod accounts;
 mod cert;
-// The chaos tool and the benchmark share it; until they land, only its tests use it.
-#[allow(dead_code)]
+mod chaos;
 pub mod http_client;
 mod migrate;
 mod serve;
@@ -41,6 +40,8 @@ enum Command {
     /// Talk to WSAA directly.
     #[command(subcommand)]
     Wsaa(wsaa::Command),
+    /// Kill service instances while they issue, then check exactly-once issuance (PostgreSQL).
+    Chaos(chaos::Args),
 }
 
 impl Cli {
@@ -52,6 +53,7 @@ impl Cli {
             Command::Simulator(args) => simulator::run(args).await,
             Command::Cert(command) => cert::run(command),
             Command::Wsaa(command) => wsaa::run(command).await,
+            Command::Chaos(args) => chaos::run(args).await,
         }
     }
 }

@@ -31,7 +31,6 @@ use crate::issuance::{self, NewInvoice};
 use crate::storage::invoices::{InvoiceFilter, InvoiceRow};
 use crate::{accounts, storage, usage};
 
-
 /// `POST /v1/invoices` body (`mode: advanced`).
 #[derive(Debug, Clone, Deserialize, Serialize, ToSchema)]
 #[serde(deny_unknown_fields)]
