@@ -298,6 +298,8 @@ impl Instance {
             .env("ARCA_TIMEOUT_MS", "2000")
             // A killed instance's series are taken over this soon.
             .env("ISSUANCE_LEASE_TTL_MS", "3000")
+            // Runs of faults may open the ARCA circuit breaker: let it probe again soon.
+            .env("CIRCUIT_BREAKER_OPEN_SECONDS", "2")
             .env("API_KEY_SALT", env.salt.expose())
             .env("SECRETS_ENCRYPTION_KEY", env.encryption_key.expose())
             .env("RATE_LIMIT_ENABLED", "false")

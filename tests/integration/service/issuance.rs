@@ -83,6 +83,7 @@ fn invoice(account_id: &str, voucher: Voucher) -> NewInvoice {
         idempotency_key: None,
         request_hash: None,
         usage: None,
+        deferred_until: None,
     }
 }
 

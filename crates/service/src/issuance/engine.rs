@@ -68,6 +68,9 @@ pub struct NewInvoice {
     /// The month (`YYYY-MM`) whose usage counts the invoice, and the account's monthly quota
     /// (`None`: unlimited). `None` counts nothing.
     pub usage: Option<(String, Option<i64>)>,
+    /// Accept it as `pending_retry`, not to be sent before this time (the ARCA circuit breaker
+    /// is open); `None`: send it now.
+    pub deferred_until: Option<chrono::DateTime<chrono::Utc>>,
 }
 
 /// What `submit` did.
@@ -200,8 +203,20 @@ impl Engine {
     /// Woken by the worker's notification (from this instance or, through PostgreSQL, another),
     /// not by polling.
     pub async fn wait(&self, id: &str, timeout: Duration) -> Result<InvoiceRow, Error> {
+        self.wait_until(id, timeout, |status| status != "pending").await
+    }
+
+    /// Waits up to `timeout` for the invoice to be final (approved, failed or cancelled), through
+    /// any number of `pending_retry` rounds.
+    pub async fn wait_final(&self, id: &str, timeout: Duration) -> Result<InvoiceRow, Error> {
+        self.wait_until(id, timeout, |status| {
+            matches!(status, "approved" | "failed" | "cancelled")
+        })
+        .await
+    }
+
+    async fn wait_until(&self, id: &str, timeout: Duration, settled: fn(&str) -> bool) -> Result<InvoiceRow, Error> {
         let mut receiver = self.inner.watchers.subscribe(id);
-        let settled = |status: &str| status != "pending";
         let result = async {
             let row = invoices::find(&self.inner.storage, id).await?.ok_or(Error::NotFound)?;
             if settled(&row.status) {
@@ -229,6 +244,16 @@ impl Engine {
         .await;
         self.inner.watchers.unsubscribe(id, receiver);
         result
+    }
+
+    /// Makes every deferred invoice due now and wakes the series that have them (the ARCA
+    /// circuit breaker closed: what it held back goes now, not at each invoice's retry time).
+    pub async fn retry_deferred_now(&self) -> Result<(), Error> {
+        let series = invoices::make_deferred_due(&self.inner.storage, storage::now()).await?;
+        for key in &series {
+            self.wake(key);
+        }
+        Ok(())
     }
 
     /// Wakes (starting it if needed) the worker of a series.
@@ -360,6 +385,7 @@ fn new_row(invoice: &NewInvoice) -> Result<NewInvoiceRow, Error> {
         },
         idempotency_key: invoice.idempotency_key.clone(),
         request_hash: invoice.request_hash.clone(),
+        deferred_until_ms: invoice.deferred_until.map(|at| at.timestamp_millis()),
         created_at: storage::now(),
     })
 }

@@ -36,6 +36,8 @@ pub struct NewInvoiceRow {
     pub amounts: Amounts,
     pub idempotency_key: Option<String>,
     pub request_hash: Option<String>,
+    /// Accepted as `pending_retry`, not to be sent before this time (unix ms).
+    pub deferred_until_ms: Option<i64>,
     pub created_at: DateTime<Utc>,
 }
 
@@ -122,7 +124,7 @@ fn columns(storage: &Storage) -> String {
     )
 }
 
-/// Inserts a `pending` invoice, in the caller's transaction (which also counts it in the
+/// Inserts a `pending` invoice (`pending_retry` when deferred), in the caller's transaction (which also counts it in the
 /// account's usage). With an idempotency key the account already used, inserts nothing and
 /// returns the existing invoice's id (the unique constraint decides, so two concurrent requests
 /// with one key create one invoice).
@@ -132,11 +134,11 @@ pub async fn insert(transaction: &mut Transaction<'_>, row: &NewInvoiceRow) -> R
         Transaction::Sqlite(_) => "",
     };
     let sql = format!(
-        "INSERT INTO invoices (id, account_id, status, cuit, punto_venta, cbte_tipo, voucher, document, fecha, \
+        "INSERT INTO invoices (id, account_id, cuit, punto_venta, cbte_tipo, voucher, document, fecha, \
          doc_tipo, doc_nro, cliente_nombre, imp_total, imp_tot_conc, imp_neto, imp_op_ex, imp_trib, imp_iva, \
-         send_state, idempotency_key, request_hash, created_at, updated_at) \
-         VALUES ($1, $2, 'pending', $3, $4, $5, $6, $7, $8, $9, $10, $11, $12{numeric}, $13{numeric}, \
-         $14{numeric}, $15{numeric}, $16{numeric}, $17{numeric}, 'none', $18, $19, $20, $20) \
+         send_state, idempotency_key, request_hash, created_at, updated_at, status, next_attempt_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12{numeric}, $13{numeric}, \
+         $14{numeric}, $15{numeric}, $16{numeric}, $17{numeric}, 'none', $18, $19, $20, $20, $21, $22) \
          ON CONFLICT (account_id, idempotency_key) DO NOTHING"
     );
     let amounts = &row.amounts;
@@ -162,6 +164,8 @@ pub async fn insert(transaction: &mut Transaction<'_>, row: &NewInvoiceRow) -> R
             .bind(&row.idempotency_key)
             .bind(&row.request_hash)
             .bind(row.created_at)
+            .bind(if row.deferred_until_ms.is_some() { "pending_retry" } else { "pending" })
+            .bind(row.deferred_until_ms)
             .execute(connection)
             .await?
             .rows_affected()
@@ -480,6 +484,19 @@ pub async fn defer(
             .rows_affected()
     });
     Ok(affected == 1)
+}
+
+/// Makes every deferred invoice due now; returns the series that have some.
+pub async fn make_deferred_due(storage: &Storage, now: DateTime<Utc>) -> Result<Vec<SeriesKey>, Error> {
+    const SQL: &str = "UPDATE invoices SET next_attempt_at = $1 \
+         WHERE status = 'pending_retry' AND next_attempt_at > $1 \
+         RETURNING cuit, punto_venta, cbte_tipo";
+    let mut series = with_pool!(storage, pool => {
+        sqlx::query_as::<_, SeriesKey>(SQL).bind(now.timestamp_millis()).fetch_all(pool).await?
+    });
+    series.sort();
+    series.dedup();
+    Ok(series)
 }
 
 /// Test and recovery helper: puts an invoice in flight under `numero` without a lease, as a
