@@ -466,7 +466,10 @@ impl SeriesWorker {
                 Ok(Next::Again)
             }
             Failure::NotProcessed | Failure::TicketRejected => {
-                if failure == Failure::TicketRejected {
+                // 600: the ticket itself is bad (expired, revoked): a new login fixes it. 601 (the
+                // CUIT is not among the ticket's relations) needs ARCA-side action; discarding a
+                // valid ticket would only earn coe.alreadyAuthenticated.
+                if failure == Failure::TicketRejected && error.arca_errors().iter().any(|e| e.code == 600) {
                     self.inner.port.ticket_rejected(&self.key);
                 }
                 self.failures = self.failures.saturating_add(1);

@@ -57,4 +57,20 @@ impl ArcaPort for SessionPort {
     fn records_per_request<'a>(&'a self, series: &'a SeriesKey) -> ArcaFuture<'a, u32> {
         Box::pin(async move { self.direct(series).await?.records_per_request(series).await })
     }
+
+    /// Discards the account's ticket in the background; the worker backs off meanwhile.
+    fn ticket_rejected(&self, series: &SeriesKey) {
+        let (arca, storage, cuit) = (self.arca.clone(), self.storage.clone(), series.cuit.clone());
+        tokio::spawn(async move {
+            let discarded = async {
+                if let Some(account) = storage::accounts::find_by_cuit(&storage, &cuit).await? {
+                    arca.discard_ticket(&account.id).await?;
+                }
+                Ok::<_, crate::Error>(())
+            };
+            if let Err(error) = discarded.await {
+                tracing::warn!(error = %error, "could not discard a refused access ticket");
+            }
+        });
+    }
 }
