@@ -9,7 +9,9 @@
 #     packages, with the same exclusions a slim image has (manuals, docs, locales);
 #   - rust:1.95.0-slim-bookworm: that system plus gcc and libc6-dev (as the official slim Rust
 #     image) and this machine's installed 1.95.0 toolchain under /usr/local/rustup, with cargo,
-#     rustc and rustup on PATH from /usr/local/cargo/bin.
+#     rustc and rustup on PATH from /usr/local/cargo/bin, and this machine's extra trusted CAs
+#     (/usr/local/share/ca-certificates/*.crt), so cargo reaches crates.io through a
+#     TLS-inspecting egress proxy if the machine has one.
 # A machine that can pull from Docker Hub (GitHub's runners) never needs this script.
 #
 # Usage: scripts/local-base-images.sh [--force]     (root; needs mmdebstrap and podman)
@@ -68,6 +70,8 @@ auto_self_update = "disable"
 [overrides]
 SETTINGS
   cp "$cargo_home/bin/rustup" "$context/cargo/bin/rustup"
+  mkdir -p "$context/extra-ca"
+  find /usr/local/share/ca-certificates -maxdepth 1 -name '*.crt' -exec cp {} "$context/extra-ca/" \; 2> /dev/null || true
   for proxy in cargo cargo-clippy cargo-fmt clippy-driver rustc rustdoc rustfmt; do
     ln -s rustup "$context/cargo/bin/$proxy"
   done
@@ -78,6 +82,8 @@ RUN apt-get update \\
  && rm -rf /var/lib/apt/lists/*
 ENV RUSTUP_HOME=/usr/local/rustup CARGO_HOME=/usr/local/cargo \\
     PATH=/usr/local/cargo/bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
+COPY extra-ca /usr/local/share/ca-certificates
+RUN update-ca-certificates
 COPY rustup /usr/local/rustup
 COPY cargo /usr/local/cargo
 RUN rustc --version && cargo --version
