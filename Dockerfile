@@ -57,9 +57,10 @@ RUN find src crates tests -name '*.rs' -exec touch {} + \
 FROM ${RUNTIME_IMAGE} AS runtime
 RUN apt-get update \
  && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends libssl3 ca-certificates curl \
- && rm -rf /var/lib/apt/lists/* \
- && groupadd --system --gid 10001 arca \
- && useradd --system --uid 10001 --gid arca --home-dir /data --no-create-home --shell /usr/sbin/nologin arca \
+ && apt-get clean \
+ && rm -rf /var/lib/apt/lists/* /var/cache/apt/* /var/log/apt /var/log/dpkg.log \
+ && groupadd --gid 10001 arca \
+ && useradd --uid 10001 --gid arca --home-dir /data --no-create-home --shell /usr/sbin/nologin arca \
  && mkdir -p /data/simulator-ca \
  && chown -R arca:arca /data
 COPY --from=builder /arca-api /usr/local/bin/arca-api
