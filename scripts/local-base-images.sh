@@ -4,7 +4,7 @@
 # The Dockerfile starts FROM docker.io/library/rust:1.95.0-slim-bookworm (builder) and
 # docker.io/library/debian:bookworm-slim (runtime). Where no registry is reachable but Debian's
 # package mirror is, this script makes local images under exactly those names, so that
-# `podman build .` runs the Dockerfile unchanged:
+# `podman build --format docker .` runs the Dockerfile unchanged:
 #   - debian:bookworm-slim: a minbase Debian 12 root file system made by mmdebstrap from Debian's
 #     packages, with the same exclusions a slim image has (manuals, docs, locales);
 #   - rust:1.95.0-slim-bookworm: that system plus gcc and libc6-dev (as the official slim Rust
