@@ -6,7 +6,8 @@
 //! client; every other host keeps the default.
 
 use std::collections::HashSet;
-use std::time::Duration;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
 
 use bytes::Bytes;
 use http::{HeaderMap, Request, StatusCode, Uri};
@@ -47,6 +48,20 @@ pub struct HttpResponse {
     pub body: String,
 }
 
+/// One finished ARCA call, as an [`Observer`] sees it: no bodies, no credentials.
+#[derive(Debug, Clone)]
+pub struct CallRecord<'a> {
+    /// The SOAP operation (the `SOAPAction`'s last segment: `FEDummy`, `LoginCms`, …).
+    pub operation: &'a str,
+    pub elapsed: Duration,
+    /// `None` when an HTTP answer below 500 came back; otherwise why the call failed:
+    /// `not_sent`, `outcome_unknown` or `http_5xx`.
+    pub failure: Option<&'static str>,
+}
+
+/// Called after every call (for metrics): the library knows nothing of how it is exported.
+pub type Observer = Arc<dyn Fn(&CallRecord<'_>) + Send + Sync>;
+
 /// The HTTP client used for every ARCA call. Cheap to clone (connection pools are shared).
 #[derive(Clone)]
 pub struct HttpTransport {
@@ -54,6 +69,7 @@ pub struct HttpTransport {
     legacy: HttpsClient,
     legacy_hosts: HashSet<String>,
     timeouts: Timeouts,
+    observer: Option<Observer>,
 }
 
 impl std::fmt::Debug for HttpTransport {
@@ -87,11 +103,43 @@ impl HttpTransport {
             legacy: build_client(timeouts, true, root.as_ref())?,
             legacy_hosts: legacy_hosts.into_iter().map(|h| h.to_ascii_lowercase()).collect(),
             timeouts,
+            observer: None,
         })
     }
 
-    /// POSTs `body` and reads the whole answer, whatever its status.
+    /// The same transport, reporting every call to `observer`.
+    pub fn with_observer(mut self, observer: Observer) -> HttpTransport {
+        self.observer = Some(observer);
+        self
+    }
+
+    /// POSTs `body` and reads the whole answer, whatever its status; reports the call to the
+    /// observer, if any.
     pub async fn post(&self, url: &str, headers: &[(&str, &str)], body: String) -> Result<HttpResponse, Error> {
+        let started = Instant::now();
+        let result = self.exchange(url, headers, body).await;
+        if let Some(observer) = &self.observer {
+            let action = headers
+                .iter()
+                .find(|(name, _)| name.eq_ignore_ascii_case("soapaction"))
+                .map_or("", |(_, value)| value.trim_matches('"'));
+            let operation = action.rsplit(['/', ':']).next().unwrap_or(action);
+            let failure = match &result {
+                Ok(response) if response.status.is_server_error() => Some("http_5xx"),
+                Ok(_) => None,
+                Err(Error::NotSent(_)) => Some("not_sent"),
+                Err(_) => Some("outcome_unknown"),
+            };
+            observer(&CallRecord {
+                operation,
+                elapsed: started.elapsed(),
+                failure,
+            });
+        }
+        result
+    }
+
+    async fn exchange(&self, url: &str, headers: &[(&str, &str)], body: String) -> Result<HttpResponse, Error> {
         let uri: Uri = url
             .parse()
             .map_err(|e| Error::NotSent(format!("invalid URL {url}: {e}")))?;

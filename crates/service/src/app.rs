@@ -12,6 +12,7 @@ use crate::breaker::{CircuitBreaker, Guarded};
 use crate::config::{Config, RedisConfig};
 use crate::crypto::Secrets;
 use crate::issuance::{self, Engine, EngineConfig, session_port::SessionPort};
+use crate::maintenance::Maintenance;
 use crate::rate_limit::RateLimiter;
 use crate::reference_data::ReferenceData;
 use crate::storage::Storage;
@@ -38,6 +39,10 @@ pub struct AppContext {
     /// How long `POST /v1/invoices` waits for ARCA's answer before answering 202.
     pub invoice_wait: std::time::Duration,
     pub started_at: Instant,
+    /// Redis and the key prefix, when `REDIS_URL` is set (health reads it).
+    pub redis: Option<(ConnectionManager, String)>,
+    /// `MAINTENANCE_MODE` and the shared flag of `arca-api maintenance on|off`.
+    pub maintenance: Maintenance,
 }
 
 /// The service, ready to serve.
@@ -75,7 +80,7 @@ impl App {
             Some((connection, prefix)) => keys.with_shared_cache(connection.clone(), prefix),
             None => keys,
         };
-        let reference_data = ReferenceData::new(redis);
+        let reference_data = ReferenceData::new(redis.clone());
         let breaker = Arc::new(CircuitBreaker::new(
             config.issuance.breaker.clone(),
             Arc::new(arca_protocol::clock::SystemClock),
@@ -97,8 +102,7 @@ impl App {
         tokio::spawn(drain_when_closed(breaker.clone(), engine.clone()));
         Ok(App {
             state: Arc::new(AppContext {
-                config,
-                storage,
+                storage: storage.clone(),
                 keys,
                 rate_limiter,
                 secrets,
@@ -108,6 +112,9 @@ impl App {
                 breaker,
                 invoice_wait,
                 started_at: Instant::now(),
+                redis,
+                maintenance: Maintenance::new(&config.maintenance, storage.clone()),
+                config,
             }),
         })
     }

@@ -75,7 +75,8 @@ impl Arca {
         };
         let endpoints = match (&config.wsaa_url, &config.wsfe_url) {
             (Some(wsaa_url), Some(wsfe_url)) => {
-                let transport = HttpTransport::new(timeouts, config.tls_legacy_hosts.clone())?;
+                let transport = HttpTransport::new(timeouts, config.tls_legacy_hosts.clone())?
+                    .with_observer(Arc::new(crate::metrics::record_arca_call));
                 let tickets = TicketStore::new(
                     storage.clone(),
                     secrets.clone(),
@@ -146,6 +147,13 @@ impl Arca {
             })) => Ok(()),
             Err(error) => Err(error),
         }
+    }
+
+    /// `FEDummy` (no ticket needed): whether ARCA's application, database and authentication
+    /// servers answer `OK`. Bounded by the transport's `ARCA_TIMEOUT_MS`; callers that must
+    /// answer sooner wrap it in their own timeout.
+    pub async fn fe_dummy(&self) -> Result<arca_protocol::wsfe::DummyResponse, Error> {
+        Ok(self.endpoints()?.wsfe.fe_dummy().await?)
     }
 
     fn endpoints(&self) -> Result<&Endpoints, Error> {

@@ -81,6 +81,8 @@ pub struct ArcaConfig {
     pub wsaa_url: Option<String>,
     pub wsfe_url: Option<String>,
     pub timeout: Duration,
+    /// Bound on `GET /health/arca`'s FEDummy, so the probe answers 503 rather than hang.
+    pub health_timeout: Duration,
     pub token_renew_before: Duration,
     /// Hosts that need OpenSSL's lowered security level (`DEFAULT@SECLEVEL=1`), and only those.
     pub tls_legacy_hosts: Vec<String>,
@@ -113,6 +115,8 @@ pub struct SecurityConfig {
 pub struct MaintenanceConfig {
     pub enabled: bool,
     pub retry_after: Duration,
+    /// How long an instance trusts the shared maintenance flag it last read.
+    pub cache_ttl: Duration,
 }
 
 /// The issuance engine's knobs.
@@ -155,6 +159,16 @@ impl fmt::Display for ConfigError {
 }
 
 impl std::error::Error for ConfigError {}
+
+impl AppEnv {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AppEnv::Development => "development",
+            AppEnv::Staging => "staging",
+            AppEnv::Production => "production",
+        }
+    }
+}
 
 impl ArcaEnvironment {
     pub fn as_str(self) -> &'static str {
@@ -270,9 +284,12 @@ impl Reader<'_> {
         let security = self.security(app_env, arca.environment, &data_dir);
         // MAINTENANCE_MODE: true answers every /v1 request with 503 MAINTENANCE.
         // MAINTENANCE_RETRY_AFTER: the Retry-After it sends, in seconds (120).
+        // MAINTENANCE_CACHE_MS: how long the shared flag (`arca-api maintenance on|off`) is
+        // cached per instance, so a switch reaches every instance within it (2000).
         let maintenance = MaintenanceConfig {
             enabled: self.boolean("MAINTENANCE_MODE", false),
             retry_after: Duration::from_secs(self.number("MAINTENANCE_RETRY_AFTER", 120u64)),
+            cache_ttl: Duration::from_millis(self.number("MAINTENANCE_CACHE_MS", 2_000u64)),
         };
         // INVOICE_WAIT_TIMEOUT_MS: how long POST /v1/invoices waits for ARCA before 202 (10000).
         // ISSUANCE_LEASE_TTL_MS: how soon another instance takes over a dead one's series (30000).
@@ -363,6 +380,8 @@ impl Reader<'_> {
         let wsfe_url = self.url("ARCA_WSFE_URL").or(default_wsfe.map(String::from));
         // ARCA_TIMEOUT_MS: bound on one ARCA call (10000).
         let timeout = Duration::from_millis(self.number("ARCA_TIMEOUT_MS", 10_000u64));
+        // ARCA_HEALTH_TIMEOUT_MS: bound on the FEDummy of GET /health/arca (3000).
+        let health_timeout = Duration::from_millis(self.number("ARCA_HEALTH_TIMEOUT_MS", 3_000u64));
         // ARCA_TOKEN_RENEW_BEFORE_SECONDS: renew access tickets this long before expiry (600).
         let token_renew_before = Duration::from_secs(self.number("ARCA_TOKEN_RENEW_BEFORE_SECONDS", 600u64));
         // ARCA_TLS_LEGACY_HOSTS: comma-separated hosts that need OpenSSL's SECLEVEL=1.
@@ -405,6 +424,7 @@ impl Reader<'_> {
             wsaa_url,
             wsfe_url,
             timeout,
+            health_timeout,
             token_renew_before,
             tls_legacy_hosts,
         }

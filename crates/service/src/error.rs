@@ -66,6 +66,11 @@ pub enum Error {
 // message and not the source chain (which `{:#}` would print a second time).
 impl From<sqlx::Error> for Error {
     fn from(error: sqlx::Error) -> Error {
+        // Every database failure passes through here once, which makes this the place to count
+        // them; "no row" is an answer, not a failure.
+        if !matches!(error, sqlx::Error::RowNotFound) {
+            crate::metrics::record_database_error();
+        }
         Error::Database(error)
     }
 }

@@ -1,7 +1,8 @@
 //! The HTTP API: every route in [`router`], every layer in [`layers`], in order.
 //!
 //! Tenant routes sit behind `auth::require_api_key` then `rate_limit::limit`; the admin route
-//! takes the `Admin` extractor; all of `/v1` answers 503 in maintenance. Every error —
+//! takes the `Admin` extractor; all of `/v1` answers 503 in maintenance. `/health*` and
+//! `/metrics` (operations, no key) keep answering in maintenance and report it. Every error —
 //! handlers', extractors', unknown paths (404), wrong methods (405), oversize bodies (413),
 //! panics (500) — is `application/problem+json` (see `error.rs`).
 
@@ -12,9 +13,11 @@ pub mod certificates;
 pub mod customers;
 pub mod docs;
 pub mod error;
+pub mod health;
 pub mod invoices;
 pub mod json;
 pub mod maintenance;
+pub mod metrics;
 pub mod pagination;
 pub mod points_of_sale;
 pub mod rate_limit;
@@ -56,6 +59,11 @@ pub fn router(state: AppState) -> Router {
             }),
         )
         .route("/docs", get(docs::docs_page))
+        .route("/health", get(health::liveness))
+        .route("/health/database", get(health::database))
+        .route("/health/redis", get(health::redis))
+        .route("/health/arca", get(health::arca))
+        .route("/metrics", get(metrics::metrics_text))
         .fallback(|| async { ApiError::not_found("no route for this path") })
         .method_not_allowed_fallback(|| async { ApiError::method_not_allowed() })
         // Around routing, so every /v1 path (even an unknown one) answers 503 in maintenance.
@@ -63,6 +71,9 @@ pub fn router(state: AppState) -> Router {
             state.clone(),
             maintenance::refuse_during_maintenance,
         ))
+        // Outside maintenance, so its 503s are counted; `Router::layer` wraps each route, so
+        // the matched route template is known here.
+        .layer(axum::middleware::from_fn(metrics::track))
         .with_state(state.clone());
     layers(router, &state)
 }

@@ -14,6 +14,8 @@
 //! - [`rate_limit::RateLimiter`]: fixed one-minute windows per key, in Redis or in-process.
 //! - [`issuance::Engine`]: numbers and authorises invoices, one worker per series, behind the
 //!   ARCA [`breaker::CircuitBreaker`].
+//! - [`health`], [`metrics`], [`maintenance`], [`logging`]: the operations surface — health
+//!   probes, Prometheus metrics, the maintenance switch shared through the database, JSON logs.
 //! - [`app::App`]: the state and the axum router ([`http`]) served until shutdown.
 //!
 //! It never starts the ARCA simulator (the binary does, and hands the endpoints in through the
@@ -30,8 +32,12 @@ pub mod config;
 pub mod crypto;
 pub mod customers;
 mod error;
+pub mod health;
 pub mod http;
 pub mod issuance;
+pub mod logging;
+pub mod maintenance;
+pub mod metrics;
 pub mod points_of_sale;
 pub mod rate_limit;
 pub mod reference_data;

@@ -18,6 +18,7 @@ pub mod migrations;
 pub mod notifications;
 pub mod points_of_sale;
 pub mod series;
+pub mod settings;
 pub mod transaction;
 
 pub use transaction::Transaction;
@@ -42,14 +43,16 @@ pub enum Storage {
 
 /// Runs `$body` with `$pool` bound to the PostgreSQL or the SQLite pool. The body is the same
 /// text in both arms and is type-checked once per dialect, so a query that binds or decodes a
-/// type one dialect lacks does not compile.
+/// type one dialect lacks does not compile. Its duration is recorded in
+/// `database_query_duration_seconds` (early `?` returns included).
 macro_rules! with_pool {
-    ($storage:expr, $pool:ident => $body:expr) => {
+    ($storage:expr, $pool:ident => $body:expr) => {{
+        let _timer = $crate::metrics::QueryTimer::start();
         match $storage {
             $crate::storage::Storage::Postgres($pool) => $body,
             $crate::storage::Storage::Sqlite($pool) => $body,
         }
-    };
+    }};
 }
 pub(crate) use with_pool;
 
@@ -96,6 +99,19 @@ impl Storage {
             Storage::Postgres(_) => "postgres",
             Storage::Sqlite(_) => "sqlite",
         }
+    }
+
+    /// One trivial query (`SELECT 1`): whether the database answers, for health checks.
+    pub async fn ping(&self) -> Result<(), Error> {
+        with_pool!(self, pool => {
+            sqlx::query("SELECT 1").execute(pool).await?;
+        });
+        Ok(())
+    }
+
+    /// The pool's connections: (open, idle).
+    pub fn pool_usage(&self) -> (u32, u32) {
+        with_pool!(self, pool => (pool.size(), u32::try_from(pool.num_idle()).unwrap_or(u32::MAX)))
     }
 
     /// Closes every connection (waits for those in use to come back).

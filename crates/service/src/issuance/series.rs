@@ -176,6 +176,7 @@ impl SeriesWorker {
             };
             let sent = numbered(&invoice.detail, number);
             let resolution = reconcile::resolve(number, last, &sent, stored.as_ref());
+            crate::metrics::record_reconciliation();
             self.record_resolution(&invoice.id, number, resolution).await?;
         }
 
@@ -237,6 +238,7 @@ impl SeriesWorker {
             fe_det_req: details,
         };
         tracing::debug!(series = ?self.key, count = request.len(), "sending FECAESolicitar");
+        crate::metrics::record_batch(request.len());
         match self.inner.port.authorize(&self.key, wire).await {
             Ok(response) => {
                 self.failures = 0;

@@ -170,3 +170,16 @@ impl RenewalLock {
         Ok(())
     }
 }
+
+/// The newest stored ticket of `environment` (any certificate): (generation, expiration) time.
+/// Health reports from it whether a ticket is cached and when WSAA last granted one.
+pub async fn newest(storage: &Storage, environment: &str) -> Result<Option<(DateTime<Utc>, DateTime<Utc>)>, Error> {
+    const SQL: &str = "SELECT generation_time, expiration_time FROM access_tickets WHERE environment = $1 \
+         ORDER BY generation_time DESC LIMIT 1";
+    Ok(with_pool!(storage, pool => {
+        sqlx::query_as::<_, (DateTime<Utc>, DateTime<Utc>)>(SQL)
+            .bind(environment)
+            .fetch_optional(pool)
+            .await?
+    }))
+}

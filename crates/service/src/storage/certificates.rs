@@ -140,3 +140,11 @@ pub async fn delete(storage: &Storage, account_id: &str, id: &str) -> Result<boo
     });
     Ok(affected == 1)
 }
+
+/// The expiry (`not_after`) of every active certificate of every account, for health.
+pub async fn active_expiries(storage: &Storage) -> Result<Vec<DateTime<Utc>>, Error> {
+    const SQL: &str = "SELECT not_after FROM certificates WHERE status = 'active' AND not_after IS NOT NULL";
+    Ok(with_pool!(storage, pool => {
+        sqlx::query_scalar::<_, DateTime<Utc>>(SQL).fetch_all(pool).await?
+    }))
+}

@@ -527,3 +527,11 @@ pub async fn has_work(storage: &Storage, key: &SeriesKey, now_ms: i64) -> Result
     });
     Ok(count > 0)
 }
+
+/// How many invoices are in each status (every account), for the queue gauges of `/metrics`.
+pub async fn count_by_status(storage: &Storage) -> Result<Vec<(String, i64)>, Error> {
+    const SQL: &str = "SELECT status, COUNT(*) FROM invoices GROUP BY status";
+    Ok(with_pool!(storage, pool => {
+        sqlx::query_as::<_, (String, i64)>(SQL).fetch_all(pool).await?
+    }))
+}

@@ -1,0 +1,83 @@
+//! `GET /metrics` (Prometheus text) and the middleware that counts and times every request.
+
+use std::time::Instant;
+
+use axum::extract::{MatchedPath, Request, State};
+use axum::http::{HeaderValue, header};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+
+use crate::app::AppState;
+use crate::metrics::{self, Gauge};
+use crate::storage::invoices;
+
+/// Every invoice status, so each queue gauge exists even at zero.
+const INVOICE_STATUSES: [&str; 5] = ["pending", "pending_retry", "approved", "failed", "cancelled"];
+
+/// Records method, matched route (`unmatched` for unknown paths, so a scan of random URLs
+/// cannot create unbounded series), status and duration of every request.
+pub async fn track(request: Request, next: Next) -> Response {
+    let started = Instant::now();
+    let method = request.method().to_string();
+    let route = request
+        .extensions()
+        .get::<MatchedPath>()
+        .map_or_else(|| "unmatched".to_string(), |path| path.as_str().to_string());
+    let response = next.run(request).await;
+    metrics::record_http_request(&method, &route, response.status().as_u16(), started.elapsed());
+    response
+}
+
+/// The registry's families, then gauges read now: invoice queues by status, maintenance,
+/// the circuit breaker, webhook queues.
+pub async fn metrics_text(State(state): State<AppState>) -> Response {
+    let mut queue = Gauge {
+        name: "arca_invoices_queue",
+        help: "Invoices by status (pending and pending_retry are the issuance queue).",
+        values: Vec::new(),
+    };
+    // A database that cannot answer leaves the queue gauge out rather than failing the scrape:
+    // the other metrics (and database_errors_total) say what is wrong.
+    if let Ok(counts) = invoices::count_by_status(&state.storage).await {
+        for status in INVOICE_STATUSES {
+            let count = counts.iter().find(|(name, _)| name == status).map_or(0, |(_, n)| *n);
+            queue.values.push((vec![("status", status.to_string())], count as f64));
+        }
+    }
+    let maintenance = state.maintenance.is_active().await;
+    let breaker_open = crate::health::circuit_breaker_state(&state) != "closed";
+    let gauges = [
+        queue,
+        Gauge::single(
+            "arca_maintenance_mode",
+            "1 while /v1 answers 503 MAINTENANCE (MAINTENANCE_MODE or arca-api maintenance on).",
+            f64::from(u8::from(maintenance)),
+        ),
+        Gauge::single(
+            "arca_circuit_breaker_open",
+            "1 while the ARCA circuit breaker is open or half-open.",
+            f64::from(u8::from(breaker_open)),
+        ),
+        // Webhooks are not delivered yet: the gauges exist at zero so dashboards and alerts
+        // can be built now.
+        Gauge {
+            name: "arca_webhook_deliveries_queue",
+            help: "Webhook deliveries by status (webhooks are not delivered yet: always 0).",
+            values: ["pending", "failed"]
+                .into_iter()
+                .map(|status| (vec![("status", status.to_string())], 0.0))
+                .collect(),
+        },
+        Gauge::single(
+            "arca_uptime_seconds",
+            "Seconds since this instance started.",
+            state.started_at.elapsed().as_secs_f64().floor(),
+        ),
+    ];
+    let mut response = metrics::render(&gauges).into_response();
+    response.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("text/plain; version=0.0.4; charset=utf-8"),
+    );
+    response
+}
