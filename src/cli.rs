@@ -4,9 +4,11 @@ mod accounts;
 mod cert;
 mod chaos;
 pub mod http_client;
+mod maintenance;
 mod migrate;
 mod serve;
 mod simulator;
+mod smoke;
 mod wsaa;
 
 use clap::{Parser, Subcommand};
@@ -42,6 +44,11 @@ enum Command {
     Wsaa(wsaa::Command),
     /// Kill service instances while they issue, then check exactly-once issuance (PostgreSQL).
     Chaos(chaos::Args),
+    /// Maintenance mode for every instance: on, off, status.
+    #[command(subcommand)]
+    Maintenance(maintenance::Command),
+    /// Issue one sandbox invoice through a running service and check its CAE (exit 0/1).
+    Smoke(smoke::Args),
 }
 
 impl Cli {
@@ -54,25 +61,29 @@ impl Cli {
             Command::Cert(command) => cert::run(command),
             Command::Wsaa(command) => wsaa::run(command).await,
             Command::Chaos(args) => chaos::run(args).await,
+            Command::Maintenance(command) => maintenance::run(command).await,
+            Command::Smoke(args) => smoke::run(args).await,
         }
     }
 }
 
-/// Logs to stderr; `LOG_LEVEL` (or `RUST_LOG`) sets the filter, `LOG_FORMAT=json` the format.
+/// Logs to stderr; `LOG_LEVEL` (or `RUST_LOG`) sets the filter, `LOG_FORMAT=json` the format
+/// (one object per line: `timestamp`, `level`, `service`, `trace_id`, `message`, context).
 pub fn init_logging() {
     use tracing_subscriber::EnvFilter;
+    use tracing_subscriber::util::SubscriberInitExt;
     let filter = std::env::var("LOG_LEVEL")
         .ok()
         .and_then(|level| EnvFilter::try_new(level).ok())
         .or_else(|| EnvFilter::try_from_default_env().ok())
         .unwrap_or_else(|| EnvFilter::new("info"));
-    let builder = tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_writer(std::io::stderr);
     if std::env::var("LOG_FORMAT").is_ok_and(|f| f == "json") {
-        builder.json().init();
+        arca_service::logging::json_subscriber(filter, std::io::stderr).init();
     } else {
-        builder.init();
+        tracing_subscriber::fmt()
+            .with_env_filter(filter)
+            .with_writer(std::io::stderr)
+            .init();
     }
 }
 

@@ -11,8 +11,8 @@ use std::time::{Duration, Instant};
 
 use chrono::{DateTime, Utc};
 
-use crate::config::MaintenanceConfig;
 use crate::Error;
+use crate::config::MaintenanceConfig;
 use crate::storage::{self, Storage, settings};
 
 /// The settings row that holds the flag.

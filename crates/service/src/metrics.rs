@@ -264,7 +264,9 @@ fn write_histogram(text: &mut String, name: &str, labels: &Labels, bounds: &[f64
     let mut cumulative = 0;
     for (index, count) in histogram.buckets.iter().enumerate() {
         cumulative += count;
-        let le = bounds.get(index).map_or_else(|| "+Inf".to_string(), |bound| bound.to_string());
+        let le = bounds
+            .get(index)
+            .map_or_else(|| "+Inf".to_string(), |bound| bound.to_string());
         sample(text, &bucket_name, labels, Some(&le), cumulative as f64);
     }
     sample(text, &format!("{name}_sum"), labels, None, histogram.sum);
