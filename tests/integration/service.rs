@@ -23,12 +23,16 @@ mod issuance;
 mod keys_across_instances;
 /// Reversible migrations on the test database, through the library and the CLI.
 mod migrations;
+/// Health, metrics, maintenance across instances, the smoke command.
+mod operations;
 /// Points of sale: CRUD, validation, duplicates, tenant isolation, the ARCA upsert.
 mod points_of_sale;
 /// Requests per minute per key: headers, 429 with Retry-After.
 mod rate_limit;
 /// ARCA's code tables and exchange rates through the account's session, cached.
 mod reference_data;
+/// No token, sign, key, passphrase or API key in the logs (at debug) or in an answer.
+mod secrets_in_logs;
 /// The binary's zero-setup `serve`: demo account, printed key, in-process simulator.
 mod serve;
 pub mod support;
