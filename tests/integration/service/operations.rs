@@ -60,7 +60,15 @@ async fn health_endpoints_answer_200_with_the_documented_keys() {
     assert_eq!(status, 200, "{body}");
     assert_eq!(
         keys(&body),
-        set(&["status", "environment", "version", "uptime", "timestamp", "services", "maintenance"])
+        set(&[
+            "status",
+            "environment",
+            "version",
+            "uptime",
+            "timestamp",
+            "services",
+            "maintenance"
+        ])
     );
     assert_eq!(body["status"], "ok");
     assert_eq!(body["environment"], "development");
@@ -155,7 +163,11 @@ async fn health_arca_answers_503_quickly_when_fedummy_hangs() {
     });
     let started = Instant::now();
     let (status, body) = health(&app, "/health/arca").await;
-    assert!(started.elapsed() < Duration::from_secs(5), "took {:?}", started.elapsed());
+    assert!(
+        started.elapsed() < Duration::from_secs(5),
+        "took {:?}",
+        started.elapsed()
+    );
     assert_eq!(status, 503, "{body}");
     assert_eq!(body["status"], "unhealthy");
     assert_eq!(body["arca_reachable"], false);
@@ -199,7 +211,10 @@ async fn metrics_name_every_family_and_count_requests() {
     assert_eq!(sample(&before, "arca_invoices_queue{status=\"approved\"}"), 1.0);
     assert_eq!(sample(&before, "arca_invoices_queue{status=\"pending\"}"), 0.0);
     assert_eq!(sample(&before, "arca_maintenance_mode"), 0.0);
-    assert_eq!(sample(&before, "arca_webhook_deliveries_queue{status=\"pending\"}"), 0.0);
+    assert_eq!(
+        sample(&before, "arca_webhook_deliveries_queue{status=\"pending\"}"),
+        0.0
+    );
     // Process-wide families: at least what this test did.
     assert!(sample(&before, "arca_issuance_batch_size_count") >= 1.0);
     assert!(sample(&before, "arca_api_duration_seconds_count{operation=\"FECAESolicitar\"}") >= 1.0);
@@ -228,7 +243,12 @@ async fn metrics_name_every_family_and_count_requests() {
     app.request("GET", "/no/such/path/7f3a", &[], None).await;
     let after = metrics(&app).await;
     assert!(!after.contains("7f3a"));
-    assert!(sample(&after, "http_requests_total{method=\"GET\",route=\"unmatched\",status=\"404\"}") >= 1.0);
+    assert!(
+        sample(
+            &after,
+            "http_requests_total{method=\"GET\",route=\"unmatched\",status=\"404\"}"
+        ) >= 1.0
+    );
 }
 
 /// `arca-api maintenance …` against the app's database.
@@ -285,7 +305,12 @@ async fn maintenance_switched_from_the_cli_reaches_every_instance() {
     refused.problem(503, "MAINTENANCE");
     assert_eq!(refused.header("retry-after"), Some("45"));
     assert!(
-        eventually(Duration::from_secs(5), async || second.get("/v1/account", &key).await.status == 503).await,
+        eventually(Duration::from_secs(5), async || second
+            .get("/v1/account", &key)
+            .await
+            .status
+            == 503)
+        .await,
         "the second instance never saw maintenance"
     );
     // Health and metrics keep answering, and say so.
@@ -296,12 +321,21 @@ async fn maintenance_switched_from_the_cli_reaches_every_instance() {
         assert_eq!(sample(&metrics(app).await, "arca_maintenance_mode"), 1.0);
         assert_eq!(health(app, "/health/database").await.0, 200);
     }
-    assert!(maintenance_cli(&second, "status").await.starts_with("maintenance on since "));
+    assert!(
+        maintenance_cli(&second, "status")
+            .await
+            .starts_with("maintenance on since ")
+    );
 
     assert!(maintenance_cli(&second, "off").await.starts_with("maintenance off"));
     assert_eq!(first.get("/v1/account", &key).await.status, 200);
     assert!(
-        eventually(Duration::from_secs(5), async || second.get("/v1/account", &key).await.status == 200).await,
+        eventually(Duration::from_secs(5), async || second
+            .get("/v1/account", &key)
+            .await
+            .status
+            == 200)
+        .await,
         "the second instance stayed in maintenance"
     );
 }

@@ -141,8 +141,22 @@ async fn no_secret_reaches_the_logs_or_an_answer_during_an_invoice_flow() {
         }
         answers.push(app.get("/v1/invoices/inv_missing", key).await);
     }
-    answers.push(app.request("GET", "/v1/account", &[("x-api-key", "arca_test_wrong-key-0123456789")], None).await);
-    for path in ["/health", "/health/arca", "/health/database", "/health/redis", "/metrics"] {
+    answers.push(
+        app.request(
+            "GET",
+            "/v1/account",
+            &[("x-api-key", "arca_test_wrong-key-0123456789")],
+            None,
+        )
+        .await,
+    );
+    for path in [
+        "/health",
+        "/health/arca",
+        "/health/database",
+        "/health/redis",
+        "/metrics",
+    ] {
         answers.push(app.request("GET", path, &[], None).await);
     }
 
