@@ -73,23 +73,43 @@ where
             .remove(TRACE_FIELD)
             .filter(|id| id.as_str().is_some_and(|id| id != "-"))
             .unwrap_or(Value::Null);
-        let mut line = Map::new();
-        line.insert(
-            "timestamp".into(),
-            chrono::Utc::now()
-                .to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
-                .into(),
-        );
-        line.insert("level".into(), metadata.level().as_str().to_ascii_lowercase().into());
-        line.insert("service".into(), SERVICE.into());
-        line.insert("trace_id".into(), trace_id);
-        line.insert("message".into(), fields.remove("message").unwrap_or_default());
-        line.insert("target".into(), metadata.target().into());
-        for (name, value) in fields {
-            line.entry(name).or_insert(value);
+        // The fixed keys first, in this order, for people reading the raw stream; then the
+        // context (serde_json's map would sort them all).
+        let fixed: [(&str, Value); 6] = [
+            (
+                "timestamp",
+                chrono::Utc::now()
+                    .to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
+                    .into(),
+            ),
+            ("level", metadata.level().as_str().to_ascii_lowercase().into()),
+            ("service", SERVICE.into()),
+            ("trace_id", trace_id),
+            ("message", fields.remove("message").unwrap_or_default()),
+            ("target", metadata.target().into()),
+        ];
+        let mut line = String::from("{");
+        for (index, (name, value)) in fixed.iter().enumerate() {
+            if index > 0 {
+                line.push(',');
+            }
+            push_pair(&mut line, name, value);
         }
-        writeln!(writer, "{}", Value::Object(line))
+        for (name, value) in &fields {
+            if fixed.iter().all(|(fixed_name, _)| fixed_name != name) {
+                line.push(',');
+                push_pair(&mut line, name, value);
+            }
+        }
+        line.push('}');
+        writeln!(writer, "{line}")
     }
+}
+
+fn push_pair(line: &mut String, name: &str, value: &Value) {
+    line.push_str(&Value::from(name).to_string());
+    line.push(':');
+    line.push_str(&value.to_string());
 }
 
 /// An event's fields as JSON values.
@@ -168,5 +188,6 @@ mod tests {
         assert_eq!(line["count"], 3);
         assert_eq!(line["method"], "GET");
         assert!(line["timestamp"].as_str().unwrap().ends_with('Z'));
+        assert!(text.starts_with("{\"timestamp\":"), "{text}");
     }
 }

@@ -25,6 +25,9 @@ struct Family {
     name: &'static str,
     help: &'static str,
     kind: Kind,
+    /// Whether its samples carry labels; an unlabelled counter is written as 0 before its
+    /// first increment (a labelled one has no series until then).
+    labelled: bool,
 }
 
 #[derive(Clone, Copy)]
@@ -39,46 +42,55 @@ const FAMILIES: &[Family] = &[
         name: "http_requests_total",
         help: "HTTP requests answered, by method, matched route and status.",
         kind: Kind::Counter,
+        labelled: true,
     },
     Family {
         name: "http_requests_failed_total",
         help: "HTTP requests answered with a 5xx status, by method, matched route and status.",
         kind: Kind::Counter,
+        labelled: true,
     },
     Family {
         name: "http_request_duration_seconds",
         help: "Time to answer an HTTP request (until the response headers), by method and matched route.",
         kind: Kind::Histogram(DURATION_BUCKETS),
+        labelled: true,
     },
     Family {
         name: "arca_api_duration_seconds",
         help: "Duration of calls to ARCA (WSAA and WSFEv1), by SOAP operation.",
         kind: Kind::Histogram(DURATION_BUCKETS),
+        labelled: true,
     },
     Family {
         name: "arca_api_errors_total",
         help: "ARCA calls that failed: not_sent, outcome_unknown (timeout, reset) or http_5xx.",
         kind: Kind::Counter,
+        labelled: true,
     },
     Family {
         name: "database_query_duration_seconds",
         help: "Duration of database operations (one storage function's statements).",
         kind: Kind::Histogram(DURATION_BUCKETS),
+        labelled: false,
     },
     Family {
         name: "database_errors_total",
         help: "Database operations that failed (connection, pool timeout, constraint, query).",
         kind: Kind::Counter,
+        labelled: false,
     },
     Family {
         name: "arca_issuance_batch_size",
         help: "Invoices sent in one FECAESolicitar.",
         kind: Kind::Histogram(BATCH_BUCKETS),
+        labelled: false,
     },
     Family {
         name: "arca_reconciliations_total",
         help: "In-flight invoices checked against ARCA (FECompConsultar) after an uncertain outcome.",
         kind: Kind::Counter,
+        labelled: false,
     },
 ];
 
@@ -229,8 +241,7 @@ pub fn render(gauges: &[Gauge]) -> String {
                             sample(&mut text, family.name, labels, None, *value as f64);
                         }
                     }
-                    // An unlabelled counter exists from the start, at zero.
-                    if !any && matches!(family.name, "database_errors_total" | "arca_reconciliations_total") {
+                    if !any && !family.labelled {
                         sample(&mut text, family.name, &[], None, 0.0);
                     }
                 }
