@@ -1,9 +1,10 @@
 //! [`HttpClient`]: a small JSON-over-HTTP/1.1 client for the CLI's tools (the benchmark, the
-//! chaos checker) that talk to a running arca-api or to the simulator's `/_sim/` control API.
+//! chaos checker, the smoke test) that talk to a running arca-api or to the simulator's `/_sim/`
+//! control API.
 //!
-//! Plain `http://` only (these tools target local or test deployments), one connection pool
-//! shared by every clone, and a bound on every request so a stuck server fails the tool instead
-//! of hanging it. Answers of any status are returned, not turned into errors: the caller decides
+//! `http://`, and `https://` through OpenSSL (`arca-api smoke` checks real deployments), one
+//! connection pool shared by every clone, and a bound on every request so a stuck server fails
+//! the tool instead of hanging it. Answers of any status are returned, not turned into errors: the caller decides
 //! what a 4xx means. Bodies that are not JSON come back as a JSON string holding the text, so a
 //! problem page can still be printed. It never logs headers (they carry API keys).
 
@@ -13,6 +14,7 @@ use anyhow::{Context, anyhow};
 use bytes::Bytes;
 use http_body_util::{BodyExt, Full};
 use hyper::Request;
+use hyper_openssl::client::legacy::HttpsConnector;
 use hyper_util::client::legacy::Client;
 use hyper_util::client::legacy::connect::HttpConnector;
 use hyper_util::rt::TokioExecutor;
@@ -27,7 +29,7 @@ pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
 pub struct HttpClient {
     base_url: String,
     timeout: Duration,
-    client: Client<HttpConnector, Full<Bytes>>,
+    client: Client<HttpsConnector<HttpConnector>, Full<Bytes>>,
 }
 
 impl HttpClient {
@@ -35,12 +37,16 @@ impl HttpClient {
     /// [`DEFAULT_TIMEOUT`] per request.
     pub fn new(base_url: &str) -> anyhow::Result<HttpClient> {
         let base_url = base_url.trim_end_matches('/').to_string();
-        if !base_url.starts_with("http://") {
-            return Err(anyhow!("{base_url}: only http:// URLs are supported"));
+        if !(base_url.starts_with("http://") || base_url.starts_with("https://")) {
+            return Err(anyhow!("{base_url}: only http:// and https:// URLs are supported"));
         }
-        let mut connector = HttpConnector::new();
+        let mut http = HttpConnector::new();
         // Many small requests on short-lived exchanges: Nagle's delay would show up as latency.
-        connector.set_nodelay(true);
+        http.set_nodelay(true);
+        // The TLS layer takes https:// URLs; plain http:// passes through it untouched.
+        http.enforce_http(false);
+        let tls = openssl::ssl::SslConnector::builder(openssl::ssl::SslMethod::tls_client())?;
+        let connector = HttpsConnector::with_connector(http, tls)?;
         let client = Client::builder(TokioExecutor::new())
             // A load generator keeps as many connections as it has requests in flight.
             .pool_max_idle_per_host(usize::MAX)
@@ -136,8 +142,9 @@ mod tests {
     }
 
     #[test]
-    fn only_plain_http_is_accepted() {
-        assert!(HttpClient::new("https://example.com").is_err());
+    fn only_http_and_https_are_accepted() {
+        assert!(HttpClient::new("ftp://example.com").is_err());
+        assert!(HttpClient::new("https://example.com").is_ok());
         let client = HttpClient::new("http://127.0.0.1:3000/").unwrap();
         assert_eq!(client.base_url(), "http://127.0.0.1:3000");
     }
