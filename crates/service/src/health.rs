@@ -262,12 +262,9 @@ pub async fn arca(state: &AppContext) -> ArcaHealth {
     }
 }
 
-/// The ARCA circuit breaker's state, as `closed`, `open` or `half_open`.
-///
-/// The breaker is being built separately; until the state holds it, this reports `closed`.
-/// It is the one place to rewire (read the breaker handle from `state`).
-pub fn circuit_breaker_state(_state: &AppContext) -> &'static str {
-    "closed"
+/// The ARCA circuit breaker's state: `closed`, `open` or `half_open`.
+pub fn circuit_breaker_state(state: &AppContext) -> &'static str {
+    state.breaker.state().as_str()
 }
 
 fn summarise(expiries: &[DateTime<Utc>], now: DateTime<Utc>) -> CertificatesHealth {

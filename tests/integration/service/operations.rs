@@ -396,3 +396,17 @@ async fn smoke_issues_a_sandbox_invoice_and_refuses_live_keys() {
     assert!(!wrong_key.status.success());
     assert!(String::from_utf8_lossy(&wrong_key.stderr).contains("401"));
 }
+
+#[tokio::test]
+async fn health_and_metrics_report_the_circuit_breaker() {
+    let app = TestApp::builder().env("ARCA_CIRCUIT_BREAKER", "true").start().await;
+    let (status, body) = health(&app, "/health/arca").await;
+    // ARCA itself answers: the breaker being held open is reported, not a 503.
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["circuit_breaker"], "open");
+    assert_eq!(sample(&metrics(&app).await, "arca_circuit_breaker_open"), 1.0);
+
+    let closed = TestApp::start().await;
+    assert_eq!(health(&closed, "/health/arca").await.1["circuit_breaker"], "closed");
+    assert_eq!(sample(&metrics(&closed).await, "arca_circuit_breaker_open"), 0.0);
+}
