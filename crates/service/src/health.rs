@@ -246,7 +246,12 @@ pub async fn arca(state: &AppContext) -> ArcaHealth {
     // The ticket store and certificates are read from the database: if it is down, /health/arca
     // still answers (with what ARCA said) and /health/database tells why.
     let ticket = access_tickets::newest(&state.storage, environment).await.ok().flatten();
-    let expiries = certificates::active_expiries(&state.storage).await.unwrap_or_default();
+    let expiries: Vec<DateTime<Utc>> = certificates::active_expiries(&state.storage)
+        .await
+        .unwrap_or_default()
+        .into_iter()
+        .map(|(_, expiry)| expiry)
+        .collect();
     let reachable = failure.is_none();
     ArcaHealth {
         status: if reachable { "ok" } else { "unhealthy" },

@@ -40,19 +40,19 @@ enum Kind {
 const FAMILIES: &[Family] = &[
     Family {
         name: "http_requests_total",
-        help: "HTTP requests answered, by method, matched route and status.",
+        help: "HTTP requests answered, by method, path (the matched route template) and status.",
         kind: Kind::Counter,
         labelled: true,
     },
     Family {
         name: "http_requests_failed_total",
-        help: "HTTP requests answered with a 5xx status, by method, matched route and status.",
+        help: "HTTP requests answered with a 5xx status, by method, path and status.",
         kind: Kind::Counter,
         labelled: true,
     },
     Family {
         name: "http_request_duration_seconds",
-        help: "Time to answer an HTTP request (until the response headers), by method and matched route.",
+        help: "Time to answer an HTTP request (until the response headers), by method and path.",
         kind: Kind::Histogram(DURATION_BUCKETS),
         labelled: true,
     },
@@ -139,11 +139,12 @@ fn observe(name: &'static str, labels: Labels, value: f64) {
 }
 
 /// An HTTP request answered. `route` is the matched route template (`/v1/invoices/{id}`), never
-/// the raw path, so the number of series stays bounded.
+/// the raw path, so the number of series stays bounded; it is exposed as the `path` label (the
+/// name the alert rules in `deploy/prometheus/` use).
 pub fn record_http_request(method: &str, route: &str, status: u16, elapsed: Duration) {
     let labels = vec![
         ("method", method.to_string()),
-        ("route", route.to_string()),
+        ("path", route.to_string()),
         ("status", status.to_string()),
     ];
     if status >= 500 {
@@ -152,7 +153,7 @@ pub fn record_http_request(method: &str, route: &str, status: u16, elapsed: Dura
     increment("http_requests_total", labels);
     observe(
         "http_request_duration_seconds",
-        vec![("method", method.to_string()), ("route", route.to_string())],
+        vec![("method", method.to_string()), ("path", route.to_string())],
         elapsed.as_secs_f64(),
     );
 }
@@ -323,17 +324,17 @@ mod tests {
         write_histogram(
             &mut text,
             "x_seconds",
-            &vec![("route", "a\"b".to_string())],
+            &vec![("path", "a\"b".to_string())],
             &[0.5, 1.0],
             &histogram,
         );
         assert_eq!(
             text,
-            "x_seconds_bucket{route=\"a\\\"b\",le=\"0.5\"} 1\n\
-             x_seconds_bucket{route=\"a\\\"b\",le=\"1\"} 3\n\
-             x_seconds_bucket{route=\"a\\\"b\",le=\"+Inf\"} 3\n\
-             x_seconds_sum{route=\"a\\\"b\"} 3.5\n\
-             x_seconds_count{route=\"a\\\"b\"} 3\n"
+            "x_seconds_bucket{path=\"a\\\"b\",le=\"0.5\"} 1\n\
+             x_seconds_bucket{path=\"a\\\"b\",le=\"1\"} 3\n\
+             x_seconds_bucket{path=\"a\\\"b\",le=\"+Inf\"} 3\n\
+             x_seconds_sum{path=\"a\\\"b\"} 3.5\n\
+             x_seconds_count{path=\"a\\\"b\"} 3\n"
         );
     }
 

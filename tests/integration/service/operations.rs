@@ -201,9 +201,10 @@ async fn metrics_name_every_family_and_count_requests() {
         "arca_invoices_queue",
         "arca_issuance_batch_size",
         "arca_reconciliations_total",
-        "arca_webhook_deliveries_queue",
+        "arca_webhooks_queue",
         "arca_maintenance_mode",
-        "arca_circuit_breaker_open",
+        "arca_circuit_breaker_state",
+        "arca_certificate_expiry_days",
     ] {
         assert!(before.contains(&format!("# TYPE {name} ")), "{name} missing:\n{before}");
     }
@@ -223,11 +224,11 @@ async fn metrics_name_every_family_and_count_requests() {
     assert!(
         sample(
             &before,
-            "http_requests_total{method=\"POST\",route=\"/v1/invoices\",status=\"201\"}"
+            "http_requests_total{method=\"POST\",path=\"/v1/invoices\",status=\"201\"}"
         ) >= 1.0
     );
 
-    let series = "http_requests_total{method=\"GET\",route=\"/v1/invoices/{id}\",status=\"404\"}";
+    let series = "http_requests_total{method=\"GET\",path=\"/v1/invoices/{id}\",status=\"404\"}";
     let counted = sample(&before, series);
     app.get("/v1/invoices/inv_nope", &key).await.problem(404, "NOT_FOUND");
     let after = metrics(&app).await;
@@ -236,7 +237,7 @@ async fn metrics_name_every_family_and_count_requests() {
     assert!(
         sample(
             &after,
-            "http_request_duration_seconds_count{method=\"GET\",route=\"/v1/invoices/{id}\"}"
+            "http_request_duration_seconds_count{method=\"GET\",path=\"/v1/invoices/{id}\"}"
         ) >= 1.0
     );
     // Unknown paths share one series, whatever the path.
@@ -246,7 +247,7 @@ async fn metrics_name_every_family_and_count_requests() {
     assert!(
         sample(
             &after,
-            "http_requests_total{method=\"GET\",route=\"unmatched\",status=\"404\"}"
+            "http_requests_total{method=\"GET\",path=\"unmatched\",status=\"404\"}"
         ) >= 1.0
     );
 }
@@ -404,9 +405,9 @@ async fn health_and_metrics_report_the_circuit_breaker() {
     // ARCA itself answers: the breaker being held open is reported, not a 503.
     assert_eq!(status, 200, "{body}");
     assert_eq!(body["circuit_breaker"], "open");
-    assert_eq!(sample(&metrics(&app).await, "arca_circuit_breaker_open"), 1.0);
+    assert_eq!(sample(&metrics(&app).await, "arca_circuit_breaker_state"), 2.0);
 
     let closed = TestApp::start().await;
     assert_eq!(health(&closed, "/health/arca").await.1["circuit_breaker"], "closed");
-    assert_eq!(sample(&metrics(&closed).await, "arca_circuit_breaker_open"), 0.0);
+    assert_eq!(sample(&metrics(&closed).await, "arca_circuit_breaker_state"), 0.0);
 }

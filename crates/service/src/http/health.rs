@@ -12,8 +12,10 @@ use crate::app::AppState;
 use crate::health;
 
 /// Cheap enough for a load balancer to call every few seconds: a `SELECT 1` and a Redis `PING`,
-/// each bounded. The database is required (503 without it); Redis is not (the service degrades
-/// to in-process and database paths), so a Redis outage shows as `degraded` with 200.
+/// each bounded. 503 when the database is down, or when Redis is configured and down: the
+/// service would keep issuing on the database, but an instance configured to share its caches
+/// and locks through Redis that cannot reach it is not healthy as deployed (the Redis runbook
+/// relies on this answer).
 pub async fn liveness(State(state): State<AppState>) -> Response {
     let (database, redis) = tokio::join!(health::database(&state), health::redis(&state));
     let maintenance = state.maintenance.is_active().await;
@@ -26,10 +28,10 @@ pub async fn liveness(State(state): State<AppState>) -> Response {
             errors.push(json!({"service": service, "status": status, "message": message}));
         }
     }
-    let (code, status) = match (database.is_healthy(), redis.is_healthy()) {
-        (false, _) => (StatusCode::SERVICE_UNAVAILABLE, "unhealthy"),
-        (true, false) => (StatusCode::OK, "degraded"),
-        (true, true) => (StatusCode::OK, "ok"),
+    let (code, status) = if errors.is_empty() {
+        (StatusCode::OK, "ok")
+    } else {
+        (StatusCode::SERVICE_UNAVAILABLE, "unhealthy")
     };
     let redis_service = if redis.connection == "not_configured" {
         "not_configured"

@@ -1,5 +1,6 @@
 //! `GET /metrics` (Prometheus text) and the middleware that counts and times every request.
 
+use std::collections::BTreeMap;
 use std::time::Instant;
 
 use axum::extract::{MatchedPath, Request, State};
@@ -8,8 +9,9 @@ use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 
 use crate::app::AppState;
+use crate::breaker::BreakerState;
 use crate::metrics::{self, Gauge};
-use crate::storage::invoices;
+use crate::storage::{certificates, invoices};
 
 /// Every invoice status, so each queue gauge exists even at zero.
 const INVOICE_STATUSES: [&str; 5] = ["pending", "pending_retry", "approved", "failed", "cancelled"];
@@ -29,7 +31,7 @@ pub async fn track(request: Request, next: Next) -> Response {
 }
 
 /// The registry's families, then gauges read now: invoice queues by status, maintenance,
-/// the circuit breaker, webhook queues.
+/// the circuit breaker, certificates' days to expiry, webhook queues.
 pub async fn metrics_text(State(state): State<AppState>) -> Response {
     let mut queue = Gauge {
         name: "arca_invoices_queue",
@@ -45,7 +47,11 @@ pub async fn metrics_text(State(state): State<AppState>) -> Response {
         }
     }
     let maintenance = state.maintenance.is_active().await;
-    let breaker_open = crate::health::circuit_breaker_state(&state) != "closed";
+    let breaker = match state.breaker.state() {
+        BreakerState::Closed => 0.0,
+        BreakerState::HalfOpen => 1.0,
+        BreakerState::Open => 2.0,
+    };
     let gauges = [
         queue,
         Gauge::single(
@@ -54,16 +60,17 @@ pub async fn metrics_text(State(state): State<AppState>) -> Response {
             f64::from(u8::from(maintenance)),
         ),
         Gauge::single(
-            "arca_circuit_breaker_open",
-            "1 while the ARCA circuit breaker is open or half-open.",
-            f64::from(u8::from(breaker_open)),
+            "arca_circuit_breaker_state",
+            "The ARCA circuit breaker: 0 closed, 1 half-open, 2 open.",
+            breaker,
         ),
+        certificate_expiry(&state).await,
         // Webhooks are not delivered yet: the gauges exist at zero so dashboards and alerts
         // can be built now.
         Gauge {
-            name: "arca_webhook_deliveries_queue",
+            name: "arca_webhooks_queue",
             help: "Webhook deliveries by status (webhooks are not delivered yet: always 0).",
-            values: ["pending", "failed"]
+            values: ["pending", "retrying", "failed"]
                 .into_iter()
                 .map(|status| (vec![("status", status.to_string())], 0.0))
                 .collect(),
@@ -80,4 +87,27 @@ pub async fn metrics_text(State(state): State<AppState>) -> Response {
         HeaderValue::from_static("text/plain; version=0.0.4; charset=utf-8"),
     );
     response
+}
+
+/// Days until the first of each CUIT's active certificates expires (negative once expired):
+/// what the certificate alerts compare, per CUIT. `/metrics` is for the monitoring network
+/// only, unlike the unauthenticated health endpoints, which name no CUIT.
+async fn certificate_expiry(state: &AppState) -> Gauge {
+    let now = chrono::Utc::now();
+    let mut soonest: BTreeMap<String, i64> = BTreeMap::new();
+    for (cuit, expiry) in certificates::active_expiries(&state.storage).await.unwrap_or_default() {
+        let days = (expiry - now).num_days();
+        soonest
+            .entry(cuit)
+            .and_modify(|current| *current = (*current).min(days))
+            .or_insert(days);
+    }
+    Gauge {
+        name: "arca_certificate_expiry_days",
+        help: "Days until the ARCA certificate of each CUIT that expires first does (negative once expired).",
+        values: soonest
+            .into_iter()
+            .map(|(cuit, days)| (vec![("cuit", cuit)], days as f64))
+            .collect(),
+    }
 }

@@ -141,10 +141,11 @@ pub async fn delete(storage: &Storage, account_id: &str, id: &str) -> Result<boo
     Ok(affected == 1)
 }
 
-/// The expiry (`not_after`) of every active certificate of every account, for health.
-pub async fn active_expiries(storage: &Storage) -> Result<Vec<DateTime<Utc>>, Error> {
-    const SQL: &str = "SELECT not_after FROM certificates WHERE status = 'active' AND not_after IS NOT NULL";
+/// The CUIT and expiry (`not_after`) of every active certificate of every account, for health
+/// and metrics.
+pub async fn active_expiries(storage: &Storage) -> Result<Vec<(String, DateTime<Utc>)>, Error> {
+    const SQL: &str = "SELECT cuit, not_after FROM certificates WHERE status = 'active' AND not_after IS NOT NULL";
     Ok(with_pool!(storage, pool => {
-        sqlx::query_scalar::<_, DateTime<Utc>>(SQL).fetch_all(pool).await?
+        sqlx::query_as::<_, (String, DateTime<Utc>)>(SQL).fetch_all(pool).await?
     }))
 }
