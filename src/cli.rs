@@ -77,6 +77,11 @@ pub fn init_logging() {
         .and_then(|level| EnvFilter::try_new(level).ok())
         .or_else(|| EnvFilter::try_from_default_env().ok())
         .unwrap_or_else(|| EnvFilter::new("info"));
+    // PostgreSQL's notices ("relation _sqlx_migrations already exists, skipping") are noise.
+    let filter = match "sqlx::postgres::notice=warn".parse() {
+        Ok(directive) => filter.add_directive(directive),
+        Err(_) => filter,
+    };
     if std::env::var("LOG_FORMAT").is_ok_and(|f| f == "json") {
         arca_service::logging::json_subscriber(filter, std::io::stderr).init();
     } else {
