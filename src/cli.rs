@@ -1,9 +1,8 @@
 //! The command line: one module per subcommand, one `match` to dispatch.
 
 mod accounts;
+mod bench;
 mod cert;
-// The chaos tool and the benchmark share it; until they land, only its tests use it.
-#[allow(dead_code)]
 pub mod http_client;
 mod migrate;
 mod serve;
@@ -41,6 +40,9 @@ enum Command {
     /// Talk to WSAA directly.
     #[command(subcommand)]
     Wsaa(wsaa::Command),
+    /// Benchmarks against the in-process simulator.
+    #[command(subcommand)]
+    Bench(bench::Command),
 }
 
 impl Cli {
@@ -52,18 +54,31 @@ impl Cli {
             Command::Simulator(args) => simulator::run(args).await,
             Command::Cert(command) => cert::run(command),
             Command::Wsaa(command) => wsaa::run(command).await,
+            Command::Bench(command) => bench::run(command).await,
         }
     }
 }
 
-/// Logs to stderr; `LOG_LEVEL` (or `RUST_LOG`) sets the filter, `LOG_FORMAT=json` the format.
-pub fn init_logging() {
+impl Cli {
+    /// The log filter when neither `LOG_LEVEL` nor `RUST_LOG` sets one: `info`, except for the
+    /// benchmark, whose per-request log lines would bury its report (and cost it time).
+    pub fn default_log_level(&self) -> &'static str {
+        match self.command {
+            Command::Bench(_) => "warn",
+            _ => "info",
+        }
+    }
+}
+
+/// Logs to stderr; `LOG_LEVEL` (or `RUST_LOG`) sets the filter, else `default_level`;
+/// `LOG_FORMAT=json` the format.
+pub fn init_logging(default_level: &str) {
     use tracing_subscriber::EnvFilter;
     let filter = std::env::var("LOG_LEVEL")
         .ok()
         .and_then(|level| EnvFilter::try_new(level).ok())
         .or_else(|| EnvFilter::try_from_default_env().ok())
-        .unwrap_or_else(|| EnvFilter::new("info"));
+        .unwrap_or_else(|| EnvFilter::new(default_level));
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr);
