@@ -11,7 +11,8 @@ use crate::arca::Arca;
 use crate::storage::series::SeriesKey;
 use crate::storage::{self, Storage};
 
-/// Resolves each call's series to its account's session.
+/// Resolves each call's series to its account's session, reading the account and certificate
+/// through `storage` (the engine's worker pool in the service).
 pub struct SessionPort {
     arca: Arc<Arca>,
     storage: Storage,
@@ -29,7 +30,7 @@ impl SessionPort {
             .await
             .map_err(|e| Error::NotSent(format!("account lookup: {e}")))?
             .ok_or_else(|| Error::Credentials(format!("no account issues under CUIT {}", series.cuit)))?;
-        match self.arca.session(&account.id).await {
+        match self.arca.session_using(&self.storage, &account.id).await {
             Ok(session) => Ok(DirectArca::new(session.client, session.auth)),
             Err(crate::Error::Arca(error)) => Err(error),
             Err(crate::Error::NoCertificate) => Err(Error::Credentials(format!(
