@@ -5,7 +5,10 @@
 //! Everything runs in this process ([`setup`]): the simulator with `--latency-ms` on every
 //! operation, the service on 127.0.0.1:0 over a fresh database, an account with a certificate.
 //! The load ([`load`]) goes over real HTTP (the service) or real SOAP (the baseline); [`stats`]
-//! turns per-request timings into the table. It is a tool, not a test: it asserts no timing, it
+//! turns per-request timings into the table. Runs, in order: the engine (N invoices, C in
+//! flight, each waiting for its CAE); a lone invoice (one at a time); the API alone (`Prefer:
+//! respond-async`) and the engine draining what it accepted; the baseline (last + 1 under a
+//! lock); and last + 1 without the lock, to show the collisions (10016) the lock avoids. It is a tool, not a test: it asserts no timing, it
 //! only fails when an invoice is not approved.
 //!
 //! The load generator shares the machine (and its cores) with the service and the simulator,
@@ -68,6 +71,10 @@ pub struct Args {
     /// Invoices sent one at a time (concurrency 1): the latency of a lone invoice.
     #[arg(long, default_value_t = 20)]
     lone_invoices: usize,
+    /// Invoices accepted with `Prefer: respond-async` (the API alone, answering 202), then
+    /// awaited until approved (the engine draining a full queue); 0 skips it.
+    #[arg(long, default_value_t = 2000)]
+    async_invoices: usize,
     /// Vouchers issued the peers' way (last + 1 under a lock per series); about 1.6 per second
     /// at 300 ms, so keep it small.
     #[arg(long, default_value_t = 20)]
@@ -167,6 +174,16 @@ async fn measure_in(args: &Args, world: &World) -> anyhow::Result<()> {
         .await
     };
 
+    let queued = if args.async_invoices > 0 {
+        eprintln!(
+            "queue: {} invoices accepted with respond-async, then awaited ...",
+            args.async_invoices
+        );
+        Some(accept_then_drain(args, world, &client, &bearer).await?)
+    } else {
+        None
+    };
+
     eprintln!(
         "baseline: {} vouchers, last + 1 under a lock ...",
         args.baseline_invoices
@@ -209,23 +226,98 @@ async fn measure_in(args: &Args, world: &World) -> anyhow::Result<()> {
         None
     };
 
-    print_report(args, world, round_trip, &engine, &lone, &baseline, race.as_ref());
-    let failed = engine.unexpected("approved") + lone.unexpected("approved") + baseline.unexpected("approved");
+    let results = Results {
+        round_trip,
+        engine,
+        lone,
+        queued,
+        baseline,
+        race,
+    };
+    print_report(args, world, &results);
+    let queue_failures = results.queued.as_ref().map_or(0, |(accepted, drained)| {
+        accepted.unexpected("accepted") + drained.unexpected("approved")
+    });
+    let failed = results.engine.unexpected("approved")
+        + results.lone.unexpected("approved")
+        + results.baseline.unexpected("approved")
+        + queue_failures;
     if failed > 0 {
         return Err(anyhow!("{failed} invoices were not approved (see the outcomes above)"));
     }
     Ok(())
 }
 
-fn print_report(
+/// Accepts `--async-invoices` invoices with `respond-async` at `--concurrency` (the API's own
+/// rate), then awaits each through the engine in this process until it is final. The second run
+/// spans from the first request to the last approval: the engine with a queue that the API
+/// fills as fast as it can.
+async fn accept_then_drain(
     args: &Args,
     world: &World,
+    client: &HttpClient,
+    bearer: &str,
+) -> anyhow::Result<(Run, Run)> {
+    let ids = Arc::new(std::sync::Mutex::new(Vec::with_capacity(args.async_invoices)));
+    let started = std::time::Instant::now();
+    let accepted = {
+        let (client, bearer, series, ids) = (client.clone(), bearer.to_string(), args.series, ids.clone());
+        load::drive(
+            "API only (respond-async)",
+            args.async_invoices,
+            args.concurrency,
+            move |index| {
+                let (client, bearer, ids) = (client.clone(), bearer.clone(), ids.clone());
+                async move {
+                    let (outcome, id) = load::post_invoice_async(&client, &bearer, 1 + index as u32 % series).await;
+                    if let Some(id) = id {
+                        ids.lock().unwrap_or_else(|poisoned| poisoned.into_inner()).push(id);
+                    }
+                    outcome
+                }
+            },
+        )
+        .await
+    };
+    let ids = std::mem::take(&mut *ids.lock().unwrap_or_else(|poisoned| poisoned.into_inner()));
+    let mut results = Vec::with_capacity(ids.len());
+    for id in &ids {
+        let row = world.state.engine.wait(id, Duration::from_secs(120)).await?;
+        results.push((started.elapsed(), row.status));
+    }
+    // The latency column of this run is each invoice's time from the run's start to its approval
+    // as seen here (awaited in order, so an upper bound).
+    let drained = Run::new(
+        "engine, queue filled by API",
+        args.concurrency,
+        started.elapsed(),
+        results,
+    );
+    Ok((accepted, drained))
+}
+
+/// Every run of one bench.
+struct Results {
+    /// One ARCA round trip as this process sees it.
     round_trip: Duration,
-    engine: &Run,
-    lone: &Run,
-    baseline: &Run,
-    race: Option<&Run>,
-) {
+    engine: Run,
+    lone: Run,
+    /// The API alone (respond-async) and the engine draining what it accepted.
+    queued: Option<(Run, Run)>,
+    baseline: Run,
+    race: Option<Run>,
+}
+
+fn print_report(args: &Args, world: &World, results: &Results) {
+    let Results {
+        round_trip,
+        engine,
+        lone,
+        queued,
+        baseline,
+        race,
+    } = results;
+    let round_trip = *round_trip;
     let cores = std::thread::available_parallelism().map_or(0, usize::from);
     let limit = RECORDS_PER_REQUEST * f64::from(args.series) / (args.latency_ms.max(1) as f64 / 1000.0);
     let ratio = if baseline.throughput() > 0.0 {
@@ -246,8 +338,13 @@ fn print_report(
         if args.redis_url.is_some() { ", Redis" } else { "" },
         ms(round_trip),
     );
-    let mut runs = vec![engine, lone, baseline];
-    runs.extend(race);
+    let mut runs = vec![engine, lone];
+    if let Some((accepted, drained)) = queued {
+        runs.push(accepted);
+        runs.push(drained);
+    }
+    runs.push(baseline);
+    runs.extend(race.as_ref());
     report.push_str(&stats::table(&runs));
     report.push_str(&format!(
         "\nthroughput engine / baseline: {:.1} / {:.2} invoices/s = {ratio:.0}x\n\

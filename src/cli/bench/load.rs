@@ -78,6 +78,25 @@ pub async fn post_invoice(client: &HttpClient, bearer: &str, punto_venta: u32) -
     }
 }
 
+/// `POST /v1/invoices` with `Prefer: respond-async`: the service answers 202 as soon as the
+/// invoice is committed (201 if the engine already approved it), so this times the API alone. Returns the outcome (`pending`, or what
+/// went wrong) and the invoice's id.
+pub async fn post_invoice_async(client: &HttpClient, bearer: &str, punto_venta: u32) -> (String, Option<String>) {
+    let headers = [("authorization", bearer), ("prefer", "respond-async")];
+    match client
+        .post_json("/v1/invoices", &invoice_body(punto_venta), &headers)
+        .await
+    {
+        // 201 when the engine was faster than the handler's own last read.
+        Ok((201 | 202, body)) => ("accepted".to_string(), body["id"].as_str().map(str::to_string)),
+        Ok((status, body)) => (
+            format!("http {status} {}", body["code"].as_str().unwrap_or_default()),
+            None,
+        ),
+        Err(error) => (format!("error: {error:#}"), None),
+    }
+}
+
 /// One WSFEv1 caller with the account's ticket.
 #[derive(Clone)]
 pub struct Peer {
