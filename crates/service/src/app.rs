@@ -130,7 +130,7 @@ async fn worker_storage(config: &DatabaseConfig, storage: &Storage) -> Result<St
     if url.contains(":memory:") || url.contains("mode=memory") {
         return Ok(storage.clone());
     }
-    Storage::connect(&DatabaseConfig {
+    Storage::connect_unchecked(&DatabaseConfig {
         url: config.url.clone(),
         pool_size: WORKER_POOL_SIZE,
     })
