@@ -3,6 +3,7 @@
 mod accounts;
 mod bench;
 mod cert;
+mod chaos;
 pub mod http_client;
 mod migrate;
 mod serve;
@@ -43,6 +44,8 @@ enum Command {
     /// Benchmarks against the in-process simulator.
     #[command(subcommand)]
     Bench(bench::Command),
+    /// Kill service instances while they issue, then check exactly-once issuance (PostgreSQL).
+    Chaos(chaos::Args),
 }
 
 impl Cli {
@@ -55,6 +58,7 @@ impl Cli {
             Command::Cert(command) => cert::run(command),
             Command::Wsaa(command) => wsaa::run(command).await,
             Command::Bench(command) => bench::run(command).await,
+            Command::Chaos(args) => chaos::run(args).await,
         }
     }
 }

@@ -74,6 +74,11 @@ impl HttpClient {
         self.send("GET", path, headers, None).await
     }
 
+    /// `DELETE {base}{path}`: (status, answer as JSON).
+    pub async fn delete(&self, path: &str, headers: &[(&str, &str)]) -> anyhow::Result<(u16, Value)> {
+        self.send("DELETE", path, headers, None).await
+    }
+
     /// Sends one request and reads the whole answer within the timeout.
     async fn send(
         &self,

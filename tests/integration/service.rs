@@ -5,6 +5,8 @@
 mod accounts;
 /// API keys: create, list, revoke, pagination, tenant isolation.
 mod api_keys;
+/// The ARCA circuit breaker: opened by outages, queue and reject modes, drained when it closes.
+mod breaker;
 /// Certificates: PEM and PKCS#12 upload with a WSAA test login, CSR flow, keys never shown.
 mod certificates;
 /// Customers: CRUD, document and IVA-condition validation, duplicates, filters, isolation.

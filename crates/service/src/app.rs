@@ -8,6 +8,7 @@ use redis::aio::ConnectionManager;
 
 use crate::api_keys::{KeyMode, Keys};
 use crate::arca::Arca;
+use crate::breaker::{CircuitBreaker, Guarded};
 use crate::config::{Config, DatabaseConfig, RedisConfig};
 use crate::crypto::Secrets;
 use crate::issuance::{self, Engine, EngineConfig, session_port::SessionPort};
@@ -36,6 +37,8 @@ pub struct AppContext {
     pub reference_data: ReferenceData,
     /// Numbers and authorises invoices; resumed at start.
     pub engine: Engine,
+    /// Stands between the engine and ARCA; the HTTP layer and health checks read it.
+    pub breaker: Arc<CircuitBreaker>,
     /// How long `POST /v1/invoices` waits for ARCA's answer before answering 202.
     pub invoice_wait: std::time::Duration,
     pub started_at: Instant,
@@ -77,14 +80,27 @@ impl App {
             None => keys,
         };
         let reference_data = ReferenceData::new(redis);
+        let breaker = Arc::new(CircuitBreaker::new(
+            config.issuance.breaker.clone(),
+            Arc::new(arca_protocol::clock::SystemClock),
+        ));
         let worker_storage = worker_storage(&config.database, &storage).await?;
-        let port = Arc::new(SessionPort::new(arca.clone(), worker_storage.clone()));
-        let engine = Engine::start_with_worker_pool(storage.clone(), worker_storage, port, EngineConfig::default())
+        let session_port: Arc<dyn issuance::ArcaPort> =
+            Arc::new(SessionPort::new(arca.clone(), worker_storage.clone()));
+        let port = Arc::new(Guarded::new(session_port, breaker.clone()));
+        let engine_config = EngineConfig {
+            lease_ttl: config.issuance.lease_ttl,
+            ..EngineConfig::default()
+        };
+        let invoice_wait = config.issuance.wait;
+        let engine = Engine::start_with_worker_pool(storage.clone(), worker_storage, port, engine_config)
             .await
             .map_err(|error| match error {
                 issuance::Error::Storage(inner) => inner,
                 other => Error::Invalid(vec![("issuance".into(), other.to_string())]),
             })?;
+        // What the open breaker held back goes as soon as it closes, not at its retry time.
+        tokio::spawn(drain_when_closed(breaker.clone(), engine.clone()));
         Ok(App {
             state: Arc::new(AppContext {
                 config,
@@ -95,7 +111,8 @@ impl App {
                 arca,
                 reference_data,
                 engine,
-                invoice_wait: crate::http::invoices::DEFAULT_WAIT,
+                breaker,
+                invoice_wait,
                 started_at: Instant::now(),
             }),
         })
@@ -117,6 +134,16 @@ impl App {
     ) -> std::io::Result<()> {
         let router = self.router();
         axum::serve(listener, router).with_graceful_shutdown(shutdown).await
+    }
+}
+
+/// Each time the breaker closes, sends the deferred invoices at once.
+async fn drain_when_closed(breaker: Arc<CircuitBreaker>, engine: Engine) {
+    loop {
+        breaker.closed().await;
+        if let Err(error) = engine.retry_deferred_now().await {
+            tracing::warn!(error = %error, "could not reschedule deferred invoices");
+        }
     }
 }
 

@@ -130,6 +130,17 @@ impl Arca {
         })
     }
 
+    /// WSFEv1 refused the account's ticket (600): the next session logs in again.
+    pub async fn discard_ticket(&self, account_id: &str) -> Result<(), Error> {
+        let endpoints = self.endpoints()?;
+        if let Some((_, credentials)) =
+            certificates::usable_credentials(&self.storage, &self.secrets, account_id, self.clock.now()).await?
+        {
+            endpoints.tickets.discard(&credentials).await?;
+        }
+        Ok(())
+    }
+
     /// Logs in with `credentials` (keeping the ticket for later sessions) to prove WSAA accepts
     /// them. `coe.alreadyAuthenticated` proves it too: WSAA recognised the certificate.
     pub async fn check_login(&self, credentials: &Credentials) -> Result<(), Error> {

@@ -33,6 +33,7 @@ pub struct Config {
     pub arca: ArcaConfig,
     pub security: SecurityConfig,
     pub maintenance: MaintenanceConfig,
+    pub issuance: IssuanceConfig,
     /// CORS origins allowed to call the API (`ALLOWED_ORIGINS`, comma-separated; `*` for any).
     pub allowed_origins: Vec<String>,
 }
@@ -112,6 +113,29 @@ pub struct SecurityConfig {
 pub struct MaintenanceConfig {
     pub enabled: bool,
     pub retry_after: Duration,
+}
+
+/// The issuance engine's knobs.
+#[derive(Debug, Clone)]
+pub struct IssuanceConfig {
+    /// How long `POST /v1/invoices` waits for ARCA's answer before answering 202.
+    pub wait: Duration,
+    /// How long a series lease lasts without renewal: how soon another instance takes over a
+    /// series whose instance died. Keep it above `ARCA_TIMEOUT_MS`, so that a live sender is not
+    /// taken over mid-call (safety does not depend on it: every write is fenced).
+    pub lease_ttl: Duration,
+    /// The ARCA circuit breaker's thresholds (and whether it is forced open).
+    pub breaker: crate::breaker::BreakerConfig,
+    /// What `POST /v1/invoices` does while the breaker is open.
+    pub queue_mode: QueueMode,
+}
+
+/// `INVOICE_QUEUE_MODE`: while the ARCA circuit breaker is open, accept invoices as
+/// `pending_retry` (202, sent when it closes) or refuse them (503 `ARCA_UNAVAILABLE`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum QueueMode {
+    Queue,
+    Reject,
 }
 
 /// Every problem found in the environment, reported together.
@@ -250,6 +274,33 @@ impl Reader<'_> {
             enabled: self.boolean("MAINTENANCE_MODE", false),
             retry_after: Duration::from_secs(self.number("MAINTENANCE_RETRY_AFTER", 120u64)),
         };
+        // INVOICE_WAIT_TIMEOUT_MS: how long POST /v1/invoices waits for ARCA before 202 (10000).
+        // ISSUANCE_LEASE_TTL_MS: how soon another instance takes over a dead one's series (30000).
+        // ARCA_CIRCUIT_BREAKER: true forces the breaker open (false).
+        // CIRCUIT_BREAKER_FAILURE_THRESHOLD: consecutive ARCA failures that open it (5).
+        // CIRCUIT_BREAKER_OPEN_SECONDS: how long it stays open before a probe (300; a failed
+        // probe opens it for twice as long).
+        // INVOICE_QUEUE_MODE: queue (202 pending_retry while open) | reject (503).
+        let open_for = Duration::from_secs(self.number("CIRCUIT_BREAKER_OPEN_SECONDS", 300u64));
+        let threshold = self.number("CIRCUIT_BREAKER_FAILURE_THRESHOLD", 5u32);
+        if threshold == 0 {
+            self.problem("CIRCUIT_BREAKER_FAILURE_THRESHOLD", "must be at least 1");
+        }
+        let issuance = IssuanceConfig {
+            wait: Duration::from_millis(self.number("INVOICE_WAIT_TIMEOUT_MS", 10_000u64)),
+            lease_ttl: Duration::from_millis(self.number("ISSUANCE_LEASE_TTL_MS", 30_000u64).max(1)),
+            breaker: crate::breaker::BreakerConfig {
+                threshold: threshold.max(1),
+                open_for,
+                reopen_for: open_for * 2,
+                forced_open: self.boolean("ARCA_CIRCUIT_BREAKER", false),
+            },
+            queue_mode: self.parsed("INVOICE_QUEUE_MODE", QueueMode::Queue, |text| match text {
+                "queue" => Ok(QueueMode::Queue),
+                "reject" => Ok(QueueMode::Reject),
+                _ => Err("expected queue or reject".into()),
+            }),
+        };
         // ALLOWED_ORIGINS: comma-separated CORS origins (none by default; `*` for any).
         let allowed_origins = self.list("ALLOWED_ORIGINS");
         Some(Config {
@@ -265,6 +316,7 @@ impl Reader<'_> {
             arca,
             security: security?,
             maintenance,
+            issuance,
             allowed_origins,
         })
     }

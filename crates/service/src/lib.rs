@@ -12,7 +12,8 @@
 //! - [`arca::Arca`]: [`arca::ArcaSession`]s (WSFEv1 client + `Auth`) for an account.
 //! - [`reference_data`]: ARCA's code tables and exchange rates, cached.
 //! - [`rate_limit::RateLimiter`]: fixed one-minute windows per key, in Redis or in-process.
-//! - [`issuance::Engine`]: numbers and authorises invoices, one worker per series.
+//! - [`issuance::Engine`]: numbers and authorises invoices, one worker per series, behind the
+//!   ARCA [`breaker::CircuitBreaker`].
 //! - [`app::App`]: the state and the axum router ([`http`]) served until shutdown.
 //!
 //! It never starts the ARCA simulator (the binary does, and hands the endpoints in through the
@@ -23,6 +24,7 @@ pub mod accounts;
 pub mod api_keys;
 pub mod app;
 pub mod arca;
+pub mod breaker;
 pub mod certificates;
 pub mod config;
 pub mod crypto;

@@ -15,6 +15,7 @@ pub mod certificates;
 pub mod customers;
 pub mod invoices;
 pub mod migrations;
+pub mod notifications;
 pub mod points_of_sale;
 pub mod series;
 pub mod transaction;

@@ -103,6 +103,27 @@ impl TicketStore {
         Ok(ticket)
     }
 
+    /// WSFEv1 refused the ticket this process holds for `credentials` (error 600: expired,
+    /// revoked, not ARCA's): forget it here and in the database, so the next call logs in again.
+    /// A newer ticket another instance stored meanwhile is kept.
+    pub async fn discard(&self, credentials: &Credentials) -> Result<(), Error> {
+        let key = self.key(credentials);
+        let Some(refused) = self.cache.remove(&key).await else {
+            return Ok(());
+        };
+        let generation = refused.generation_time.with_timezone(&chrono::Utc);
+        access_tickets::delete_generation(
+            &self.storage,
+            &key.environment,
+            &key.certificate,
+            &key.service,
+            generation,
+        )
+        .await?;
+        tracing::warn!(expires = %refused.expiration_time, "WSFEv1 refused the access ticket; it was discarded");
+        Ok(())
+    }
+
     /// Under the cross-instance lock: read again, else log in and store.
     async fn renew(&self, key: &TicketKey, credentials: &Credentials) -> Result<AccessTicket, Error> {
         let lock_name = format!("wsaa:{}:{}:{}", key.environment, key.certificate, key.service);

@@ -168,6 +168,11 @@ impl RunningSimulator {
         self.state.clock.advance(by);
     }
 
+    /// Lifetime of the tickets WSAA issues from now on.
+    pub fn set_ticket_lifetime(&self, lifetime: Duration) {
+        lock(&self.state.settings).ticket_lifetime = lifetime;
+    }
+
     pub fn add_fault(&self, rule: FaultRule) {
         self.state.faults.add(rule);
     }

@@ -60,6 +60,9 @@ struct Setup {
 async fn setup() -> Setup {
     let env = TestEnv::start().await;
     let app = TestApp::start().await;
+    // The engines under test are the only instances: the app's own engine would be woken by
+    // their notifications (PostgreSQL) and compete for the series with another ARCA.
+    app.state.engine.stop();
     let (account_id, _key) = app.create_account("Issuer", CUIT_A, json!({})).await;
     let port: Arc<dyn ArcaPort> = Arc::new(DirectArca::from(wsfe_client(&env).await));
     Setup {
@@ -79,6 +82,8 @@ fn invoice(account_id: &str, voucher: Voucher) -> NewInvoice {
         cliente_nombre: Some("Consumidor Final".into()),
         idempotency_key: None,
         request_hash: None,
+        usage: None,
+        deferred_until: None,
     }
 }
 
@@ -367,4 +372,79 @@ async fn two_instances_on_one_postgresql_database_never_duplicate_a_number() {
     assert_one_voucher_per_invoice(&setup.env, &rows).await;
     first.stop();
     second.stop();
+}
+
+/// Cross-instance notifications (PostgreSQL `LISTEN/NOTIFY`): with every poll set to an hour,
+/// an invoice accepted by an instance whose ARCA hangs is issued by the other instance, woken
+/// by the work notification, and the first instance's waiter learns the result from the status
+/// notification.
+#[tokio::test]
+async fn instances_wake_each_other_through_notifications() {
+    if !uses_postgres() {
+        eprintln!("skipped: notifications between instances need PostgreSQL (TEST_DATABASE=postgres)");
+        return;
+    }
+    let setup = setup().await;
+    let hour = Duration::from_secs(3600);
+    let quiet = EngineConfig {
+        idle_poll: hour,
+        wait_recheck: hour,
+        ..EngineConfig::default()
+    };
+    let worker = Engine::start(setup.app.storage.clone(), setup.port.clone(), quiet.clone())
+        .await
+        .unwrap();
+    // The accepting instance's own worker takes the lease and hangs on ARCA; a short lease lets
+    // the other instance take over once woken.
+    let hanging = EngineConfig {
+        lease_ttl: Duration::from_millis(300),
+        ..quiet
+    };
+    let accepting = Engine::start(setup.app.storage.clone(), Arc::new(Unreachable), hanging)
+        .await
+        .unwrap();
+    let id = accepting
+        .submit(invoice(&setup.account_id, factura_b()))
+        .await
+        .unwrap()
+        .id;
+    let row = accepting.wait(&id, WAIT).await.unwrap();
+    assert_eq!(row.status, "approved", "{row:#?}");
+    assert_eq!(row.numero, Some(1));
+    assert_one_voucher_per_invoice(&setup.env, &[row]).await;
+    worker.stop();
+    accepting.stop();
+}
+
+/// The usage count commits with the invoice, and a count past the quota (two requests that
+/// passed the HTTP layer's check together) stores nothing.
+#[tokio::test]
+async fn the_quota_is_enforced_in_the_transaction_that_stores_the_invoice() {
+    let setup = setup().await;
+    let engine = Engine::new(
+        setup.app.storage.clone(),
+        Arc::new(Unreachable),
+        EngineConfig::default(),
+    );
+    let within_quota = |month: &str| NewInvoice {
+        usage: Some((month.to_string(), Some(1))),
+        ..invoice(&setup.account_id, factura_b())
+    };
+    let first = engine.submit(within_quota("2026-11")).await.unwrap();
+    assert!(first.created);
+    let refused = engine.submit(within_quota("2026-11")).await.unwrap_err();
+    assert!(
+        matches!(
+            refused,
+            arca_service::issuance::Error::Storage(arca_service::Error::QuotaExceeded { quota: 1, used: 1, .. })
+        ),
+        "{refused:?}"
+    );
+    let stored = invoices::list_series(&setup.app.storage, &series()).await.unwrap();
+    assert_eq!(stored.len(), 1, "the refused invoice must not be stored");
+    let used = arca_service::usage::usage(&setup.app.storage, &setup.account_id, "2026-11")
+        .await
+        .unwrap();
+    assert_eq!(used, 1, "the refused invoice must not be counted");
+    engine.stop();
 }

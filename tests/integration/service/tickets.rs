@@ -150,3 +150,42 @@ async fn the_ticket_is_renewed_inside_the_window_and_not_before() {
     assert_eq!(other.get_ticket(&credentials).await.unwrap(), renewed);
     assert_eq!(app.simulator.calls("loginCms"), 2);
 }
+
+/// WSFEv1 refuses the stored ticket with 600 (here: ARCA's clock has moved past its expiry while
+/// ours, 2 minutes behind, has not): the engine discards it, logs in again, and the invoice is
+/// issued.
+#[tokio::test]
+async fn a_ticket_wsfe_refuses_with_600_is_discarded_and_replaced() {
+    let app = TestApp::builder()
+        .env("ARCA_TOKEN_RENEW_BEFORE_SECONDS", "1")
+        .start()
+        .await;
+    app.simulator.set_ticket_lifetime(Duration::seconds(60));
+    let (_, key, _) = app.account_with_certificate("Almacén", CUIT_A).await;
+    let bearer = format!("Bearer {key}");
+    let headers = [("authorization", bearer.as_str()), ("content-type", "application/json")];
+    let invoice = serde_json::json!({"mode": "advanced", "tipo_comprobante": 6, "punto_venta": 1,
+        "concepto": "productos",
+        "cliente": {"documento_tipo": 99, "documento_numero": "0", "condicion_iva": "consumidor_final"},
+        "items": [{"descripcion": "Yerba", "cantidad": 1, "precio_unitario": "100.00", "iva_porcentaje": 21}]});
+    let body = serde_json::to_vec(&invoice).unwrap();
+    let first = app.request("POST", "/v1/invoices", &headers, Some(body.clone())).await;
+    assert_eq!(first.status, 201, "{}", first.json());
+    let logins_before = app.simulator.calls("loginCms");
+
+    app.simulator.advance_clock(Duration::seconds(120));
+    let second = app.request("POST", "/v1/invoices", &headers, Some(body)).await;
+    let id = second.json()["id"].as_str().unwrap().to_string();
+    let row = app
+        .state
+        .engine
+        .wait_final(&id, StdDuration::from_secs(30))
+        .await
+        .unwrap();
+    assert_eq!(row.status, "approved", "{row:#?}");
+    assert_eq!(
+        app.simulator.calls("loginCms"),
+        logins_before + 1,
+        "one new login replaced the refused ticket"
+    );
+}

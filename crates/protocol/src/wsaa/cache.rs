@@ -89,6 +89,11 @@ impl TicketCache {
         *self.slot(key).lock().await = Some(ticket);
     }
 
+    /// Forgets the ticket held for `key` (WSFEv1 refused it), returning it.
+    pub async fn remove(&self, key: &TicketKey) -> Option<AccessTicket> {
+        self.slot(key).lock().await.take()
+    }
+
     fn slot(&self, key: &TicketKey) -> Slot {
         let mut slots = self.slots.lock().unwrap_or_else(|e| e.into_inner());
         slots.entry(key.clone()).or_default().clone()

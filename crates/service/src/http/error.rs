@@ -181,6 +181,19 @@ impl ApiError {
         }
     }
 
+    /// The ARCA circuit breaker is open and `INVOICE_QUEUE_MODE=reject`.
+    pub fn circuit_open(retry_after: u64) -> ApiError {
+        ApiError {
+            retryable: true,
+            retry_after: Some(retry_after.max(1)),
+            ..ApiError::new(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "ARCA_UNAVAILABLE",
+                "ARCA is failing and the circuit breaker is open; the invoice was not accepted, send it again later",
+            )
+        }
+    }
+
     pub fn unavailable(detail: impl Into<String>) -> ApiError {
         ApiError {
             retryable: true,

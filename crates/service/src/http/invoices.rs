@@ -27,12 +27,10 @@ use super::error::{ApiError, FieldError, Problem};
 use super::json::ApiJson;
 use super::pagination::{Page, Pagination};
 use crate::app::AppState;
+use crate::config::QueueMode;
 use crate::issuance::{self, NewInvoice};
 use crate::storage::invoices::{InvoiceFilter, InvoiceRow};
 use crate::{accounts, storage, usage};
-
-/// How long `POST /v1/invoices` waits for ARCA's answer before answering 202.
-pub const DEFAULT_WAIT: Duration = Duration::from_secs(10);
 
 /// `POST /v1/invoices` body (`mode: advanced`).
 #[derive(Debug, Clone, Deserialize, Serialize, ToSchema)]
@@ -192,6 +190,7 @@ pub async fn create_invoice(
     let now = Utc::now();
     let voucher = checked_voucher(&request, &account, now)?;
     usage::check_quota(&state.storage, &account, now).await?;
+    let deferred_until = deferral(&state, now)?;
     let body = serde_json::to_vec(&request).unwrap_or_default();
     let idempotency_key = header(&headers, "idempotency-key");
     let submitted = engine
@@ -203,16 +202,15 @@ pub async fn create_invoice(
             cliente_nombre: request.cliente.razon_social.clone(),
             idempotency_key,
             request_hash: Some(hex(&Sha256::digest(&body))),
+            // Counted on accepted invoices, in the transaction that stores the invoice.
+            usage: Some((usage::month_of(now), account.monthly_quota)),
+            deferred_until,
         })
         .await
         .map_err(issuance_error)?;
-    if submitted.created {
-        // Counted on accepted invoices.
-        let mut transaction = state.storage.begin().await?;
-        storage::usage::increment_usage(&mut transaction, &account.id, &usage::month_of(now)).await?;
-        transaction.commit().await?;
-    }
-    let respond_async = header(&headers, "prefer").is_some_and(|p| p.contains("respond-async"));
+    // Queued behind an open breaker: nothing to wait for.
+    let respond_async =
+        deferred_until.is_some() || header(&headers, "prefer").is_some_and(|p| p.contains("respond-async"));
     let wait = if respond_async {
         Duration::ZERO
     } else {
@@ -229,6 +227,23 @@ pub async fn create_invoice(
         .into_response(),
         _ => (StatusCode::ACCEPTED, Json(view)).into_response(),
     })
+}
+
+/// While the ARCA circuit breaker is open: with `INVOICE_QUEUE_MODE=queue` the time until which
+/// a new invoice is deferred (it is accepted as `pending_retry`, 202), with `reject` a 503
+/// `ARCA_UNAVAILABLE` with `Retry-After`. `None` when the breaker is closed.
+fn deferral(state: &AppState, now: chrono::DateTime<Utc>) -> Result<Option<chrono::DateTime<Utc>>, ApiError> {
+    if !state.breaker.is_open() {
+        return Ok(None);
+    }
+    let retry_at = state.breaker.retry_at().unwrap_or(now);
+    match state.config.issuance.queue_mode {
+        QueueMode::Queue => Ok(Some(retry_at)),
+        QueueMode::Reject => {
+            let seconds = u64::try_from((retry_at - now).num_seconds()).unwrap_or(0);
+            Err(ApiError::circuit_open(seconds))
+        }
+    }
 }
 
 /// Edit a `failed` (or not yet numbered) invoice and resubmit it: the body is the whole invoice
@@ -269,6 +284,9 @@ pub async fn update_invoice(
         cliente_nombre: request.cliente.razon_social.clone(),
         idempotency_key: None,
         request_hash: None,
+        // Already counted when it was first accepted.
+        usage: None,
+        deferred_until: None,
     };
     match state.engine.resubmit(&id, replacement).await {
         Ok(()) => {}

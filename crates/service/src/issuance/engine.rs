@@ -1,9 +1,12 @@
 //! [`Engine`]: the issuance engine's public face.
 //!
-//! `submit` commits the invoice as `pending` before returning (invariant 5) and wakes its
-//! series' worker through an in-process [`Notify`]. Workers of other instances learn about it
-//! when they next look at the database (every [`EngineConfig::idle_poll`]); cross-instance
-//! wake-ups (PostgreSQL `LISTEN/NOTIFY` or Redis pub/sub) are a follow-up.
+//! `submit` commits the invoice as `pending` before returning (invariant 5), counted in the
+//! account's usage in the same transaction, and wakes its series' worker: in process through a
+//! [`Notify`], in the other instances through a PostgreSQL notification sent by that
+//! transaction ([`notifications`]). Workers publish the statuses they commit the same two ways,
+//! so `wait` on any instance returns as soon as the result is stored. The database is still
+//! looked at now and then ([`EngineConfig::idle_poll`], [`EngineConfig::wait_recheck`]), for a
+//! notification lost while a listener reconnected.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -20,7 +23,7 @@ use super::notify::Watchers;
 use super::port::ArcaPort;
 use crate::storage::invoices::{self, Amounts, Inserted, InvoiceRow, NewInvoiceRow};
 use crate::storage::series::SeriesKey;
-use crate::storage::{self, Storage};
+use crate::storage::{self, Storage, notifications, usage};
 
 /// Timing knobs.
 #[derive(Debug, Clone)]
@@ -29,12 +32,12 @@ pub struct EngineConfig {
     /// is fenced, and a takeover re-sends the same content under the same number), but it should
     /// exceed the ARCA call timeout so that a live sender is not taken over mid-call.
     pub lease_ttl: Duration,
-    /// How often an idle worker looks at the database for work another instance accepted (and
-    /// for deferred invoices whose retry time came).
+    /// How often an idle worker looks at the database anyway, in case a notification was lost.
+    /// (Deferred invoices are retried at their own time, not at this pace.)
     pub idle_poll: Duration,
     /// How soon a worker tries again for a lease another instance holds.
     pub lease_retry: Duration,
-    /// How often `wait` re-reads the invoice, for results committed by another instance.
+    /// How often `wait` re-reads the invoice anyway, in case a notification was lost.
     pub wait_recheck: Duration,
 }
 
@@ -42,9 +45,9 @@ impl Default for EngineConfig {
     fn default() -> Self {
         EngineConfig {
             lease_ttl: Duration::from_secs(30),
-            idle_poll: Duration::from_secs(1),
+            idle_poll: Duration::from_secs(10),
             lease_retry: Duration::from_millis(100),
-            wait_recheck: Duration::from_secs(1),
+            wait_recheck: Duration::from_secs(5),
         }
     }
 }
@@ -62,6 +65,12 @@ pub struct NewInvoice {
     pub idempotency_key: Option<String>,
     /// A hash of the request body, compared when the idempotency key comes again.
     pub request_hash: Option<String>,
+    /// The month (`YYYY-MM`) whose usage counts the invoice, and the account's monthly quota
+    /// (`None`: unlimited). `None` counts nothing.
+    pub usage: Option<(String, Option<i64>)>,
+    /// Accept it as `pending_retry`, not to be sent before this time (the ARCA circuit breaker
+    /// is open); `None`: send it now.
+    pub deferred_until: Option<chrono::DateTime<chrono::Utc>>,
 }
 
 /// What `submit` did.
@@ -91,6 +100,8 @@ pub(super) struct Inner {
     pub config: EngineConfig,
     pub watchers: Watchers,
     workers: Mutex<HashMap<SeriesKey, Worker>>,
+    /// The task relaying other instances' notifications (PostgreSQL only).
+    listener: Mutex<Option<JoinHandle<()>>>,
 }
 
 struct Worker {
@@ -121,12 +132,14 @@ impl Engine {
                 config,
                 watchers: Watchers::default(),
                 workers: Mutex::new(HashMap::new()),
+                listener: Mutex::new(None),
             }),
         }
     }
 
-    /// Starts an engine and a worker for every series with a non-final invoice (pending,
-    /// in flight, pending_retry): what a restart resumes (invariant 5).
+    /// Starts an engine, its listener for the other instances' notifications (PostgreSQL), and
+    /// a worker for every series with a non-final invoice (pending, in flight, pending_retry):
+    /// what a restart resumes (invariant 5).
     pub async fn start(storage: Storage, port: Arc<dyn ArcaPort>, config: EngineConfig) -> Result<Engine, Error> {
         Engine::start_with_worker_pool(storage.clone(), storage, port, config).await
     }
@@ -139,6 +152,11 @@ impl Engine {
         config: EngineConfig,
     ) -> Result<Engine, Error> {
         let engine = Engine::with_worker_pool(storage, worker_storage, port, config);
+        // Listening before looking at the database: work queued in between is not missed.
+        if let Some(listener) = notifications::listen(&engine.inner.storage).await? {
+            let task = tokio::spawn(listen(Arc::downgrade(&engine.inner), listener));
+            *engine.inner.lock_listener() = Some(task);
+        }
         for key in invoices::series_with_open_invoices(&engine.inner.storage).await? {
             engine.wake(&key);
         }
@@ -152,22 +170,40 @@ impl Engine {
 
     /// Commits the invoice as `pending` and wakes its series' worker. With an idempotency key the
     /// account used before, returns that invoice (same request hash) or refuses (another one).
+    /// The invoice and its usage count commit together; when the count passes the quota (two
+    /// requests raced past the HTTP layer's check) nothing is stored and the quota error returns.
     pub async fn submit(&self, invoice: NewInvoice) -> Result<Submitted, Error> {
         let row = new_row(&invoice)?;
         let series = row.series.clone();
-        match invoices::insert(&self.inner.storage, &row).await? {
-            Inserted::Created => {
-                self.wake(&series);
-                Ok(Submitted {
-                    id: row.id,
-                    created: true,
-                })
-            }
+        let mut transaction = self.inner.storage.begin().await?;
+        match invoices::insert(&mut transaction, &row).await? {
+            Inserted::Created => {}
             Inserted::Existing { id, request_hash } if request_hash == invoice.request_hash => {
-                Ok(Submitted { id, created: false })
+                return Ok(Submitted { id, created: false });
             }
-            Inserted::Existing { id, .. } => Err(Error::IdempotencyConflict { id }),
+            Inserted::Existing { id, .. } => return Err(Error::IdempotencyConflict { id }),
         }
+        if let Some((month, quota)) = &invoice.usage {
+            let used = usage::increment_usage(&mut transaction, &invoice.account_id, month).await?;
+            if let Some(quota) = quota.filter(|quota| used > *quota) {
+                return Err(Error::Storage(crate::Error::QuotaExceeded {
+                    quota,
+                    used: used - 1,
+                    month: month.clone(),
+                }));
+            }
+        }
+        let work = notifications::Message::Work {
+            from: self.inner.owner.clone(),
+            series: series.clone(),
+        };
+        notifications::send(&mut transaction, &work).await?;
+        transaction.commit().await?;
+        self.wake(&series);
+        Ok(Submitted {
+            id: row.id,
+            created: true,
+        })
     }
 
     /// Replaces an invoice ARCA never received (failed, or waiting without a number) and queues it
@@ -175,20 +211,39 @@ impl Engine {
     /// in flight, approved, cancelled).
     pub async fn resubmit(&self, id: &str, invoice: NewInvoice) -> Result<(), Error> {
         let row = new_row(&invoice)?;
-        if !invoices::replace_unsent(&self.inner.storage, &invoice.account_id, id, &row).await? {
+        let mut transaction = self.inner.storage.begin().await?;
+        if !invoices::replace_unsent(&mut transaction, &invoice.account_id, id, &row).await? {
             return Err(Error::NotFound);
         }
+        let work = notifications::Message::Work {
+            from: self.inner.owner.clone(),
+            series: row.series.clone(),
+        };
+        notifications::send(&mut transaction, &work).await?;
+        transaction.commit().await?;
         self.wake(&row.series);
         Ok(())
     }
 
     /// Waits up to `timeout` for the invoice to leave `pending` (approved, failed,
     /// pending_retry or cancelled) and returns it as it then is — still `pending` on timeout.
-    /// Woken by the worker's notification, not by polling; results committed by another instance
-    /// are seen at the next [`EngineConfig::wait_recheck`].
+    /// Woken by the worker's notification (from this instance or, through PostgreSQL, another),
+    /// not by polling.
     pub async fn wait(&self, id: &str, timeout: Duration) -> Result<InvoiceRow, Error> {
+        self.wait_until(id, timeout, |status| status != "pending").await
+    }
+
+    /// Waits up to `timeout` for the invoice to be final (approved, failed or cancelled), through
+    /// any number of `pending_retry` rounds.
+    pub async fn wait_final(&self, id: &str, timeout: Duration) -> Result<InvoiceRow, Error> {
+        self.wait_until(id, timeout, |status| {
+            matches!(status, "approved" | "failed" | "cancelled")
+        })
+        .await
+    }
+
+    async fn wait_until(&self, id: &str, timeout: Duration, settled: fn(&str) -> bool) -> Result<InvoiceRow, Error> {
         let mut receiver = self.inner.watchers.subscribe(id);
-        let settled = |status: &str| status != "pending";
         let result = async {
             let row = invoices::find(&self.inner.storage, id).await?.ok_or(Error::NotFound)?;
             if settled(&row.status) {
@@ -218,6 +273,16 @@ impl Engine {
         result
     }
 
+    /// Makes every deferred invoice due now and wakes the series that have them (the ARCA
+    /// circuit breaker closed: what it held back goes now, not at each invoice's retry time).
+    pub async fn retry_deferred_now(&self) -> Result<(), Error> {
+        let series = invoices::make_deferred_due(&self.inner.storage, storage::now()).await?;
+        for key in &series {
+            self.wake(key);
+        }
+        Ok(())
+    }
+
     /// Wakes (starting it if needed) the worker of a series.
     pub fn wake(&self, key: &SeriesKey) {
         let mut workers = self
@@ -238,8 +303,12 @@ impl Engine {
         worker.wake.notify_one();
     }
 
-    /// Stops every worker at its next await point, as a crash would (leases are left to expire).
+    /// Stops every worker at its next await point, as a crash would (leases are left to expire),
+    /// and the listener.
     pub fn stop(&self) {
+        if let Some(listener) = self.inner.lock_listener().take() {
+            listener.abort();
+        }
         let workers = self
             .inner
             .workers
@@ -247,6 +316,60 @@ impl Engine {
             .unwrap_or_else(|poisoned| poisoned.into_inner());
         for worker in workers.values() {
             worker.task.abort();
+        }
+    }
+}
+
+impl Inner {
+    fn lock_listener(&self) -> std::sync::MutexGuard<'_, Option<JoinHandle<()>>> {
+        self.listener.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    /// Tells the other instances that these invoices reached `status`, in the transaction that
+    /// records it.
+    pub(super) async fn announce(
+        &self,
+        transaction: &mut crate::storage::Transaction<'_>,
+        status: &str,
+        ids: Vec<String>,
+    ) -> Result<(), Error> {
+        if ids.is_empty() {
+            return Ok(());
+        }
+        let message = notifications::Message::Status {
+            from: self.owner.clone(),
+            status: status.to_string(),
+            ids,
+        };
+        Ok(notifications::send(transaction, &message).await?)
+    }
+}
+
+/// Relays the other instances' notifications: work wakes the series' worker here too (only one
+/// gets the lease), statuses reach this instance's `wait`ers. Holds the engine weakly, so a
+/// dropped engine ends it.
+async fn listen(inner: std::sync::Weak<Inner>, mut listener: sqlx::postgres::PgListener) {
+    loop {
+        // `recv` reconnects by itself after a lost connection; an error is a failed reconnect.
+        let notification = match listener.recv().await {
+            Ok(notification) => notification,
+            Err(error) => {
+                tracing::warn!(error = %error, "issuance notifications: listener failed; retrying");
+                tokio::time::sleep(Duration::from_secs(1)).await;
+                continue;
+            }
+        };
+        let Some(inner) = inner.upgrade() else { return };
+        match notifications::Message::parse(notification.payload()) {
+            Some(notifications::Message::Work { from, series }) if from != inner.owner => {
+                Engine { inner }.wake(&series);
+            }
+            Some(notifications::Message::Status { from, status, ids }) if from != inner.owner => {
+                for id in &ids {
+                    inner.watchers.publish(id, &status);
+                }
+            }
+            _ => {}
         }
     }
 }
@@ -289,6 +412,7 @@ fn new_row(invoice: &NewInvoice) -> Result<NewInvoiceRow, Error> {
         },
         idempotency_key: invoice.idempotency_key.clone(),
         request_hash: invoice.request_hash.clone(),
+        deferred_until_ms: invoice.deferred_until.map(|at| at.timestamp_millis()),
         created_at: storage::now(),
     })
 }

@@ -134,7 +134,7 @@ impl SeriesWorker {
             if let Some(token) = self.token {
                 series::release_lease(&storage, &self.key, &self.inner.owner, token, millis(now)).await?;
             }
-            return Ok(Next::Wait(self.inner.config.idle_poll));
+            return Ok(Next::Wait(self.idle_wait(millis(now)).await?));
         }
         if !self.ensured {
             series::ensure(&storage, &self.key).await?;
@@ -216,7 +216,7 @@ impl SeriesWorker {
         let waiting_ids: Vec<String> = waiting.iter().map(|q| q.id.clone()).collect();
         let plan = batch::plan(last, &unconsumed, &waiting_ids, capacity);
         if plan.is_empty() && plan.release.is_empty() {
-            return Ok(Next::Wait(self.inner.config.idle_poll));
+            return Ok(Next::Wait(self.idle_wait(millis(now)).await?));
         }
         let mut transaction = match self.fenced().await {
             Err(Error::LeaseLost) if resuming => {
@@ -285,6 +285,18 @@ impl SeriesWorker {
             }
             Err(error) => self.record_failure(&request, &error).await,
         }
+    }
+
+    /// Until the next deferred invoice's retry time, at most `idle_poll`; new work wakes the
+    /// worker sooner (in process, or through a notification from another instance).
+    async fn idle_wait(&self, now_ms: i64) -> Result<Duration, Error> {
+        let idle = self.inner.config.idle_poll;
+        Ok(
+            match invoices::next_retry_at(&self.inner.worker_storage, &self.key).await? {
+                Some(at) => Duration::from_millis(u64::try_from(at.saturating_sub(now_ms)).unwrap_or(0)).min(idle),
+                None => idle,
+            },
+        )
     }
 
     fn expiry(&self, now: DateTime<Utc>) -> i64 {
@@ -357,6 +369,9 @@ impl SeriesWorker {
             }
             Resolution::NotConsumed => return Ok(()),
         };
+        self.inner
+            .announce(&mut transaction, status, vec![id.to_string()])
+            .await?;
         transaction.commit().await?;
         self.publish(id, status);
         Ok(())
@@ -408,6 +423,14 @@ impl SeriesWorker {
             // `record_last_number` keeps the highest, so once with the batch's highest is enough.
             series::record_last_number(&mut transaction, &self.key, db_number(highest)).await?;
         }
+        for status in ["approved", "failed"] {
+            let ids = published
+                .iter()
+                .filter(|(_, s)| *s == status)
+                .map(|(id, _)| id.clone())
+                .collect();
+            self.inner.announce(&mut transaction, status, ids).await?;
+        }
         transaction.commit().await?;
         for (id, status) in published {
             self.publish(&id, status);
@@ -435,6 +458,9 @@ impl SeriesWorker {
                 );
                 let errors = ArcaMessage::to_json(&[message]).unwrap_or_default();
                 invoices::record_failed(&mut transaction, id, false, &errors, None, now).await?;
+                self.inner
+                    .announce(&mut transaction, "failed", vec![id.to_string()])
+                    .await?;
                 transaction.commit().await?;
                 self.publish(id, "failed");
                 self.last = Some(last);
@@ -474,6 +500,8 @@ impl SeriesWorker {
                 for (id, _) in request {
                     invoices::record_failed(&mut transaction, id, false, &errors, None, now).await?;
                 }
+                let ids = request.iter().map(|(id, _)| id.clone()).collect();
+                self.inner.announce(&mut transaction, "failed", ids).await?;
                 transaction.commit().await?;
                 for (id, _) in request {
                     self.publish(id, "failed");
@@ -481,7 +509,10 @@ impl SeriesWorker {
                 Ok(Next::Again)
             }
             Failure::NotProcessed | Failure::TicketRejected => {
-                if failure == Failure::TicketRejected {
+                // 600: the ticket itself is bad (expired, revoked): a new login fixes it. 601 (the
+                // CUIT is not among the ticket's relations) needs ARCA-side action; discarding a
+                // valid ticket would only earn coe.alreadyAuthenticated.
+                if failure == Failure::TicketRejected && error.arca_errors().iter().any(|e| e.code == 600) {
                     self.inner.port.ticket_rejected(&self.key);
                 }
                 self.failures = self.failures.saturating_add(1);
@@ -492,6 +523,8 @@ impl SeriesWorker {
                 for (id, _) in request {
                     invoices::defer(&mut transaction, id, false, retry_at, errors.as_deref(), now).await?;
                 }
+                let ids = request.iter().map(|(id, _)| id.clone()).collect();
+                self.inner.announce(&mut transaction, "pending_retry", ids).await?;
                 transaction.commit().await?;
                 for (id, _) in request {
                     self.publish(id, "pending_retry");
@@ -518,6 +551,8 @@ impl SeriesWorker {
         for invoice in in_flight {
             invoices::defer(&mut transaction, &invoice.id, true, retry_at, errors.as_deref(), now).await?;
         }
+        let ids = in_flight.iter().map(|invoice| invoice.id.clone()).collect();
+        self.inner.announce(&mut transaction, "pending_retry", ids).await?;
         transaction.commit().await?;
         for invoice in in_flight {
             self.publish(&invoice.id, "pending_retry");

@@ -27,7 +27,7 @@ pub struct SessionPort {
     arca: Arc<Arca>,
     storage: Storage,
     /// Recently resolved sessions by CUIT, with when they were resolved.
-    recent: Mutex<HashMap<String, (Instant, DirectArca)>>,
+    recent: Arc<Mutex<HashMap<String, (Instant, DirectArca)>>>,
 }
 
 impl SessionPort {
@@ -35,7 +35,7 @@ impl SessionPort {
         SessionPort {
             arca,
             storage,
-            recent: Mutex::new(HashMap::new()),
+            recent: Arc::new(Mutex::new(HashMap::new())),
         }
     }
 
@@ -54,6 +54,10 @@ impl SessionPort {
 
     fn recent(&self) -> std::sync::MutexGuard<'_, HashMap<String, (Instant, DirectArca)>> {
         self.recent.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    fn forget(&self, cuit: &str) {
+        self.recent().remove(cuit);
     }
 
     /// The session of the account that issues under this CUIT. Failing to get one means nothing
@@ -92,8 +96,27 @@ impl ArcaPort for SessionPort {
         Box::pin(async move { self.direct(series).await?.records_per_request(series).await })
     }
 
-    /// ARCA refused the ticket: resolve the session afresh on the next call.
+    /// Drops the CUIT's reused session and discards the account's ticket in the background; the
+    /// worker backs off meanwhile. The session is dropped again once the ticket is discarded, in
+    /// case a call resolved the refused ticket in between.
     fn ticket_rejected(&self, series: &SeriesKey) {
-        self.recent().remove(&series.cuit);
+        self.forget(&series.cuit);
+        let (arca, storage, cuit) = (self.arca.clone(), self.storage.clone(), series.cuit.clone());
+        let recent = self.recent.clone();
+        tokio::spawn(async move {
+            let discarded = async {
+                if let Some(account) = storage::accounts::find_by_cuit(&storage, &cuit).await? {
+                    arca.discard_ticket(&account.id).await?;
+                }
+                Ok::<_, crate::Error>(())
+            };
+            if let Err(error) = discarded.await {
+                tracing::warn!(error = %error, "could not discard a refused access ticket");
+            }
+            recent
+                .lock()
+                .unwrap_or_else(|poisoned| poisoned.into_inner())
+                .remove(&cuit);
+        });
     }
 }

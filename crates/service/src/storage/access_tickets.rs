@@ -71,6 +71,30 @@ pub async fn find(
     }))
 }
 
+/// Deletes the stored ticket for the key if it is the one generated at `generation_time` (a
+/// ticket WSFEv1 refused); a newer one another instance stored meanwhile stays.
+pub async fn delete_generation(
+    storage: &Storage,
+    environment: &str,
+    fingerprint: &str,
+    service: &str,
+    generation_time: DateTime<Utc>,
+) -> Result<bool, Error> {
+    const SQL: &str = "DELETE FROM access_tickets \
+         WHERE environment = $1 AND certificate_fingerprint = $2 AND service = $3 AND generation_time = $4";
+    let deleted = with_pool!(storage, pool => {
+        sqlx::query(SQL)
+            .bind(environment)
+            .bind(fingerprint)
+            .bind(service)
+            .bind(generation_time)
+            .execute(pool)
+            .await?
+            .rows_affected()
+    });
+    Ok(deleted > 0)
+}
+
 /// Stores a ticket, replacing the previous one for the same key.
 pub async fn upsert(storage: &Storage, row: &AccessTicketRow) -> Result<(), Error> {
     with_pool!(storage, pool => {

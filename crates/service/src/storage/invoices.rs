@@ -36,6 +36,8 @@ pub struct NewInvoiceRow {
     pub amounts: Amounts,
     pub idempotency_key: Option<String>,
     pub request_hash: Option<String>,
+    /// Accepted as `pending_retry`, not to be sent before this time (unix ms).
+    pub deferred_until_ms: Option<i64>,
     pub created_at: DateTime<Utc>,
 }
 
@@ -122,24 +124,25 @@ fn columns(storage: &Storage) -> String {
     )
 }
 
-/// Inserts a `pending` invoice. With an idempotency key the account already used, inserts
-/// nothing and returns the existing invoice's id (the unique constraint decides, so two
-/// concurrent requests with one key create one invoice).
-pub async fn insert(storage: &Storage, row: &NewInvoiceRow) -> Result<Inserted, Error> {
-    let numeric = match storage {
-        Storage::Postgres(_) => "::numeric",
-        Storage::Sqlite(_) => "",
+/// Inserts a `pending` invoice (`pending_retry` when deferred), in the caller's transaction (which also counts it in the
+/// account's usage). With an idempotency key the account already used, inserts nothing and
+/// returns the existing invoice's id (the unique constraint decides, so two concurrent requests
+/// with one key create one invoice).
+pub async fn insert(transaction: &mut Transaction<'_>, row: &NewInvoiceRow) -> Result<Inserted, Error> {
+    let numeric = match transaction {
+        Transaction::Postgres(_) => "::numeric",
+        Transaction::Sqlite(_) => "",
     };
     let sql = format!(
-        "INSERT INTO invoices (id, account_id, status, cuit, punto_venta, cbte_tipo, voucher, document, fecha, \
+        "INSERT INTO invoices (id, account_id, cuit, punto_venta, cbte_tipo, voucher, document, fecha, \
          doc_tipo, doc_nro, cliente_nombre, imp_total, imp_tot_conc, imp_neto, imp_op_ex, imp_trib, imp_iva, \
-         send_state, idempotency_key, request_hash, created_at, updated_at) \
-         VALUES ($1, $2, 'pending', $3, $4, $5, $6, $7, $8, $9, $10, $11, $12{numeric}, $13{numeric}, \
-         $14{numeric}, $15{numeric}, $16{numeric}, $17{numeric}, 'none', $18, $19, $20, $20) \
+         send_state, idempotency_key, request_hash, created_at, updated_at, status, next_attempt_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12{numeric}, $13{numeric}, \
+         $14{numeric}, $15{numeric}, $16{numeric}, $17{numeric}, 'none', $18, $19, $20, $20, $21, $22) \
          ON CONFLICT (account_id, idempotency_key) DO NOTHING"
     );
     let amounts = &row.amounts;
-    let inserted = with_pool!(storage, pool => {
+    let inserted = with_transaction!(transaction, connection => {
         sqlx::query(&sql)
             .bind(&row.id)
             .bind(&row.account_id)
@@ -161,7 +164,9 @@ pub async fn insert(storage: &Storage, row: &NewInvoiceRow) -> Result<Inserted, 
             .bind(&row.idempotency_key)
             .bind(&row.request_hash)
             .bind(row.created_at)
-            .execute(pool)
+            .bind(if row.deferred_until_ms.is_some() { "pending_retry" } else { "pending" })
+            .bind(row.deferred_until_ms)
+            .execute(connection)
             .await?
             .rows_affected()
     });
@@ -169,11 +174,11 @@ pub async fn insert(storage: &Storage, row: &NewInvoiceRow) -> Result<Inserted, 
         return Ok(Inserted::Created);
     }
     const EXISTING: &str = "SELECT id, request_hash FROM invoices WHERE account_id = $1 AND idempotency_key = $2";
-    let existing = with_pool!(storage, pool => {
+    let existing = with_transaction!(transaction, connection => {
         sqlx::query_as::<_, (String, Option<String>)>(EXISTING)
             .bind(&row.account_id)
             .bind(&row.idempotency_key)
-            .fetch_optional(pool)
+            .fetch_optional(connection)
             .await?
     });
     // Nothing inserted and nothing found would mean the conflict row vanished in between.
@@ -185,10 +190,15 @@ pub async fn insert(storage: &Storage, row: &NewInvoiceRow) -> Result<Inserted, 
 /// `pending_retry` without a number) and queues it again as `pending`. `false` when the invoice
 /// is not the account's or is numbered, in flight or final: an invoice carrying a number may be
 /// at ARCA, and only the engine may decide its fate (architecture invariant 3).
-pub async fn replace_unsent(storage: &Storage, account_id: &str, id: &str, row: &NewInvoiceRow) -> Result<bool, Error> {
-    let numeric = match storage {
-        Storage::Postgres(_) => "::numeric",
-        Storage::Sqlite(_) => "",
+pub async fn replace_unsent(
+    transaction: &mut Transaction<'_>,
+    account_id: &str,
+    id: &str,
+    row: &NewInvoiceRow,
+) -> Result<bool, Error> {
+    let numeric = match transaction {
+        Transaction::Postgres(_) => "::numeric",
+        Transaction::Sqlite(_) => "",
     };
     let sql = format!(
         "UPDATE invoices SET status = 'pending', punto_venta = $3, cbte_tipo = $4, voucher = $5, document = $6, \
@@ -200,7 +210,7 @@ pub async fn replace_unsent(storage: &Storage, account_id: &str, id: &str, row: 
          AND status IN ('pending', 'pending_retry', 'failed')"
     );
     let amounts = &row.amounts;
-    let affected = with_pool!(storage, pool => {
+    let affected = with_transaction!(transaction, connection => {
         sqlx::query(&sql)
             .bind(id)
             .bind(account_id)
@@ -219,7 +229,7 @@ pub async fn replace_unsent(storage: &Storage, account_id: &str, id: &str, row: 
             .bind(&amounts.imp_trib)
             .bind(&amounts.imp_iva)
             .bind(row.created_at)
-            .execute(pool)
+            .execute(connection)
             .await?
             .rows_affected()
     });
@@ -567,6 +577,19 @@ pub async fn defer(
             .rows_affected()
     });
     Ok(affected == 1)
+}
+
+/// Makes every deferred invoice due now; returns the series that have some.
+pub async fn make_deferred_due(storage: &Storage, now: DateTime<Utc>) -> Result<Vec<SeriesKey>, Error> {
+    const SQL: &str = "UPDATE invoices SET next_attempt_at = $1 \
+         WHERE status = 'pending_retry' AND next_attempt_at > $1 \
+         RETURNING cuit, punto_venta, cbte_tipo";
+    let mut series = with_pool!(storage, pool => {
+        sqlx::query_as::<_, SeriesKey>(SQL).bind(now.timestamp_millis()).fetch_all(pool).await?
+    });
+    series.sort();
+    series.dedup();
+    Ok(series)
 }
 
 /// Test and recovery helper: puts an invoice in flight under `numero` without a lease, as a
