@@ -1,6 +1,7 @@
 //! The command line: one module per subcommand, one `match` to dispatch.
 
 mod accounts;
+mod bench;
 mod cert;
 mod chaos;
 pub mod http_client;
@@ -42,6 +43,9 @@ enum Command {
     /// Talk to WSAA directly.
     #[command(subcommand)]
     Wsaa(wsaa::Command),
+    /// Benchmarks against the in-process simulator.
+    #[command(subcommand)]
+    Bench(bench::Command),
     /// Kill service instances while they issue, then check exactly-once issuance (PostgreSQL).
     Chaos(chaos::Args),
     /// Maintenance mode for every instance: on, off, status.
@@ -60,6 +64,7 @@ impl Cli {
             Command::Simulator(args) => simulator::run(args).await,
             Command::Cert(command) => cert::run(command),
             Command::Wsaa(command) => wsaa::run(command).await,
+            Command::Bench(command) => bench::run(command).await,
             Command::Chaos(args) => chaos::run(args).await,
             Command::Maintenance(command) => maintenance::run(command).await,
             Command::Smoke(args) => smoke::run(args).await,
@@ -67,16 +72,28 @@ impl Cli {
     }
 }
 
-/// Logs to stderr; `LOG_LEVEL` (or `RUST_LOG`) sets the filter, `LOG_FORMAT=json` the format
-/// (one object per line: `timestamp`, `level`, `service`, `trace_id`, `message`, context).
-pub fn init_logging() {
+impl Cli {
+    /// The log filter when neither `LOG_LEVEL` nor `RUST_LOG` sets one: `info`, except for the
+    /// benchmark, whose per-request log lines would bury its report (and cost it time).
+    pub fn default_log_level(&self) -> &'static str {
+        match self.command {
+            Command::Bench(_) => "warn",
+            _ => "info",
+        }
+    }
+}
+
+/// Logs to stderr; `LOG_LEVEL` (or `RUST_LOG`) sets the filter, else `default_level`;
+/// `LOG_FORMAT=json` the format (one object per line: `timestamp`, `level`, `service`,
+/// `trace_id`, `message`, context).
+pub fn init_logging(default_level: &str) {
     use tracing_subscriber::EnvFilter;
     use tracing_subscriber::util::SubscriberInitExt;
     let filter = std::env::var("LOG_LEVEL")
         .ok()
         .and_then(|level| EnvFilter::try_new(level).ok())
         .or_else(|| EnvFilter::try_from_default_env().ok())
-        .unwrap_or_else(|| EnvFilter::new("info"));
+        .unwrap_or_else(|| EnvFilter::new(default_level));
     // PostgreSQL's notices ("relation _sqlx_migrations already exists, skipping") are noise.
     let filter = match "sqlx::postgres::notice=warn".parse() {
         Ok(directive) => filter.add_directive(directive),

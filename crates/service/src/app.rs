@@ -9,7 +9,7 @@ use redis::aio::ConnectionManager;
 use crate::api_keys::{KeyMode, Keys};
 use crate::arca::Arca;
 use crate::breaker::{CircuitBreaker, Guarded};
-use crate::config::{Config, RedisConfig};
+use crate::config::{Config, DatabaseConfig, RedisConfig};
 use crate::crypto::Secrets;
 use crate::issuance::{self, Engine, EngineConfig, session_port::SessionPort};
 use crate::maintenance::Maintenance;
@@ -17,6 +17,10 @@ use crate::rate_limit::RateLimiter;
 use crate::reference_data::ReferenceData;
 use crate::storage::Storage;
 use crate::{Error, http};
+
+/// Connections of the issuance engine's own pool. A series worker uses one at a time; a few
+/// more let several series' workers and their ARCA session look-ups run side by side.
+const WORKER_POOL_SIZE: u32 = 4;
 
 /// How long start-up waits for Redis before giving up.
 const REDIS_START_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(5);
@@ -85,14 +89,16 @@ impl App {
             config.issuance.breaker.clone(),
             Arc::new(arca_protocol::clock::SystemClock),
         ));
-        let session_port: Arc<dyn issuance::ArcaPort> = Arc::new(SessionPort::new(arca.clone(), storage.clone()));
+        let worker_storage = worker_storage(&config.database, &storage).await?;
+        let session_port: Arc<dyn issuance::ArcaPort> =
+            Arc::new(SessionPort::new(arca.clone(), worker_storage.clone()));
         let port = Arc::new(Guarded::new(session_port, breaker.clone()));
         let engine_config = EngineConfig {
             lease_ttl: config.issuance.lease_ttl,
             ..EngineConfig::default()
         };
         let invoice_wait = config.issuance.wait;
-        let engine = Engine::start(storage.clone(), port, engine_config)
+        let engine = Engine::start_with_worker_pool(storage.clone(), worker_storage, port, engine_config)
             .await
             .map_err(|error| match error {
                 issuance::Error::Storage(inner) => inner,
@@ -146,6 +152,23 @@ async fn drain_when_closed(breaker: Arc<CircuitBreaker>, engine: Engine) {
             tracing::warn!(error = %error, "could not reschedule deferred invoices");
         }
     }
+}
+
+/// The series workers' pool: the same database through connections of their own. Under load the
+/// API's pool has a queue of requests waiting for a connection; a worker's queries (about ten per
+/// step, one step after another) queued behind it for hundreds of milliseconds each, and the
+/// worker's cycle is what bounds throughput (`arca-api bench issuance`). An in-memory SQLite
+/// database cannot be opened twice, so it keeps the one pool.
+async fn worker_storage(config: &DatabaseConfig, storage: &Storage) -> Result<Storage, Error> {
+    let url = config.url.expose();
+    if url.contains(":memory:") || url.contains("mode=memory") {
+        return Ok(storage.clone());
+    }
+    Storage::connect_unchecked(&DatabaseConfig {
+        url: config.url.clone(),
+        pool_size: WORKER_POOL_SIZE,
+    })
+    .await
 }
 
 /// Connects to Redis with short bounds: a slow or absent Redis must cost a request milliseconds

@@ -110,10 +110,16 @@ impl Arca {
     /// certificate. [`Error::NoCertificate`] when it has none; ARCA's refusals and outages as
     /// [`Error::Arca`].
     pub async fn session(&self, account_id: &str) -> Result<ArcaSession, Error> {
+        self.session_using(&self.storage, account_id).await
+    }
+
+    /// [`Arca::session`], reading the account and its certificate through `storage`: the
+    /// issuance engine passes its own pool, so that its calls do not wait for the API's.
+    pub async fn session_using(&self, storage: &Storage, account_id: &str) -> Result<ArcaSession, Error> {
         let endpoints = self.endpoints()?;
-        let account = accounts::find(&self.storage, account_id).await?;
+        let account = accounts::find(storage, account_id).await?;
         let (certificate_id, credentials) =
-            certificates::usable_credentials(&self.storage, &self.secrets, account_id, self.clock.now())
+            certificates::usable_credentials(storage, &self.secrets, account_id, self.clock.now())
                 .await?
                 .ok_or(Error::NoCertificate)?;
         let ticket = endpoints.tickets.get_ticket(&credentials).await?;

@@ -63,6 +63,18 @@ impl Storage {
     /// Connects to `postgres://…` or `sqlite://FILE`; a SQLite file (and its folder) is created
     /// if missing, in WAL mode so readers do not wait for the writer.
     pub async fn connect(config: &DatabaseConfig) -> Result<Storage, Error> {
+        Storage::connect_with(config, true).await
+    }
+
+    /// [`Storage::connect`] for the issuance engine's own pool: connections are handed out
+    /// without the ping sqlx otherwise sends first. A worker step is a chain of short queries
+    /// whose round trips add up to a lone invoice's latency, and a query on a dead connection
+    /// fails the step, which the worker retries anyway (the connection is then dropped).
+    pub async fn connect_unchecked(config: &DatabaseConfig) -> Result<Storage, Error> {
+        Storage::connect_with(config, false).await
+    }
+
+    async fn connect_with(config: &DatabaseConfig, test_before_acquire: bool) -> Result<Storage, Error> {
         let url = config.url.expose();
         if url.starts_with("postgres://") || url.starts_with("postgresql://") {
             // One plain connection first: the pool would retry a refused connection until its
@@ -70,6 +82,7 @@ impl Storage {
             sqlx::PgConnection::connect(url).await?.close().await?;
             let pool = PgPoolOptions::new()
                 .max_connections(config.pool_size)
+                .test_before_acquire(test_before_acquire)
                 .acquire_timeout(ACQUIRE_TIMEOUT)
                 .connect(url)
                 .await?;
@@ -88,6 +101,7 @@ impl Storage {
         }
         let pool = SqlitePoolOptions::new()
             .max_connections(config.pool_size)
+            .test_before_acquire(test_before_acquire)
             .acquire_timeout(ACQUIRE_TIMEOUT)
             .connect_with(options)
             .await?;

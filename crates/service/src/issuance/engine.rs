@@ -88,7 +88,12 @@ pub struct Engine {
 }
 
 pub(super) struct Inner {
+    /// The API's side: `submit`, `resubmit` and `wait` (one query per request each).
     pub storage: Storage,
+    /// The series workers' side: every query of a worker step. A pool of its own in the service
+    /// (see [`Engine::start_with_worker_pool`]), so that a worker's queries never queue behind
+    /// the API's requests: a worker step is sequential, and its cycle bounds throughput.
+    pub worker_storage: Storage,
     pub port: Arc<dyn ArcaPort>,
     /// This instance's lease owner name.
     pub owner: String,
@@ -107,9 +112,21 @@ struct Worker {
 impl Engine {
     /// An engine with no worker running yet (see [`Engine::start`]).
     pub fn new(storage: Storage, port: Arc<dyn ArcaPort>, config: EngineConfig) -> Engine {
+        Engine::with_worker_pool(storage.clone(), storage, port, config)
+    }
+
+    /// An engine whose series workers use `worker_storage` (the same database through another
+    /// pool) and whose `submit`, `resubmit` and `wait` use `storage`.
+    pub fn with_worker_pool(
+        storage: Storage,
+        worker_storage: Storage,
+        port: Arc<dyn ArcaPort>,
+        config: EngineConfig,
+    ) -> Engine {
         Engine {
             inner: Arc::new(Inner {
                 storage,
+                worker_storage,
                 port,
                 owner: storage::new_id("engine"),
                 config,
@@ -124,7 +141,17 @@ impl Engine {
     /// a worker for every series with a non-final invoice (pending, in flight, pending_retry):
     /// what a restart resumes (invariant 5).
     pub async fn start(storage: Storage, port: Arc<dyn ArcaPort>, config: EngineConfig) -> Result<Engine, Error> {
-        let engine = Engine::new(storage, port, config);
+        Engine::start_with_worker_pool(storage.clone(), storage, port, config).await
+    }
+
+    /// [`Engine::start`] with [`Engine::with_worker_pool`]'s two pools.
+    pub async fn start_with_worker_pool(
+        storage: Storage,
+        worker_storage: Storage,
+        port: Arc<dyn ArcaPort>,
+        config: EngineConfig,
+    ) -> Result<Engine, Error> {
+        let engine = Engine::with_worker_pool(storage, worker_storage, port, config);
         // Listening before looking at the database: work queued in between is not missed.
         if let Some(listener) = notifications::listen(&engine.inner.storage).await? {
             let task = tokio::spawn(listen(Arc::downgrade(&engine.inner), listener));

@@ -390,6 +390,99 @@ pub async fn assign_number(
     Ok(affected == 1)
 }
 
+/// At most this many invoices per batched statement, so that its bound parameters stay far below
+/// either dialect's limit (SQLite 32,766, PostgreSQL 65,535) whatever `FECompTotXRequest` says.
+const ROWS_PER_STATEMENT: usize = 250;
+
+/// `($2, $3), ($4, $5), …`: `rows` tuples of `columns` placeholders numbered from `first`.
+fn values_list(rows: usize, columns: usize, first: usize) -> String {
+    (0..rows)
+        .map(|row| {
+            let placeholders: Vec<String> = (0..columns)
+                .map(|column| format!("${}", first + row * columns + column))
+                .collect();
+            format!("({})", placeholders.join(", "))
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// [`assign_number`] for a whole batch in one statement per [`ROWS_PER_STATEMENT`] invoices
+/// (write-ahead, invariant 2): one round trip instead of one per invoice, which under load is
+/// what a worker step spent most of its time on. Returns how many invoices were still waiting
+/// and got their number; fewer than `assignments.len()` means one changed under the worker
+/// (cancelled, edited), and the caller rolls back and plans again.
+pub async fn assign_numbers(
+    transaction: &mut Transaction<'_>,
+    assignments: &[(String, i64)],
+    now: DateTime<Utc>,
+) -> Result<usize, Error> {
+    let mut assigned = 0;
+    for chunk in assignments.chunks(ROWS_PER_STATEMENT) {
+        // VALUES columns are named column1, column2, … on both dialects.
+        let sql = format!(
+            "UPDATE invoices SET numero = v.column2, send_state = 'in_flight', status = 'pending', updated_at = $1 \
+             FROM (VALUES {}) AS v WHERE invoices.id = v.column1 AND invoices.send_state = 'none' \
+             AND invoices.status IN ('pending', 'pending_retry')",
+            values_list(chunk.len(), 2, 2)
+        );
+        let affected = with_transaction!(transaction, connection => {
+            let mut query = sqlx::query(&sql).bind(now);
+            for (id, numero) in chunk {
+                query = query.bind(id).bind(*numero);
+            }
+            query.execute(connection).await?.rows_affected()
+        });
+        assigned += usize::try_from(affected).unwrap_or(usize::MAX);
+    }
+    Ok(assigned)
+}
+
+/// One approved invoice of a batch, for [`record_approved_batch`].
+#[derive(Debug, Clone)]
+pub struct Approval<'a> {
+    pub id: &'a str,
+    pub numero: i64,
+    pub cae: &'a str,
+    pub cae_vencimiento: NaiveDate,
+    pub observaciones: Option<String>,
+}
+
+/// [`record_approved`] for every approved invoice of a batch, in one statement per
+/// [`ROWS_PER_STATEMENT`] invoices; the same conditions apply to each row. Returns how many rows
+/// changed.
+pub async fn record_approved_batch(
+    transaction: &mut Transaction<'_>,
+    approvals: &[Approval<'_>],
+    now: DateTime<Utc>,
+) -> Result<usize, Error> {
+    let mut recorded = 0;
+    for chunk in approvals.chunks(ROWS_PER_STATEMENT) {
+        let sql = format!(
+            "UPDATE invoices SET status = 'approved', send_state = 'none', cae = v.column3, \
+             cae_vencimiento = v.column4, arca_observaciones = v.column5, arca_errores = NULL, \
+             next_attempt_at = NULL, approved_at = $1, updated_at = $1 \
+             FROM (VALUES {}) AS v \
+             WHERE invoices.id = v.column1 AND invoices.numero = v.column2 AND invoices.send_state = 'in_flight'",
+            values_list(chunk.len(), 5, 2)
+        );
+        let affected = with_transaction!(transaction, connection => {
+            let mut query = sqlx::query(&sql).bind(now);
+            for approval in chunk {
+                query = query
+                    .bind(approval.id)
+                    .bind(approval.numero)
+                    .bind(approval.cae)
+                    .bind(approval.cae_vencimiento)
+                    .bind(approval.observaciones.as_deref());
+            }
+            query.execute(connection).await?.rows_affected()
+        });
+        recorded += usize::try_from(affected).unwrap_or(usize::MAX);
+    }
+    Ok(recorded)
+}
+
 /// ARCA authorised the in-flight invoice under `numero`: `approved` with its CAE.
 pub async fn record_approved(
     transaction: &mut Transaction<'_>,
@@ -534,4 +627,14 @@ pub async fn count_by_status(storage: &Storage) -> Result<Vec<(String, i64)>, Er
     Ok(with_pool!(storage, pool => {
         sqlx::query_as::<_, (String, i64)>(SQL).fetch_all(pool).await?
     }))
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn values_lists_number_placeholders_row_by_row() {
+        assert_eq!(super::values_list(2, 2, 2), "($2, $3), ($4, $5)");
+        assert_eq!(super::values_list(1, 3, 1), "($1, $2, $3)");
+        assert_eq!(super::values_list(0, 2, 2), "");
+    }
 }
