@@ -448,3 +448,33 @@ async fn the_quota_is_enforced_in_the_transaction_that_stores_the_invoice() {
     assert_eq!(used, 1, "the refused invoice must not be counted");
     engine.stop();
 }
+
+/// ARCA answers with an internal error (501, its database) and processes nothing: the invoice
+/// waits as `pending_retry` with ARCA's code, is sent again after the back-off without any
+/// reconciliation (ARCA answered, so nothing can be at ARCA), and gets the same number 1.
+#[tokio::test]
+async fn an_arca_internal_error_defers_the_invoice_and_it_is_sent_again() {
+    let setup = setup().await;
+    setup
+        .env
+        .simulator
+        .add_fault(fault("FECAESolicitar", FaultAction::ArcaError { code: 501 }));
+    let engine = Engine::start(setup.app.storage.clone(), setup.port.clone(), EngineConfig::default())
+        .await
+        .unwrap();
+    let id = engine.submit(invoice(&setup.account_id, factura_b())).await.unwrap().id;
+    let deferred = engine.wait(&id, WAIT).await.unwrap();
+    assert_eq!(deferred.status, "pending_retry", "{deferred:?}");
+    assert_eq!(deferred.numero, None, "ARCA consumed nothing: the number is released");
+    assert!(
+        deferred.arca_errores.as_deref().is_some_and(|e| e.contains("501")),
+        "{deferred:?}"
+    );
+    let row = engine.wait_final(&id, WAIT).await.unwrap();
+    assert_eq!(row.status, "approved", "{row:?}");
+    assert_eq!(row.numero, Some(1));
+    assert_eq!(setup.env.simulator.calls("FECAESolicitar"), 2);
+    assert_eq!(setup.env.simulator.calls("FECompConsultar"), 0);
+    assert_one_voucher_per_invoice(&setup.env, &[row]).await;
+    engine.stop();
+}
