@@ -198,3 +198,46 @@ async fn the_monthly_quota_counts_accepted_invoices_and_then_answers_402() {
     assert_eq!(account["usage"]["invoices"], 1, "{account}");
     assert_eq!(account["usage"]["remaining"], 0, "{account}");
 }
+
+/// ARCA is slow: once the request's wait is over, the answer is 202 `pending_retry` (product.md),
+/// the invoice says so when read, and the engine still finishes it.
+#[tokio::test]
+async fn when_arca_is_slower_than_the_wait_the_answer_is_202_pending_retry() {
+    let app = TestApp::builder().env("INVOICE_WAIT_TIMEOUT_MS", "300").start().await;
+    let (_, key, _) = app.account_with_certificate("Almacén", CUIT_A).await;
+    app.simulator.add_fault(arca_simulator::FaultRule {
+        operation: "FECAESolicitar".into(),
+        latency_ms: 1500,
+        jitter_ms: 0,
+        action: None,
+        probability: 1.0,
+        remaining: None,
+    });
+    let slow = post(&app, &key, &factura_b(), &[]).await;
+    assert_eq!(slow.status, 202, "{}", slow.text());
+    let body = slow.json();
+    assert_eq!(body["status"], "pending_retry");
+    let id = body["id"].as_str().unwrap().to_string();
+    let bearer = format!("Bearer {key}");
+    let read = app
+        .request(
+            "GET",
+            &format!("/v1/invoices/{id}"),
+            &[("authorization", bearer.as_str())],
+            None,
+        )
+        .await
+        .json();
+    assert!(
+        read["status"] == "pending_retry" || read["status"] == "approved",
+        "{read}"
+    );
+    let row = app
+        .state
+        .engine
+        .wait_final(&id, std::time::Duration::from_secs(30))
+        .await
+        .unwrap();
+    assert_eq!(row.status, "approved", "{row:?}");
+    assert_eq!(row.numero, Some(1));
+}

@@ -173,7 +173,7 @@ pub struct InvoiceView {
     ),
     responses(
         (status = 201, body = InvoiceView, description = "approved: it has a CAE"),
-        (status = 202, body = InvoiceView, description = "accepted, not yet authorised (pending / pending_retry)"),
+        (status = 202, body = InvoiceView, description = "accepted, not yet authorised: `pending` with `Prefer: respond-async`, `pending_retry` when ARCA did not answer within the wait or the circuit breaker is open"),
         (status = 400, body = Problem, content_type = "application/problem+json"),
         (status = 402, body = Problem, content_type = "application/problem+json"),
         (status = 409, body = Problem, content_type = "application/problem+json"),
@@ -209,17 +209,37 @@ pub async fn create_invoice(
         .await
         .map_err(issuance_error)?;
     // Queued behind an open breaker: nothing to wait for.
-    let respond_async =
-        deferred_until.is_some() || header(&headers, "prefer").is_some_and(|p| p.contains("respond-async"));
+    let respond_async = deferred_until.is_some() || prefers_async(&headers);
+    respond(&state, &submitted.id, account.cuit, respond_async, StatusCode::CREATED).await
+}
+
+fn prefers_async(headers: &HeaderMap) -> bool {
+    header(headers, "prefer").is_some_and(|p| p.contains("respond-async"))
+}
+
+/// Waits for the invoice's result (unless the client asked not to) and answers: `approved` with
+/// `success`, `failed` 400 with ARCA's codes, anything else 202. An invoice still `pending` when
+/// the wait is over is shown, and stored, as `pending_retry` (product.md: "202 `pending_retry`
+/// when ARCA is slow or down"); the engine finishes it either way.
+async fn respond(
+    state: &AppState,
+    id: &str,
+    issuer: Cuit,
+    respond_async: bool,
+    success: StatusCode,
+) -> Result<Response, ApiError> {
     let wait = if respond_async {
         Duration::ZERO
     } else {
         state.invoice_wait
     };
-    let row = engine.wait(&submitted.id, wait).await.map_err(issuance_error)?;
-    let view = view(&row, account.cuit);
+    let mut row = state.engine.wait(id, wait).await.map_err(issuance_error)?;
+    if !respond_async && row.status == "pending" && storage::invoices::mark_slow(&state.storage, id).await? {
+        row.status = "pending_retry".into();
+    }
+    let view = view(&row, issuer);
     Ok(match row.status.as_str() {
-        "approved" => (StatusCode::CREATED, Json(view)).into_response(),
+        "approved" => (success, Json(view)).into_response(),
         "failed" => ApiError::arca_rejected(
             row.id.clone(),
             view.errores.iter().chain(&view.observaciones).cloned().collect(),
@@ -298,23 +318,7 @@ pub async fn update_invoice(
         }
         Err(other) => return Err(issuance_error(other)),
     }
-    let respond_async = header(&headers, "prefer").is_some_and(|p| p.contains("respond-async"));
-    let wait = if respond_async {
-        Duration::ZERO
-    } else {
-        state.invoice_wait
-    };
-    let row = state.engine.wait(&id, wait).await.map_err(issuance_error)?;
-    let view = view(&row, account.cuit);
-    Ok(match row.status.as_str() {
-        "approved" => (StatusCode::OK, Json(view)).into_response(),
-        "failed" => ApiError::arca_rejected(
-            row.id.clone(),
-            view.errores.iter().chain(&view.observaciones).cloned().collect(),
-        )
-        .into_response(),
-        _ => (StatusCode::ACCEPTED, Json(view)).into_response(),
-    })
+    respond(&state, &id, account.cuit, prefers_async(&headers), StatusCode::OK).await
 }
 
 /// One invoice.

@@ -579,6 +579,15 @@ pub async fn defer(
     Ok(affected == 1)
 }
 
+/// The API stopped waiting for ARCA's answer: a still `pending` invoice is shown as
+/// `pending_retry` (ARCA slow or down; the engine finishes it). Touches nothing the engine relies
+/// on: its number, in-flight mark and retry time stay. `false` if it is no longer `pending`.
+pub async fn mark_slow(storage: &Storage, id: &str) -> Result<bool, Error> {
+    const SQL: &str = "UPDATE invoices SET status = 'pending_retry' WHERE id = $1 AND status = 'pending'";
+    let affected = with_pool!(storage, pool => sqlx::query(SQL).bind(id).execute(pool).await?.rows_affected());
+    Ok(affected == 1)
+}
+
 /// Makes every deferred invoice due now; returns the series that have some.
 pub async fn make_deferred_due(storage: &Storage, now: DateTime<Utc>) -> Result<Vec<SeriesKey>, Error> {
     const SQL: &str = "UPDATE invoices SET next_attempt_at = $1 \
