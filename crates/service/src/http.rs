@@ -36,7 +36,7 @@ use tower_http::cors::{AllowOrigin, Any, CorsLayer};
 use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, RequestId, SetRequestIdLayer};
 use tower_http::sensitive_headers::SetSensitiveRequestHeadersLayer;
-use tower_http::trace::{DefaultOnResponse, TraceLayer};
+use tower_http::trace::{DefaultOnFailure, DefaultOnResponse, TraceLayer};
 use utoipa::OpenApi;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
@@ -141,7 +141,10 @@ fn layers(router: Router, state: &AppState) -> Router {
                     .unwrap_or("-");
                 tracing::info_span!("request", method = %request.method(), path = %request.uri().path(), request_id)
             })
-            .on_response(DefaultOnResponse::new().level(tracing::Level::INFO)))
+            .on_response(DefaultOnResponse::new().level(tracing::Level::INFO))
+            // A 5xx is mostly a dependency's state (a 503 health check while ARCA is down, an
+            // open breaker, maintenance), already logged where it is known: a warning here.
+            .on_failure(DefaultOnFailure::new().level(tracing::Level::WARN)))
             .layer(PropagateRequestIdLayer::new(REQUEST_ID))
             .layer(CatchPanicLayer::custom(|_panic| ApiError::internal().into_response()))
             .layer(cors(&state.config.allowed_origins))
