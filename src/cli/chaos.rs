@@ -242,6 +242,7 @@ async fn run_in(args: &Args, work: &Path, database_url: &str) -> anyhow::Result<
         &accepted,
     )
     .await?;
+    report.posted = args.invoices;
     report.kills = kills;
     report.submit_seconds = submit_seconds;
     report.total_seconds = total_seconds;
@@ -358,7 +359,7 @@ async fn kill_and_restart(
     Ok(done)
 }
 
-/// An invoice as posted: its idempotency key, its series, its unique net amount.
+/// An invoice an instance accepted: its id, its series, its unique total.
 #[derive(Debug, Clone)]
 struct Accepted {
     id: String,
@@ -586,7 +587,6 @@ async fn check(
             rows.insert(row.id.clone(), row);
         }
     }
-    report.posted = accepted.len();
     // ARCA's view, per point of sale.
     let mut at_arca: BTreeMap<i32, Vec<Stored>> = BTreeMap::new();
     for key in series_keys(series) {
