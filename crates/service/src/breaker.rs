@@ -200,6 +200,15 @@ impl CircuitBreaker {
         }
     }
 
+    /// The probe's call was dropped before it reported (its task aborted): the next call probes.
+    fn probe_abandoned(&self) {
+        let now = self.clock.now();
+        let mut state = self.lock();
+        if *state == Inner::HalfOpen {
+            *state = Inner::Open { until: now };
+        }
+    }
+
     /// Resolves the next time the breaker closes.
     pub async fn closed(&self) {
         self.closed.notified().await;
@@ -235,9 +244,29 @@ impl Guarded {
 
     async fn call<T>(&self, call: ArcaFuture<'_, T>) -> Result<T, Error> {
         let permit = self.breaker.permit().ok_or_else(refused)?;
+        // A probe that never reports would leave the breaker half-open, refusing everything.
+        let mut unreported = Unreported {
+            breaker: &self.breaker,
+            probe: permit.probe,
+        };
         let result = call.await;
+        unreported.probe = false;
         self.breaker.record(permit, result.as_ref().map(|_| ()));
         result
+    }
+}
+
+/// Reports an abandoned probe when dropped before its call completed.
+struct Unreported<'a> {
+    breaker: &'a CircuitBreaker,
+    probe: bool,
+}
+
+impl Drop for Unreported<'_> {
+    fn drop(&mut self) {
+        if self.probe {
+            self.breaker.probe_abandoned();
+        }
     }
 }
 
@@ -354,6 +383,17 @@ mod tests {
         let permit = breaker.permit().unwrap();
         breaker.record(permit, Err(&internal));
         assert_eq!(breaker.state(), BreakerState::Open, "ARCA's internal errors count");
+    }
+
+    #[test]
+    fn an_abandoned_probe_lets_the_next_call_probe() {
+        let (breaker, clock) = breaker();
+        fail(&breaker, 5);
+        clock.advance(chrono::Duration::seconds(300));
+        let _probe = breaker.permit().unwrap();
+        assert!(breaker.permit().is_none());
+        breaker.probe_abandoned();
+        assert!(breaker.permit().is_some_and(|p| p.probe));
     }
 
     #[test]
