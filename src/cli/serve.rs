@@ -14,7 +14,7 @@ use arca_service::certificates;
 use arca_service::config::{ArcaEnvironment, CertificateSource, Config};
 use arca_service::storage::{self, migrations};
 use arca_service::{App, Storage};
-use arca_simulator::{RunningSimulator, Simulator};
+use arca_simulator::{CertificateAuthority, RunningSimulator, Simulator};
 
 /// The demo account's CUIT (a valid check digit; the simulator authorizes any CUIT it issued a
 /// certificate for).
@@ -49,7 +49,7 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
         .with_context(|| format!("binding {}:{}", config.host, config.port))?;
     let addr = listener.local_addr()?;
     let demo = match &simulator {
-        Some(simulator) => create_demo_account_once(&mut config, &storage, simulator).await?,
+        Some(simulator) => create_demo_account_once(&mut config, &storage, simulator.ca()).await?,
         None => None,
     };
     let app = App::new(config, storage.clone()).await?;
@@ -72,10 +72,44 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// The simulator side of `ARCA_ENVIRONMENT=simulator`: the simulator in this process, or — when
+/// `ARCA_WSAA_URL` and `ARCA_WSFE_URL` both point elsewhere (a standalone `arca-api simulator`
+/// sharing the CA directory, as docker-compose and the deployment guide run it) — only its CA,
+/// for the demo certificate.
+enum LocalArca {
+    InProcess(RunningSimulator),
+    Standalone(CertificateAuthority),
+}
+
+impl LocalArca {
+    fn ca(&self) -> &CertificateAuthority {
+        match self {
+            LocalArca::InProcess(simulator) => simulator.ca(),
+            LocalArca::Standalone(ca) => ca,
+        }
+    }
+
+    async fn stop(self) {
+        if let LocalArca::InProcess(simulator) = self {
+            simulator.stop().await;
+        }
+    }
+}
+
 /// Starts the simulator on 127.0.0.1:0 with its CA and state under the data directory, and
-/// points the ARCA endpoints at it (unless overridden).
-async fn start_simulator(config: &mut Config) -> anyhow::Result<RunningSimulator> {
+/// points the ARCA endpoints at it — unless both are overridden: then nothing is started.
+async fn start_simulator(config: &mut Config) -> anyhow::Result<LocalArca> {
     let ca_dir = config.data_dir.join("simulator-ca");
+    if config.arca.wsaa_url.is_some() && config.arca.wsfe_url.is_some() {
+        let ca = CertificateAuthority::load_or_create(&ca_dir, chrono::Utc::now())
+            .with_context(|| format!("loading the simulator's CA in {}", ca_dir.display()))?;
+        tracing::info!(
+            wsaa = config.arca.wsaa_url.as_deref().unwrap_or_default(),
+            wsfe = config.arca.wsfe_url.as_deref().unwrap_or_default(),
+            "ARCA simulator endpoints overridden: not starting one in-process"
+        );
+        return Ok(LocalArca::Standalone(ca));
+    }
     let simulator = Simulator::from_ca_dir(&ca_dir)
         .with_context(|| format!("loading the simulator's CA in {}", ca_dir.display()))?
         .state_file(config.data_dir.join("simulator-state.json"))
@@ -85,7 +119,7 @@ async fn start_simulator(config: &mut Config) -> anyhow::Result<RunningSimulator
     config.arca.wsaa_url.get_or_insert_with(|| simulator.wsaa_url());
     config.arca.wsfe_url.get_or_insert_with(|| simulator.wsfe_url());
     tracing::info!(url = %simulator.base_url(), "ARCA simulator running in-process");
-    Ok(simulator)
+    Ok(LocalArca::InProcess(simulator))
 }
 
 /// The demo account made on the first start, for the banner and the certificate upload.
@@ -102,7 +136,7 @@ struct Demo {
 async fn create_demo_account_once(
     config: &mut Config,
     storage: &Storage,
-    simulator: &RunningSimulator,
+    ca: &CertificateAuthority,
 ) -> anyhow::Result<Option<Demo>> {
     let cert_dir = config.data_dir.join("demo-cert");
     let (cert_path, key_path) = (cert_dir.join("cert.pem"), cert_dir.join("key.pem"));
@@ -112,8 +146,7 @@ async fn create_demo_account_once(
         }
         return Ok(None);
     }
-    let (certificate, key) = simulator
-        .ca()
+    let (certificate, key) = ca
         .issue(DEMO_CUIT, "demo", chrono::Utc::now())
         .context("issuing the demo certificate")?;
     std::fs::create_dir_all(&cert_dir).with_context(|| format!("creating {}", cert_dir.display()))?;
