@@ -222,18 +222,7 @@ fn cbte_tipo(draft: &InvoiceDraft, errors: &mut Vec<ComposeError>) -> CbteTipo {
         return default_cbte_tipo(draft.issuer, condition);
     };
     let class = tipo.class();
-    let issuer_may = match draft.issuer {
-        IssuerIvaCondition::ResponsableInscripto => {
-            matches!(
-                class,
-                CbteClass::A | CbteClass::B | CbteClass::M | CbteClass::BienesUsados
-            )
-        }
-        IssuerIvaCondition::Monotributo | IssuerIvaCondition::Exento => {
-            matches!(class, CbteClass::C | CbteClass::BienesUsados)
-        }
-    };
-    if !issuer_may {
+    if !draft.issuer.may_issue(class) {
         errors.push(ComposeError::TypeNotForIssuer { tipo });
     }
     if !condition.allows(class) {

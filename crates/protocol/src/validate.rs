@@ -75,6 +75,24 @@ pub enum IssuerIvaCondition {
     Exento,
 }
 
+impl IssuerIvaCondition {
+    /// Whether this issuer may issue vouchers of `class` (rule 10007).
+    pub fn may_issue(self, class: crate::codes::CbteClass) -> bool {
+        use crate::codes::CbteClass;
+        match self {
+            IssuerIvaCondition::ResponsableInscripto => {
+                matches!(
+                    class,
+                    CbteClass::A | CbteClass::B | CbteClass::M | CbteClass::BienesUsados
+                )
+            }
+            IssuerIvaCondition::Monotributo | IssuerIvaCondition::Exento => {
+                matches!(class, CbteClass::C | CbteClass::BienesUsados)
+            }
+        }
+    }
+}
+
 /// A numbering series: ARCA numbers vouchers per CUIT + point of sale + voucher type.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct Series {

@@ -9,7 +9,7 @@
 //! that one code means "this voucher type is not for this issuer". Skipped when the condition is
 //! unknown.
 
-use super::{Detail, IssuerIvaCondition, ValidationIssue};
+use super::{Detail, ValidationIssue};
 use crate::codes::{CbteClass, DocTipo};
 
 pub(super) fn check(detail: &Detail<'_>, issues: &mut Vec<ValidationIssue>) {
@@ -18,17 +18,7 @@ pub(super) fn check(detail: &Detail<'_>, issues: &mut Vec<ValidationIssue>) {
 
     // 10007: the issuer's IVA condition decides the classes it may issue.
     if let Some(condition) = detail.ctx.issuer_iva_condition {
-        let allowed = match condition {
-            IssuerIvaCondition::ResponsableInscripto => {
-                matches!(
-                    class,
-                    CbteClass::A | CbteClass::B | CbteClass::M | CbteClass::BienesUsados
-                )
-            }
-            IssuerIvaCondition::Monotributo | IssuerIvaCondition::Exento => {
-                matches!(class, CbteClass::C | CbteClass::BienesUsados)
-            }
-        };
+        let allowed = condition.may_issue(class);
         if !allowed {
             issues.push(ValidationIssue::err(
                 "FeCabReq.CbteTipo",
