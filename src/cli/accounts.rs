@@ -39,7 +39,7 @@ pub async fn run(command: Command) -> anyhow::Result<()> {
         args.monthly_quota,
         args.requests_per_minute,
     )?;
-    let storage = super::migrate::connect_current(&config).await?;
+    let storage = super::migrate::connect_current(&config.database).await?;
     let (account, key) = accounts::create(&storage, &config.security.api_key_salt, key_mode(&config), new).await?;
     storage.close().await;
     println!(

@@ -1,10 +1,8 @@
 //! `arca-api maintenance on | off | status`: the maintenance flag every instance reads from the
 //! database (within `MAINTENANCE_CACHE_MS`, 2 s by default); `/v1` then answers 503.
 
-use anyhow::Context;
 use arca_service::config::Config;
-use arca_service::storage::migrations;
-use arca_service::{Storage, maintenance};
+use arca_service::maintenance;
 
 #[derive(Debug, clap::Subcommand)]
 pub enum Command {
@@ -18,13 +16,7 @@ pub enum Command {
 
 pub async fn run(command: Command) -> anyhow::Result<()> {
     let (database, _) = Config::database_from_env()?;
-    let storage = Storage::connect(&database)
-        .await
-        .context("connecting to the database")?;
-    let pending = migrations::pending(&storage).await?;
-    if !pending.is_empty() {
-        return Err(arca_service::Error::PendingMigrations(pending).into());
-    }
+    let storage = super::migrate::connect_current(&database).await?;
     match command {
         Command::On | Command::Off => {
             let enabled = matches!(command, Command::On);

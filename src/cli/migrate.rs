@@ -2,7 +2,7 @@
 
 use anyhow::Context;
 use arca_service::Storage;
-use arca_service::config::Config;
+use arca_service::config::{Config, DatabaseConfig};
 use arca_service::storage::migrations;
 
 #[derive(Debug, clap::Subcommand)]
@@ -51,10 +51,8 @@ pub async fn run(command: Command) -> anyhow::Result<()> {
 
 /// Connects and refuses to go on while migrations are pending (commands other than `serve
 /// --migrate` never change the schema behind the operator's back).
-pub async fn connect_current(config: &Config) -> anyhow::Result<Storage> {
-    let storage = Storage::connect(&config.database)
-        .await
-        .context("connecting to the database")?;
+pub async fn connect_current(database: &DatabaseConfig) -> anyhow::Result<Storage> {
+    let storage = Storage::connect(database).await.context("connecting to the database")?;
     let pending = migrations::pending(&storage).await?;
     if !pending.is_empty() {
         return Err(arca_service::Error::PendingMigrations(pending).into());

@@ -46,14 +46,7 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
         simulator = simulator.state_file(path);
     }
     if args.latency_ms > 0 {
-        simulator = simulator.fault(FaultRule {
-            operation: "*".into(),
-            latency_ms: args.latency_ms,
-            jitter_ms: 0,
-            action: None,
-            probability: 1.0,
-            remaining: None,
-        });
+        simulator = simulator.fault(FaultRule::latency("*", args.latency_ms));
     }
     for fault in &args.faults {
         simulator = simulator.fault(serde_json::from_str(fault).with_context(|| format!("--fault {fault}"))?);

@@ -59,6 +59,20 @@ fn always() -> f64 {
     1.0
 }
 
+impl FaultRule {
+    /// `latency_ms` added to every call of `operation` (`*` for all), nothing else.
+    pub fn latency(operation: &str, latency_ms: u64) -> FaultRule {
+        FaultRule {
+            operation: operation.into(),
+            latency_ms,
+            jitter_ms: 0,
+            action: None,
+            probability: 1.0,
+            remaining: None,
+        }
+    }
+}
+
 /// What a call should suffer.
 #[derive(Debug, Default, Clone, PartialEq)]
 pub struct Decision {

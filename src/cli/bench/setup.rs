@@ -107,14 +107,7 @@ impl World {
     pub async fn start(settings: &Settings, scratch: &Scratch) -> anyhow::Result<World> {
         let mut simulator = Simulator::from_ca_dir(&scratch.dir.join("simulator-ca")).context("simulator CA")?;
         if settings.latency_ms > 0 {
-            simulator = simulator.fault(FaultRule {
-                operation: "*".into(),
-                latency_ms: settings.latency_ms,
-                jitter_ms: 0,
-                action: None,
-                probability: 1.0,
-                remaining: None,
-            });
+            simulator = simulator.fault(FaultRule::latency("*", settings.latency_ms));
         }
         let simulator = simulator
             .spawn("127.0.0.1:0".parse()?)

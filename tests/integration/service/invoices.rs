@@ -205,14 +205,8 @@ async fn the_monthly_quota_counts_accepted_invoices_and_then_answers_402() {
 async fn when_arca_is_slower_than_the_wait_the_answer_is_202_pending_retry() {
     let app = TestApp::builder().env("INVOICE_WAIT_TIMEOUT_MS", "300").start().await;
     let (_, key, _) = app.account_with_certificate("Almacén", CUIT_A).await;
-    app.simulator.add_fault(arca_simulator::FaultRule {
-        operation: "FECAESolicitar".into(),
-        latency_ms: 1500,
-        jitter_ms: 0,
-        action: None,
-        probability: 1.0,
-        remaining: None,
-    });
+    app.simulator
+        .add_fault(arca_simulator::FaultRule::latency("FECAESolicitar", 1500));
     let slow = post(&app, &key, &factura_b(), &[]).await;
     assert_eq!(slow.status, 202, "{}", slow.text());
     let body = slow.json();
