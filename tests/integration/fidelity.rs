@@ -47,7 +47,7 @@ struct Body {
 }
 
 fn recorded_dir() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/arca/recorded")
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("testdata/arca/recorded")
 }
 
 fn header<'a>(headers: &'a std::collections::BTreeMap<String, Vec<String>>, name: &str) -> Option<&'a str> {

@@ -64,9 +64,9 @@ struct RawBody {
 
 /// Every cassette, sorted by file name, interactions in recording order.
 pub fn cassettes() -> Vec<Cassette> {
-    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared/arca/recorded");
+    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/../../testdata/arca/recorded");
     let mut paths: Vec<_> = std::fs::read_dir(dir)
-        .expect("the recorded traffic sits beside the repository, in shared/arca/recorded")
+        .expect("the recorded traffic is in the repository, in testdata/arca/recorded")
         .flatten()
         .map(|entry| entry.path())
         .filter(|path| path.extension().is_some_and(|e| e == "yaml"))

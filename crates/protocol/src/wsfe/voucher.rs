@@ -321,7 +321,7 @@ mod tests {
     use super::*;
     use crate::xml::{self, Element};
 
-    const WSDL: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared/arca/wsdl/wsfe.wsdl");
+    const WSDL: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../testdata/arca/wsdl/wsfe.wsdl");
 
     /// The element names of a WSDL complex type's sequence (including an extension's own).
     fn schema_sequence(wsdl: &Element, type_name: &str) -> Vec<String> {

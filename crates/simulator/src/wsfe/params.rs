@@ -682,7 +682,7 @@ mod tests {
     use super::*;
 
     fn recorded_dir() -> PathBuf {
-        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/arca/recorded")
+        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../testdata/arca/recorded")
     }
 
     /// Every (operation, `<{Op}Result>` content) answered in a recorded file.
