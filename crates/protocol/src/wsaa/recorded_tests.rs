@@ -36,6 +36,9 @@ fn every_recorded_login_response_parses() {
     let interactions = login_interactions();
     assert!(interactions.len() >= 2, "the recordings hold two WSAA logins");
     for (file, _, response) in interactions {
+        if file == REFUSED_LOGIN {
+            continue;
+        }
         let ticket = parse_login_cms_response(&response).unwrap_or_else(|e| panic!("{file}: {e}"));
         assert_eq!(
             ticket.expiration_time - ticket.generation_time,
@@ -48,6 +51,24 @@ fn every_recorded_login_response_parses() {
             ticket.token.expose().starts_with("PD94bWwg"),
             "{file}: the token is Base64 XML"
         );
+    }
+}
+
+/// The one recording of a refused login: a second `loginCms` while a ticket was still valid.
+const REFUSED_LOGIN: &str = "test_ws_sr_padron__test_server_status.yaml";
+
+#[test]
+fn the_recorded_refused_login_reads_as_already_authenticated() {
+    let (_, _, response) = login_interactions()
+        .into_iter()
+        .find(|(file, _, _)| file == REFUSED_LOGIN)
+        .expect("the refused login is recorded");
+    match parse_login_cms_response(&response) {
+        Err(crate::Error::Wsaa {
+            fault: super::WsaaFault::AlreadyAuthenticated,
+            ..
+        }) => {}
+        other => panic!("{REFUSED_LOGIN}: expected coe.alreadyAuthenticated, got {other:?}"),
     }
 }
 
