@@ -176,9 +176,15 @@ async fn store_demo_certificate(app: &App, demo: &Demo) -> anyhow::Result<()> {
             std::fs::read_to_string(&demo.key_path).with_context(|| format!("reading {}", demo.key_path.display()))?,
         )),
     };
-    certificates::upload(&state.storage, &state.secrets, &state.arca, &demo.account_id, upload)
-        .await
-        .context("storing the demo certificate")?;
+    certificates::upload(
+        &state.storage,
+        &state.secrets,
+        state.arca.as_ref(),
+        &demo.account_id,
+        upload,
+    )
+    .await
+    .context("storing the demo certificate")?;
     Ok(())
 }
 

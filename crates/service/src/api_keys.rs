@@ -28,9 +28,9 @@ use sha2::Sha256;
 use subtle::ConstantTimeEq;
 
 use crate::Error;
-use crate::accounts::Tier;
 use crate::storage::api_keys::ApiKeyRow;
 use crate::storage::{self, Storage};
+use crate::tier::Tier;
 use shared_cache::{Shared, SharedCache};
 
 mod shared_cache;

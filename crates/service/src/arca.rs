@@ -1,17 +1,30 @@
-//! [`Arca`]: how the service talks to ARCA on an account's behalf.
+//! ARCA access: everything the service needs to talk to ARCA on an account's behalf.
 //!
-//! Built once from the configuration (environment, WSAA and WSFEv1 endpoints — in simulator
-//! mode those of the simulator `serve` started —, `ARCA_TIMEOUT_MS`, `ARCA_TLS_LEGACY_HOSTS`)
-//! around the durable [`TicketStore`]. Callers (reference data, points-of-sale sync, the
-//! issuance engine) ask for an [`ArcaSession`] and make WSFEv1 calls with it:
+//! - [`Arca`] (here): built once from the configuration (environment, WSAA and WSFEv1
+//!   endpoints — in simulator mode those of the simulator `serve` started —, `ARCA_TIMEOUT_MS`,
+//!   `ARCA_TLS_LEGACY_HOSTS`) around the durable [`TicketStore`]. Callers (reference data,
+//!   points-of-sale sync, the issuance engine) ask for an [`ArcaSession`] and make WSFEv1 calls
+//!   with it:
 //!
 //! ```text
 //! let session = state.arca.session(account_id).await?;
 //! let types = session.client.fe_param_get_tipos_cbte(&session.auth).await?;
 //! ```
 //!
-//! A session is cheap: the ticket comes from memory after the first call, and is renewed by
-//! exactly one instance when it nears expiry.
+//!   A session is cheap: the ticket comes from memory after the first call, and is renewed by
+//!   exactly one instance when it nears expiry.
+//! - [`tickets`]: WSAA tickets, durable and shared by every instance, renewed by one.
+//! - [`session_port`]: the issuance engine's [`ArcaPort`](crate::issuance::ArcaPort) over each
+//!   account's session.
+//! - [`breaker`]: the circuit breaker in front of that port.
+//! - [`reference_data`]: ARCA's code tables and exchange rates, cached.
+//!
+//! It never decides an invoice's fate (the issuance engine does) and never serves HTTP.
+
+pub mod breaker;
+pub mod reference_data;
+pub mod session_port;
+pub mod tickets;
 
 use std::sync::Arc;
 
@@ -26,8 +39,8 @@ use redis::aio::ConnectionManager;
 use crate::config::{ArcaConfig, ArcaEnvironment};
 use crate::crypto::Secrets;
 use crate::storage::Storage;
-use crate::tickets::TicketStore;
 use crate::{Error, accounts, certificates};
+use tickets::TicketStore;
 
 /// Longest wait for a TCP connection (and TLS handshake) to ARCA, within `ARCA_TIMEOUT_MS`.
 const CONNECT_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(5);
@@ -164,5 +177,11 @@ impl Arca {
 
     fn endpoints(&self) -> Result<&Endpoints, Error> {
         self.endpoints.as_ref().ok_or(Error::ArcaNotConfigured)
+    }
+}
+
+impl certificates::LoginCheck for Arca {
+    fn check_login(&self, credentials: &Credentials) -> impl Future<Output = Result<(), Error>> + Send {
+        Arca::check_login(self, credentials)
     }
 }

@@ -17,7 +17,6 @@ use openssl::x509::X509;
 use tracing::instrument;
 
 use crate::Error;
-use crate::arca::Arca;
 use crate::crypto::Secrets;
 use crate::storage::certificates::CertificateRow;
 use crate::storage::{self, Storage};
@@ -71,12 +70,19 @@ pub struct Certificate {
     pub created_at: DateTime<Utc>,
 }
 
+/// A test login with a certificate before it is stored: WSAA accepts it, or the upload is
+/// refused. [`Arca`](crate::arca::Arca) is the one implementation; the trait keeps this module
+/// from depending on ARCA access, which depends on it for the credentials it signs with.
+pub trait LoginCheck {
+    fn check_login(&self, credentials: &Credentials) -> impl Future<Output = Result<(), Error>> + Send;
+}
+
 /// Checks, test-logs-in and stores an uploaded certificate (or completes a pending CSR).
 #[instrument(skip_all, fields(account.id = account_id))]
 pub async fn upload(
     storage: &Storage,
     secrets: &Secrets,
-    arca: &Arca,
+    login: &impl LoginCheck,
     account_id: &str,
     upload: Upload,
 ) -> Result<Certificate, Error> {
@@ -132,7 +138,7 @@ pub async fn upload(
             (credentials, Some(pending))
         }
     };
-    arca.check_login(&credentials).await?;
+    login.check_login(&credentials).await?;
     let now = storage::now();
     let certificate_pem = String::from_utf8_lossy(&credentials.certificate().to_pem()?).into_owned();
     let public_key = credentials.private_key().public_key_to_der()?;

@@ -129,9 +129,33 @@ pub struct IssuanceConfig {
     /// taken over mid-call (safety does not depend on it: every write is fenced).
     pub lease_ttl: Duration,
     /// The ARCA circuit breaker's thresholds (and whether it is forced open).
-    pub breaker: crate::breaker::BreakerConfig,
+    pub breaker: BreakerConfig,
     /// What `POST /v1/invoices` does while the breaker is open.
     pub queue_mode: QueueMode,
+}
+
+/// The ARCA circuit breaker's thresholds and durations.
+#[derive(Debug, Clone)]
+pub struct BreakerConfig {
+    /// Consecutive infrastructure failures that open it (`CIRCUIT_BREAKER_FAILURE_THRESHOLD`, 5).
+    pub threshold: u32,
+    /// How long it stays open before a probe (`CIRCUIT_BREAKER_OPEN_SECONDS`, 300).
+    pub open_for: Duration,
+    /// How long it stays open again after a failed probe (twice `open_for`: 10 minutes).
+    pub reopen_for: Duration,
+    /// `ARCA_CIRCUIT_BREAKER=true`: open, whatever happens.
+    pub forced_open: bool,
+}
+
+impl Default for BreakerConfig {
+    fn default() -> Self {
+        BreakerConfig {
+            threshold: 5,
+            open_for: Duration::from_secs(300),
+            reopen_for: Duration::from_secs(600),
+            forced_open: false,
+        }
+    }
 }
 
 /// `INVOICE_QUEUE_MODE`: while the ARCA circuit breaker is open, accept invoices as
@@ -306,7 +330,7 @@ impl Reader<'_> {
         let issuance = IssuanceConfig {
             wait: Duration::from_millis(self.number("INVOICE_WAIT_TIMEOUT_MS", 10_000u64)),
             lease_ttl: Duration::from_millis(self.number("ISSUANCE_LEASE_TTL_MS", 30_000u64).max(1)),
-            breaker: crate::breaker::BreakerConfig {
+            breaker: BreakerConfig {
                 threshold: threshold.max(1),
                 open_for,
                 reopen_for: open_for * 2,

@@ -153,7 +153,7 @@ impl World {
                 private_key.private_key_to_pem_pkcs8()?,
             )?)),
         };
-        certificates::upload(&state.storage, &state.secrets, &state.arca, &account.id, upload)
+        certificates::upload(&state.storage, &state.secrets, state.arca.as_ref(), &account.id, upload)
             .await
             .context("storing the bench certificate")?;
 

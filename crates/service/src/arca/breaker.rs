@@ -14,7 +14,6 @@
 //! still reaches ARCA keeps issuing. [`Guarded`] puts it in front of the engine's [`ArcaPort`].
 
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
 
 use arca_protocol::Error;
 use arca_protocol::clock::Clock;
@@ -22,6 +21,7 @@ use arca_protocol::wsfe::{FECAERequest, FECAEResponse, FECompConsResponse};
 use chrono::{DateTime, Utc};
 use tokio::sync::Notify;
 
+use crate::config::BreakerConfig;
 use crate::issuance::{ArcaFuture, ArcaPort};
 use crate::storage::series::SeriesKey;
 
@@ -39,30 +39,6 @@ impl BreakerState {
             BreakerState::Closed => "closed",
             BreakerState::Open => "open",
             BreakerState::HalfOpen => "half_open",
-        }
-    }
-}
-
-/// Thresholds and durations.
-#[derive(Debug, Clone)]
-pub struct BreakerConfig {
-    /// Consecutive infrastructure failures that open it (`CIRCUIT_BREAKER_FAILURE_THRESHOLD`, 5).
-    pub threshold: u32,
-    /// How long it stays open before a probe (`CIRCUIT_BREAKER_OPEN_SECONDS`, 300).
-    pub open_for: Duration,
-    /// How long it stays open again after a failed probe (twice `open_for`: 10 minutes).
-    pub reopen_for: Duration,
-    /// `ARCA_CIRCUIT_BREAKER=true`: open, whatever happens.
-    pub forced_open: bool,
-}
-
-impl Default for BreakerConfig {
-    fn default() -> Self {
-        BreakerConfig {
-            threshold: 5,
-            open_for: Duration::from_secs(300),
-            reopen_for: Duration::from_secs(600),
-            forced_open: false,
         }
     }
 }

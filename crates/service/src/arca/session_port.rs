@@ -8,8 +8,8 @@ use std::time::{Duration, Instant};
 use arca_protocol::Error;
 use arca_protocol::wsfe::{FECAERequest, FECAEResponse, FECompConsResponse};
 
-use super::port::{ArcaFuture, ArcaPort, DirectArca};
 use crate::arca::Arca;
+use crate::issuance::{ArcaFuture, ArcaPort, DirectArca};
 use crate::storage::series::SeriesKey;
 use crate::storage::{self, Storage};
 

@@ -112,8 +112,14 @@ pub async fn upload_certificate(
             ));
         }
     };
-    let certificate =
-        certificates::upload(&state.storage, &state.secrets, &state.arca, tenant.account_id(), upload).await?;
+    let certificate = certificates::upload(
+        &state.storage,
+        &state.secrets,
+        state.arca.as_ref(),
+        tenant.account_id(),
+        upload,
+    )
+    .await?;
     Ok((StatusCode::CREATED, Json(CertificateView::from(certificate))))
 }
 

@@ -10,7 +10,7 @@ use utoipa::ToSchema;
 use super::auth::Tenant;
 use super::error::{ApiError, Problem};
 use crate::app::AppState;
-use crate::reference_data::{Row, RowId, Table};
+use crate::arca::reference_data::{Row, RowId, Table};
 
 /// A whole table (they are small: not paginated).
 #[derive(Debug, Serialize, ToSchema)]
