@@ -10,8 +10,10 @@
 //!   [`retry`] (back-off).
 //! - [`ArcaPort`] ([`port`]): the four WSFEv1 questions, behind a trait object.
 //!
-//! It never serves HTTP and never validates invoices (the HTTP layer composes and pre-validates
+//! It never serves HTTP and never validates invoices (the invoices module composes and pre-validates
 //! before `submit`).
+
+use std::time::Duration;
 
 pub mod batch;
 pub mod engine;
@@ -20,10 +22,36 @@ pub mod port;
 pub mod reconcile;
 pub mod retry;
 pub mod series;
-pub mod session_port;
 
-pub use engine::{Engine, EngineConfig, NewInvoice, Submitted};
+pub use engine::{Engine, NewInvoice, Submitted};
 pub use port::{ArcaFuture, ArcaPort, DirectArca};
+
+/// The engine's timing knobs.
+#[derive(Debug, Clone)]
+pub struct EngineConfig {
+    /// How long a series lease lasts without renewal. Safety does not depend on it (every write
+    /// is fenced, and a takeover re-sends the same content under the same number), but it should
+    /// exceed the ARCA call timeout so that a live sender is not taken over mid-call.
+    pub lease_ttl: Duration,
+    /// How often an idle worker looks at the database anyway, in case a notification was lost.
+    /// (Deferred invoices are retried at their own time, not at this pace.)
+    pub idle_poll: Duration,
+    /// How soon a worker tries again for a lease another instance holds.
+    pub lease_retry: Duration,
+    /// How often `wait` re-reads the invoice anyway, in case a notification was lost.
+    pub wait_recheck: Duration,
+}
+
+impl Default for EngineConfig {
+    fn default() -> Self {
+        EngineConfig {
+            lease_ttl: Duration::from_secs(30),
+            idle_poll: Duration::from_secs(10),
+            lease_retry: Duration::from_millis(100),
+            wait_recheck: Duration::from_secs(5),
+        }
+    }
+}
 
 /// What the engine's callers can get wrong or meet.
 #[derive(Debug, thiserror::Error)]

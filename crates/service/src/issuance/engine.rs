@@ -18,39 +18,13 @@ use arca_protocol::wsfe::FECAEDetRequest;
 use tokio::sync::Notify;
 use tokio::task::JoinHandle;
 
-use super::Error;
 use super::notify::Watchers;
 use super::port::ArcaPort;
-use crate::storage::invoices::{self, Amounts, Inserted, InvoiceRow, NewInvoiceRow};
+use super::series::WorkerContext;
+use super::{EngineConfig, Error};
+use crate::storage::invoices::{self, Amounts, Inserted, InvoiceRow, InvoiceStatus, NewInvoiceRow};
 use crate::storage::series::SeriesKey;
 use crate::storage::{self, Storage, notifications, usage};
-
-/// Timing knobs.
-#[derive(Debug, Clone)]
-pub struct EngineConfig {
-    /// How long a series lease lasts without renewal. Safety does not depend on it (every write
-    /// is fenced, and a takeover re-sends the same content under the same number), but it should
-    /// exceed the ARCA call timeout so that a live sender is not taken over mid-call.
-    pub lease_ttl: Duration,
-    /// How often an idle worker looks at the database anyway, in case a notification was lost.
-    /// (Deferred invoices are retried at their own time, not at this pace.)
-    pub idle_poll: Duration,
-    /// How soon a worker tries again for a lease another instance holds.
-    pub lease_retry: Duration,
-    /// How often `wait` re-reads the invoice anyway, in case a notification was lost.
-    pub wait_recheck: Duration,
-}
-
-impl Default for EngineConfig {
-    fn default() -> Self {
-        EngineConfig {
-            lease_ttl: Duration::from_secs(30),
-            idle_poll: Duration::from_secs(10),
-            lease_retry: Duration::from_millis(100),
-            wait_recheck: Duration::from_secs(5),
-        }
-    }
-}
 
 /// An invoice to issue: the composed, pre-validated voucher (unnumbered) and its account.
 #[derive(Debug, Clone)]
@@ -84,21 +58,17 @@ pub struct Submitted {
 /// The engine; cloning shares it.
 #[derive(Clone)]
 pub struct Engine {
-    pub(super) inner: Arc<Inner>,
+    inner: Arc<Inner>,
 }
 
-pub(super) struct Inner {
+struct Inner {
     /// The API's side: `submit`, `resubmit` and `wait` (one query per request each).
-    pub storage: Storage,
-    /// The series workers' side: every query of a worker step. A pool of its own in the service
-    /// (see [`Engine::start_with_worker_pool`]), so that a worker's queries never queue behind
-    /// the API's requests: a worker step is sequential, and its cycle bounds throughput.
-    pub worker_storage: Storage,
-    pub port: Arc<dyn ArcaPort>,
-    /// This instance's lease owner name.
-    pub owner: String,
-    pub config: EngineConfig,
-    pub watchers: Watchers,
+    storage: Storage,
+    /// What the series workers share: their own pool (see [`Engine::start_with_worker_pool`]:
+    /// a worker's queries never queue behind the API's requests — a worker step is sequential,
+    /// and its cycle bounds throughput), the ARCA port, the lease owner name, the timing knobs,
+    /// and the waiters they publish statuses to.
+    context: Arc<WorkerContext>,
     workers: Mutex<HashMap<SeriesKey, Worker>>,
     /// The task relaying other instances' notifications (PostgreSQL only).
     listener: Mutex<Option<JoinHandle<()>>>,
@@ -126,11 +96,13 @@ impl Engine {
         Engine {
             inner: Arc::new(Inner {
                 storage,
-                worker_storage,
-                port,
-                owner: storage::new_id("engine"),
-                config,
-                watchers: Watchers::default(),
+                context: Arc::new(WorkerContext {
+                    storage: worker_storage,
+                    port,
+                    owner: storage::new_id("engine"),
+                    config,
+                    watchers: Watchers::default(),
+                }),
                 workers: Mutex::new(HashMap::new()),
                 listener: Mutex::new(None),
             }),
@@ -165,7 +137,7 @@ impl Engine {
 
     /// This instance's lease owner name.
     pub fn owner(&self) -> &str {
-        &self.inner.owner
+        &self.inner.context.owner
     }
 
     /// Commits the invoice as `pending` and wakes its series' worker. With an idempotency key the
@@ -194,7 +166,7 @@ impl Engine {
             }
         }
         let work = notifications::Message::Work {
-            from: self.inner.owner.clone(),
+            from: self.inner.context.owner.clone(),
             series: series.clone(),
         };
         notifications::send(&mut transaction, &work).await?;
@@ -216,7 +188,7 @@ impl Engine {
             return Err(Error::NotFound);
         }
         let work = notifications::Message::Work {
-            from: self.inner.owner.clone(),
+            from: self.inner.context.owner.clone(),
             series: row.series.clone(),
         };
         notifications::send(&mut transaction, &work).await?;
@@ -230,32 +202,35 @@ impl Engine {
     /// Woken by the worker's notification (from this instance or, through PostgreSQL, another),
     /// not by polling.
     pub async fn wait(&self, id: &str, timeout: Duration) -> Result<InvoiceRow, Error> {
-        self.wait_until(id, timeout, |status| status != "pending").await
+        self.wait_until(id, timeout, |status| status != InvoiceStatus::Pending)
+            .await
     }
 
     /// Waits up to `timeout` for the invoice to be final (approved, failed or cancelled), through
     /// any number of `pending_retry` rounds.
     pub async fn wait_final(&self, id: &str, timeout: Duration) -> Result<InvoiceRow, Error> {
-        self.wait_until(id, timeout, |status| {
-            matches!(status, "approved" | "failed" | "cancelled")
-        })
-        .await
+        self.wait_until(id, timeout, InvoiceStatus::is_final).await
     }
 
-    async fn wait_until(&self, id: &str, timeout: Duration, settled: fn(&str) -> bool) -> Result<InvoiceRow, Error> {
-        let mut receiver = self.inner.watchers.subscribe(id);
+    async fn wait_until(
+        &self,
+        id: &str,
+        timeout: Duration,
+        settled: fn(InvoiceStatus) -> bool,
+    ) -> Result<InvoiceRow, Error> {
+        let mut receiver = self.inner.context.watchers.subscribe(id);
         let result = async {
             let row = invoices::find(&self.inner.storage, id).await?.ok_or(Error::NotFound)?;
-            if settled(&row.status) {
+            if settled(row.status) {
                 return Ok(row);
             }
             let deadline = tokio::time::Instant::now() + timeout;
             loop {
-                let recheck = tokio::time::sleep(self.inner.config.wait_recheck);
+                let recheck = tokio::time::sleep(self.inner.context.config.wait_recheck);
                 tokio::select! {
                     changed = receiver.changed() => {
-                        let published = changed.ok().and_then(|()| receiver.borrow_and_update().clone());
-                        if !published.as_deref().is_some_and(settled) {
+                        let published = changed.ok().and_then(|()| *receiver.borrow_and_update());
+                        if !published.is_some_and(settled) {
                             continue;
                         }
                     }
@@ -263,13 +238,13 @@ impl Engine {
                     () = tokio::time::sleep_until(deadline) => {}
                 }
                 let row = invoices::find(&self.inner.storage, id).await?.ok_or(Error::NotFound)?;
-                if settled(&row.status) || tokio::time::Instant::now() >= deadline {
+                if settled(row.status) || tokio::time::Instant::now() >= deadline {
                     return Ok(row);
                 }
             }
         }
         .await;
-        self.inner.watchers.unsubscribe(id, receiver);
+        self.inner.context.watchers.unsubscribe(id, receiver);
         result
     }
 
@@ -292,11 +267,19 @@ impl Engine {
             .unwrap_or_else(|poisoned| poisoned.into_inner());
         let worker = workers.entry(key.clone()).or_insert_with(|| {
             let wake = Arc::new(Notify::new());
-            let task = tokio::spawn(super::series::run(self.inner.clone(), key.clone(), wake.clone()));
+            let task = tokio::spawn(super::series::run(
+                self.inner.context.clone(),
+                key.clone(),
+                wake.clone(),
+            ));
             Worker { wake, task }
         });
         if worker.task.is_finished() {
-            worker.task = tokio::spawn(super::series::run(self.inner.clone(), key.clone(), worker.wake.clone()));
+            worker.task = tokio::spawn(super::series::run(
+                self.inner.context.clone(),
+                key.clone(),
+                worker.wake.clone(),
+            ));
         }
         // A permit is stored when the worker is busy, so a wake-up during a request is not lost:
         // the invoice goes in the next request (invariant 6).
@@ -324,25 +307,6 @@ impl Inner {
     fn lock_listener(&self) -> std::sync::MutexGuard<'_, Option<JoinHandle<()>>> {
         self.listener.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
     }
-
-    /// Tells the other instances that these invoices reached `status`, in the transaction that
-    /// records it.
-    pub(super) async fn announce(
-        &self,
-        transaction: &mut crate::storage::Transaction<'_>,
-        status: &str,
-        ids: Vec<String>,
-    ) -> Result<(), Error> {
-        if ids.is_empty() {
-            return Ok(());
-        }
-        let message = notifications::Message::Status {
-            from: self.owner.clone(),
-            status: status.to_string(),
-            ids,
-        };
-        Ok(notifications::send(transaction, &message).await?)
-    }
 }
 
 /// Relays the other instances' notifications: work wakes the series' worker here too (only one
@@ -361,12 +325,12 @@ async fn listen(inner: std::sync::Weak<Inner>, mut listener: sqlx::postgres::PgL
         };
         let Some(inner) = inner.upgrade() else { return };
         match notifications::Message::parse(notification.payload()) {
-            Some(notifications::Message::Work { from, series }) if from != inner.owner => {
+            Some(notifications::Message::Work { from, series }) if from != inner.context.owner => {
                 Engine { inner }.wake(&series);
             }
-            Some(notifications::Message::Status { from, status, ids }) if from != inner.owner => {
+            Some(notifications::Message::Status { from, status, ids }) if from != inner.context.owner => {
                 for id in &ids {
-                    inner.watchers.publish(id, &status);
+                    inner.context.watchers.publish(id, status);
                 }
             }
             _ => {}

@@ -6,15 +6,17 @@ use std::sync::Mutex;
 
 use tokio::sync::watch;
 
+use crate::storage::invoices::InvoiceStatus;
+
 /// The senders of invoices someone is waiting for, by invoice id.
 #[derive(Default)]
 pub struct Watchers {
-    senders: Mutex<HashMap<String, watch::Sender<Option<String>>>>,
+    senders: Mutex<HashMap<String, watch::Sender<Option<InvoiceStatus>>>>,
 }
 
 impl Watchers {
     /// A receiver that sees every status published for `id` from now on.
-    pub fn subscribe(&self, id: &str) -> watch::Receiver<Option<String>> {
+    pub fn subscribe(&self, id: &str) -> watch::Receiver<Option<InvoiceStatus>> {
         let mut senders = self.lock();
         senders
             .entry(id.to_string())
@@ -23,14 +25,14 @@ impl Watchers {
     }
 
     /// Publishes `status` to whoever waits for `id` (nobody: nothing to do).
-    pub fn publish(&self, id: &str, status: &str) {
+    pub fn publish(&self, id: &str, status: InvoiceStatus) {
         if let Some(sender) = self.lock().get(id) {
-            sender.send_replace(Some(status.to_string()));
+            sender.send_replace(Some(status));
         }
     }
 
     /// Forgets `id` once its last receiver is gone.
-    pub fn unsubscribe(&self, id: &str, receiver: watch::Receiver<Option<String>>) {
+    pub fn unsubscribe(&self, id: &str, receiver: watch::Receiver<Option<InvoiceStatus>>) {
         drop(receiver);
         let mut senders = self.lock();
         if senders.get(id).is_some_and(|sender| sender.receiver_count() == 0) {
@@ -38,7 +40,7 @@ impl Watchers {
         }
     }
 
-    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<String, watch::Sender<Option<String>>>> {
+    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<String, watch::Sender<Option<InvoiceStatus>>>> {
         self.senders.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 }

@@ -1,43 +1,75 @@
-//! The series worker: the one sender of a series (invariant 4). Each step, under a lease with a
-//! fencing token:
+//! The series worker: the one sender of a series (ARCHITECTURE.md invariant 4). Each step takes
+//! the lease (or keeps the one it holds) and goes through three stages, each a method below:
 //!
-//! 1. Reconcile: if anything is in flight (or the last number is unknown), ask
-//!    `FECompUltimoAutorizado`; for each in-flight number at or below it ask `FECompConsultar`
-//!    and [`reconcile::resolve`]: same voucher → approved with its CAE; another → failed
-//!    `INCONSISTENT`, never overwritten. Numbers above it were not consumed (invariant 3).
-//! 2. Plan ([`batch::plan`]): unconsumed in-flight invoices keep their number and go first; then
-//!    waiting invoices in creation order get `last + 1, …` up to RegXReq (1 for FCE). The numbers
-//!    are committed, `in_flight`, before sending (invariant 2).
-//! 3. Send one `FECAESolicitar` and record the answer ([`batch::apply_response`],
-//!    [`batch::classify_failure`]): approved keep their CAE; the first rejected fails with ARCA's
-//!    codes (invariant 7); those after it and those refused with 10016 are released and wait
-//!    again; no result → not processed (release, back off) or unknown (stay in flight, back to 1).
+//! 1. [`reconcile`](SeriesWorker::reconcile): if anything is in flight (or the last number is
+//!    unknown), ask `FECompUltimoAutorizado`; for each in-flight number at or below it ask
+//!    `FECompConsultar` and [`reconcile::resolve`]: same voucher → approved with its CAE;
+//!    another → failed `INCONSISTENT`, never overwritten. Numbers above it were not consumed
+//!    (invariant 3).
+//! 2. [`number_and_commit`](SeriesWorker::number_and_commit) ([`batch::plan`]): unconsumed
+//!    in-flight invoices keep their number and go first; then waiting invoices in creation order
+//!    get `last + 1, …` up to RegXReq (1 for FCE). The numbers are committed, `in_flight`, before
+//!    sending (invariant 2).
+//! 3. [`send_and_record`](SeriesWorker::send_and_record): one `FECAESolicitar`, and its answer
+//!    recorded ([`batch::apply_response`], [`batch::classify_failure`]): approved keep their CAE;
+//!    the first rejected fails with ARCA's codes (invariant 7); those after it and those refused
+//!    with 10016 are released and wait again; no result → not processed (release, back off) or
+//!    unknown (stay in flight, back to 1).
 //!
 //! Invoices accepted while a request is in flight wait in the database and go together in the
-//! next request (invariant 6). Every write runs in a transaction that starts with
-//! [`series::fence`](crate::storage::series::fence).
+//! next request (invariant 6). Every write takes a [`Fenced`] transaction, which only the lease
+//! check makes. The worker sees its engine only through a [`WorkerContext`]; it never serves
+//! HTTP and never composes or validates an invoice.
 
+use std::ops::ControlFlow;
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use arca_protocol::wsfe::{FECAEDetRequest, FECAERequest, FECabRequest};
 use chrono::{DateTime, Utc};
 use tokio::sync::Notify;
 
-use super::Error;
 use super::batch::{self, ArcaMessage, Failure, Outcome};
-use super::engine::Inner;
+use super::notify::Watchers;
+use super::port::ArcaPort;
 use super::reconcile::{self, Resolution};
-use super::retry;
-use crate::storage::invoices::{self, QueuedRow, voucher};
-use crate::storage::series::{self, SeriesKey};
-use crate::storage::transaction::Transaction;
-use crate::storage::{self as store};
+use super::{EngineConfig, Error, retry};
+use crate::storage::invoices::{self, InvoiceStatus, QueuedRow, voucher};
+use crate::storage::series::{self, Fenced, SeriesKey};
+use crate::storage::{self as store, Storage, notifications};
+
+/// What a series worker needs from its engine, and nothing more.
+pub(super) struct WorkerContext {
+    /// Every query of a worker step (a pool of the workers' own in the service).
+    pub storage: Storage,
+    pub port: Arc<dyn ArcaPort>,
+    /// This instance's lease owner name.
+    pub owner: String,
+    pub config: EngineConfig,
+    /// Whoever waits for an invoice in this instance.
+    pub watchers: Watchers,
+}
+
+impl WorkerContext {
+    /// Tells the other instances that these invoices reached `status`, in the fenced
+    /// transaction that records it.
+    async fn announce(&self, fenced: &mut Fenced<'_>, status: InvoiceStatus, ids: Vec<String>) -> Result<(), Error> {
+        if ids.is_empty() {
+            return Ok(());
+        }
+        let message = notifications::Message::Status {
+            from: self.owner.clone(),
+            status,
+            ids,
+        };
+        Ok(fenced.notify(&message).await?)
+    }
+}
 
 /// Runs the worker of `key` until the task is aborted.
-pub(super) async fn run(inner: Arc<Inner>, key: SeriesKey, wake: Arc<Notify>) {
+pub(super) async fn run(context: Arc<WorkerContext>, key: SeriesKey, wake: Arc<Notify>) {
     let mut worker = SeriesWorker {
-        inner,
+        context,
         key,
         token: None,
         last: None,
@@ -76,7 +108,7 @@ enum Next {
 }
 
 struct SeriesWorker {
-    inner: Arc<Inner>,
+    context: Arc<WorkerContext>,
     key: SeriesKey,
     /// The fencing token of the lease last held.
     token: Option<i64>,
@@ -93,6 +125,25 @@ struct Queued {
     id: String,
     number: Option<u64>,
     detail: FECAEDetRequest,
+}
+
+/// What stage 1 leaves for stage 2.
+struct Reconciled {
+    /// The last number ARCA authorised.
+    last: u64,
+    /// In-flight invoices read back (the resolved ones included: their detail is not needed again,
+    /// the unconsumed ones' is).
+    in_flight: Vec<Queued>,
+    /// In-flight invoices whose number ARCA has not consumed: they are sent again under it.
+    unconsumed: Vec<(String, u64)>,
+}
+
+/// What stage 2 leaves for stage 3: the committed numbers and the request carrying them.
+struct Batch {
+    last: u64,
+    /// (invoice id, number), in request order.
+    numbers: Vec<(String, u64)>,
+    request: FECAERequest,
 }
 
 fn millis(at: DateTime<Utc>) -> i64 {
@@ -124,20 +175,24 @@ fn db_number(number: u64) -> i64 {
     i64::try_from(number).unwrap_or(i64::MAX)
 }
 
+fn ids_of<'a>(ids: impl IntoIterator<Item = &'a String>) -> Vec<String> {
+    ids.into_iter().cloned().collect()
+}
+
 impl SeriesWorker {
     async fn step(&mut self) -> Result<Next, Error> {
         // For the step's timing in the debug log (where the time of a batch goes; see `bench`).
-        let started = std::time::Instant::now();
-        let storage = self.inner.worker_storage.clone();
+        let started = Instant::now();
+        let storage = &self.context.storage;
         let now = store::now();
-        if !invoices::has_work(&storage, &self.key, millis(now)).await? {
+        if !invoices::has_work(storage, &self.key, millis(now)).await? {
             if let Some(token) = self.token {
-                series::release_lease(&storage, &self.key, &self.inner.owner, token, millis(now)).await?;
+                series::release_lease(storage, &self.key, &self.context.owner, token, millis(now)).await?;
             }
             return Ok(Next::Wait(self.idle_wait(millis(now)).await?));
         }
         if !self.ensured {
-            series::ensure(&storage, &self.key).await?;
+            series::ensure(storage, &self.key).await?;
             self.ensured = true;
         }
         // Resuming: this worker held the series last and knows the last number, so it does not
@@ -148,9 +203,9 @@ impl SeriesWorker {
         let resuming = self.token.is_some() && self.last.is_some();
         if !resuming {
             let Some(token) =
-                series::acquire_lease(&storage, &self.key, &self.inner.owner, millis(now), self.expiry(now)).await?
+                series::acquire_lease(storage, &self.key, &self.context.owner, millis(now), self.expiry(now)).await?
             else {
-                return Ok(Next::Wait(self.inner.config.lease_retry));
+                return Ok(Next::Wait(self.context.config.lease_retry));
             };
             if self.token != Some(token) {
                 // Someone else may have issued since we last held the series.
@@ -158,9 +213,20 @@ impl SeriesWorker {
                 self.last = None;
             }
         }
+        let reconciled = match self.reconcile(resuming).await? {
+            ControlFlow::Continue(reconciled) => reconciled,
+            ControlFlow::Break(next) => return Ok(next),
+        };
+        let batch = match self.number_and_commit(reconciled, now, resuming).await? {
+            ControlFlow::Continue(batch) => batch,
+            ControlFlow::Break(next) => return Ok(next),
+        };
+        self.send_and_record(batch, started).await
+    }
 
-        // 1. Reconcile what may be at ARCA.
-        let in_flight = invoices::in_flight(&storage, &self.key)
+    /// Stage 1: settles what may be at ARCA (invariant 3) and learns the last number.
+    async fn reconcile(&mut self, resuming: bool) -> Result<ControlFlow<Next, Reconciled>, Error> {
+        let in_flight = invoices::in_flight(&self.context.storage, &self.key)
             .await?
             .into_iter()
             .map(read)
@@ -170,13 +236,13 @@ impl SeriesWorker {
             // last number: take the lease the ordinary way before asking ARCA anything.
             self.token = None;
             self.last = None;
-            return Ok(Next::Again);
+            return Ok(ControlFlow::Break(Next::Again));
         }
         let last = match self.last {
             Some(last) if in_flight.is_empty() => last,
-            _ => match self.inner.port.last_authorized(&self.key).await {
+            _ => match self.context.port.last_authorized(&self.key).await {
                 Ok(last) => last,
-                Err(error) => return self.defer_in_flight(&in_flight, &error).await,
+                Err(error) => return self.defer_in_flight(&in_flight, &error).await.map(ControlFlow::Break),
             },
         };
         self.last = Some(last);
@@ -187,20 +253,38 @@ impl SeriesWorker {
                 unconsumed.push((invoice.id.clone(), number));
                 continue;
             }
-            let stored = match self.inner.port.consult(&self.key, number).await {
+            let stored = match self.context.port.consult(&self.key, number).await {
                 Ok(stored) => stored,
-                Err(error) => return self.defer_in_flight(&in_flight, &error).await,
+                Err(error) => return self.defer_in_flight(&in_flight, &error).await.map(ControlFlow::Break),
             };
             let sent = numbered(&invoice.detail, number);
             let resolution = reconcile::resolve(number, last, &sent, stored.as_ref());
             crate::metrics::record_reconciliation();
             self.record_resolution(&invoice.id, number, resolution).await?;
         }
+        Ok(ControlFlow::Continue(Reconciled {
+            last,
+            in_flight,
+            unconsumed,
+        }))
+    }
 
-        // 2. Plan and commit the numbers before sending.
+    /// Stage 2: plans the next request and commits its numbers, in flight, before it is sent
+    /// (invariant 2).
+    async fn number_and_commit(
+        &mut self,
+        reconciled: Reconciled,
+        now: DateTime<Utc>,
+        resuming: bool,
+    ) -> Result<ControlFlow<Next, Batch>, Error> {
+        let Reconciled {
+            last,
+            in_flight,
+            unconsumed,
+        } = reconciled;
         let capacity = self.capacity().await;
         let waiting_rows = invoices::waiting(
-            &storage,
+            &self.context.storage,
             &self.key,
             millis(now),
             i64::try_from(capacity).unwrap_or(i64::MAX),
@@ -214,41 +298,39 @@ impl SeriesWorker {
                 Err(error) => tracing::error!(series = ?self.key, error = %error, "skipping unreadable invoice"),
             }
         }
-        let waiting_ids: Vec<String> = waiting.iter().map(|q| q.id.clone()).collect();
+        let waiting_ids = ids_of(waiting.iter().map(|q| &q.id));
         let plan = batch::plan(last, &unconsumed, &waiting_ids, capacity);
         if plan.is_empty() && plan.release.is_empty() {
-            return Ok(Next::Wait(self.idle_wait(millis(now)).await?));
+            return Ok(ControlFlow::Break(Next::Wait(self.idle_wait(millis(now)).await?)));
         }
-        let mut transaction = match self.fenced().await {
+        let mut fenced = match self.fenced().await {
             Err(Error::LeaseLost) if resuming => {
                 // Another instance took the series meanwhile: nothing was written; take the
                 // lease the ordinary way (or wait for it) in the next step.
                 self.token = None;
                 self.last = None;
-                return Ok(Next::Again);
+                return Ok(ControlFlow::Break(Next::Again));
             }
             other => other?,
         };
         for id in &plan.release {
-            invoices::release_number(&mut transaction, id, now).await?;
+            invoices::release_number(&mut fenced, id, now).await?;
         }
         let assignments: Vec<(String, i64)> = plan
             .assign
             .iter()
             .map(|(id, number)| (id.clone(), db_number(*number)))
             .collect();
-        if invoices::assign_numbers(&mut transaction, &assignments, now).await? != assignments.len() {
+        if invoices::assign_numbers(&mut fenced, &assignments, now).await? != assignments.len() {
             // One changed under us (cancelled, edited): roll back and plan again without it.
-            return Ok(Next::Again);
+            return Ok(ControlFlow::Break(Next::Again));
         }
-        transaction.commit().await?;
+        fenced.commit().await?;
         if plan.is_empty() {
-            return Ok(Next::Again);
+            return Ok(ControlFlow::Break(Next::Again));
         }
-
-        // 3. Send and record.
-        let request = plan.request();
-        let details: Vec<FECAEDetRequest> = request
+        let numbers = plan.request();
+        let details: Vec<FECAEDetRequest> = numbers
             .iter()
             .filter_map(|(id, number)| {
                 in_flight
@@ -258,7 +340,7 @@ impl SeriesWorker {
                     .map(|q| numbered(&q.detail, *number))
             })
             .collect();
-        let wire = FECAERequest {
+        let request = FECAERequest {
             fe_cab_req: FECabRequest {
                 cant_reg: i32::try_from(details.len()).unwrap_or(i32::MAX),
                 pto_vta: self.key.punto_venta,
@@ -266,18 +348,24 @@ impl SeriesWorker {
             },
             fe_det_req: details,
         };
-        tracing::debug!(series = ?self.key, count = request.len(), "sending FECAESolicitar");
-        crate::metrics::record_batch(request.len());
+        Ok(ControlFlow::Continue(Batch { last, numbers, request }))
+    }
+
+    /// Stage 3: sends the request and records ARCA's answer, or what its absence means.
+    async fn send_and_record(&mut self, batch: Batch, started: Instant) -> Result<Next, Error> {
+        let Batch { last, numbers, request } = batch;
+        tracing::debug!(series = ?self.key, count = numbers.len(), "sending FECAESolicitar");
+        crate::metrics::record_batch(numbers.len());
         let prepared = started.elapsed();
-        match self.inner.port.authorize(&self.key, wire).await {
+        match self.context.port.authorize(&self.key, request).await {
             Ok(response) => {
                 let answered = started.elapsed();
                 self.failures = 0;
-                let applied = batch::apply_response(&request, &response);
+                let applied = batch::apply_response(&numbers, &response);
                 self.record_applied(last, applied).await?;
                 tracing::debug!(
                     series = ?self.key,
-                    count = request.len(),
+                    count = numbers.len(),
                     prepare_ms = prepared.as_millis(),
                     arca_ms = (answered - prepared).as_millis(),
                     record_ms = (started.elapsed() - answered).as_millis(),
@@ -285,24 +373,22 @@ impl SeriesWorker {
                 );
                 Ok(Next::Again)
             }
-            Err(error) => self.record_failure(&request, &error).await,
+            Err(error) => self.record_failure(&numbers, &error).await,
         }
     }
 
     /// Until the next deferred invoice's retry time, at most `idle_poll`; new work wakes the
     /// worker sooner (in process, or through a notification from another instance).
     async fn idle_wait(&self, now_ms: i64) -> Result<Duration, Error> {
-        let idle = self.inner.config.idle_poll;
-        Ok(
-            match invoices::next_retry_at(&self.inner.worker_storage, &self.key).await? {
-                Some(at) => Duration::from_millis(u64::try_from(at.saturating_sub(now_ms)).unwrap_or(0)).min(idle),
-                None => idle,
-            },
-        )
+        let idle = self.context.config.idle_poll;
+        Ok(match invoices::next_retry_at(&self.context.storage, &self.key).await? {
+            Some(at) => Duration::from_millis(u64::try_from(at.saturating_sub(now_ms)).unwrap_or(0)).min(idle),
+            None => idle,
+        })
     }
 
     fn expiry(&self, now: DateTime<Utc>) -> i64 {
-        let ttl = i64::try_from(self.inner.config.lease_ttl.as_millis()).unwrap_or(i64::MAX);
+        let ttl = i64::try_from(self.context.config.lease_ttl.as_millis()).unwrap_or(i64::MAX);
         millis(now).saturating_add(ttl)
     }
 
@@ -310,7 +396,7 @@ impl SeriesWorker {
         if let Some(capacity) = self.capacity {
             return capacity;
         }
-        match self.inner.port.records_per_request(&self.key).await {
+        match self.context.port.records_per_request(&self.key).await {
             Ok(records) => {
                 let capacity = batch::capacity(self.key.cbte_tipo, records);
                 self.capacity = Some(capacity);
@@ -325,23 +411,37 @@ impl SeriesWorker {
     }
 
     /// A transaction that holds the fence (and extends the lease), or `LeaseLost`.
-    async fn fenced(&self) -> Result<Transaction<'static>, Error> {
+    async fn fenced(&self) -> Result<Fenced<'static>, Error> {
         let token = self.token.ok_or(Error::LeaseLost)?;
-        let mut transaction = self.inner.worker_storage.begin().await?;
+        let transaction = self.context.storage.begin().await?;
         let expires = self.expiry(store::now());
-        if !series::fence(&mut transaction, &self.key, &self.inner.owner, token, expires).await? {
-            return Err(Error::LeaseLost);
-        }
-        Ok(transaction)
+        series::fence(transaction, &self.key, &self.context.owner, token, expires)
+            .await?
+            .ok_or(Error::LeaseLost)
     }
 
-    fn publish(&self, id: &str, status: &str) {
-        self.inner.watchers.publish(id, status);
+    /// Announces `ids` as having reached `status` (with the fenced writes), commits, and tells
+    /// this instance's waiters.
+    async fn commit_statuses(
+        &self,
+        mut fenced: Fenced<'_>,
+        statuses: &[(InvoiceStatus, Vec<String>)],
+    ) -> Result<(), Error> {
+        for (status, ids) in statuses {
+            self.context.announce(&mut fenced, *status, ids.clone()).await?;
+        }
+        fenced.commit().await?;
+        for (status, ids) in statuses {
+            for id in ids {
+                self.context.watchers.publish(id, *status);
+            }
+        }
+        Ok(())
     }
 
     async fn record_resolution(&mut self, id: &str, number: u64, resolution: Resolution) -> Result<(), Error> {
         let now = store::now();
-        let mut transaction = self.fenced().await?;
+        let mut fenced = self.fenced().await?;
         let status = match resolution {
             Resolution::Approved {
                 cae,
@@ -350,7 +450,7 @@ impl SeriesWorker {
             } => {
                 let observations = ArcaMessage::to_json(&observations);
                 invoices::record_approved(
-                    &mut transaction,
+                    &mut fenced,
                     id,
                     db_number(number),
                     &cae,
@@ -359,30 +459,26 @@ impl SeriesWorker {
                     now,
                 )
                 .await?;
-                series::record_last_number(&mut transaction, &self.key, db_number(number)).await?;
+                series::record_last_number(&mut fenced, &self.key, db_number(number)).await?;
                 tracing::info!(invoice.id = id, number, "reconciled: ARCA had authorised it");
-                "approved"
+                InvoiceStatus::Approved
             }
             Resolution::Inconsistent(message) => {
                 tracing::error!(invoice.id = id, number, detail = %message.message, "reconcile found another voucher");
                 let errors = ArcaMessage::to_json(&[message]).unwrap_or_default();
-                invoices::record_failed(&mut transaction, id, true, &errors, None, now).await?;
-                "failed"
+                invoices::record_failed(&mut fenced, id, true, &errors, None, now).await?;
+                InvoiceStatus::Failed
             }
             Resolution::NotConsumed => return Ok(()),
         };
-        self.inner
-            .announce(&mut transaction, status, vec![id.to_string()])
-            .await?;
-        transaction.commit().await?;
-        self.publish(id, status);
-        Ok(())
+        self.commit_statuses(fenced, &[(status, vec![id.to_string()])]).await
     }
 
     async fn record_applied(&mut self, last_before: u64, applied: batch::Applied) -> Result<(), Error> {
         let now = store::now();
-        let mut transaction = self.fenced().await?;
-        let mut published = Vec::new();
+        let mut fenced = self.fenced().await?;
+        let mut approved = Vec::new();
+        let mut failed = Vec::new();
         let mut approvals = Vec::new();
         let mut highest = last_before;
         let mut unknown = false;
@@ -406,37 +502,30 @@ impl SeriesWorker {
                         observaciones: ArcaMessage::to_json(observations),
                     });
                     highest = highest.max(*number);
-                    published.push((id.clone(), "approved"));
+                    approved.push(id.clone());
                 }
                 Outcome::Rejected { errors, observations } => {
                     let errors = ArcaMessage::to_json(errors).unwrap_or_else(|| "[]".into());
                     let observations = ArcaMessage::to_json(observations);
-                    invoices::record_failed(&mut transaction, id, false, &errors, observations.as_deref(), now).await?;
-                    published.push((id.clone(), "failed"));
+                    invoices::record_failed(&mut fenced, id, false, &errors, observations.as_deref(), now).await?;
+                    failed.push(id.clone());
                 }
                 Outcome::NotProcessed => {
-                    invoices::release_number(&mut transaction, id, now).await?;
+                    invoices::release_number(&mut fenced, id, now).await?;
                 }
                 Outcome::Unknown => unknown = true,
             }
         }
         if !approvals.is_empty() {
-            invoices::record_approved_batch(&mut transaction, &approvals, now).await?;
+            invoices::record_approved_batch(&mut fenced, &approvals, now).await?;
             // `record_last_number` keeps the highest, so once with the batch's highest is enough.
-            series::record_last_number(&mut transaction, &self.key, db_number(highest)).await?;
+            series::record_last_number(&mut fenced, &self.key, db_number(highest)).await?;
         }
-        for status in ["approved", "failed"] {
-            let ids = published
-                .iter()
-                .filter(|(_, s)| *s == status)
-                .map(|(id, _)| id.clone())
-                .collect();
-            self.inner.announce(&mut transaction, status, ids).await?;
-        }
-        transaction.commit().await?;
-        for (id, status) in published {
-            self.publish(&id, status);
-        }
+        self.commit_statuses(
+            fenced,
+            &[(InvoiceStatus::Approved, approved), (InvoiceStatus::Failed, failed)],
+        )
+        .await?;
         self.last = (!unknown).then_some(highest);
         if let Some(id) = applied.numbering_mismatch {
             self.resolve_numbering_mismatch(&id, highest).await?;
@@ -448,9 +537,9 @@ impl SeriesWorker {
     /// the number was right and the date is what ARCA refused (before the last voucher's): the
     /// invoice fails. Otherwise our last number was stale: release and continue from ARCA's.
     async fn resolve_numbering_mismatch(&mut self, id: &str, believed_last: u64) -> Result<(), Error> {
-        let arca_last = self.inner.port.last_authorized(&self.key).await;
+        let arca_last = self.context.port.last_authorized(&self.key).await;
         let now = store::now();
-        let mut transaction = self.fenced().await?;
+        let mut fenced = self.fenced().await?;
         match arca_last {
             Ok(last) if last == believed_last => {
                 let message = ArcaMessage::new(
@@ -459,22 +548,19 @@ impl SeriesWorker {
                      was the next one, so the date is before the last authorised voucher's",
                 );
                 let errors = ArcaMessage::to_json(&[message]).unwrap_or_default();
-                invoices::record_failed(&mut transaction, id, false, &errors, None, now).await?;
-                self.inner
-                    .announce(&mut transaction, "failed", vec![id.to_string()])
+                invoices::record_failed(&mut fenced, id, false, &errors, None, now).await?;
+                self.commit_statuses(fenced, &[(InvoiceStatus::Failed, vec![id.to_string()])])
                     .await?;
-                transaction.commit().await?;
-                self.publish(id, "failed");
                 self.last = Some(last);
             }
             Ok(last) => {
-                invoices::release_number(&mut transaction, id, now).await?;
-                transaction.commit().await?;
+                invoices::release_number(&mut fenced, id, now).await?;
+                fenced.commit().await?;
                 self.last = Some(last);
             }
             Err(_) => {
-                invoices::release_number(&mut transaction, id, now).await?;
-                transaction.commit().await?;
+                invoices::release_number(&mut fenced, id, now).await?;
+                fenced.commit().await?;
                 self.last = None;
             }
         }
@@ -485,6 +571,7 @@ impl SeriesWorker {
         let failure = batch::classify_failure(error);
         tracing::warn!(series = ?self.key, error = %error, ?failure, "FECAESolicitar brought no result");
         let now = store::now();
+        let ids = ids_of(request.iter().map(|(id, _)| id));
         match failure {
             Failure::Unknown => {
                 // Stay in flight; the next step reconciles before anything else.
@@ -498,16 +585,11 @@ impl SeriesWorker {
             }
             Failure::Rejected(errors) => {
                 let errors = ArcaMessage::to_json(&errors).unwrap_or_else(|| "[]".into());
-                let mut transaction = self.fenced().await?;
-                for (id, _) in request {
-                    invoices::record_failed(&mut transaction, id, false, &errors, None, now).await?;
+                let mut fenced = self.fenced().await?;
+                for id in &ids {
+                    invoices::record_failed(&mut fenced, id, false, &errors, None, now).await?;
                 }
-                let ids = request.iter().map(|(id, _)| id.clone()).collect();
-                self.inner.announce(&mut transaction, "failed", ids).await?;
-                transaction.commit().await?;
-                for (id, _) in request {
-                    self.publish(id, "failed");
-                }
+                self.commit_statuses(fenced, &[(InvoiceStatus::Failed, ids)]).await?;
                 Ok(Next::Again)
             }
             Failure::NotProcessed | Failure::TicketRejected => {
@@ -515,23 +597,9 @@ impl SeriesWorker {
                 // CUIT is not among the ticket's relations) needs ARCA-side action; discarding a
                 // valid ticket would only earn coe.alreadyAuthenticated.
                 if failure == Failure::TicketRejected && error.arca_errors().iter().any(|e| e.code == 600) {
-                    self.inner.port.ticket_rejected(&self.key);
+                    self.context.port.ticket_rejected(&self.key);
                 }
-                self.failures = self.failures.saturating_add(1);
-                let delay = retry::delay(self.failures);
-                let retry_at = millis(now).saturating_add(i64::try_from(delay.as_millis()).unwrap_or(i64::MAX));
-                let errors = ArcaMessage::to_json(&transport_message(error));
-                let mut transaction = self.fenced().await?;
-                for (id, _) in request {
-                    invoices::defer(&mut transaction, id, false, retry_at, errors.as_deref(), now).await?;
-                }
-                let ids = request.iter().map(|(id, _)| id.clone()).collect();
-                self.inner.announce(&mut transaction, "pending_retry", ids).await?;
-                transaction.commit().await?;
-                for (id, _) in request {
-                    self.publish(id, "pending_retry");
-                }
-                Ok(Next::Wait(delay))
+                self.defer(&ids, false, error, now).await
             }
         }
     }
@@ -541,24 +609,33 @@ impl SeriesWorker {
     async fn defer_in_flight(&mut self, in_flight: &[Queued], error: &arca_protocol::Error) -> Result<Next, Error> {
         tracing::warn!(series = ?self.key, error = %error, "cannot reconcile now");
         self.last = None;
+        let ids = ids_of(in_flight.iter().map(|invoice| &invoice.id));
+        self.defer(&ids, true, error, store::now()).await
+    }
+
+    /// Backs off and, when there are invoices, makes them `pending_retry` until then, with the
+    /// error that deferred them (`keep_in_flight`: their outcome is unknown, so they keep their
+    /// number for reconciliation).
+    async fn defer(
+        &mut self,
+        ids: &[String],
+        keep_in_flight: bool,
+        error: &arca_protocol::Error,
+        now: DateTime<Utc>,
+    ) -> Result<Next, Error> {
         self.failures = self.failures.saturating_add(1);
         let delay = retry::delay(self.failures);
-        if in_flight.is_empty() {
+        if ids.is_empty() {
             return Ok(Next::Wait(delay));
         }
-        let now = store::now();
         let retry_at = millis(now).saturating_add(i64::try_from(delay.as_millis()).unwrap_or(i64::MAX));
         let errors = ArcaMessage::to_json(&transport_message(error));
-        let mut transaction = self.fenced().await?;
-        for invoice in in_flight {
-            invoices::defer(&mut transaction, &invoice.id, true, retry_at, errors.as_deref(), now).await?;
+        let mut fenced = self.fenced().await?;
+        for id in ids {
+            invoices::defer(&mut fenced, id, keep_in_flight, retry_at, errors.as_deref(), now).await?;
         }
-        let ids = in_flight.iter().map(|invoice| invoice.id.clone()).collect();
-        self.inner.announce(&mut transaction, "pending_retry", ids).await?;
-        transaction.commit().await?;
-        for invoice in in_flight {
-            self.publish(&invoice.id, "pending_retry");
-        }
+        self.commit_statuses(fenced, &[(InvoiceStatus::PendingRetry, ids.to_vec())])
+            .await?;
         Ok(Next::Wait(delay))
     }
 }

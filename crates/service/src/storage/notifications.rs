@@ -12,6 +12,7 @@
 use sqlx::postgres::PgListener;
 
 use super::Storage;
+use super::invoices::InvoiceStatus;
 use super::series::SeriesKey;
 use super::transaction::{Transaction, with_transaction};
 use crate::Error;
@@ -30,7 +31,7 @@ pub enum Message {
     /// These invoices reached `status`.
     Status {
         from: String,
-        status: String,
+        status: InvoiceStatus,
         ids: Vec<String>,
     },
 }
@@ -82,7 +83,7 @@ impl Message {
                 })
             }
             ("s", from) => {
-                let status = parts.next()?.to_string();
+                let status = InvoiceStatus::parse(parts.next()?)?;
                 let ids = parts
                     .next()?
                     .split(',')
@@ -156,7 +157,7 @@ mod tests {
         let ids: Vec<String> = (0..1000).map(|i| format!("inv_{i:026}")).collect();
         let message = Message::Status {
             from: "engine_1".into(),
-            status: "approved".into(),
+            status: InvoiceStatus::Approved,
             ids: ids.clone(),
         };
         let payloads = message.payloads();
@@ -167,7 +168,7 @@ mod tests {
             let Some(Message::Status { status, ids, .. }) = Message::parse(payload) else {
                 panic!("unreadable payload {payload}");
             };
-            assert_eq!(status, "approved");
+            assert_eq!(status, InvoiceStatus::Approved);
             seen.extend(ids);
         }
         assert_eq!(seen, ids);

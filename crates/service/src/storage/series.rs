@@ -1,4 +1,4 @@
-//! The `series` table: the per-series lease with its fencing token (invariant 4) and the last
+//! The `series` table: the per-series lease with its fencing token (ARCHITECTURE.md invariant 4) and the last
 //! number known to be authorised.
 //!
 //! Times are unix milliseconds (`now_ms`), passed in by the caller: the lease logic compares
@@ -81,20 +81,45 @@ pub async fn release_lease(
     Ok(())
 }
 
+/// A transaction that began with the fence: this worker still held the series' lease (under its
+/// fencing token) when it started, and the lease was extended. Every write of a series worker
+/// takes one, and only [`fence`] makes one, so a write that skipped the lease check does not
+/// compile (ARCHITECTURE.md invariant 4). On PostgreSQL the row lock the fence took holds until
+/// the transaction ends, keeping a competing [`acquire_lease`] waiting.
+pub struct Fenced<'c> {
+    transaction: Transaction<'c>,
+}
+
+impl<'c> Fenced<'c> {
+    /// Commits every write made under the fence.
+    pub async fn commit(self) -> Result<(), Error> {
+        self.transaction.commit().await
+    }
+
+    /// The transaction, for the storage functions that add their statements to it.
+    pub(in crate::storage) fn transaction(&mut self) -> &mut Transaction<'c> {
+        &mut self.transaction
+    }
+
+    /// Adds a cross-instance notification, sent when the fenced writes commit.
+    pub async fn notify(&mut self, message: &super::notifications::Message) -> Result<(), Error> {
+        super::notifications::send(&mut self.transaction, message).await
+    }
+}
+
 /// The fence: the first statement of every state-changing transaction of a series worker. It
 /// succeeds (and extends the lease to `expires_ms`) only while `owner` still holds the lease
-/// under `token`; on PostgreSQL the row lock it takes also keeps a competing `acquire_lease`
-/// waiting until the transaction ends. `false` means the lease is lost: roll back.
-pub async fn fence(
-    transaction: &mut Transaction<'_>,
+/// under `token`. `None` means the lease is lost: the transaction is rolled back.
+pub async fn fence<'c>(
+    mut transaction: Transaction<'c>,
     key: &SeriesKey,
     owner: &str,
     token: i64,
     expires_ms: i64,
-) -> Result<bool, Error> {
+) -> Result<Option<Fenced<'c>>, Error> {
     const SQL: &str = "UPDATE series SET lease_expires_at = $6 \
          WHERE cuit = $1 AND punto_venta = $2 AND cbte_tipo = $3 AND lease_owner = $4 AND fencing_token = $5";
-    let affected = with_transaction!(transaction, connection => {
+    let affected = with_transaction!(&mut transaction, connection => {
         sqlx::query(SQL)
             .bind(&key.cuit)
             .bind(key.punto_venta)
@@ -106,14 +131,14 @@ pub async fn fence(
             .await?
             .rows_affected()
     });
-    Ok(affected == 1)
+    Ok((affected == 1).then_some(Fenced { transaction }))
 }
 
 /// Records that ARCA authorised `number` (keeps the highest).
-pub async fn record_last_number(transaction: &mut Transaction<'_>, key: &SeriesKey, number: i64) -> Result<(), Error> {
+pub async fn record_last_number(fenced: &mut Fenced<'_>, key: &SeriesKey, number: i64) -> Result<(), Error> {
     const SQL: &str = "UPDATE series SET last_number = CASE WHEN last_number < $4 THEN $4 ELSE last_number END \
          WHERE cuit = $1 AND punto_venta = $2 AND cbte_tipo = $3";
-    with_transaction!(transaction, connection => {
+    with_transaction!(fenced.transaction(), connection => {
         sqlx::query(SQL)
             .bind(&key.cuit)
             .bind(key.punto_venta)
