@@ -22,6 +22,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::anyhow;
+use arca_service::invoices::InvoiceStatus;
 
 use self::load::Peer;
 use self::setup::{Scratch, Settings, World};
@@ -32,6 +33,9 @@ use super::http_client::HttpClient;
 /// simulator's default: the physical bound of throughput is this many vouchers per round trip
 /// per series.
 const RECORDS_PER_REQUEST: f64 = 250.0;
+
+/// The outcome of a request whose invoice got its CAE.
+const APPROVED: &str = InvoiceStatus::Approved.as_str();
 
 /// The points of sale of each mode, far apart so that their numbering never meets.
 const BASELINE_POINT_OF_SALE: u32 = 101;
@@ -135,7 +139,7 @@ async fn measure_in(args: &Args, world: &World) -> anyhow::Result<()> {
     // records per request, and the connections exist.
     for series in 0..args.series {
         let outcome = load::post_invoice(&client, &bearer, 1 + series).await;
-        if outcome != "approved" {
+        if outcome != APPROVED {
             return Err(anyhow!("warm-up invoice on point of sale {}: {outcome}", 1 + series));
         }
     }
@@ -238,11 +242,11 @@ async fn measure_in(args: &Args, world: &World) -> anyhow::Result<()> {
     };
     print_report(args, world, &results);
     let queue_failures = results.queued.as_ref().map_or(0, |(accepted, drained)| {
-        accepted.unexpected("accepted") + drained.unexpected("approved")
+        accepted.unexpected("accepted") + drained.unexpected(APPROVED)
     });
-    let failed = results.engine.unexpected("approved")
-        + results.lone.unexpected("approved")
-        + results.baseline.unexpected("approved")
+    let failed = results.engine.unexpected(APPROVED)
+        + results.lone.unexpected(APPROVED)
+        + results.baseline.unexpected(APPROVED)
         + queue_failures;
     if failed > 0 {
         return Err(anyhow!("{failed} invoices were not approved (see the outcomes above)"));
@@ -285,7 +289,7 @@ async fn accept_then_drain(
     let mut results = Vec::with_capacity(ids.len());
     for id in &ids {
         let row = world.state.engine.wait(id, Duration::from_secs(120)).await?;
-        results.push((started.elapsed(), row.status));
+        results.push((started.elapsed(), row.status.to_string()));
     }
     // The latency column of this run is each invoice's time from the run's start to its approval
     // as seen here (awaited in order, so an upper bound).

@@ -31,7 +31,7 @@ use arca_protocol::wsfe::{Auth, WsfeClient};
 use arca_service::accounts::{self, NewAccount};
 use arca_service::api_keys::KeyMode;
 use arca_service::config::DatabaseConfig;
-use arca_service::storage::invoices::InvoiceRow;
+use arca_service::storage::invoices::{InvoiceRow, InvoiceStatus};
 use arca_service::storage::series::SeriesKey;
 use arca_service::storage::{self, Storage, migrations};
 use arca_simulator::CertificateAuthority;
@@ -486,7 +486,7 @@ async fn settle(storage: &Storage, series: usize, timeout: Duration) -> anyhow::
 }
 
 fn is_final(row: &InvoiceRow) -> bool {
-    matches!(row.status.as_str(), "approved" | "failed" | "cancelled")
+    row.status.is_final()
 }
 
 fn series_keys(series: usize) -> impl Iterator<Item = SeriesKey> {
@@ -636,8 +636,8 @@ async fn check(
             .unwrap_or_default();
         claimed += vouchers.len();
         report.duplicates += vouchers.len().saturating_sub(1);
-        match row.status.as_str() {
-            "approved" => {
+        match row.status {
+            InvoiceStatus::Approved => {
                 report.approved += 1;
                 let number = row.numero.unwrap_or(-1);
                 approved_numbers.entry(invoice.punto_venta).or_default().push(number);
@@ -649,8 +649,8 @@ async fn check(
                 }
                 to_consult.push((invoice.punto_venta, number, row.cae.clone(), invoice.imp_total.clone()));
             }
-            "failed" => report.failed += 1,
-            _ => report.non_final += 1,
+            InvoiceStatus::Failed => report.failed += 1,
+            InvoiceStatus::Pending | InvoiceStatus::PendingRetry | InvoiceStatus::Cancelled => report.non_final += 1,
         }
     }
     // Vouchers no accepted invoice accounts for are duplicates too (an invoice issued twice,

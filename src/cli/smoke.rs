@@ -8,6 +8,7 @@
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, bail};
+use arca_service::invoices::InvoiceStatus;
 use serde_json::{Value, json};
 
 use super::http_client::HttpClient;
@@ -66,7 +67,11 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
         bail!("smoke: POST /v1/invoices answered {status}: {}", describe(&invoice));
     }
     let id = invoice["id"].as_str().unwrap_or_default().to_string();
-    while matches!(invoice["status"].as_str(), Some("pending" | "pending_retry")) {
+    while invoice["status"]
+        .as_str()
+        .and_then(InvoiceStatus::parse)
+        .is_some_and(|status| !status.is_final())
+    {
         if Instant::now() >= deadline {
             bail!(
                 "smoke: invoice {id} still {} after {} s",
@@ -85,7 +90,10 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
         invoice = current;
     }
     let cae = invoice["cae"].as_str().unwrap_or_default();
-    if invoice["status"] != "approved" || cae.len() != 14 || !cae.bytes().all(|b| b.is_ascii_digit()) {
+    if invoice["status"].as_str() != Some(InvoiceStatus::Approved.as_str())
+        || cae.len() != 14
+        || !cae.bytes().all(|b| b.is_ascii_digit())
+    {
         bail!(
             "smoke: invoice {id} is {} with CAE {:?}: {}",
             invoice["status"],

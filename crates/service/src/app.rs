@@ -8,13 +8,15 @@ use redis::aio::ConnectionManager;
 
 use crate::api_keys::{KeyMode, Keys};
 use crate::arca::Arca;
-use crate::breaker::{CircuitBreaker, Guarded};
+use crate::arca::breaker::{CircuitBreaker, Guarded};
+use crate::arca::reference_data::ReferenceData;
+use crate::arca::session_port::SessionPort;
 use crate::config::{Config, DatabaseConfig, RedisConfig};
 use crate::crypto::Secrets;
-use crate::issuance::{self, Engine, EngineConfig, session_port::SessionPort};
+use crate::invoices::Invoices;
+use crate::issuance::{self, Engine, EngineConfig};
 use crate::maintenance::Maintenance;
 use crate::rate_limit::RateLimiter;
-use crate::reference_data::ReferenceData;
 use crate::storage::Storage;
 use crate::{Error, http};
 
@@ -40,8 +42,8 @@ pub struct AppContext {
     pub engine: Engine,
     /// Stands between the engine and ARCA; the HTTP layer and health checks read it.
     pub breaker: Arc<CircuitBreaker>,
-    /// How long `POST /v1/invoices` waits for ARCA's answer before answering 202.
-    pub invoice_wait: std::time::Duration,
+    /// Invoices: composition, ARCA's rules, the quota, submission and the wait for the result.
+    pub invoices: Invoices,
     pub started_at: Instant,
     /// Redis and the key prefix, when `REDIS_URL` is set (health reads it).
     pub redis: Option<(ConnectionManager, String)>,
@@ -97,7 +99,6 @@ impl App {
             lease_ttl: config.issuance.lease_ttl,
             ..EngineConfig::default()
         };
-        let invoice_wait = config.issuance.wait;
         let engine = Engine::start_with_worker_pool(storage.clone(), worker_storage, port, engine_config)
             .await
             .map_err(|error| match error {
@@ -106,6 +107,13 @@ impl App {
             })?;
         // What the open breaker held back goes as soon as it closes, not at its retry time.
         tokio::spawn(drain_when_closed(breaker.clone(), engine.clone()));
+        let invoices = Invoices::new(
+            storage.clone(),
+            engine.clone(),
+            breaker.clone(),
+            config.issuance.queue_mode,
+            config.issuance.wait,
+        );
         Ok(App {
             state: Arc::new(AppContext {
                 storage: storage.clone(),
@@ -116,7 +124,7 @@ impl App {
                 reference_data,
                 engine,
                 breaker,
-                invoice_wait,
+                invoices,
                 started_at: Instant::now(),
                 redis,
                 maintenance: Maintenance::new(&config.maintenance, storage.clone()),

@@ -8,12 +8,15 @@
 //!   receivers; [`usage`]: invoices per month and the quota check.
 //! - [`crypto::Secrets`]: AES-256-GCM for secrets at rest (certificate keys, ticket credentials).
 //! - [`certificates`]: ARCA certificates per account (upload, CSR, expiry), keys encrypted.
-//! - [`tickets::TicketStore`]: WSAA tickets, durable and shared, renewed by one instance.
-//! - [`arca::Arca`]: [`arca::ArcaSession`]s (WSFEv1 client + `Auth`) for an account.
-//! - [`reference_data`]: ARCA's code tables and exchange rates, cached.
+//! - [`arca`]: ARCA access — [`arca::Arca`] hands out [`arca::ArcaSession`]s (WSFEv1 client +
+//!   `Auth`) for an account; [`arca::tickets::TicketStore`]: WSAA tickets, durable and shared,
+//!   renewed by one instance; [`arca::reference_data`]: ARCA's code tables and exchange rates,
+//!   cached; [`arca::breaker::CircuitBreaker`] in front of the engine's port.
 //! - [`rate_limit::RateLimiter`]: fixed one-minute windows per key, in Redis or in-process.
+//! - [`invoices`]: an invoice request composed, checked with ARCA's rules, counted against the
+//!   quota and submitted; the invoice as the API shows it.
 //! - [`issuance::Engine`]: numbers and authorises invoices, one worker per series, behind the
-//!   ARCA [`breaker::CircuitBreaker`].
+//!   ARCA circuit breaker.
 //! - [`health`], [`metrics`], [`maintenance`], [`logging`]: the operations surface — health
 //!   probes, Prometheus metrics, the maintenance switch shared through the database, JSON logs.
 //! - [`app::App`]: the state and the axum router ([`http`]) served until shutdown.
@@ -26,7 +29,6 @@ pub mod accounts;
 pub mod api_keys;
 pub mod app;
 pub mod arca;
-pub mod breaker;
 pub mod certificates;
 pub mod config;
 pub mod crypto;
@@ -34,15 +36,15 @@ pub mod customers;
 mod error;
 pub mod health;
 pub mod http;
+pub mod invoices;
 pub mod issuance;
 pub mod logging;
 pub mod maintenance;
 pub mod metrics;
 pub mod points_of_sale;
 pub mod rate_limit;
-pub mod reference_data;
 pub mod storage;
-pub mod tickets;
+pub mod tier;
 pub mod usage;
 
 pub use app::App;

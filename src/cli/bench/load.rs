@@ -129,7 +129,7 @@ impl Peer {
         };
         match self.client.fe_cae_solicitar(&self.auth, request).await {
             Ok(response) => match response.fe_cab_resp.map(|header| header.resultado) {
-                Some(Resultado::A) => "approved".into(),
+                Some(Resultado::A) => super::APPROVED.into(),
                 _ => {
                     let codes: Vec<String> = response.errors.iter().map(|e| e.code.to_string()).collect();
                     format!("rejected {}", codes.join(","))

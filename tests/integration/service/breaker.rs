@@ -3,6 +3,7 @@
 //! `Retry-After` (reject mode), and ARCA is not called; once ARCA is back, the probe closes it
 //! and the queued invoices are issued. Business rejections never open it.
 
+use arca_service::storage::invoices::InvoiceStatus;
 use arca_simulator::{FaultAction, FaultRule};
 use serde_json::{Value, json};
 
@@ -74,7 +75,7 @@ async fn an_outage_opens_the_breaker_invoices_queue_and_are_issued_when_arca_is_
         .wait(&first_id, std::time::Duration::from_secs(10))
         .await
         .unwrap();
-    assert_eq!(opened.status, "pending_retry");
+    assert_eq!(opened.status, InvoiceStatus::PendingRetry);
     assert!(app.state.breaker.is_open(), "two consecutive failures open it");
 
     // While open: accepted at once as pending_retry, and ARCA is not called for it.
@@ -94,7 +95,7 @@ async fn an_outage_opens_the_breaker_invoices_queue_and_are_issued_when_arca_is_
             .wait_final(id, std::time::Duration::from_secs(30))
             .await
             .unwrap();
-        assert_eq!(row.status, "approved", "{row:#?}");
+        assert_eq!(row.status, InvoiceStatus::Approved, "{row:#?}");
     }
     assert_eq!(app.state.breaker.state().as_str(), "closed");
 }

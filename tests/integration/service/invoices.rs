@@ -1,3 +1,4 @@
+use arca_service::storage::invoices::InvoiceStatus;
 use serde_json::{Value, json};
 
 use super::support::{CUIT_A, CUIT_B, TestApp};
@@ -128,7 +129,7 @@ async fn respond_async_answers_202_and_the_invoice_completes() {
         .wait(&id, std::time::Duration::from_secs(10))
         .await
         .unwrap();
-    assert_eq!(done.status, "approved");
+    assert_eq!(done.status, InvoiceStatus::Approved);
 }
 
 #[tokio::test]
@@ -232,6 +233,6 @@ async fn when_arca_is_slower_than_the_wait_the_answer_is_202_pending_retry() {
         .wait_final(&id, std::time::Duration::from_secs(30))
         .await
         .unwrap();
-    assert_eq!(row.status, "approved", "{row:?}");
+    assert_eq!(row.status, InvoiceStatus::Approved, "{row:?}");
     assert_eq!(row.numero, Some(1));
 }

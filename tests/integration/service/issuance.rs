@@ -11,6 +11,7 @@ use arca_protocol::voucher::Voucher;
 use arca_protocol::wsfe::{FECAERequest, FECAEResponse, FECompConsResponse};
 use arca_service::issuance::{ArcaFuture, ArcaPort, DirectArca, Engine, EngineConfig, NewInvoice};
 use arca_service::storage::invoices::{self, InvoiceRow};
+use arca_service::storage::invoices::{InvoiceStatus, SendState};
 use arca_service::storage::series::SeriesKey;
 use arca_simulator::{FaultAction, FaultRule};
 use bytes::Bytes;
@@ -159,7 +160,7 @@ async fn arca_vouchers(env: &TestEnv) -> Vec<(u64, String)> {
 /// Every approved invoice matches ARCA's voucher under its number, one to one.
 async fn assert_one_voucher_per_invoice(env: &TestEnv, rows: &[InvoiceRow]) {
     let stored = arca_vouchers(env).await;
-    let approved: Vec<&InvoiceRow> = rows.iter().filter(|r| r.status == "approved").collect();
+    let approved: Vec<&InvoiceRow> = rows.iter().filter(|r| r.status == InvoiceStatus::Approved).collect();
     assert_eq!(stored.len(), approved.len(), "ARCA holds {stored:?}");
     for row in approved {
         let number = u64::try_from(row.numero.unwrap()).unwrap();
@@ -207,7 +208,8 @@ async fn two_hundred_concurrent_invoices_are_numbered_without_gaps_in_few_reques
     }
     assert_eq!(rows.len(), 200);
     assert!(
-        rows.iter().all(|r| r.status == "approved" && r.cae.is_some()),
+        rows.iter()
+            .all(|r| r.status == InvoiceStatus::Approved && r.cae.is_some()),
         "{rows:#?}"
     );
     assert_eq!(numbers(&rows), (1..=200).collect::<Vec<i64>>());
@@ -234,7 +236,7 @@ async fn an_invoice_arca_rejects_fails_alone_and_the_rest_get_consecutive_number
         .unwrap();
     let rows = wait_all(&engine, &ids).await;
     let failed = &rows[2];
-    assert_eq!(failed.status, "failed");
+    assert_eq!(failed.status, InvoiceStatus::Failed);
     assert_eq!(failed.numero, None);
     assert!(
         failed
@@ -244,7 +246,11 @@ async fn an_invoice_arca_rejects_fails_alone_and_the_rest_get_consecutive_number
             .contains("10048"),
         "{failed:?}"
     );
-    let approved: Vec<InvoiceRow> = rows.iter().filter(|r| r.status == "approved").cloned().collect();
+    let approved: Vec<InvoiceRow> = rows
+        .iter()
+        .filter(|r| r.status == InvoiceStatus::Approved)
+        .cloned()
+        .collect();
     assert_eq!(approved.len(), 4);
     assert_eq!(numbers(&approved), vec![1, 2, 3, 4]);
     // One request with all five (the third rejected, the last two not processed), one with the two.
@@ -265,7 +271,7 @@ async fn a_lost_answer_is_reconciled_and_the_cae_recorded_once() {
         .unwrap();
     let id = engine.submit(invoice(&setup.account_id, factura_b())).await.unwrap().id;
     let row = engine.wait(&id, WAIT).await.unwrap();
-    assert_eq!(row.status, "approved", "{row:?}");
+    assert_eq!(row.status, InvoiceStatus::Approved, "{row:?}");
     assert_eq!(row.numero, Some(1));
     assert_eq!(setup.env.simulator.calls("FECAESolicitar"), 1, "never re-sent");
     assert!(setup.env.simulator.calls("FECompConsultar") >= 1);
@@ -288,7 +294,7 @@ async fn a_request_cut_before_arca_stored_it_is_resent_with_the_same_number() {
         .unwrap();
     let id = engine.submit(invoice(&setup.account_id, factura_b())).await.unwrap().id;
     let row = engine.wait(&id, WAIT).await.unwrap();
-    assert_eq!(row.status, "approved", "{row:?}");
+    assert_eq!(row.status, InvoiceStatus::Approved, "{row:?}");
     assert_eq!(row.numero, Some(1));
     assert_eq!(setup.env.simulator.calls("FECAESolicitar"), 2);
     // Above the last authorised number: not consumed, so nothing to look up.
@@ -311,12 +317,12 @@ async fn a_crash_between_numbering_and_sending_is_resumed_on_start() {
         .await
         .unwrap();
     let rows = wait_all(&engine, &ids).await;
-    assert!(rows.iter().all(|r| r.status == "approved"), "{rows:#?}");
+    assert!(rows.iter().all(|r| r.status == InvoiceStatus::Approved), "{rows:#?}");
     assert_eq!(rows[0].numero, Some(1), "re-sent under the number it had");
     assert_eq!(rows[1].numero, Some(2));
     assert_one_voucher_per_invoice(&setup.env, &rows).await;
     let listed = invoices::list_series(&setup.app.storage, &series()).await.unwrap();
-    assert!(listed.iter().all(|r| r.send_state == "none"));
+    assert!(listed.iter().all(|r| r.send_state == SendState::None));
     engine.stop();
 }
 
@@ -367,7 +373,7 @@ async fn two_instances_on_one_postgresql_database_never_duplicate_a_number() {
     for task in tasks {
         rows.extend(task.await.unwrap());
     }
-    assert!(rows.iter().all(|r| r.status == "approved"), "{rows:#?}");
+    assert!(rows.iter().all(|r| r.status == InvoiceStatus::Approved), "{rows:#?}");
     assert_eq!(numbers(&rows), (1..=100).collect::<Vec<i64>>());
     assert_one_voucher_per_invoice(&setup.env, &rows).await;
     first.stop();
@@ -409,7 +415,7 @@ async fn instances_wake_each_other_through_notifications() {
         .unwrap()
         .id;
     let row = accepting.wait(&id, WAIT).await.unwrap();
-    assert_eq!(row.status, "approved", "{row:#?}");
+    assert_eq!(row.status, InvoiceStatus::Approved, "{row:#?}");
     assert_eq!(row.numero, Some(1));
     assert_one_voucher_per_invoice(&setup.env, &[row]).await;
     worker.stop();
@@ -464,14 +470,14 @@ async fn an_arca_internal_error_defers_the_invoice_and_it_is_sent_again() {
         .unwrap();
     let id = engine.submit(invoice(&setup.account_id, factura_b())).await.unwrap().id;
     let deferred = engine.wait(&id, WAIT).await.unwrap();
-    assert_eq!(deferred.status, "pending_retry", "{deferred:?}");
+    assert_eq!(deferred.status, InvoiceStatus::PendingRetry, "{deferred:?}");
     assert_eq!(deferred.numero, None, "ARCA consumed nothing: the number is released");
     assert!(
         deferred.arca_errores.as_deref().is_some_and(|e| e.contains("501")),
         "{deferred:?}"
     );
     let row = engine.wait_final(&id, WAIT).await.unwrap();
-    assert_eq!(row.status, "approved", "{row:?}");
+    assert_eq!(row.status, InvoiceStatus::Approved, "{row:?}");
     assert_eq!(row.numero, Some(1));
     assert_eq!(setup.env.simulator.calls("FECAESolicitar"), 2);
     assert_eq!(setup.env.simulator.calls("FECompConsultar"), 0);

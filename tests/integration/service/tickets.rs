@@ -1,3 +1,4 @@
+use arca_service::storage::invoices::InvoiceStatus;
 use std::sync::Arc;
 use std::time::Duration as StdDuration;
 
@@ -6,9 +7,9 @@ use arca_protocol::clock::{Clock, ManualClock, SystemClock};
 use arca_protocol::secret::Secret;
 use arca_protocol::transport::{HttpTransport, Timeouts};
 use arca_protocol::wsaa::WsaaClient;
+use arca_service::arca::tickets::TicketStore;
 use arca_service::config::RedisConfig;
 use arca_service::crypto::Secrets;
-use arca_service::tickets::TicketStore;
 use chrono::Duration;
 
 use super::support::{CUIT_A, TestApp, uses_postgres};
@@ -182,7 +183,7 @@ async fn a_ticket_wsfe_refuses_with_600_is_discarded_and_replaced() {
         .wait_final(&id, StdDuration::from_secs(30))
         .await
         .unwrap();
-    assert_eq!(row.status, "approved", "{row:#?}");
+    assert_eq!(row.status, InvoiceStatus::Approved, "{row:#?}");
     assert_eq!(
         app.simulator.calls("loginCms"),
         logins_before + 1,

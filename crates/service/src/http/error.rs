@@ -311,6 +311,39 @@ impl From<Error> for ApiError {
     }
 }
 
+impl From<crate::invoices::Error> for ApiError {
+    fn from(error: crate::invoices::Error) -> ApiError {
+        use crate::invoices::Error as Invoices;
+        match error {
+            Invoices::Service(error) => error.into(),
+            Invoices::Issuance(error) => error.into(),
+            Invoices::CircuitOpen { retry_after } => ApiError::circuit_open(retry_after),
+            Invoices::NotFound => ApiError::not_found("no such invoice"),
+            error @ Invoices::NotEditable { .. } => ApiError::conflict(error.to_string()),
+        }
+    }
+}
+
+/// Every engine error named: what the caller got wrong is a 4xx, what failed inside is a 500
+/// (never a 400 that would blame the request).
+impl From<crate::issuance::Error> for ApiError {
+    fn from(error: crate::issuance::Error) -> ApiError {
+        use crate::issuance::Error as Issuance;
+        match error {
+            Issuance::Storage(error) => error.into(),
+            Issuance::Invalid(message) => ApiError::field("invoice", message),
+            Issuance::IdempotencyConflict { id } => ApiError::conflict(format!(
+                "the Idempotency-Key was used for another request (invoice {id})"
+            )),
+            Issuance::NotFound => ApiError::not_found("no such invoice"),
+            error @ (Issuance::LeaseLost | Issuance::Corrupt { .. }) => ApiError {
+                cause: Some(error.to_string()),
+                ..ApiError::internal()
+            },
+        }
+    }
+}
+
 impl ApiError {
     /// ARCA's failures: refusals of the certificate (422 `CERTIFICATE_REJECTED`, with WSAA's
     /// code and a hint), outages (503 `ARCA_UNAVAILABLE`) and silence (504 `ARCA_TIMEOUT`), the

@@ -9,12 +9,10 @@ use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 
 use crate::app::AppState;
-use crate::breaker::BreakerState;
+use crate::arca::breaker::BreakerState;
 use crate::metrics::{self, Gauge};
-use crate::storage::{certificates, invoices};
-
-/// Every invoice status, so each queue gauge exists even at zero.
-const INVOICE_STATUSES: [&str; 5] = ["pending", "pending_retry", "approved", "failed", "cancelled"];
+use crate::storage::certificates;
+use crate::storage::invoices::{self, InvoiceStatus};
 
 /// Records method, matched route (`unmatched` for unknown paths, so a scan of random URLs
 /// cannot create unbounded series), status and duration of every request.
@@ -41,8 +39,12 @@ pub async fn metrics_text(State(state): State<AppState>) -> Response {
     // A database that cannot answer leaves the queue gauge out rather than failing the scrape:
     // the other metrics (and database_errors_total) say what is wrong.
     if let Ok(counts) = invoices::count_by_status(&state.storage).await {
-        for status in INVOICE_STATUSES {
-            let count = counts.iter().find(|(name, _)| name == status).map_or(0, |(_, n)| *n);
+        // Every status, so each queue gauge exists even at zero.
+        for status in InvoiceStatus::ALL {
+            let count = counts
+                .iter()
+                .find(|(counted, _)| *counted == status)
+                .map_or(0, |(_, n)| *n);
             queue.values.push((vec![("status", status.to_string())], count as f64));
         }
     }

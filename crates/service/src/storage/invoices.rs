@@ -14,10 +14,94 @@ pub mod voucher;
 
 use chrono::{DateTime, NaiveDate, Utc};
 
-use super::series::SeriesKey;
+use super::series::{Fenced, SeriesKey};
 use super::transaction::{Transaction, with_transaction};
 use super::{Storage, with_pool};
 use crate::Error;
+
+/// Where an invoice is, as the API shows it and the `status` column holds it (its `CHECK`
+/// constraint lists the same five). [`InvoiceStatus::as_str`] and [`InvoiceStatus::parse`] are
+/// the only places its text is written in Rust; the SQL below names the values in its queries.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum InvoiceStatus {
+    /// Accepted, not yet authorised (waiting for its series' worker, or in flight).
+    Pending,
+    /// Has a CAE.
+    Approved,
+    /// Rejected by ARCA, or inconsistent with what ARCA stored: final until edited.
+    Failed,
+    /// ARCA unavailable (or slow beyond the request's wait): retried automatically.
+    PendingRetry,
+    Cancelled,
+}
+
+impl InvoiceStatus {
+    pub const ALL: [InvoiceStatus; 5] = [
+        InvoiceStatus::Pending,
+        InvoiceStatus::PendingRetry,
+        InvoiceStatus::Approved,
+        InvoiceStatus::Failed,
+        InvoiceStatus::Cancelled,
+    ];
+
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            InvoiceStatus::Pending => "pending",
+            InvoiceStatus::Approved => "approved",
+            InvoiceStatus::Failed => "failed",
+            InvoiceStatus::PendingRetry => "pending_retry",
+            InvoiceStatus::Cancelled => "cancelled",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<InvoiceStatus> {
+        InvoiceStatus::ALL.into_iter().find(|status| status.as_str() == text)
+    }
+
+    /// Approved, failed or cancelled: the engine will not touch it again by itself.
+    pub fn is_final(self) -> bool {
+        matches!(
+            self,
+            InvoiceStatus::Approved | InvoiceStatus::Failed | InvoiceStatus::Cancelled
+        )
+    }
+}
+
+impl std::fmt::Display for InvoiceStatus {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl TryFrom<String> for InvoiceStatus {
+    type Error = String;
+
+    fn try_from(text: String) -> Result<Self, Self::Error> {
+        InvoiceStatus::parse(&text).ok_or_else(|| format!("unknown invoice status {text:?}"))
+    }
+}
+
+/// The engine's write-ahead marker (`send_state` column): `InFlight` means a `FECAESolicitar`
+/// carrying the invoice's number may have reached ARCA, so it is reconciled before it is sent
+/// under any other number (ARCHITECTURE.md invariants 2 and 3).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SendState {
+    None,
+    InFlight,
+}
+
+impl TryFrom<String> for SendState {
+    type Error = String;
+
+    fn try_from(text: String) -> Result<Self, Self::Error> {
+        match text.as_str() {
+            "none" => Ok(SendState::None),
+            "in_flight" => Ok(SendState::InFlight),
+            _ => Err(format!("unknown send state {text:?}")),
+        }
+    }
+}
 
 /// A new invoice, as `pending`.
 #[derive(Debug, Clone)]
@@ -57,7 +141,8 @@ pub struct Amounts {
 pub struct InvoiceRow {
     pub id: String,
     pub account_id: String,
-    pub status: String,
+    #[sqlx(try_from = "String")]
+    pub status: InvoiceStatus,
     pub cuit: String,
     pub punto_venta: i32,
     pub cbte_tipo: i32,
@@ -76,7 +161,8 @@ pub struct InvoiceRow {
     pub arca_observaciones: Option<String>,
     /// JSON `[{"code": …, "msg": …}]`; code `INCONSISTENT` for a number ARCA holds with other content.
     pub arca_errores: Option<String>,
-    pub send_state: String,
+    #[sqlx(try_from = "String")]
+    pub send_state: SendState,
     pub attempts: i32,
     pub next_attempt_at: Option<i64>,
     pub idempotency_key: Option<String>,
@@ -164,7 +250,14 @@ pub async fn insert(transaction: &mut Transaction<'_>, row: &NewInvoiceRow) -> R
             .bind(&row.idempotency_key)
             .bind(&row.request_hash)
             .bind(row.created_at)
-            .bind(if row.deferred_until_ms.is_some() { "pending_retry" } else { "pending" })
+            .bind(
+                if row.deferred_until_ms.is_some() {
+                    InvoiceStatus::PendingRetry
+                } else {
+                    InvoiceStatus::Pending
+                }
+                .as_str(),
+            )
             .bind(row.deferred_until_ms)
             .execute(connection)
             .await?
@@ -239,7 +332,7 @@ pub async fn replace_unsent(
 /// Filters of the account's invoice list; `None` matches everything.
 #[derive(Debug, Clone, Default)]
 pub struct InvoiceFilter {
-    pub status: Option<String>,
+    pub status: Option<InvoiceStatus>,
     pub fecha_desde: Option<NaiveDate>,
     pub fecha_hasta: Option<NaiveDate>,
     /// Part of the customer's name, case-insensitive.
@@ -280,7 +373,7 @@ pub async fn list_for_account(
         ($query:expr) => {
             $query
                 .bind(account_id)
-                .bind(&filter.status)
+                .bind(filter.status.map(InvoiceStatus::as_str))
                 .bind(filter.fecha_desde)
                 .bind(filter.fecha_hasta)
                 .bind(&name)
@@ -374,22 +467,6 @@ pub async fn next_retry_at(storage: &Storage, key: &SeriesKey) -> Result<Option<
     }))
 }
 
-/// Write-ahead: gives a waiting invoice its number and marks it in flight, before the request
-/// carrying it is sent (invariant 2). `false` if the invoice is no longer waiting.
-pub async fn assign_number(
-    transaction: &mut Transaction<'_>,
-    id: &str,
-    numero: i64,
-    now: DateTime<Utc>,
-) -> Result<bool, Error> {
-    const SQL: &str = "UPDATE invoices SET numero = $2, send_state = 'in_flight', status = 'pending', updated_at = $3 \
-         WHERE id = $1 AND send_state = 'none' AND status IN ('pending', 'pending_retry')";
-    let affected = with_transaction!(transaction, connection => {
-        sqlx::query(SQL).bind(id).bind(numero).bind(now).execute(connection).await?.rows_affected()
-    });
-    Ok(affected == 1)
-}
-
 /// At most this many invoices per batched statement, so that its bound parameters stay far below
 /// either dialect's limit (SQLite 32,766, PostgreSQL 65,535) whatever `FECompTotXRequest` says.
 const ROWS_PER_STATEMENT: usize = 250;
@@ -407,16 +484,17 @@ fn values_list(rows: usize, columns: usize, first: usize) -> String {
         .join(", ")
 }
 
-/// [`assign_number`] for a whole batch in one statement per [`ROWS_PER_STATEMENT`] invoices
+/// Numbers a whole batch in one statement per [`ROWS_PER_STATEMENT`] invoices
 /// (write-ahead, invariant 2): one round trip instead of one per invoice, which under load is
 /// what a worker step spent most of its time on. Returns how many invoices were still waiting
 /// and got their number; fewer than `assignments.len()` means one changed under the worker
 /// (cancelled, edited), and the caller rolls back and plans again.
 pub async fn assign_numbers(
-    transaction: &mut Transaction<'_>,
+    fenced: &mut Fenced<'_>,
     assignments: &[(String, i64)],
     now: DateTime<Utc>,
 ) -> Result<usize, Error> {
+    let transaction = fenced.transaction();
     let mut assigned = 0;
     for chunk in assignments.chunks(ROWS_PER_STATEMENT) {
         // VALUES columns are named column1, column2, … on both dialects.
@@ -452,10 +530,11 @@ pub struct Approval<'a> {
 /// [`ROWS_PER_STATEMENT`] invoices; the same conditions apply to each row. Returns how many rows
 /// changed.
 pub async fn record_approved_batch(
-    transaction: &mut Transaction<'_>,
+    fenced: &mut Fenced<'_>,
     approvals: &[Approval<'_>],
     now: DateTime<Utc>,
 ) -> Result<usize, Error> {
+    let transaction = fenced.transaction();
     let mut recorded = 0;
     for chunk in approvals.chunks(ROWS_PER_STATEMENT) {
         let sql = format!(
@@ -485,7 +564,7 @@ pub async fn record_approved_batch(
 
 /// ARCA authorised the in-flight invoice under `numero`: `approved` with its CAE.
 pub async fn record_approved(
-    transaction: &mut Transaction<'_>,
+    fenced: &mut Fenced<'_>,
     id: &str,
     numero: i64,
     cae: &str,
@@ -493,6 +572,7 @@ pub async fn record_approved(
     observaciones: Option<&str>,
     now: DateTime<Utc>,
 ) -> Result<bool, Error> {
+    let transaction = fenced.transaction();
     const SQL: &str = "UPDATE invoices SET status = 'approved', send_state = 'none', cae = $3, cae_vencimiento = $4, \
          arca_observaciones = $5, arca_errores = NULL, next_attempt_at = NULL, approved_at = $6, updated_at = $6 \
          WHERE id = $1 AND numero = $2 AND send_state = 'in_flight'";
@@ -514,13 +594,14 @@ pub async fn record_approved(
 /// The in-flight invoice failed. `keep_number` is for an inconsistency (ARCA holds the number with
 /// other content: the number stays as evidence); a rejection releases it (ARCA consumed nothing).
 pub async fn record_failed(
-    transaction: &mut Transaction<'_>,
+    fenced: &mut Fenced<'_>,
     id: &str,
     keep_number: bool,
     errores: &str,
     observaciones: Option<&str>,
     now: DateTime<Utc>,
 ) -> Result<bool, Error> {
+    let transaction = fenced.transaction();
     const SQL: &str = "UPDATE invoices SET status = 'failed', send_state = 'none', \
          numero = CASE WHEN $2 THEN numero ELSE NULL END, arca_errores = $3, arca_observaciones = $4, \
          next_attempt_at = NULL, updated_at = $5 \
@@ -541,7 +622,8 @@ pub async fn record_failed(
 
 /// ARCA certainly did not consume the in-flight invoice's number (not processed after an earlier
 /// rejection, or above the last authorised number): release it and queue the invoice again.
-pub async fn release_number(transaction: &mut Transaction<'_>, id: &str, now: DateTime<Utc>) -> Result<bool, Error> {
+pub async fn release_number(fenced: &mut Fenced<'_>, id: &str, now: DateTime<Utc>) -> Result<bool, Error> {
+    let transaction = fenced.transaction();
     const SQL: &str = "UPDATE invoices SET status = 'pending', send_state = 'none', numero = NULL, updated_at = $2 \
          WHERE id = $1 AND send_state = 'in_flight'";
     let affected = with_transaction!(transaction, connection => {
@@ -554,13 +636,14 @@ pub async fn release_number(transaction: &mut Transaction<'_>, id: &str, now: Da
 /// With `keep_in_flight` (the outcome is still unknown) the number and the in-flight mark stay:
 /// the invoice will be reconciled, not renumbered. Otherwise the number is released.
 pub async fn defer(
-    transaction: &mut Transaction<'_>,
+    fenced: &mut Fenced<'_>,
     id: &str,
     keep_in_flight: bool,
     retry_at_ms: i64,
     errores: Option<&str>,
     now: DateTime<Utc>,
 ) -> Result<bool, Error> {
+    let transaction = fenced.transaction();
     const SQL: &str = "UPDATE invoices SET status = 'pending_retry', attempts = attempts + 1, next_attempt_at = $3, \
          send_state = CASE WHEN $2 THEN send_state ELSE 'none' END, \
          numero = CASE WHEN $2 THEN numero ELSE NULL END, arca_errores = $4, updated_at = $5 \
@@ -631,11 +714,16 @@ pub async fn has_work(storage: &Storage, key: &SeriesKey, now_ms: i64) -> Result
 }
 
 /// How many invoices are in each status (every account), for the queue gauges of `/metrics`.
-pub async fn count_by_status(storage: &Storage) -> Result<Vec<(String, i64)>, Error> {
+pub async fn count_by_status(storage: &Storage) -> Result<Vec<(InvoiceStatus, i64)>, Error> {
     const SQL: &str = "SELECT status, COUNT(*) FROM invoices GROUP BY status";
-    Ok(with_pool!(storage, pool => {
+    let counts = with_pool!(storage, pool => {
         sqlx::query_as::<_, (String, i64)>(SQL).fetch_all(pool).await?
-    }))
+    });
+    // The column's CHECK constraint admits only the enum's values.
+    Ok(counts
+        .into_iter()
+        .filter_map(|(status, count)| InvoiceStatus::parse(&status).map(|status| (status, count)))
+        .collect())
 }
 
 #[cfg(test)]

@@ -1,0 +1,123 @@
+//! [`Invoice`]: a stored invoice with what the API shows besides its columns — the totals as
+//! decimals, ARCA's messages read back, the client's metadata, and the QR URL of an approved one
+//! (docs/arca.md §F).
+//!
+//! It never writes: it reads one row and the issuer's CUIT.
+
+use arca_protocol::Cuit;
+use arca_protocol::money::Decimal;
+use arca_protocol::qr::{AuthorizationKind, QrData};
+
+use crate::storage::invoices::{self, InvoiceRow, InvoiceStatus};
+
+/// An ARCA code and message kept with an invoice.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ArcaMessage {
+    pub code: String,
+    pub message: String,
+}
+
+/// An invoice as the API shows it (the HTTP layer only formats it).
+#[derive(Debug, Clone)]
+pub struct Invoice {
+    pub row: InvoiceRow,
+    /// Net taxed, untaxed and exempt amounts together.
+    pub subtotal: Decimal,
+    pub iva_total: Decimal,
+    pub tributos_total: Decimal,
+    pub total: Decimal,
+    /// ARCA's QR URL (RG 4892) once approved.
+    pub qr_data: Option<String>,
+    pub observaciones: Vec<ArcaMessage>,
+    pub errores: Vec<ArcaMessage>,
+    /// The `metadata` the client sent with the request, if any.
+    pub metadata: Option<serde_json::Value>,
+}
+
+impl Invoice {
+    pub fn new(row: InvoiceRow, issuer: Cuit) -> Invoice {
+        let decimal = |text: &str| text.parse::<Decimal>().unwrap_or_default();
+        let amounts = &row.amounts;
+        let subtotal = decimal(&amounts.imp_neto) + decimal(&amounts.imp_tot_conc) + decimal(&amounts.imp_op_ex);
+        let total = decimal(&amounts.imp_total);
+        let metadata = row
+            .document
+            .as_deref()
+            .and_then(|d| serde_json::from_str::<serde_json::Value>(d).ok())
+            .and_then(|d| d.get("metadata").cloned())
+            .filter(|m| !m.is_null());
+        Invoice {
+            subtotal,
+            iva_total: decimal(&amounts.imp_iva),
+            tributos_total: decimal(&amounts.imp_trib),
+            total,
+            qr_data: qr_url(&row, issuer, total),
+            observaciones: messages(row.arca_observaciones.as_deref()),
+            errores: messages(row.arca_errores.as_deref()),
+            metadata,
+            row,
+        }
+    }
+
+    pub fn status(&self) -> InvoiceStatus {
+        self.row.status
+    }
+
+    /// `PPPPP-NNNNNNNN` once numbered.
+    pub fn numero_completo(&self) -> Option<String> {
+        self.row.numero.map(|n| format!("{:05}-{:08}", self.row.punto_venta, n))
+    }
+}
+
+/// The QR of an approved invoice: what ARCA's RG 4892 asks to print, as its URL.
+fn qr_url(row: &InvoiceRow, issuer: Cuit, total: Decimal) -> Option<String> {
+    let (Some(cae), Some(numero), Some(fecha)) = (&row.cae, row.numero, row.fecha) else {
+        return None;
+    };
+    if row.status != InvoiceStatus::Approved {
+        return None;
+    }
+    let detail = invoices::voucher::from_json(&row.voucher).ok();
+    let identified = !(row.doc_tipo == 99 && row.doc_nro == 0);
+    Some(
+        QrData {
+            fecha,
+            cuit: issuer.as_u64(),
+            pto_vta: row.punto_venta.max(0) as u32,
+            tipo_cmp: row.cbte_tipo,
+            nro_cmp: numero.max(0) as u64,
+            importe: total,
+            moneda: detail
+                .as_ref()
+                .and_then(|d| d.mon_id.clone())
+                .unwrap_or_else(|| "PES".into()),
+            ctz: detail.as_ref().and_then(|d| d.mon_cotiz).unwrap_or(Decimal::ONE),
+            tipo_doc_rec: identified.then_some(row.doc_tipo),
+            nro_doc_rec: identified.then_some(row.doc_nro.max(0) as u64),
+            tipo_cod_aut: AuthorizationKind::Cae,
+            cod_aut: cae.parse().unwrap_or_default(),
+        }
+        .to_url(),
+    )
+}
+
+/// ARCA's messages as stored (`[{"code": …, "msg": …}]`).
+fn messages(json: Option<&str>) -> Vec<ArcaMessage> {
+    json.and_then(|text| serde_json::from_str::<Vec<serde_json::Value>>(text).ok())
+        .unwrap_or_default()
+        .into_iter()
+        .map(|m| ArcaMessage {
+            code: match m.get("code") {
+                Some(serde_json::Value::String(code)) => code.clone(),
+                Some(other) => other.to_string(),
+                None => String::new(),
+            },
+            message: m
+                .get("msg")
+                .or_else(|| m.get("message"))
+                .and_then(|v| v.as_str())
+                .unwrap_or("")
+                .to_string(),
+        })
+        .collect()
+}
