@@ -1,5 +1,5 @@
 //! The taxpayer's ARCA certificate: loading it, reading its CUIT, and making the CSR that ARCA
-//! signs (arca-protocol.md §B.4).
+//! signs (docs/arca.md §B.4).
 
 use std::fmt;
 

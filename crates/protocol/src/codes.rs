@@ -6,7 +6,7 @@
 //! [`CbteTipo`] therefore means the voucher type is one WSFEv1 authorizes.
 //!
 //! The tables are the homologation capture of July 2021 plus the rows the manual added later
-//! (see `docs/arca-protocol.md` §E). They never call ARCA: refreshing them from the live
+//! (see `docs/arca.md` §E). They never call ARCA: refreshing them from the live
 //! `FEParamGet*` methods is the service's job.
 
 mod cbte_tipo;

@@ -4,7 +4,7 @@
 //! When a request's outcome is unknown (timeout, reset, 5xx, crash mid-flight) ARCA may have
 //! authorized it and lost only the answer (§H.2). The issuance engine then asks
 //! `FECompConsultar` for the number it had reserved and hands the answer to [`compare`], together
-//! with the detail it sent (architecture invariant 3). [`Verdict::Same`] means ARCA authorized our
+//! with the detail it sent (ARCHITECTURE.md invariant 3). [`Verdict::Same`] means ARCA authorized our
 //! voucher: record its CAE, never send it again. [`Verdict::Different`] means the number holds
 //! something else (another sender, a bug, a manual issue from ARCA's web form): a serious
 //! inconsistency to surface to an operator, never to overwrite and never to "fix" by re-sending.

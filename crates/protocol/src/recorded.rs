@@ -1,5 +1,5 @@
-//! Test support: ARCA's recorded homologation traffic (`shared/arca/recorded/`, YAML cassettes
-//! beside the repository), read once for every golden test of this crate.
+//! Test support: ARCA's recorded homologation traffic (`testdata/arca/recorded/`, YAML cassettes
+//! in the repository), read once for every golden test of this crate.
 
 use std::collections::BTreeMap;
 

@@ -1,7 +1,7 @@
 //! Outbound HTTP(S) to ARCA over OpenSSL.
 //!
 //! ARCA's production WSFEv1 still negotiates 1024-bit Diffie-Hellman, which OpenSSL's default
-//! security level refuses (`dh key too small`, arca-protocol.md §A.4). The lowered level
+//! security level refuses (`dh key too small`, docs/arca.md §A.4). The lowered level
 //! (`DEFAULT:@SECLEVEL=1`) is applied only to the hosts listed as legacy, through a second
 //! client; every other host keeps the default.
 

@@ -1,4 +1,4 @@
-//! WSAA, ARCA's authentication service (arca-protocol.md §B).
+//! WSAA, ARCA's authentication service (docs/arca.md §B).
 //!
 //! The flow: build a TRA ([`LoginTicketRequest`]), sign it as CMS with the taxpayer's certificate
 //! ([`sign_tra`]), send it with [`WsaaClient::login_cms`], and keep the resulting

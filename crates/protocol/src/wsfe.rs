@@ -1,4 +1,4 @@
-//! WSFEv1, ARCA's electronic-invoice service (arca-protocol.md §A.3, §C, §D).
+//! WSFEv1, ARCA's electronic-invoice service (docs/arca.md §A.3, §C, §D).
 //!
 //! - Requests: one type per operation, named like the WSDL's request element
 //!   ([`FECAESolicitar`], [`FECompConsultar`], [`FEParamGetTiposCbte`], ...), implementing

@@ -161,7 +161,7 @@ impl Document {
     }
 }
 
-/// An Axis fault (arca-protocol.md §B.8): HTTP 500, `ns1:` bound to Axis's namespace, the
+/// An Axis fault (docs/arca.md §B.8): HTTP 500, `ns1:` bound to Axis's namespace, the
 /// exception name and host in `detail`, on one line as the real server writes it.
 pub fn axis_fault(version: SoapVersion, code: &str, message: &str) -> String {
     let message = quick_xml::escape::escape(message);

@@ -1,4 +1,4 @@
-//! The simulated WSAA `loginCms` endpoint (arca-protocol.md §A.2, §B).
+//! The simulated WSAA `loginCms` endpoint (docs/arca.md §A.2, §B).
 
 mod ticket;
 mod verify;

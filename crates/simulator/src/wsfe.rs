@@ -1,4 +1,4 @@
-//! The simulated WSFEv1 (`/wsfev1/service.asmx`), arca-protocol.md §A.3, §C–§H.
+//! The simulated WSFEv1 (`/wsfev1/service.asmx`), docs/arca.md §A.3, §C–§H.
 //!
 //! Requests are routed by the body's operation element (or, for an empty body, by the SOAP
 //! action), faults are applied, the `Auth` token is checked against the tickets this

@@ -1,4 +1,4 @@
-//! Golden tests against real homologation traffic (`shared/arca/recorded/`): every recorded
+//! Golden tests against real homologation traffic (`testdata/arca/recorded/`): every recorded
 //! `FECAESolicitar` is read into [`CaeRequest`] and validated with the context of its recording
 //! (issuer, ARCA's processing date, the last number `FECompUltimoAutorizado` reported). Approved
 //! details must pass; where ARCA rejected a detail with an observation, local validation must

@@ -16,7 +16,7 @@ use crate::clock::Clock;
 
 use super::{AccessTicket, WsaaFault};
 
-/// One ticket per (environment, certificate, service) (architecture.md "Access tickets").
+/// One ticket per (environment, certificate, service) (ARCHITECTURE.md invariant 8).
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct TicketKey {
     pub environment: String,

@@ -1,4 +1,4 @@
-//! The `loginCms` call (arca-protocol.md §B.5).
+//! The `loginCms` call (docs/arca.md §B.5).
 
 use chrono::{DateTime, Utc};
 

@@ -1,4 +1,4 @@
-//! CMS SignedData over the TRA, arca-protocol.md §B.3: content attached (not detached), the
+//! CMS SignedData over the TRA, docs/arca.md §B.3: content attached (not detached), the
 //! signer certificate included, SHA-256, DER then Base64.
 
 use base64::Engine;

@@ -1,4 +1,4 @@
-//! WSAA's Axis faults (arca-protocol.md §B.8) and what a client must do after each.
+//! WSAA's Axis faults (docs/arca.md §B.8) and what a client must do after each.
 
 use std::fmt;
 

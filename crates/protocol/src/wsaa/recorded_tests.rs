@@ -1,4 +1,4 @@
-//! Golden tests against real homologation traffic (`shared/arca/recorded/`): every recorded
+//! Golden tests against real homologation traffic (`testdata/arca/recorded/`): every recorded
 //! WSAA response parses, and the requests we build have the recorded requests' structure.
 
 use super::{LoginTicketRequest, login_envelope, parse_login_cms_response};

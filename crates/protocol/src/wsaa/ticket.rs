@@ -1,4 +1,4 @@
-//! The access ticket (TA, `loginTicketResponse`), arca-protocol.md §B.6.
+//! The access ticket (TA, `loginTicketResponse`), docs/arca.md §B.6.
 
 use chrono::{DateTime, FixedOffset, Utc};
 

@@ -1,4 +1,4 @@
-//! The TRA (`loginTicketRequest`), arca-protocol.md §B.2.
+//! The TRA (`loginTicketRequest`), docs/arca.md §B.2.
 
 use chrono::{DateTime, Duration, SecondsFormat, Utc};
 

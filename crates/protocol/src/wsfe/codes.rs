@@ -1,4 +1,4 @@
-//! A catalogue of WSFEv1 `Err`/`Obs` codes (arca-protocol.md §D): what family each belongs to,
+//! A catalogue of WSFEv1 `Err`/`Obs` codes (docs/arca.md §D): what family each belongs to,
 //! whether retrying unchanged can help, and a one-line hint for operators.
 //!
 //! It describes codes; it never validates vouchers (that is the validation module's job) and

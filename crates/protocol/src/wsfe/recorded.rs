@@ -1,4 +1,4 @@
-//! Golden tests against real homologation traffic (`shared/arca/recorded/test_wsfev1*.yaml`,
+//! Golden tests against real homologation traffic (`testdata/arca/recorded/test_wsfev1*.yaml`,
 //! pyafipws cassettes, 2021): every recorded response parses, and every request we build from
 //! a recorded request's values has the recorded element structure.
 //!

@@ -1,4 +1,4 @@
-//! The `Auth` check every WSFEv1 operation but `FEDummy` makes (arca-protocol.md §B.9), in
+//! The `Auth` check every WSFEv1 operation but `FEDummy` makes (docs/arca.md §B.9), in
 //! ARCA's order: `Auth` present → token readable → token dates → signature → service → CUIT
 //! among the token's relations.
 

@@ -1,4 +1,4 @@
-//! What `FECAESolicitar` and `FECAEARegInformativo` share (arca-protocol.md §D.1): details are
+//! What `FECAESolicitar` and `FECAEARegInformativo` share (docs/arca.md §D.1): details are
 //! processed in order, each must carry the next number of its series and a date not before the
 //! last one, ARCA's rules judge it, and the first rejection rejects everything after it. The
 //! header's `Resultado` is `A`, `R`, or `P` when some were approved.

@@ -1,5 +1,5 @@
 //! CAE authorisation: `FECAESolicitar`, `FECompUltimoAutorizado`, `FECompConsultar`,
-//! `FECompTotXRequest` (arca-protocol.md §C.2–§C.4, §D.1, §D.4).
+//! `FECompTotXRequest` (docs/arca.md §C.2–§C.4, §D.1, §D.4).
 
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 

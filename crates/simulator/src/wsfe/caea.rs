@@ -1,4 +1,4 @@
-//! CAEA, the anticipated authorisation code for contingencies (arca-protocol.md §C.5, §G):
+//! CAEA, the anticipated authorisation code for contingencies (docs/arca.md §C.5, §G):
 //! request and consult per period and fortnight, report the vouchers issued with it, and
 //! inform points of sale that had no movement.
 

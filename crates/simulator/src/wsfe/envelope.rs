@@ -1,4 +1,4 @@
-//! WSFEv1 answers as ASMX writes them (arca-protocol.md §A.3, §C.1): one line, the `soap:`
+//! WSFEv1 answers as ASMX writes them (docs/arca.md §A.3, §C.1): one line, the `soap:`
 //! prefix, `FEHeaderInfo` in the header, the response element in the FEV1 default namespace,
 //! null strings omitted, empty strings as `<X />`, doubles normalised.
 

@@ -1,7 +1,7 @@
-//! The parameter tables WSFEv1 serves (`FEParamGet*`, arca-protocol.md §E), as the simulator's
+//! The parameter tables WSFEv1 serves (`FEParamGet*`, docs/arca.md §E), as the simulator's
 //! own data, and the lookups the rules use.
 //!
-//! The rows and their order are those of a real homologation capture (July 2021, `shared/arca/
+//! The rows and their order are those of a real homologation capture (July 2021, `testdata/arca/
 //! recorded/test_wsfev1__test_main_parametros.yaml`) plus the later additions the manual
 //! documents (DocTipo 31, Opcionales 2901/2902, `FEParamGetCondicionIvaReceptor`). Each
 //! `FEParamGet*` operation has a renderer producing the inner XML of its `<{Op}Result>` as .NET's
@@ -671,7 +671,7 @@ fn escape(text: &str) -> String {
 
 #[cfg(test)]
 mod tests {
-    //! The renderers against real homologation responses (`shared/arca/recorded/`): same element
+    //! The renderers against real homologation responses (`testdata/arca/recorded/`): same element
     //! paths in the same order, and the same bytes where our table is the recorded one.
 
     use std::path::PathBuf;

@@ -1,4 +1,4 @@
-//! The taxpayer registry the receiver checks consult (arca-protocol.md §D.7). Tests seed it
+//! The taxpayer registry the receiver checks consult (docs/arca.md §D.7). Tests seed it
 //! through `POST /_sim/taxpayers`; a CUIT not in it is treated as an active Responsable
 //! Inscripto, so ordinary tests need no seeding.
 

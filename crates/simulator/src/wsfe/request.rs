@@ -1,4 +1,4 @@
-//! The simulator's own reading of an `FECAEDetRequest` (arca-protocol.md §C.3), as ASMX's
+//! The simulator's own reading of an `FECAEDetRequest` (docs/arca.md §C.3), as ASMX's
 //! deserializer sees it: elements matched by local name in the FEV1 namespace, numbers read
 //! leniently (`121`, `121.0`, `121.00`), optional elements absent or empty.
 //!

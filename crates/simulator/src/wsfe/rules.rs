@@ -1,4 +1,4 @@
-//! ARCA's validation rules for `FECAESolicitar` (arca-protocol.md §D), written for the
+//! ARCA's validation rules for `FECAESolicitar` (docs/arca.md §D), written for the
 //! simulator independently of the client's pre-validation (the two share no code).
 //!
 //! `check_header` gives the excluding header errors (placed in `Errors`); `check_detail` gives a
