@@ -13,8 +13,8 @@
 #              `cargo build --release --locked`;
 #   runtime  - debian:bookworm-slim with libssl3, ca-certificates and curl (for HEALTHCHECK),
 #              a non-root user, the binary, nothing else.
-# The build reads nothing outside this repository (the reference material in ../shared is
-# used by tests only).
+# The build reads nothing outside this repository (the ARCA test data under testdata/ is read
+# by tests only).
 
 ARG RUST_IMAGE=docker.io/library/rust:1.95.0-slim-bookworm
 ARG RUNTIME_IMAGE=docker.io/library/debian:bookworm-slim

@@ -1,4 +1,4 @@
-//! Every WSFEv1 request of `shared/arca/recorded/` replayed to the simulator gets an answer with
+//! Every WSFEv1 request of `testdata/arca/recorded/` replayed to the simulator gets an answer with
 //! the recorded answer's element structure (the same element paths in the same order; generated
 //! values such as CAEs and dates may differ).
 //!

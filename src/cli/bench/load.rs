@@ -54,7 +54,8 @@ where
     Run::new(mode, callers, started.elapsed(), results)
 }
 
-/// product.md's minimal request: a Factura B to an unidentified consumidor final.
+/// The minimal request (ARCHITECTURE.md "The API contract"): a Factura B to an unidentified
+/// consumidor final.
 pub fn invoice_body(punto_venta: u32) -> Value {
     json!({"mode": "advanced", "tipo_comprobante": 6, "punto_venta": punto_venta, "concepto": "productos",
            "cliente": {"documento_tipo": 99, "documento_numero": "0", "razon_social": "Consumidor Final",

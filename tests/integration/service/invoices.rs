@@ -3,7 +3,8 @@ use serde_json::{Value, json};
 
 use super::support::{CUIT_A, CUIT_B, TestApp};
 
-/// product.md's minimal request: Factura B to an unidentified consumidor final.
+/// The minimal request (ARCHITECTURE.md "The API contract"): Factura B to an unidentified
+/// consumidor final.
 fn factura_b() -> Value {
     json!({"mode": "advanced", "tipo_comprobante": 6, "punto_venta": 1, "concepto": "productos",
            "cliente": {"documento_tipo": 99, "documento_numero": "0", "razon_social": "Consumidor Final",
@@ -200,8 +201,9 @@ async fn the_monthly_quota_counts_accepted_invoices_and_then_answers_402() {
     assert_eq!(account["usage"]["remaining"], 0, "{account}");
 }
 
-/// ARCA is slow: once the request's wait is over, the answer is 202 `pending_retry` (product.md),
-/// the invoice says so when read, and the engine still finishes it.
+/// ARCA is slow: once the request's wait is over, the answer is 202 `pending_retry`
+/// (ARCHITECTURE.md "The API contract"), the invoice says so when read, and the engine still
+/// finishes it.
 #[tokio::test]
 async fn when_arca_is_slower_than_the_wait_the_answer_is_202_pending_retry() {
     let app = TestApp::builder().env("INVOICE_WAIT_TIMEOUT_MS", "300").start().await;

@@ -6,7 +6,8 @@ use serde_json::{Value, json};
 
 use super::support::{CUIT_A, TestApp, TestResponse, uses_postgres};
 
-/// product.md's minimal request: Factura B to an unidentified consumidor final.
+/// The minimal request (ARCHITECTURE.md "The API contract"): Factura B to an unidentified
+/// consumidor final.
 pub fn factura_b() -> Value {
     json!({"mode": "advanced", "tipo_comprobante": 6, "punto_venta": 1, "concepto": "productos",
            "cliente": {"documento_tipo": 99, "documento_numero": "0", "razon_social": "Consumidor Final",
