@@ -1,6 +1,6 @@
 //! `arca-api bench issuance`: issuance throughput and latency against the simulator with a
 //! configured ARCA latency, and in the same run the one-invoice-per-request way peer libraries
-//! issue (ask the last number, send last + 1), for comparison (architecture "Testing layers").
+//! issue (ask the last number, send last + 1), for comparison (ARCHITECTURE.md "Testing layers").
 //!
 //! Everything runs in this process ([`setup`]): the simulator with `--latency-ms` on every
 //! operation, the service on 127.0.0.1:0 over a fresh database, an account with a certificate.

@@ -35,9 +35,9 @@ use arca_service::storage::invoices::{InvoiceRow, InvoiceStatus};
 use arca_service::storage::series::SeriesKey;
 use arca_service::storage::{self, Storage, migrations};
 use arca_simulator::CertificateAuthority;
+use arca_test_support::scratch::ScratchDatabase;
 use rand::Rng;
 use serde_json::{Value, json};
-use sqlx::Connection;
 use tokio::process::{Child, Command};
 use tokio::sync::Mutex;
 
@@ -101,24 +101,20 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
         bail!("--instances must be at least 2 (one is killed at a time), --series and --concurrency at least 1");
     }
     let work = tempdir()?;
-    let database = format!("arca_chaos_{}", hex(8));
-    let database_url = with_database(&args.postgres_url, &database)?;
-    let mut admin = sqlx::PgConnection::connect(&args.postgres_url)
+    let database = ScratchDatabase::create(&args.postgres_url, "arca_chaos")
         .await
-        .with_context(|| format!("connecting to PostgreSQL at {}", redact(&args.postgres_url)))?;
-    sqlx::query(&format!("CREATE DATABASE {database}"))
-        .execute(&mut admin)
-        .await?;
-    println!("chaos: database {database}, work directory {}", work.display());
+        .with_context(|| format!("creating a database on PostgreSQL at {}", redact(&args.postgres_url)))?;
+    let database_url = database.url();
+    println!("chaos: database {}, work directory {}", database.name(), work.display());
 
     let outcome = run_in(&args, &work, &database_url).await;
 
     if args.keep {
-        println!("chaos: kept database {database} and {}", work.display());
+        println!("chaos: kept database {} and {}", database.name(), work.display());
     } else {
-        let drop = format!("DROP DATABASE IF EXISTS {database} WITH (FORCE)");
-        if let Err(error) = sqlx::query(&drop).execute(&mut admin).await {
-            eprintln!("chaos: could not drop {database}: {error}");
+        let name = database.name().to_string();
+        if let Err(error) = database.drop_now().await {
+            eprintln!("chaos: could not drop {name}: {error}");
         }
         let _ = std::fs::remove_dir_all(&work);
     }
@@ -775,23 +771,6 @@ fn base64_random(bytes: usize) -> String {
     base64::engine::general_purpose::STANDARD.encode(random)
 }
 
-/// `postgres://…/db` with another database name (query string kept).
-fn with_database(url: &str, database: &str) -> anyhow::Result<String> {
-    let (base, query) = match url.split_once('?') {
-        Some((base, query)) => (base, Some(query)),
-        None => (url, None),
-    };
-    let scheme_end = base.find("://").ok_or_else(|| anyhow!("not a URL: {}", redact(url)))? + 3;
-    let path_start = base[scheme_end..].find('/').map(|i| i + scheme_end);
-    let host_part = path_start.map_or(base, |i| &base[..i]);
-    let mut out = format!("{host_part}/{database}");
-    if let Some(query) = query {
-        out.push('?');
-        out.push_str(query);
-    }
-    Ok(out)
-}
-
 /// The URL without its password, for messages.
 fn redact(url: &str) -> String {
     match (url.find("://"), url.find('@')) {
@@ -819,16 +798,7 @@ mod tests {
     }
 
     #[test]
-    fn database_urls_are_rewritten_and_passwords_redacted() {
-        assert_eq!(
-            with_database("postgres://postgres@127.0.0.1:5432/postgres", "x").unwrap(),
-            "postgres://postgres@127.0.0.1:5432/x"
-        );
-        assert_eq!(
-            with_database("postgres://u:p@h/db?sslmode=disable", "x").unwrap(),
-            "postgres://u:p@h/x?sslmode=disable"
-        );
-        assert_eq!(with_database("postgres://h:5432", "x").unwrap(), "postgres://h:5432/x");
+    fn passwords_are_redacted_and_amounts_normalised() {
         assert_eq!(redact("postgres://u:secret@h/db"), "postgres://u:***@h/db");
         assert_eq!(normalise("1210.00"), "1210");
         assert_eq!(normalise("121.10"), "121.1");

@@ -35,7 +35,6 @@ mod reference_data;
 mod secrets_in_logs;
 /// The binary's zero-setup `serve`: demo account, printed key, in-process simulator.
 mod serve;
-pub mod support;
 /// The durable ticket store: one login across instances, restarts, renewal in the window.
 mod tickets;
 /// Monthly usage and the 402 quota check.

@@ -7,11 +7,9 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
-use arca_protocol::codes::{CbteTipo, Concepto, IvaRate};
-use arca_protocol::money::Money;
-use arca_protocol::voucher::{AlicIva, Voucher};
+use arca_protocol::codes::CbteTipo;
 use arca_protocol::wsfe::{Auth, FECAEDetRequest, FECAERequest, FECabRequest, Resultado, WsfeClient};
-use serde_json::{Value, json};
+use arca_test_support::samples;
 
 use super::stats::Run;
 use crate::cli::http_client::HttpClient;
@@ -54,21 +52,12 @@ where
     Run::new(mode, callers, started.elapsed(), results)
 }
 
-/// The minimal request (ARCHITECTURE.md "The API contract"): a Factura B to an unidentified
-/// consumidor final.
-pub fn invoice_body(punto_venta: u32) -> Value {
-    json!({"mode": "advanced", "tipo_comprobante": 6, "punto_venta": punto_venta, "concepto": "productos",
-           "cliente": {"documento_tipo": 99, "documento_numero": "0", "razon_social": "Consumidor Final",
-                       "condicion_iva": "consumidor_final"},
-           "items": [{"descripcion": "Yerba 1kg", "cantidad": 2, "precio_unitario": "1500.00", "iva_porcentaje": 21}]})
-}
-
 /// `POST /v1/invoices` waiting for the result: the invoice's status (`approved`, …), or
 /// `http <status>` / `error: …` when the service did not answer with an invoice.
 pub async fn post_invoice(client: &HttpClient, bearer: &str, punto_venta: u32) -> String {
     let headers = [("authorization", bearer)];
     match client
-        .post_json("/v1/invoices", &invoice_body(punto_venta), &headers)
+        .post_json("/v1/invoices", &samples::invoice_request(punto_venta), &headers)
         .await
     {
         Ok((status, body)) => match body["status"].as_str() {
@@ -85,7 +74,7 @@ pub async fn post_invoice(client: &HttpClient, bearer: &str, punto_venta: u32) -
 pub async fn post_invoice_async(client: &HttpClient, bearer: &str, punto_venta: u32) -> (String, Option<String>) {
     let headers = [("authorization", bearer), ("prefer", "respond-async")];
     match client
-        .post_json("/v1/invoices", &invoice_body(punto_venta), &headers)
+        .post_json("/v1/invoices", &samples::invoice_request(punto_venta), &headers)
         .await
     {
         // 201 when the engine was faster than the handler's own last read.
@@ -119,7 +108,8 @@ impl Peer {
             Err(error) => return format!("error: {error}"),
         };
         let number = u64::try_from(last).unwrap_or(0) + 1;
-        let detail = FECAEDetRequest::from(&factura_b(punto_venta, number));
+        // The invoice of `samples::invoice_request` (2 × 1500 + 21 % IVA) as a numbered voucher.
+        let detail = FECAEDetRequest::from(&samples::factura_b_of(punto_venta, number, "3000.00", "630.00"));
         let request = FECAERequest {
             fe_cab_req: FECabRequest {
                 cant_reg: 1,
@@ -153,46 +143,5 @@ impl Peer {
         }
         times.sort_unstable();
         Ok(super::stats::percentile(&times, 50.0))
-    }
-}
-
-/// The same invoice as [`invoice_body`], as a voucher numbered `number`: 2 × 1500 + 21 % IVA.
-fn factura_b(punto_venta: u32, number: u64) -> Voucher {
-    let money = |text: &str| text.parse::<Money>().unwrap_or(Money::ZERO);
-    // Argentina's calendar day (UTC−3, no daylight saving time).
-    let today = (chrono::Utc::now() - chrono::Duration::hours(3)).date_naive();
-    Voucher {
-        cbte_tipo: CbteTipo::FacturaB,
-        punto_venta,
-        concepto: Concepto::Productos,
-        doc_tipo: 99,
-        doc_nro: 0,
-        cbte_desde: number,
-        cbte_hasta: number,
-        cbte_fch: Some(today),
-        imp_total: money("3630.00"),
-        imp_tot_conc: Money::ZERO,
-        imp_neto: money("3000.00"),
-        imp_op_ex: Money::ZERO,
-        imp_trib: Money::ZERO,
-        imp_iva: money("630.00"),
-        fch_serv_desde: None,
-        fch_serv_hasta: None,
-        fch_vto_pago: None,
-        mon_id: "PES".into(),
-        mon_cotiz: Some(1.into()),
-        can_mis_mon_ext: None,
-        condicion_iva_receptor_id: Some(5),
-        cbtes_asoc: vec![],
-        tributos: vec![],
-        iva: vec![AlicIva {
-            id: IvaRate::Veintiuno,
-            base_imp: money("3000.00"),
-            importe: money("630.00"),
-        }],
-        opcionales: vec![],
-        compradores: vec![],
-        periodo_asoc: None,
-        actividades: vec![],
     }
 }

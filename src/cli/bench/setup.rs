@@ -13,10 +13,10 @@ use arca_service::config::Config;
 use arca_service::storage::{self, migrations};
 use arca_service::{App, Storage};
 use arca_simulator::{FaultRule, RunningSimulator, Simulator};
-use sqlx::Connection;
+use arca_test_support::scratch::ScratchDatabase;
 
 /// The bench account's CUIT (a valid check digit).
-pub const CUIT: &str = "20267565393";
+pub const CUIT: &str = arca_test_support::CUIT_A;
 
 /// What the bench is given.
 pub struct Settings {
@@ -45,8 +45,8 @@ pub struct Scratch {
     /// Data directory (SQLite file, generated secrets, simulator CA).
     pub dir: PathBuf,
     pub database_url: String,
-    /// (admin URL, database name) of a PostgreSQL database created here.
-    postgres: Option<(String, String)>,
+    /// The PostgreSQL database created here, if any.
+    postgres: Option<ScratchDatabase>,
 }
 
 impl Scratch {
@@ -62,18 +62,11 @@ impl Scratch {
         };
         match database_url {
             Some(url) if url.starts_with("postgres://") || url.starts_with("postgresql://") => {
-                let name = storage::new_id("arca_bench");
-                let mut admin = sqlx::PgConnection::connect(url)
+                let database = ScratchDatabase::create(url, "arca_bench")
                     .await
-                    .context("connecting to PostgreSQL (--database-url)")?;
-                sqlx::query(&format!("CREATE DATABASE {name}"))
-                    .execute(&mut admin)
-                    .await
-                    .with_context(|| format!("creating database {name}"))?;
-                admin.close().await.ok();
-                let base = url.rsplit_once('/').map_or(url, |(base, _)| base);
-                scratch.database_url = format!("{base}/{name}");
-                scratch.postgres = Some((url.to_string(), name));
+                    .context("creating the bench database on PostgreSQL (--database-url)")?;
+                scratch.database_url = database.url();
+                scratch.postgres = Some(database);
             }
             Some(url) => scratch.database_url = url.to_string(),
             None => {}
@@ -83,15 +76,9 @@ impl Scratch {
 
     /// Drops the PostgreSQL database and deletes the directory; problems are reported, not fatal.
     pub async fn remove(self) {
-        if let Some((admin_url, name)) = self.postgres {
-            let dropped = async {
-                let mut admin = sqlx::PgConnection::connect(&admin_url).await?;
-                sqlx::query(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
-                    .execute(&mut admin)
-                    .await?;
-                admin.close().await
-            };
-            if let Err(error) = dropped.await {
+        if let Some(database) = self.postgres {
+            let name = database.name().to_string();
+            if let Err(error) = database.drop_now().await {
                 eprintln!("warning: could not drop database {name}: {error}");
             }
         }

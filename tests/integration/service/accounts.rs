@@ -1,6 +1,6 @@
 use serde_json::json;
 
-use super::support::{ADMIN_TOKEN, CUIT_A, TestApp};
+use arca_test_support::{ADMIN_TOKEN, CUIT_A, TestApp};
 
 #[tokio::test]
 async fn admin_creates_an_account_whose_key_reads_it() {

@@ -1,6 +1,6 @@
 use serde_json::json;
 
-use super::support::{CUIT_A, CUIT_B, TestApp};
+use arca_test_support::{CUIT_A, CUIT_B, TestApp};
 
 #[tokio::test]
 async fn create_list_and_revoke_keys() {

@@ -7,7 +7,7 @@ use arca_service::storage::invoices::InvoiceStatus;
 use arca_simulator::{FaultAction, FaultRule};
 use serde_json::{Value, json};
 
-use super::support::{CUIT_A, TestApp, TestResponse};
+use arca_test_support::{CUIT_A, TestApp, TestResponse};
 
 fn factura_b(price: &str) -> Value {
     json!({"mode": "advanced", "tipo_comprobante": 6, "punto_venta": 1, "concepto": "productos",

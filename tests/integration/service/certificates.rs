@@ -11,7 +11,7 @@ use openssl::rsa::Rsa;
 use openssl::x509::{X509, X509NameBuilder};
 use serde_json::json;
 
-use super::support::{CUIT_A, CUIT_B, TestApp, TestResponse};
+use arca_test_support::{CUIT_A, CUIT_B, TestApp, TestResponse};
 
 /// No private key, in PEM or as its base64 body, and no passphrase in an answer.
 fn assert_no_key_material(response: &TestResponse, key_pem: &str, passphrase: Option<&str>) {

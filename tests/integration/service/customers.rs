@@ -1,6 +1,6 @@
 use serde_json::{Value, json};
 
-use super::support::{CUIT_A, CUIT_B, TestApp};
+use arca_test_support::{CUIT_A, CUIT_B, TestApp};
 
 fn acme() -> Value {
     json!({

@@ -1,4 +1,4 @@
-use super::support::TestApp;
+use arca_test_support::TestApp;
 
 #[tokio::test]
 async fn openapi_document_is_3_1_and_lists_the_routes() {

@@ -1,6 +1,6 @@
 use serde_json::json;
 
-use super::support::{CUIT_A, TestApp};
+use arca_test_support::{CUIT_A, TestApp};
 
 #[tokio::test]
 async fn missing_or_unknown_keys_get_401() {

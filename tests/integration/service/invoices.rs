@@ -1,18 +1,15 @@
 use arca_service::storage::invoices::InvoiceStatus;
 use serde_json::{Value, json};
 
-use super::support::{CUIT_A, CUIT_B, TestApp};
+use arca_test_support::{CUIT_A, CUIT_B, TestApp};
 
 /// The minimal request (ARCHITECTURE.md "The API contract"): Factura B to an unidentified
 /// consumidor final.
 fn factura_b() -> Value {
-    json!({"mode": "advanced", "tipo_comprobante": 6, "punto_venta": 1, "concepto": "productos",
-           "cliente": {"documento_tipo": 99, "documento_numero": "0", "razon_social": "Consumidor Final",
-                       "condicion_iva": "consumidor_final"},
-           "items": [{"descripcion": "Yerba 1kg", "cantidad": 2, "precio_unitario": "1500.00", "iva_porcentaje": 21}]})
+    arca_test_support::samples::invoice_request(1)
 }
 
-async fn post(app: &TestApp, key: &str, body: &Value, extra: &[(&str, &str)]) -> super::support::TestResponse {
+async fn post(app: &TestApp, key: &str, body: &Value, extra: &[(&str, &str)]) -> arca_test_support::TestResponse {
     let bearer = format!("Bearer {key}");
     let mut headers = vec![("authorization", bearer.as_str()), ("content-type", "application/json")];
     headers.extend_from_slice(extra);

@@ -18,8 +18,8 @@ use bytes::Bytes;
 use http_body_util::{BodyExt, Empty};
 use serde_json::{Value, json};
 
-use super::support::{CUIT_A, TestApp, uses_postgres};
 use crate::integration::support::{TestEnv, wsfe_client};
+use arca_test_support::{CUIT_A, TestApp, uses_postgres};
 
 const WAIT: Duration = Duration::from_secs(30);
 
@@ -60,10 +60,8 @@ struct Setup {
 
 async fn setup() -> Setup {
     let env = TestEnv::start().await;
-    let app = TestApp::start().await;
-    // The engines under test are the only instances: the app's own engine would be woken by
-    // their notifications (PostgreSQL) and compete for the series with another ARCA.
-    app.state.engine.stop();
+    // The engines under test are the only instances.
+    let app = TestApp::builder().without_engine().start().await;
     let (account_id, _key) = app.create_account("Issuer", CUIT_A, json!({})).await;
     let port: Arc<dyn ArcaPort> = Arc::new(DirectArca::from(wsfe_client(&env).await));
     Setup {
@@ -309,7 +307,7 @@ async fn a_crash_between_numbering_and_sending_is_resumed_on_start() {
     let ids = accept_without_sending(&setup, vec![factura_b(), factura_b()]).await;
     // The crash: the first invoice's number was committed in flight, the request never left.
     assert!(
-        invoices::force_in_flight(&setup.app.storage, &ids[0], 1, arca_service::storage::now())
+        arca_test_support::hooks::force_in_flight(&setup.app.storage, &ids[0], 1, arca_service::storage::now())
             .await
             .unwrap()
     );

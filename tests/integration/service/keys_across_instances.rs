@@ -5,7 +5,7 @@
 
 use serde_json::json;
 
-use super::support::{CUIT_A, TestApp};
+use arca_test_support::{CUIT_A, TestApp};
 
 #[tokio::test]
 async fn a_key_revoked_on_one_instance_is_refused_by_the_other_at_once() {

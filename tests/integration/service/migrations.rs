@@ -2,7 +2,7 @@ use std::process::Command;
 
 use arca_service::storage::migrations;
 
-use super::support::TestApp;
+use arca_test_support::TestApp;
 
 #[tokio::test]
 async fn migrations_go_down_to_zero_and_up_again() {
@@ -24,7 +24,7 @@ async fn migrations_go_down_to_zero_and_up_again() {
     assert!(migrations::pending(&app.storage).await.unwrap().is_empty());
     // The schema is usable again.
     let (_, key) = app
-        .create_account("A", super::support::CUIT_A, serde_json::json!({}))
+        .create_account("A", arca_test_support::CUIT_A, serde_json::json!({}))
         .await;
     assert_eq!(app.get("/v1/account", &key).await.status, 200);
 }

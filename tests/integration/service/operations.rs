@@ -4,15 +4,12 @@ use std::time::{Duration, Instant};
 use arca_simulator::{FaultAction, FaultRule};
 use serde_json::{Value, json};
 
-use super::support::{CUIT_A, TestApp, TestResponse, uses_postgres};
+use arca_test_support::{CUIT_A, TestApp, TestResponse, uses_postgres};
 
 /// The minimal request (ARCHITECTURE.md "The API contract"): Factura B to an unidentified
 /// consumidor final.
 pub fn factura_b() -> Value {
-    json!({"mode": "advanced", "tipo_comprobante": 6, "punto_venta": 1, "concepto": "productos",
-           "cliente": {"documento_tipo": 99, "documento_numero": "0", "razon_social": "Consumidor Final",
-                       "condicion_iva": "consumidor_final"},
-           "items": [{"descripcion": "Yerba 1kg", "cantidad": 2, "precio_unitario": "1500.00", "iva_porcentaje": 21}]})
+    arca_test_support::samples::invoice_request(1)
 }
 
 fn keys(value: &Value) -> BTreeSet<&str> {

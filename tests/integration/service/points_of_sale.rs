@@ -2,7 +2,7 @@ use arca_service::points_of_sale::{ArcaPointOfSale, upsert_points_of_sale_from_a
 use chrono::NaiveDate;
 use serde_json::{Value, json};
 
-use super::support::{CUIT_A, CUIT_B, TestApp};
+use arca_test_support::{CUIT_A, CUIT_B, TestApp};
 
 async fn create(app: &TestApp, key: &str, body: Value) -> Value {
     let response = app.post_json("/v1/points-of-sale", key, &body).await;
@@ -243,8 +243,8 @@ async fn points_of_sale_read_from_arca_are_upserted() {
 
 #[tokio::test]
 async fn sync_reads_the_points_of_sale_arca_lists() {
-    let app = super::support::TestApp::start().await;
-    let (_, key, _) = app.account_with_certificate("Sync", super::support::CUIT_A).await;
+    let app = arca_test_support::TestApp::start().await;
+    let (_, key, _) = app.account_with_certificate("Sync", arca_test_support::CUIT_A).await;
     let synced = app
         .post_json("/v1/points-of-sale/sync", &key, &serde_json::json!({}))
         .await;

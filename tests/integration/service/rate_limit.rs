@@ -1,6 +1,6 @@
 use serde_json::json;
 
-use super::support::{CUIT_A, TestApp, TestResponse};
+use arca_test_support::{CUIT_A, TestApp, TestResponse};
 
 fn number(response: &TestResponse, header: &str) -> i64 {
     response

@@ -1,7 +1,7 @@
 use arca_simulator::{FaultAction, FaultRule};
 use serde_json::{Value, json};
 
-use super::support::{CUIT_A, TestApp};
+use arca_test_support::{CUIT_A, TestApp};
 
 fn rows(body: &Value) -> &Vec<Value> {
     body["data"].as_array().expect("data")

@@ -10,7 +10,7 @@ use serde_json::{Value, json};
 use tracing_subscriber::EnvFilter;
 
 use super::operations::factura_b;
-use super::support::{ADMIN_TOKEN, CUIT_A, CUIT_B, TestApp, TestResponse};
+use arca_test_support::{ADMIN_TOKEN, CUIT_A, CUIT_B, TestApp, TestResponse};
 
 /// A log sink the test reads back.
 #[derive(Clone, Default)]

@@ -1,7 +1,7 @@
 use std::io::{BufRead, BufReader};
 use std::process::{Command, Stdio};
 
-use super::support::CUIT_A;
+use arca_test_support::CUIT_A;
 
 /// `arca-api serve --migrate` with no configuration at all: SQLite and secrets under ./data, the
 /// simulator in-process, a demo account whose key is printed once and works.

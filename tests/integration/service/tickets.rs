@@ -12,7 +12,7 @@ use arca_service::config::RedisConfig;
 use arca_service::crypto::Secrets;
 use chrono::Duration;
 
-use super::support::{CUIT_A, TestApp, uses_postgres};
+use arca_test_support::{CUIT_A, TestApp, uses_postgres};
 
 /// One "instance": its own store (own memory, own Redis connection) on the app's database.
 async fn instance(app: &TestApp, clock: Arc<dyn Clock>, redis_prefix: &str) -> Arc<TicketStore> {

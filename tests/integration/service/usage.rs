@@ -6,7 +6,7 @@ use arca_service::{Error, accounts, usage};
 use chrono::Utc;
 use serde_json::json;
 
-use super::support::{CUIT_A, CUIT_B, TestApp};
+use arca_test_support::{CUIT_A, CUIT_B, TestApp};
 
 async fn count_invoices(app: &TestApp, account: &str, month: &str, invoices: usize) -> i64 {
     let mut last = 0;

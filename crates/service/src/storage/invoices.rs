@@ -3,7 +3,7 @@
 //! Statuses: `pending` (accepted, not yet authorised), `approved` (has a CAE), `failed` (rejected
 //! by ARCA, or inconsistent with what ARCA stored), `pending_retry` (ARCA unavailable; retried
 //! automatically after `next_attempt_at`), `cancelled`. `send_state = 'in_flight'` marks an
-//! invoice whose number may have reached ARCA (write-ahead, invariant 2); only reconciliation
+//! invoice whose number may have reached ARCA (write-ahead, ARCHITECTURE.md invariant 2); only reconciliation
 //! clears it. Every engine write below runs inside a transaction opened with
 //! [`super::series::fence`], so a worker that lost its lease cannot change anything.
 //!
@@ -282,7 +282,7 @@ pub async fn insert(transaction: &mut Transaction<'_>, row: &NewInvoiceRow) -> R
 /// Replaces the content of an invoice ARCA never received (`failed`, or `pending` /
 /// `pending_retry` without a number) and queues it again as `pending`. `false` when the invoice
 /// is not the account's or is numbered, in flight or final: an invoice carrying a number may be
-/// at ARCA, and only the engine may decide its fate (architecture invariant 3).
+/// at ARCA, and only the engine may decide its fate (ARCHITECTURE.md invariant 3).
 pub async fn replace_unsent(
     transaction: &mut Transaction<'_>,
     account_id: &str,
@@ -485,7 +485,7 @@ fn values_list(rows: usize, columns: usize, first: usize) -> String {
 }
 
 /// Numbers a whole batch in one statement per [`ROWS_PER_STATEMENT`] invoices
-/// (write-ahead, invariant 2): one round trip instead of one per invoice, which under load is
+/// (write-ahead, ARCHITECTURE.md invariant 2): one round trip instead of one per invoice, which under load is
 /// what a worker step spent most of its time on. Returns how many invoices were still waiting
 /// and got their number; fewer than `assignments.len()` means one changed under the worker
 /// (cancelled, edited), and the caller rolls back and plans again.
@@ -682,17 +682,6 @@ pub async fn make_deferred_due(storage: &Storage, now: DateTime<Utc>) -> Result<
     series.sort();
     series.dedup();
     Ok(series)
-}
-
-/// Test and recovery helper: puts an invoice in flight under `numero` without a lease, as a
-/// crash right after the write-ahead commit leaves it.
-pub async fn force_in_flight(storage: &Storage, id: &str, numero: i64, now: DateTime<Utc>) -> Result<bool, Error> {
-    const SQL: &str = "UPDATE invoices SET numero = $2, send_state = 'in_flight', status = 'pending', updated_at = $3 \
-         WHERE id = $1 AND status IN ('pending', 'pending_retry')";
-    let affected = with_pool!(storage, pool => {
-        sqlx::query(SQL).bind(id).bind(numero).bind(now).execute(pool).await?.rows_affected()
-    });
-    Ok(affected == 1)
 }
 
 /// Whether the series has anything for its worker: an in-flight invoice, or a waiting one whose

@@ -1,4 +1,6 @@
 //! [`TestApp`]: the service on 127.0.0.1:0 against a fresh database, and a small HTTP client.
+//! It never shares a database, a Redis key prefix or a simulator between two apps unless told
+//! to ([`TestAppBuilder::instance_of`]).
 //!
 //! `TEST_DATABASE=postgres` switches to PostgreSQL (`TEST_POSTGRES_URL`, default
 //! `postgres://postgres@127.0.0.1:5432/postgres`: a database `arca_test_<random>` is created
@@ -14,6 +16,7 @@ use arca_service::config::Config;
 use arca_service::storage::migrations;
 use arca_service::{App, Storage};
 use arca_simulator::{RunningSimulator, Simulator};
+
 use bytes::Bytes;
 use http_body_util::{BodyExt, Full};
 use hyper::HeaderMap;
@@ -22,13 +25,11 @@ use hyper_util::client::legacy::connect::HttpConnector;
 use hyper_util::rt::TokioExecutor;
 use rand::RngCore;
 use serde_json::{Value, json};
-use sqlx::Connection;
 use tempfile::TempDir;
 
+use crate::scratch::ScratchDatabase;
+
 pub const ADMIN_TOKEN: &str = "test-admin-token-0123456789";
-/// A CUIT with a valid check digit, and another.
-pub const CUIT_A: &str = "20267565393";
-pub const CUIT_B: &str = "30714075345";
 
 pub struct TestApp {
     pub base_url: String,
@@ -48,7 +49,7 @@ pub struct TestApp {
     client: Client<HttpConnector, Full<Bytes>>,
     shutdown: Option<tokio::sync::oneshot::Sender<()>>,
     server: tokio::task::JoinHandle<()>,
-    postgres_database: Option<(String, String)>,
+    postgres_database: Option<ScratchDatabase>,
     _dir: TempDir,
 }
 
@@ -59,6 +60,7 @@ pub struct TestAppBuilder {
     vars: Vec<(String, String)>,
     redis: bool,
     shared: Option<Shared>,
+    without_engine: bool,
 }
 
 /// What a second instance takes from the first: database, salt and Redis.
@@ -106,6 +108,14 @@ impl TestAppBuilder {
         self
     }
 
+    /// Stops the app's issuance engine before it serves: the engines a test builds itself are
+    /// then the only ones (the app's own would be woken by their notifications on PostgreSQL and
+    /// compete for the series with another ARCA).
+    pub fn without_engine(mut self) -> TestAppBuilder {
+        self.without_engine = true;
+        self
+    }
+
     pub async fn start(self) -> TestApp {
         let dir = tempfile::tempdir().expect("temp dir");
         let mut vars: HashMap<String, String> = HashMap::new();
@@ -129,20 +139,13 @@ impl TestAppBuilder {
         } else if uses_postgres() {
             let admin_url = std::env::var("TEST_POSTGRES_URL")
                 .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into());
-            let name = format!("arca_test_{}", random_hex(8));
-            let mut admin = sqlx::PgConnection::connect(&admin_url)
+            let database = ScratchDatabase::create(&admin_url, "arca_test")
                 .await
-                .expect("PostgreSQL at TEST_POSTGRES_URL");
-            sqlx::query(&format!("CREATE DATABASE {name}"))
-                .execute(&mut admin)
-                .await
-                .expect("create the test database");
-            admin.close().await.ok();
-            let base = admin_url.rsplit_once('/').map_or(admin_url.as_str(), |(base, _)| base);
-            set("DATABASE_URL", format!("{base}/{name}"));
+                .expect("create a test database on PostgreSQL at TEST_POSTGRES_URL");
+            set("DATABASE_URL", database.url());
             set("REDIS_URL", test_redis_url());
             set("REDIS_KEY_PREFIX", format!("arca-test-{}:", random_hex(8)));
-            Some((admin_url, name))
+            Some(database)
         } else {
             set(
                 "DATABASE_URL",
@@ -177,6 +180,9 @@ impl TestAppBuilder {
         migrations::up(&storage).await.expect("migrate");
         let app = App::new(config, storage.clone()).await.expect("app");
         let state = app.state().clone();
+        if self.without_engine {
+            state.engine.stop();
+        }
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
         let base_url = format!("http://{}", listener.local_addr().unwrap());
         let (shutdown, stop) = tokio::sync::oneshot::channel::<()>();
@@ -325,24 +331,9 @@ impl Drop for TestApp {
             let _ = shutdown.send(());
         }
         self.server.abort();
-        if let Some((admin_url, name)) = self.postgres_database.take() {
-            // Drop runs inside the test's runtime: drop the database from a thread of its own.
-            std::thread::spawn(move || {
-                let runtime = tokio::runtime::Builder::new_current_thread()
-                    .enable_all()
-                    .build()
-                    .unwrap();
-                runtime.block_on(async {
-                    if let Ok(mut admin) = sqlx::PgConnection::connect(&admin_url).await {
-                        let sql = format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)");
-                        if let Err(error) = sqlx::query(&sql).execute(&mut admin).await {
-                            eprintln!("could not drop {name}: {error}");
-                        }
-                    }
-                });
-            })
-            .join()
-            .ok();
+        if let Some(database) = self.postgres_database.take() {
+            // Drop runs inside the test's runtime: the database is dropped from a thread of its own.
+            database.drop_blocking();
         }
     }
 }

@@ -1,0 +1,22 @@
+//! arca-test-support: what arca-api's integration tests, `arca-api bench` and `arca-api chaos`
+//! share, written once.
+//!
+//! - [`samples`]: the sample CUITs, a Factura B voucher, and the minimal invoice request.
+//! - [`scratch`]: a PostgreSQL database of its own (created, migrated, dropped).
+//! - [`hooks`]: test-only writes that production code never makes (an invoice left in flight
+//!   as a crash leaves it).
+//! - [`app`] (feature `app`): [`TestApp`], the service on 127.0.0.1:0 against a fresh
+//!   database and its own ARCA simulator, with a small HTTP client.
+//!
+//! It is never a dependency of the service or the protocol crates: only the binary's `bench`
+//! and `chaos` subcommands and the tests use it.
+
+#[cfg(feature = "app")]
+pub mod app;
+pub mod hooks;
+pub mod samples;
+pub mod scratch;
+
+#[cfg(feature = "app")]
+pub use app::{ADMIN_TOKEN, TestApp, TestAppBuilder, TestResponse, uses_postgres};
+pub use samples::{CUIT_A, CUIT_B};
