@@ -1,5 +1,5 @@
 //! Health probes behind `GET /health`, `/health/database`, `/health/redis` and `/health/arca`:
-//! each returns what it found with the keys of product.md ("Operations surface"), and whether
+//! each returns what it found with the keys of ARCHITECTURE.md "Operations surface", and whether
 //! it is healthy; `http/health.rs` turns that into 200 or 503.
 //!
 //! Every probe is bounded (a hung database, Redis or ARCA must make a probe answer 503, not

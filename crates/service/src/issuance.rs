@@ -1,5 +1,5 @@
 //! The issuance engine: exactly one CAE per accepted invoice, under concurrency, crashes and lost
-//! responses, with batching for throughput (architecture "Issuance engine — invariants").
+//! responses, with batching for throughput (ARCHITECTURE.md invariants 1–7).
 //!
 //! - [`Engine`] ([`engine`]): `submit` commits an invoice as `pending` and wakes its series'
 //!   worker; `wait` awaits its result without polling; `start` resumes every non-final invoice.

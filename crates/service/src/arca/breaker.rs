@@ -1,4 +1,4 @@
-//! The ARCA circuit breaker (product.md "Operations surface").
+//! The ARCA circuit breaker (ARCHITECTURE.md "The circuit breaker").
 //!
 //! Closed: calls go through; `threshold` consecutive infrastructure failures (transport errors,
 //! timeouts, HTTP 5xx, ARCA internal errors 500–502) open it. Business rejections, ticket

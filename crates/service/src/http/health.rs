@@ -1,6 +1,6 @@
 //! `GET /health` (liveness with the required dependencies), `/health/database`,
 //! `/health/redis` and `/health/arca`: 200 when healthy, 503 otherwise, with the keys of
-//! product.md. None of them needs a key, and none is refused in maintenance (they report it).
+//! ARCHITECTURE.md "Operations surface". None of them needs a key, and none is refused in maintenance (they report it).
 
 use axum::Json;
 use axum::extract::State;

@@ -1,5 +1,5 @@
 //! Batch composition and the reading of a `FECAESolicitar` answer: pure functions of their
-//! inputs (architecture invariants 2, 6 and 7, protocol §D.1 and §H.2b).
+//! inputs (ARCHITECTURE.md invariants 2, 6 and 7; docs/arca.md §D.1 and §H.2b).
 //!
 //! - [`plan`]: which invoices go in the next request. In-flight invoices whose number ARCA has
 //!   not consumed go first, with their number unchanged; then waiting invoices in creation order
@@ -217,7 +217,7 @@ pub enum Failure {
     /// Like `NotProcessed`, and the access ticket must be renewed first (600/601).
     TicketRejected,
     /// The request may have been acted upon (timeout, reset, 5xx, malformed answer): keep the
-    /// numbers in flight and reconcile before anything else (invariant 3).
+    /// numbers in flight and reconcile before anything else (ARCHITECTURE.md invariant 3).
     Unknown,
     /// ARCA answered business errors without a result: every invoice of the batch fails with them.
     Rejected(Vec<ArcaMessage>),

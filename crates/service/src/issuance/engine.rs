@@ -1,6 +1,6 @@
 //! [`Engine`]: the issuance engine's public face.
 //!
-//! `submit` commits the invoice as `pending` before returning (invariant 5), counted in the
+//! `submit` commits the invoice as `pending` before returning (ARCHITECTURE.md invariant 5), counted in the
 //! account's usage in the same transaction, and wakes its series' worker: in process through a
 //! [`Notify`], in the other instances through a PostgreSQL notification sent by that
 //! transaction ([`notifications`]). Workers publish the statuses they commit the same two ways,
@@ -111,7 +111,7 @@ impl Engine {
 
     /// Starts an engine, its listener for the other instances' notifications (PostgreSQL), and
     /// a worker for every series with a non-final invoice (pending, in flight, pending_retry):
-    /// what a restart resumes (invariant 5).
+    /// what a restart resumes (ARCHITECTURE.md invariant 5).
     pub async fn start(storage: Storage, port: Arc<dyn ArcaPort>, config: EngineConfig) -> Result<Engine, Error> {
         Engine::start_with_worker_pool(storage.clone(), storage, port, config).await
     }
@@ -282,7 +282,7 @@ impl Engine {
             ));
         }
         // A permit is stored when the worker is busy, so a wake-up during a request is not lost:
-        // the invoice goes in the next request (invariant 6).
+        // the invoice goes in the next request (ARCHITECTURE.md invariant 6).
         worker.wake.notify_one();
     }
 

@@ -1,4 +1,4 @@
-//! The reconcile decision after an uncertain outcome (invariant 3, protocol §H.2): given the
+//! The reconcile decision after an uncertain outcome (ARCHITECTURE.md invariant 3, docs/arca.md §H.2): given the
 //! last number ARCA authorised and what `FECompConsultar` stored under ours, what the in-flight
 //! invoice becomes. Pure; the worker does the asking.
 

@@ -5,19 +5,19 @@
 //!    unknown), ask `FECompUltimoAutorizado`; for each in-flight number at or below it ask
 //!    `FECompConsultar` and [`reconcile::resolve`]: same voucher → approved with its CAE;
 //!    another → failed `INCONSISTENT`, never overwritten. Numbers above it were not consumed
-//!    (invariant 3).
+//!    (ARCHITECTURE.md invariant 3).
 //! 2. [`number_and_commit`](SeriesWorker::number_and_commit) ([`batch::plan`]): unconsumed
 //!    in-flight invoices keep their number and go first; then waiting invoices in creation order
 //!    get `last + 1, …` up to RegXReq (1 for FCE). The numbers are committed, `in_flight`, before
-//!    sending (invariant 2).
+//!    sending (ARCHITECTURE.md invariant 2).
 //! 3. [`send_and_record`](SeriesWorker::send_and_record): one `FECAESolicitar`, and its answer
 //!    recorded ([`batch::apply_response`], [`batch::classify_failure`]): approved keep their CAE;
-//!    the first rejected fails with ARCA's codes (invariant 7); those after it and those refused
+//!    the first rejected fails with ARCA's codes (ARCHITECTURE.md invariant 7); those after it and those refused
 //!    with 10016 are released and wait again; no result → not processed (release, back off) or
 //!    unknown (stay in flight, back to 1).
 //!
 //! Invoices accepted while a request is in flight wait in the database and go together in the
-//! next request (invariant 6). Every write takes a [`Fenced`] transaction, which only the lease
+//! next request (ARCHITECTURE.md invariant 6). Every write takes a [`Fenced`] transaction, which only the lease
 //! check makes. The worker sees its engine only through a [`WorkerContext`]; it never serves
 //! HTTP and never composes or validates an invoice.
 
@@ -224,7 +224,7 @@ impl SeriesWorker {
         self.send_and_record(batch, started).await
     }
 
-    /// Stage 1: settles what may be at ARCA (invariant 3) and learns the last number.
+    /// Stage 1: settles what may be at ARCA (ARCHITECTURE.md invariant 3) and learns the last number.
     async fn reconcile(&mut self, resuming: bool) -> Result<ControlFlow<Next, Reconciled>, Error> {
         let in_flight = invoices::in_flight(&self.context.storage, &self.key)
             .await?
@@ -270,7 +270,7 @@ impl SeriesWorker {
     }
 
     /// Stage 2: plans the next request and commits its numbers, in flight, before it is sent
-    /// (invariant 2).
+    /// (ARCHITECTURE.md invariant 2).
     async fn number_and_commit(
         &mut self,
         reconciled: Reconciled,

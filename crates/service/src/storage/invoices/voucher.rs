@@ -2,7 +2,7 @@
 //!
 //! The wire type is stored, not the domain [`Voucher`](arca_protocol::voucher::Voucher), because
 //! it is what is sent, re-sent with the same content after an uncertain outcome, and compared
-//! field by field with what `FECompConsultar` answers (invariant 3). Decimals are strings holding
+//! field by field with what `FECompConsultar` answers (ARCHITECTURE.md invariant 3). Decimals are strings holding
 //! their exact text (`"1210.00"` stays `"1210.00"`), dates `yyyy-mm-dd`; the JSON shape is this
 //! module's own, so changing the protocol crate's types cannot silently change stored data.
 
