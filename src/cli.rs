@@ -1,6 +1,9 @@
 //! The command line: one module per subcommand, one `match` to dispatch.
 
 mod accounts;
+// Load-generator arithmetic on small counts (indexes, series, percentiles); nothing it computes
+// is a fiscal value.
+#[allow(clippy::cast_possible_truncation, clippy::cast_possible_wrap, clippy::cast_sign_loss)]
 mod bench;
 mod cert;
 mod chaos;

@@ -1,6 +1,9 @@
 //! `arca-api`: the one binary. It parses the command line and hands each subcommand to the
 //! libraries; no operation lives here.
 
+// The command line's output is its interface: only the binary prints (the libraries log).
+#![allow(clippy::print_stdout, clippy::print_stderr)]
+
 mod cli;
 
 use clap::Parser;

@@ -1,5 +1,13 @@
 //! The one integration-test binary: arca-api's parts talking over real HTTP.
 
+// A test fails by panicking, and its fixtures are small numbers.
+#![allow(
+    clippy::unwrap_used,
+    clippy::cast_possible_truncation,
+    clippy::cast_possible_wrap,
+    clippy::cast_sign_loss
+)]
+
 mod integration {
     /// The simulator replays ARCA's recorded homologation traffic with the same answers' shape.
     mod fidelity;

@@ -78,7 +78,7 @@ fn check_digit(first_ten: &[u8]) -> Option<u8> {
     match 11 - (sum % 11) {
         11 => Some(0),
         10 => None,
-        digit => Some(digit as u8),
+        digit => u8::try_from(digit).ok(),
     }
 }
 

@@ -11,6 +11,9 @@
 //! It is never a dependency of the service or the protocol crates: only the binary's `bench`
 //! and `chaos` subcommands and the tests use it.
 
+// Test support panics on purpose: a failed set-up fails the test that asked for it.
+#![allow(clippy::unwrap_used)]
+
 #[cfg(feature = "app")]
 pub mod app;
 pub mod hooks;

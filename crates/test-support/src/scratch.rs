@@ -50,7 +50,8 @@ impl ScratchDatabase {
     }
 
     /// [`ScratchDatabase::drop_now`] from a thread of its own, for `Drop` impls that run inside
-    /// a runtime they must not block. A failure is reported on stderr.
+    /// a runtime they must not block. A failure is reported on stderr (a `Drop` cannot return it).
+    #[allow(clippy::print_stderr)]
     pub fn drop_blocking(self) {
         std::thread::spawn(move || {
             let name = self.name.clone();

@@ -2,6 +2,9 @@
 //! type per issuer and receiver, and a deterministic generated sweep whose every voucher must pass
 //! [`crate::validate::validate`] with no issue.
 
+// Fixtures build amounts from small loop counters.
+#![allow(clippy::cast_possible_truncation, clippy::cast_possible_wrap, clippy::cast_sign_loss)]
+
 use std::str::FromStr;
 
 use chrono::{Duration, NaiveDate};
@@ -442,7 +445,7 @@ fn notes_name_what_they_adjust() {
     assert_eq!(voucher.cbtes_asoc, invoice.cbtes_asoc);
     // A period instead of vouchers, but never on an invoice.
     invoice.cbtes_asoc.clear();
-    invoice.periodo_asoc = Some(crate::voucher::PeriodoAsoc {
+    invoice.periodo_asoc = Some(PeriodoAsoc {
         fch_desde: date(2025, 6, 1),
         fch_hasta: date(2025, 6, 30),
     });

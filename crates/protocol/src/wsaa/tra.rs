@@ -26,8 +26,9 @@ impl LoginTicketRequest {
     /// A TRA for `service` as of `now`: generation back-dated, unique id from the clock.
     pub fn new(service: &str, now: DateTime<Utc>) -> LoginTicketRequest {
         LoginTicketRequest {
-            // Unix seconds, as the reference clients do; it fits `xsd:unsignedInt` until 2106.
-            unique_id: now.timestamp() as u32,
+            // Unix seconds, as the reference clients do; it fits `xsd:unsignedInt` until 2106 (and
+            // wraps, still unique within a day, after).
+            unique_id: u32::try_from(now.timestamp().rem_euclid(1 << 32)).unwrap_or_default(),
             generation_time: now - BACKDATE,
             expiration_time: now + TRA_VALIDITY,
             service: service.to_string(),

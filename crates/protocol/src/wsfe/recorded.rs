@@ -234,7 +234,7 @@ fn recorded_rejections_are_results_with_details() {
     let response = interpret::<FECAESolicitar>(batch.status, &batch.response).unwrap();
     assert_eq!(
         response.fe_det_resp.len(),
-        response.fe_cab_resp.unwrap().cant_reg as usize
+        usize::try_from(response.fe_cab_resp.unwrap().cant_reg).unwrap()
     );
     assert!(
         response

@@ -83,9 +83,9 @@ fn qr_url(row: &InvoiceRow, issuer: Cuit, total: Decimal) -> Option<String> {
         QrData {
             fecha,
             cuit: issuer.as_u64(),
-            pto_vta: row.punto_venta.max(0) as u32,
+            pto_vta: u32::try_from(row.punto_venta).ok()?,
             tipo_cmp: row.cbte_tipo,
-            nro_cmp: numero.max(0) as u64,
+            nro_cmp: u64::try_from(numero).ok()?,
             importe: total,
             moneda: detail
                 .as_ref()
@@ -93,7 +93,7 @@ fn qr_url(row: &InvoiceRow, issuer: Cuit, total: Decimal) -> Option<String> {
                 .unwrap_or_else(|| "PES".into()),
             ctz: detail.as_ref().and_then(|d| d.mon_cotiz).unwrap_or(Decimal::ONE),
             tipo_doc_rec: identified.then_some(row.doc_tipo),
-            nro_doc_rec: identified.then_some(row.doc_nro.max(0) as u64),
+            nro_doc_rec: identified.then(|| u64::try_from(row.doc_nro).ok()).flatten(),
             tipo_cod_aut: AuthorizationKind::Cae,
             cod_aut: cae.parse().unwrap_or_default(),
         }

@@ -19,7 +19,9 @@ const NOT_FOUND: &str = "No existen datos en nuestros registros para los paramet
 
 /// The fortnight (`Orden` 1: days 1–15, 2: 16–end) of `periodo` (yyyymm).
 fn fortnight(periodo: i64, orden: i64) -> Result<(NaiveDate, NaiveDate), (u32, String)> {
-    let (year, month) = ((periodo / 100) as i32, (periodo % 100) as u32);
+    let period_format = || (15004, PERIOD_FORMAT.to_string());
+    let year = i32::try_from(periodo / 100).map_err(|_| period_format())?;
+    let month = u32::try_from(periodo % 100).map_err(|_| period_format())?;
     let first = NaiveDate::from_ymd_opt(year, month, 1)
         .filter(|_| (2000..=2999).contains(&year))
         .ok_or((15004, PERIOD_FORMAT.to_string()))?;

@@ -493,7 +493,9 @@ pub fn format_double(value: Decimal) -> String {
     let digits = digits.trim_end_matches('0');
     let trailing_zeros = value.mantissa().unsigned_abs().to_string().len() - digits.len();
     // value = digits × 10^(trailing_zeros − scale); exponent of the first digit:
-    let exponent = digits.len() as i64 - 1 + trailing_zeros as i64 - scale;
+    // Both lengths count the digits of a 96-bit mantissa (at most 29).
+    let length = |n: usize| i64::try_from(n).unwrap_or(i64::MAX);
+    let exponent = length(digits.len()) - 1 + length(trailing_zeros) - scale;
     let mut text = String::new();
     if value.is_sign_negative() {
         text.push('-');
