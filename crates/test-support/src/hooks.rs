@@ -16,21 +16,21 @@ pub async fn force_in_flight(
 ) -> Result<bool, sqlx::Error> {
     const SQL: &str = "UPDATE invoices SET numero = $2, send_state = 'in_flight', status = 'pending', updated_at = $3 \
          WHERE id = $1 AND status IN ('pending', 'pending_retry')";
+    // The same statement on either pool (the service's own dialect macro is private to it).
+    macro_rules! run {
+        ($pool:expr) => {
+            sqlx::query(SQL)
+                .bind(id)
+                .bind(numero)
+                .bind(now)
+                .execute($pool)
+                .await?
+                .rows_affected()
+        };
+    }
     let result = match storage {
-        Storage::Postgres(pool) => sqlx::query(SQL)
-            .bind(id)
-            .bind(numero)
-            .bind(now)
-            .execute(pool)
-            .await?
-            .rows_affected(),
-        Storage::Sqlite(pool) => sqlx::query(SQL)
-            .bind(id)
-            .bind(numero)
-            .bind(now)
-            .execute(pool)
-            .await?
-            .rows_affected(),
+        Storage::Postgres(pool) => run!(pool),
+        Storage::Sqlite(pool) => run!(pool),
     };
     Ok(result == 1)
 }
