@@ -145,7 +145,7 @@ pub async fn upload(
     let row = match pending {
         Some(pending) => {
             let row = CertificateRow {
-                status: "active".into(),
+                status: Status::Active.as_str().into(),
                 cuit: credentials.cuit().as_u64().to_string(),
                 subject: Some(credentials.subject()),
                 fingerprint: Some(credentials.fingerprint()),
@@ -166,7 +166,7 @@ pub async fn upload(
                 private_key_encrypted: secrets.seal(&key_pem, &id)?,
                 id,
                 account_id: account_id.to_string(),
-                status: "active".into(),
+                status: Status::Active.as_str().into(),
                 cuit: credentials.cuit().as_u64().to_string(),
                 subject: Some(credentials.subject()),
                 fingerprint: Some(credentials.fingerprint()),
@@ -216,7 +216,7 @@ pub async fn request_csr(
         private_key_encrypted: secrets.seal(request.private_key_pem.expose().as_bytes(), &id)?,
         id,
         account_id: account_id.to_string(),
-        status: "pending".into(),
+        status: Status::Pending.as_str().into(),
         cuit: cuit.as_u64().to_string(),
         subject: None,
         fingerprint: None,
@@ -283,7 +283,7 @@ pub async fn usable_credentials(
 impl Certificate {
     fn from_row(row: CertificateRow, now: DateTime<Utc>) -> Certificate {
         let status = match (row.status.as_str(), row.not_after) {
-            ("pending", _) => Status::Pending,
+            (stored, _) if stored == Status::Pending.as_str() => Status::Pending,
             (_, Some(not_after)) if not_after <= now => Status::Expired,
             _ => Status::Active,
         };
