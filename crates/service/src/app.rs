@@ -17,6 +17,7 @@ use crate::invoices::Invoices;
 use crate::issuance::{self, Engine, EngineConfig};
 use crate::maintenance::Maintenance;
 use crate::rate_limit::RateLimiter;
+pub use crate::state::{AppContext, AppState};
 use crate::storage::Storage;
 use crate::{Error, http};
 
@@ -26,30 +27,6 @@ const WORKER_POOL_SIZE: u32 = 4;
 
 /// How long start-up waits for Redis before giving up.
 const REDIS_START_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(5);
-
-/// What every handler can reach. Cloning is cheap (one `Arc`).
-pub type AppState = Arc<AppContext>;
-
-pub struct AppContext {
-    pub config: Config,
-    pub storage: Storage,
-    pub keys: Keys,
-    pub rate_limiter: RateLimiter,
-    pub secrets: Secrets,
-    pub arca: Arc<Arca>,
-    pub reference_data: ReferenceData,
-    /// Numbers and authorises invoices; resumed at start.
-    pub engine: Engine,
-    /// Stands between the engine and ARCA; the HTTP layer and health checks read it.
-    pub breaker: Arc<CircuitBreaker>,
-    /// Invoices: composition, ARCA's rules, the quota, submission and the wait for the result.
-    pub invoices: Invoices,
-    pub started_at: Instant,
-    /// Redis and the key prefix, when `REDIS_URL` is set (health reads it).
-    pub redis: Option<(ConnectionManager, String)>,
-    /// `MAINTENANCE_MODE` and the shared flag of `arca-api maintenance on|off`.
-    pub maintenance: Maintenance,
-}
 
 /// The service, ready to serve.
 pub struct App {

@@ -12,7 +12,7 @@ use chrono::{DateTime, Utc};
 use redis::aio::ConnectionManager;
 use serde::Serialize;
 
-use crate::app::AppContext;
+use crate::state::AppContext;
 use crate::storage::{access_tickets, certificates};
 
 /// Bound on the database ping.

@@ -5,7 +5,7 @@
 //! - [`scratch`]: a PostgreSQL database of its own (created, migrated, dropped).
 //! - [`hooks`]: test-only writes that production code never makes (an invoice left in flight
 //!   as a crash leaves it).
-//! - [`app`] (feature `app`): [`TestApp`], the service on 127.0.0.1:0 against a fresh
+//! - `app` (feature `app`): `TestApp`, the service on 127.0.0.1:0 against a fresh
 //!   database and its own ARCA simulator, with a small HTTP client.
 //!
 //! It is never a dependency of the service or the protocol crates: only the binary's `bench`

@@ -12,7 +12,7 @@ use super::auth::{Admin, Tenant};
 use super::error::{ApiError, Problem};
 use super::json::ApiJson;
 use crate::accounts::{self, Account, NewAccount};
-use crate::app::AppState;
+use crate::state::AppState;
 use crate::usage;
 
 #[derive(Debug, Deserialize, ToSchema)]

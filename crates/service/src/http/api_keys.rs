@@ -12,7 +12,7 @@ use super::error::{ApiError, Problem};
 use super::json::ApiJson;
 use super::pagination::{Page, Pagination};
 use crate::api_keys::{ApiKey, CreatedKey};
-use crate::app::AppState;
+use crate::state::AppState;
 
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]

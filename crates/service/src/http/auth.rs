@@ -15,7 +15,7 @@ use subtle::ConstantTimeEq;
 
 use super::error::ApiError;
 use crate::api_keys::Authenticated;
-use crate::app::AppState;
+use crate::state::AppState;
 
 /// The account (and key) a request is made for.
 #[derive(Debug, Clone)]

@@ -16,8 +16,8 @@ use super::auth::Tenant;
 use super::error::{ApiError, Problem};
 use super::json::ApiJson;
 use super::pagination::{Page, Pagination};
-use crate::app::AppState;
 use crate::certificates::{self, Certificate, Upload};
+use crate::state::AppState;
 
 /// Either `pkcs12_base64` (with `passphrase`), or `certificate_pem` with `private_key_pem`.
 /// `certificate_pem` alone completes a pending CSR of the account whose key it matches.

@@ -12,8 +12,8 @@ use super::auth::Tenant;
 use super::error::{ApiError, Problem};
 use super::json::{ApiJson, not_null, nullable};
 use super::pagination::{Page, Pagination};
-use crate::app::AppState;
 use crate::customers::{self, CustomerChanges, CustomerFilter, NewCustomer};
+use crate::state::AppState;
 use crate::storage::customers::CustomerRow;
 
 #[derive(Debug, Deserialize, ToSchema)]

@@ -8,8 +8,8 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use serde_json::json;
 
-use crate::app::AppState;
 use crate::health;
+use crate::state::AppState;
 
 /// Cheap enough for a load balancer to call every few seconds: a `SELECT 1` and a Redis `PING`,
 /// each bounded. 503 when the database is down, or when Redis is configured and down: the

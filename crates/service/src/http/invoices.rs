@@ -18,9 +18,9 @@ use super::auth::Tenant;
 use super::error::{ApiError, ArcaErrorView, Problem};
 use super::json::ApiJson;
 use super::pagination::{Page, Pagination};
-use crate::app::AppState;
 pub use crate::invoices::CreateInvoice;
 use crate::invoices::{Invoice, InvoiceFilter, InvoiceStatus, Respond};
+use crate::state::AppState;
 
 /// An ARCA code and message.
 pub type ArcaMessage = ArcaErrorView;

@@ -7,7 +7,7 @@ use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 
 use super::error::ApiError;
-use crate::app::AppState;
+use crate::state::AppState;
 
 pub async fn refuse_during_maintenance(State(state): State<AppState>, request: Request, next: Next) -> Response {
     if request.uri().path().starts_with("/v1/") && state.maintenance.is_active().await {

@@ -8,9 +8,9 @@ use axum::http::{HeaderValue, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 
-use crate::app::AppState;
 use crate::arca::breaker::BreakerState;
 use crate::metrics::{self, Gauge};
+use crate::state::AppState;
 use crate::storage::certificates;
 use crate::storage::invoices::{self, InvoiceStatus};
 

@@ -14,8 +14,8 @@ use super::auth::Tenant;
 use super::error::{ApiError, Problem};
 use super::json::{ApiJson, not_null, nullable};
 use super::pagination::{Page, Pagination};
-use crate::app::AppState;
 use crate::points_of_sale::{self, NewPointOfSale, PointOfSaleChanges};
+use crate::state::AppState;
 use crate::storage;
 use crate::storage::points_of_sale::{ArcaPointOfSale, PointOfSaleRow};
 

@@ -11,8 +11,8 @@ use axum::response::{IntoResponse, Response};
 
 use super::error::ApiError;
 use crate::api_keys::Authenticated;
-use crate::app::AppState;
 use crate::rate_limit::Decision;
+use crate::state::AppState;
 
 pub async fn limit(State(state): State<AppState>, request: Request, next: Next) -> Response {
     let Some(authenticated) = request.extensions().get::<Authenticated>().cloned() else {

@@ -9,8 +9,8 @@ use utoipa::ToSchema;
 
 use super::auth::Tenant;
 use super::error::{ApiError, Problem};
-use crate::app::AppState;
 use crate::arca::reference_data::{Row, RowId, Table};
+use crate::state::AppState;
 
 /// A whole table (they are small: not paginated).
 #[derive(Debug, Serialize, ToSchema)]

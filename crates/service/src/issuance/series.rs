@@ -1,16 +1,16 @@
 //! The series worker: the one sender of a series (ARCHITECTURE.md invariant 4). Each step takes
 //! the lease (or keeps the one it holds) and goes through three stages, each a method below:
 //!
-//! 1. [`reconcile`](SeriesWorker::reconcile): if anything is in flight (or the last number is
+//! 1. `reconcile`: if anything is in flight (or the last number is
 //!    unknown), ask `FECompUltimoAutorizado`; for each in-flight number at or below it ask
 //!    `FECompConsultar` and [`reconcile::resolve`]: same voucher → approved with its CAE;
 //!    another → failed `INCONSISTENT`, never overwritten. Numbers above it were not consumed
 //!    (ARCHITECTURE.md invariant 3).
-//! 2. [`number_and_commit`](SeriesWorker::number_and_commit) ([`batch::plan`]): unconsumed
+//! 2. `number_and_commit` ([`batch::plan`]): unconsumed
 //!    in-flight invoices keep their number and go first; then waiting invoices in creation order
 //!    get `last + 1, …` up to RegXReq (1 for FCE). The numbers are committed, `in_flight`, before
 //!    sending (ARCHITECTURE.md invariant 2).
-//! 3. [`send_and_record`](SeriesWorker::send_and_record): one `FECAESolicitar`, and its answer
+//! 3. `send_and_record`: one `FECAESolicitar`, and its answer
 //!    recorded ([`batch::apply_response`], [`batch::classify_failure`]): approved keep their CAE;
 //!    the first rejected fails with ARCA's codes (ARCHITECTURE.md invariant 7); those after it and those refused
 //!    with 10016 are released and wait again; no result → not processed (release, back off) or
@@ -18,7 +18,7 @@
 //!
 //! Invoices accepted while a request is in flight wait in the database and go together in the
 //! next request (ARCHITECTURE.md invariant 6). Every write takes a [`Fenced`] transaction, which only the lease
-//! check makes. The worker sees its engine only through a [`WorkerContext`]; it never serves
+//! check makes. The worker sees its engine only through a `WorkerContext`; it never serves
 //! HTTP and never composes or validates an invoice.
 
 use std::ops::ControlFlow;

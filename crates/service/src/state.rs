@@ -1,0 +1,46 @@
+//! [`AppState`]: what every handler can reach — the configuration, storage, keys, rate limiter,
+//! ARCA access, the invoices module and the engine, the breaker, Redis and the maintenance switch.
+//! [`crate::app::App`] builds it once; the HTTP layer and the health checks read it.
+//!
+//! It never builds anything and never serves: it is the shape both sides agree on.
+
+use std::sync::Arc;
+use std::time::Instant;
+
+use redis::aio::ConnectionManager;
+
+use crate::api_keys::Keys;
+use crate::arca::Arca;
+use crate::arca::breaker::CircuitBreaker;
+use crate::arca::reference_data::ReferenceData;
+use crate::config::Config;
+use crate::crypto::Secrets;
+use crate::invoices::Invoices;
+use crate::issuance::Engine;
+use crate::maintenance::Maintenance;
+use crate::rate_limit::RateLimiter;
+use crate::storage::Storage;
+
+/// What every handler can reach. Cloning is cheap (one `Arc`).
+pub type AppState = Arc<AppContext>;
+
+pub struct AppContext {
+    pub config: Config,
+    pub storage: Storage,
+    pub keys: Keys,
+    pub rate_limiter: RateLimiter,
+    pub secrets: Secrets,
+    pub arca: Arc<Arca>,
+    pub reference_data: ReferenceData,
+    /// Numbers and authorises invoices; resumed at start.
+    pub engine: Engine,
+    /// Stands between the engine and ARCA; the HTTP layer and health checks read it.
+    pub breaker: Arc<CircuitBreaker>,
+    /// Invoices: composition, ARCA's rules, the quota, submission and the wait for the result.
+    pub invoices: Invoices,
+    pub started_at: Instant,
+    /// Redis and the key prefix, when `REDIS_URL` is set (health reads it).
+    pub redis: Option<(ConnectionManager, String)>,
+    /// `MAINTENANCE_MODE` and the shared flag of `arca-api maintenance on|off`.
+    pub maintenance: Maintenance,
+}
