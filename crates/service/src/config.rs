@@ -483,11 +483,15 @@ impl Reader<'_> {
         });
         let ssl_root_cert = self.text("DATABASE_SSL_ROOT_CERT").map(PathBuf::from);
         let postgres = url.starts_with("postgres://") || url.starts_with("postgresql://");
-        if !postgres && (ssl_mode.is_some() || ssl_root_cert.is_some()) {
-            self.problem(
-                "DATABASE_SSL",
-                "DATABASE_SSL and DATABASE_SSL_ROOT_CERT apply to a postgres:// DATABASE_URL only",
-            );
+        if !postgres {
+            for (name, set) in [
+                ("DATABASE_SSL", ssl_mode.is_some()),
+                ("DATABASE_SSL_ROOT_CERT", ssl_root_cert.is_some()),
+            ] {
+                if set {
+                    self.problem(name, "applies to a postgres:// DATABASE_URL only");
+                }
+            }
         }
         if let Some(path) = &ssl_root_cert
             && !path.is_file()

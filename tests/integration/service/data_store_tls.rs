@@ -275,15 +275,18 @@ fn tls_settings_that_contradict_are_configuration_problems() {
     let problems = problems(&[
         ("DATABASE_URL", "sqlite://x.db".into()),
         ("DATABASE_SSL", "verify-full".into()),
+        ("DATABASE_SSL_ROOT_CERT", "/nonexistent/ca.pem".into()),
         ("REDIS_URL", "rediss://localhost:6390".into()),
         ("REDIS_TLS", "false".into()),
     ]);
-    assert!(
-        problems
-            .iter()
-            .any(|p| p.starts_with("DATABASE_SSL: ") && p.contains("postgres://")),
-        "{problems:?}"
-    );
+    for name in ["DATABASE_SSL", "DATABASE_SSL_ROOT_CERT"] {
+        assert!(
+            problems
+                .iter()
+                .any(|p| p.starts_with(&format!("{name}: ")) && p.contains("postgres://")),
+            "{name}: {problems:?}"
+        );
+    }
     assert!(problems.iter().any(|p| p.starts_with("REDIS_TLS: ")), "{problems:?}");
     let problems = config(&[
         ("DATABASE_URL", "postgres://localhost/x".into()),
