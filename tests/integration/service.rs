@@ -19,6 +19,8 @@ mod errors;
 mod invoices;
 /// The issuance engine: batching, partial batches, lost answers, crashes, two instances.
 mod issuance;
+/// Key modes: test keys only on sandbox instances, live keys only on production ones.
+mod key_modes;
 /// Two instances on one database and Redis: key revocation is immediate on both.
 mod keys_across_instances;
 /// Reversible migrations on the test database, through the library and the CLI.

@@ -52,11 +52,7 @@ impl App {
             secrets.clone(),
             redis.clone(),
         )?);
-        let mode = if config.arca.environment.issues_test_keys() {
-            KeyMode::Test
-        } else {
-            KeyMode::Live
-        };
+        let mode = KeyMode::for_environment(config.arca.environment);
         let keys = Keys::new(storage.clone(), config.security.api_key_salt.clone(), mode);
         // With Redis, the API key cache is shared, so a revocation is seen by every instance.
         let keys = match &redis {

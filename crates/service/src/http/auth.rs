@@ -3,7 +3,9 @@
 //! [`require_api_key`] runs before every tenant route: it reads `Authorization: Bearer <key>`
 //! or `X-API-Key: <key>`, resolves the key (cache, then database) and leaves the
 //! [`Authenticated`] owner in the request for the rate limit and for the [`Tenant`] extractor,
-//! through which handlers get the account id that every query filters by.
+//! through which handlers get the account id that every query filters by. A key of the other
+//! mode (a test key on a production instance, a live key on a sandbox one) is refused by its
+//! prefix alone, with `API_KEY_MODE_MISMATCH`, before any look-up.
 
 use axum::extract::{FromRequestParts, Request, State};
 use axum::http::HeaderMap;
@@ -14,7 +16,7 @@ use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq;
 
 use super::error::ApiError;
-use crate::api_keys::Authenticated;
+use crate::api_keys::{Authenticated, KeyMode};
 use crate::state::AppState;
 
 /// The account (and key) a request is made for.
@@ -36,6 +38,12 @@ pub async fn require_api_key(
     let presented = presented_key(request.headers()).ok_or_else(|| {
         ApiError::unauthorized("send an API key as `Authorization: Bearer <key>` or `X-API-Key: <key>`")
     })?;
+    let instance_mode = state.keys.mode();
+    if let Some(key_mode) = KeyMode::of_key(&presented)
+        && key_mode != instance_mode
+    {
+        return Err(ApiError::key_mode_mismatch(key_mode.as_str(), instance_mode.as_str()));
+    }
     let authenticated = state
         .keys
         .authenticate(&presented)
