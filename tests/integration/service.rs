@@ -9,6 +9,8 @@ mod api_keys;
 mod breaker;
 /// Certificates: PEM and PKCS#12 upload with a WSAA test login, CSR flow, keys never shown.
 mod certificates;
+/// Connection limits over TCP: header and idle timeouts, the connection cap.
+mod connections;
 /// Customers: CRUD, document and IVA-condition validation, duplicates, filters, isolation.
 mod customers;
 /// `/openapi.json` and `/docs`.

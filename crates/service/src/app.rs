@@ -114,14 +114,15 @@ impl App {
         http::router(self.state.clone())
     }
 
-    /// Serves on `listener` until `shutdown` completes, then lets requests in flight finish.
+    /// Serves on `listener` with the configured connection limits (`server.rs`) until
+    /// `shutdown` completes, then lets requests in flight finish.
     pub async fn serve(
         self,
         listener: tokio::net::TcpListener,
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> std::io::Result<()> {
         let router = self.router();
-        axum::serve(listener, router).with_graceful_shutdown(shutdown).await
+        crate::server::serve(listener, router, self.state.config.server, shutdown).await
     }
 }
 
