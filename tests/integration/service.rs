@@ -25,6 +25,8 @@ mod issuance;
 mod key_modes;
 /// Two instances on one database and Redis: key revocation is immediate on both.
 mod keys_across_instances;
+/// `/metrics`: bounded labels, no tenant identifier without `METRICS_TOKEN`, the token.
+mod metrics_exposure;
 /// Reversible migrations on the test database, through the library and the CLI.
 mod migrations;
 /// Health, metrics, maintenance across instances, the smoke command.

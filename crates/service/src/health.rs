@@ -21,7 +21,7 @@ const DATABASE_TIMEOUT: Duration = Duration::from_secs(2);
 const REDIS_TIMEOUT: Duration = Duration::from_secs(1);
 /// A certificate expiring within this many days counts as expiring soon (the first
 /// `certificate.expiring` notice is sent 30 days ahead).
-const EXPIRING_SOON_DAYS: i64 = 30;
+pub const EXPIRING_SOON_DAYS: i64 = 30;
 
 /// `GET /health/database`.
 #[derive(Debug, Clone, Serialize)]
@@ -272,7 +272,9 @@ pub fn circuit_breaker_state(state: &AppContext) -> &'static str {
     state.breaker.state().as_str()
 }
 
-fn summarise(expiries: &[DateTime<Utc>], now: DateTime<Utc>) -> CertificatesHealth {
+/// Active certificates' expiries summarised without naming any (also what `/metrics` publishes
+/// to a scrape without `METRICS_TOKEN`).
+pub fn summarise(expiries: &[DateTime<Utc>], now: DateTime<Utc>) -> CertificatesHealth {
     let days: Vec<i64> = expiries.iter().map(|expiry| (*expiry - now).num_days()).collect();
     let expired = expiries.iter().filter(|expiry| **expiry <= now).count();
     CertificatesHealth {

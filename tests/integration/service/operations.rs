@@ -202,7 +202,9 @@ async fn metrics_name_every_family_and_count_requests() {
         "arca_webhooks_queue",
         "arca_maintenance_mode",
         "arca_circuit_breaker_state",
-        "arca_certificate_expiry_days",
+        "arca_certificate_min_expiry_days",
+        "arca_certificates_expiring_soon",
+        "arca_certificates_expired",
     ] {
         assert!(before.contains(&format!("# TYPE {name} ")), "{name} missing:\n{before}");
     }

@@ -7,6 +7,7 @@
 //! mode (a test key on a production instance, a live key on a sandbox one) is refused by its
 //! prefix alone, with `API_KEY_MODE_MISMATCH`, before any look-up.
 
+use arca_protocol::secret::Secret;
 use axum::extract::{FromRequestParts, Request, State};
 use axum::http::HeaderMap;
 use axum::http::request::Parts;
@@ -81,11 +82,7 @@ impl FromRequestParts<AppState> for Admin {
             ));
         };
         let presented = bearer(&parts.headers).unwrap_or_default();
-        // Comparing digests keeps the comparison constant-time whatever the lengths.
-        let same: bool = Sha256::digest(presented.as_bytes())
-            .ct_eq(&Sha256::digest(expected.expose().as_bytes()))
-            .into();
-        if same {
+        if same_secret(&presented, expected) {
             Ok(Admin)
         } else {
             Err(ApiError::unauthorized(
@@ -93,6 +90,14 @@ impl FromRequestParts<AppState> for Admin {
             ))
         }
     }
+}
+
+/// Whether `presented` is `expected`, in constant time: comparing digests keeps it so whatever
+/// the lengths.
+pub(super) fn same_secret(presented: &str, expected: &Secret) -> bool {
+    Sha256::digest(presented.as_bytes())
+        .ct_eq(&Sha256::digest(expected.expose().as_bytes()))
+        .into()
 }
 
 fn presented_key(headers: &HeaderMap) -> Option<String> {
@@ -104,7 +109,7 @@ fn presented_key(headers: &HeaderMap) -> Option<String> {
     })
 }
 
-fn bearer(headers: &HeaderMap) -> Option<String> {
+pub(super) fn bearer(headers: &HeaderMap) -> Option<String> {
     let value = headers.get(axum::http::header::AUTHORIZATION)?.to_str().ok()?;
     let (scheme, token) = value.trim().split_once(' ')?;
     scheme.eq_ignore_ascii_case("bearer").then(|| token.trim().to_string())
