@@ -4,6 +4,7 @@ use std::future::Future;
 use std::sync::Arc;
 use std::time::Instant;
 
+use arca_protocol::clock::Clock;
 use redis::aio::ConnectionManager;
 
 use crate::api_keys::{KeyMode, Keys};
@@ -13,6 +14,7 @@ use crate::arca::reference_data::ReferenceData;
 use crate::arca::session_port::SessionPort;
 use crate::config::{Config, DatabaseConfig, RedisConfig};
 use crate::crypto::Secrets;
+use crate::health::ArcaProbeCache;
 use crate::invoices::Invoices;
 use crate::issuance::{self, Engine, EngineConfig};
 use crate::maintenance::Maintenance;
@@ -37,6 +39,12 @@ impl App {
     /// Builds the state; with `REDIS_URL`, connects to Redis (a Redis that cannot be reached at
     /// start is a configuration problem and stops start-up).
     pub async fn new(config: Config, storage: Storage) -> Result<App, Error> {
+        App::with_clock(config, storage, Arc::new(arca_protocol::clock::SystemClock)).await
+    }
+
+    /// [`App::new`] with time from `clock` for the circuit breaker and the `/health/arca` cache,
+    /// so tests move time instead of sleeping.
+    pub async fn with_clock(config: Config, storage: Storage, clock: Arc<dyn Clock>) -> Result<App, Error> {
         let redis = match &config.redis {
             Some(redis_config) => Some((connect_redis(redis_config).await?, redis_config.key_prefix.clone())),
             None => None,
@@ -60,10 +68,7 @@ impl App {
             None => keys,
         };
         let reference_data = ReferenceData::new(redis.clone());
-        let breaker = Arc::new(CircuitBreaker::new(
-            config.issuance.breaker.clone(),
-            Arc::new(arca_protocol::clock::SystemClock),
-        ));
+        let breaker = Arc::new(CircuitBreaker::new(config.issuance.breaker.clone(), clock.clone()));
         let worker_storage = worker_storage(&config.database, &storage).await?;
         let session_port: Arc<dyn issuance::ArcaPort> =
             Arc::new(SessionPort::new(arca.clone(), worker_storage.clone()));
@@ -101,6 +106,8 @@ impl App {
                 started_at: Instant::now(),
                 redis,
                 maintenance: Maintenance::new(&config.maintenance, storage.clone()),
+                arca_probe: ArcaProbeCache::new(config.arca.health_cache, clock.clone()),
+                clock,
                 config,
             }),
         })

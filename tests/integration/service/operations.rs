@@ -150,7 +150,12 @@ async fn health_redis_when_not_configured_and_when_connected() {
 
 #[tokio::test]
 async fn health_arca_answers_503_quickly_when_fedummy_hangs() {
-    let app = TestApp::builder().env("ARCA_HEALTH_TIMEOUT_MS", "300").start().await;
+    let app = TestApp::builder()
+        .env("ARCA_HEALTH_TIMEOUT_MS", "300")
+        // Every probe asks ARCA: the recovery below shows at once.
+        .env("ARCA_HEALTH_CACHE_MS", "0")
+        .start()
+        .await;
     app.simulator.add_fault(FaultRule {
         operation: "FEDummy".into(),
         latency_ms: 0,
