@@ -238,11 +238,6 @@ impl ArcaEnvironment {
         }
     }
 
-    /// Whether API keys issued here are test keys (`arca_test_…`).
-    pub fn issues_test_keys(self) -> bool {
-        self != ArcaEnvironment::Production
-    }
-
     fn default_urls(self) -> (Option<&'static str>, Option<&'static str>) {
         match self {
             ArcaEnvironment::Simulator => (None, None),
@@ -743,7 +738,7 @@ mod tests {
             Some("https://servicios1.afip.gov.ar/wsfev1/service.asmx")
         );
         assert_eq!(config.arca.tls_legacy_hosts, ["servicios1.afip.gov.ar", "other"]);
-        assert!(!config.arca.environment.issues_test_keys());
+        assert_eq!(config.arca.environment, ArcaEnvironment::Production);
     }
 
     #[test]

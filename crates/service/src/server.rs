@@ -207,3 +207,63 @@ impl AsyncWrite for Watched {
         Pin::new(&mut self.get_mut().inner).poll_shutdown(cx)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use axum::routing::get;
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    use tokio::sync::Notify;
+
+    use super::*;
+
+    /// A request in flight when shutdown begins is answered, nothing new is accepted after it,
+    /// and `serve` returns once that connection has closed.
+    #[tokio::test]
+    async fn shutdown_lets_the_request_in_flight_finish() {
+        let entered = Arc::new(Notify::new());
+        let release = Arc::new(Notify::new());
+        let router = {
+            let (entered, release) = (entered.clone(), release.clone());
+            axum::Router::new().route(
+                "/slow",
+                get(move || async move {
+                    entered.notify_one();
+                    release.notified().await;
+                    "done"
+                }),
+            )
+        };
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let address = listener.local_addr().unwrap();
+        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+        let server = tokio::spawn(serve(listener, router, ServerConfig::default(), async {
+            let _ = stopped.await;
+        }));
+
+        let mut client = TcpStream::connect(address).await.unwrap();
+        client
+            .write_all(b"GET /slow HTTP/1.1\r\nHost: x\r\n\r\n")
+            .await
+            .unwrap();
+        entered.notified().await;
+        stop.send(()).unwrap();
+        // The loop has stopped accepting before the request is released: wait for that by
+        // connecting until refused (the listener is dropped), not by sleeping.
+        while TcpStream::connect(address).await.is_ok() {
+            tokio::task::yield_now().await;
+        }
+        assert!(!server.is_finished(), "serve returned with a request in flight");
+        release.notify_one();
+        let mut answer = String::new();
+        client.read_to_string(&mut answer).await.unwrap();
+        assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
+        assert!(answer.ends_with("done"), "{answer}");
+        tokio::time::timeout(Duration::from_secs(10), server)
+            .await
+            .expect("serve returns once the last connection closed")
+            .unwrap()
+            .unwrap();
+    }
+}
