@@ -10,11 +10,11 @@ use redis::aio::ConnectionManager;
 use crate::api_keys::{KeyMode, Keys};
 use crate::arca::Arca;
 use crate::arca::breaker::{CircuitBreaker, Guarded};
+use crate::arca::probe::ProbeCache;
 use crate::arca::reference_data::ReferenceData;
 use crate::arca::session_port::SessionPort;
 use crate::config::{Config, DatabaseConfig, RedisConfig};
 use crate::crypto::Secrets;
-use crate::health::ArcaProbeCache;
 use crate::invoices::Invoices;
 use crate::issuance::{self, Engine, EngineConfig};
 use crate::maintenance::Maintenance;
@@ -106,7 +106,7 @@ impl App {
                 started_at: Instant::now(),
                 redis,
                 maintenance: Maintenance::new(&config.maintenance, storage.clone()),
-                arca_probe: ArcaProbeCache::new(config.arca.health_cache, clock.clone()),
+                arca_probe: ProbeCache::new(config.arca.health_cache, clock.clone()),
                 clock,
                 config,
             }),

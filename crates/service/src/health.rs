@@ -7,18 +7,17 @@
 //! uses `FEDummy`, which needs no ticket, and reads the ticket store.
 //!
 //! `/health/arca` is unauthenticated, so it never calls ARCA at a client's pace: one `FEDummy`
-//! result answers every probe for `ARCA_HEALTH_CACHE_MS` ([`ArcaProbeCache`]), and concurrent
+//! result answers every probe for `ARCA_HEALTH_CACHE_MS` ([`crate::arca::probe`]), and concurrent
 //! probes that find it stale share one call. The ticket store, the breaker and the certificates
 //! are local, and read on every probe.
 
-use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use arca_protocol::clock::Clock;
 use chrono::{DateTime, Utc};
 use redis::aio::ConnectionManager;
 use serde::Serialize;
 
+use crate::arca::probe::{self, ProbeOutcome};
 use crate::state::AppContext;
 use crate::storage::{access_tickets, certificates};
 
@@ -228,50 +227,6 @@ fn info_value(info: &str, name: &str) -> Option<u64> {
         .and_then(|value| value.trim().parse().ok())
 }
 
-/// What one `FEDummy` said: the failure (`None` when ARCA is up), whether trying again later may
-/// help, and the round trip.
-#[derive(Debug, Clone)]
-struct ProbeOutcome {
-    failure: Option<String>,
-    retry_helps: bool,
-    elapsed_ms: f64,
-}
-
-/// The last `FEDummy` outcome, trusted for a while: no client can make the service call ARCA
-/// more than once per `ttl` through `/health/arca`, however many probes arrive at once.
-pub struct ArcaProbeCache {
-    ttl: Duration,
-    clock: Arc<dyn Clock>,
-    /// Held while a probe runs: callers that find the result stale queue behind the one probing
-    /// and then read its result (single flight).
-    last: tokio::sync::Mutex<Option<(DateTime<Utc>, ProbeOutcome)>>,
-}
-
-impl ArcaProbeCache {
-    pub fn new(ttl: Duration, clock: Arc<dyn Clock>) -> ArcaProbeCache {
-        ArcaProbeCache {
-            ttl,
-            clock,
-            last: tokio::sync::Mutex::new(None),
-        }
-    }
-
-    /// The cached outcome while younger than the TTL, otherwise `probe`'s, cached from now.
-    async fn get_or_probe(&self, probe: impl Future<Output = ProbeOutcome>) -> ProbeOutcome {
-        let mut last = self.last.lock().await;
-        if let Some((taken_at, outcome)) = last.as_ref() {
-            // A clock that went back makes the age negative: stale, probe again.
-            let age = (self.clock.now() - *taken_at).to_std().ok();
-            if age.is_some_and(|age| age < self.ttl) {
-                return outcome.clone();
-            }
-        }
-        let outcome = probe.await;
-        *last = Some((self.clock.now(), outcome.clone()));
-        outcome
-    }
-}
-
 /// `FEDummy` within `ARCA_HEALTH_TIMEOUT_MS` (its result cached for `ARCA_HEALTH_CACHE_MS`),
 /// the stored tickets, the breaker and the certificates' expiry.
 pub async fn arca(state: &AppContext) -> ArcaHealth {
@@ -279,7 +234,10 @@ pub async fn arca(state: &AppContext) -> ArcaHealth {
         failure,
         retry_helps,
         elapsed_ms: elapsed,
-    } = state.arca_probe.get_or_probe(fe_dummy(state)).await;
+    } = state
+        .arca_probe
+        .get_or_probe(probe::fe_dummy(&state.arca, state.config.arca.health_timeout))
+        .await;
     let now = Utc::now();
     let environment = state.arca.environment().as_str();
     // The ticket store and certificates are read from the database: if it is down, /health/arca
@@ -303,32 +261,6 @@ pub async fn arca(state: &AppContext) -> ArcaHealth {
         certificates: summarise(&expiries, now),
         retry_recommended: (!reachable).then_some(retry_helps),
         error: failure,
-    }
-}
-
-/// One `FEDummy`, bounded by `ARCA_HEALTH_TIMEOUT_MS`.
-async fn fe_dummy(state: &AppContext) -> ProbeOutcome {
-    let timeout = state.config.arca.health_timeout;
-    let started = Instant::now();
-    let probe = tokio::time::timeout(timeout, state.arca.fe_dummy()).await;
-    let elapsed_ms = milliseconds(started.elapsed());
-    // A missing configuration will not fix itself; an outage or a timeout may.
-    let retry_helps = !matches!(probe, Ok(Err(crate::Error::ArcaNotConfigured)));
-    let failure = match probe {
-        Ok(Ok(dummy)) if dummy.is_healthy() => None,
-        Ok(Ok(dummy)) => Some(format!(
-            "ARCA answered FEDummy with AppServer={}, DbServer={}, AuthServer={}",
-            dummy.app_server.as_deref().unwrap_or("?"),
-            dummy.db_server.as_deref().unwrap_or("?"),
-            dummy.auth_server.as_deref().unwrap_or("?")
-        )),
-        Ok(Err(error)) => Some(format!("FEDummy failed: {error}")),
-        Err(_) => Some(format!("FEDummy did not answer within {} ms", timeout.as_millis())),
-    };
-    ProbeOutcome {
-        failure,
-        retry_helps,
-        elapsed_ms,
     }
 }
 

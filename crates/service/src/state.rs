@@ -13,10 +13,10 @@ use redis::aio::ConnectionManager;
 use crate::api_keys::Keys;
 use crate::arca::Arca;
 use crate::arca::breaker::CircuitBreaker;
+use crate::arca::probe::ProbeCache;
 use crate::arca::reference_data::ReferenceData;
 use crate::config::Config;
 use crate::crypto::Secrets;
-use crate::health::ArcaProbeCache;
 use crate::invoices::Invoices;
 use crate::issuance::Engine;
 use crate::maintenance::Maintenance;
@@ -49,5 +49,5 @@ pub struct AppContext {
     /// machine's clock, or a test's).
     pub clock: Arc<dyn Clock>,
     /// The last `FEDummy` of `/health/arca`, shared by probes for `ARCA_HEALTH_CACHE_MS`.
-    pub arca_probe: ArcaProbeCache,
+    pub arca_probe: ProbeCache,
 }
