@@ -35,6 +35,9 @@ use tokio::time::Instant;
 
 use crate::config::ServerConfig;
 
+/// How long the loop waits after a failed accept (out of file descriptors, mostly).
+const ACCEPT_ERROR_BACKOFF: Duration = Duration::from_millis(100);
+
 /// Serves `router` on `listener` with `config`'s limits until `shutdown` completes, then lets the
 /// requests in flight finish.
 pub async fn serve(
@@ -61,9 +64,14 @@ pub async fn serve(
             accepted = listener.accept() => match accepted {
                 Ok((stream, _)) => stream,
                 Err(error) => {
-                    // Out of file descriptors and the like: the slot goes back, the loop goes on.
+                    // Out of file descriptors and the like: the slot goes back, and the loop
+                    // waits a moment for some to close rather than spin on the same error.
                     tracing::warn!(%error, "could not accept a connection");
-                    continue;
+                    drop(slot);
+                    tokio::select! {
+                        () = &mut shutdown => break,
+                        () = tokio::time::sleep(ACCEPT_ERROR_BACKOFF) => continue,
+                    }
                 }
             },
         };
