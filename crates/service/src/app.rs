@@ -106,8 +106,7 @@ impl App {
                 started_at: Instant::now(),
                 redis,
                 maintenance: Maintenance::new(&config.maintenance, storage.clone()),
-                arca_probe: ProbeCache::new(config.arca.health_cache, clock.clone()),
-                clock,
+                arca_probe: ProbeCache::new(config.arca.health_cache, clock),
                 config,
             }),
         })

@@ -7,7 +7,6 @@
 use std::sync::Arc;
 use std::time::Instant;
 
-use arca_protocol::clock::Clock;
 use redis::aio::ConnectionManager;
 
 use crate::api_keys::Keys;
@@ -45,9 +44,6 @@ pub struct AppContext {
     pub redis: Option<(ConnectionManager, String)>,
     /// `MAINTENANCE_MODE` and the shared flag of `arca-api maintenance on|off`.
     pub maintenance: Maintenance,
-    /// Where "now" comes from for the circuit breaker and the `/health/arca` cache (the
-    /// machine's clock, or a test's).
-    pub clock: Arc<dyn Clock>,
     /// The last `FEDummy` of `/health/arca`, shared by probes for `ARCA_HEALTH_CACHE_MS`.
     pub arca_probe: ProbeCache,
 }

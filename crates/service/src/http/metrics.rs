@@ -74,6 +74,7 @@ pub async fn metrics_text(State(state): State<AppState>, headers: HeaderMap) -> 
         BreakerState::HalfOpen => 1.0,
         BreakerState::Open => 2.0,
     };
+    // Read once per scrape, for the aggregates and (with the token) the per-CUIT series.
     let expiries = certificates::active_expiries(&state.storage).await.unwrap_or_default();
     let mut gauges = vec![
         queue,
@@ -87,7 +88,6 @@ pub async fn metrics_text(State(state): State<AppState>, headers: HeaderMap) -> 
             "The ARCA circuit breaker: 0 closed, 1 half-open, 2 open.",
             breaker,
         ),
-        // The list is read once per scrape for both the aggregates and the per-CUIT series.
         // Webhooks are not delivered yet: the gauges exist at zero so dashboards and alerts
         // can be built now.
         Gauge {
