@@ -1,5 +1,6 @@
 //! [`AppState`]: what every handler can reach — the configuration, storage, keys, rate limiter,
-//! ARCA access, the invoices module and the engine, the breaker, Redis and the maintenance switch.
+//! ARCA access, the invoices module and the engine, the breaker, Redis, the maintenance switch and
+//! the cache of `/health/arca`'s probe.
 //! [`crate::app::App`] builds it once; the HTTP layer and the health checks read it.
 //!
 //! It never builds anything and never serves: it is the shape both sides agree on.
