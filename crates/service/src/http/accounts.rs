@@ -10,7 +10,7 @@ use utoipa::ToSchema;
 use super::api_keys::NewApiKeyView;
 use super::auth::{Admin, Tenant};
 use super::error::{ApiError, Problem};
-use super::json::ApiJson;
+use super::json::{ApiJson, JsonBody};
 use crate::accounts::{self, Account, NewAccount};
 use crate::state::AppState;
 use crate::usage;
@@ -134,3 +134,5 @@ impl AccountView {
         }
     }
 }
+
+impl JsonBody for CreateAccountRequest {}

@@ -9,7 +9,7 @@ use utoipa::ToSchema;
 
 use super::auth::Tenant;
 use super::error::{ApiError, Problem};
-use super::json::ApiJson;
+use super::json::{ApiJson, JsonBody};
 use super::pagination::{Page, Pagination};
 use crate::api_keys::{ApiKey, CreatedKey};
 use crate::state::AppState;
@@ -140,3 +140,5 @@ impl From<ApiKey> for ApiKeyView {
         }
     }
 }
+
+impl JsonBody for CreateApiKeyRequest {}

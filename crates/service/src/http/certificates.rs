@@ -14,7 +14,7 @@ use utoipa::ToSchema;
 
 use super::auth::Tenant;
 use super::error::{ApiError, Problem};
-use super::json::ApiJson;
+use super::json::{ApiJson, JsonBody};
 use super::pagination::{Page, Pagination};
 use crate::certificates::{self, Certificate, Upload};
 use crate::state::AppState;
@@ -239,3 +239,8 @@ impl From<Certificate> for CertificateView {
         }
     }
 }
+
+impl JsonBody for UploadCertificateRequest {
+    const MULTI_LINE: &'static [&'static str] = &["pkcs12_base64", "passphrase", "certificate_pem", "private_key_pem"];
+}
+impl JsonBody for CreateCsrRequest {}

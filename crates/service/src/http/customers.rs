@@ -10,7 +10,7 @@ use utoipa::{IntoParams, ToSchema};
 
 use super::auth::Tenant;
 use super::error::{ApiError, Problem};
-use super::json::{ApiJson, not_null, nullable};
+use super::json::{ApiJson, JsonBody, not_null, nullable};
 use super::pagination::{Page, Pagination};
 use crate::customers::{self, CustomerChanges, CustomerFilter, NewCustomer};
 use crate::state::AppState;
@@ -249,3 +249,6 @@ impl From<CustomerRow> for CustomerView {
         }
     }
 }
+
+impl JsonBody for CreateCustomerRequest {}
+impl JsonBody for UpdateCustomerRequest {}

@@ -12,7 +12,7 @@ use utoipa::ToSchema;
 
 use super::auth::Tenant;
 use super::error::{ApiError, Problem};
-use super::json::{ApiJson, not_null, nullable};
+use super::json::{ApiJson, JsonBody, not_null, nullable};
 use super::pagination::{Page, Pagination};
 use crate::points_of_sale::{self, NewPointOfSale, PointOfSaleChanges};
 use crate::state::AppState;
@@ -258,4 +258,11 @@ impl From<PointOfSaleRow> for PointOfSaleView {
             updated_at: row.updated_at,
         }
     }
+}
+
+impl JsonBody for CreatePointOfSaleRequest {
+    const MULTI_LINE: &'static [&'static str] = &["descripcion"];
+}
+impl JsonBody for UpdatePointOfSaleRequest {
+    const MULTI_LINE: &'static [&'static str] = &["descripcion"];
 }
