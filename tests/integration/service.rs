@@ -15,6 +15,9 @@ mod customers;
 mod docs;
 /// problem+json for every failure: 401, 404, 405, bad bodies, maintenance.
 mod errors;
+/// Hostile input: numbers ARCA cannot carry, control characters, limits, strict decimals,
+/// bodies that are not objects — 400 naming the field, nothing stored, on both dialects.
+mod input;
 /// `/v1/invoices`: composed, pre-validated, authorised, idempotent, isolated.
 mod invoices;
 /// The issuance engine: batching, partial batches, lost answers, crashes, two instances.
