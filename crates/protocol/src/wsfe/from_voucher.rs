@@ -144,3 +144,77 @@ impl TryFrom<&Voucher> for FECAEDetRequest {
         })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::validate::testing::factura_b;
+    use crate::voucher::CbteAsoc as DomainAsoc;
+
+    fn refused(voucher: &Voucher) -> String {
+        FECAEDetRequest::try_from(voucher).expect_err("out of range").field
+    }
+
+    #[test]
+    fn values_arca_cannot_carry_are_refused_never_clamped() {
+        let sent = FECAEDetRequest::try_from(&Voucher {
+            doc_tipo: 80,
+            doc_nro: MAX_DOC_NRO,
+            ..factura_b()
+        })
+        .expect("11 digits fit");
+        assert_eq!(sent.doc_nro, 99_999_999_999);
+
+        assert_eq!(
+            refused(&Voucher {
+                doc_nro: u64::MAX,
+                ..factura_b()
+            }),
+            "DocNro"
+        );
+        assert_eq!(
+            refused(&Voucher {
+                doc_nro: MAX_DOC_NRO + 1,
+                ..factura_b()
+            }),
+            "DocNro"
+        );
+        assert_eq!(
+            refused(&Voucher {
+                cbte_desde: MAX_CBTE_NRO + 1,
+                ..factura_b()
+            }),
+            "CbteDesde"
+        );
+        let asoc = |pto_vta, nro| DomainAsoc {
+            tipo: 6,
+            pto_vta,
+            nro,
+            cuit: None,
+            cbte_fch: None,
+        };
+        assert_eq!(
+            refused(&Voucher {
+                cbtes_asoc: vec![asoc(1, 1), asoc(u32::MAX, 1)],
+                ..factura_b()
+            }),
+            "CbtesAsoc[1].PtoVta"
+        );
+        assert_eq!(
+            refused(&Voucher {
+                cbtes_asoc: vec![asoc(1, u64::MAX)],
+                ..factura_b()
+            }),
+            "CbtesAsoc[0].Nro"
+        );
+        let request = CaeRequest::new(vec![Voucher {
+            punto_venta: u32::MAX,
+            ..factura_b()
+        }])
+        .expect("one voucher");
+        assert_eq!(
+            FECAERequest::try_from(&request).expect_err("out of range").field,
+            "FeCabReq.PtoVta"
+        );
+    }
+}

@@ -18,6 +18,8 @@ use crate::usage;
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CreateAccountRequest {
+    /// 1–200 characters, one line.
+    #[schema(min_length = 1, max_length = 200)]
     pub name: String,
     /// 11 digits, dashes allowed (`20-26756539-3`).
     pub cuit: String,

@@ -17,7 +17,8 @@ use crate::state::AppState;
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CreateApiKeyRequest {
-    /// A label for the key (1–100 characters).
+    /// A label for the key (1–100 characters, one line).
+    #[schema(min_length = 1, max_length = 100)]
     pub name: String,
 }
 

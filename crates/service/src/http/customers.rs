@@ -24,14 +24,18 @@ pub struct CreateCustomerRequest {
     pub documento_tipo: i64,
     /// CUIT/CUIL with a valid check digit (dashes allowed) for 80/86; 7–8 digits for a DNI
     /// (96); `0` for 99; 1–11 digits otherwise. Stored as digits only.
+    #[schema(min_length = 1, max_length = 20)]
     pub documento_numero: String,
-    /// Name or company name (1–200 characters).
+    /// Name or company name (1–200 characters, one line).
+    #[schema(min_length = 1, max_length = 200)]
     pub razon_social: String,
     /// The receiver's IVA condition: `responsable_inscripto`, `monotributo`, `exento`,
     /// `consumidor_final`, …
     pub condicion_iva: String,
+    #[schema(max_length = 254)]
     pub email: Option<String>,
-    /// Postal address (at most 300 characters).
+    /// Postal address (at most 300 characters, one line).
+    #[schema(max_length = 300)]
     pub direccion: Option<String>,
 }
 

@@ -25,9 +25,11 @@ pub struct CreatePointOfSaleRequest {
     /// ARCA's point of sale number (`PtoVta`), 1 to 99998, unique in the account.
     #[schema(minimum = 1, maximum = 99998)]
     pub numero: i64,
-    /// A label (at most 200 characters).
+    /// A label (at most 200 characters; line breaks allowed).
+    #[schema(max_length = 200)]
     pub descripcion: Option<String>,
-    /// ARCA's `EmisionTipo` (`CAE` when omitted; `CAEA`, …).
+    /// ARCA's `EmisionTipo` (`CAE` when omitted; `CAEA`, …), at most 100 characters.
+    #[schema(max_length = 100)]
     pub tipo_emision: Option<String>,
     /// Blocked in ARCA (false when omitted).
     pub bloqueado: Option<bool>,
