@@ -103,6 +103,7 @@ pub async fn list_api_keys(
     params(("id" = String, Path, description = "The key's id (`key_…`)")),
     responses(
         (status = 204, description = "Revoked"),
+        (status = 400, description = "A path parameter holds a control character or a bidi override", body = Problem, content_type = "application/problem+json"),
         (status = 401, body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "The account has no such active key", body = Problem, content_type = "application/problem+json"),
     )

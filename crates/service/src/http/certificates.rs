@@ -188,6 +188,7 @@ pub async fn list_certificates(
     params(("id" = String, Path, description = "The certificate's id (`cert_…`)")),
     responses(
         (status = 200, body = CertificateView),
+        (status = 400, description = "A path parameter holds a control character or a bidi override", body = Problem, content_type = "application/problem+json"),
         (status = 401, body = Problem, content_type = "application/problem+json"),
         (status = 404, body = Problem, content_type = "application/problem+json"),
     )
@@ -210,6 +211,7 @@ pub async fn get_certificate(
     params(("id" = String, Path, description = "The certificate's id (`cert_…`)")),
     responses(
         (status = 204, description = "Deleted"),
+        (status = 400, description = "A path parameter holds a control character or a bidi override", body = Problem, content_type = "application/problem+json"),
         (status = 401, body = Problem, content_type = "application/problem+json"),
         (status = 404, body = Problem, content_type = "application/problem+json"),
     )

@@ -169,6 +169,7 @@ pub async fn list_customers(
     params(("id" = String, Path, description = "The customer's id (`cus_…`)")),
     responses(
         (status = 200, body = CustomerView),
+        (status = 400, description = "A path parameter holds a control character or a bidi override", body = Problem, content_type = "application/problem+json"),
         (status = 401, body = Problem, content_type = "application/problem+json"),
         (status = 404, body = Problem, content_type = "application/problem+json"),
     )
@@ -225,6 +226,7 @@ pub async fn update_customer(
     params(("id" = String, Path, description = "The customer's id (`cus_…`)")),
     responses(
         (status = 204, description = "Deleted"),
+        (status = 400, description = "A path parameter holds a control character or a bidi override", body = Problem, content_type = "application/problem+json"),
         (status = 401, body = Problem, content_type = "application/problem+json"),
         (status = 404, body = Problem, content_type = "application/problem+json"),
     )

@@ -175,6 +175,7 @@ pub async fn update_invoice(
     security(("api_key" = []), ("x_api_key" = [])),
     responses(
         (status = 200, body = InvoiceView),
+        (status = 400, description = "A path parameter holds a control character or a bidi override", body = Problem, content_type = "application/problem+json"),
         (status = 404, body = Problem, content_type = "application/problem+json"),
     )
 )]

@@ -178,6 +178,7 @@ pub async fn sync_points_of_sale(State(state): State<AppState>, tenant: Tenant) 
     params(("id" = String, Path, description = "The point of sale's id (`pos_…`)")),
     responses(
         (status = 200, body = PointOfSaleView),
+        (status = 400, description = "A path parameter holds a control character or a bidi override", body = Problem, content_type = "application/problem+json"),
         (status = 401, body = Problem, content_type = "application/problem+json"),
         (status = 404, body = Problem, content_type = "application/problem+json"),
     )
@@ -233,6 +234,7 @@ pub async fn update_point_of_sale(
     params(("id" = String, Path, description = "The point of sale's id (`pos_…`)")),
     responses(
         (status = 204, description = "Deleted"),
+        (status = 400, description = "A path parameter holds a control character or a bidi override", body = Problem, content_type = "application/problem+json"),
         (status = 401, body = Problem, content_type = "application/problem+json"),
         (status = 404, body = Problem, content_type = "application/problem+json"),
     )
