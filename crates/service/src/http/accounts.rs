@@ -19,7 +19,11 @@ use crate::usage;
 #[serde(deny_unknown_fields)]
 pub struct CreateAccountRequest {
     /// 1–200 characters, one line.
-    #[schema(min_length = 1, max_length = 200)]
+    #[schema(
+        min_length = 1,
+        max_length = 200,
+        pattern = "^[^\\u0000-\\u001F\\u007F-\\u009F\\u202A-\\u202E\\u2066-\\u2069]*[^\\s\\u0000-\\u001F\\u007F-\\u009F\\u202A-\\u202E\\u2066-\\u2069][^\\u0000-\\u001F\\u007F-\\u009F\\u202A-\\u202E\\u2066-\\u2069]*$"
+    )]
     pub name: String,
     /// 11 digits, dashes allowed (`20-26756539-3`).
     pub cuit: String,

@@ -27,7 +27,11 @@ pub struct CreateCustomerRequest {
     #[schema(min_length = 1, max_length = 20)]
     pub documento_numero: String,
     /// Name or company name (1–200 characters, one line).
-    #[schema(min_length = 1, max_length = 200)]
+    #[schema(
+        min_length = 1,
+        max_length = 200,
+        pattern = "^[^\\u0000-\\u001F\\u007F-\\u009F\\u202A-\\u202E\\u2066-\\u2069]*[^\\s\\u0000-\\u001F\\u007F-\\u009F\\u202A-\\u202E\\u2066-\\u2069][^\\u0000-\\u001F\\u007F-\\u009F\\u202A-\\u202E\\u2066-\\u2069]*$"
+    )]
     pub razon_social: String,
     /// The receiver's IVA condition: `responsable_inscripto`, `monotributo`, `exento`,
     /// `consumidor_final`, …
@@ -35,7 +39,10 @@ pub struct CreateCustomerRequest {
     #[schema(max_length = 254)]
     pub email: Option<String>,
     /// Postal address (at most 300 characters, one line).
-    #[schema(max_length = 300)]
+    #[schema(
+        max_length = 300,
+        pattern = "^[^\\u0000-\\u001F\\u007F-\\u009F\\u202A-\\u202E\\u2066-\\u2069]*$"
+    )]
     pub direccion: Option<String>,
 }
 

@@ -26,10 +26,16 @@ pub struct CreatePointOfSaleRequest {
     #[schema(minimum = 1, maximum = 99998)]
     pub numero: i64,
     /// A label (at most 200 characters; line breaks allowed).
-    #[schema(max_length = 200)]
+    #[schema(
+        max_length = 200,
+        pattern = "^[^\\u0000-\\u0008\\u000B\\u000C\\u000E-\\u001F\\u007F-\\u009F\\u202A-\\u202E\\u2066-\\u2069]*$"
+    )]
     pub descripcion: Option<String>,
     /// ARCA's `EmisionTipo` (`CAE` when omitted; `CAEA`, …), at most 100 characters.
-    #[schema(max_length = 100)]
+    #[schema(
+        max_length = 100,
+        pattern = "^[^\\u0000-\\u001F\\u007F-\\u009F\\u202A-\\u202E\\u2066-\\u2069]*[^\\s\\u0000-\\u001F\\u007F-\\u009F\\u202A-\\u202E\\u2066-\\u2069][^\\u0000-\\u001F\\u007F-\\u009F\\u202A-\\u202E\\u2066-\\u2069]*$"
+    )]
     pub tipo_emision: Option<String>,
     /// Blocked in ARCA (false when omitted).
     pub bloqueado: Option<bool>,

@@ -64,7 +64,11 @@ pub struct Cliente {
     #[schema(min_length = 1, max_length = 20)]
     pub documento_numero: String,
     /// 1 to 200 characters, single line.
-    #[schema(min_length = 1, max_length = 200)]
+    #[schema(
+        min_length = 1,
+        max_length = 200,
+        pattern = "^[^\\u0000-\\u001F\\u007F-\\u009F\\u202A-\\u202E\\u2066-\\u2069]*[^\\s\\u0000-\\u001F\\u007F-\\u009F\\u202A-\\u202E\\u2066-\\u2069][^\\u0000-\\u001F\\u007F-\\u009F\\u202A-\\u202E\\u2066-\\u2069]*$"
+    )]
     pub razon_social: Option<String>,
     /// ARCA's receiver IVA condition (`responsable_inscripto`, `monotributo`, `exento`,
     /// `consumidor_final`, …).
@@ -75,7 +79,11 @@ pub struct Cliente {
 #[serde(deny_unknown_fields)]
 pub struct ItemRequest {
     /// 1 to 500 characters; line breaks allowed.
-    #[schema(min_length = 1, max_length = 500)]
+    #[schema(
+        min_length = 1,
+        max_length = 500,
+        pattern = "^[^\\u0000-\\u0008\\u000B\\u000C\\u000E-\\u001F\\u007F-\\u009F\\u202A-\\u202E\\u2066-\\u2069]*[^\\s\\u0000-\\u0008\\u000B\\u000C\\u000E-\\u001F\\u007F-\\u009F\\u202A-\\u202E\\u2066-\\u2069][^\\u0000-\\u0008\\u000B\\u000C\\u000E-\\u001F\\u007F-\\u009F\\u202A-\\u202E\\u2066-\\u2069]*$"
+    )]
     pub descripcion: String,
     #[schema(value_type = String, pattern = "^[0-9]{1,13}(\\.[0-9]{1,6})?$")]
     #[serde(deserialize_with = "decimal::required")]
@@ -102,7 +110,10 @@ pub struct TributoRequest {
     /// ARCA tributo id (1–9, 13, 99).
     pub id: i16,
     /// At most 80 characters (ARCA's `Desc`).
-    #[schema(max_length = 80)]
+    #[schema(
+        max_length = 80,
+        pattern = "^[^\\u0000-\\u001F\\u007F-\\u009F\\u202A-\\u202E\\u2066-\\u2069]*$"
+    )]
     pub descripcion: Option<String>,
     #[schema(value_type = String, pattern = "^[0-9]{1,13}(\\.[0-9]{1,6})?$")]
     #[serde(deserialize_with = "decimal::required")]
