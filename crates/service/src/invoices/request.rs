@@ -38,7 +38,7 @@ pub struct CreateInvoice {
     /// ARCA currency id (`PES`, `DOL`, `060`); `PES` when omitted.
     #[schema(max_length = 3)]
     pub moneda: Option<String>,
-    #[schema(value_type = Option<String>, pattern = "^[0-9]{1,13}(\\.[0-9]{1,6})?$")]
+    #[schema(value_type = Option<String>, pattern = "^(?=[0-9.]*[1-9])[0-9]{1,4}(\\.[0-9]{1,6})?$")]
     #[serde(default, deserialize_with = "decimal::optional")]
     pub cotizacion: Option<Decimal>,
     /// Vouchers a credit or debit note refers to (at most 50).
@@ -85,7 +85,7 @@ pub struct ItemRequest {
         pattern = "^[^\\u0000-\\u0008\\u000B\\u000C\\u000E-\\u001F\\u007F-\\u009F\\u202A-\\u202E\\u2066-\\u2069]*[^\\s\\u0000-\\u0008\\u000B\\u000C\\u000E-\\u001F\\u007F-\\u009F\\u202A-\\u202E\\u2066-\\u2069][^\\u0000-\\u0008\\u000B\\u000C\\u000E-\\u001F\\u007F-\\u009F\\u202A-\\u202E\\u2066-\\u2069]*$"
     )]
     pub descripcion: String,
-    #[schema(value_type = String, pattern = "^[0-9]{1,13}(\\.[0-9]{1,6})?$")]
+    #[schema(value_type = String, pattern = "^(?=[0-9.]*[1-9])[0-9]{1,13}(\\.[0-9]{1,6})?$")]
     #[serde(deserialize_with = "decimal::required")]
     pub cantidad: Decimal,
     /// Unit price net of IVA.
@@ -94,10 +94,10 @@ pub struct ItemRequest {
     pub precio_unitario: Decimal,
     /// Discount, percent 0–100.
     #[serde(default, deserialize_with = "decimal::required")]
-    #[schema(value_type = Option<String>, pattern = "^[0-9]{1,13}(\\.[0-9]{1,6})?$")]
+    #[schema(value_type = Option<String>, pattern = "^(100(\\.0{1,6})?|[0-9]{1,2}(\\.[0-9]{1,6})?)$")]
     pub bonificacion: Decimal,
     /// 0, 2.5, 5, 10.5, 21 or 27; `exento` / `no_gravado` through `iva_condicion`.
-    #[schema(value_type = Option<String>, pattern = "^[0-9]{1,13}(\\.[0-9]{1,6})?$")]
+    #[schema(value_type = Option<String>, pattern = "^((0|5|21|27)(\\.0{1,6})?|(2|10)\\.50{0,5})$")]
     #[serde(default, deserialize_with = "decimal::optional")]
     pub iva_porcentaje: Option<Decimal>,
     /// `gravado` (default), `exento` or `no_gravado`.
@@ -115,10 +115,10 @@ pub struct TributoRequest {
         pattern = "^[^\\u0000-\\u001F\\u007F-\\u009F\\u202A-\\u202E\\u2066-\\u2069]*$"
     )]
     pub descripcion: Option<String>,
-    #[schema(value_type = String, pattern = "^[0-9]{1,13}(\\.[0-9]{1,6})?$")]
+    #[schema(value_type = String, pattern = "^[0-9]{1,13}(\\.[0-9]{1,2})?$")]
     #[serde(deserialize_with = "decimal::required")]
     pub base_imponible: Decimal,
-    #[schema(value_type = String, pattern = "^[0-9]{1,13}(\\.[0-9]{1,6})?$")]
+    #[schema(value_type = String, pattern = "^[0-9]{1,3}(\\.[0-9]{1,2})?$")]
     #[serde(deserialize_with = "decimal::required")]
     pub alicuota: Decimal,
 }
