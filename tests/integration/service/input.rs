@@ -94,6 +94,8 @@ async fn numbers_arca_cannot_carry_exactly_are_refused_never_clamped() {
     let approved = post_invoice(&app, &key, &body, &[]).await;
     assert_eq!(approved.status, 201, "{}", approved.text());
     assert_eq!(approved.json()["cliente_documento_numero"], "1234567");
+    let qr = arca_protocol::qr::QrData::from_url(approved.json()["qr_data"].as_str().unwrap()).unwrap();
+    assert_eq!(qr.nro_doc_rec, Some(1_234_567), "the QR carries the number as given");
 }
 
 #[tokio::test]
