@@ -1,7 +1,7 @@
 //! The size limits of an invoice request, checked before anything is composed or stored, so
 //! what a tenant can store — and every list that shows it — stays small whatever it sends.
 //! Where ARCA has a limit, it is ARCA's (tributo `Desc` 80 characters, `PtoVta` 5 digits); the
-//! rest are the service's, documented in docs/ARCHITECTURE.md ("Limits").
+//! rest are the service's, documented in docs/ARCHITECTURE.md ("Input rules and limits").
 //!
 //! It only counts and measures: text content (control characters) is `crate::text`'s, checked
 //! on the whole body before this runs; it never touches storage.
