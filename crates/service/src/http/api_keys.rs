@@ -9,7 +9,7 @@ use utoipa::ToSchema;
 
 use super::auth::Tenant;
 use super::error::{ApiError, Problem};
-use super::json::ApiJson;
+use super::json::{ApiJson, JsonBody};
 use super::pagination::{Page, Pagination};
 use crate::api_keys::{ApiKey, CreatedKey};
 use crate::state::AppState;
@@ -17,7 +17,12 @@ use crate::state::AppState;
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CreateApiKeyRequest {
-    /// A label for the key (1–100 characters).
+    /// A label for the key (1–100 characters, one line).
+    #[schema(
+        min_length = 1,
+        max_length = 100,
+        pattern = "^[^\\u0000-\\u001F\\u007F-\\u009F\\u202A-\\u202E\\u2066-\\u2069]*[^\\s\\u0000-\\u001F\\u007F-\\u009F\\u202A-\\u202E\\u2066-\\u2069][^\\u0000-\\u001F\\u007F-\\u009F\\u202A-\\u202E\\u2066-\\u2069]*$"
+    )]
     pub name: String,
 }
 
@@ -102,6 +107,7 @@ pub async fn list_api_keys(
     params(("id" = String, Path, description = "The key's id (`key_…`)")),
     responses(
         (status = 204, description = "Revoked"),
+        (status = 400, description = "A path parameter holds a control character or a bidi override", body = Problem, content_type = "application/problem+json"),
         (status = 401, body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "The account has no such active key", body = Problem, content_type = "application/problem+json"),
     )
@@ -140,3 +146,5 @@ impl From<ApiKey> for ApiKeyView {
         }
     }
 }
+
+impl JsonBody for CreateApiKeyRequest {}

@@ -14,7 +14,7 @@ use utoipa::ToSchema;
 
 use super::auth::Tenant;
 use super::error::{ApiError, Problem};
-use super::json::ApiJson;
+use super::json::{ApiJson, JsonBody};
 use super::pagination::{Page, Pagination};
 use crate::certificates::{self, Certificate, Upload};
 use crate::state::AppState;
@@ -188,6 +188,7 @@ pub async fn list_certificates(
     params(("id" = String, Path, description = "The certificate's id (`cert_…`)")),
     responses(
         (status = 200, body = CertificateView),
+        (status = 400, description = "A path parameter holds a control character or a bidi override", body = Problem, content_type = "application/problem+json"),
         (status = 401, body = Problem, content_type = "application/problem+json"),
         (status = 404, body = Problem, content_type = "application/problem+json"),
     )
@@ -210,6 +211,7 @@ pub async fn get_certificate(
     params(("id" = String, Path, description = "The certificate's id (`cert_…`)")),
     responses(
         (status = 204, description = "Deleted"),
+        (status = 400, description = "A path parameter holds a control character or a bidi override", body = Problem, content_type = "application/problem+json"),
         (status = 401, body = Problem, content_type = "application/problem+json"),
         (status = 404, body = Problem, content_type = "application/problem+json"),
     )
@@ -239,3 +241,8 @@ impl From<Certificate> for CertificateView {
         }
     }
 }
+
+impl JsonBody for UploadCertificateRequest {
+    const MULTI_LINE: &'static [&'static str] = &["pkcs12_base64", "passphrase", "certificate_pem", "private_key_pem"];
+}
+impl JsonBody for CreateCsrRequest {}

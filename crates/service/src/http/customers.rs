@@ -10,7 +10,7 @@ use utoipa::{IntoParams, ToSchema};
 
 use super::auth::Tenant;
 use super::error::{ApiError, Problem};
-use super::json::{ApiJson, not_null, nullable};
+use super::json::{ApiJson, JsonBody, not_null, nullable};
 use super::pagination::{Page, Pagination};
 use crate::customers::{self, CustomerChanges, CustomerFilter, NewCustomer};
 use crate::state::AppState;
@@ -24,14 +24,25 @@ pub struct CreateCustomerRequest {
     pub documento_tipo: i64,
     /// CUIT/CUIL with a valid check digit (dashes allowed) for 80/86; 7–8 digits for a DNI
     /// (96); `0` for 99; 1–11 digits otherwise. Stored as digits only.
+    #[schema(min_length = 1, max_length = 20)]
     pub documento_numero: String,
-    /// Name or company name (1–200 characters).
+    /// Name or company name (1–200 characters, one line).
+    #[schema(
+        min_length = 1,
+        max_length = 200,
+        pattern = "^[^\\u0000-\\u001F\\u007F-\\u009F\\u202A-\\u202E\\u2066-\\u2069]*[^\\s\\u0000-\\u001F\\u007F-\\u009F\\u202A-\\u202E\\u2066-\\u2069][^\\u0000-\\u001F\\u007F-\\u009F\\u202A-\\u202E\\u2066-\\u2069]*$"
+    )]
     pub razon_social: String,
     /// The receiver's IVA condition: `responsable_inscripto`, `monotributo`, `exento`,
     /// `consumidor_final`, …
     pub condicion_iva: String,
+    #[schema(max_length = 254)]
     pub email: Option<String>,
-    /// Postal address (at most 300 characters).
+    /// Postal address (at most 300 characters, one line).
+    #[schema(
+        max_length = 300,
+        pattern = "^[^\\u0000-\\u001F\\u007F-\\u009F\\u202A-\\u202E\\u2066-\\u2069]*$"
+    )]
     pub direccion: Option<String>,
 }
 
@@ -165,6 +176,7 @@ pub async fn list_customers(
     params(("id" = String, Path, description = "The customer's id (`cus_…`)")),
     responses(
         (status = 200, body = CustomerView),
+        (status = 400, description = "A path parameter holds a control character or a bidi override", body = Problem, content_type = "application/problem+json"),
         (status = 401, body = Problem, content_type = "application/problem+json"),
         (status = 404, body = Problem, content_type = "application/problem+json"),
     )
@@ -221,6 +233,7 @@ pub async fn update_customer(
     params(("id" = String, Path, description = "The customer's id (`cus_…`)")),
     responses(
         (status = 204, description = "Deleted"),
+        (status = 400, description = "A path parameter holds a control character or a bidi override", body = Problem, content_type = "application/problem+json"),
         (status = 401, body = Problem, content_type = "application/problem+json"),
         (status = 404, body = Problem, content_type = "application/problem+json"),
     )
@@ -249,3 +262,6 @@ impl From<CustomerRow> for CustomerView {
         }
     }
 }
+
+impl JsonBody for CreateCustomerRequest {}
+impl JsonBody for UpdateCustomerRequest {}
