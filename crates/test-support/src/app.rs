@@ -272,8 +272,14 @@ impl TestApp {
     }
 
     pub async fn post_json(&self, path: &str, token: &str, body: &Value) -> TestResponse {
+        self.post_json_with(path, token, body, &[]).await
+    }
+
+    /// [`TestApp::post_json`] with more headers (an `Idempotency-Key`, say).
+    pub async fn post_json_with(&self, path: &str, token: &str, body: &Value, extra: &[(&str, &str)]) -> TestResponse {
         let bearer = format!("Bearer {token}");
-        let headers = [("authorization", bearer.as_str()), ("content-type", "application/json")];
+        let mut headers = vec![("authorization", bearer.as_str()), ("content-type", "application/json")];
+        headers.extend_from_slice(extra);
         self.request("POST", path, &headers, Some(serde_json::to_vec(body).unwrap()))
             .await
     }

@@ -16,15 +16,7 @@ fn factura_b(price: &str) -> Value {
 }
 
 async fn post(app: &TestApp, key: &str, body: &Value) -> TestResponse {
-    let bearer = format!("Bearer {key}");
-    let headers = [("authorization", bearer.as_str()), ("content-type", "application/json")];
-    app.request(
-        "POST",
-        "/v1/invoices",
-        &headers,
-        Some(serde_json::to_vec(body).unwrap()),
-    )
-    .await
+    app.post_json("/v1/invoices", key, body).await
 }
 
 /// Every WSFEv1 operation answers HTTP 500.

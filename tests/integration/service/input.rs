@@ -10,16 +10,7 @@ fn factura_b() -> Value {
 }
 
 async fn post_invoice(app: &TestApp, key: &str, body: &Value, extra: &[(&str, &str)]) -> TestResponse {
-    let bearer = format!("Bearer {key}");
-    let mut headers = vec![("authorization", bearer.as_str()), ("content-type", "application/json")];
-    headers.extend_from_slice(extra);
-    app.request(
-        "POST",
-        "/v1/invoices",
-        &headers,
-        Some(serde_json::to_vec(body).unwrap()),
-    )
-    .await
+    app.post_json_with("/v1/invoices", key, body, extra).await
 }
 
 /// 400 `VALIDATION_ERROR` whose errors name `field`.

@@ -9,14 +9,20 @@ use serde_json::json;
 use arca_test_support::samples::invoice_request;
 use arca_test_support::{CUIT_A, CUIT_B, TestApp};
 
-#[tokio::test]
-async fn a_test_key_is_refused_by_a_production_instance() {
+/// A sandbox instance and a production instance on the same data.
+async fn sandbox_and_production() -> (TestApp, TestApp) {
     let sandbox = TestApp::start().await;
     let production = TestApp::builder()
         .instance_of(&sandbox)
         .env("ARCA_ENVIRONMENT", "production")
         .start()
         .await;
+    (sandbox, production)
+}
+
+#[tokio::test]
+async fn a_test_key_is_refused_by_a_production_instance() {
+    let (sandbox, production) = sandbox_and_production().await;
     let (_, test_key) = sandbox.create_account("A", CUIT_A, json!({})).await;
     assert!(test_key.starts_with("arca_test_"), "{test_key}");
     assert_eq!(sandbox.get("/v1/account", &test_key).await.status, 200);
@@ -72,12 +78,7 @@ async fn a_live_key_is_refused_by_a_sandbox_instance() {
 
 #[tokio::test]
 async fn keys_create_keys_of_their_own_mode_only() {
-    let sandbox = TestApp::start().await;
-    let production = TestApp::builder()
-        .instance_of(&sandbox)
-        .env("ARCA_ENVIRONMENT", "production")
-        .start()
-        .await;
+    let (sandbox, production) = sandbox_and_production().await;
     let (_, test_key) = sandbox.create_account("A", CUIT_A, json!({})).await;
     let (_, live_key) = production.create_account("B", CUIT_B, json!({})).await;
 
