@@ -6,7 +6,7 @@
 
 use arca_protocol::secret::Secret;
 use axum::Json;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -14,8 +14,9 @@ use utoipa::ToSchema;
 
 use super::auth::Tenant;
 use super::error::{ApiError, Problem};
+use super::extract::ApiPath;
 use super::json::ApiJson;
-use super::pagination::{Page, Pagination};
+use super::pagination::{Page, PageParams, Pagination};
 use crate::certificates::{self, Certificate, Upload};
 use crate::state::AppState;
 
@@ -159,7 +160,7 @@ pub async fn create_csr(
     path = "/v1/certificates",
     tag = "certificates",
     security(("api_key" = []), ("x_api_key" = [])),
-    params(Pagination),
+    params(PageParams),
     responses(
         (status = 200, body = Page<CertificateView>),
         (status = 400, body = Problem, content_type = "application/problem+json"),
@@ -195,7 +196,7 @@ pub async fn list_certificates(
 pub async fn get_certificate(
     State(state): State<AppState>,
     tenant: Tenant,
-    Path(id): Path<String>,
+    ApiPath(id): ApiPath<String>,
 ) -> Result<Json<CertificateView>, ApiError> {
     let certificate = certificates::find(&state.storage, tenant.account_id(), &id).await?;
     Ok(Json(CertificateView::from(certificate)))
@@ -217,7 +218,7 @@ pub async fn get_certificate(
 pub async fn delete_certificate(
     State(state): State<AppState>,
     tenant: Tenant,
-    Path(id): Path<String>,
+    ApiPath(id): ApiPath<String>,
 ) -> Result<StatusCode, ApiError> {
     certificates::delete(&state.storage, tenant.account_id(), &id).await?;
     Ok(StatusCode::NO_CONTENT)

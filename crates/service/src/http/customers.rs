@@ -1,17 +1,17 @@
 //! `GET/POST /v1/customers`, `GET/PATCH/DELETE /v1/customers/{id}`: the caller's customers.
 
 use axum::Json;
-use axum::extract::{FromRequestParts, Path, Query, State};
+use axum::extract::State;
 use axum::http::StatusCode;
-use axum::http::request::Parts;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use super::auth::Tenant;
 use super::error::{ApiError, Problem};
+use super::extract::{ApiPath, ApiQuery};
 use super::json::{ApiJson, not_null, nullable};
-use super::pagination::{Page, Pagination};
+use super::pagination::{Page, PageParams, Pagination};
 use crate::customers::{self, CustomerChanges, CustomerFilter, NewCustomer};
 use crate::state::AppState;
 use crate::storage::customers::CustomerRow;
@@ -69,24 +69,21 @@ pub struct CustomerView {
     pub updated_at: DateTime<Utc>,
 }
 
-/// List filters.
+/// List filters (with `limit` and `offset`, documented by [`PageParams`]).
 #[derive(Debug, Default, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
+#[serde(deny_unknown_fields)]
 pub struct CustomerQuery {
     /// Part of the name (`razon_social`), case-insensitive.
+    #[param(max_length = 200)]
     pub q: Option<String>,
     /// The exact document number (dashes and dots ignored).
+    #[param(max_length = 20)]
     pub documento_numero: Option<String>,
-}
-
-impl<S: Send + Sync> FromRequestParts<S> for CustomerQuery {
-    type Rejection = ApiError;
-
-    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
-        Query::<CustomerQuery>::try_from_uri(&parts.uri)
-            .map(|Query(query)| query)
-            .map_err(|rejection| ApiError::field("query", rejection.body_text()))
-    }
+    #[param(ignore)]
+    pub limit: Option<String>,
+    #[param(ignore)]
+    pub offset: Option<String>,
 }
 
 /// Add a customer.
@@ -126,7 +123,7 @@ pub async fn create_customer(
     path = "/v1/customers",
     tag = "customers",
     security(("api_key" = []), ("x_api_key" = [])),
-    params(CustomerQuery, Pagination),
+    params(CustomerQuery, PageParams),
     responses(
         (status = 200, body = Page<CustomerView>),
         (status = 400, body = Problem, content_type = "application/problem+json"),
@@ -136,9 +133,9 @@ pub async fn create_customer(
 pub async fn list_customers(
     State(state): State<AppState>,
     tenant: Tenant,
-    query: CustomerQuery,
-    pagination: Pagination,
+    ApiQuery(query): ApiQuery<CustomerQuery>,
 ) -> Result<Json<Page<CustomerView>>, ApiError> {
+    let pagination = Pagination::parse(query.limit.as_deref(), query.offset.as_deref())?;
     let filter = CustomerFilter {
         name_contains: query.q,
         documento_numero: query.documento_numero,
@@ -172,7 +169,7 @@ pub async fn list_customers(
 pub async fn get_customer(
     State(state): State<AppState>,
     tenant: Tenant,
-    Path(id): Path<String>,
+    ApiPath(id): ApiPath<String>,
 ) -> Result<Json<CustomerView>, ApiError> {
     let row = customers::find(&state.storage, tenant.account_id(), &id).await?;
     Ok(Json(CustomerView::from(row)))
@@ -197,7 +194,7 @@ pub async fn get_customer(
 pub async fn update_customer(
     State(state): State<AppState>,
     tenant: Tenant,
-    Path(id): Path<String>,
+    ApiPath(id): ApiPath<String>,
     ApiJson(request): ApiJson<UpdateCustomerRequest>,
 ) -> Result<Json<CustomerView>, ApiError> {
     let changes = CustomerChanges {
@@ -228,7 +225,7 @@ pub async fn update_customer(
 pub async fn delete_customer(
     State(state): State<AppState>,
     tenant: Tenant,
-    Path(id): Path<String>,
+    ApiPath(id): ApiPath<String>,
 ) -> Result<StatusCode, ApiError> {
     customers::delete(&state.storage, tenant.account_id(), &id).await?;
     Ok(StatusCode::NO_CONTENT)

@@ -4,7 +4,7 @@
 //! exists.)
 
 use axum::Json;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
@@ -12,8 +12,9 @@ use utoipa::ToSchema;
 
 use super::auth::Tenant;
 use super::error::{ApiError, Problem};
+use super::extract::ApiPath;
 use super::json::{ApiJson, not_null, nullable};
-use super::pagination::{Page, Pagination};
+use super::pagination::{Page, PageParams, Pagination};
 use crate::points_of_sale::{self, NewPointOfSale, PointOfSaleChanges};
 use crate::state::AppState;
 use crate::storage;
@@ -104,7 +105,7 @@ pub async fn create_point_of_sale(
     path = "/v1/points-of-sale",
     tag = "points-of-sale",
     security(("api_key" = []), ("x_api_key" = [])),
-    params(Pagination),
+    params(PageParams),
     responses(
         (status = 200, body = Page<PointOfSaleView>),
         (status = 400, body = Problem, content_type = "application/problem+json"),
@@ -183,7 +184,7 @@ pub async fn sync_points_of_sale(State(state): State<AppState>, tenant: Tenant) 
 pub async fn get_point_of_sale(
     State(state): State<AppState>,
     tenant: Tenant,
-    Path(id): Path<String>,
+    ApiPath(id): ApiPath<String>,
 ) -> Result<Json<PointOfSaleView>, ApiError> {
     let row = points_of_sale::find(&state.storage, tenant.account_id(), &id).await?;
     Ok(Json(PointOfSaleView::from(row)))
@@ -208,7 +209,7 @@ pub async fn get_point_of_sale(
 pub async fn update_point_of_sale(
     State(state): State<AppState>,
     tenant: Tenant,
-    Path(id): Path<String>,
+    ApiPath(id): ApiPath<String>,
     ApiJson(request): ApiJson<UpdatePointOfSaleRequest>,
 ) -> Result<Json<PointOfSaleView>, ApiError> {
     let changes = PointOfSaleChanges {
@@ -238,7 +239,7 @@ pub async fn update_point_of_sale(
 pub async fn delete_point_of_sale(
     State(state): State<AppState>,
     tenant: Tenant,
-    Path(id): Path<String>,
+    ApiPath(id): ApiPath<String>,
 ) -> Result<StatusCode, ApiError> {
     points_of_sale::delete(&state.storage, tenant.account_id(), &id).await?;
     Ok(StatusCode::NO_CONTENT)
