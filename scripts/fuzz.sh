@@ -97,7 +97,7 @@ for _ in $(seq 1 600); do
     echo "error: arca-api serve exited during start-up" >&2
     exit 1
   fi
-  key="$(grep -o -m1 -E 'arca_(test|live)_[A-Za-z0-9_]+' "$work/server.log" || true)"
+  key="$(grep -o -m1 -E 'arca_(test|live)_[A-Za-z0-9_-]+' "$work/server.log" || true)"
   port="$(grep -o -m1 -E 'http://127\.0\.0\.1:[0-9]+/docs' "$work/server.log" | sed -E 's/.*:([0-9]+)\/docs/\1/' || true)"
   [ -n "$key" ] && [ -n "$port" ] && break
   sleep 0.1
