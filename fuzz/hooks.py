@@ -3,9 +3,14 @@
 `schema_valid_accepted` replaces the built-in positive_data_acceptance check: a request the
 OpenAPI document says is valid must be accepted, except when the service refuses it for a
 business rule the document cannot express (a CUIT's check digit, an ARCA rule). Such refusals
-are recognised by the problem's `code` (and, for validation problems, by each field error's
-`rule`), never by the status alone; the allow-lists below are the whole set.
+are recognised by the problem's `code` — and, for a `VALIDATION_ERROR`, only when every field
+error it lists is one of the business rules below (its field and the start of its message) —
+never by the status alone. The allow-lists below are the whole set; a refusal they do not
+name fails the run, and the fix is then in the schema (it must say what the service refuses),
+not here.
 """
+
+import re
 
 import schemathesis
 
@@ -22,8 +27,25 @@ BUSINESS_RULE_CODES = {
     "NOT_FOUND": "the resource does not exist",
 }
 
-# `rule` of a field error in a VALIDATION_ERROR problem that the schema cannot express.
-BUSINESS_RULE_FIELD_RULES = set()
+# Field errors of a VALIDATION_ERROR for rules no JSON Schema can state: the field (a regular
+# expression over its path) and the message the service gives for that rule (a regular
+# expression matched at its start).
+BUSINESS_RULE_FIELD_ERRORS = [
+    # The CUIT's check digit (modulo 11 over the first ten digits).
+    (r"(cuit|documento_numero|cliente\.documento_numero)", "not a valid CUIT: the CUIT check digit"),
+    (r"(documento_numero|cliente\.documento_numero)", "not a valid CUIL: the CUIT check digit"),
+    # The document number's form depends on the document type (another field).
+    (r"(documento_numero|cliente\.documento_numero)", "a DNI is 7 or 8 digits"),
+    (r"(documento_numero|cliente\.documento_numero)", "must be 0 with documento_tipo 99"),
+    (r"(documento_numero|cliente\.documento_numero)", "not a valid CUIT: a CUIT has 11 digits"),
+    (r"(documento_numero|cliente\.documento_numero)", "not a valid CUIL: a CUIT has 11 digits"),
+    (r"(documento_numero|cliente\.documento_numero)", r"a [^,]+ number is 1 to 11 digits"),
+    # ARCA's code tables (FEParamGetTiposDoc): a code inside the documented range ARCA lacks.
+    (r"(documento_tipo|cliente\.documento_tipo)", r"-?[0-9]+ is not an ARCA document type"),
+    # Which certificate fields go together, and whether the bundle or PEM can be read.
+    (r"body", "send pkcs12_base64"),
+    (r"(pkcs12_base64|passphrase|certificate_pem|private_key_pem)", ""),
+]
 
 # Statuses that never mean "valid data refused" (as in Schemathesis' own check).
 ACCEPTABLE = {401, 403, 404, 409, 429}
@@ -46,9 +68,18 @@ def _excused(problem):
     if code in BUSINESS_RULE_CODES:
         return True
     if code == "VALIDATION_ERROR":
-        rules = [error.get("rule") for error in problem.get("errors", [])]
-        return bool(rules) and all(rule in BUSINESS_RULE_FIELD_RULES for rule in rules)
+        errors = problem.get("errors", [])
+        return bool(errors) and all(_business_rule(error) for error in errors)
     return False
+
+
+def _business_rule(error):
+    field = error.get("field", "")
+    message = error.get("message", "")
+    return any(
+        re.fullmatch(field_pattern, field) and re.match(message_pattern, message)
+        for field_pattern, message_pattern in BUSINESS_RULE_FIELD_ERRORS
+    )
 
 
 @schemathesis.check

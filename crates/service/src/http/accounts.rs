@@ -18,15 +18,30 @@ use crate::usage;
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CreateAccountRequest {
+    /// 1–200 characters, not only spaces.
+    #[schema(min_length = 1, max_length = 200, pattern = r"\S")]
     pub name: String,
-    /// 11 digits, dashes allowed (`20-26756539-3`).
+    /// 11 digits with a valid check digit, dashes allowed (`20-26756539-3`).
+    #[schema(pattern = r"^-*([0-9]-*){11}$")]
     pub cuit: String,
     /// `free` (default), `pro` or `enterprise`.
+    #[schema(value_type = Option<TierName>)]
     pub tier: Option<String>,
     /// Overrides the tier's monthly invoice quota.
+    #[schema(minimum = 0)]
     pub monthly_quota: Option<i64>,
     /// Overrides the tier's requests per minute.
+    #[schema(minimum = 1)]
     pub requests_per_minute: Option<i64>,
+}
+
+/// A tier's name (documents the values `tier` takes; the field stays text).
+#[derive(ToSchema)]
+#[schema(rename_all = "snake_case")]
+pub enum TierName {
+    Free,
+    Pro,
+    Enterprise,
 }
 
 #[derive(Debug, Serialize, ToSchema)]

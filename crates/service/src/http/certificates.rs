@@ -38,11 +38,15 @@ pub struct UploadCertificateRequest {
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CreateCsrRequest {
-    /// The CUIT the certificate will speak for (`serialNumber=CUIT …`).
+    /// The CUIT the certificate will speak for (`serialNumber=CUIT …`): 11 digits with a
+    /// valid check digit, dashes allowed.
+    #[schema(pattern = r"^-*([0-9]-*){11}$")]
     pub cuit: String,
-    /// Company name (O).
+    /// Company name (O), 1–64 characters, not only spaces.
+    #[schema(min_length = 1, max_length = 64, pattern = r"\S")]
     pub organization: String,
-    /// The certificate's alias in ARCA (CN).
+    /// The certificate's alias in ARCA (CN), 1–64 characters, not only spaces.
+    #[schema(min_length = 1, max_length = 64, pattern = r"\S")]
     pub common_name: String,
 }
 

@@ -21,17 +21,23 @@ use crate::storage::customers::CustomerRow;
 pub struct CreateCustomerRequest {
     /// ARCA's document type code (`DocTipo`): 80 CUIT, 86 CUIL, 96 DNI, 99 other (consumidor
     /// final), … (see `/v1/reference-data/document-types`).
+    #[schema(minimum = 0, maximum = 99)]
     pub documento_tipo: i64,
     /// CUIT/CUIL with a valid check digit (dashes allowed) for 80/86; 7–8 digits for a DNI
-    /// (96); `0` for 99; 1–11 digits otherwise. Stored as digits only.
+    /// (96, dots allowed); `0` for 99; 1–11 digits otherwise. Stored as digits only.
+    #[schema(min_length = 1, max_length = 13, pattern = r"^[0-9][0-9.-]*$")]
     pub documento_numero: String,
-    /// Name or company name (1–200 characters).
+    /// Name or company name (1–200 characters, not only spaces).
+    #[schema(min_length = 1, max_length = 200, pattern = r"\S")]
     pub razon_social: String,
-    /// The receiver's IVA condition: `responsable_inscripto`, `monotributo`, `exento`,
-    /// `consumidor_final`, …
+    /// The receiver's IVA condition.
+    #[schema(value_type = CondicionIva)]
     pub condicion_iva: String,
+    /// An e-mail address (`name@domain`, at most 254 characters); empty is none.
+    #[schema(max_length = 254, pattern = r"^\s*$|^\s*[^@\s]+@[^@\s.][^@\s]*\.[^@\s]*[^@\s.]\s*$")]
     pub email: Option<String>,
     /// Postal address (at most 300 characters).
+    #[schema(max_length = 300)]
     pub direccion: Option<String>,
 }
 
@@ -41,19 +47,57 @@ pub struct CreateCustomerRequest {
 #[serde(deny_unknown_fields)]
 pub struct UpdateCustomerRequest {
     #[serde(default, deserialize_with = "not_null")]
+    #[schema(minimum = 0, maximum = 99, nullable = false)]
     pub documento_tipo: Option<i64>,
     #[serde(default, deserialize_with = "not_null")]
+    #[schema(min_length = 1, max_length = 13, pattern = r"^[0-9][0-9.-]*$", nullable = false)]
     pub documento_numero: Option<String>,
     #[serde(default, deserialize_with = "not_null")]
+    #[schema(min_length = 1, max_length = 200, pattern = r"\S", nullable = false)]
     pub razon_social: Option<String>,
     #[serde(default, deserialize_with = "not_null")]
+    #[schema(value_type = CondicionIva, nullable = false)]
     pub condicion_iva: Option<String>,
     #[serde(default, deserialize_with = "nullable")]
-    #[schema(value_type = Option<String>)]
+    #[schema(value_type = Option<String>, max_length = 254, pattern = r"^\s*$|^\s*[^@\s]+@[^@\s.][^@\s]*\.[^@\s]*[^@\s.]\s*$")]
     pub email: Option<Option<String>>,
     #[serde(default, deserialize_with = "nullable")]
-    #[schema(value_type = Option<String>)]
+    #[schema(value_type = Option<String>, max_length = 300)]
     pub direccion: Option<Option<String>>,
+}
+
+/// A receiver's IVA condition, as the API names it (ARCA's `CondicionIVAReceptorId`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum CondicionIva {
+    ResponsableInscripto,
+    Monotributo,
+    MonotributistaSocial,
+    MonotributoTrabajadorIndependientePromovido,
+    Exento,
+    SujetoNoCategorizado,
+    ProveedorDelExterior,
+    ClienteDelExterior,
+    IvaLiberado,
+    IvaNoAlcanzado,
+    ConsumidorFinal,
+}
+
+impl CondicionIva {
+    /// Every value, in the documented order.
+    pub const ALL: [CondicionIva; 11] = [
+        CondicionIva::ResponsableInscripto,
+        CondicionIva::Monotributo,
+        CondicionIva::MonotributistaSocial,
+        CondicionIva::MonotributoTrabajadorIndependientePromovido,
+        CondicionIva::Exento,
+        CondicionIva::SujetoNoCategorizado,
+        CondicionIva::ProveedorDelExterior,
+        CondicionIva::ClienteDelExterior,
+        CondicionIva::IvaLiberado,
+        CondicionIva::IvaNoAlcanzado,
+        CondicionIva::ConsumidorFinal,
+    ];
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -244,5 +288,23 @@ impl From<CustomerRow> for CustomerView {
             created_at: row.created_at,
             updated_at: row.updated_at,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use arca_protocol::codes::CondicionIvaReceptor;
+
+    use super::CondicionIva;
+
+    /// The documented enum names exactly the conditions the service accepts.
+    #[test]
+    fn documented_iva_conditions_are_the_accepted_ones() {
+        let documented: Vec<String> = CondicionIva::ALL
+            .iter()
+            .map(|condition| serde_json::to_value(condition).unwrap().as_str().unwrap().to_string())
+            .collect();
+        let accepted: Vec<&str> = CondicionIvaReceptor::ALL.iter().map(|c| c.api_name()).collect();
+        assert_eq!(documented, accepted);
     }
 }

@@ -27,8 +27,10 @@ pub struct CreatePointOfSaleRequest {
     #[schema(minimum = 1, maximum = 99998)]
     pub numero: i64,
     /// A label (at most 200 characters).
+    #[schema(max_length = 200)]
     pub descripcion: Option<String>,
-    /// ARCA's `EmisionTipo` (`CAE` when omitted; `CAEA`, …).
+    /// ARCA's `EmisionTipo` (`CAE` when omitted; `CAEA`, …): 1–100 characters, not only spaces.
+    #[schema(min_length = 1, max_length = 100, pattern = r"\S")]
     pub tipo_emision: Option<String>,
     /// Blocked in ARCA (false when omitted).
     pub bloqueado: Option<bool>,
@@ -40,15 +42,17 @@ pub struct CreatePointOfSaleRequest {
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct UpdatePointOfSaleRequest {
-    #[schema(minimum = 1, maximum = 99998)]
+    #[schema(minimum = 1, maximum = 99998, nullable = false)]
     #[serde(default, deserialize_with = "not_null")]
     pub numero: Option<i64>,
     #[serde(default, deserialize_with = "nullable")]
-    #[schema(value_type = Option<String>)]
+    #[schema(value_type = Option<String>, max_length = 200)]
     pub descripcion: Option<Option<String>>,
     #[serde(default, deserialize_with = "not_null")]
+    #[schema(min_length = 1, max_length = 100, pattern = r"\S", nullable = false)]
     pub tipo_emision: Option<String>,
     #[serde(default, deserialize_with = "not_null")]
+    #[schema(nullable = false)]
     pub bloqueado: Option<bool>,
     #[serde(default, deserialize_with = "nullable")]
     #[schema(value_type = Option<NaiveDate>)]
