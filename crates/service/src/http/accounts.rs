@@ -134,7 +134,7 @@ impl AccountView {
         AccountView {
             id: account.id,
             name: account.name,
-            cuit: account.cuit.as_u64().to_string(),
+            cuit: account.cuit.to_string(),
             tier: account.tier.as_str().to_string(),
             limits: LimitsView {
                 monthly_invoices: account.monthly_quota,
