@@ -112,5 +112,8 @@ async fn every_operation_declares_its_parameters_and_problem_answers() {
         .unwrap()["schema"];
     assert_eq!(status["$ref"], "#/components/schemas/InvoiceStatus");
     let statuses = &document["components"]["schemas"]["InvoiceStatus"]["enum"];
-    assert!(statuses.as_array().unwrap().contains(&"pending_retry".into()), "{statuses}");
+    assert!(
+        statuses.as_array().unwrap().contains(&"pending_retry".into()),
+        "{statuses}"
+    );
 }

@@ -158,6 +158,7 @@ async fn bad_query_and_path_values_are_problems_that_name_the_parameter() {
         ("/v1/invoices?limt=5", "limt"),
         ("/v1/customers?nombre=x", "nombre"),
         ("/v1/customers?limit=101", "limit"),
+        (format!("/v1/customers?q={}", "a".repeat(201)).as_str(), "q"),
         ("/v1/api-keys?x=y", "x"),
         ("/v1/points-of-sale?offset=-1", "offset"),
     ] {

@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use super::auth::Tenant;
-use super::error::{ApiError, Problem};
+use super::error::{ApiError, FieldError, Problem};
 use super::extract::{ApiPath, ApiQuery};
 use super::json::{ApiJson, not_null, nullable};
 use super::pagination::{Page, PageParams, Pagination};
@@ -130,6 +130,31 @@ pub struct CustomerQuery {
     pub offset: Option<String>,
 }
 
+impl CustomerQuery {
+    /// The filters' lengths, as documented.
+    fn check(&self) -> Result<(), ApiError> {
+        let too_long = |value: &Option<String>, max: usize| value.as_ref().is_some_and(|v| v.chars().count() > max);
+        let mut errors = Vec::new();
+        if too_long(&self.q, 200) {
+            errors.push(FieldError {
+                field: "q".into(),
+                message: "must be at most 200 characters".into(),
+            });
+        }
+        if too_long(&self.documento_numero, 20) {
+            errors.push(FieldError {
+                field: "documento_numero".into(),
+                message: "must be at most 20 characters".into(),
+            });
+        }
+        if errors.is_empty() {
+            Ok(())
+        } else {
+            Err(ApiError::validation(errors))
+        }
+    }
+}
+
 /// Add a customer.
 #[utoipa::path(
     post,
@@ -180,6 +205,7 @@ pub async fn list_customers(
     ApiQuery(query): ApiQuery<CustomerQuery>,
 ) -> Result<Json<Page<CustomerView>>, ApiError> {
     let pagination = Pagination::parse(query.limit.as_deref(), query.offset.as_deref())?;
+    query.check()?;
     let filter = CustomerFilter {
         name_contains: query.q,
         documento_numero: query.documento_numero,
