@@ -154,11 +154,7 @@ async fn run_in(args: &Args, work: &Path, database_url: &str) -> anyhow::Result<
     let sim = HttpClient::new(&simulator_url)?.with_timeout(Duration::from_secs(10));
     wait_until_up(&sim, "/_sim/health").await?;
 
-    let storage = Storage::connect(&DatabaseConfig {
-        url: Secret::new(database_url.to_string()),
-        pool_size: 4,
-    })
-    .await?;
+    let storage = Storage::connect(&DatabaseConfig::from_url(Secret::new(database_url.to_string()), 4)).await?;
     migrations::up(&storage).await?;
     let salt = Secret::new(format!("chaos-salt-{}", hex(16)));
     let encryption_key = Secret::new(base64_random(32));

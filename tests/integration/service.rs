@@ -11,6 +11,8 @@ mod breaker;
 mod certificates;
 /// Customers: CRUD, document and IVA-condition validation, duplicates, filters, isolation.
 mod customers;
+/// TLS to PostgreSQL and Redis (`ARCA_TLS_TESTS=1`, after `scripts/tls-services.sh`).
+mod data_store_tls;
 /// `/openapi.json` and `/docs`.
 mod docs;
 /// problem+json for every failure: 401, 404, 405, bad bodies, maintenance.

@@ -150,17 +150,27 @@ async fn worker_storage(config: &DatabaseConfig, storage: &Storage) -> Result<St
         return Ok(storage.clone());
     }
     Storage::connect_unchecked(&DatabaseConfig {
-        url: config.url.clone(),
         pool_size: WORKER_POOL_SIZE,
+        ..config.clone()
     })
     .await
 }
 
 /// Connects to Redis with short bounds: a slow or absent Redis must cost a request milliseconds
 /// (callers then fall back to in-process or database paths), not seconds. A Redis that cannot be
-/// reached at start is a configuration problem and stops start-up.
+/// reached at start is a configuration problem and stops start-up. `rediss://` is TLS: the
+/// redis crate's own, trusting the system's store, or with `REDIS_TLS_ROOT_CERT` the tunnel of
+/// [`crate::redis_tls`], trusting that CA only.
 pub async fn connect_redis(config: &RedisConfig) -> Result<ConnectionManager, Error> {
-    let client = redis::Client::open(config.url.expose())?;
+    let client = match &config.tls_root_cert {
+        None => redis::Client::open(config.url.expose())?,
+        Some(root_cert) => tokio::time::timeout(
+            REDIS_START_TIMEOUT,
+            crate::redis_tls::client(config.url.expose(), root_cert),
+        )
+        .await
+        .map_err(|_| Error::RedisStart(REDIS_START_TIMEOUT.as_secs()))??,
+    };
     let settings = redis::aio::ConnectionManagerConfig::new()
         .set_connection_timeout(std::time::Duration::from_millis(500))
         .set_response_timeout(std::time::Duration::from_millis(500))

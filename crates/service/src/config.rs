@@ -56,13 +56,64 @@ pub struct DatabaseConfig {
     /// `postgres://…` or `sqlite://path` (the URL may carry a password, hence a secret).
     pub url: Secret,
     pub pool_size: u32,
+    /// TLS to PostgreSQL (`DATABASE_SSL`): overrides the URL's `sslmode` when set.
+    pub ssl_mode: Option<DatabaseSsl>,
+    /// The CA that signs the server's certificate (`DATABASE_SSL_ROOT_CERT`, PEM): overrides
+    /// the URL's `sslrootcert` when set. Without either, the system's trust store is used.
+    pub ssl_root_cert: Option<PathBuf>,
+}
+
+impl DatabaseConfig {
+    /// A database at `url` with no TLS settings beyond those the URL carries.
+    pub fn from_url(url: Secret, pool_size: u32) -> DatabaseConfig {
+        DatabaseConfig {
+            url,
+            pool_size,
+            ssl_mode: None,
+            ssl_root_cert: None,
+        }
+    }
+}
+
+/// PostgreSQL's `sslmode`, the subset that means something to a client: whether TLS is used,
+/// and how much of the server's certificate is checked.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DatabaseSsl {
+    /// Never TLS.
+    Disable,
+    /// TLS when the server offers it, plain otherwise; the certificate is not checked.
+    Prefer,
+    /// TLS or no connection; the certificate is not checked.
+    Require,
+    /// TLS, and the certificate must chain to the trusted CA.
+    VerifyCa,
+    /// `VerifyCa`, and the certificate must name the host connected to.
+    VerifyFull,
+}
+
+impl DatabaseSsl {
+    pub fn parse(text: &str) -> Result<DatabaseSsl, String> {
+        match text {
+            "disable" => Ok(DatabaseSsl::Disable),
+            "prefer" => Ok(DatabaseSsl::Prefer),
+            "require" => Ok(DatabaseSsl::Require),
+            "verify-ca" => Ok(DatabaseSsl::VerifyCa),
+            "verify-full" => Ok(DatabaseSsl::VerifyFull),
+            _ => Err("expected disable, prefer, require, verify-ca or verify-full".into()),
+        }
+    }
 }
 
 #[derive(Debug, Clone)]
 pub struct RedisConfig {
+    /// `redis://…` or `rediss://…` (TLS); `REDIS_TLS=true` has already turned the first into
+    /// the second.
     pub url: Secret,
     /// Prepended to every key, so several deployments (or test runs) can share one Redis.
     pub key_prefix: String,
+    /// The CA that signs the server's certificate (`REDIS_TLS_ROOT_CERT`, PEM), trusted instead
+    /// of the system's store. Only with a `rediss://` URL.
+    pub tls_root_cert: Option<PathBuf>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -293,17 +344,7 @@ impl Reader<'_> {
         });
         let data_dir = self.data_dir();
         let database = self.database(&data_dir);
-        // REDIS_URL: optional; without it caches and rate limits are in-process.
-        // REDIS_KEY_PREFIX: prepended to every Redis key (arca-api:).
-        let redis = self.text("REDIS_URL").map(|url| {
-            if !(url.starts_with("redis://") || url.starts_with("rediss://")) {
-                self.problem("REDIS_URL", "expected redis://… or rediss://…");
-            }
-            RedisConfig {
-                url: Secret::new(url),
-                key_prefix: self.text("REDIS_KEY_PREFIX").unwrap_or_else(|| "arca-api:".into()),
-            }
-        });
+        let redis = self.redis();
         let arca = self.arca();
         let security = self.security(app_env, arca.environment, &data_dir);
         // MAINTENANCE_MODE: true answers every /v1 request with 503 MAINTENANCE.
@@ -368,6 +409,53 @@ impl Reader<'_> {
             .map_or_else(|| PathBuf::from("data"), PathBuf::from)
     }
 
+    fn redis(&mut self) -> Option<RedisConfig> {
+        // REDIS_URL: optional; without it caches and rate limits are in-process. rediss:// is
+        // TLS (the server's certificate checked against the system's trust store).
+        // REDIS_KEY_PREFIX: prepended to every Redis key (arca-api:).
+        // REDIS_TLS: true turns a redis:// URL into rediss://; false refuses a rediss:// URL
+        // (unset: the URL decides).
+        // REDIS_TLS_ROOT_CERT: PEM file of the CA to trust instead of the system's store.
+        let tls = self.text("REDIS_TLS").map(|_| self.boolean("REDIS_TLS", false));
+        let tls_root_cert = self.text("REDIS_TLS_ROOT_CERT").map(PathBuf::from);
+        let Some(mut url) = self.text("REDIS_URL") else {
+            if tls == Some(true) || tls_root_cert.is_some() {
+                self.problem("REDIS_URL", "REDIS_TLS and REDIS_TLS_ROOT_CERT need a REDIS_URL");
+            }
+            return None;
+        };
+        if !(url.starts_with("redis://") || url.starts_with("rediss://")) {
+            self.problem("REDIS_URL", "expected redis://… or rediss://…");
+        }
+        match tls {
+            Some(true) => {
+                if let Some(rest) = url.strip_prefix("redis://") {
+                    url = format!("rediss://{rest}");
+                }
+            }
+            Some(false) if url.starts_with("rediss://") => {
+                self.problem("REDIS_TLS", "false contradicts a rediss:// REDIS_URL");
+            }
+            _ => {}
+        }
+        if let Some(path) = &tls_root_cert {
+            if !url.starts_with("rediss://") {
+                self.problem(
+                    "REDIS_TLS_ROOT_CERT",
+                    "needs TLS: a rediss:// REDIS_URL or REDIS_TLS=true",
+                );
+            }
+            if !path.is_file() {
+                self.problem("REDIS_TLS_ROOT_CERT", &format!("no such file: {}", path.display()));
+            }
+        }
+        Some(RedisConfig {
+            url: Secret::new(url),
+            key_prefix: self.text("REDIS_KEY_PREFIX").unwrap_or_else(|| "arca-api:".into()),
+            tls_root_cert,
+        })
+    }
+
     fn database(&mut self, data_dir: &std::path::Path) -> DatabaseConfig {
         // DATABASE_URL: postgres://… or sqlite://FILE (sqlite://DATA_DIR/arca-api.db, created
         // if missing). DATABASE_POOL_SIZE: connections in the pool (20).
@@ -384,9 +472,37 @@ impl Reader<'_> {
         if pool_size == 0 {
             self.problem("DATABASE_POOL_SIZE", "must be at least 1");
         }
+        // DATABASE_SSL: disable | prefer | require | verify-ca | verify-full: TLS to PostgreSQL,
+        // overriding the URL's sslmode (unset: the URL's sslmode, else prefer).
+        // DATABASE_SSL_ROOT_CERT: PEM file of the CA for verify-ca / verify-full, overriding
+        // the URL's sslrootcert (unset: the system's trust store).
+        let ssl_mode = self.text("DATABASE_SSL").and_then(|text| {
+            DatabaseSsl::parse(text.trim())
+                .map_err(|message| self.problem("DATABASE_SSL", &format!("{message} (got {text:?})")))
+                .ok()
+        });
+        let ssl_root_cert = self.text("DATABASE_SSL_ROOT_CERT").map(PathBuf::from);
+        let postgres = url.starts_with("postgres://") || url.starts_with("postgresql://");
+        if !postgres {
+            for (name, set) in [
+                ("DATABASE_SSL", ssl_mode.is_some()),
+                ("DATABASE_SSL_ROOT_CERT", ssl_root_cert.is_some()),
+            ] {
+                if set {
+                    self.problem(name, "applies to a postgres:// DATABASE_URL only");
+                }
+            }
+        }
+        if let Some(path) = &ssl_root_cert
+            && !path.is_file()
+        {
+            self.problem("DATABASE_SSL_ROOT_CERT", &format!("no such file: {}", path.display()));
+        }
         DatabaseConfig {
             url: Secret::new(url),
             pool_size,
+            ssl_mode,
+            ssl_root_cert,
         }
     }
 

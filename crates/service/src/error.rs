@@ -25,6 +25,10 @@ pub enum Error {
     /// `REDIS_URL` is set but Redis did not accept a connection at start within the bound.
     #[error("Redis at REDIS_URL accepted no connection within {0} s")]
     RedisStart(u64),
+    /// TLS to Redis with `REDIS_TLS_ROOT_CERT` failed: the certificate, the handshake or the
+    /// connection (the message says which; it never holds the password).
+    #[error("TLS to Redis: {0}")]
+    RedisTls(String),
     /// The resource does not exist for this account (or at all).
     #[error("not found")]
     NotFound,

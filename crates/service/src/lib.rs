@@ -44,6 +44,7 @@ pub mod maintenance;
 pub mod metrics;
 pub mod points_of_sale;
 pub mod rate_limit;
+pub mod redis_tls;
 pub mod state;
 pub mod storage;
 pub mod tier;

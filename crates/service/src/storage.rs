@@ -28,11 +28,11 @@ use std::str::FromStr;
 use std::time::Duration;
 
 use sqlx::Connection;
-use sqlx::postgres::{PgPool, PgPoolOptions};
+use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions, PgSslMode};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions};
 
 use crate::Error;
-use crate::config::DatabaseConfig;
+use crate::config::{DatabaseConfig, DatabaseSsl};
 
 /// A connection pool to one of the two supported databases. Cloning shares the pool.
 #[derive(Debug, Clone)]
@@ -77,14 +77,15 @@ impl Storage {
     async fn connect_with(config: &DatabaseConfig, test_before_acquire: bool) -> Result<Storage, Error> {
         let url = config.url.expose();
         if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            let options = postgres_options(config)?;
             // One plain connection first: the pool would retry a refused connection until its
             // acquire timeout and report only "timed out"; this reports why.
-            sqlx::PgConnection::connect(url).await?.close().await?;
+            sqlx::PgConnection::connect_with(&options).await?.close().await?;
             let pool = PgPoolOptions::new()
                 .max_connections(config.pool_size)
                 .test_before_acquire(test_before_acquire)
                 .acquire_timeout(ACQUIRE_TIMEOUT)
-                .connect(url)
+                .connect_with(options)
                 .await?;
             return Ok(Storage::Postgres(pool));
         }
@@ -173,4 +174,24 @@ pub(crate) fn conflict_if_duplicate(error: sqlx::Error, message: impl FnOnce() -
         sqlx::Error::Database(database_error) if database_error.is_unique_violation() => Error::Conflict(message()),
         _ => Error::Database(error),
     }
+}
+
+/// The PostgreSQL connection options: the URL's (`sslmode`, `sslrootcert` and the rest), with
+/// `DATABASE_SSL` and `DATABASE_SSL_ROOT_CERT` laid over them when set. TLS runs on the OpenSSL
+/// the build already links for WSAA (sqlx's native-tls backend).
+pub fn postgres_options(config: &DatabaseConfig) -> Result<PgConnectOptions, Error> {
+    let mut options = PgConnectOptions::from_str(config.url.expose())?;
+    if let Some(mode) = config.ssl_mode {
+        options = options.ssl_mode(match mode {
+            DatabaseSsl::Disable => PgSslMode::Disable,
+            DatabaseSsl::Prefer => PgSslMode::Prefer,
+            DatabaseSsl::Require => PgSslMode::Require,
+            DatabaseSsl::VerifyCa => PgSslMode::VerifyCa,
+            DatabaseSsl::VerifyFull => PgSslMode::VerifyFull,
+        });
+    }
+    if let Some(path) = &config.ssl_root_cert {
+        options = options.ssl_root_cert(path);
+    }
+    Ok(options)
 }

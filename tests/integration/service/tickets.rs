@@ -26,6 +26,7 @@ async fn instance_with(app: &TestApp, clock: Arc<dyn Clock>, redis_prefix: Optio
         let config = RedisConfig {
             url: Secret::new(url),
             key_prefix: redis_prefix.to_string(),
+            tls_root_cert: None,
         };
         let connection = arca_service::app::connect_redis(&config).await.expect("Redis");
         Some((connection, redis_prefix.to_string()))
