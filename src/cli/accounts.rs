@@ -53,10 +53,7 @@ pub async fn run(command: Command) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// The mode of the keys an instance with this configuration accepts: the only mode to create.
 pub fn key_mode(config: &Config) -> KeyMode {
-    if config.arca.environment.issues_test_keys() {
-        KeyMode::Test
-    } else {
-        KeyMode::Live
-    }
+    KeyMode::for_environment(config.arca.environment)
 }

@@ -30,7 +30,7 @@ use arca_protocol::wsaa::WsaaClient;
 use arca_protocol::wsfe::{Auth, WsfeClient};
 use arca_service::accounts::{self, NewAccount};
 use arca_service::api_keys::KeyMode;
-use arca_service::config::DatabaseConfig;
+use arca_service::config::{ArcaEnvironment, DatabaseConfig};
 use arca_service::storage::invoices::{InvoiceRow, InvoiceStatus};
 use arca_service::storage::series::SeriesKey;
 use arca_service::storage::{self, Storage, migrations};
@@ -159,7 +159,9 @@ async fn run_in(args: &Args, work: &Path, database_url: &str) -> anyhow::Result<
     let salt = Secret::new(format!("chaos-salt-{}", hex(16)));
     let encryption_key = Secret::new(base64_random(32));
     let new = NewAccount::new("Chaos", CUIT, Some("enterprise"), None, None)?;
-    let (_, created) = accounts::create(&storage, &salt, KeyMode::Test, new).await?;
+    // The instances run as ARCA homologation: they accept keys of its mode only.
+    let mode = KeyMode::for_environment(ArcaEnvironment::Homologacion);
+    let (_, created) = accounts::create(&storage, &salt, mode, new).await?;
     let api_key = created.key.expose().to_string();
 
     let env = InstanceEnv {

@@ -9,6 +9,8 @@ mod api_keys;
 mod breaker;
 /// Certificates: PEM and PKCS#12 upload with a WSAA test login, CSR flow, keys never shown.
 mod certificates;
+/// Connection limits over TCP: header and idle timeouts, the connection cap.
+mod connections;
 /// Customers: CRUD, document and IVA-condition validation, duplicates, filters, isolation.
 mod customers;
 /// TLS to PostgreSQL and Redis (`ARCA_TLS_TESTS=1`, after `scripts/tls-services.sh`).
@@ -17,12 +19,18 @@ mod data_store_tls;
 mod docs;
 /// problem+json for every failure: 401, 404, 405, bad bodies, maintenance.
 mod errors;
+/// `/health/arca`: one FEDummy per `ARCA_HEALTH_CACHE_MS`, shared by concurrent probes.
+mod health_cache;
 /// `/v1/invoices`: composed, pre-validated, authorised, idempotent, isolated.
 mod invoices;
 /// The issuance engine: batching, partial batches, lost answers, crashes, two instances.
 mod issuance;
+/// Key modes: test keys only on sandbox instances, live keys only on production ones.
+mod key_modes;
 /// Two instances on one database and Redis: key revocation is immediate on both.
 mod keys_across_instances;
+/// `/metrics`: bounded labels, no tenant identifier without `METRICS_TOKEN`, the token.
+mod metrics_exposure;
 /// Reversible migrations on the test database, through the library and the CLI.
 mod migrations;
 /// Health, metrics, maintenance across instances, the smoke command.

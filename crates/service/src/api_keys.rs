@@ -5,6 +5,13 @@
 //! stolen table useless on its own. A key is looked up by its hash and the stored hash is then
 //! compared in constant time.
 //!
+//! A key has a mode, written in its prefix: `arca_test_…` keys belong to instances talking to
+//! the simulator or to ARCA's homologation, `arca_live_…` keys to instances talking to ARCA's
+//! production ([`KeyMode::for_environment`]). An instance accepts only keys of its own mode and
+//! creates only keys of its own mode, so a sandbox key never reaches production ARCA, and a live
+//! key never spends itself on a sandbox; the refusal of a key of the other mode happens before any
+//! look-up, so it tells nothing about whether the key exists.
+//!
 //! Revocation is effective on the very next request, on every instance:
 //! - with Redis (`REDIS_URL`), successful look-ups are cached in Redis, shared by every
 //!   instance, under `{REDIS_KEY_PREFIX}apikey:{hash}` for [`CACHE_TTL`]; revoking overwrites
@@ -28,6 +35,7 @@ use sha2::Sha256;
 use subtle::ConstantTimeEq;
 
 use crate::Error;
+use crate::config::ArcaEnvironment;
 use crate::storage::api_keys::ApiKeyRow;
 use crate::storage::{self, Storage};
 use crate::tier::Tier;
@@ -53,6 +61,22 @@ pub enum KeyMode {
 }
 
 impl KeyMode {
+    /// The mode of the keys an instance talking to `environment` accepts and creates: test for
+    /// the simulator and homologation, live for production.
+    pub fn for_environment(environment: ArcaEnvironment) -> KeyMode {
+        match environment {
+            ArcaEnvironment::Simulator | ArcaEnvironment::Homologacion => KeyMode::Test,
+            ArcaEnvironment::Production => KeyMode::Live,
+        }
+    }
+
+    /// The mode a presented key claims by its prefix; `None` when it has neither prefix.
+    pub fn of_key(presented: &str) -> Option<KeyMode> {
+        [KeyMode::Test, KeyMode::Live]
+            .into_iter()
+            .find(|mode| presented.starts_with(mode.marker()))
+    }
+
     pub fn as_str(self) -> &'static str {
         match self {
             KeyMode::Test => "test",
@@ -164,7 +188,8 @@ pub struct Keys {
 }
 
 impl Keys {
-    /// `mode` is the kind of key this instance issues (test unless ARCA is production).
+    /// `mode` is the only kind of key this instance accepts and issues
+    /// ([`KeyMode::for_environment`] of its ARCA environment).
     pub fn new(storage: Storage, salt: Secret, mode: KeyMode) -> Keys {
         Keys {
             storage,
@@ -191,9 +216,10 @@ impl Keys {
         &self.salt
     }
 
-    /// The owner of `presented`, or `None` when it is not an active key.
+    /// The owner of `presented`, or `None` when it is not an active key of this instance's mode
+    /// (the HTTP layer checks the mode first, to say why: [`KeyMode::of_key`]).
     pub async fn authenticate(&self, presented: &str) -> Result<Option<Authenticated>, Error> {
-        if !well_formed(presented) {
+        if !well_formed(presented) || KeyMode::of_key(presented) != Some(self.mode) {
             return Ok(None);
         }
         let hash = hash(&self.salt, presented);
@@ -262,7 +288,8 @@ impl Keys {
         }))
     }
 
-    /// Creates a key for the account.
+    /// Creates a key for the account, of this instance's mode: the only mode its callers'
+    /// keys can have, since [`Keys::authenticate`] accepts no other.
     pub async fn create(&self, account_id: &str, name: &str) -> Result<CreatedKey, Error> {
         let name = name.trim();
         if name.is_empty() || name.chars().count() > 100 {
@@ -334,5 +361,15 @@ mod tests {
         assert!(!well_formed(&key.replace("arca_test_", "arca_prod_")));
         let (_, live) = new_key(&salt, "acct_1", "ci", KeyMode::Live);
         assert!(live.key.expose().starts_with("arca_live_"));
+        assert_eq!(KeyMode::of_key(key), Some(KeyMode::Test));
+        assert_eq!(KeyMode::of_key(live.key.expose()), Some(KeyMode::Live));
+        assert_eq!(KeyMode::of_key("arca_prod_x"), None);
+    }
+
+    #[test]
+    fn the_mode_follows_the_arca_environment() {
+        assert_eq!(KeyMode::for_environment(ArcaEnvironment::Simulator), KeyMode::Test);
+        assert_eq!(KeyMode::for_environment(ArcaEnvironment::Homologacion), KeyMode::Test);
+        assert_eq!(KeyMode::for_environment(ArcaEnvironment::Production), KeyMode::Live);
     }
 }

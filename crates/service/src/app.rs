@@ -4,11 +4,13 @@ use std::future::Future;
 use std::sync::Arc;
 use std::time::Instant;
 
+use arca_protocol::clock::Clock;
 use redis::aio::ConnectionManager;
 
 use crate::api_keys::{KeyMode, Keys};
 use crate::arca::Arca;
 use crate::arca::breaker::{CircuitBreaker, Guarded};
+use crate::arca::probe::ProbeCache;
 use crate::arca::reference_data::ReferenceData;
 use crate::arca::session_port::SessionPort;
 use crate::config::{Config, DatabaseConfig, RedisConfig};
@@ -37,6 +39,12 @@ impl App {
     /// Builds the state; with `REDIS_URL`, connects to Redis (a Redis that cannot be reached at
     /// start is a configuration problem and stops start-up).
     pub async fn new(config: Config, storage: Storage) -> Result<App, Error> {
+        App::with_clock(config, storage, Arc::new(arca_protocol::clock::SystemClock)).await
+    }
+
+    /// [`App::new`] with time from `clock` for the circuit breaker and the `/health/arca` cache,
+    /// so tests move time instead of sleeping.
+    pub async fn with_clock(config: Config, storage: Storage, clock: Arc<dyn Clock>) -> Result<App, Error> {
         let redis = match &config.redis {
             Some(redis_config) => Some((connect_redis(redis_config).await?, redis_config.key_prefix.clone())),
             None => None,
@@ -52,11 +60,7 @@ impl App {
             secrets.clone(),
             redis.clone(),
         )?);
-        let mode = if config.arca.environment.issues_test_keys() {
-            KeyMode::Test
-        } else {
-            KeyMode::Live
-        };
+        let mode = KeyMode::for_environment(config.arca.environment);
         let keys = Keys::new(storage.clone(), config.security.api_key_salt.clone(), mode);
         // With Redis, the API key cache is shared, so a revocation is seen by every instance.
         let keys = match &redis {
@@ -64,10 +68,7 @@ impl App {
             None => keys,
         };
         let reference_data = ReferenceData::new(redis.clone());
-        let breaker = Arc::new(CircuitBreaker::new(
-            config.issuance.breaker.clone(),
-            Arc::new(arca_protocol::clock::SystemClock),
-        ));
+        let breaker = Arc::new(CircuitBreaker::new(config.issuance.breaker.clone(), clock.clone()));
         let worker_storage = worker_storage(&config.database, &storage).await?;
         let session_port: Arc<dyn issuance::ArcaPort> =
             Arc::new(SessionPort::new(arca.clone(), worker_storage.clone()));
@@ -105,6 +106,7 @@ impl App {
                 started_at: Instant::now(),
                 redis,
                 maintenance: Maintenance::new(&config.maintenance, storage.clone()),
+                arca_probe: ProbeCache::new(config.arca.health_cache, clock),
                 config,
             }),
         })
@@ -118,14 +120,15 @@ impl App {
         http::router(self.state.clone())
     }
 
-    /// Serves on `listener` until `shutdown` completes, then lets requests in flight finish.
+    /// Serves on `listener` with the configured connection limits (`server.rs`) until
+    /// `shutdown` completes, then lets requests in flight finish.
     pub async fn serve(
         self,
         listener: tokio::net::TcpListener,
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> std::io::Result<()> {
         let router = self.router();
-        axum::serve(listener, router).with_graceful_shutdown(shutdown).await
+        crate::server::serve(listener, router, self.state.config.server, shutdown).await
     }
 }
 

@@ -17,11 +17,13 @@
 //! - [`session_port`]: the issuance engine's [`ArcaPort`](crate::issuance::ArcaPort) over each
 //!   account's session.
 //! - [`breaker`]: the circuit breaker in front of that port.
+//! - [`probe`]: `FEDummy` for `/health/arca`, its outcome cached and shared (single flight).
 //! - [`reference_data`]: ARCA's code tables and exchange rates, cached.
 //!
 //! It never decides an invoice's fate (the issuance engine does) and never serves HTTP.
 
 pub mod breaker;
+pub mod probe;
 pub mod reference_data;
 pub mod session_port;
 pub mod tickets;

@@ -19,7 +19,7 @@ use base64::Engine;
 #[derive(Debug, Clone)]
 pub struct Config {
     pub app_env: AppEnv,
-    /// Address to bind (`HOST`) and port (`PORT`).
+    /// Address to bind (`HOST`, 127.0.0.1 unless told otherwise) and port (`PORT`).
     pub host: String,
     pub port: u16,
     /// Public base URL of the service, used in links (`API_URL`).
@@ -34,8 +34,37 @@ pub struct Config {
     pub security: SecurityConfig,
     pub maintenance: MaintenanceConfig,
     pub issuance: IssuanceConfig,
+    /// Connection limits of the HTTP server.
+    pub server: ServerConfig,
     /// CORS origins allowed to call the API (`ALLOWED_ORIGINS`, comma-separated; `*` for any).
     pub allowed_origins: Vec<String>,
+}
+
+/// How long a connection may stay silent, and how many may be open: what keeps a slowloris
+/// (connections opened and never finished) from exhausting the service without a proxy.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ServerConfig {
+    /// A connection must deliver a request's complete headers within this time of its first
+    /// byte (or of opening) (`HTTP_HEADER_TIMEOUT_MS`, 10000).
+    pub header_timeout: Duration,
+    /// A connection that moves no byte in either direction for this long is closed (a stalled
+    /// body, a client that stops reading) (`HTTP_IDLE_TIMEOUT_MS`, 60000; at least twice the
+    /// longer of `ARCA_TIMEOUT_MS` and `INVOICE_WAIT_TIMEOUT_MS`, the silences of a handler
+    /// waiting for ARCA). Between requests, the header timeout bounds a kept-alive connection.
+    pub idle_timeout: Duration,
+    /// Connections served at once (`HTTP_MAX_CONNECTIONS`, 1024); beyond it new connections
+    /// wait in the kernel's accept queue until one closes.
+    pub max_connections: usize,
+}
+
+impl Default for ServerConfig {
+    fn default() -> Self {
+        ServerConfig {
+            header_timeout: Duration::from_secs(10),
+            idle_timeout: Duration::from_secs(60),
+            max_connections: 1024,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -134,6 +163,9 @@ pub struct ArcaConfig {
     pub timeout: Duration,
     /// Bound on `GET /health/arca`'s FEDummy, so the probe answers 503 rather than hang.
     pub health_timeout: Duration,
+    /// How long one FEDummy result answers `GET /health/arca` (`ARCA_HEALTH_CACHE_MS`, 5000), so
+    /// no client can make the service call ARCA more often than this.
+    pub health_cache: Duration,
     pub token_renew_before: Duration,
     /// Hosts that need OpenSSL's lowered security level (`DEFAULT@SECLEVEL=1`), and only those.
     pub tls_legacy_hosts: Vec<String>,
@@ -159,6 +191,9 @@ pub struct SecurityConfig {
     pub api_key_salt: Secret,
     /// Bearer token for `POST /v1/accounts`; without it account creation over HTTP is closed.
     pub admin_token: Option<Secret>,
+    /// Bearer token for `GET /metrics`: when set, a scrape without it gets 401, and only a scrape
+    /// with it sees per-tenant series (`arca_certificate_expiry_days{cuit}`).
+    pub metrics_token: Option<Secret>,
     pub rate_limit_enabled: bool,
 }
 
@@ -254,11 +289,6 @@ impl ArcaEnvironment {
         }
     }
 
-    /// Whether API keys issued here are test keys (`arca_test_…`).
-    pub fn issues_test_keys(self) -> bool {
-        self != ArcaEnvironment::Production
-    }
-
     fn default_urls(self) -> (Option<&'static str>, Option<&'static str>) {
         match self {
             ArcaEnvironment::Simulator => (None, None),
@@ -330,8 +360,9 @@ impl Reader<'_> {
             "production" => Ok(AppEnv::Production),
             _ => Err("expected development, staging or production".into()),
         });
-        // HOST: address to bind (0.0.0.0). PORT: port to listen on (3000; 0 picks a free one).
-        let host = self.text("HOST").unwrap_or_else(|| "0.0.0.0".into());
+        // HOST: address to bind (127.0.0.1: this machine only; the container image sets
+        // 0.0.0.0). PORT: port to listen on (3000; 0 picks a free one).
+        let host = self.text("HOST").unwrap_or_else(|| "127.0.0.1".into());
         let port = self.number("PORT", 3000u16);
         // API_URL: the public base URL (optional).
         let api_url = self.text("API_URL");
@@ -385,6 +416,18 @@ impl Reader<'_> {
         };
         // ALLOWED_ORIGINS: comma-separated CORS origins (none by default; `*` for any).
         let allowed_origins = self.list("ALLOWED_ORIGINS");
+        let server = self.server();
+        // A handler waiting for ARCA moves no byte: the idle bound must outlast those waits.
+        let longest_wait = arca.timeout.max(issuance.wait) * 2;
+        if server.idle_timeout < longest_wait {
+            self.problem(
+                "HTTP_IDLE_TIMEOUT_MS",
+                &format!(
+                    "must be at least twice the longer of ARCA_TIMEOUT_MS and INVOICE_WAIT_TIMEOUT_MS ({} ms)",
+                    longest_wait.as_millis()
+                ),
+            );
+        }
         Some(Config {
             app_env,
             host,
@@ -399,8 +442,32 @@ impl Reader<'_> {
             security: security?,
             maintenance,
             issuance,
+            server,
             allowed_origins,
         })
+    }
+
+    fn server(&mut self) -> ServerConfig {
+        let defaults = ServerConfig::default();
+        // HTTP_HEADER_TIMEOUT_MS: a request's headers must arrive within this time (10000).
+        // HTTP_IDLE_TIMEOUT_MS: a connection moving no byte for this long is closed (60000).
+        // HTTP_MAX_CONNECTIONS: connections served at once; more wait to be accepted (1024).
+        let header_ms = self.number("HTTP_HEADER_TIMEOUT_MS", millis(defaults.header_timeout));
+        let idle_ms = self.number("HTTP_IDLE_TIMEOUT_MS", millis(defaults.idle_timeout));
+        let max_connections = self.number("HTTP_MAX_CONNECTIONS", defaults.max_connections);
+        for (name, value) in [("HTTP_HEADER_TIMEOUT_MS", header_ms), ("HTTP_IDLE_TIMEOUT_MS", idle_ms)] {
+            if value == 0 {
+                self.problem(name, "must be at least 1");
+            }
+        }
+        if max_connections == 0 {
+            self.problem("HTTP_MAX_CONNECTIONS", "must be at least 1");
+        }
+        ServerConfig {
+            header_timeout: Duration::from_millis(header_ms.max(1)),
+            idle_timeout: Duration::from_millis(idle_ms.max(1)),
+            max_connections: max_connections.max(1),
+        }
     }
 
     fn data_dir(&mut self) -> PathBuf {
@@ -522,6 +589,8 @@ impl Reader<'_> {
         let timeout = Duration::from_millis(self.number("ARCA_TIMEOUT_MS", 10_000u64));
         // ARCA_HEALTH_TIMEOUT_MS: bound on the FEDummy of GET /health/arca (3000).
         let health_timeout = Duration::from_millis(self.number("ARCA_HEALTH_TIMEOUT_MS", 3_000u64));
+        // ARCA_HEALTH_CACHE_MS: how long one FEDummy result answers GET /health/arca (5000).
+        let health_cache = Duration::from_millis(self.number("ARCA_HEALTH_CACHE_MS", 5_000u64));
         // ARCA_TOKEN_RENEW_BEFORE_SECONDS: renew access tickets this long before expiry (600).
         let token_renew_before = Duration::from_secs(self.number("ARCA_TOKEN_RENEW_BEFORE_SECONDS", 600u64));
         // ARCA_TLS_LEGACY_HOSTS: comma-separated hosts that need OpenSSL's SECLEVEL=1.
@@ -565,6 +634,7 @@ impl Reader<'_> {
             wsfe_url,
             timeout,
             health_timeout,
+            health_cache,
             token_renew_before,
             tls_legacy_hosts,
         }
@@ -615,12 +685,21 @@ impl Reader<'_> {
             }
             Secret::new(token)
         });
+        // METRICS_TOKEN: bearer token for GET /metrics (at least 16 characters); unset leaves
+        // /metrics open, with no per-tenant series.
+        let metrics_token = self.text("METRICS_TOKEN").map(|token| {
+            if token.len() < 16 {
+                self.problem("METRICS_TOKEN", "must be at least 16 characters");
+            }
+            Secret::new(token)
+        });
         // RATE_LIMIT_ENABLED: per-key request limits by tier (true).
         let rate_limit_enabled = self.boolean("RATE_LIMIT_ENABLED", true);
         Some(SecurityConfig {
             secrets_encryption_key: secrets_encryption_key?,
             api_key_salt: api_key_salt?,
             admin_token,
+            metrics_token,
             rate_limit_enabled,
         })
     }
@@ -696,6 +775,11 @@ impl Reader<'_> {
     }
 }
 
+/// A default duration in whole milliseconds, for [`Reader::number`].
+fn millis(duration: Duration) -> u64 {
+    u64::try_from(duration.as_millis()).unwrap_or(u64::MAX)
+}
+
 #[cfg(test)]
 mod tests {
     use std::collections::HashMap;
@@ -713,6 +797,10 @@ mod tests {
         let data_dir = dir.path().to_str().unwrap();
         let config = check(&[("DATA_DIR", data_dir)]).unwrap();
         assert_eq!(config.port, 3000);
+        assert_eq!(config.host, "127.0.0.1", "only this machine unless HOST says otherwise");
+        assert_eq!(config.server, ServerConfig::default());
+        assert_eq!(config.arca.health_cache, Duration::from_secs(5));
+        assert!(config.security.metrics_token.is_none());
         assert_eq!(config.arca.environment, ArcaEnvironment::Simulator);
         assert!(config.database.url.expose().starts_with("sqlite://"));
         assert!(config.redis.is_none());
@@ -733,6 +821,7 @@ mod tests {
             ("ARCA_ENVIRONMENT", "production"),
             ("DATABASE_URL", "mysql://x"),
             ("RATE_LIMIT_ENABLED", "maybe"),
+            ("HTTP_MAX_CONNECTIONS", "0"),
         ])
         .unwrap_err();
         let names: Vec<&str> = error.problems.iter().map(|p| p.split(':').next().unwrap()).collect();
@@ -744,10 +833,11 @@ mod tests {
                 "DATABASE_URL",
                 "SECRETS_ENCRYPTION_KEY",
                 "API_KEY_SALT",
-                "RATE_LIMIT_ENABLED"
+                "RATE_LIMIT_ENABLED",
+                "HTTP_MAX_CONNECTIONS"
             ]
         );
-        assert!(error.to_string().starts_with("invalid configuration (6 problem(s)):"));
+        assert!(error.to_string().starts_with("invalid configuration (7 problem(s)):"));
     }
 
     #[test]
@@ -764,7 +854,7 @@ mod tests {
             Some("https://servicios1.afip.gov.ar/wsfev1/service.asmx")
         );
         assert_eq!(config.arca.tls_legacy_hosts, ["servicios1.afip.gov.ar", "other"]);
-        assert!(!config.arca.environment.issues_test_keys());
+        assert_eq!(config.arca.environment, ArcaEnvironment::Production);
     }
 
     #[test]

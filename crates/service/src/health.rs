@@ -5,6 +5,11 @@
 //! Every probe is bounded (a hung database, Redis or ARCA must make a probe answer 503, not
 //! hang the load balancer's check), and none writes anything or logs in to WSAA: `/health/arca`
 //! uses `FEDummy`, which needs no ticket, and reads the ticket store.
+//!
+//! `/health/arca` is unauthenticated, so it never calls ARCA at a client's pace: one `FEDummy`
+//! result answers every probe for `ARCA_HEALTH_CACHE_MS` ([`crate::arca::probe`]), and concurrent
+//! probes that find it stale share one call. The ticket store, the breaker and the certificates
+//! are local, and read on every probe.
 
 use std::time::{Duration, Instant};
 
@@ -12,6 +17,7 @@ use chrono::{DateTime, Utc};
 use redis::aio::ConnectionManager;
 use serde::Serialize;
 
+use crate::arca::probe::{self, ProbeOutcome};
 use crate::state::AppContext;
 use crate::storage::{access_tickets, certificates};
 
@@ -21,7 +27,7 @@ const DATABASE_TIMEOUT: Duration = Duration::from_secs(2);
 const REDIS_TIMEOUT: Duration = Duration::from_secs(1);
 /// A certificate expiring within this many days counts as expiring soon (the first
 /// `certificate.expiring` notice is sent 30 days ahead).
-const EXPIRING_SOON_DAYS: i64 = 30;
+pub const EXPIRING_SOON_DAYS: i64 = 30;
 
 /// `GET /health/database`.
 #[derive(Debug, Clone, Serialize)]
@@ -221,26 +227,17 @@ fn info_value(info: &str, name: &str) -> Option<u64> {
         .and_then(|value| value.trim().parse().ok())
 }
 
-/// `FEDummy` within `ARCA_HEALTH_TIMEOUT_MS`, the stored tickets, the breaker and the
-/// certificates' expiry.
+/// `FEDummy` within `ARCA_HEALTH_TIMEOUT_MS` (its result cached for `ARCA_HEALTH_CACHE_MS`),
+/// the stored tickets, the breaker and the certificates' expiry.
 pub async fn arca(state: &AppContext) -> ArcaHealth {
-    let timeout = state.config.arca.health_timeout;
-    let started = Instant::now();
-    let probe = tokio::time::timeout(timeout, state.arca.fe_dummy()).await;
-    let elapsed = milliseconds(started.elapsed());
-    // A missing configuration will not fix itself; an outage or a timeout may.
-    let retry_helps = !matches!(probe, Ok(Err(crate::Error::ArcaNotConfigured)));
-    let failure = match probe {
-        Ok(Ok(dummy)) if dummy.is_healthy() => None,
-        Ok(Ok(dummy)) => Some(format!(
-            "ARCA answered FEDummy with AppServer={}, DbServer={}, AuthServer={}",
-            dummy.app_server.as_deref().unwrap_or("?"),
-            dummy.db_server.as_deref().unwrap_or("?"),
-            dummy.auth_server.as_deref().unwrap_or("?")
-        )),
-        Ok(Err(error)) => Some(format!("FEDummy failed: {error}")),
-        Err(_) => Some(format!("FEDummy did not answer within {} ms", timeout.as_millis())),
-    };
+    let ProbeOutcome {
+        failure,
+        retry_helps,
+        elapsed_ms: elapsed,
+    } = state
+        .arca_probe
+        .get_or_probe(probe::fe_dummy(&state.arca, state.config.arca.health_timeout))
+        .await;
     let now = Utc::now();
     let environment = state.arca.environment().as_str();
     // The ticket store and certificates are read from the database: if it is down, /health/arca
@@ -272,7 +269,9 @@ pub fn circuit_breaker_state(state: &AppContext) -> &'static str {
     state.breaker.state().as_str()
 }
 
-fn summarise(expiries: &[DateTime<Utc>], now: DateTime<Utc>) -> CertificatesHealth {
+/// Active certificates' expiries summarised without naming any (also what `/metrics` publishes
+/// to a scrape without `METRICS_TOKEN`).
+pub fn summarise(expiries: &[DateTime<Utc>], now: DateTime<Utc>) -> CertificatesHealth {
     let days: Vec<i64> = expiries.iter().map(|expiry| (*expiry - now).num_days()).collect();
     let expired = expiries.iter().filter(|expiry| **expiry <= now).count();
     CertificatesHealth {

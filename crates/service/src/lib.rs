@@ -20,7 +20,7 @@
 //! - [`health`], [`metrics`], [`maintenance`], [`logging`]: the operations surface — health
 //!   probes, Prometheus metrics, the maintenance switch shared through the database, JSON logs.
 //! - [`app::App`]: builds the [`state::AppState`] handlers share, and serves the axum router
-//!   ([`http`]) until shutdown.
+//!   ([`http`]) until shutdown, through [`server`] (header and idle timeouts, a connection cap).
 //!
 //! It never starts the ARCA simulator (the binary does, and hands the endpoints in through the
 //! configuration) and never prints secrets: keys, salts and tokens are
@@ -45,6 +45,7 @@ pub mod metrics;
 pub mod points_of_sale;
 pub mod rate_limit;
 pub mod redis_tls;
+pub mod server;
 pub mod state;
 pub mod storage;
 pub mod tier;

@@ -138,10 +138,24 @@ fn observe(name: &'static str, labels: Labels, value: f64) {
     });
 }
 
+/// The `method` label of a request: one of the methods HTTP defines, or `OTHER` for any other
+/// token a client sends, so made-up methods cannot add series without bound.
+pub fn method_label(method: &str) -> &'static str {
+    const STANDARD: &[&str] = &[
+        "GET", "HEAD", "POST", "PUT", "DELETE", "CONNECT", "OPTIONS", "TRACE", "PATCH",
+    ];
+    STANDARD
+        .iter()
+        .find(|standard| **standard == method)
+        .copied()
+        .unwrap_or("OTHER")
+}
+
 /// An HTTP request answered. `route` is the matched route template (`/v1/invoices/{id}`), never
 /// the raw path, so the number of series stays bounded; it is exposed as the `path` label (the
-/// name the alert rules in `deploy/prometheus/` use).
+/// name the alert rules in `deploy/prometheus/` use). The method is folded by [`method_label`].
 pub fn record_http_request(method: &str, route: &str, status: u16, elapsed: Duration) {
+    let method = method_label(method);
     let labels = vec![
         ("method", method.to_string()),
         ("path", route.to_string()),
@@ -336,6 +350,15 @@ mod tests {
              x_seconds_sum{path=\"a\\\"b\"} 3.5\n\
              x_seconds_count{path=\"a\\\"b\"} 3\n"
         );
+    }
+
+    #[test]
+    fn methods_outside_http_fold_into_one_label() {
+        assert_eq!(method_label("GET"), "GET");
+        assert_eq!(method_label("PATCH"), "PATCH");
+        assert_eq!(method_label("XYZ1"), "OTHER");
+        assert_eq!(method_label("get"), "OTHER", "methods are case-sensitive");
+        assert_eq!(method_label(&"A".repeat(4096)), "OTHER");
     }
 
     #[test]

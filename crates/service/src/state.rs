@@ -1,5 +1,6 @@
 //! [`AppState`]: what every handler can reach — the configuration, storage, keys, rate limiter,
-//! ARCA access, the invoices module and the engine, the breaker, Redis and the maintenance switch.
+//! ARCA access, the invoices module and the engine, the breaker, Redis, the maintenance switch and
+//! the cache of `/health/arca`'s probe.
 //! [`crate::app::App`] builds it once; the HTTP layer and the health checks read it.
 //!
 //! It never builds anything and never serves: it is the shape both sides agree on.
@@ -12,6 +13,7 @@ use redis::aio::ConnectionManager;
 use crate::api_keys::Keys;
 use crate::arca::Arca;
 use crate::arca::breaker::CircuitBreaker;
+use crate::arca::probe::ProbeCache;
 use crate::arca::reference_data::ReferenceData;
 use crate::config::Config;
 use crate::crypto::Secrets;
@@ -43,4 +45,6 @@ pub struct AppContext {
     pub redis: Option<(ConnectionManager, String)>,
     /// `MAINTENANCE_MODE` and the shared flag of `arca-api maintenance on|off`.
     pub maintenance: Maintenance,
+    /// The last `FEDummy` of `/health/arca`, shared by probes for `ARCA_HEALTH_CACHE_MS`.
+    pub arca_probe: ProbeCache,
 }

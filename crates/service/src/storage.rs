@@ -59,9 +59,28 @@ pub(crate) use with_pool;
 /// How long a caller waits for a free connection before the request fails (503).
 const ACQUIRE_TIMEOUT: Duration = Duration::from_secs(5);
 
+/// Creates an empty SQLite file with mode 0600 (as the generated secrets are), which SQLite takes
+/// as a new database and whose mode it gives its `-wal` and `-shm` files. An existing file is
+/// left as it is.
+fn create_private_file(path: &std::path::Path) -> Result<(), Error> {
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    match options.open(path) {
+        Ok(_) => Ok(()),
+        Err(error) if error.kind() == std::io::ErrorKind::AlreadyExists => Ok(()),
+        Err(source) => Err(Error::Io {
+            context: format!("creating {}", path.display()),
+            source,
+        }),
+    }
+}
+
 impl Storage {
     /// Connects to `postgres://…` or `sqlite://FILE`; a SQLite file (and its folder) is created
-    /// if missing, in WAL mode so readers do not wait for the writer.
+    /// if missing — readable by its owner only, it holds customer data — in WAL mode so readers
+    /// do not wait for the writer.
     pub async fn connect(config: &DatabaseConfig) -> Result<Storage, Error> {
         Storage::connect_with(config, true).await
     }
@@ -99,6 +118,10 @@ impl Storage {
                 context: format!("creating {}", parent.display()),
                 source,
             })?;
+        }
+        let in_memory = url.contains(":memory:") || url.contains("mode=memory");
+        if !in_memory {
+            create_private_file(options.get_filename())?;
         }
         let pool = SqlitePoolOptions::new()
             .max_connections(config.pool_size)

@@ -61,6 +61,7 @@ pub struct TestAppBuilder {
     redis: bool,
     shared: Option<Shared>,
     without_engine: bool,
+    clock: Option<std::sync::Arc<dyn arca_protocol::clock::Clock>>,
 }
 
 /// What a second instance takes from the first: database, salt and Redis.
@@ -113,6 +114,13 @@ impl TestAppBuilder {
     /// compete for the series with another ARCA).
     pub fn without_engine(mut self) -> TestAppBuilder {
         self.without_engine = true;
+        self
+    }
+
+    /// Time for the app's circuit breaker and `/health/arca` cache (a `ManualClock` the test
+    /// moves), instead of the machine's.
+    pub fn clock(mut self, clock: std::sync::Arc<dyn arca_protocol::clock::Clock>) -> TestAppBuilder {
+        self.clock = Some(clock);
         self
     }
 
@@ -178,7 +186,11 @@ impl TestAppBuilder {
         let secrets_encryption_key = config.security.secrets_encryption_key.expose().to_string();
         let storage = Storage::connect(&config.database).await.expect("connect");
         migrations::up(&storage).await.expect("migrate");
-        let app = App::new(config, storage.clone()).await.expect("app");
+        let app = match self.clock {
+            Some(clock) => App::with_clock(config, storage.clone(), clock).await,
+            None => App::new(config, storage.clone()).await,
+        }
+        .expect("app");
         let state = app.state().clone();
         if self.without_engine {
             state.engine.stop();

@@ -150,7 +150,12 @@ async fn health_redis_when_not_configured_and_when_connected() {
 
 #[tokio::test]
 async fn health_arca_answers_503_quickly_when_fedummy_hangs() {
-    let app = TestApp::builder().env("ARCA_HEALTH_TIMEOUT_MS", "300").start().await;
+    let app = TestApp::builder()
+        .env("ARCA_HEALTH_TIMEOUT_MS", "300")
+        // Every probe asks ARCA: the recovery below shows at once.
+        .env("ARCA_HEALTH_CACHE_MS", "0")
+        .start()
+        .await;
     app.simulator.add_fault(FaultRule {
         operation: "FEDummy".into(),
         latency_ms: 0,
@@ -202,7 +207,9 @@ async fn metrics_name_every_family_and_count_requests() {
         "arca_webhooks_queue",
         "arca_maintenance_mode",
         "arca_circuit_breaker_state",
-        "arca_certificate_expiry_days",
+        "arca_certificate_min_expiry_days",
+        "arca_certificates_expiring_soon",
+        "arca_certificates_expired",
     ] {
         assert!(before.contains(&format!("# TYPE {name} ")), "{name} missing:\n{before}");
     }

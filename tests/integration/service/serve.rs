@@ -4,7 +4,8 @@ use std::process::{Command, Stdio};
 use arca_test_support::CUIT_A;
 
 /// `arca-api serve --migrate` with no configuration at all: SQLite and secrets under ./data, the
-/// simulator in-process, a demo account whose key is printed once and works.
+/// simulator in-process, a demo account whose key is printed once and works; it listens on
+/// 127.0.0.1 only, and the database, like the secrets, is readable by its owner only.
 #[tokio::test]
 async fn zero_setup_serve_prints_a_working_demo_key() {
     let dir = tempfile::tempdir().unwrap();
@@ -13,7 +14,8 @@ async fn zero_setup_serve_prints_a_working_demo_key() {
             .args(["serve", "--migrate"])
             .current_dir(dir.path())
             .env("PORT", "0")
-            .env("HOST", "127.0.0.1")
+            // The default bind address is what is tested.
+            .env_remove("HOST")
             .stdout(Stdio::piped())
             .stderr(Stdio::null())
             .spawn()
@@ -107,6 +109,28 @@ async fn zero_setup_serve_prints_a_working_demo_key() {
     ] {
         assert!(dir.path().join("data").join(file).exists(), "data/{file} missing");
     }
+    #[cfg(unix)]
+    for file in [
+        "arca-api.db",
+        "arca-api.db-wal",
+        "secrets/api-key.salt",
+        "secrets/encryption.key",
+    ] {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(dir.path().join("data").join(file))
+            .unwrap_or_else(|error| panic!("data/{file}: {error}"))
+            .permissions()
+            .mode();
+        assert_eq!(mode & 0o777, 0o600, "data/{file} has mode {:o}", mode & 0o777);
+    }
+    // Bound to 127.0.0.1, not to every address: another loopback address is refused.
+    let port = base.rsplit(':').next().unwrap();
+    assert!(
+        tokio::net::TcpStream::connect(format!("127.0.0.2:{port}"))
+            .await
+            .is_err(),
+        "serve listens beyond 127.0.0.1 by default"
+    );
 }
 
 /// Stops the server however the test ends.

@@ -3,8 +3,11 @@
 //! [`require_api_key`] runs before every tenant route: it reads `Authorization: Bearer <key>`
 //! or `X-API-Key: <key>`, resolves the key (cache, then database) and leaves the
 //! [`Authenticated`] owner in the request for the rate limit and for the [`Tenant`] extractor,
-//! through which handlers get the account id that every query filters by.
+//! through which handlers get the account id that every query filters by. A key of the other
+//! mode (a test key on a production instance, a live key on a sandbox one) is refused by its
+//! prefix alone, with `API_KEY_MODE_MISMATCH`, before any look-up.
 
+use arca_protocol::secret::Secret;
 use axum::extract::{FromRequestParts, Request, State};
 use axum::http::HeaderMap;
 use axum::http::request::Parts;
@@ -14,7 +17,7 @@ use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq;
 
 use super::error::ApiError;
-use crate::api_keys::Authenticated;
+use crate::api_keys::{Authenticated, KeyMode};
 use crate::state::AppState;
 
 /// The account (and key) a request is made for.
@@ -36,6 +39,12 @@ pub async fn require_api_key(
     let presented = presented_key(request.headers()).ok_or_else(|| {
         ApiError::unauthorized("send an API key as `Authorization: Bearer <key>` or `X-API-Key: <key>`")
     })?;
+    let instance_mode = state.keys.mode();
+    if let Some(key_mode) = KeyMode::of_key(&presented)
+        && key_mode != instance_mode
+    {
+        return Err(ApiError::key_mode_mismatch(key_mode.as_str(), instance_mode.as_str()));
+    }
     let authenticated = state
         .keys
         .authenticate(&presented)
@@ -73,11 +82,7 @@ impl FromRequestParts<AppState> for Admin {
             ));
         };
         let presented = bearer(&parts.headers).unwrap_or_default();
-        // Comparing digests keeps the comparison constant-time whatever the lengths.
-        let same: bool = Sha256::digest(presented.as_bytes())
-            .ct_eq(&Sha256::digest(expected.expose().as_bytes()))
-            .into();
-        if same {
+        if same_secret(&presented, expected) {
             Ok(Admin)
         } else {
             Err(ApiError::unauthorized(
@@ -85,6 +90,14 @@ impl FromRequestParts<AppState> for Admin {
             ))
         }
     }
+}
+
+/// Whether `presented` is `expected`, in constant time: comparing digests keeps it so whatever
+/// the lengths.
+pub(super) fn same_secret(presented: &str, expected: &Secret) -> bool {
+    Sha256::digest(presented.as_bytes())
+        .ct_eq(&Sha256::digest(expected.expose().as_bytes()))
+        .into()
 }
 
 fn presented_key(headers: &HeaderMap) -> Option<String> {
@@ -96,7 +109,7 @@ fn presented_key(headers: &HeaderMap) -> Option<String> {
     })
 }
 
-fn bearer(headers: &HeaderMap) -> Option<String> {
+pub(super) fn bearer(headers: &HeaderMap) -> Option<String> {
     let value = headers.get(axum::http::header::AUTHORIZATION)?.to_str().ok()?;
     let (scheme, token) = value.trim().split_once(' ')?;
     scheme.eq_ignore_ascii_case("bearer").then(|| token.trim().to_string())

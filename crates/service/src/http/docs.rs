@@ -33,16 +33,31 @@ pub struct ApiDoc;
 
 struct SecuritySchemes;
 
+/// What the key schemes say about modes (`api_keys.rs`).
+const API_KEY_MODES: &str = "An API key. Instances on ARCA's simulator or homologation accept only test keys \
+                             (`arca_test_…`), production instances only live keys (`arca_live_…`); a key of the \
+                             other mode gets 401 with code API_KEY_MODE_MISMATCH.";
+
 impl Modify for SecuritySchemes {
     fn modify(&self, openapi: &mut OpenApi) {
         let components = openapi.components.get_or_insert_with(Default::default);
-        let bearer = || SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build());
-        components.add_security_scheme("api_key", bearer());
+        let bearer = |description: &str| {
+            SecurityScheme::Http(
+                HttpBuilder::new()
+                    .scheme(HttpAuthScheme::Bearer)
+                    .description(Some(description))
+                    .build(),
+            )
+        };
+        components.add_security_scheme("api_key", bearer(API_KEY_MODES));
         components.add_security_scheme(
             "x_api_key",
-            SecurityScheme::ApiKey(ApiKey::Header(ApiKeyValue::new("X-API-Key"))),
+            SecurityScheme::ApiKey(ApiKey::Header(ApiKeyValue::with_description(
+                "X-API-Key",
+                API_KEY_MODES,
+            ))),
         );
-        components.add_security_scheme("admin_token", bearer());
+        components.add_security_scheme("admin_token", bearer("The operator's ADMIN_TOKEN."));
     }
 }
 

@@ -36,7 +36,8 @@ pub struct Problem {
     pub title: String,
     pub status: u16,
     pub detail: String,
-    /// Stable machine-readable code: VALIDATION_ERROR, UNAUTHORIZED, NOT_FOUND, CONFLICT,
+    /// Stable machine-readable code: VALIDATION_ERROR, UNAUTHORIZED, API_KEY_MODE_MISMATCH,
+    /// NOT_FOUND, CONFLICT,
     /// RATE_LIMIT_EXCEEDED, MAINTENANCE, INTERNAL_ERROR, …
     pub code: String,
     /// Whether the same request may succeed later.
@@ -135,6 +136,19 @@ impl ApiError {
 
     pub fn unauthorized(detail: impl Into<String>) -> ApiError {
         ApiError::new(StatusCode::UNAUTHORIZED, "UNAUTHORIZED", detail)
+    }
+
+    /// 401 for a key of the other mode: names both modes and nothing about the key itself.
+    pub fn key_mode_mismatch(key_mode: &str, instance_mode: &str) -> ApiError {
+        ApiError::new(
+            StatusCode::UNAUTHORIZED,
+            "API_KEY_MODE_MISMATCH",
+            format!(
+                "this is a {key_mode} key (arca_{key_mode}_…) and this instance accepts only {instance_mode} \
+                 keys (arca_{instance_mode}_…): test keys work with the simulator and homologation, live \
+                 keys with ARCA production"
+            ),
+        )
     }
 
     pub fn not_found(detail: impl Into<String>) -> ApiError {
