@@ -19,7 +19,11 @@ use crate::usage;
 #[serde(deny_unknown_fields)]
 pub struct CreateAccountRequest {
     /// 1–200 characters, not only spaces.
-    #[schema(min_length = 1, max_length = 200, pattern = r"\S")]
+    #[schema(
+        min_length = 1,
+        max_length = 200,
+        pattern = r"[^\t\n\x0B\x0C\r \x85\xA0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000]"
+    )]
     pub name: String,
     /// 11 digits with a valid check digit, dashes allowed (`20-26756539-3`).
     #[schema(pattern = r"^-*([0-9]-*){11}$")]

@@ -19,7 +19,11 @@ use crate::state::AppState;
 #[serde(deny_unknown_fields)]
 pub struct CreateApiKeyRequest {
     /// A label for the key (1–100 characters, not only spaces).
-    #[schema(min_length = 1, max_length = 100, pattern = r"\S")]
+    #[schema(
+        min_length = 1,
+        max_length = 100,
+        pattern = r"[^\t\n\x0B\x0C\r \x85\xA0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000]"
+    )]
     pub name: String,
 }
 

@@ -43,10 +43,18 @@ pub struct CreateCsrRequest {
     #[schema(pattern = r"^-*([0-9]-*){11}$")]
     pub cuit: String,
     /// Company name (O), 1–64 characters, not only spaces.
-    #[schema(min_length = 1, max_length = 64, pattern = r"\S")]
+    #[schema(
+        min_length = 1,
+        max_length = 64,
+        pattern = r"[^\t\n\x0B\x0C\r \x85\xA0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000]"
+    )]
     pub organization: String,
     /// The certificate's alias in ARCA (CN), 1–64 characters, not only spaces.
-    #[schema(min_length = 1, max_length = 64, pattern = r"\S")]
+    #[schema(
+        min_length = 1,
+        max_length = 64,
+        pattern = r"[^\t\n\x0B\x0C\r \x85\xA0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000]"
+    )]
     pub common_name: String,
 }
 

@@ -33,7 +33,11 @@ pub struct CreateCustomerRequest {
     #[schema(min_length = 1, max_length = 13, pattern = r"^[0-9][0-9.-]*$")]
     pub documento_numero: String,
     /// Name or company name (1–200 characters, not only spaces).
-    #[schema(min_length = 1, max_length = 200, pattern = r"\S")]
+    #[schema(
+        min_length = 1,
+        max_length = 200,
+        pattern = r"[^\t\n\x0B\x0C\r \x85\xA0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000]"
+    )]
     pub razon_social: String,
     /// The receiver's IVA condition.
     #[schema(value_type = CondicionIva)]
@@ -61,7 +65,12 @@ pub struct UpdateCustomerRequest {
     #[schema(min_length = 1, max_length = 13, pattern = r"^[0-9][0-9.-]*$", nullable = false)]
     pub documento_numero: Option<String>,
     #[serde(default, deserialize_with = "not_null")]
-    #[schema(min_length = 1, max_length = 200, pattern = r"\S", nullable = false)]
+    #[schema(
+        min_length = 1,
+        max_length = 200,
+        pattern = r"[^\t\n\x0B\x0C\r \x85\xA0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000]",
+        nullable = false
+    )]
     pub razon_social: Option<String>,
     #[serde(default, deserialize_with = "not_null")]
     #[schema(value_type = CondicionIva, nullable = false)]

@@ -30,7 +30,11 @@ pub struct CreatePointOfSaleRequest {
     #[schema(max_length = 200)]
     pub descripcion: Option<String>,
     /// ARCA's `EmisionTipo` (`CAE` when omitted; `CAEA`, …): 1–100 characters, not only spaces.
-    #[schema(min_length = 1, max_length = 100, pattern = r"\S")]
+    #[schema(
+        min_length = 1,
+        max_length = 100,
+        pattern = r"[^\t\n\x0B\x0C\r \x85\xA0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000]"
+    )]
     pub tipo_emision: Option<String>,
     /// Blocked in ARCA (false when omitted).
     pub bloqueado: Option<bool>,
@@ -49,7 +53,12 @@ pub struct UpdatePointOfSaleRequest {
     #[schema(value_type = Option<String>, max_length = 200)]
     pub descripcion: Option<Option<String>>,
     #[serde(default, deserialize_with = "not_null")]
-    #[schema(min_length = 1, max_length = 100, pattern = r"\S", nullable = false)]
+    #[schema(
+        min_length = 1,
+        max_length = 100,
+        pattern = r"[^\t\n\x0B\x0C\r \x85\xA0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000]",
+        nullable = false
+    )]
     pub tipo_emision: Option<String>,
     #[serde(default, deserialize_with = "not_null")]
     #[schema(nullable = false)]
