@@ -315,7 +315,9 @@ async fn pre_validation_and_the_simulator_agree_on_every_rule() {
             .map(|issue| (issue.code, issue.kind == IssueKind::Err))
             .collect();
 
-        let answer = client.fe_cae_solicitar(&auth, FECAERequest::from(&request)).await;
+        let answer = client
+            .fe_cae_solicitar(&auth, FECAERequest::try_from(&request).unwrap())
+            .await;
         let remote: BTreeSet<(u32, bool)> = match answer {
             Ok(response) => response
                 .errors

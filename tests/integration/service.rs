@@ -21,6 +21,9 @@ mod docs;
 mod errors;
 /// `/health/arca`: one FEDummy per `ARCA_HEALTH_CACHE_MS`, shared by concurrent probes.
 mod health_cache;
+/// Hostile input: numbers ARCA cannot carry, control characters, limits, strict decimals,
+/// bodies that are not objects — 400 naming the field, nothing stored, on both dialects.
+mod input;
 /// `/v1/invoices`: composed, pre-validated, authorised, idempotent, isolated.
 mod invoices;
 /// The issuance engine: batching, partial batches, lost answers, crashes, two instances.

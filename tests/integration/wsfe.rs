@@ -6,7 +6,7 @@ use arca_simulator::{FaultAction, FaultRule};
 use super::support::{TestEnv, factura_b, money, today, transport, wsfe_client};
 
 fn request(vouchers: Vec<Voucher>) -> FECAERequest {
-    FECAERequest::from(&CaeRequest::new(vouchers).unwrap())
+    FECAERequest::try_from(&CaeRequest::new(vouchers).unwrap()).unwrap()
 }
 
 fn fault(operation: &str, action: FaultAction) -> FaultRule {
@@ -278,10 +278,11 @@ async fn caea_is_granted_once_per_fortnight_reported_and_informed_without_moveme
     );
 
     // Report one voucher issued under the CAEA on point of sale 5.
-    let detail = FECAEDetRequest::from(&Voucher {
+    let detail = FECAEDetRequest::try_from(&Voucher {
         punto_venta: 5,
         ..factura_b(1)
-    });
+    })
+    .unwrap();
     let report = FECAEARequest {
         fe_cab_req: FECabRequest {
             cant_reg: 1,

@@ -28,6 +28,10 @@
 //! - Each tributo's `Importe` is `round2(base_imponible × alicuota / 100)`; `ImpTrib` is their sum.
 //!   When that sum is 0 the `Tributos` array is left out, as 10024 demands.
 //! - `ImpTotal = ImpTotConc + ImpNeto + ImpOpEx + ImpTrib + ImpIVA` (10048), exactly.
+//! - Zero: a line whose net rounds to 0.00 is refused ([`ComposeError::ItemAmountZero`]) unless
+//!   it carries a 100 % discount (free on purpose), and so is a voucher whose total is 0.00
+//!   ([`ComposeError::TotalZero`]) — except on the notes whose `BaseImp` ARCA lets be 0 (10020:
+//!   types 2, 3, 7, 8, 52, 53), where both are allowed.
 //! - Class C (monotributo or exento issuer) discriminates no IVA (§D.5, 10071): every item's net
 //!   goes to `ImpNeto`, no `Iva` array, `ImpIVA`, `ImpOpEx` and `ImpTotConc` are 0. A positive IVA
 //!   rate on such a voucher is an input error. Type 49 from a non-RI issuer works the same way

@@ -224,7 +224,7 @@ impl ValidationIssue {
 /// The shared fixture and `check` helper of the rule tests: a real voucher ARCA approved
 /// (homologation, 2021-07-01, `test_autorizar_comprobante.yaml`) and mutations of it.
 #[cfg(test)]
-mod testing {
+pub(crate) mod testing {
     use std::str::FromStr;
 
     use super::*;

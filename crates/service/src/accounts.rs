@@ -7,6 +7,7 @@ use crate::Error;
 use crate::api_keys::{self, CreatedKey, KeyMode};
 use crate::storage::accounts::AccountRow;
 use crate::storage::{self, Storage};
+use crate::text::{self, Lines};
 use arca_protocol::secret::Secret;
 
 pub use crate::tier::Tier;
@@ -47,6 +48,8 @@ impl NewAccount {
         let name = name.trim();
         if name.is_empty() || name.chars().count() > 200 {
             problems.push(("name".into(), "must be 1 to 200 characters".into()));
+        } else if let Err(problem) = text::check("name", name, Lines::Single) {
+            problems.push(problem);
         }
         let cuit = Cuit::parse(cuit.trim())
             .map_err(|error| problems.push(("cuit".into(), format!("not a valid CUIT: {error}"))))

@@ -38,6 +38,7 @@ use crate::Error;
 use crate::config::ArcaEnvironment;
 use crate::storage::api_keys::ApiKeyRow;
 use crate::storage::{self, Storage};
+use crate::text::{self, Lines};
 use crate::tier::Tier;
 use shared_cache::{Shared, SharedCache};
 
@@ -295,6 +296,7 @@ impl Keys {
         if name.is_empty() || name.chars().count() > 100 {
             return Err(Error::invalid("name", "must be 1 to 100 characters"));
         }
+        text::check("name", name, Lines::Single).map_err(|problem| Error::Invalid(vec![problem]))?;
         let (row, created) = new_key(&self.salt, account_id, name, self.mode);
         storage::api_keys::insert(&self.storage, &row).await?;
         Ok(created)

@@ -13,6 +13,7 @@ use crate::Error;
 pub use crate::storage::customers::CustomerFilter;
 use crate::storage::customers::CustomerRow;
 use crate::storage::{self, Storage};
+use crate::text::{self, Lines};
 
 /// The fields of a customer, as a POST carries them.
 #[derive(Debug, Clone, Default)]
@@ -161,6 +162,8 @@ fn check(customer: NewCustomer) -> Result<CheckedCustomer, Error> {
     let razon_social = customer.razon_social.trim().to_string();
     if razon_social.is_empty() || razon_social.chars().count() > 200 {
         problems.push(("razon_social".into(), "must be 1 to 200 characters".into()));
+    } else if let Err(problem) = text::check("razon_social", &razon_social, Lines::Single) {
+        problems.push(problem);
     }
     let condicion_iva = CondicionIvaReceptor::from_api_name(customer.condicion_iva.trim());
     if condicion_iva.is_none() {
@@ -180,6 +183,10 @@ fn check(customer: NewCustomer) -> Result<CheckedCustomer, Error> {
         .filter(|text| !text.is_empty());
     if direccion.as_ref().is_some_and(|text| text.chars().count() > 300) {
         problems.push(("direccion".into(), "must be at most 300 characters".into()));
+    } else if let Some(text) = &direccion
+        && let Err(problem) = text::check("direccion", text, Lines::Single)
+    {
+        problems.push(problem);
     }
     match (documento_tipo, condicion_iva) {
         (Some(tipo), Some(condicion)) if problems.is_empty() => Ok(CheckedCustomer {
@@ -194,8 +201,10 @@ fn check(customer: NewCustomer) -> Result<CheckedCustomer, Error> {
     }
 }
 
-/// The number as stored, or why it does not fit the document type.
-fn normalised_number(tipo: DocTipo, text: &str) -> Result<String, String> {
+/// The number as stored, or why it does not fit the document type. Invoices use the same rule
+/// for their `cliente` (`invoices/compose.rs`), so a number a customer could not have is not
+/// sent to ARCA either.
+pub fn normalised_number(tipo: DocTipo, text: &str) -> Result<String, String> {
     let text = text.trim();
     match tipo.code() {
         80 | 86 => Cuit::parse(text)
@@ -229,6 +238,7 @@ fn looks_like_email(text: &str) -> bool {
         && !domain.starts_with('.')
         && !domain.ends_with('.')
         && !text.chars().any(char::is_whitespace)
+        && text::problem(text, Lines::Single).is_none()
 }
 
 #[cfg(test)]

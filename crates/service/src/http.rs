@@ -15,6 +15,7 @@ pub mod docs;
 pub mod error;
 pub mod extract;
 pub mod health;
+pub mod input;
 pub mod invoices;
 pub mod json;
 pub mod maintenance;
@@ -67,6 +68,9 @@ pub fn router(state: AppState) -> Router {
         .route("/metrics", get(metrics::metrics_text))
         .fallback(|| async { ApiError::not_found("no route for this path") })
         .method_not_allowed_fallback(|| async { ApiError::method_not_allowed() })
+        // Per route (so the path parameters are known): NUL and other control characters in an
+        // id or a filter are a 400 naming the parameter before any handler runs.
+        .layer(axum::middleware::from_fn(input::refuse_control_characters))
         // Around routing, so every /v1 path (even an unknown one) answers 503 in maintenance.
         .layer(from_fn_with_state(
             state.clone(),

@@ -12,6 +12,7 @@
 //! never numbers or sends an invoice (the engine does).
 
 pub mod compose;
+pub mod limits;
 pub mod request;
 pub mod view;
 

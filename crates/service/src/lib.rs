@@ -17,6 +17,8 @@
 //!   quota and submitted; the invoice as the API shows it.
 //! - [`issuance::Engine`]: numbers and authorises invoices, one worker per series, behind the
 //!   ARCA circuit breaker.
+//! - [`text`]: the rules every stored text, filter and key obeys (no control characters or
+//!   bidi overrides; line breaks only where several lines are meant).
 //! - [`health`], [`metrics`], [`maintenance`], [`logging`]: the operations surface — health
 //!   probes, Prometheus metrics, the maintenance switch shared through the database, JSON logs.
 //! - [`app::App`]: builds the [`state::AppState`] handlers share, and serves the axum router
@@ -48,6 +50,7 @@ pub mod redis_tls;
 pub mod server;
 pub mod state;
 pub mod storage;
+pub mod text;
 pub mod tier;
 pub mod usage;
 

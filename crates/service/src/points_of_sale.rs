@@ -7,6 +7,7 @@ use crate::Error;
 use crate::storage::points_of_sale::PointOfSaleRow;
 pub use crate::storage::points_of_sale::{ArcaPointOfSale, upsert_points_of_sale_from_arca};
 use crate::storage::{self, Storage};
+use crate::text::{self, Lines};
 
 /// ARCA numbers points of sale 1 to 99998 (`PtoVta`, 5 digits; 99999 is not assignable).
 pub const NUMERO_RANGE: std::ops::RangeInclusive<i64> = 1..=99_998;
@@ -140,6 +141,10 @@ fn check(row: &mut PointOfSaleRow, numero_problem: Option<Problem>) -> Result<()
         .filter(|text| !text.is_empty());
     if row.descripcion.as_ref().is_some_and(|text| text.chars().count() > 200) {
         problems.push(("descripcion".into(), "must be at most 200 characters".into()));
+    } else if let Some(text) = &row.descripcion
+        && let Err(problem) = text::check("descripcion", text, Lines::Multi)
+    {
+        problems.push(problem);
     }
     row.tipo_emision = row.tipo_emision.trim().to_string();
     if row.tipo_emision.is_empty() || row.tipo_emision.chars().count() > 100 {
@@ -147,6 +152,8 @@ fn check(row: &mut PointOfSaleRow, numero_problem: Option<Problem>) -> Result<()
             "tipo_emision".into(),
             "must be 1 to 100 characters (ARCA's EmisionTipo, e.g. CAE or CAEA)".into(),
         ));
+    } else if let Err(problem) = text::check("tipo_emision", &row.tipo_emision, Lines::Single) {
+        problems.push(problem);
     }
     if problems.is_empty() {
         Ok(())

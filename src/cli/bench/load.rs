@@ -109,7 +109,10 @@ impl Peer {
         };
         let number = u64::try_from(last).unwrap_or(0) + 1;
         // The invoice of `samples::invoice_request` (2 × 1500 + 21 % IVA) as a numbered voucher.
-        let detail = FECAEDetRequest::from(&samples::factura_b_of(punto_venta, number, "3000.00", "630.00"));
+        let detail = match FECAEDetRequest::try_from(&samples::factura_b_of(punto_venta, number, "3000.00", "630.00")) {
+            Ok(detail) => detail,
+            Err(error) => return format!("error: {error}"),
+        };
         let request = FECAERequest {
             fe_cab_req: FECabRequest {
                 cant_reg: 1,

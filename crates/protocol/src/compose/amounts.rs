@@ -17,6 +17,14 @@ use crate::voucher::{AlicIva, Tributo};
 /// ARCA's `Desc` of a tributo holds 80 characters.
 const TRIBUTO_DESC_MAX_CHARS: usize = 80;
 
+/// The voucher types whose `AlicIva.BaseImp` ARCA lets be 0 (10020's exceptions: debit and
+/// credit notes A, B and M). On every other type a line or a voucher worth 0.00 is refused.
+pub const ZERO_ALLOWED: [i32; 6] = [2, 3, 7, 8, 52, 53];
+
+fn zero_allowed(tipo: CbteTipo) -> bool {
+    ZERO_ALLOWED.contains(&tipo.code())
+}
+
 /// Where a voucher type puts the items' nets.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(super) enum Layout {
@@ -120,6 +128,10 @@ pub(super) fn compute(
         errors.push(ComposeError::TotalTooLarge);
         return None;
     }
+    if imp_total.is_zero() && !zero_allowed(tipo) {
+        errors.push(ComposeError::TotalZero { tipo });
+        return None;
+    }
     Some(Amounts {
         imp_total,
         imp_tot_conc,
@@ -171,6 +183,13 @@ fn item_net(
         .and_then(|scaled| scaled.checked_div(Decimal::ONE_HUNDRED))
         .map(|net| Money::new(net).round());
     match net {
+        // A line worth 0.00 is a mistake (a price of 0.001, a quantity of 0.0000001) unless it
+        // says it is free (a 100 % discount) or the type allows 0; the voucher's total is
+        // checked on its own.
+        Some(net) if net.is_zero() && item.bonificacion != Decimal::ONE_HUNDRED && !zero_allowed(tipo) => {
+            errors.push(ComposeError::ItemAmountZero { index, tipo });
+            None
+        }
         Some(net) if net.fits_arca_width() => Some(net),
         _ => {
             errors.push(ComposeError::ItemAmountTooLarge { index });

@@ -72,6 +72,11 @@ pub enum ComposeError {
     /// A line whose net exceeds ARCA's 13 integer digits (10056), or overflows.
     #[error("the item's amount is too large (at most 13 integer digits)")]
     ItemAmountTooLarge { index: usize },
+    /// A line whose net rounds to 0.00 on a voucher type where ARCA wants a positive base
+    /// (10020; only notes 2, 3, 7, 8, 52 and 53 may carry 0), without a 100 % discount that
+    /// makes it a free line on purpose.
+    #[error("the item's amount rounds to 0.00, which {} does not allow (a free line takes bonificacion 100; only debit and credit notes A, B and M may carry 0)", .tipo.description())]
+    ItemAmountZero { index: usize, tipo: CbteTipo },
     /// A tributo base that is negative or not an ARCA amount (10026, 10056).
     #[error("the taxable base must be at least 0, with at most 13 integer digits and 2 decimals")]
     TributoBaseInvalid { index: usize },
@@ -87,6 +92,9 @@ pub enum ComposeError {
     /// A header amount beyond 13 integer digits (10056).
     #[error("the invoice total is too large (at most 13 integer digits)")]
     TotalTooLarge,
+    /// A voucher worth 0.00 on a type that does not allow it (see [`ComposeError::ItemAmountZero`]).
+    #[error("the invoice total is 0.00, which {} does not allow (only debit and credit notes A, B and M may)", .tipo.description())]
+    TotalZero { tipo: CbteTipo },
 }
 
 impl ComposeError {
@@ -112,13 +120,13 @@ impl ComposeError {
             E::PriceNegative { index } => format!("items[{index}].precio_unitario"),
             E::DiscountOutOfRange { index } => format!("items[{index}].bonificacion"),
             E::IvaOnUndiscriminatedVoucher { index, .. } => format!("items[{index}].iva_porcentaje"),
-            E::ItemAmountTooLarge { index } => format!("items[{index}]"),
+            E::ItemAmountTooLarge { index } | E::ItemAmountZero { index, .. } => format!("items[{index}]"),
             E::TributoBaseInvalid { index } => format!("tributos[{index}].base_imponible"),
             E::TributoRateInvalid { index } => format!("tributos[{index}].alicuota"),
             E::TributoDescriptionMissing { index } | E::TributoDescriptionTooLong { index } => {
                 format!("tributos[{index}].descripcion")
             }
-            E::TotalTooLarge => "total".to_owned(),
+            E::TotalTooLarge | E::TotalZero { .. } => "total".to_owned(),
         }
     }
 }

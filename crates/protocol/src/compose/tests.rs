@@ -712,3 +712,27 @@ fn generated_invoices_pass_pre_validation_exactly() {
          Veintisiete,Veintiuno,exento,no gravado,tributos"
     );
 }
+
+#[test]
+fn lines_and_totals_worth_zero_are_refused_except_where_arca_allows_them() {
+    // Rounds to 0.00: a tiny quantity, a sub-cent price, a zero price.
+    for (cantidad, precio) in [("0.0000001", "100"), ("1", "0.001"), ("1", "0")] {
+        let invoice = draft(vec![item(cantidad, precio, at("21")), item("1", "10", at("21"))]);
+        assert_eq!(error_fields(&invoice), ["items[0]"], "{cantidad} × {precio}");
+    }
+    // A free line on purpose (100 % off) beside a paid one is fine; alone it makes a 0.00 total.
+    let mut free = item("1", "10", at("21"));
+    free.bonificacion = Decimal::ONE_HUNDRED;
+    valid(&draft(vec![free.clone(), item("1", "10", at("21"))]));
+    assert_eq!(error_fields(&draft(vec![free.clone()])), ["total"]);
+    // A credit note A (3) may carry 0 (10020's exceptions).
+    let mut note = draft(vec![item("1", "0", at("21"))]);
+    note.cbte_tipo = Some(CbteTipo::NotaCreditoB);
+    let fields = compose(&note).err().unwrap_or_default();
+    assert!(
+        !fields
+            .iter()
+            .any(|e| matches!(e, ComposeError::ItemAmountZero { .. } | ComposeError::TotalZero { .. })),
+        "{fields:?}"
+    );
+}

@@ -354,7 +354,7 @@ fn the_recorded_invoice_composed_by_us_reconciles_with_arcas_record() {
     };
     let voucher = numbered(compose(&draft).expect("the recorded invoice composes"), 1837);
     assert_eq!(voucher.cbte_tipo, CbteTipo::FacturaA);
-    let sent = FECAEDetRequest::from(&voucher);
+    let sent = FECAEDetRequest::try_from(&voucher).expect("in range");
     // We send CondicionIVAReceptorId (RG 5616); the 2021 record predates it.
     assert_eq!(sent.condicion_iva_receptor_id, Some(1));
     assert_eq!(stored.detail.condicion_iva_receptor_id, None);

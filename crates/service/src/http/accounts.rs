@@ -10,7 +10,7 @@ use utoipa::ToSchema;
 use super::api_keys::NewApiKeyView;
 use super::auth::{Admin, Tenant};
 use super::error::{ApiError, Problem};
-use super::json::ApiJson;
+use super::json::{ApiJson, JsonBody};
 use crate::accounts::{self, Account, NewAccount};
 use crate::state::AppState;
 use crate::usage;
@@ -18,11 +18,11 @@ use crate::usage;
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CreateAccountRequest {
-    /// 1–200 characters, not only spaces.
+    /// 1–200 characters, one line.
     #[schema(
         min_length = 1,
         max_length = 200,
-        pattern = r"[^\t\n\x0B\x0C\r \x85\xA0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000]"
+        pattern = "^[^\\u0000-\\u001F\\u007F-\\u009F\\u202A-\\u202E\\u2066-\\u2069]*[^\\s\\u0000-\\u001F\\u007F-\\u009F\\u202A-\\u202E\\u2066-\\u2069][^\\u0000-\\u001F\\u007F-\\u009F\\u202A-\\u202E\\u2066-\\u2069]*$"
     )]
     pub name: String,
     /// 11 digits with a valid check digit, dashes allowed (`20-26756539-3`).
@@ -153,3 +153,5 @@ impl AccountView {
         }
     }
 }
+
+impl JsonBody for CreateAccountRequest {}

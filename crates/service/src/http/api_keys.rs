@@ -10,7 +10,7 @@ use utoipa::ToSchema;
 use super::auth::Tenant;
 use super::error::{ApiError, Problem};
 use super::extract::ApiPath;
-use super::json::ApiJson;
+use super::json::{ApiJson, JsonBody};
 use super::pagination::{Page, PageParams, Pagination};
 use crate::api_keys::{ApiKey, CreatedKey};
 use crate::state::AppState;
@@ -18,11 +18,11 @@ use crate::state::AppState;
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CreateApiKeyRequest {
-    /// A label for the key (1–100 characters, not only spaces).
+    /// A label for the key (1–100 characters, one line).
     #[schema(
         min_length = 1,
         max_length = 100,
-        pattern = r"[^\t\n\x0B\x0C\r \x85\xA0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000]"
+        pattern = "^[^\\u0000-\\u001F\\u007F-\\u009F\\u202A-\\u202E\\u2066-\\u2069]*[^\\s\\u0000-\\u001F\\u007F-\\u009F\\u202A-\\u202E\\u2066-\\u2069][^\\u0000-\\u001F\\u007F-\\u009F\\u202A-\\u202E\\u2066-\\u2069]*$"
     )]
     pub name: String,
 }
@@ -108,6 +108,7 @@ pub async fn list_api_keys(
     params(("id" = String, Path, description = "The key's id (`key_…`)")),
     responses(
         (status = 204, description = "Revoked"),
+        (status = 400, description = "A path parameter holds a control character or a bidi override", body = Problem, content_type = "application/problem+json"),
         (status = 401, body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "The account has no such active key", body = Problem, content_type = "application/problem+json"),
     )
@@ -146,3 +147,5 @@ impl From<ApiKey> for ApiKeyView {
         }
     }
 }
+
+impl JsonBody for CreateApiKeyRequest {}

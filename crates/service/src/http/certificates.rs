@@ -15,7 +15,7 @@ use utoipa::ToSchema;
 use super::auth::Tenant;
 use super::error::{ApiError, Problem};
 use super::extract::ApiPath;
-use super::json::ApiJson;
+use super::json::{ApiJson, JsonBody};
 use super::pagination::{Page, PageParams, Pagination};
 use crate::certificates::{self, Certificate, Upload};
 use crate::state::AppState;
@@ -42,18 +42,18 @@ pub struct CreateCsrRequest {
     /// valid check digit, dashes allowed.
     #[schema(pattern = r"^-*([0-9]-*){11}$")]
     pub cuit: String,
-    /// Company name (O), 1–64 characters, not only spaces.
+    /// Company name (O), 1–64 characters, one line, not blank.
     #[schema(
         min_length = 1,
         max_length = 64,
-        pattern = r"[^\t\n\x0B\x0C\r \x85\xA0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000]"
+        pattern = "^[^\\u0000-\\u001F\\u007F-\\u009F\\u202A-\\u202E\\u2066-\\u2069]*[^\\s\\u0000-\\u001F\\u007F-\\u009F\\u202A-\\u202E\\u2066-\\u2069][^\\u0000-\\u001F\\u007F-\\u009F\\u202A-\\u202E\\u2066-\\u2069]*$"
     )]
     pub organization: String,
-    /// The certificate's alias in ARCA (CN), 1–64 characters, not only spaces.
+    /// The certificate's alias in ARCA (CN), 1–64 characters, one line, not blank.
     #[schema(
         min_length = 1,
         max_length = 64,
-        pattern = r"[^\t\n\x0B\x0C\r \x85\xA0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000]"
+        pattern = "^[^\\u0000-\\u001F\\u007F-\\u009F\\u202A-\\u202E\\u2066-\\u2069]*[^\\s\\u0000-\\u001F\\u007F-\\u009F\\u202A-\\u202E\\u2066-\\u2069][^\\u0000-\\u001F\\u007F-\\u009F\\u202A-\\u202E\\u2066-\\u2069]*$"
     )]
     pub common_name: String,
 }
@@ -201,6 +201,7 @@ pub async fn list_certificates(
     params(("id" = String, Path, description = "The certificate's id (`cert_…`)")),
     responses(
         (status = 200, body = CertificateView),
+        (status = 400, description = "A path parameter holds a control character or a bidi override", body = Problem, content_type = "application/problem+json"),
         (status = 401, body = Problem, content_type = "application/problem+json"),
         (status = 404, body = Problem, content_type = "application/problem+json"),
     )
@@ -223,6 +224,7 @@ pub async fn get_certificate(
     params(("id" = String, Path, description = "The certificate's id (`cert_…`)")),
     responses(
         (status = 204, description = "Deleted"),
+        (status = 400, description = "A path parameter holds a control character or a bidi override", body = Problem, content_type = "application/problem+json"),
         (status = 401, body = Problem, content_type = "application/problem+json"),
         (status = 404, body = Problem, content_type = "application/problem+json"),
     )
@@ -252,3 +254,8 @@ impl From<Certificate> for CertificateView {
         }
     }
 }
+
+impl JsonBody for UploadCertificateRequest {
+    const MULTI_LINE: &'static [&'static str] = &["pkcs12_base64", "passphrase", "certificate_pem", "private_key_pem"];
+}
+impl JsonBody for CreateCsrRequest {}

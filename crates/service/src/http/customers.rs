@@ -10,7 +10,7 @@ use utoipa::{IntoParams, ToSchema};
 use super::auth::Tenant;
 use super::error::{ApiError, FieldError, Problem};
 use super::extract::{ApiPath, ApiQuery};
-use super::json::{ApiJson, not_null, nullable};
+use super::json::{ApiJson, JsonBody, not_null, nullable};
 use super::pagination::{Page, PageParams, Pagination};
 use crate::customers::{self, CustomerChanges, CustomerFilter, NewCustomer};
 use crate::state::AppState;
@@ -29,14 +29,14 @@ pub struct CreateCustomerRequest {
     #[schema(minimum = 0, maximum = 99)]
     pub documento_tipo: i64,
     /// CUIT/CUIL with a valid check digit (dashes allowed) for 80/86; 7–8 digits for a DNI
-    /// (96, dots allowed); `0` for 99; 1–11 digits otherwise. Stored as digits only.
-    #[schema(min_length = 1, max_length = 13, pattern = r"^[0-9][0-9.-]*$")]
+    /// (96); `0` for 99; 1–11 digits otherwise. Stored as digits only.
+    #[schema(min_length = 1, max_length = 20)]
     pub documento_numero: String,
-    /// Name or company name (1–200 characters, not only spaces).
+    /// Name or company name (1–200 characters, one line).
     #[schema(
         min_length = 1,
         max_length = 200,
-        pattern = r"[^\t\n\x0B\x0C\r \x85\xA0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000]"
+        pattern = "^[^\\u0000-\\u001F\\u007F-\\u009F\\u202A-\\u202E\\u2066-\\u2069]*[^\\s\\u0000-\\u001F\\u007F-\\u009F\\u202A-\\u202E\\u2066-\\u2069][^\\u0000-\\u001F\\u007F-\\u009F\\u202A-\\u202E\\u2066-\\u2069]*$"
     )]
     pub razon_social: String,
     /// The receiver's IVA condition.
@@ -45,11 +45,14 @@ pub struct CreateCustomerRequest {
     /// An e-mail address (`name@domain`, at most 254 characters); empty is none.
     #[schema(
         max_length = 254,
-        pattern = r"^[\t\n\x0B\x0C\r \x85\xA0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000]*$|^[\t\n\x0B\x0C\r \x85\xA0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000]*[^@\t\n\x0B\x0C\r \x85\xA0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000]+@[^@.\t\n\x0B\x0C\r \x85\xA0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000][^@\t\n\x0B\x0C\r \x85\xA0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000]*\.[^@\t\n\x0B\x0C\r \x85\xA0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000]*[^@.\t\n\x0B\x0C\r \x85\xA0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000][\t\n\x0B\x0C\r \x85\xA0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000]*$"
+        pattern = r"^[ \xA0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000]*$|^[ \xA0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000]*[^@ \xA0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000\x00-\x1F\x7F-\x9F\u202A-\u202E\u2066-\u2069]+@[^@. \xA0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000\x00-\x1F\x7F-\x9F\u202A-\u202E\u2066-\u2069][^@ \xA0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000\x00-\x1F\x7F-\x9F\u202A-\u202E\u2066-\u2069]*\.[^@ \xA0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000\x00-\x1F\x7F-\x9F\u202A-\u202E\u2066-\u2069]*[^@. \xA0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000\x00-\x1F\x7F-\x9F\u202A-\u202E\u2066-\u2069][ \xA0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000]*$"
     )]
     pub email: Option<String>,
-    /// Postal address (at most 300 characters).
-    #[schema(max_length = 300)]
+    /// Postal address (at most 300 characters, one line).
+    #[schema(
+        max_length = 300,
+        pattern = "^[^\\u0000-\\u001F\\u007F-\\u009F\\u202A-\\u202E\\u2066-\\u2069]*$"
+    )]
     pub direccion: Option<String>,
 }
 
@@ -62,13 +65,13 @@ pub struct UpdateCustomerRequest {
     #[schema(minimum = 0, maximum = 99, nullable = false)]
     pub documento_tipo: Option<i64>,
     #[serde(default, deserialize_with = "not_null")]
-    #[schema(min_length = 1, max_length = 13, pattern = r"^[0-9][0-9.-]*$", nullable = false)]
+    #[schema(min_length = 1, max_length = 20, nullable = false)]
     pub documento_numero: Option<String>,
     #[serde(default, deserialize_with = "not_null")]
     #[schema(
         min_length = 1,
         max_length = 200,
-        pattern = r"[^\t\n\x0B\x0C\r \x85\xA0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000]",
+        pattern = "^[^\\u0000-\\u001F\\u007F-\\u009F\\u202A-\\u202E\\u2066-\\u2069]*[^\\s\\u0000-\\u001F\\u007F-\\u009F\\u202A-\\u202E\\u2066-\\u2069][^\\u0000-\\u001F\\u007F-\\u009F\\u202A-\\u202E\\u2066-\\u2069]*$",
         nullable = false
     )]
     pub razon_social: Option<String>,
@@ -76,10 +79,10 @@ pub struct UpdateCustomerRequest {
     #[schema(value_type = CondicionIva, nullable = false)]
     pub condicion_iva: Option<String>,
     #[serde(default, deserialize_with = "nullable")]
-    #[schema(value_type = Option<String>, max_length = 254, pattern = r"^[\t\n\x0B\x0C\r \x85\xA0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000]*$|^[\t\n\x0B\x0C\r \x85\xA0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000]*[^@\t\n\x0B\x0C\r \x85\xA0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000]+@[^@.\t\n\x0B\x0C\r \x85\xA0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000][^@\t\n\x0B\x0C\r \x85\xA0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000]*\.[^@\t\n\x0B\x0C\r \x85\xA0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000]*[^@.\t\n\x0B\x0C\r \x85\xA0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000][\t\n\x0B\x0C\r \x85\xA0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000]*$")]
+    #[schema(value_type = Option<String>, max_length = 254, pattern = r"^[ \xA0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000]*$|^[ \xA0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000]*[^@ \xA0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000\x00-\x1F\x7F-\x9F\u202A-\u202E\u2066-\u2069]+@[^@. \xA0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000\x00-\x1F\x7F-\x9F\u202A-\u202E\u2066-\u2069][^@ \xA0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000\x00-\x1F\x7F-\x9F\u202A-\u202E\u2066-\u2069]*\.[^@ \xA0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000\x00-\x1F\x7F-\x9F\u202A-\u202E\u2066-\u2069]*[^@. \xA0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000\x00-\x1F\x7F-\x9F\u202A-\u202E\u2066-\u2069][ \xA0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000]*$")]
     pub email: Option<Option<String>>,
     #[serde(default, deserialize_with = "nullable")]
-    #[schema(value_type = Option<String>, max_length = 300)]
+    #[schema(value_type = Option<String>, max_length = 300, pattern = "^[^\\u0000-\\u001F\\u007F-\\u009F\\u202A-\\u202E\\u2066-\\u2069]*$")]
     pub direccion: Option<Option<String>>,
 }
 
@@ -249,6 +252,7 @@ pub async fn list_customers(
     params(("id" = String, Path, description = "The customer's id (`cus_…`)")),
     responses(
         (status = 200, body = CustomerView),
+        (status = 400, description = "A path parameter holds a control character or a bidi override", body = Problem, content_type = "application/problem+json"),
         (status = 401, body = Problem, content_type = "application/problem+json"),
         (status = 404, body = Problem, content_type = "application/problem+json"),
     )
@@ -305,6 +309,7 @@ pub async fn update_customer(
     params(("id" = String, Path, description = "The customer's id (`cus_…`)")),
     responses(
         (status = 204, description = "Deleted"),
+        (status = 400, description = "A path parameter holds a control character or a bidi override", body = Problem, content_type = "application/problem+json"),
         (status = 401, body = Problem, content_type = "application/problem+json"),
         (status = 404, body = Problem, content_type = "application/problem+json"),
     )
@@ -333,6 +338,9 @@ impl From<CustomerRow> for CustomerView {
         }
     }
 }
+
+impl JsonBody for CreateCustomerRequest {}
+impl JsonBody for UpdateCustomerRequest {}
 
 #[cfg(test)]
 mod tests {

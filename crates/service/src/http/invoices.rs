@@ -17,11 +17,12 @@ use utoipa::{IntoParams, ToSchema};
 use super::auth::Tenant;
 use super::error::{ApiError, ArcaErrorView, FieldError, Problem};
 use super::extract::{ApiPath, ApiQuery};
-use super::json::ApiJson;
+use super::json::{ApiJson, JsonBody};
 use super::pagination::{Page, PageParams, Pagination};
 pub use crate::invoices::CreateInvoice;
 use crate::invoices::{Invoice, InvoiceFilter, InvoiceStatus, Respond};
 use crate::state::AppState;
+use crate::text;
 
 /// An ARCA code and message.
 pub type ArcaMessage = ArcaErrorView;
@@ -50,6 +51,9 @@ pub struct InvoiceView {
     pub qr_data: Option<String>,
     pub observaciones: Vec<ArcaMessage>,
     pub errores: Vec<ArcaMessage>,
+    /// The request's `metadata`: only on `GET /v1/invoices/{id}` and the answers of `POST` and
+    /// `PATCH`, never in lists (so a page stays small); absent when there is none.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub metadata: Option<serde_json::Value>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
@@ -105,7 +109,7 @@ impl From<Invoice> for InvoiceView {
     security(("api_key" = []), ("x_api_key" = [])),
     request_body = CreateInvoice,
     params(
-        ("Idempotency-Key" = Option<String>, Header, description = "Same key and body: the same invoice; another body: 409"),
+        ("Idempotency-Key" = Option<String>, Header, max_length = 255, min_length = 1, pattern = "^[ -~]{1,255}$", description = "1 to 255 printable ASCII characters. Same key and body: the same invoice; another body: 409"),
         ("Prefer" = Option<String>, Header, description = "`respond-async`: answer 202 at once"),
     ),
     responses(
@@ -122,7 +126,11 @@ pub async fn create_invoice(
     headers: HeaderMap,
     ApiJson(request): ApiJson<CreateInvoice>,
 ) -> Result<Response, ApiError> {
-    let idempotency_key = header(&headers, "idempotency-key");
+    let idempotency_key = headers
+        .get("idempotency-key")
+        .map(|value| text::idempotency_key(value.as_bytes()))
+        .transpose()
+        .map_err(|message| ApiError::field("Idempotency-Key", message))?;
     let invoice = state
         .invoices
         .create(tenant.account_id(), &request, idempotency_key, respond(&headers))
@@ -170,6 +178,7 @@ pub async fn update_invoice(
     params(("id" = String, Path, description = "The invoice's id (`inv_…`)")),
     responses(
         (status = 200, body = InvoiceView),
+        (status = 400, description = "A path parameter holds a control character or a bidi override", body = Problem, content_type = "application/problem+json"),
         (status = 404, body = Problem, content_type = "application/problem+json"),
     )
 )]
@@ -317,4 +326,8 @@ fn header(headers: &HeaderMap, name: &str) -> Option<String> {
         .and_then(|v| v.to_str().ok())
         .map(|v| v.trim().to_string())
         .filter(|v| !v.is_empty())
+}
+
+impl JsonBody for CreateInvoice {
+    const MULTI_LINE: &'static [&'static str] = &["items[].descripcion", "metadata"];
 }

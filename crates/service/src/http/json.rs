@@ -1,14 +1,27 @@
 //! [`ApiJson`]: `Json` whose every rejection is a problem+json answer naming the field.
+//!
+//! A body is a JSON object (anything else is 400 naming `body`), and every string in it keeps
+//! [`crate::text`]'s rule before it is read into its request type: single-line unless the type
+//! lists the field in [`JsonBody::MULTI_LINE`].
 
 use axum::body::Bytes;
 use axum::extract::{FromRequest, Request};
 use axum::http::{StatusCode, header};
 use serde::de::DeserializeOwned;
 
-use super::error::ApiError;
+use super::error::{ApiError, FieldError};
+use crate::text;
 
 /// The request body limit the router enforces (tower-http `RequestBodyLimitLayer`).
 pub const BODY_LIMIT_BYTES: usize = 1024 * 1024;
+
+/// A request type `ApiJson` reads: a JSON object, deserialised after its strings passed
+/// [`text::check_json`].
+pub trait JsonBody: DeserializeOwned {
+    /// The paths of the fields meant for several lines (`items[].descripcion`; a path covers
+    /// everything below it). Every other string is single-line.
+    const MULTI_LINE: &'static [&'static str] = &[];
+}
 
 /// A JSON request body. Wrong or missing `Content-Type` → 415; a body over
 /// [`BODY_LIMIT_BYTES`] → 413; malformed JSON → 400 naming line and column; a value of the wrong
@@ -18,7 +31,7 @@ pub struct ApiJson<T>(pub T);
 impl<S, T> FromRequest<S> for ApiJson<T>
 where
     S: Send + Sync,
-    T: DeserializeOwned,
+    T: JsonBody,
 {
     type Rejection = ApiError;
 
@@ -37,6 +50,7 @@ where
                 ApiError::field("body", "the request body could not be read")
             }
         })?;
+        check_text::<T>(&bytes)?;
         parse(&bytes).map(ApiJson)
     }
 }
@@ -59,6 +73,28 @@ fn is_json(content_type: Option<&axum::http::HeaderValue>) -> bool {
         return false;
     };
     essence == "application/json" || (essence.starts_with("application/") && essence.ends_with("+json"))
+}
+
+/// The body is one JSON object whose strings keep [`crate::text`]'s rules; malformed JSON is
+/// left for [`parse`] to report with its position.
+fn check_text<T: JsonBody>(bytes: &[u8]) -> Result<(), ApiError> {
+    let Ok(value) = serde_json::from_slice::<serde_json::Value>(bytes) else {
+        return Ok(());
+    };
+    if !value.is_object() {
+        return Err(ApiError::field("body", "must be a JSON object"));
+    }
+    let problems = text::check_json(&value, T::MULTI_LINE);
+    if problems.is_empty() {
+        Ok(())
+    } else {
+        Err(ApiError::validation(
+            problems
+                .into_iter()
+                .map(|(field, message)| FieldError { field, message })
+                .collect(),
+        ))
+    }
 }
 
 /// Reads the body in two steps: JSON syntax first (into a [`serde_json::Value`], refusing a key

@@ -13,7 +13,7 @@ use utoipa::ToSchema;
 use super::auth::Tenant;
 use super::error::{ApiError, Problem};
 use super::extract::ApiPath;
-use super::json::{ApiJson, not_null, nullable};
+use super::json::{ApiJson, JsonBody, not_null, nullable};
 use super::pagination::{Page, PageParams, Pagination};
 use crate::points_of_sale::{self, NewPointOfSale, PointOfSaleChanges};
 use crate::state::AppState;
@@ -26,14 +26,16 @@ pub struct CreatePointOfSaleRequest {
     /// ARCA's point of sale number (`PtoVta`), 1 to 99998, unique in the account.
     #[schema(minimum = 1, maximum = 99998)]
     pub numero: i64,
-    /// A label (at most 200 characters).
-    #[schema(max_length = 200)]
-    pub descripcion: Option<String>,
-    /// ARCA's `EmisionTipo` (`CAE` when omitted; `CAEA`, …): 1–100 characters, not only spaces.
+    /// A label (at most 200 characters; line breaks allowed).
     #[schema(
-        min_length = 1,
+        max_length = 200,
+        pattern = "^[^\\u0000-\\u0008\\u000B\\u000C\\u000E-\\u001F\\u007F-\\u009F\\u202A-\\u202E\\u2066-\\u2069]*$"
+    )]
+    pub descripcion: Option<String>,
+    /// ARCA's `EmisionTipo` (`CAE` when omitted; `CAEA`, …), at most 100 characters.
+    #[schema(
         max_length = 100,
-        pattern = r"[^\t\n\x0B\x0C\r \x85\xA0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000]"
+        pattern = "^[^\\u0000-\\u001F\\u007F-\\u009F\\u202A-\\u202E\\u2066-\\u2069]*[^\\s\\u0000-\\u001F\\u007F-\\u009F\\u202A-\\u202E\\u2066-\\u2069][^\\u0000-\\u001F\\u007F-\\u009F\\u202A-\\u202E\\u2066-\\u2069]*$"
     )]
     pub tipo_emision: Option<String>,
     /// Blocked in ARCA (false when omitted).
@@ -50,13 +52,12 @@ pub struct UpdatePointOfSaleRequest {
     #[serde(default, deserialize_with = "not_null")]
     pub numero: Option<i64>,
     #[serde(default, deserialize_with = "nullable")]
-    #[schema(value_type = Option<String>, max_length = 200)]
+    #[schema(value_type = Option<String>, max_length = 200, pattern = "^[^\\u0000-\\u0008\\u000B\\u000C\\u000E-\\u001F\\u007F-\\u009F\\u202A-\\u202E\\u2066-\\u2069]*$")]
     pub descripcion: Option<Option<String>>,
     #[serde(default, deserialize_with = "not_null")]
     #[schema(
-        min_length = 1,
         max_length = 100,
-        pattern = r"[^\t\n\x0B\x0C\r \x85\xA0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000]",
+        pattern = "^[^\\u0000-\\u001F\\u007F-\\u009F\\u202A-\\u202E\\u2066-\\u2069]*[^\\s\\u0000-\\u001F\\u007F-\\u009F\\u202A-\\u202E\\u2066-\\u2069][^\\u0000-\\u001F\\u007F-\\u009F\\u202A-\\u202E\\u2066-\\u2069]*$",
         nullable = false
     )]
     pub tipo_emision: Option<String>,
@@ -190,6 +191,7 @@ pub async fn sync_points_of_sale(State(state): State<AppState>, tenant: Tenant) 
     params(("id" = String, Path, description = "The point of sale's id (`pos_…`)")),
     responses(
         (status = 200, body = PointOfSaleView),
+        (status = 400, description = "A path parameter holds a control character or a bidi override", body = Problem, content_type = "application/problem+json"),
         (status = 401, body = Problem, content_type = "application/problem+json"),
         (status = 404, body = Problem, content_type = "application/problem+json"),
     )
@@ -245,6 +247,7 @@ pub async fn update_point_of_sale(
     params(("id" = String, Path, description = "The point of sale's id (`pos_…`)")),
     responses(
         (status = 204, description = "Deleted"),
+        (status = 400, description = "A path parameter holds a control character or a bidi override", body = Problem, content_type = "application/problem+json"),
         (status = 401, body = Problem, content_type = "application/problem+json"),
         (status = 404, body = Problem, content_type = "application/problem+json"),
     )
@@ -272,4 +275,11 @@ impl From<PointOfSaleRow> for PointOfSaleView {
             updated_at: row.updated_at,
         }
     }
+}
+
+impl JsonBody for CreatePointOfSaleRequest {
+    const MULTI_LINE: &'static [&'static str] = &["descripcion"];
+}
+impl JsonBody for UpdatePointOfSaleRequest {
+    const MULTI_LINE: &'static [&'static str] = &["descripcion"];
 }

@@ -51,6 +51,7 @@ pub struct ExchangeRateView {
     params(("table" = String, Path, description = "invoice-types, iva-rates, document-types, currencies, iva-conditions, concept-types or tax-types")),
     responses(
         (status = 200, body = TableView),
+        (status = 400, description = "A path parameter holds a control character or a bidi override", body = Problem, content_type = "application/problem+json"),
         (status = 401, body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such table", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "`NO_CERTIFICATE`: the account has no active certificate", body = Problem, content_type = "application/problem+json"),
@@ -82,6 +83,7 @@ pub async fn get_table(
     params(("currency" = String, Path, description = "ARCA's currency id (`DOL`, `060`, …)")),
     responses(
         (status = 200, body = ExchangeRateView),
+        (status = 400, description = "A path parameter holds a control character or a bidi override", body = Problem, content_type = "application/problem+json"),
         (status = 401, body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "ARCA does not know or quote the currency", body = Problem, content_type = "application/problem+json"),
         (status = 422, body = Problem, content_type = "application/problem+json"),

@@ -10,11 +10,13 @@ use arca_protocol::compose::{self, InvoiceDraft, Item, ItemIva, Receiver, Tribut
 use arca_protocol::money::Money;
 use arca_protocol::validate::{IssuerIvaCondition, ValidationContext, validate};
 use arca_protocol::voucher::{CaeRequest, CbteAsoc, PeriodoAsoc, Voucher};
+use arca_protocol::wsfe::MAX_CBTE_NRO;
 use chrono::{DateTime, NaiveDate, Utc};
 
+use super::limits;
 use super::request::CreateInvoice;
-use crate::Error;
 use crate::accounts::Account;
+use crate::{Error, customers};
 
 /// The request as an unnumbered voucher with exact amounts, having passed ARCA's rules locally
 /// (400 naming the field and the ARCA code otherwise). Nothing is stored here.
@@ -44,6 +46,7 @@ pub fn checked_voucher(request: &CreateInvoice, account: &Account, now: DateTime
 /// The request in the protocol's terms, or every field problem at once.
 fn draft(request: &CreateInvoice, today: NaiveDate) -> Result<(InvoiceDraft, IssuerIvaCondition), Error> {
     let mut errors = Vec::new();
+    limits::check(request, &mut errors);
     let mut problem = |field: &str, message: &str| {
         errors.push((field.to_string(), message.to_string()));
     };
@@ -95,19 +98,21 @@ fn draft(request: &CreateInvoice, today: NaiveDate) -> Result<(InvoiceDraft, Iss
             "not an ARCA document type (FEParamGetTiposDoc)",
         );
     }
-    let digits: String = request
-        .cliente
-        .documento_numero
-        .chars()
-        .filter(|c| *c != '-' && *c != '.')
-        .collect();
-    let doc_nro = digits.parse::<u64>().unwrap_or_else(|_| {
-        problem("cliente.documento_numero", "digits only");
-        0
-    });
-    if matches!(request.cliente.documento_tipo, 80 | 86) && Cuit::parse(&digits).is_err() {
-        problem("cliente.documento_numero", "not a valid CUIT/CUIL (check digit)");
-    }
+    // The customers' rule (CUIT/CUIL check digit, DNI 7–8 digits, 0 for 99, else 1–11 digits),
+    // so the number sent is exactly the one given, never a clamped one.
+    let doc_nro = match doc_tipo {
+        Some(tipo) => match customers::normalised_number(tipo, &request.cliente.documento_numero) {
+            Ok(digits) => digits.parse::<u64>().unwrap_or_else(|_| {
+                problem("cliente.documento_numero", "digits only");
+                0
+            }),
+            Err(message) => {
+                problem("cliente.documento_numero", &message);
+                0
+            }
+        },
+        None => 0,
+    };
     let condicion_iva = CondicionIvaReceptor::from_api_name(&request.cliente.condicion_iva);
     if condicion_iva.is_none() {
         problem(
@@ -167,17 +172,47 @@ fn draft(request: &CreateInvoice, today: NaiveDate) -> Result<(InvoiceDraft, Iss
             ),
         }
     }
-    let cbtes_asoc = request
-        .comprobantes_asociados
-        .iter()
-        .map(|a| CbteAsoc {
+    let mut cbtes_asoc = Vec::new();
+    for (index, a) in request.comprobantes_asociados.iter().enumerate() {
+        if !(1..=limits::PUNTO_VENTA_MAX).contains(&a.punto_venta) {
+            problem(
+                &format!("comprobantes_asociados[{index}].punto_venta"),
+                &format!("must be 1 to {} (ARCA's PtoVta)", limits::PUNTO_VENTA_MAX),
+            );
+        }
+        if !(1..=MAX_CBTE_NRO).contains(&a.numero) {
+            problem(
+                &format!("comprobantes_asociados[{index}].numero"),
+                &format!("must be 1 to {MAX_CBTE_NRO} (ARCA's Nro, 8 digits)"),
+            );
+        }
+        if CbteTipo::from_code(a.tipo_comprobante).is_none() {
+            problem(
+                &format!("comprobantes_asociados[{index}].tipo_comprobante"),
+                "not a voucher type WSFEv1 authorises (FEParamGetTiposCbte)",
+            );
+        }
+        let cuit = match a.cuit.as_deref() {
+            Some(text) => match Cuit::parse(text) {
+                Ok(cuit) => Some(cuit.as_u64()),
+                Err(error) => {
+                    problem(
+                        &format!("comprobantes_asociados[{index}].cuit"),
+                        &format!("not a valid CUIT: {error}"),
+                    );
+                    None
+                }
+            },
+            None => None,
+        };
+        cbtes_asoc.push(CbteAsoc {
             tipo: a.tipo_comprobante,
             pto_vta: a.punto_venta,
             nro: a.numero,
-            cuit: a.cuit.as_deref().and_then(|c| c.parse().ok()),
+            cuit,
             cbte_fch: a.fecha,
-        })
-        .collect();
+        });
+    }
     let (Some(doc_tipo), Some(condicion_iva)) = (doc_tipo, condicion_iva) else {
         return Err(Error::Invalid(errors));
     };

@@ -18,12 +18,17 @@ pub struct CreateInvoice {
     /// ARCA's CbteTipo (1 Factura A, 6 Factura B, 11 Factura C, …); chosen from the issuer's and
     /// the receiver's IVA conditions when omitted.
     pub tipo_comprobante: Option<i32>,
+    #[schema(minimum = 1, maximum = 99998)]
     pub punto_venta: u32,
     /// `productos`, `servicios` or `mixto`.
     pub concepto: String,
     pub cliente: Cliente,
+    /// 1 to 200 lines.
+    #[schema(min_items = 1, max_items = 200)]
     pub items: Vec<ItemRequest>,
+    /// At most 20.
     #[serde(default)]
+    #[schema(max_items = 20)]
     pub tributos: Vec<TributoRequest>,
     /// Voucher date (Argentina's calendar day; today when omitted).
     pub fecha: Option<NaiveDate>,
@@ -31,16 +36,21 @@ pub struct CreateInvoice {
     pub fecha_servicio_hasta: Option<NaiveDate>,
     pub fecha_vencimiento_pago: Option<NaiveDate>,
     /// ARCA currency id (`PES`, `DOL`, `060`); `PES` when omitted.
+    #[schema(max_length = 3)]
     pub moneda: Option<String>,
-    #[schema(value_type = Option<String>)]
+    #[schema(value_type = Option<String>, pattern = "^(?=[0-9.]*[1-9])[0-9]{1,4}(\\.[0-9]{1,6})?$")]
     #[serde(default, deserialize_with = "decimal::optional")]
     pub cotizacion: Option<Decimal>,
-    /// Vouchers a credit or debit note refers to.
+    /// Vouchers a credit or debit note refers to (at most 50).
     #[serde(default)]
+    #[schema(max_items = 50)]
     pub comprobantes_asociados: Vec<AsociadoRequest>,
     /// The issuer's IVA condition: `responsable_inscripto` (default), `monotributo` or `exento`.
     pub condicion_iva_emisor: Option<String>,
-    /// Free data kept with the invoice.
+    /// Free data kept with the invoice: a flat object of at most 50 keys (1–40 characters), each
+    /// value a string (at most 500 characters), number, boolean or null. Shown by
+    /// `GET /v1/invoices/{id}`, never in lists.
+    #[schema(value_type = Option<Object>)]
     pub metadata: Option<serde_json::Value>,
 }
 
@@ -49,7 +59,16 @@ pub struct CreateInvoice {
 pub struct Cliente {
     /// ARCA DocTipo: 80 CUIT, 86 CUIL, 96 DNI, 99 unidentified consumidor final.
     pub documento_tipo: i32,
+    /// As for customers: CUIT/CUIL with a valid check digit (80/86), 7–8 digits for a DNI (96),
+    /// `0` for 99, 1–11 digits otherwise; dashes and dots allowed.
+    #[schema(min_length = 1, max_length = 20)]
     pub documento_numero: String,
+    /// 1 to 200 characters, single line.
+    #[schema(
+        min_length = 1,
+        max_length = 200,
+        pattern = "^[^\\u0000-\\u001F\\u007F-\\u009F\\u202A-\\u202E\\u2066-\\u2069]*[^\\s\\u0000-\\u001F\\u007F-\\u009F\\u202A-\\u202E\\u2066-\\u2069][^\\u0000-\\u001F\\u007F-\\u009F\\u202A-\\u202E\\u2066-\\u2069]*$"
+    )]
     pub razon_social: Option<String>,
     /// ARCA's receiver IVA condition (`responsable_inscripto`, `monotributo`, `exento`,
     /// `consumidor_final`, …).
@@ -59,20 +78,26 @@ pub struct Cliente {
 #[derive(Debug, Clone, Deserialize, Serialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ItemRequest {
+    /// 1 to 500 characters; line breaks allowed.
+    #[schema(
+        min_length = 1,
+        max_length = 500,
+        pattern = "^[^\\u0000-\\u0008\\u000B\\u000C\\u000E-\\u001F\\u007F-\\u009F\\u202A-\\u202E\\u2066-\\u2069]*[^\\s\\u0000-\\u0008\\u000B\\u000C\\u000E-\\u001F\\u007F-\\u009F\\u202A-\\u202E\\u2066-\\u2069][^\\u0000-\\u0008\\u000B\\u000C\\u000E-\\u001F\\u007F-\\u009F\\u202A-\\u202E\\u2066-\\u2069]*$"
+    )]
     pub descripcion: String,
-    #[schema(value_type = String)]
+    #[schema(value_type = String, pattern = "^(?=[0-9.]*[1-9])[0-9]{1,13}(\\.[0-9]{1,6})?$")]
     #[serde(deserialize_with = "decimal::required")]
     pub cantidad: Decimal,
     /// Unit price net of IVA.
-    #[schema(value_type = String)]
+    #[schema(value_type = String, pattern = "^[0-9]{1,13}(\\.[0-9]{1,6})?$")]
     #[serde(deserialize_with = "decimal::required")]
     pub precio_unitario: Decimal,
     /// Discount, percent 0–100.
     #[serde(default, deserialize_with = "decimal::required")]
-    #[schema(value_type = Option<String>)]
+    #[schema(value_type = Option<String>, pattern = "^(100(\\.0{1,6})?|[0-9]{1,2}(\\.[0-9]{1,6})?)$")]
     pub bonificacion: Decimal,
     /// 0, 2.5, 5, 10.5, 21 or 27; `exento` / `no_gravado` through `iva_condicion`.
-    #[schema(value_type = Option<String>)]
+    #[schema(value_type = Option<String>, pattern = "^((0|5|21|27)(\\.0{1,6})?|(2|10)\\.50{0,5})$")]
     #[serde(default, deserialize_with = "decimal::optional")]
     pub iva_porcentaje: Option<Decimal>,
     /// `gravado` (default), `exento` or `no_gravado`.
@@ -84,11 +109,16 @@ pub struct ItemRequest {
 pub struct TributoRequest {
     /// ARCA tributo id (1–9, 13, 99).
     pub id: i16,
+    /// At most 80 characters (ARCA's `Desc`).
+    #[schema(
+        max_length = 80,
+        pattern = "^[^\\u0000-\\u001F\\u007F-\\u009F\\u202A-\\u202E\\u2066-\\u2069]*$"
+    )]
     pub descripcion: Option<String>,
-    #[schema(value_type = String)]
+    #[schema(value_type = String, pattern = "^[0-9]{1,13}(\\.[0-9]{1,2})?$")]
     #[serde(deserialize_with = "decimal::required")]
     pub base_imponible: Decimal,
-    #[schema(value_type = String)]
+    #[schema(value_type = String, pattern = "^[0-9]{1,3}(\\.[0-9]{1,2})?$")]
     #[serde(deserialize_with = "decimal::required")]
     pub alicuota: Decimal,
 }
@@ -97,19 +127,34 @@ pub struct TributoRequest {
 #[serde(deny_unknown_fields)]
 pub struct AsociadoRequest {
     pub tipo_comprobante: i32,
+    /// ARCA's `PtoVta`, 1 to 99998.
+    #[schema(minimum = 1, maximum = 99998)]
     pub punto_venta: u32,
+    /// ARCA's `Nro`, 1 to 99999999 (8 digits).
+    #[schema(minimum = 1, maximum = 99999999)]
     pub numero: u64,
+    /// The issuer's CUIT, with a valid check digit.
+    #[schema(max_length = 13)]
     pub cuit: Option<String>,
     pub fecha: Option<NaiveDate>,
 }
 
-/// Amounts arrive as decimal strings (exact) or JSON numbers (read through their shortest
-/// decimal form, exact for every amount with up to 15 significant digits); never as floats
-/// in the computation.
-mod decimal {
+/// Amounts and quantities arrive as decimal strings (exact) or JSON numbers (read through their
+/// shortest decimal form), in one strict syntax: digits, optionally `.` and more digits — at
+/// most [`decimal::INTEGER_DIGITS`] before the point and [`decimal::DECIMALS`] after it. No sign
+/// (no amount the API takes is negative), no exponent, no `_`, no spaces, no leading `+` or
+/// `.`: `"1_000"`, `"1e3"`, `" 5"`, `"-0.00"` are refused naming the field, never read as
+/// something else. Finer rules (2 decimals for amounts, 0–100 for a discount) are composition's.
+pub mod decimal {
     use arca_protocol::money::Decimal;
     use serde::Deserialize;
     use serde::de::{Deserializer, Error};
+
+    /// ARCA's amounts have 13 integer digits (docs/arca.md §D.5).
+    pub const INTEGER_DIGITS: usize = 13;
+    /// Quantities and unit prices may carry up to 6 decimals; the amounts computed from them are
+    /// rounded to ARCA's 2.
+    pub const DECIMALS: usize = 6;
 
     #[derive(Deserialize)]
     #[serde(untagged)]
@@ -118,15 +163,32 @@ mod decimal {
         Number(serde_json::Number),
     }
 
+    /// `text` read strictly (see the module's rule), or why not.
+    pub fn strict(text: &str) -> Result<Decimal, String> {
+        let rule = || {
+            format!(
+                "`{text}` is not a decimal number: digits, optionally `.` and 1 to {DECIMALS} decimals, at most \
+                 {INTEGER_DIGITS} integer digits; no sign, exponent, `_` or spaces"
+            )
+        };
+        let (integer, fraction) = match text.split_once('.') {
+            Some((integer, fraction)) => (integer, Some(fraction)),
+            None => (text, None),
+        };
+        let digits =
+            |part: &str, max: usize| !part.is_empty() && part.len() <= max && part.bytes().all(|b| b.is_ascii_digit());
+        if !digits(integer, INTEGER_DIGITS) || fraction.is_some_and(|fraction| !digits(fraction, DECIMALS)) {
+            return Err(rule());
+        }
+        text.parse::<Decimal>().map_err(|_| rule())
+    }
+
     fn parse<E: Error>(input: Input) -> Result<Decimal, E> {
         let text = match input {
             Input::Text(text) => text,
             Input::Number(number) => number.to_string(),
         };
-        text.trim()
-            .parse::<Decimal>()
-            .or_else(|_| Decimal::from_scientific(text.trim()))
-            .map_err(|_| E::custom(format!("`{text}` is not a decimal number")))
+        strict(&text).map_err(E::custom)
     }
 
     pub fn required<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Decimal, D::Error> {
@@ -135,5 +197,43 @@ mod decimal {
 
     pub fn optional<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option<Decimal>, D::Error> {
         Option::<Input>::deserialize(deserializer)?.map(parse).transpose()
+    }
+
+    #[cfg(test)]
+    mod tests {
+        use super::*;
+
+        #[test]
+        fn strict_syntax() {
+            for (text, value) in [
+                ("2", "2"),
+                ("1500.00", "1500.00"),
+                ("0.000001", "0.000001"),
+                ("0012.5", "12.5"),
+            ] {
+                assert_eq!(strict(text).unwrap(), value.parse::<Decimal>().unwrap(), "{text}");
+            }
+            for bad in [
+                "1_000",
+                "1e3",
+                "1E3",
+                " 5",
+                "5 ",
+                "+5",
+                "-1",
+                "-0.00",
+                ".5",
+                "5.",
+                "1.0000001",
+                "12345678901234",
+                "",
+                "0x10",
+                "NaN",
+                "1,5",
+                "١",
+            ] {
+                assert!(strict(bad).is_err(), "{bad:?}");
+            }
+        }
     }
 }

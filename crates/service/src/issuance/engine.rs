@@ -355,7 +355,8 @@ fn new_row(invoice: &NewInvoice) -> Result<NewInvoiceRow, Error> {
             .map_err(|_| Error::Invalid(format!("punto de venta {}", voucher.punto_venta)))?,
         cbte_tipo: voucher.cbte_tipo.code(),
     };
-    let detail = FECAEDetRequest::from(voucher);
+    // Checked: a value ARCA cannot carry exactly is refused here, never clamped.
+    let detail = FECAEDetRequest::try_from(voucher).map_err(|error| Error::Invalid(error.to_string()))?;
     Ok(NewInvoiceRow {
         id: storage::new_id("inv"),
         account_id: invoice.account_id.clone(),

@@ -150,13 +150,14 @@ fn millis(at: DateTime<Utc>) -> i64 {
     at.timestamp_millis()
 }
 
-fn numbered(detail: &FECAEDetRequest, number: u64) -> FECAEDetRequest {
-    let number = i64::try_from(number).unwrap_or(i64::MAX);
-    FECAEDetRequest {
+/// The stored detail under `number`; a number beyond ARCA's 8 digits is refused, never clamped.
+fn numbered(detail: &FECAEDetRequest, number: u64) -> Result<FECAEDetRequest, Error> {
+    let number = db_number(number)?;
+    Ok(FECAEDetRequest {
         cbte_desde: number,
         cbte_hasta: number,
         ..detail.clone()
-    }
+    })
 }
 
 fn read(row: QueuedRow) -> Result<Queued, Error> {
@@ -171,8 +172,16 @@ fn read(row: QueuedRow) -> Result<Queued, Error> {
     })
 }
 
-fn db_number(number: u64) -> i64 {
-    i64::try_from(number).unwrap_or(i64::MAX)
+/// A voucher number as stored and sent: at most ARCA's 8 digits (`CbteDesde`); a series that
+/// ran out of numbers is an error, never a clamped number.
+fn db_number(number: u64) -> Result<i64, Error> {
+    if number > arca_protocol::wsfe::MAX_CBTE_NRO {
+        return Err(Error::Invalid(format!(
+            "voucher number {number} exceeds ARCA's {} (8 digits)",
+            arca_protocol::wsfe::MAX_CBTE_NRO
+        )));
+    }
+    i64::try_from(number).map_err(|_| Error::Invalid(format!("voucher number {number}")))
 }
 
 fn ids_of<'a>(ids: impl IntoIterator<Item = &'a String>) -> Vec<String> {
@@ -257,7 +266,7 @@ impl SeriesWorker {
                 Ok(stored) => stored,
                 Err(error) => return self.defer_in_flight(&in_flight, &error).await.map(ControlFlow::Break),
             };
-            let sent = numbered(&invoice.detail, number);
+            let sent = numbered(&invoice.detail, number)?;
             let resolution = reconcile::resolve(number, last, &sent, stored.as_ref());
             crate::metrics::record_reconciliation();
             self.record_resolution(&invoice.id, number, resolution).await?;
@@ -319,8 +328,8 @@ impl SeriesWorker {
         let assignments: Vec<(String, i64)> = plan
             .assign
             .iter()
-            .map(|(id, number)| (id.clone(), db_number(*number)))
-            .collect();
+            .map(|(id, number)| Ok((id.clone(), db_number(*number)?)))
+            .collect::<Result<_, Error>>()?;
         if invoices::assign_numbers(&mut fenced, &assignments, now).await? != assignments.len() {
             // One changed under us (cancelled, edited): roll back and plan again without it.
             return Ok(ControlFlow::Break(Next::Again));
@@ -339,10 +348,11 @@ impl SeriesWorker {
                     .find(|q| &q.id == id)
                     .map(|q| numbered(&q.detail, *number))
             })
-            .collect();
+            .collect::<Result<_, Error>>()?;
         let request = FECAERequest {
             fe_cab_req: FECabRequest {
-                cant_reg: i32::try_from(details.len()).unwrap_or(i32::MAX),
+                cant_reg: i32::try_from(details.len())
+                    .map_err(|_| Error::Invalid(format!("{} vouchers in one request", details.len())))?,
                 pto_vta: self.key.punto_venta,
                 cbte_tipo: self.key.cbte_tipo,
             },
@@ -452,14 +462,14 @@ impl SeriesWorker {
                 invoices::record_approved(
                     &mut fenced,
                     id,
-                    db_number(number),
+                    db_number(number)?,
                     &cae,
                     cae_vencimiento,
                     observations.as_deref(),
                     now,
                 )
                 .await?;
-                series::record_last_number(&mut fenced, &self.key, db_number(number)).await?;
+                series::record_last_number(&mut fenced, &self.key, db_number(number)?).await?;
                 tracing::info!(invoice.id = id, number, "reconciled: ARCA had authorised it");
                 InvoiceStatus::Approved
             }
@@ -496,7 +506,7 @@ impl SeriesWorker {
                     // Recorded together below: one statement for the batch, not one per invoice.
                     approvals.push(invoices::Approval {
                         id,
-                        numero: db_number(*number),
+                        numero: db_number(*number)?,
                         cae,
                         cae_vencimiento: *cae_vencimiento,
                         observaciones: ArcaMessage::to_json(observations),
@@ -519,7 +529,7 @@ impl SeriesWorker {
         if !approvals.is_empty() {
             invoices::record_approved_batch(&mut fenced, &approvals, now).await?;
             // `record_last_number` keeps the highest, so once with the batch's highest is enough.
-            series::record_last_number(&mut fenced, &self.key, db_number(highest)).await?;
+            series::record_last_number(&mut fenced, &self.key, db_number(highest)?).await?;
         }
         self.commit_statuses(
             fenced,

@@ -202,8 +202,14 @@ fn amount_columns(storage: &Storage) -> &'static str {
 }
 
 fn columns(storage: &Storage) -> String {
+    columns_with(storage, "document")
+}
+
+/// The columns with `document` (the request as sent, metadata included) read as `document`:
+/// the column itself, or `CAST(NULL AS TEXT)` where a list leaves it out.
+fn columns_with(storage: &Storage, document: &str) -> String {
     format!(
-        "id, account_id, status, cuit, punto_venta, cbte_tipo, numero, voucher, document, fecha, doc_tipo, doc_nro, \
+        "id, account_id, status, cuit, punto_venta, cbte_tipo, numero, voucher, {document} AS document, fecha, doc_tipo, doc_nro, \
          cliente_nombre, {}, cae, cae_vencimiento, arca_observaciones, arca_errores, send_state, attempts, \
          next_attempt_at, idempotency_key, request_hash, created_at, updated_at, approved_at",
         amount_columns(storage)
@@ -344,7 +350,7 @@ pub struct InvoiceFilter {
 
 /// One page of an account's invoices, newest first, and how many match in all. Every filter is a
 /// bound parameter that, when NULL, disables its condition, so the SQL is one text on both
-/// dialects.
+/// dialects. The rows come without `document` (read as NULL): lists never carry metadata.
 pub async fn list_for_account(
     storage: &Storage,
     account_id: &str,
@@ -364,9 +370,11 @@ pub async fn list_for_account(
         .cliente_nombre
         .as_ref()
         .map(|n| format!("%{}%", n.to_lowercase()));
+    // Without `document`: a page stays small whatever the invoices' metadata holds (the
+    // single-invoice read shows it).
     let rows_sql = format!(
         "SELECT {} FROM invoices WHERE {WHERE} ORDER BY created_at DESC, id DESC LIMIT $9 OFFSET $10",
-        columns(storage)
+        columns_with(storage, "CAST(NULL AS TEXT)")
     );
     let count_sql = format!("SELECT COUNT(*) FROM invoices WHERE {WHERE}");
     macro_rules! bind_filters {
