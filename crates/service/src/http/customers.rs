@@ -30,7 +30,11 @@ pub struct CreateCustomerRequest {
     pub documento_tipo: i64,
     /// CUIT/CUIL with a valid check digit (dashes allowed) for 80/86; 7–8 digits for a DNI
     /// (96); `0` for 99; 1–11 digits otherwise. Stored as digits only.
-    #[schema(min_length = 1, max_length = 20)]
+    #[schema(
+        min_length = 1,
+        max_length = 20,
+        pattern = "^[^\\u0000-\\u001F\\u007F-\\u009F\\u202A-\\u202E\\u2066-\\u2069]*$"
+    )]
     pub documento_numero: String,
     /// Name or company name (1–200 characters, one line).
     #[schema(
@@ -65,7 +69,12 @@ pub struct UpdateCustomerRequest {
     #[schema(minimum = 0, maximum = 99, nullable = false)]
     pub documento_tipo: Option<i64>,
     #[serde(default, deserialize_with = "not_null")]
-    #[schema(min_length = 1, max_length = 20, nullable = false)]
+    #[schema(
+        min_length = 1,
+        max_length = 20,
+        pattern = "^[^\\u0000-\\u001F\\u007F-\\u009F\\u202A-\\u202E\\u2066-\\u2069]*$",
+        nullable = false
+    )]
     pub documento_numero: Option<String>,
     #[serde(default, deserialize_with = "not_null")]
     #[schema(

@@ -98,6 +98,9 @@ pub fn complete(document: &mut serde_json::Value) {
     }
 }
 
+/// Text with no control character (C0, DEL, C1) and no bidirectional override or isolate.
+const SINGLE_LINE_PATTERN: &str = "^[^\\u0000-\\u001F\\u007F-\\u009F\\u202A-\\u202E\\u2066-\\u2069]*$";
+
 fn complete_operation(operation: &mut serde_json::Value, path_parameters: &[String]) {
     use serde_json::{Value, json};
     let Some(operation) = operation.as_object_mut() else {
@@ -115,6 +118,26 @@ fn complete_operation(operation: &mut serde_json::Value, path_parameters: &[Stri
                 parameters.push(json!({
                     "name": name, "in": "path", "required": true, "schema": {"type": "string"}
                 }));
+            }
+        }
+    }
+    // Path ids and text filters follow the single-line rule (`http/input.rs`): say so where the
+    // parameter's schema does not already constrain its text.
+    if let Some(parameters) = operation.get_mut("parameters").and_then(Value::as_array_mut) {
+        for parameter in parameters.iter_mut() {
+            let is_text = parameter["schema"]["type"] == "string"
+                || parameter["schema"]["type"]
+                    .as_array()
+                    .is_some_and(|types| types.contains(&json!("string")));
+            let located = parameter["in"] == "path" || parameter["in"] == "query";
+            if is_text
+                && located
+                && parameter["schema"].get("pattern").is_none()
+                && parameter["schema"].get("format").is_none()
+            {
+                if let Some(schema) = parameter["schema"].as_object_mut() {
+                    schema.insert("pattern".into(), json!(SINGLE_LINE_PATTERN));
+                }
             }
         }
     }

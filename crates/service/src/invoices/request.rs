@@ -108,6 +108,7 @@ pub struct ItemRequest {
 #[serde(deny_unknown_fields)]
 pub struct TributoRequest {
     /// ARCA tributo id (1–9, 13, 99).
+    #[schema(minimum = 1, maximum = 99)]
     pub id: i16,
     /// At most 80 characters (ARCA's `Desc`).
     #[schema(
