@@ -134,10 +134,9 @@ fn complete_operation(operation: &mut serde_json::Value, path_parameters: &[Stri
                 && located
                 && parameter["schema"].get("pattern").is_none()
                 && parameter["schema"].get("format").is_none()
+                && let Some(schema) = parameter["schema"].as_object_mut()
             {
-                if let Some(schema) = parameter["schema"].as_object_mut() {
-                    schema.insert("pattern".into(), json!(SINGLE_LINE_PATTERN));
-                }
+                schema.insert("pattern".into(), json!(SINGLE_LINE_PATTERN));
             }
         }
     }
