@@ -14,13 +14,16 @@ use utoipa::ToSchema;
 #[serde(deny_unknown_fields)]
 pub struct CreateInvoice {
     /// `advanced` (structured). `simple` needs an AI provider and is not available here.
+    #[schema(value_type = InvoiceMode)]
     pub mode: String,
     /// ARCA's CbteTipo (1 Factura A, 6 Factura B, 11 Factura C, …); chosen from the issuer's and
     /// the receiver's IVA conditions when omitted.
+    #[schema(minimum = 1, maximum = 999)]
     pub tipo_comprobante: Option<i32>,
     #[schema(minimum = 1, maximum = 99998)]
     pub punto_venta: u32,
     /// `productos`, `servicios` or `mixto`.
+    #[schema(value_type = ConceptoName)]
     pub concepto: String,
     pub cliente: Cliente,
     /// 1 to 200 lines.
@@ -46,6 +49,7 @@ pub struct CreateInvoice {
     #[schema(max_items = 50)]
     pub comprobantes_asociados: Vec<AsociadoRequest>,
     /// The issuer's IVA condition: `responsable_inscripto` (default), `monotributo` or `exento`.
+    #[schema(value_type = Option<CondicionIvaEmisor>)]
     pub condicion_iva_emisor: Option<String>,
     /// Free data kept with the invoice: a flat object of at most 50 keys (1–40 characters), each
     /// value a string (at most 500 characters), number, boolean or null. Shown by
@@ -54,14 +58,40 @@ pub struct CreateInvoice {
     pub metadata: Option<serde_json::Value>,
 }
 
+/// The values `mode` takes (documentation only: the field stays text).
+#[derive(ToSchema)]
+#[schema(rename_all = "snake_case")]
+pub enum InvoiceMode {
+    Advanced,
+}
+
+/// The values `concepto` takes (documentation only: the field stays text).
+#[derive(ToSchema)]
+#[schema(rename_all = "snake_case")]
+pub enum ConceptoName {
+    Productos,
+    Servicios,
+    Mixto,
+}
+
+/// The values `condicion_iva_emisor` takes (documentation only: the field stays text).
+#[derive(ToSchema)]
+#[schema(rename_all = "snake_case")]
+pub enum CondicionIvaEmisor {
+    ResponsableInscripto,
+    Monotributo,
+    Exento,
+}
+
 #[derive(Debug, Clone, Deserialize, Serialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Cliente {
     /// ARCA DocTipo: 80 CUIT, 86 CUIL, 96 DNI, 99 unidentified consumidor final.
+    #[schema(minimum = 0, maximum = 99)]
     pub documento_tipo: i32,
     /// As for customers: CUIT/CUIL with a valid check digit (80/86), 7–8 digits for a DNI (96),
     /// `0` for 99, 1–11 digits otherwise; dashes and dots allowed.
-    #[schema(min_length = 1, max_length = 20)]
+    #[schema(min_length = 1, max_length = 20, pattern = "^[0-9.-]*$")]
     pub documento_numero: String,
     /// 1 to 200 characters, single line.
     #[schema(
@@ -72,6 +102,7 @@ pub struct Cliente {
     pub razon_social: Option<String>,
     /// ARCA's receiver IVA condition (`responsable_inscripto`, `monotributo`, `exento`,
     /// `consumidor_final`, …).
+    #[schema(value_type = crate::http::customers::CondicionIva)]
     pub condicion_iva: String,
 }
 
