@@ -42,6 +42,8 @@ BUSINESS_RULE_FIELD_ERRORS = [
     (r"(documento_numero|cliente\.documento_numero)", r"a [^,]+ number is 1 to 11 digits"),
     # ARCA's code tables (FEParamGetTiposDoc): a code inside the documented range ARCA lacks.
     (r"(documento_tipo|cliente\.documento_tipo)", r"-?[0-9]+ is not an ARCA document type"),
+    # A taxed line needs its IVA rate; whether it is taxed is another field (`iva_condicion`).
+    (r"items\[[0-9]+\]\.iva_porcentaje", r"one of 0, 2\.5, 5, 10\.5, 21, 27"),
     # ARCA's voucher types (FEParamGetTiposCbte) and tributo ids (FEParamGetTiposTributos).
     (r"tipo_comprobante", r"not a voucher type WSFEv1 authorises"),
     # Which certificate fields go together, and whether the bundle or PEM can be read.

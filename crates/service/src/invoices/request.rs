@@ -125,7 +125,7 @@ pub struct ItemRequest {
     pub precio_unitario: Decimal,
     /// Discount, percent 0–100.
     #[serde(default, deserialize_with = "decimal::required")]
-    #[schema(value_type = Option<String>, pattern = "^(100(\\.0{1,6})?|[0-9]{1,2}(\\.[0-9]{1,6})?)$")]
+    #[schema(value_type = Option<String>, nullable = false, pattern = "^(100(\\.0{1,6})?|[0-9]{1,2}(\\.[0-9]{1,6})?)$")]
     pub bonificacion: Decimal,
     /// 0, 2.5, 5, 10.5, 21 or 27; `exento` / `no_gravado` through `iva_condicion`.
     #[schema(value_type = Option<String>, pattern = "^((0|5|21|27)(\\.0{1,6})?|(2|10)\\.50{0,5})$")]
