@@ -46,6 +46,7 @@ BUSINESS_RULE_FIELD_ERRORS = [
     (r"items\[[0-9]+\]\.iva_porcentaje", r"one of 0, 2\.5, 5, 10\.5, 21, 27"),
     # ARCA's voucher types (FEParamGetTiposCbte) and tributo ids (FEParamGetTiposTributos).
     (r"tipo_comprobante", r"not a voucher type WSFEv1 authorises"),
+    (r"tributos\[[0-9]+\]\.id", r"not an ARCA tributo"),
     # Which certificate fields go together, and whether the bundle or PEM can be read.
     (r"body", "send pkcs12_base64"),
     (r"(pkcs12_base64|passphrase|certificate_pem|private_key_pem)", ""),

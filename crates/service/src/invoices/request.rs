@@ -166,7 +166,7 @@ pub struct AsociadoRequest {
     #[schema(minimum = 1, maximum = 99999999)]
     pub numero: u64,
     /// The issuer's CUIT, with a valid check digit.
-    #[schema(max_length = 13)]
+    #[schema(max_length = 13, pattern = r"^-*([0-9]-*){11}$")]
     pub cuit: Option<String>,
     pub fecha: Option<NaiveDate>,
 }
