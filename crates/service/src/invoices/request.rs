@@ -39,7 +39,10 @@ pub struct CreateInvoice {
     pub fecha_servicio_hasta: Option<NaiveDate>,
     pub fecha_vencimiento_pago: Option<NaiveDate>,
     /// ARCA currency id (`PES`, `DOL`, `060`); `PES` when omitted.
-    #[schema(max_length = 3)]
+    #[schema(
+        max_length = 3,
+        pattern = "^[^\\u0000-\\u001F\\u007F-\\u009F\\u202A-\\u202E\\u2066-\\u2069]*$"
+    )]
     pub moneda: Option<String>,
     #[schema(value_type = Option<String>, pattern = "^(?=[0-9.]*[1-9])[0-9]{1,4}(\\.[0-9]{1,6})?$")]
     #[serde(default, deserialize_with = "decimal::optional")]
@@ -63,6 +66,15 @@ pub struct CreateInvoice {
 #[schema(rename_all = "snake_case")]
 pub enum InvoiceMode {
     Advanced,
+}
+
+/// The values an item's `iva_condicion` takes (documentation only: the field stays text).
+#[derive(ToSchema)]
+#[schema(rename_all = "snake_case")]
+pub enum IvaCondicionName {
+    Gravado,
+    Exento,
+    NoGravado,
 }
 
 /// The values `concepto` takes (documentation only: the field stays text).
@@ -132,6 +144,7 @@ pub struct ItemRequest {
     #[serde(default, deserialize_with = "decimal::optional")]
     pub iva_porcentaje: Option<Decimal>,
     /// `gravado` (default), `exento` or `no_gravado`.
+    #[schema(value_type = Option<IvaCondicionName>)]
     pub iva_condicion: Option<String>,
 }
 
