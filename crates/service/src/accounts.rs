@@ -90,7 +90,7 @@ pub async fn create(
     let row = AccountRow {
         id: storage::new_id("acct"),
         name: new.name,
-        cuit: new.cuit.as_u64().to_string(),
+        cuit: new.cuit.to_string(),
         tier: new.tier.as_str().to_string(),
         monthly_quota: new.monthly_quota,
         requests_per_minute: new.requests_per_minute,

@@ -146,7 +146,7 @@ pub async fn upload(
         Some(pending) => {
             let row = CertificateRow {
                 status: Status::Active.as_str().into(),
-                cuit: credentials.cuit().as_u64().to_string(),
+                cuit: credentials.cuit().to_string(),
                 subject: Some(credentials.subject()),
                 fingerprint: Some(credentials.fingerprint()),
                 certificate_pem: Some(certificate_pem),
@@ -167,7 +167,7 @@ pub async fn upload(
                 id,
                 account_id: account_id.to_string(),
                 status: Status::Active.as_str().into(),
-                cuit: credentials.cuit().as_u64().to_string(),
+                cuit: credentials.cuit().to_string(),
                 subject: Some(credentials.subject()),
                 fingerprint: Some(credentials.fingerprint()),
                 public_key_sha256: sha256_hex(&public_key),
@@ -217,7 +217,7 @@ pub async fn request_csr(
         id,
         account_id: account_id.to_string(),
         status: Status::Pending.as_str().into(),
-        cuit: cuit.as_u64().to_string(),
+        cuit: cuit.to_string(),
         subject: None,
         fingerprint: None,
         public_key_sha256: sha256_hex(&key.public_key_to_der()?),

@@ -208,7 +208,7 @@ pub fn normalised_number(tipo: DocTipo, text: &str) -> Result<String, String> {
     let text = text.trim();
     match tipo.code() {
         80 | 86 => Cuit::parse(text)
-            .map(|cuit| cuit.as_u64().to_string())
+            .map(|cuit| cuit.to_string())
             .map_err(|error| format!("not a valid {}: {error}", tipo.description())),
         96 => {
             let digits = text.replace('.', "");

@@ -13,6 +13,7 @@ pub mod certificates;
 pub mod customers;
 pub mod docs;
 pub mod error;
+pub mod extract;
 pub mod health;
 pub mod input;
 pub mod invoices;

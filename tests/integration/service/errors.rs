@@ -139,3 +139,73 @@ async fn maintenance_mode_refuses_v1_with_retry_after() {
         .problem(503, "MAINTENANCE");
     assert_eq!(app.request("GET", "/openapi.json", &[], None).await.status, 200);
 }
+
+/// Issue 11, class 9: a query string or path value that does not fit is a problem+json 400
+/// naming the parameter (axum's own rejections are text/plain), and so is a parameter the
+/// operation does not take.
+#[tokio::test]
+async fn bad_query_and_path_values_are_problems_that_name_the_parameter() {
+    let app = TestApp::start().await;
+    let (_, key) = app.create_account("A", CUIT_A, json!({})).await;
+    for (path, field) in [
+        ("/v1/invoices?punto_venta=x", "punto_venta"),
+        ("/v1/invoices?punto_venta=99999999999", "punto_venta"),
+        ("/v1/invoices?punto_venta=0", "punto_venta"),
+        ("/v1/invoices?status=bogus", "status"),
+        ("/v1/invoices?fecha_desde=2024-13-01", "fecha_desde"),
+        ("/v1/invoices?cliente_documento=12-3", "cliente_documento"),
+        ("/v1/invoices?limit=0", "limit"),
+        ("/v1/invoices?limt=5", "limt"),
+        ("/v1/customers?nombre=x", "nombre"),
+        ("/v1/customers?limit=101", "limit"),
+        (format!("/v1/customers?q={}", "a".repeat(201)).as_str(), "q"),
+        ("/v1/api-keys?x=y", "x"),
+        ("/v1/points-of-sale?offset=-1", "offset"),
+    ] {
+        let response = app.get(path, &key).await;
+        response.problem(400, "VALIDATION_ERROR");
+        assert_eq!(response.error_fields(), [field], "{path}");
+    }
+    let filtered = app
+        .get(
+            "/v1/invoices?status=approved&punto_venta=1&fecha_desde=2024-01-01&limit=5",
+            &key,
+        )
+        .await;
+    assert_eq!(filtered.status, 200);
+    // A path id that is not UTF-8 text.
+    let response = app.get("/v1/invoices/inv_%FF", &key).await;
+    response.problem(400, "VALIDATION_ERROR");
+    assert_eq!(response.error_fields(), ["id"]);
+}
+
+/// Issue 11, class 9: JSON Schema's `integer` admits `7.0`; the service reads it as 7, and
+/// still refuses a fraction.
+#[tokio::test]
+async fn whole_numbers_written_with_a_fraction_are_integers() {
+    let app = TestApp::start().await;
+    let (_, key) = app.create_account("A", CUIT_A, json!({})).await;
+    let created = app.post_json("/v1/points-of-sale", &key, &json!({"numero": 7.0})).await;
+    assert_eq!(created.status, 201, "{}", created.text());
+    assert_eq!(created.json()["numero"], 7);
+    let fraction = app.post_json("/v1/points-of-sale", &key, &json!({"numero": 8.5})).await;
+    fraction.problem(400, "VALIDATION_ERROR");
+    assert_eq!(fraction.error_fields(), ["numero"]);
+}
+
+/// Issue 11, class 9 (a fuzzer's 500): a CUIT with leading zeros keeps its 11 digits when
+/// stored (the database checks the length), instead of failing the insert.
+#[tokio::test]
+async fn a_cuit_with_leading_zeros_is_stored_with_its_eleven_digits() {
+    let app = TestApp::start().await;
+    let (_, key) = app.create_account("A", CUIT_A, json!({})).await;
+    let csr = app
+        .post_json(
+            "/v1/certificates/csr",
+            &key,
+            &json!({"cuit": "00000000000", "organization": "O", "common_name": "c"}),
+        )
+        .await;
+    assert_eq!(csr.status, 201, "{}", csr.text());
+    assert_eq!(csr.json()["cuit"], "00000000000");
+}

@@ -25,14 +25,27 @@ pub struct CreateAccountRequest {
         pattern = "^[^\\u0000-\\u001F\\u007F-\\u009F\\u202A-\\u202E\\u2066-\\u2069]*[^\\s\\u0000-\\u001F\\u007F-\\u009F\\u202A-\\u202E\\u2066-\\u2069][^\\u0000-\\u001F\\u007F-\\u009F\\u202A-\\u202E\\u2066-\\u2069]*$"
     )]
     pub name: String,
-    /// 11 digits, dashes allowed (`20-26756539-3`).
+    /// 11 digits with a valid check digit, dashes allowed (`20-26756539-3`).
+    #[schema(pattern = r"^-*([0-9]-*){11}$")]
     pub cuit: String,
     /// `free` (default), `pro` or `enterprise`.
+    #[schema(value_type = Option<TierName>)]
     pub tier: Option<String>,
     /// Overrides the tier's monthly invoice quota.
+    #[schema(minimum = 0)]
     pub monthly_quota: Option<i64>,
     /// Overrides the tier's requests per minute.
+    #[schema(minimum = 1)]
     pub requests_per_minute: Option<i64>,
+}
+
+/// A tier's name (documents the values `tier` takes; the field stays text).
+#[derive(ToSchema)]
+#[schema(rename_all = "snake_case")]
+pub enum TierName {
+    Free,
+    Pro,
+    Enterprise,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -125,7 +138,7 @@ impl AccountView {
         AccountView {
             id: account.id,
             name: account.name,
-            cuit: account.cuit.as_u64().to_string(),
+            cuit: account.cuit.to_string(),
             tier: account.tier.as_str().to_string(),
             limits: LimitsView {
                 monthly_invoices: account.monthly_quota,

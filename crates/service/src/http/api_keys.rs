@@ -1,7 +1,7 @@
 //! `POST /v1/api-keys`, `GET /v1/api-keys`, `DELETE /v1/api-keys/{id}`: the caller's keys.
 
 use axum::Json;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -9,8 +9,9 @@ use utoipa::ToSchema;
 
 use super::auth::Tenant;
 use super::error::{ApiError, Problem};
+use super::extract::ApiPath;
 use super::json::{ApiJson, JsonBody};
-use super::pagination::{Page, Pagination};
+use super::pagination::{Page, PageParams, Pagination};
 use crate::api_keys::{ApiKey, CreatedKey};
 use crate::state::AppState;
 
@@ -77,7 +78,7 @@ pub async fn create_api_key(
     path = "/v1/api-keys",
     tag = "api-keys",
     security(("api_key" = []), ("x_api_key" = [])),
-    params(Pagination),
+    params(PageParams),
     responses(
         (status = 200, body = Page<ApiKeyView>),
         (status = 400, body = Problem, content_type = "application/problem+json"),
@@ -115,7 +116,7 @@ pub async fn list_api_keys(
 pub async fn revoke_api_key(
     State(state): State<AppState>,
     tenant: Tenant,
-    Path(id): Path<String>,
+    ApiPath(id): ApiPath<String>,
 ) -> Result<StatusCode, ApiError> {
     state.keys.revoke(tenant.account_id(), &id).await?;
     Ok(StatusCode::NO_CONTENT)

@@ -6,7 +6,7 @@
 
 use arca_protocol::secret::Secret;
 use axum::Json;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -14,8 +14,9 @@ use utoipa::ToSchema;
 
 use super::auth::Tenant;
 use super::error::{ApiError, Problem};
+use super::extract::ApiPath;
 use super::json::{ApiJson, JsonBody};
-use super::pagination::{Page, Pagination};
+use super::pagination::{Page, PageParams, Pagination};
 use crate::certificates::{self, Certificate, Upload};
 use crate::state::AppState;
 
@@ -37,11 +38,23 @@ pub struct UploadCertificateRequest {
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CreateCsrRequest {
-    /// The CUIT the certificate will speak for (`serialNumber=CUIT …`).
+    /// The CUIT the certificate will speak for (`serialNumber=CUIT …`): 11 digits with a
+    /// valid check digit, dashes allowed.
+    #[schema(pattern = r"^-*([0-9]-*){11}$")]
     pub cuit: String,
-    /// Company name (O).
+    /// Company name (O), 1–64 characters, one line, not blank.
+    #[schema(
+        min_length = 1,
+        max_length = 64,
+        pattern = "^[^\\u0000-\\u001F\\u007F-\\u009F\\u202A-\\u202E\\u2066-\\u2069]*[^\\s\\u0000-\\u001F\\u007F-\\u009F\\u202A-\\u202E\\u2066-\\u2069][^\\u0000-\\u001F\\u007F-\\u009F\\u202A-\\u202E\\u2066-\\u2069]*$"
+    )]
     pub organization: String,
-    /// The certificate's alias in ARCA (CN).
+    /// The certificate's alias in ARCA (CN), 1–64 characters, one line, not blank.
+    #[schema(
+        min_length = 1,
+        max_length = 64,
+        pattern = "^[^\\u0000-\\u001F\\u007F-\\u009F\\u202A-\\u202E\\u2066-\\u2069]*[^\\s\\u0000-\\u001F\\u007F-\\u009F\\u202A-\\u202E\\u2066-\\u2069][^\\u0000-\\u001F\\u007F-\\u009F\\u202A-\\u202E\\u2066-\\u2069]*$"
+    )]
     pub common_name: String,
 }
 
@@ -159,7 +172,7 @@ pub async fn create_csr(
     path = "/v1/certificates",
     tag = "certificates",
     security(("api_key" = []), ("x_api_key" = [])),
-    params(Pagination),
+    params(PageParams),
     responses(
         (status = 200, body = Page<CertificateView>),
         (status = 400, body = Problem, content_type = "application/problem+json"),
@@ -196,7 +209,7 @@ pub async fn list_certificates(
 pub async fn get_certificate(
     State(state): State<AppState>,
     tenant: Tenant,
-    Path(id): Path<String>,
+    ApiPath(id): ApiPath<String>,
 ) -> Result<Json<CertificateView>, ApiError> {
     let certificate = certificates::find(&state.storage, tenant.account_id(), &id).await?;
     Ok(Json(CertificateView::from(certificate)))
@@ -219,7 +232,7 @@ pub async fn get_certificate(
 pub async fn delete_certificate(
     State(state): State<AppState>,
     tenant: Tenant,
-    Path(id): Path<String>,
+    ApiPath(id): ApiPath<String>,
 ) -> Result<StatusCode, ApiError> {
     certificates::delete(&state.storage, tenant.account_id(), &id).await?;
     Ok(StatusCode::NO_CONTENT)

@@ -1,30 +1,40 @@
 //! `GET/POST /v1/customers`, `GET/PATCH/DELETE /v1/customers/{id}`: the caller's customers.
 
 use axum::Json;
-use axum::extract::{FromRequestParts, Path, Query, State};
+use axum::extract::State;
 use axum::http::StatusCode;
-use axum::http::request::Parts;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use super::auth::Tenant;
-use super::error::{ApiError, Problem};
+use super::error::{ApiError, FieldError, Problem};
+use super::extract::{ApiPath, ApiQuery};
 use super::json::{ApiJson, JsonBody, not_null, nullable};
-use super::pagination::{Page, Pagination};
+use super::pagination::{Page, PageParams, Pagination};
 use crate::customers::{self, CustomerChanges, CustomerFilter, NewCustomer};
 use crate::state::AppState;
 use crate::storage::customers::CustomerRow;
+
+// `email`'s pattern (twice below: utoipa takes only a literal) is what the service accepts
+// (`customers::looks_like_email` after trimming): empty, or text on both sides of one `@`, a dot
+// inside the domain, no whitespace. Whitespace is Unicode's (what `trim` removes), written out so
+// that every regex engine reads it the same way.
 
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CreateCustomerRequest {
     /// ARCA's document type code (`DocTipo`): 80 CUIT, 86 CUIL, 96 DNI, 99 other (consumidor
     /// final), … (see `/v1/reference-data/document-types`).
+    #[schema(minimum = 0, maximum = 99)]
     pub documento_tipo: i64,
     /// CUIT/CUIL with a valid check digit (dashes allowed) for 80/86; 7–8 digits for a DNI
     /// (96); `0` for 99; 1–11 digits otherwise. Stored as digits only.
-    #[schema(min_length = 1, max_length = 20)]
+    #[schema(
+        min_length = 1,
+        max_length = 20,
+        pattern = "^[^\\u0000-\\u001F\\u007F-\\u009F\\u202A-\\u202E\\u2066-\\u2069]*$"
+    )]
     pub documento_numero: String,
     /// Name or company name (1–200 characters, one line).
     #[schema(
@@ -33,10 +43,14 @@ pub struct CreateCustomerRequest {
         pattern = "^[^\\u0000-\\u001F\\u007F-\\u009F\\u202A-\\u202E\\u2066-\\u2069]*[^\\s\\u0000-\\u001F\\u007F-\\u009F\\u202A-\\u202E\\u2066-\\u2069][^\\u0000-\\u001F\\u007F-\\u009F\\u202A-\\u202E\\u2066-\\u2069]*$"
     )]
     pub razon_social: String,
-    /// The receiver's IVA condition: `responsable_inscripto`, `monotributo`, `exento`,
-    /// `consumidor_final`, …
+    /// The receiver's IVA condition.
+    #[schema(value_type = CondicionIva)]
     pub condicion_iva: String,
-    #[schema(max_length = 254)]
+    /// An e-mail address (`name@domain`, at most 254 characters); empty is none.
+    #[schema(
+        max_length = 254,
+        pattern = r"^[ \xA0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000]*$|^[ \xA0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000]*[^@ \xA0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000\x00-\x1F\x7F-\x9F\u202A-\u202E\u2066-\u2069]+@[^@. \xA0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000\x00-\x1F\x7F-\x9F\u202A-\u202E\u2066-\u2069][^@ \xA0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000\x00-\x1F\x7F-\x9F\u202A-\u202E\u2066-\u2069]*\.[^@ \xA0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000\x00-\x1F\x7F-\x9F\u202A-\u202E\u2066-\u2069]*[^@. \xA0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000\x00-\x1F\x7F-\x9F\u202A-\u202E\u2066-\u2069][ \xA0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000]*$"
+    )]
     pub email: Option<String>,
     /// Postal address (at most 300 characters, one line).
     #[schema(
@@ -52,19 +66,67 @@ pub struct CreateCustomerRequest {
 #[serde(deny_unknown_fields)]
 pub struct UpdateCustomerRequest {
     #[serde(default, deserialize_with = "not_null")]
+    #[schema(minimum = 0, maximum = 99, nullable = false)]
     pub documento_tipo: Option<i64>,
     #[serde(default, deserialize_with = "not_null")]
+    #[schema(
+        min_length = 1,
+        max_length = 20,
+        pattern = "^[^\\u0000-\\u001F\\u007F-\\u009F\\u202A-\\u202E\\u2066-\\u2069]*$",
+        nullable = false
+    )]
     pub documento_numero: Option<String>,
     #[serde(default, deserialize_with = "not_null")]
+    #[schema(
+        min_length = 1,
+        max_length = 200,
+        pattern = "^[^\\u0000-\\u001F\\u007F-\\u009F\\u202A-\\u202E\\u2066-\\u2069]*[^\\s\\u0000-\\u001F\\u007F-\\u009F\\u202A-\\u202E\\u2066-\\u2069][^\\u0000-\\u001F\\u007F-\\u009F\\u202A-\\u202E\\u2066-\\u2069]*$",
+        nullable = false
+    )]
     pub razon_social: Option<String>,
     #[serde(default, deserialize_with = "not_null")]
+    #[schema(value_type = CondicionIva, nullable = false)]
     pub condicion_iva: Option<String>,
     #[serde(default, deserialize_with = "nullable")]
-    #[schema(value_type = Option<String>)]
+    #[schema(value_type = Option<String>, max_length = 254, pattern = r"^[ \xA0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000]*$|^[ \xA0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000]*[^@ \xA0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000\x00-\x1F\x7F-\x9F\u202A-\u202E\u2066-\u2069]+@[^@. \xA0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000\x00-\x1F\x7F-\x9F\u202A-\u202E\u2066-\u2069][^@ \xA0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000\x00-\x1F\x7F-\x9F\u202A-\u202E\u2066-\u2069]*\.[^@ \xA0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000\x00-\x1F\x7F-\x9F\u202A-\u202E\u2066-\u2069]*[^@. \xA0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000\x00-\x1F\x7F-\x9F\u202A-\u202E\u2066-\u2069][ \xA0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000]*$")]
     pub email: Option<Option<String>>,
     #[serde(default, deserialize_with = "nullable")]
-    #[schema(value_type = Option<String>)]
+    #[schema(value_type = Option<String>, max_length = 300, pattern = "^[^\\u0000-\\u001F\\u007F-\\u009F\\u202A-\\u202E\\u2066-\\u2069]*$")]
     pub direccion: Option<Option<String>>,
+}
+
+/// A receiver's IVA condition, as the API names it (ARCA's `CondicionIVAReceptorId`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum CondicionIva {
+    ResponsableInscripto,
+    Monotributo,
+    MonotributistaSocial,
+    MonotributoTrabajadorIndependientePromovido,
+    Exento,
+    SujetoNoCategorizado,
+    ProveedorDelExterior,
+    ClienteDelExterior,
+    IvaLiberado,
+    IvaNoAlcanzado,
+    ConsumidorFinal,
+}
+
+impl CondicionIva {
+    /// Every value, in the documented order.
+    pub const ALL: [CondicionIva; 11] = [
+        CondicionIva::ResponsableInscripto,
+        CondicionIva::Monotributo,
+        CondicionIva::MonotributistaSocial,
+        CondicionIva::MonotributoTrabajadorIndependientePromovido,
+        CondicionIva::Exento,
+        CondicionIva::SujetoNoCategorizado,
+        CondicionIva::ProveedorDelExterior,
+        CondicionIva::ClienteDelExterior,
+        CondicionIva::IvaLiberado,
+        CondicionIva::IvaNoAlcanzado,
+        CondicionIva::ConsumidorFinal,
+    ];
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -80,23 +142,45 @@ pub struct CustomerView {
     pub updated_at: DateTime<Utc>,
 }
 
-/// List filters.
+/// List filters (with `limit` and `offset`, documented by [`PageParams`]).
 #[derive(Debug, Default, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
+#[serde(deny_unknown_fields)]
 pub struct CustomerQuery {
     /// Part of the name (`razon_social`), case-insensitive.
+    #[param(max_length = 200)]
     pub q: Option<String>,
     /// The exact document number (dashes and dots ignored).
+    #[param(max_length = 20)]
     pub documento_numero: Option<String>,
+    #[param(ignore)]
+    pub limit: Option<String>,
+    #[param(ignore)]
+    pub offset: Option<String>,
 }
 
-impl<S: Send + Sync> FromRequestParts<S> for CustomerQuery {
-    type Rejection = ApiError;
-
-    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
-        Query::<CustomerQuery>::try_from_uri(&parts.uri)
-            .map(|Query(query)| query)
-            .map_err(|rejection| ApiError::field("query", rejection.body_text()))
+impl CustomerQuery {
+    /// The filters' lengths, as documented.
+    fn check(&self) -> Result<(), ApiError> {
+        let too_long = |value: &Option<String>, max: usize| value.as_ref().is_some_and(|v| v.chars().count() > max);
+        let mut errors = Vec::new();
+        if too_long(&self.q, 200) {
+            errors.push(FieldError {
+                field: "q".into(),
+                message: "must be at most 200 characters".into(),
+            });
+        }
+        if too_long(&self.documento_numero, 20) {
+            errors.push(FieldError {
+                field: "documento_numero".into(),
+                message: "must be at most 20 characters".into(),
+            });
+        }
+        if errors.is_empty() {
+            Ok(())
+        } else {
+            Err(ApiError::validation(errors))
+        }
     }
 }
 
@@ -137,7 +221,7 @@ pub async fn create_customer(
     path = "/v1/customers",
     tag = "customers",
     security(("api_key" = []), ("x_api_key" = [])),
-    params(CustomerQuery, Pagination),
+    params(CustomerQuery, PageParams),
     responses(
         (status = 200, body = Page<CustomerView>),
         (status = 400, body = Problem, content_type = "application/problem+json"),
@@ -147,9 +231,10 @@ pub async fn create_customer(
 pub async fn list_customers(
     State(state): State<AppState>,
     tenant: Tenant,
-    query: CustomerQuery,
-    pagination: Pagination,
+    ApiQuery(query): ApiQuery<CustomerQuery>,
 ) -> Result<Json<Page<CustomerView>>, ApiError> {
+    let pagination = Pagination::parse(query.limit.as_deref(), query.offset.as_deref())?;
+    query.check()?;
     let filter = CustomerFilter {
         name_contains: query.q,
         documento_numero: query.documento_numero,
@@ -184,7 +269,7 @@ pub async fn list_customers(
 pub async fn get_customer(
     State(state): State<AppState>,
     tenant: Tenant,
-    Path(id): Path<String>,
+    ApiPath(id): ApiPath<String>,
 ) -> Result<Json<CustomerView>, ApiError> {
     let row = customers::find(&state.storage, tenant.account_id(), &id).await?;
     Ok(Json(CustomerView::from(row)))
@@ -209,7 +294,7 @@ pub async fn get_customer(
 pub async fn update_customer(
     State(state): State<AppState>,
     tenant: Tenant,
-    Path(id): Path<String>,
+    ApiPath(id): ApiPath<String>,
     ApiJson(request): ApiJson<UpdateCustomerRequest>,
 ) -> Result<Json<CustomerView>, ApiError> {
     let changes = CustomerChanges {
@@ -241,7 +326,7 @@ pub async fn update_customer(
 pub async fn delete_customer(
     State(state): State<AppState>,
     tenant: Tenant,
-    Path(id): Path<String>,
+    ApiPath(id): ApiPath<String>,
 ) -> Result<StatusCode, ApiError> {
     customers::delete(&state.storage, tenant.account_id(), &id).await?;
     Ok(StatusCode::NO_CONTENT)
@@ -265,3 +350,21 @@ impl From<CustomerRow> for CustomerView {
 
 impl JsonBody for CreateCustomerRequest {}
 impl JsonBody for UpdateCustomerRequest {}
+
+#[cfg(test)]
+mod tests {
+    use arca_protocol::codes::CondicionIvaReceptor;
+
+    use super::CondicionIva;
+
+    /// The documented enum names exactly the conditions the service accepts.
+    #[test]
+    fn documented_iva_conditions_are_the_accepted_ones() {
+        let documented: Vec<String> = CondicionIva::ALL
+            .iter()
+            .map(|condition| serde_json::to_value(condition).unwrap().as_str().unwrap().to_string())
+            .collect();
+        let accepted: Vec<&str> = CondicionIvaReceptor::ALL.iter().map(|c| c.api_name()).collect();
+        assert_eq!(documented, accepted);
+    }
+}

@@ -61,9 +61,143 @@ impl Modify for SecuritySchemes {
     }
 }
 
-/// The serialized document, computed once.
+/// The serialized document, [completed](complete), computed once.
 pub fn openapi_json(document: &OpenApi) -> Arc<String> {
-    Arc::new(document.to_pretty_json().unwrap_or_else(|_| "{}".into()))
+    let mut value = serde_json::to_value(document).unwrap_or_default();
+    complete(&mut value);
+    Arc::new(serde_json::to_string_pretty(&value).unwrap_or_else(|_| "{}".into()))
+}
+
+/// What every operation can answer besides what its handler declares, added to each one in a
+/// single place so no operation can forget it:
+/// - every `{name}` of its path as a required string path parameter;
+/// - 400 when it takes parameters or a body (extractors name the field), 404 when its path has
+///   an id, 413 and 415 when it takes a JSON body;
+/// - 401 when it needs a key or the admin token; 429 when it is rate limited (API keys);
+/// - 500 (`INTERNAL_ERROR`) and 503 (`MAINTENANCE`, and the database or ARCA unavailable).
+///
+/// Every added answer is `application/problem+json` with the `Problem` schema; an answer the
+/// handler documents itself is left as it is.
+pub fn complete(document: &mut serde_json::Value) {
+    let Some(paths) = document.get_mut("paths").and_then(|paths| paths.as_object_mut()) else {
+        return;
+    };
+    for (path, item) in paths.iter_mut() {
+        let Some(item) = item.as_object_mut() else { continue };
+        let path_parameters: Vec<String> = path
+            .split('{')
+            .skip(1)
+            .filter_map(|rest| rest.split_once('}').map(|(name, _)| name.to_string()))
+            .collect();
+        for (method, operation) in item.iter_mut() {
+            if !matches!(method.as_str(), "get" | "post" | "put" | "patch" | "delete") {
+                continue;
+            }
+            complete_operation(operation, &path_parameters);
+        }
+    }
+}
+
+/// Text with no control character (C0, DEL, C1) and no bidirectional override or isolate.
+const SINGLE_LINE_PATTERN: &str = "^[^\\u0000-\\u001F\\u007F-\\u009F\\u202A-\\u202E\\u2066-\\u2069]*$";
+
+fn complete_operation(operation: &mut serde_json::Value, path_parameters: &[String]) {
+    use serde_json::{Value, json};
+    let Some(operation) = operation.as_object_mut() else {
+        return;
+    };
+    let parameters = operation
+        .entry("parameters")
+        .or_insert_with(|| Value::Array(Vec::new()));
+    if let Some(parameters) = parameters.as_array_mut() {
+        for name in path_parameters {
+            let declared = parameters
+                .iter()
+                .any(|parameter| parameter["in"] == "path" && parameter["name"] == name.as_str());
+            if !declared {
+                parameters.push(json!({
+                    "name": name, "in": "path", "required": true, "schema": {"type": "string"}
+                }));
+            }
+        }
+    }
+    // Path ids and text filters follow the single-line rule (`http/input.rs`): say so where the
+    // parameter's schema does not already constrain its text.
+    if let Some(parameters) = operation.get_mut("parameters").and_then(Value::as_array_mut) {
+        for parameter in parameters.iter_mut() {
+            let is_text = parameter["schema"]["type"] == "string"
+                || parameter["schema"]["type"]
+                    .as_array()
+                    .is_some_and(|types| types.contains(&json!("string")));
+            let located = parameter["in"] == "path" || parameter["in"] == "query";
+            if is_text
+                && located
+                && parameter["schema"].get("pattern").is_none()
+                && parameter["schema"].get("format").is_none()
+                && let Some(schema) = parameter["schema"].as_object_mut()
+            {
+                schema.insert("pattern".into(), json!(SINGLE_LINE_PATTERN));
+            }
+        }
+    }
+    let takes_parameters = operation["parameters"].as_array().is_some_and(|p| !p.is_empty());
+    if !takes_parameters {
+        operation.remove("parameters");
+    }
+    let takes_body = operation.contains_key("requestBody");
+    let schemes: Vec<String> = operation
+        .get("security")
+        .and_then(Value::as_array)
+        .map(|requirements| {
+            requirements
+                .iter()
+                .filter_map(Value::as_object)
+                .flat_map(|requirement| requirement.keys().cloned())
+                .collect()
+        })
+        .unwrap_or_default();
+    let keyed = schemes
+        .iter()
+        .any(|scheme| scheme == "api_key" || scheme == "x_api_key");
+    let mut answers: Vec<(&str, &str)> = Vec::new();
+    if takes_parameters || takes_body {
+        answers.push((
+            "400",
+            "`VALIDATION_ERROR`: a parameter or field is invalid (`errors` names it)",
+        ));
+    }
+    if !schemes.is_empty() {
+        answers.push(("401", "`UNAUTHORIZED`: a missing, invalid or revoked credential"));
+    }
+    if !path_parameters.is_empty() {
+        answers.push(("404", "`NOT_FOUND`: no such resource in the caller's account"));
+    }
+    if takes_body {
+        answers.push(("413", "The request body exceeds 1 MiB"));
+        answers.push(("415", "The request body is not `application/json`"));
+    }
+    if keyed {
+        answers.push((
+            "429",
+            "`RATE_LIMIT_EXCEEDED`: the key's requests per minute are used up (`Retry-After`)",
+        ));
+    }
+    answers.push(("500", "`INTERNAL_ERROR`: logged; retryable"));
+    answers.push(("503", "`MAINTENANCE`, or a dependency unavailable (`Retry-After`)"));
+    let responses = operation
+        .entry("responses")
+        .or_insert_with(|| Value::Object(serde_json::Map::new()));
+    let Some(responses) = responses.as_object_mut() else {
+        return;
+    };
+    for (status, description) in answers {
+        responses.entry(status).or_insert_with(|| {
+            json!({
+                "description": description,
+                "content": {"application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}}
+            })
+        });
+    }
 }
 
 pub fn openapi_response(json: &str) -> Response {

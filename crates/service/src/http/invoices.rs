@@ -7,7 +7,7 @@
 //! wait for ARCA's answer are the invoices module's.
 
 use axum::Json;
-use axum::extract::{Path, Query, State};
+use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use chrono::{DateTime, NaiveDate, Utc};
@@ -15,9 +15,10 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use super::auth::Tenant;
-use super::error::{ApiError, ArcaErrorView, Problem};
+use super::error::{ApiError, ArcaErrorView, FieldError, Problem};
+use super::extract::{ApiPath, ApiQuery};
 use super::json::{ApiJson, JsonBody};
-use super::pagination::{Page, Pagination};
+use super::pagination::{Page, PageParams, Pagination};
 pub use crate::invoices::CreateInvoice;
 use crate::invoices::{Invoice, InvoiceFilter, InvoiceStatus, Respond};
 use crate::state::AppState;
@@ -144,6 +145,7 @@ pub async fn create_invoice(
     path = "/v1/invoices/{id}",
     tag = "invoices",
     security(("api_key" = []), ("x_api_key" = [])),
+    params(("id" = String, Path, description = "The invoice's id (`inv_…`)")),
     request_body = CreateInvoice,
     responses(
         (status = 200, body = InvoiceView, description = "approved after resubmission"),
@@ -156,7 +158,7 @@ pub async fn create_invoice(
 pub async fn update_invoice(
     State(state): State<AppState>,
     tenant: Tenant,
-    Path(id): Path<String>,
+    ApiPath(id): ApiPath<String>,
     headers: HeaderMap,
     ApiJson(request): ApiJson<CreateInvoice>,
 ) -> Result<Response, ApiError> {
@@ -173,6 +175,7 @@ pub async fn update_invoice(
     path = "/v1/invoices/{id}",
     tag = "invoices",
     security(("api_key" = []), ("x_api_key" = [])),
+    params(("id" = String, Path, description = "The invoice's id (`inv_…`)")),
     responses(
         (status = 200, body = InvoiceView),
         (status = 400, description = "A path parameter holds a control character or a bidi override", body = Problem, content_type = "application/problem+json"),
@@ -182,29 +185,87 @@ pub async fn update_invoice(
 pub async fn get_invoice(
     State(state): State<AppState>,
     tenant: Tenant,
-    Path(id): Path<String>,
+    ApiPath(id): ApiPath<String>,
 ) -> Result<Json<InvoiceView>, ApiError> {
     let invoice = state.invoices.find(tenant.account_id(), &id).await?;
     Ok(Json(invoice.into()))
 }
 
-/// Filters of `GET /v1/invoices`.
+/// Filters of `GET /v1/invoices` (with `limit` and `offset`, documented by [`PageParams`]).
 #[derive(Debug, Default, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
+#[serde(deny_unknown_fields)]
 pub struct ListFilters {
-    /// `pending`, `approved`, `failed`, `pending_retry` or `cancelled`.
-    pub status: Option<String>,
+    /// Only invoices in this status.
+    pub status: Option<InvoiceStatus>,
+    /// Only invoices dated this day or later (`YYYY-MM-DD`).
     pub fecha_desde: Option<NaiveDate>,
+    /// Only invoices dated this day or earlier (`YYYY-MM-DD`).
     pub fecha_hasta: Option<NaiveDate>,
     /// Part of the customer's name, case-insensitive.
+    #[param(max_length = 200)]
     pub cliente_nombre: Option<String>,
+    /// The customer's document number, digits only.
+    #[param(pattern = r"^[0-9]{1,11}$")]
     pub cliente_documento: Option<String>,
+    /// ARCA's point of sale number.
+    #[param(minimum = 1, maximum = 99998)]
     pub punto_venta: Option<i32>,
+    /// ARCA's voucher type (`CbteTipo`).
+    #[param(minimum = 1, maximum = 999)]
     pub tipo_comprobante: Option<i32>,
-    #[serde(default)]
-    pub limit: Option<i64>,
-    #[serde(default)]
-    pub offset: Option<i64>,
+    #[param(ignore)]
+    pub limit: Option<String>,
+    #[param(ignore)]
+    pub offset: Option<String>,
+}
+
+impl ListFilters {
+    /// The filters as the invoices module takes them, or every value out of its range named.
+    fn into_filter(self) -> Result<InvoiceFilter, ApiError> {
+        let mut errors = Vec::new();
+        let mut refuse = |field: &str, message: &str| {
+            errors.push(FieldError {
+                field: field.into(),
+                message: message.into(),
+            });
+        };
+        let cliente_documento = match self.cliente_documento.as_deref() {
+            None => None,
+            Some(digits) if (1..=11).contains(&digits.len()) && digits.bytes().all(|b| b.is_ascii_digit()) => {
+                digits.parse::<i64>().ok()
+            }
+            Some(_) => {
+                refuse("cliente_documento", "must be 1 to 11 digits");
+                None
+            }
+        };
+        if self
+            .cliente_nombre
+            .as_ref()
+            .is_some_and(|name| name.chars().count() > 200)
+        {
+            refuse("cliente_nombre", "must be at most 200 characters");
+        }
+        if self.punto_venta.is_some_and(|n| !(1..=99998).contains(&n)) {
+            refuse("punto_venta", "must be a whole number from 1 to 99998");
+        }
+        if self.tipo_comprobante.is_some_and(|n| !(1..=999).contains(&n)) {
+            refuse("tipo_comprobante", "must be a whole number from 1 to 999");
+        }
+        if !errors.is_empty() {
+            return Err(ApiError::validation(errors));
+        }
+        Ok(InvoiceFilter {
+            status: self.status,
+            fecha_desde: self.fecha_desde,
+            fecha_hasta: self.fecha_hasta,
+            cliente_nombre: self.cliente_nombre,
+            cliente_documento,
+            punto_venta: self.punto_venta,
+            tipo_comprobante: self.tipo_comprobante,
+        })
+    }
 }
 
 /// The account's invoices, newest first.
@@ -213,7 +274,7 @@ pub struct ListFilters {
     path = "/v1/invoices",
     tag = "invoices",
     security(("api_key" = []), ("x_api_key" = [])),
-    params(ListFilters),
+    params(ListFilters, PageParams),
     responses(
         (status = 200, body = Page<InvoiceView>),
         (status = 400, body = Problem, content_type = "application/problem+json"),
@@ -222,37 +283,10 @@ pub struct ListFilters {
 pub async fn list_invoices(
     State(state): State<AppState>,
     tenant: Tenant,
-    pagination: Pagination,
-    Query(filters): Query<ListFilters>,
+    ApiQuery(filters): ApiQuery<ListFilters>,
 ) -> Result<Json<Page<InvoiceView>>, ApiError> {
-    let status = filters
-        .status
-        .as_deref()
-        .map(|status| {
-            InvoiceStatus::parse(status)
-                .ok_or_else(|| ApiError::field("status", "one of pending, approved, failed, pending_retry, cancelled"))
-        })
-        .transpose()?;
-    let cliente_documento = filters
-        .cliente_documento
-        .as_deref()
-        .map(|d| {
-            d.chars()
-                .filter(char::is_ascii_digit)
-                .collect::<String>()
-                .parse::<i64>()
-        })
-        .transpose()
-        .map_err(|_| ApiError::field("cliente_documento", "digits only"))?;
-    let filter = InvoiceFilter {
-        status,
-        fecha_desde: filters.fecha_desde,
-        fecha_hasta: filters.fecha_hasta,
-        cliente_nombre: filters.cliente_nombre,
-        cliente_documento,
-        punto_venta: filters.punto_venta,
-        tipo_comprobante: filters.tipo_comprobante,
-    };
+    let pagination = Pagination::parse(filters.limit.as_deref(), filters.offset.as_deref())?;
+    let filter = filters.into_filter()?;
     let (invoices, total) = state
         .invoices
         .list(tenant.account_id(), &filter, pagination.limit, pagination.offset)

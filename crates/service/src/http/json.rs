@@ -97,39 +97,113 @@ fn check_text<T: JsonBody>(bytes: &[u8]) -> Result<(), ApiError> {
     }
 }
 
+/// Reads the body in two steps: JSON syntax first (into a [`serde_json::Value`], refusing a key
+/// given twice in one object), then the shape, so a field's problem is named by its path. A
+/// number with no fractional part (`7.0`) is the whole number it writes, as JSON Schema's
+/// `integer` says: it reaches an integer field as `7`.
 fn parse<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
-    let mut deserializer = serde_json::Deserializer::from_slice(bytes);
-    let value = serde_path_to_error::deserialize(&mut deserializer).map_err(|error| {
+    let Strict(value) = serde_json::from_slice(bytes).map_err(|error| {
+        let message = without_position(&error);
+        let position = format!("at line {} column {}", error.line(), error.column());
+        if error.is_data() {
+            ApiError::field("body", format!("{message} {position}"))
+        } else if message.starts_with("trailing characters") {
+            ApiError::field("body", format!("unexpected characters after the JSON value {position}"))
+        } else {
+            ApiError::field("body", format!("malformed JSON {position}"))
+        }
+    })?;
+    serde_path_to_error::deserialize(value).map_err(|error| {
         let path = error.path().to_string();
         let inner = error.into_inner();
-        if inner.is_data() && path != "." {
-            ApiError::field(path, without_position(&inner))
-        } else if inner.is_data() {
+        let message = without_position(&inner);
+        if path != "." {
+            ApiError::field(path, message)
+        } else {
             // A missing field is reported at the object holding it: name the field itself.
-            let message = without_position(&inner);
             let missing = message
                 .strip_prefix("missing field `")
                 .and_then(|rest| rest.split_once('`'))
                 .map(|(name, _)| name.to_string());
             ApiError::field(missing.unwrap_or_else(|| "body".into()), message)
-        } else {
-            ApiError::field(
-                "body",
-                format!("malformed JSON at line {} column {}", inner.line(), inner.column()),
-            )
         }
-    })?;
-    deserializer.end().map_err(|error| {
-        ApiError::field(
-            "body",
-            format!(
-                "unexpected characters after the JSON value at line {} column {}",
-                error.line(),
-                error.column()
-            ),
-        )
-    })?;
-    Ok(value)
+    })
+}
+
+/// A JSON value read with two rules of this API: no key twice in an object, and whole numbers
+/// written with a zero fraction (`7.0`, up to 2^53) read as integers.
+struct Strict(serde_json::Value);
+
+impl<'de> serde::Deserialize<'de> for Strict {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Strict, D::Error> {
+        deserializer.deserialize_any(StrictVisitor).map(Strict)
+    }
+}
+
+struct StrictVisitor;
+
+/// 2^53: up to here every whole `f64` is exact.
+const EXACT_FLOAT_LIMIT: f64 = 9_007_199_254_740_992.0;
+
+impl<'de> serde::de::Visitor<'de> for StrictVisitor {
+    type Value = serde_json::Value;
+
+    fn expecting(&self, formatter: &mut std::fmt::Formatter) -> std::fmt::Result {
+        formatter.write_str("a JSON value")
+    }
+
+    fn visit_bool<E>(self, value: bool) -> Result<serde_json::Value, E> {
+        Ok(value.into())
+    }
+
+    fn visit_i64<E>(self, value: i64) -> Result<serde_json::Value, E> {
+        Ok(value.into())
+    }
+
+    fn visit_u64<E>(self, value: u64) -> Result<serde_json::Value, E> {
+        Ok(value.into())
+    }
+
+    fn visit_f64<E>(self, value: f64) -> Result<serde_json::Value, E> {
+        if value.fract() == 0.0 && value.abs() <= EXACT_FLOAT_LIMIT {
+            // Exact below 2^53; written without a fraction, it parses as the same integer.
+            if let Ok(whole) = format!("{value:.0}").parse::<i64>() {
+                return Ok(whole.into());
+            }
+        }
+        Ok(serde_json::Number::from_f64(value).map_or(serde_json::Value::Null, serde_json::Value::Number))
+    }
+
+    fn visit_str<E>(self, value: &str) -> Result<serde_json::Value, E> {
+        Ok(value.into())
+    }
+
+    fn visit_string<E>(self, value: String) -> Result<serde_json::Value, E> {
+        Ok(value.into())
+    }
+
+    fn visit_unit<E>(self) -> Result<serde_json::Value, E> {
+        Ok(serde_json::Value::Null)
+    }
+
+    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<serde_json::Value, A::Error> {
+        let mut items = Vec::new();
+        while let Some(Strict(item)) = seq.next_element()? {
+            items.push(item);
+        }
+        Ok(serde_json::Value::Array(items))
+    }
+
+    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<serde_json::Value, A::Error> {
+        let mut object = serde_json::Map::new();
+        while let Some(key) = map.next_key::<String>()? {
+            let Strict(value) = map.next_value()?;
+            if object.insert(key.clone(), value).is_some() {
+                return Err(serde::de::Error::custom(format!("duplicate field `{key}`")));
+            }
+        }
+        Ok(serde_json::Value::Object(object))
+    }
 }
 
 /// serde_json's message without its " at line 1 column 9" tail (the path says where).
@@ -178,7 +252,6 @@ mod tests {
     }
 
     #[derive(Debug, serde::Deserialize)]
-    #[expect(dead_code, reason = "only the parse outcome matters")]
     struct Item {
         quantity: u32,
     }
@@ -208,5 +281,25 @@ mod tests {
             "malformed JSON at line 1 column 25",
         );
         check(r#"{"name": "x", "items": []} x"#, "body", "unexpected characters");
+        check(
+            r#"{"name": "x", "name": "y", "items": []}"#,
+            "body",
+            "duplicate field `name`",
+        );
+        check(
+            r#"{"name": "x", "items": [{"quantity": 2.5}]}"#,
+            "items[0].quantity",
+            "invalid type: floating point",
+        );
+    }
+
+    #[test]
+    fn whole_numbers_with_a_zero_fraction_are_integers() {
+        let sample: Sample = parse(br#"{"name": "x", "items": [{"quantity": 7.0}, {"quantity": 3e2}]}"#).unwrap();
+        assert_eq!(
+            sample.items.iter().map(|item| item.quantity).collect::<Vec<_>>(),
+            [7, 300]
+        );
+        assert!(parse::<Sample>(br#"{"name": "x", "items": [{"quantity": 1e300}]}"#).is_err());
     }
 }

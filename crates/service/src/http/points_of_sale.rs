@@ -4,7 +4,7 @@
 //! exists.)
 
 use axum::Json;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
@@ -12,8 +12,9 @@ use utoipa::ToSchema;
 
 use super::auth::Tenant;
 use super::error::{ApiError, Problem};
+use super::extract::ApiPath;
 use super::json::{ApiJson, JsonBody, not_null, nullable};
-use super::pagination::{Page, Pagination};
+use super::pagination::{Page, PageParams, Pagination};
 use crate::points_of_sale::{self, NewPointOfSale, PointOfSaleChanges};
 use crate::state::AppState;
 use crate::storage;
@@ -47,15 +48,21 @@ pub struct CreatePointOfSaleRequest {
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct UpdatePointOfSaleRequest {
-    #[schema(minimum = 1, maximum = 99998)]
+    #[schema(minimum = 1, maximum = 99998, nullable = false)]
     #[serde(default, deserialize_with = "not_null")]
     pub numero: Option<i64>,
     #[serde(default, deserialize_with = "nullable")]
-    #[schema(value_type = Option<String>)]
+    #[schema(value_type = Option<String>, max_length = 200, pattern = "^[^\\u0000-\\u0008\\u000B\\u000C\\u000E-\\u001F\\u007F-\\u009F\\u202A-\\u202E\\u2066-\\u2069]*$")]
     pub descripcion: Option<Option<String>>,
     #[serde(default, deserialize_with = "not_null")]
+    #[schema(
+        max_length = 100,
+        pattern = "^[^\\u0000-\\u001F\\u007F-\\u009F\\u202A-\\u202E\\u2066-\\u2069]*[^\\s\\u0000-\\u001F\\u007F-\\u009F\\u202A-\\u202E\\u2066-\\u2069][^\\u0000-\\u001F\\u007F-\\u009F\\u202A-\\u202E\\u2066-\\u2069]*$",
+        nullable = false
+    )]
     pub tipo_emision: Option<String>,
     #[serde(default, deserialize_with = "not_null")]
+    #[schema(nullable = false)]
     pub bloqueado: Option<bool>,
     #[serde(default, deserialize_with = "nullable")]
     #[schema(value_type = Option<NaiveDate>)]
@@ -112,7 +119,7 @@ pub async fn create_point_of_sale(
     path = "/v1/points-of-sale",
     tag = "points-of-sale",
     security(("api_key" = []), ("x_api_key" = [])),
-    params(Pagination),
+    params(PageParams),
     responses(
         (status = 200, body = Page<PointOfSaleView>),
         (status = 400, body = Problem, content_type = "application/problem+json"),
@@ -192,7 +199,7 @@ pub async fn sync_points_of_sale(State(state): State<AppState>, tenant: Tenant) 
 pub async fn get_point_of_sale(
     State(state): State<AppState>,
     tenant: Tenant,
-    Path(id): Path<String>,
+    ApiPath(id): ApiPath<String>,
 ) -> Result<Json<PointOfSaleView>, ApiError> {
     let row = points_of_sale::find(&state.storage, tenant.account_id(), &id).await?;
     Ok(Json(PointOfSaleView::from(row)))
@@ -217,7 +224,7 @@ pub async fn get_point_of_sale(
 pub async fn update_point_of_sale(
     State(state): State<AppState>,
     tenant: Tenant,
-    Path(id): Path<String>,
+    ApiPath(id): ApiPath<String>,
     ApiJson(request): ApiJson<UpdatePointOfSaleRequest>,
 ) -> Result<Json<PointOfSaleView>, ApiError> {
     let changes = PointOfSaleChanges {
@@ -248,7 +255,7 @@ pub async fn update_point_of_sale(
 pub async fn delete_point_of_sale(
     State(state): State<AppState>,
     tenant: Tenant,
-    Path(id): Path<String>,
+    ApiPath(id): ApiPath<String>,
 ) -> Result<StatusCode, ApiError> {
     points_of_sale::delete(&state.storage, tenant.account_id(), &id).await?;
     Ok(StatusCode::NO_CONTENT)

@@ -2,13 +2,14 @@
 //! `GET /v1/reference-data/exchange-rates/{currency}` (ARCA's quotation).
 
 use axum::Json;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use chrono::NaiveDate;
 use serde::Serialize;
 use utoipa::ToSchema;
 
 use super::auth::Tenant;
 use super::error::{ApiError, Problem};
+use super::extract::ApiPath;
 use crate::arca::reference_data::{Row, RowId, Table};
 use crate::state::AppState;
 
@@ -61,7 +62,7 @@ pub struct ExchangeRateView {
 pub async fn get_table(
     State(state): State<AppState>,
     tenant: Tenant,
-    Path(table): Path<String>,
+    ApiPath(table): ApiPath<String>,
 ) -> Result<Json<TableView>, ApiError> {
     let table = Table::from_slug(&table).ok_or_else(|| ApiError::not_found("no such reference table"))?;
     let rows = state
@@ -93,7 +94,7 @@ pub async fn get_table(
 pub async fn get_exchange_rate(
     State(state): State<AppState>,
     tenant: Tenant,
-    Path(currency): Path<String>,
+    ApiPath(currency): ApiPath<String>,
 ) -> Result<Json<ExchangeRateView>, ApiError> {
     let rate = state
         .reference_data

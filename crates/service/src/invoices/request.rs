@@ -14,13 +14,16 @@ use utoipa::ToSchema;
 #[serde(deny_unknown_fields)]
 pub struct CreateInvoice {
     /// `advanced` (structured). `simple` needs an AI provider and is not available here.
+    #[schema(value_type = InvoiceMode)]
     pub mode: String,
     /// ARCA's CbteTipo (1 Factura A, 6 Factura B, 11 Factura C, …); chosen from the issuer's and
     /// the receiver's IVA conditions when omitted.
+    #[schema(minimum = 1, maximum = 999)]
     pub tipo_comprobante: Option<i32>,
     #[schema(minimum = 1, maximum = 99998)]
     pub punto_venta: u32,
     /// `productos`, `servicios` or `mixto`.
+    #[schema(value_type = ConceptoName)]
     pub concepto: String,
     pub cliente: Cliente,
     /// 1 to 200 lines.
@@ -36,7 +39,10 @@ pub struct CreateInvoice {
     pub fecha_servicio_hasta: Option<NaiveDate>,
     pub fecha_vencimiento_pago: Option<NaiveDate>,
     /// ARCA currency id (`PES`, `DOL`, `060`); `PES` when omitted.
-    #[schema(max_length = 3)]
+    #[schema(
+        max_length = 3,
+        pattern = "^[^\\u0000-\\u001F\\u007F-\\u009F\\u202A-\\u202E\\u2066-\\u2069]*$"
+    )]
     pub moneda: Option<String>,
     #[schema(value_type = Option<String>, pattern = "^(?=[0-9.]*[1-9])[0-9]{1,4}(\\.[0-9]{1,6})?$")]
     #[serde(default, deserialize_with = "decimal::optional")]
@@ -46,6 +52,7 @@ pub struct CreateInvoice {
     #[schema(max_items = 50)]
     pub comprobantes_asociados: Vec<AsociadoRequest>,
     /// The issuer's IVA condition: `responsable_inscripto` (default), `monotributo` or `exento`.
+    #[schema(value_type = Option<CondicionIvaEmisor>)]
     pub condicion_iva_emisor: Option<String>,
     /// Free data kept with the invoice: a flat object of at most 50 keys (1–40 characters), each
     /// value a string (at most 500 characters), number, boolean or null. Shown by
@@ -54,14 +61,49 @@ pub struct CreateInvoice {
     pub metadata: Option<serde_json::Value>,
 }
 
+/// The values `mode` takes (documentation only: the field stays text).
+#[derive(ToSchema)]
+#[schema(rename_all = "snake_case")]
+pub enum InvoiceMode {
+    Advanced,
+}
+
+/// The values an item's `iva_condicion` takes (documentation only: the field stays text).
+#[derive(ToSchema)]
+#[schema(rename_all = "snake_case")]
+pub enum IvaCondicionName {
+    Gravado,
+    Exento,
+    NoGravado,
+}
+
+/// The values `concepto` takes (documentation only: the field stays text).
+#[derive(ToSchema)]
+#[schema(rename_all = "snake_case")]
+pub enum ConceptoName {
+    Productos,
+    Servicios,
+    Mixto,
+}
+
+/// The values `condicion_iva_emisor` takes (documentation only: the field stays text).
+#[derive(ToSchema)]
+#[schema(rename_all = "snake_case")]
+pub enum CondicionIvaEmisor {
+    ResponsableInscripto,
+    Monotributo,
+    Exento,
+}
+
 #[derive(Debug, Clone, Deserialize, Serialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Cliente {
     /// ARCA DocTipo: 80 CUIT, 86 CUIL, 96 DNI, 99 unidentified consumidor final.
+    #[schema(minimum = 0, maximum = 99)]
     pub documento_tipo: i32,
     /// As for customers: CUIT/CUIL with a valid check digit (80/86), 7–8 digits for a DNI (96),
     /// `0` for 99, 1–11 digits otherwise; dashes and dots allowed.
-    #[schema(min_length = 1, max_length = 20)]
+    #[schema(min_length = 1, max_length = 20, pattern = "^[0-9.-]*$")]
     pub documento_numero: String,
     /// 1 to 200 characters, single line.
     #[schema(
@@ -72,6 +114,7 @@ pub struct Cliente {
     pub razon_social: Option<String>,
     /// ARCA's receiver IVA condition (`responsable_inscripto`, `monotributo`, `exento`,
     /// `consumidor_final`, …).
+    #[schema(value_type = crate::http::customers::CondicionIva)]
     pub condicion_iva: String,
 }
 
@@ -94,13 +137,14 @@ pub struct ItemRequest {
     pub precio_unitario: Decimal,
     /// Discount, percent 0–100.
     #[serde(default, deserialize_with = "decimal::required")]
-    #[schema(value_type = Option<String>, pattern = "^(100(\\.0{1,6})?|[0-9]{1,2}(\\.[0-9]{1,6})?)$")]
+    #[schema(value_type = Option<String>, nullable = false, pattern = "^(100(\\.0{1,6})?|[0-9]{1,2}(\\.[0-9]{1,6})?)$")]
     pub bonificacion: Decimal,
     /// 0, 2.5, 5, 10.5, 21 or 27; `exento` / `no_gravado` through `iva_condicion`.
     #[schema(value_type = Option<String>, pattern = "^((0|5|21|27)(\\.0{1,6})?|(2|10)\\.50{0,5})$")]
     #[serde(default, deserialize_with = "decimal::optional")]
     pub iva_porcentaje: Option<Decimal>,
     /// `gravado` (default), `exento` or `no_gravado`.
+    #[schema(value_type = Option<IvaCondicionName>)]
     pub iva_condicion: Option<String>,
 }
 
@@ -108,6 +152,7 @@ pub struct ItemRequest {
 #[serde(deny_unknown_fields)]
 pub struct TributoRequest {
     /// ARCA tributo id (1–9, 13, 99).
+    #[schema(minimum = 1, maximum = 99)]
     pub id: i16,
     /// At most 80 characters (ARCA's `Desc`).
     #[schema(
@@ -134,7 +179,7 @@ pub struct AsociadoRequest {
     #[schema(minimum = 1, maximum = 99999999)]
     pub numero: u64,
     /// The issuer's CUIT, with a valid check digit.
-    #[schema(max_length = 13)]
+    #[schema(max_length = 13, pattern = r"^-*([0-9]-*){11}$")]
     pub cuit: Option<String>,
     pub fecha: Option<NaiveDate>,
 }
