@@ -41,12 +41,42 @@ BUSINESS_RULE_FIELD_ERRORS = [
     (r"(documento_numero|cliente\.documento_numero)", "not a valid CUIL: a CUIT has 11 digits"),
     (r"(documento_numero|cliente\.documento_numero)", r"a [^,]+ number is 1 to 11 digits"),
     # ARCA's code tables (FEParamGetTiposDoc): a code inside the documented range ARCA lacks.
-    (r"(documento_tipo|cliente\.documento_tipo)", r"-?[0-9]+ is not an ARCA document type"),
+    (r"(documento_tipo|cliente\.documento_tipo)", r"(-?[0-9]+ is )?not an ARCA document type"),
     # A taxed line needs its IVA rate; whether it is taxed is another field (`iva_condicion`).
     (r"items\[[0-9]+\]\.iva_porcentaje", r"one of 0, 2\.5, 5, 10\.5, 21, 27"),
     # ARCA's voucher types (FEParamGetTiposCbte) and tributo ids (FEParamGetTiposTributos).
-    (r"tipo_comprobante", r"not a voucher type WSFEv1 authorises"),
+    (r"(comprobantes_asociados\[[0-9]+\]\.)?tipo_comprobante", r"not a voucher type WSFEv1 authorises"),
     (r"tributos\[[0-9]+\]\.id", r"not an ARCA tributo"),
+    # ARCA's currency table (FEParamGetTiposMonedas): three characters that name no currency.
+    (r"moneda", "unknown currency"),
+    # Which voucher classes a receiver's IVA condition may receive (ARCA's rule 10243 and the
+    # RG 5616 table): a rule between two fields.
+    (r"(cliente\.condicion_iva|tipo_comprobante)", "a receiver in condition [a-z_]+ cannot receive"),
+    # A total of 0.00 (every line free, bonificacion 100) is allowed only on the note classes
+    # ARCA lets carry a zero base (rule 10020): a rule between the total and tipo_comprobante.
+    (r"total", r"the invoice total is 0\.00, which"),
+    # A line that rounds to 0.00 is refused unless it is free (bonificacion 100) or the class is
+    # a note ARCA lets carry zero: a rule between the line's fields and tipo_comprobante.
+    (r"items\[[0-9]+\]", r"the item's amount rounds to 0\.00, which"),
+    # Rules between fields that composition applies (the protocol crate's ComposeError), each
+    # one of ARCA's: the classes an issuer's IVA condition may issue; a foreign currency's
+    # exchange rate and pesos at 1; service dates when services are included, and the dates'
+    # order; notes and their associations; no IVA on lines of classes that do not itemise it;
+    # amounts beyond 13 integer digits once multiplied; a tributo code that needs a description.
+    (r"tipo_comprobante", "the issuer's IVA condition does not allow issuing"),
+    (r"cotizacion", "(a foreign currency needs its exchange rate|the exchange rate of pesos is 1)"),
+    (r"fecha_servicio_(desde|hasta)|fecha_vencimiento_pago", "invoices that include services need this date"),
+    (r"fecha_servicio_hasta", "the service period ends before it starts"),
+    (r"fecha_vencimiento_pago", "payment cannot be due before the invoice date"),
+    (r"comprobantes_asociados", "a debit or credit note must name"),
+    (r"periodo_asociado", "only debit and credit notes carry"),
+    (r"items\[[0-9]+\]\.iva_porcentaje", ".* vouchers carry no IVA"),
+    (r"items\[[0-9]+\]", r"the item's amount is too large"),
+    (r"total", r"the invoice total is too large"),
+    (r"tributos\[[0-9]+\]\.descripcion", "this tributo needs a description"),
+    # ARCA's own rules, checked before sending, each named by its code (dates within ARCA's
+    # window, totals by class, associations): "ARCA 10016: …".
+    (r".+", r"ARCA [0-9]{5}: "),
     # Which certificate fields go together, and whether the bundle or PEM can be read.
     (r"body", "send pkcs12_base64"),
     (r"(pkcs12_base64|passphrase|certificate_pem|private_key_pem)", ""),

@@ -39,10 +39,7 @@ pub struct CreateInvoice {
     pub fecha_servicio_hasta: Option<NaiveDate>,
     pub fecha_vencimiento_pago: Option<NaiveDate>,
     /// ARCA currency id (`PES`, `DOL`, `060`); `PES` when omitted.
-    #[schema(
-        max_length = 3,
-        pattern = "^[^\\u0000-\\u001F\\u007F-\\u009F\\u202A-\\u202E\\u2066-\\u2069]*$"
-    )]
+    #[schema(min_length = 3, max_length = 3, pattern = "^[A-Za-z0-9 ]{3}$")]
     pub moneda: Option<String>,
     #[schema(value_type = Option<String>, pattern = "^(?=[0-9.]*[1-9])[0-9]{1,4}(\\.[0-9]{1,6})?$")]
     #[serde(default, deserialize_with = "decimal::optional")]
@@ -57,8 +54,50 @@ pub struct CreateInvoice {
     /// Free data kept with the invoice: a flat object of at most 50 keys (1–40 characters), each
     /// value a string (at most 500 characters), number, boolean or null. Shown by
     /// `GET /v1/invoices/{id}`, never in lists.
-    #[schema(value_type = Option<Object>)]
+    #[schema(schema_with = metadata_schema)]
     pub metadata: Option<serde_json::Value>,
+}
+
+/// The document's form of `metadata`: the limits `invoices::limits` enforces, stated so that a
+/// generated client never sends what the service refuses.
+fn metadata_schema() -> utoipa::openapi::Object {
+    use super::limits::{METADATA_KEY_MAX, METADATA_KEYS_MAX, METADATA_VALUE_MAX};
+    use utoipa::openapi::Schema;
+    use utoipa::openapi::schema::{AdditionalProperties, ObjectBuilder, OneOfBuilder, Type};
+    // Keys are single-line text; string values may also hold line feeds, carriage returns and tabs.
+    const KEY: &str = "^[^\\u0000-\\u001F\\u007F-\\u009F\\u202A-\\u202E\\u2066-\\u2069]*$";
+    const VALUE: &str =
+        "^[^\\u0000-\\u0008\\u000B\\u000C\\u000E-\\u001F\\u007F-\\u009F\\u202A-\\u202E\\u2066-\\u2069]*$";
+    let value = OneOfBuilder::new()
+        .item(
+            ObjectBuilder::new()
+                .schema_type(Type::String)
+                .max_length(Some(METADATA_VALUE_MAX))
+                .pattern(Some(VALUE)),
+        )
+        .item(ObjectBuilder::new().schema_type(Type::Number))
+        .item(ObjectBuilder::new().schema_type(Type::Boolean))
+        .item(ObjectBuilder::new().schema_type(Type::Null));
+    ObjectBuilder::new()
+        .schema_type(utoipa::openapi::schema::SchemaType::from_iter([
+            Type::Object,
+            Type::Null,
+        ]))
+        .description(Some(
+            "Free data kept with the invoice: a flat object of at most 50 keys (1–40 characters), \
+             each value a string (at most 500 characters), number, boolean or null. Shown by \
+             `GET /v1/invoices/{id}`, never in lists.",
+        ))
+        .max_properties(Some(METADATA_KEYS_MAX))
+        .property_names(Some(
+            ObjectBuilder::new()
+                .schema_type(Type::String)
+                .min_length(Some(1))
+                .max_length(Some(METADATA_KEY_MAX))
+                .pattern(Some(KEY)),
+        ))
+        .additional_properties(Some(AdditionalProperties::RefOr(Schema::OneOf(value.build()).into())))
+        .build()
 }
 
 /// The values `mode` takes (documentation only: the field stays text).
