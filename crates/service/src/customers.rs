@@ -8,6 +8,8 @@
 
 use arca_protocol::Cuit;
 use arca_protocol::codes::{CondicionIvaReceptor, DocTipo};
+use serde::Serialize;
+use utoipa::ToSchema;
 
 use crate::Error;
 pub use crate::storage::customers::CustomerFilter;
@@ -239,6 +241,41 @@ fn looks_like_email(text: &str) -> bool {
         && !domain.ends_with('.')
         && !text.chars().any(char::is_whitespace)
         && text::problem(text, Lines::Single).is_none()
+}
+
+/// A receiver's IVA condition, as the API names it (ARCA's `CondicionIVAReceptorId`): the
+/// document's list of the values customers and invoices take (the field itself stays text).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum CondicionIva {
+    ResponsableInscripto,
+    Monotributo,
+    MonotributistaSocial,
+    MonotributoTrabajadorIndependientePromovido,
+    Exento,
+    SujetoNoCategorizado,
+    ProveedorDelExterior,
+    ClienteDelExterior,
+    IvaLiberado,
+    IvaNoAlcanzado,
+    ConsumidorFinal,
+}
+
+impl CondicionIva {
+    /// Every value, in the documented order.
+    pub const ALL: [CondicionIva; 11] = [
+        CondicionIva::ResponsableInscripto,
+        CondicionIva::Monotributo,
+        CondicionIva::MonotributistaSocial,
+        CondicionIva::MonotributoTrabajadorIndependientePromovido,
+        CondicionIva::Exento,
+        CondicionIva::SujetoNoCategorizado,
+        CondicionIva::ProveedorDelExterior,
+        CondicionIva::ClienteDelExterior,
+        CondicionIva::IvaLiberado,
+        CondicionIva::IvaNoAlcanzado,
+        CondicionIva::ConsumidorFinal,
+    ];
 }
 
 #[cfg(test)]

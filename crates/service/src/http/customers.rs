@@ -44,7 +44,7 @@ pub struct CreateCustomerRequest {
     )]
     pub razon_social: String,
     /// The receiver's IVA condition.
-    #[schema(value_type = CondicionIva)]
+    #[schema(value_type = crate::customers::CondicionIva)]
     pub condicion_iva: String,
     /// An e-mail address (`name@domain`, at most 254 characters); empty is none.
     #[schema(
@@ -85,7 +85,7 @@ pub struct UpdateCustomerRequest {
     )]
     pub razon_social: Option<String>,
     #[serde(default, deserialize_with = "not_null")]
-    #[schema(value_type = CondicionIva, nullable = false)]
+    #[schema(value_type = crate::customers::CondicionIva, nullable = false)]
     pub condicion_iva: Option<String>,
     #[serde(default, deserialize_with = "nullable")]
     #[schema(value_type = Option<String>, max_length = 254, pattern = r"^[ \xA0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000]*$|^[ \xA0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000]*[^@ \xA0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000\x00-\x1F\x7F-\x9F\u202A-\u202E\u2066-\u2069]+@[^@. \xA0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000\x00-\x1F\x7F-\x9F\u202A-\u202E\u2066-\u2069][^@ \xA0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000\x00-\x1F\x7F-\x9F\u202A-\u202E\u2066-\u2069]*\.[^@ \xA0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000\x00-\x1F\x7F-\x9F\u202A-\u202E\u2066-\u2069]*[^@. \xA0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000\x00-\x1F\x7F-\x9F\u202A-\u202E\u2066-\u2069][ \xA0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000]*$")]
@@ -93,40 +93,6 @@ pub struct UpdateCustomerRequest {
     #[serde(default, deserialize_with = "nullable")]
     #[schema(value_type = Option<String>, max_length = 300, pattern = "^[^\\u0000-\\u001F\\u007F-\\u009F\\u202A-\\u202E\\u2066-\\u2069]*$")]
     pub direccion: Option<Option<String>>,
-}
-
-/// A receiver's IVA condition, as the API names it (ARCA's `CondicionIVAReceptorId`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum CondicionIva {
-    ResponsableInscripto,
-    Monotributo,
-    MonotributistaSocial,
-    MonotributoTrabajadorIndependientePromovido,
-    Exento,
-    SujetoNoCategorizado,
-    ProveedorDelExterior,
-    ClienteDelExterior,
-    IvaLiberado,
-    IvaNoAlcanzado,
-    ConsumidorFinal,
-}
-
-impl CondicionIva {
-    /// Every value, in the documented order.
-    pub const ALL: [CondicionIva; 11] = [
-        CondicionIva::ResponsableInscripto,
-        CondicionIva::Monotributo,
-        CondicionIva::MonotributistaSocial,
-        CondicionIva::MonotributoTrabajadorIndependientePromovido,
-        CondicionIva::Exento,
-        CondicionIva::SujetoNoCategorizado,
-        CondicionIva::ProveedorDelExterior,
-        CondicionIva::ClienteDelExterior,
-        CondicionIva::IvaLiberado,
-        CondicionIva::IvaNoAlcanzado,
-        CondicionIva::ConsumidorFinal,
-    ];
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -355,7 +321,7 @@ impl JsonBody for UpdateCustomerRequest {}
 mod tests {
     use arca_protocol::codes::CondicionIvaReceptor;
 
-    use super::CondicionIva;
+    use crate::customers::CondicionIva;
 
     /// The documented enum names exactly the conditions the service accepts.
     #[test]

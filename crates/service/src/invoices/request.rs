@@ -153,7 +153,7 @@ pub struct Cliente {
     pub razon_social: Option<String>,
     /// ARCA's receiver IVA condition (`responsable_inscripto`, `monotributo`, `exento`,
     /// `consumidor_final`, …).
-    #[schema(value_type = crate::http::customers::CondicionIva)]
+    #[schema(value_type = crate::customers::CondicionIva)]
     pub condicion_iva: String,
 }
 
