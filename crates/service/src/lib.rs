@@ -36,6 +36,7 @@ pub mod certificates;
 pub mod config;
 pub mod crypto;
 pub mod customers;
+pub mod documents;
 mod error;
 pub mod health;
 pub mod http;
