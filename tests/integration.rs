@@ -16,6 +16,8 @@ mod integration {
     /// The REST service over HTTP: SQLite by default, PostgreSQL + Redis with
     /// `TEST_DATABASE=postgres`.
     mod service;
+    /// A real SMTP server (aiosmtpd) for the email tests.
+    pub mod smtp_server;
     pub mod support;
     /// The lowered TLS security level, scoped to the hosts listed as legacy.
     mod tls;

@@ -17,6 +17,9 @@ mod customers;
 mod data_store_tls;
 /// `/openapi.json` and `/docs`.
 mod docs;
+/// Invoice emails through the outbox against a real SMTP server: MIME and the PDF, STARTTLS,
+/// retries, permanent refusals, leases, the email on approval, `.eml` files, `NOT_CONFIGURED`.
+mod emails;
 /// problem+json for every failure: 401, 404, 405, bad bodies, maintenance.
 mod errors;
 /// `/health/arca`: one FEDummy per `ARCA_HEALTH_CACHE_MS`, shared by concurrent probes.

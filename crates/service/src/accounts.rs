@@ -23,6 +23,8 @@ pub struct Account {
     pub monthly_quota: Option<i64>,
     pub requests_per_minute: i64,
     pub created_at: DateTime<Utc>,
+    /// `enviar_email_automatico`: an approval emails the invoice to its `cliente.email`.
+    pub send_email_on_approval: bool,
 }
 
 /// A checked request to create an account.
@@ -95,6 +97,7 @@ pub async fn create(
         monthly_quota: new.monthly_quota,
         requests_per_minute: new.requests_per_minute,
         created_at: storage::now(),
+        send_email_on_approval: false,
     };
     let (key_row, created) = api_keys::new_key(salt, &row.id, "default", mode);
     storage::accounts::insert_with_key(storage, &row, &key_row).await?;
@@ -105,6 +108,20 @@ pub async fn create(
 pub async fn find(storage: &Storage, id: &str) -> Result<Account, Error> {
     let row = storage::accounts::find(storage, id).await?.ok_or(Error::NotFound)?;
     Account::from_row(row)
+}
+
+/// Changes the account's settings (`enviar_email_automatico` for now) and returns the account.
+pub async fn update_settings(
+    storage: &Storage,
+    id: &str,
+    send_email_on_approval: Option<bool>,
+) -> Result<Account, Error> {
+    if let Some(on) = send_email_on_approval
+        && !storage::accounts::set_send_email_on_approval(storage, id, on).await?
+    {
+        return Err(Error::NotFound);
+    }
+    find(storage, id).await
 }
 
 impl Account {
@@ -119,6 +136,7 @@ impl Account {
             cuit,
             tier,
             created_at: row.created_at,
+            send_email_on_approval: row.send_email_on_approval,
         })
     }
 }

@@ -15,9 +15,13 @@ use crate::arca::reference_data::ReferenceData;
 use crate::arca::session_port::SessionPort;
 use crate::config::{Config, DatabaseConfig, RedisConfig};
 use crate::crypto::Secrets;
+use crate::documents::Documents;
+use crate::email::{self, Emails};
 use crate::invoices::Invoices;
 use crate::issuance::{self, Engine, EngineConfig};
 use crate::maintenance::Maintenance;
+use crate::outbox::dispatcher::DispatcherConfig;
+use crate::outbox::{Deliver, Dispatcher, MessageKind};
 use crate::rate_limit::RateLimiter;
 pub use crate::state::{AppContext, AppState};
 use crate::storage::Storage;
@@ -85,6 +89,7 @@ impl App {
             })?;
         // What the open breaker held back goes as soon as it closes, not at its retry time.
         tokio::spawn(drain_when_closed(breaker.clone(), engine.clone()));
+        let (emails, dispatcher) = outbox(&config, &storage, clock.clone())?;
         let invoices = Invoices::new(
             storage.clone(),
             engine.clone(),
@@ -107,6 +112,8 @@ impl App {
                 redis,
                 maintenance: Maintenance::new(&config.maintenance, storage.clone()),
                 arca_probe: ProbeCache::new(config.arca.health_cache, clock),
+                emails,
+                dispatcher,
                 config,
             }),
         })
@@ -121,15 +128,47 @@ impl App {
     }
 
     /// Serves on `listener` with the configured connection limits (`server.rs`) until
-    /// `shutdown` completes, then lets requests in flight finish.
+    /// `shutdown` completes, then lets requests in flight finish. The outbox's dispatcher runs
+    /// for as long (unless a test stopped it first) and stops with it.
     pub async fn serve(
         self,
         listener: tokio::net::TcpListener,
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> std::io::Result<()> {
         let router = self.router();
-        crate::server::serve(listener, router, self.state.config.server, shutdown).await
+        let served = crate::server::serve(listener, router, self.state.config.server, shutdown).await;
+        self.state.dispatcher.stop();
+        served
     }
+}
+
+/// The outbox's dispatcher, with a way out for emails (SMTP, or `.eml` files in simulator mode;
+/// none when email is not configured), started; and the emails module over it.
+fn outbox(config: &Config, storage: &Storage, clock: Arc<dyn Clock>) -> Result<(Emails, Arc<Dispatcher>), Error> {
+    let setup = email::Setup::from_config(config)?;
+    let mut deliverers: std::collections::HashMap<MessageKind, Arc<dyn Deliver>> = std::collections::HashMap::new();
+    if let email::Setup::Ready { transport, from } = &setup {
+        deliverers.insert(
+            MessageKind::Email,
+            Arc::new(email::delivery::EmailDelivery {
+                documents: Documents::new(storage.clone()),
+                transport: transport.clone(),
+                from: from.clone(),
+            }),
+        );
+    }
+    let dispatcher = Arc::new(Dispatcher::new(
+        storage.clone(),
+        clock,
+        deliverers,
+        DispatcherConfig {
+            max_retries: config.email.max_retries,
+            lease_ttl: config.email.lease_ttl,
+            poll: config.email.poll,
+        },
+    ));
+    dispatcher.spawn();
+    Ok((Emails::new(storage.clone(), setup, dispatcher.clone()), dispatcher))
 }
 
 /// Each time the breaker closes, sends the deferred invoices at once.

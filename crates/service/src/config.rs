@@ -38,6 +38,30 @@ pub struct Config {
     pub server: ServerConfig,
     /// CORS origins allowed to call the API (`ALLOWED_ORIGINS`, comma-separated; `*` for any).
     pub allowed_origins: Vec<String>,
+    /// Outbound email and the outbox's dispatcher.
+    pub email: EmailConfig,
+}
+
+/// Email (`SMTP_URL`, `EMAIL_FROM`, `SMTP_TLS_ROOT_CERT`) and the outbox dispatcher's knobs.
+#[derive(Debug, Clone)]
+pub struct EmailConfig {
+    /// `SMTP_URL`, in lettre's form (README "Email"): `smtp://[user:pass@]host[:port]` plain (port
+    /// 25), `?tls=required` STARTTLS or no delivery, `?tls=opportunistic` STARTTLS when offered
+    /// (both port 587), `smtps://…` implicit TLS (port 465). A secret: it may carry a password.
+    pub smtp_url: Option<Secret>,
+    /// `EMAIL_FROM`: the sender, `facturas@example.com` or `Mi Empresa <facturas@example.com>`.
+    pub from: Option<String>,
+    /// `SMTP_TLS_ROOT_CERT`: PEM file of the CA that signs the SMTP server's certificate,
+    /// trusted instead of the system's store. Only with TLS in `SMTP_URL`.
+    pub tls_root_cert: Option<PathBuf>,
+    /// `OUTBOX_MAX_RETRIES`: retries after a message's first attempt on transient failures (5).
+    pub max_retries: u32,
+    /// `OUTBOX_LEASE_TTL_MS`: how long one attempt holds its message before another instance may
+    /// take it over (300000; above the SMTP timeout, 60 s).
+    pub lease_ttl: Duration,
+    /// `OUTBOX_POLL_MS`: how often an idle dispatcher looks for due messages written by another
+    /// instance or by an approval (5000).
+    pub poll: Duration,
 }
 
 /// How long a connection may stay silent, and how many may be open: what keeps a slowloris
@@ -417,6 +441,7 @@ impl Reader<'_> {
         // ALLOWED_ORIGINS: comma-separated CORS origins (none by default; `*` for any).
         let allowed_origins = self.list("ALLOWED_ORIGINS");
         let server = self.server();
+        let email = self.email();
         // A handler waiting for ARCA moves no byte: the idle bound must outlast those waits.
         let longest_wait = arca.timeout.max(issuance.wait) * 2;
         if server.idle_timeout < longest_wait {
@@ -444,7 +469,62 @@ impl Reader<'_> {
             issuance,
             server,
             allowed_origins,
+            email,
         })
+    }
+
+    fn email(&mut self) -> EmailConfig {
+        // SMTP_URL: the SMTP server (README "Email"): smtp://user:pass@host:port plain,
+        // smtp://…?tls=required STARTTLS, smtps://… implicit TLS. Unset in simulator mode: mail is
+        // written to DATA_DIR/outbox/ as .eml files. Never printed: it may carry a password.
+        // EMAIL_FROM: the sender address (`Name <address>` or `address`).
+        // SMTP_TLS_ROOT_CERT: PEM file of the CA to trust for the SMTP server instead of the
+        // system's store.
+        let smtp_url = self.text("SMTP_URL");
+        let tls = smtp_url.as_deref().map(|url| {
+            smtp_tls(url).unwrap_or_else(|message| {
+                self.problem("SMTP_URL", &message);
+                SmtpTls::None
+            })
+        });
+        let from = self.text("EMAIL_FROM").map(|from| from.trim().to_string());
+        if let Some(from) = &from
+            && from.parse::<lettre::message::Mailbox>().is_err()
+        {
+            self.problem("EMAIL_FROM", "expected an address, or a name and an address in <>");
+        }
+        let tls_root_cert = self.text("SMTP_TLS_ROOT_CERT").map(PathBuf::from);
+        if let Some(path) = &tls_root_cert {
+            if matches!(tls, None | Some(SmtpTls::None)) {
+                self.problem(
+                    "SMTP_TLS_ROOT_CERT",
+                    "needs TLS: an smtps:// SMTP_URL or one with ?tls=required or ?tls=opportunistic",
+                );
+            }
+            if !path.is_file() {
+                self.problem("SMTP_TLS_ROOT_CERT", &format!("no such file: {}", path.display()));
+            }
+        }
+        // OUTBOX_MAX_RETRIES: retries after the first attempt on transient failures (5), waiting
+        // 1 min, 5 min, 15 min, 1 h, then 6 h. OUTBOX_LEASE_TTL_MS: how soon another instance
+        // takes over an attempt whose instance died (300000). OUTBOX_POLL_MS: how often an idle
+        // dispatcher looks for due messages (5000).
+        let max_retries = self.number("OUTBOX_MAX_RETRIES", 5u32);
+        let lease_ms = self.number("OUTBOX_LEASE_TTL_MS", 300_000u64);
+        let poll_ms = self.number("OUTBOX_POLL_MS", 5_000u64);
+        for (name, value) in [("OUTBOX_LEASE_TTL_MS", lease_ms), ("OUTBOX_POLL_MS", poll_ms)] {
+            if value == 0 {
+                self.problem(name, "must be at least 1");
+            }
+        }
+        EmailConfig {
+            smtp_url: smtp_url.map(Secret::new),
+            from,
+            tls_root_cert,
+            max_retries,
+            lease_ttl: Duration::from_millis(lease_ms.max(1)),
+            poll: Duration::from_millis(poll_ms.max(1)),
+        }
     }
 
     fn server(&mut self) -> ServerConfig {
@@ -775,6 +855,40 @@ impl Reader<'_> {
     }
 }
 
+/// How an `SMTP_URL` asks for TLS, in lettre's terms.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SmtpTls {
+    /// `smtp://` without `tls`: plain text.
+    None,
+    /// `smtp://…?tls=required`: STARTTLS, or no delivery.
+    Required,
+    /// `smtp://…?tls=opportunistic`: STARTTLS when the server offers it.
+    Opportunistic,
+    /// `smtps://`: TLS from the first byte.
+    Wrapper,
+}
+
+/// The TLS an `SMTP_URL` asks for, or why lettre would refuse it. The message never repeats the
+/// URL (it may carry a password).
+pub fn smtp_tls(url: &str) -> Result<SmtpTls, String> {
+    let parsed = url::Url::parse(url).map_err(|error| format!("not a URL ({error})"))?;
+    if parsed.host_str().is_none_or(str::is_empty) {
+        return Err("names no host".into());
+    }
+    let tls = parsed
+        .query_pairs()
+        .find(|(name, _)| name == "tls")
+        .map(|(_, value)| value.into_owned());
+    match (parsed.scheme(), tls.as_deref()) {
+        ("smtp", None) => Ok(SmtpTls::None),
+        ("smtp", Some("required")) => Ok(SmtpTls::Required),
+        ("smtp", Some("opportunistic")) => Ok(SmtpTls::Opportunistic),
+        ("smtps", _) => Ok(SmtpTls::Wrapper),
+        ("smtp", Some(_)) => Err("tls= must be required or opportunistic".into()),
+        _ => Err("expected smtp://… or smtps://…".into()),
+    }
+}
+
 /// A default duration in whole milliseconds, for [`Reader::number`].
 fn millis(duration: Duration) -> u64 {
     u64::try_from(duration.as_millis()).unwrap_or(u64::MAX)
@@ -855,6 +969,34 @@ mod tests {
         );
         assert_eq!(config.arca.tls_legacy_hosts, ["servicios1.afip.gov.ar", "other"]);
         assert_eq!(config.arca.environment, ArcaEnvironment::Production);
+    }
+
+    #[test]
+    fn smtp_settings_follow_lettre_and_never_echo_the_password() {
+        let config = check(&[
+            ("SMTP_URL", "smtp://user:s3cret-pass@mail.example.com:2525?tls=required"),
+            ("EMAIL_FROM", "Mi Empresa <facturas@example.com>"),
+        ])
+        .unwrap();
+        assert_eq!(config.email.from.as_deref(), Some("Mi Empresa <facturas@example.com>"));
+        assert_eq!(config.email.max_retries, 5);
+        assert!(!format!("{config:?}").contains("s3cret-pass"));
+        assert_eq!(smtp_tls("smtps://mail.example.com"), Ok(SmtpTls::Wrapper));
+        assert_eq!(smtp_tls("smtp://mail.example.com"), Ok(SmtpTls::None));
+        assert_eq!(smtp_tls("smtp://h?tls=opportunistic"), Ok(SmtpTls::Opportunistic));
+        let error = check(&[
+            ("SMTP_URL", "http://user:s3cret-pass@mail.example.com"),
+            ("EMAIL_FROM", "not an address"),
+            ("SMTP_TLS_ROOT_CERT", "/nonexistent/ca.pem"),
+        ])
+        .unwrap_err();
+        let text = error.to_string();
+        assert!(!text.contains("s3cret-pass"), "{text}");
+        let names: Vec<&str> = error.problems.iter().map(|p| p.split(':').next().unwrap()).collect();
+        assert_eq!(
+            names,
+            ["SMTP_URL", "EMAIL_FROM", "SMTP_TLS_ROOT_CERT", "SMTP_TLS_ROOT_CERT"]
+        );
     }
 
     #[test]

@@ -57,6 +57,10 @@ pub enum Error {
     /// `arca-api serve` starts one).
     #[error("the ARCA endpoints are not configured")]
     ArcaNotConfigured,
+    /// Email cannot be sent: outside simulator mode, these settings (`SMTP_URL`, `EMAIL_FROM`)
+    /// are missing.
+    #[error("email is not configured on this server: set {}", .0.join(" and "))]
+    EmailNotConfigured(Vec<&'static str>),
     /// A file under the data directory could not be read or written.
     #[error("{context}: {source}")]
     Io {

@@ -12,6 +12,7 @@ pub mod auth;
 pub mod certificates;
 pub mod customers;
 pub mod docs;
+pub mod emails;
 pub mod error;
 pub mod extract;
 pub mod health;
@@ -88,7 +89,7 @@ pub fn api_routes(state: AppState) -> OpenApiRouter<AppState> {
     // Route layers wrap matched routes only: unknown paths stay 404 rather than 401. The layer
     // added last runs first, so the key is checked before the request is counted.
     let tenant = OpenApiRouter::new()
-        .routes(routes!(accounts::get_account))
+        .routes(routes!(accounts::get_account, accounts::update_account))
         .routes(routes!(api_keys::create_api_key, api_keys::list_api_keys))
         .routes(routes!(api_keys::revoke_api_key))
         .routes(routes!(
@@ -117,6 +118,8 @@ pub fn api_routes(state: AppState) -> OpenApiRouter<AppState> {
         .routes(routes!(reference_data::get_exchange_rate))
         .routes(routes!(invoices::create_invoice, invoices::list_invoices))
         .routes(routes!(invoices::get_invoice, invoices::update_invoice))
+        .routes(routes!(emails::send_invoice_email))
+        .routes(routes!(emails::list_invoice_emails))
         .route_layer(from_fn_with_state(state.clone(), rate_limit::limit))
         .route_layer(from_fn_with_state(state.clone(), auth::require_api_key));
     let admin = OpenApiRouter::new().routes(routes!(accounts::create_account));

@@ -19,6 +19,9 @@
 //!   ARCA circuit breaker.
 //! - [`text`]: the rules every stored text, filter and key obeys (no control characters or
 //!   bidi overrides; line breaks only where several lines are meant).
+//! - [`outbox`]: outbound messages written with the change that causes them, delivered by its
+//!   dispatcher one attempt at a time across instances, retried, every attempt recorded;
+//!   [`email`]: invoice PDFs by email through it (SMTP, or `.eml` files in simulator mode).
 //! - [`health`], [`metrics`], [`maintenance`], [`logging`]: the operations surface — health
 //!   probes, Prometheus metrics, the maintenance switch shared through the database, JSON logs.
 //! - [`app::App`]: builds the [`state::AppState`] handlers share, and serves the axum router
@@ -37,6 +40,7 @@ pub mod config;
 pub mod crypto;
 pub mod customers;
 pub mod documents;
+pub mod email;
 mod error;
 pub mod health;
 pub mod http;
@@ -45,6 +49,7 @@ pub mod issuance;
 pub mod logging;
 pub mod maintenance;
 pub mod metrics;
+pub mod outbox;
 pub mod points_of_sale;
 pub mod rate_limit;
 pub mod redis_tls;

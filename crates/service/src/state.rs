@@ -1,6 +1,6 @@
 //! [`AppState`]: what every handler can reach — the configuration, storage, keys, rate limiter,
-//! ARCA access, the invoices module and the engine, the breaker, Redis, the maintenance switch and
-//! the cache of `/health/arca`'s probe.
+//! ARCA access, the invoices module and the engine, the breaker, Redis, the maintenance switch,
+//! the cache of `/health/arca`'s probe, and the outbox's dispatcher with the emails it carries.
 //! [`crate::app::App`] builds it once; the HTTP layer and the health checks read it.
 //!
 //! It never builds anything and never serves: it is the shape both sides agree on.
@@ -17,9 +17,11 @@ use crate::arca::probe::ProbeCache;
 use crate::arca::reference_data::ReferenceData;
 use crate::config::Config;
 use crate::crypto::Secrets;
+use crate::email::Emails;
 use crate::invoices::Invoices;
 use crate::issuance::Engine;
 use crate::maintenance::Maintenance;
+use crate::outbox::Dispatcher;
 use crate::rate_limit::RateLimiter;
 use crate::storage::Storage;
 
@@ -47,4 +49,8 @@ pub struct AppContext {
     pub maintenance: Maintenance,
     /// The last `FEDummy` of `/health/arca`, shared by probes for `ARCA_HEALTH_CACHE_MS`.
     pub arca_probe: ProbeCache,
+    /// Invoice emails: queued through the outbox.
+    pub emails: Emails,
+    /// Delivers the outbox; runs while the app serves (tests may stop it and drive passes).
+    pub dispatcher: Arc<Dispatcher>,
 }

@@ -16,6 +16,7 @@ pub mod customers;
 pub mod invoices;
 pub mod migrations;
 pub mod notifications;
+pub mod outbox;
 pub mod points_of_sale;
 pub mod series;
 pub mod settings;

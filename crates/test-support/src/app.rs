@@ -61,6 +61,7 @@ pub struct TestAppBuilder {
     redis: bool,
     shared: Option<Shared>,
     without_engine: bool,
+    without_dispatcher: bool,
     clock: Option<std::sync::Arc<dyn arca_protocol::clock::Clock>>,
 }
 
@@ -117,8 +118,15 @@ impl TestAppBuilder {
         self
     }
 
-    /// Time for the app's circuit breaker and `/health/arca` cache (a `ManualClock` the test
-    /// moves), instead of the machine's.
+    /// Stops the app's outbox dispatcher before it serves: the test drives passes itself
+    /// (`app.state.dispatcher.run_once()`), moving the app's clock between them.
+    pub fn without_dispatcher(mut self) -> TestAppBuilder {
+        self.without_dispatcher = true;
+        self
+    }
+
+    /// Time for the app's circuit breaker, `/health/arca` cache and outbox dispatcher (a
+    /// `ManualClock` the test moves), instead of the machine's.
     pub fn clock(mut self, clock: std::sync::Arc<dyn arca_protocol::clock::Clock>) -> TestAppBuilder {
         self.clock = Some(clock);
         self
@@ -194,6 +202,9 @@ impl TestAppBuilder {
         let state = app.state().clone();
         if self.without_engine {
             state.engine.stop();
+        }
+        if self.without_dispatcher {
+            state.dispatcher.stop();
         }
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
         let base_url = format!("http://{}", listener.local_addr().unwrap());

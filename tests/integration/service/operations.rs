@@ -205,6 +205,7 @@ async fn metrics_name_every_family_and_count_requests() {
         "arca_issuance_batch_size",
         "arca_reconciliations_total",
         "arca_webhooks_queue",
+        "arca_outbox_messages",
         "arca_maintenance_mode",
         "arca_circuit_breaker_state",
         "arca_certificate_min_expiry_days",

@@ -1,4 +1,5 @@
-//! `POST /v1/accounts` (admin) and `GET /v1/account` (the caller's account).
+//! `POST /v1/accounts` (admin), `GET /v1/account` (the caller's account) and `PATCH /v1/account`
+//! (its settings: `enviar_email_automatico`).
 
 use axum::Json;
 use axum::extract::State;
@@ -64,7 +65,20 @@ pub struct AccountView {
     pub tier: String,
     pub limits: LimitsView,
     pub usage: UsageView,
+    /// Whether an approval emails the invoice's PDF to its `cliente.email` (false by default).
+    pub enviar_email_automatico: bool,
     pub created_at: DateTime<Utc>,
+}
+
+/// The account's settings; only the fields present change.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct UpdateAccountRequest {
+    /// When true, an approved invoice whose request carried `cliente.email` is emailed there
+    /// (the default subject and text, the PDF attached).
+    #[serde(default, deserialize_with = "super::json::not_null")]
+    #[schema(nullable = false)]
+    pub enviar_email_automatico: Option<bool>,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -133,6 +147,30 @@ pub async fn get_account(State(state): State<AppState>, tenant: Tenant) -> Resul
     Ok(Json(AccountView::new(account, period, invoices)))
 }
 
+/// Change the caller's account settings.
+#[utoipa::path(
+    patch,
+    path = "/v1/account",
+    tag = "accounts",
+    security(("api_key" = []), ("x_api_key" = [])),
+    request_body = UpdateAccountRequest,
+    responses(
+        (status = 200, body = AccountView),
+        (status = 400, body = Problem, content_type = "application/problem+json"),
+        (status = 401, body = Problem, content_type = "application/problem+json"),
+    )
+)]
+pub async fn update_account(
+    State(state): State<AppState>,
+    tenant: Tenant,
+    ApiJson(request): ApiJson<UpdateAccountRequest>,
+) -> Result<Json<AccountView>, ApiError> {
+    let account =
+        accounts::update_settings(&state.storage, tenant.account_id(), request.enviar_email_automatico).await?;
+    let (period, invoices) = usage::this_month(&state.storage, &account.id, Utc::now()).await?;
+    Ok(Json(AccountView::new(account, period, invoices)))
+}
+
 impl AccountView {
     fn new(account: Account, period: String, invoices: i64) -> AccountView {
         AccountView {
@@ -149,9 +187,12 @@ impl AccountView {
                 invoices,
                 remaining: account.monthly_quota.map(|quota| (quota - invoices).max(0)),
             },
+            enviar_email_automatico: account.send_email_on_approval,
             created_at: account.created_at,
         }
     }
 }
 
 impl JsonBody for CreateAccountRequest {}
+
+impl JsonBody for UpdateAccountRequest {}

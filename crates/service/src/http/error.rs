@@ -37,7 +37,7 @@ pub struct Problem {
     pub status: u16,
     pub detail: String,
     /// Stable machine-readable code: VALIDATION_ERROR, UNAUTHORIZED, API_KEY_MODE_MISMATCH,
-    /// NOT_FOUND, CONFLICT,
+    /// NOT_FOUND, CONFLICT, NOT_CONFIGURED,
     /// RATE_LIMIT_EXCEEDED, MAINTENANCE, INTERNAL_ERROR, …
     pub code: String,
     /// Whether the same request may succeed later.
@@ -315,6 +315,20 @@ impl From<Error> for ApiError {
                     StatusCode::SERVICE_UNAVAILABLE,
                     "ARCA_UNAVAILABLE",
                     "ARCA is not configured on this server",
+                )
+            },
+            Error::EmailNotConfigured(missing) => ApiError {
+                errors: missing
+                    .iter()
+                    .map(|name| FieldError {
+                        field: (*name).to_string(),
+                        message: "setting missing on this server".into(),
+                    })
+                    .collect(),
+                ..ApiError::new(
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                    "NOT_CONFIGURED",
+                    format!("email is not configured on this server: set {}", missing.join(" and ")),
                 )
             },
             other => ApiError {

@@ -68,6 +68,22 @@ pub async fn metrics_text(State(state): State<AppState>, headers: HeaderMap) -> 
             queue.values.push((vec![("status", status.to_string())], count as f64));
         }
     }
+    let mut outbox = Gauge {
+        name: "arca_outbox_messages",
+        help: "Outbound messages (invoice emails) by status: pending and delivering are the outbox's queue.",
+        values: Vec::new(),
+    };
+    if let Ok(counts) = crate::storage::outbox::count_by_status(&state.storage).await {
+        for status in crate::outbox::MessageStatus::ALL {
+            let count = counts
+                .iter()
+                .find(|(counted, _)| *counted == status)
+                .map_or(0, |(_, n)| *n);
+            outbox
+                .values
+                .push((vec![("status", status.as_str().to_string())], count as f64));
+        }
+    }
     let maintenance = state.maintenance.is_active().await;
     let breaker = match state.breaker.state() {
         BreakerState::Closed => 0.0,
@@ -78,6 +94,7 @@ pub async fn metrics_text(State(state): State<AppState>, headers: HeaderMap) -> 
     let expiries = certificates::active_expiries(&state.storage).await.unwrap_or_default();
     let mut gauges = vec![
         queue,
+        outbox,
         Gauge::single(
             "arca_maintenance_mode",
             "1 while /v1 answers 503 MAINTENANCE (MAINTENANCE_MODE or arca-api maintenance on).",

@@ -85,6 +85,11 @@ pub fn check(request: &CreateInvoice, errors: &mut Vec<(String, String)>) {
             "must be at most 20 characters (11 digits with dashes or dots)".into(),
         );
     }
+    if let Some(email) = &request.cliente.email
+        && let Err(message) = crate::email::request::address_problem(&email.0)
+    {
+        problem("cliente.email".into(), message);
+    }
     if request.moneda.as_ref().is_some_and(|m| m.chars().count() > MONEDA_MAX) {
         problem(
             "moneda".into(),

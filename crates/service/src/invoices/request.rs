@@ -155,6 +155,10 @@ pub struct Cliente {
     /// `consumidor_final`, …).
     #[schema(value_type = crate::customers::CondicionIva)]
     pub condicion_iva: String,
+    /// The customer's email address (at most 254 characters): with the account's
+    /// `enviar_email_automatico` on, the approved invoice's PDF is emailed there.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub email: Option<crate::email::request::EmailAddress>,
 }
 
 #[derive(Debug, Clone, Deserialize, Serialize, ToSchema)]

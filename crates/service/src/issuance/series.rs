@@ -470,6 +470,9 @@ impl SeriesWorker {
                 )
                 .await?;
                 series::record_last_number(&mut fenced, &self.key, db_number(number)?).await?;
+                // The approval's email, if the account wants one, in the same transaction
+                // (ARCHITECTURE.md invariant 16).
+                crate::email::enqueue_on_approval(&mut fenced, &[id.to_string()], now).await?;
                 tracing::info!(invoice.id = id, number, "reconciled: ARCA had authorised it");
                 InvoiceStatus::Approved
             }
@@ -530,6 +533,9 @@ impl SeriesWorker {
             invoices::record_approved_batch(&mut fenced, &approvals, now).await?;
             // `record_last_number` keeps the highest, so once with the batch's highest is enough.
             series::record_last_number(&mut fenced, &self.key, db_number(highest)?).await?;
+            // The approvals' emails, if their accounts want them, in the same transaction
+            // (ARCHITECTURE.md invariant 16).
+            crate::email::enqueue_on_approval(&mut fenced, &approved, now).await?;
         }
         self.commit_statuses(
             fenced,

@@ -17,6 +17,8 @@ pub struct AccountRow {
     pub monthly_quota: Option<i64>,
     pub requests_per_minute: Option<i64>,
     pub created_at: DateTime<Utc>,
+    /// `enviar_email_automatico`: an approval enqueues the invoice's email to `cliente.email`.
+    pub send_email_on_approval: bool,
 }
 
 const INSERT_ACCOUNT: &str = "INSERT INTO accounts (id, name, cuit, tier, monthly_quota, requests_per_minute, created_at) \
@@ -54,16 +56,23 @@ pub async fn insert_with_key(storage: &Storage, account: &AccountRow, key: &ApiK
 
 /// The account with this id.
 pub async fn find(storage: &Storage, id: &str) -> Result<Option<AccountRow>, Error> {
-    const SQL: &str = "SELECT id, name, cuit, tier, monthly_quota, requests_per_minute, created_at \
-         FROM accounts WHERE id = $1";
+    const SQL: &str = "SELECT id, name, cuit, tier, monthly_quota, requests_per_minute, created_at, \
+         send_email_on_approval FROM accounts WHERE id = $1";
     Ok(with_pool!(storage, pool => sqlx::query_as::<_, AccountRow>(SQL).bind(id).fetch_optional(pool).await?))
 }
 
 /// The oldest account issuing under `cuit` (the issuance engine's series name a CUIT).
 pub async fn find_by_cuit(storage: &Storage, cuit: &str) -> Result<Option<AccountRow>, Error> {
-    const SQL: &str = "SELECT id, name, cuit, tier, monthly_quota, requests_per_minute, created_at \
-         FROM accounts WHERE cuit = $1 ORDER BY created_at, id LIMIT 1";
+    const SQL: &str = "SELECT id, name, cuit, tier, monthly_quota, requests_per_minute, created_at, \
+         send_email_on_approval FROM accounts WHERE cuit = $1 ORDER BY created_at, id LIMIT 1";
     Ok(with_pool!(storage, pool => sqlx::query_as::<_, AccountRow>(SQL).bind(cuit).fetch_optional(pool).await?))
+}
+
+/// Sets the account's `send_email_on_approval`; `false` when there is no such account.
+pub async fn set_send_email_on_approval(storage: &Storage, id: &str, on: bool) -> Result<bool, Error> {
+    const SQL: &str = "UPDATE accounts SET send_email_on_approval = $2 WHERE id = $1";
+    let affected = with_pool!(storage, pool => sqlx::query(SQL).bind(id).bind(on).execute(pool).await?.rows_affected());
+    Ok(affected == 1)
 }
 
 /// How many accounts exist (the zero-setup start creates a demo account when none does).

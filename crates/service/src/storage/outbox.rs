@@ -1,0 +1,451 @@
+//! The `outbox_messages` and `outbox_attempts` tables: outbound messages and each attempt to
+//! deliver them (ARCHITECTURE.md invariants 16–19).
+//!
+//! A message is inserted by [`insert`] inside the caller's transaction — the one that records the
+//! change causing it — so it exists exactly when that change does. The dispatcher takes a due
+//! message with [`claim`], a conditional UPDATE that only one instance can win (the same text on
+//! both dialects), and settles it with [`finish`], which changes the message only while the
+//! attempt that claimed it still holds the lease (its owner and attempt number are the fence).
+//!
+//! Times the dispatcher compares are unix milliseconds; it never reads the clock here (the caller
+//! passes `now`).
+
+use chrono::{DateTime, Utc};
+
+use super::series::Fenced;
+use super::transaction::{Transaction, with_transaction};
+use super::{Storage, with_pool};
+use crate::Error;
+
+/// What an outbound message is; the `kind` column's `CHECK` lists the same values.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum MessageKind {
+    /// An invoice's PDF by email.
+    Email,
+}
+
+impl MessageKind {
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            MessageKind::Email => "email",
+        }
+    }
+}
+
+impl TryFrom<String> for MessageKind {
+    type Error = String;
+
+    fn try_from(text: String) -> Result<Self, Self::Error> {
+        match text.as_str() {
+            "email" => Ok(MessageKind::Email),
+            _ => Err(format!("unknown outbox message kind {text:?}")),
+        }
+    }
+}
+
+/// Where a message is; the `status` column's `CHECK` lists the same values.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum MessageStatus {
+    /// Waiting for its first attempt, or for its next one after a transient failure.
+    Pending,
+    /// An attempt holds the lease (or held it and died: another takes over once it expires).
+    Delivering,
+    /// The remote server accepted it. Final.
+    Delivered,
+    /// Refused for good, or out of retries; the last reply is kept. Final.
+    Failed,
+}
+
+impl MessageStatus {
+    pub const ALL: [MessageStatus; 4] = [
+        MessageStatus::Pending,
+        MessageStatus::Delivering,
+        MessageStatus::Delivered,
+        MessageStatus::Failed,
+    ];
+
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            MessageStatus::Pending => "pending",
+            MessageStatus::Delivering => "delivering",
+            MessageStatus::Delivered => "delivered",
+            MessageStatus::Failed => "failed",
+        }
+    }
+}
+
+impl TryFrom<String> for MessageStatus {
+    type Error = String;
+
+    fn try_from(text: String) -> Result<Self, Self::Error> {
+        MessageStatus::ALL
+            .into_iter()
+            .find(|status| status.as_str() == text)
+            .ok_or_else(|| format!("unknown outbox message status {text:?}"))
+    }
+}
+
+/// How one attempt ended; the `outcome` column's `CHECK` lists the same values.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum AttemptOutcome {
+    /// Accepted by the remote server.
+    Delivered,
+    /// Refused for now (SMTP 4xx, a network or TLS failure): tried again later, within the bound.
+    Transient,
+    /// Refused for good (SMTP 5xx, a message that cannot be built).
+    Permanent,
+    /// The instance holding the lease died before recording an outcome; closed by the next holder.
+    Abandoned,
+}
+
+impl AttemptOutcome {
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            AttemptOutcome::Delivered => "delivered",
+            AttemptOutcome::Transient => "transient",
+            AttemptOutcome::Permanent => "permanent",
+            AttemptOutcome::Abandoned => "abandoned",
+        }
+    }
+}
+
+impl TryFrom<String> for AttemptOutcome {
+    type Error = String;
+
+    fn try_from(text: String) -> Result<Self, Self::Error> {
+        [
+            AttemptOutcome::Delivered,
+            AttemptOutcome::Transient,
+            AttemptOutcome::Permanent,
+            AttemptOutcome::Abandoned,
+        ]
+        .into_iter()
+        .find(|outcome| outcome.as_str() == text)
+        .ok_or_else(|| format!("unknown outbox attempt outcome {text:?}"))
+    }
+}
+
+/// A new message, for [`insert`].
+#[derive(Debug, Clone)]
+pub struct NewMessage {
+    pub id: String,
+    pub account_id: String,
+    pub kind: MessageKind,
+    /// What the message is about (an invoice's id).
+    pub subject_id: String,
+    /// The kind's JSON.
+    pub payload: String,
+    /// When it may first be attempted (unix ms): at once, normally.
+    pub next_attempt_at: i64,
+    pub created_at: DateTime<Utc>,
+}
+
+/// One row of `outbox_messages`.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct MessageRow {
+    pub id: String,
+    pub account_id: String,
+    #[sqlx(try_from = "String")]
+    pub kind: MessageKind,
+    pub subject_id: String,
+    pub payload: String,
+    #[sqlx(try_from = "String")]
+    pub status: MessageStatus,
+    pub attempts: i32,
+    pub next_attempt_at: i64,
+    pub lease_owner: Option<String>,
+    pub lease_expires_at: Option<i64>,
+    pub last_error: Option<String>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    pub delivered_at: Option<DateTime<Utc>>,
+}
+
+/// One row of `outbox_attempts`.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct AttemptRow {
+    pub message_id: String,
+    pub number: i32,
+    pub started_at: DateTime<Utc>,
+    pub finished_at: Option<DateTime<Utc>>,
+    /// [`AttemptOutcome`]'s text; NULL while the attempt runs.
+    pub outcome: Option<String>,
+    pub reply: Option<String>,
+}
+
+const COLUMNS: &str = "id, account_id, kind, subject_id, payload, status, attempts, next_attempt_at, lease_owner, \
+     lease_expires_at, last_error, created_at, updated_at, delivered_at";
+
+/// Inserts a `pending` message in the caller's transaction (ARCHITECTURE.md invariant 16).
+pub async fn insert(transaction: &mut Transaction<'_>, message: &NewMessage) -> Result<(), Error> {
+    const SQL: &str = "INSERT INTO outbox_messages (id, account_id, kind, subject_id, payload, status, attempts, \
+         next_attempt_at, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, 'pending', 0, $6, $7, $7)";
+    with_transaction!(transaction, connection => {
+        sqlx::query(SQL)
+            .bind(&message.id)
+            .bind(&message.account_id)
+            .bind(message.kind.as_str())
+            .bind(&message.subject_id)
+            .bind(&message.payload)
+            .bind(message.next_attempt_at)
+            .bind(message.created_at)
+            .execute(connection)
+            .await?;
+    });
+    Ok(())
+}
+
+/// The ids of up to `limit` messages an attempt may take at `now_ms`: pending ones whose time has
+/// come and delivering ones whose lease expired, oldest due first. Only a hint: [`claim`] decides.
+pub async fn due(storage: &Storage, now_ms: i64, limit: i64) -> Result<Vec<String>, Error> {
+    const SQL: &str = "SELECT id FROM outbox_messages \
+         WHERE (status = 'pending' AND next_attempt_at <= $1) \
+         OR (status = 'delivering' AND lease_expires_at <= $1) \
+         ORDER BY next_attempt_at, id LIMIT $2";
+    Ok(with_pool!(storage, pool => {
+        sqlx::query_scalar::<_, String>(SQL).bind(now_ms).bind(limit).fetch_all(pool).await?
+    }))
+}
+
+/// The earliest time (unix ms) something becomes due: a pending message's next attempt or a
+/// running attempt's lease expiry. `None` when nothing is waiting.
+pub async fn next_due_at(storage: &Storage) -> Result<Option<i64>, Error> {
+    const SQL: &str = "SELECT MIN(CASE WHEN status = 'pending' THEN next_attempt_at ELSE lease_expires_at END) \
+         FROM outbox_messages WHERE status IN ('pending', 'delivering')";
+    Ok(with_pool!(storage, pool => sqlx::query_scalar::<_, Option<i64>>(SQL).fetch_one(pool).await?))
+}
+
+/// Takes message `id` for one attempt if it is still due at `now`: one conditional UPDATE that
+/// only one instance can win (ARCHITECTURE.md invariant 17). The attempt is numbered and recorded
+/// as started in the same transaction; an earlier attempt left open by an instance that died is
+/// closed as `abandoned`. `None` if another instance took it first or it is no longer due.
+pub async fn claim(
+    storage: &Storage,
+    id: &str,
+    owner: &str,
+    now: DateTime<Utc>,
+    lease_expires_at: i64,
+) -> Result<Option<MessageRow>, Error> {
+    let claim_sql = format!(
+        "UPDATE outbox_messages SET status = 'delivering', attempts = attempts + 1, lease_owner = $2, \
+         lease_expires_at = $3, updated_at = $4 \
+         WHERE id = $1 AND ((status = 'pending' AND next_attempt_at <= $5) \
+         OR (status = 'delivering' AND lease_expires_at <= $5)) \
+         RETURNING {COLUMNS}"
+    );
+    const ABANDON: &str = "UPDATE outbox_attempts SET finished_at = $2, outcome = 'abandoned', \
+         reply = 'the instance attempting it stopped before recording an outcome (its lease expired)' \
+         WHERE message_id = $1 AND finished_at IS NULL";
+    const START: &str = "INSERT INTO outbox_attempts (message_id, number, started_at) VALUES ($1, $2, $3)";
+    let now_ms = now.timestamp_millis();
+    let mut transaction = storage.begin().await?;
+    let claimed = with_transaction!(&mut transaction, connection => {
+        sqlx::query_as::<_, MessageRow>(&claim_sql)
+            .bind(id)
+            .bind(owner)
+            .bind(lease_expires_at)
+            .bind(now)
+            .bind(now_ms)
+            .fetch_optional(&mut *connection)
+            .await?
+    });
+    let Some(message) = claimed else {
+        return Ok(None);
+    };
+    with_transaction!(&mut transaction, connection => {
+        sqlx::query(ABANDON).bind(id).bind(now).execute(&mut *connection).await?;
+        sqlx::query(START)
+            .bind(id)
+            .bind(message.attempts)
+            .bind(now)
+            .execute(&mut *connection)
+            .await?;
+    });
+    transaction.commit().await?;
+    Ok(Some(message))
+}
+
+/// How an attempt settles its message.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Settlement {
+    Delivered,
+    /// Pending again, not before this time (unix ms).
+    RetryAt(i64),
+    Failed,
+}
+
+/// Records attempt `number` of message `id` (its outcome and the remote server's reply, already
+/// bounded) and settles the message, if `owner` still holds it under that attempt. The attempt
+/// row is completed either way (it happened); `false` when the lease was lost meanwhile and the
+/// message was left to whoever took it.
+#[allow(clippy::too_many_arguments)]
+pub async fn finish(
+    storage: &Storage,
+    id: &str,
+    owner: &str,
+    number: i32,
+    outcome: AttemptOutcome,
+    reply: &str,
+    settlement: &Settlement,
+    now: DateTime<Utc>,
+) -> Result<bool, Error> {
+    const ATTEMPT: &str = "UPDATE outbox_attempts SET finished_at = $3, outcome = $4, reply = $5 \
+         WHERE message_id = $1 AND number = $2 AND finished_at IS NULL";
+    const SETTLE: &str = "UPDATE outbox_messages SET status = $4, next_attempt_at = COALESCE($5, next_attempt_at), \
+         last_error = $6, delivered_at = $7, lease_owner = NULL, lease_expires_at = NULL, updated_at = $8 \
+         WHERE id = $1 AND lease_owner = $2 AND attempts = $3 AND status = 'delivering'";
+    let (status, retry_at, last_error, delivered_at) = match settlement {
+        Settlement::Delivered => (MessageStatus::Delivered, None, None, Some(now)),
+        Settlement::RetryAt(at) => (MessageStatus::Pending, Some(*at), Some(reply), None),
+        Settlement::Failed => (MessageStatus::Failed, None, Some(reply), None),
+    };
+    let mut transaction = storage.begin().await?;
+    let settled = with_transaction!(&mut transaction, connection => {
+        sqlx::query(ATTEMPT)
+            .bind(id)
+            .bind(number)
+            .bind(now)
+            .bind(outcome.as_str())
+            .bind(reply)
+            .execute(&mut *connection)
+            .await?;
+        sqlx::query(SETTLE)
+            .bind(id)
+            .bind(owner)
+            .bind(number)
+            .bind(status.as_str())
+            .bind(retry_at)
+            .bind(last_error)
+            .bind(delivered_at)
+            .bind(now)
+            .execute(&mut *connection)
+            .await?
+            .rows_affected()
+    });
+    transaction.commit().await?;
+    Ok(settled == 1)
+}
+
+/// The account's messages about `subject_id` of `kind`, newest first, at most `limit`.
+pub async fn list_for_subject(
+    storage: &Storage,
+    account_id: &str,
+    kind: MessageKind,
+    subject_id: &str,
+    limit: i64,
+    offset: i64,
+) -> Result<(Vec<MessageRow>, i64), Error> {
+    let rows_sql = format!(
+        "SELECT {COLUMNS} FROM outbox_messages WHERE account_id = $1 AND kind = $2 AND subject_id = $3 \
+         ORDER BY created_at DESC, id DESC LIMIT $4 OFFSET $5"
+    );
+    const COUNT: &str = "SELECT COUNT(*) FROM outbox_messages WHERE account_id = $1 AND kind = $2 AND subject_id = $3";
+    Ok(with_pool!(storage, pool => {
+        let rows = sqlx::query_as::<_, MessageRow>(&rows_sql)
+            .bind(account_id)
+            .bind(kind.as_str())
+            .bind(subject_id)
+            .bind(limit)
+            .bind(offset)
+            .fetch_all(pool)
+            .await?;
+        let total = sqlx::query_scalar::<_, i64>(COUNT)
+            .bind(account_id)
+            .bind(kind.as_str())
+            .bind(subject_id)
+            .fetch_one(pool)
+            .await?;
+        (rows, total)
+    }))
+}
+
+/// The message `id` (any account: the dispatcher's view; the API filters by account).
+pub async fn find(storage: &Storage, id: &str) -> Result<Option<MessageRow>, Error> {
+    let sql = format!("SELECT {COLUMNS} FROM outbox_messages WHERE id = $1");
+    Ok(with_pool!(storage, pool => sqlx::query_as::<_, MessageRow>(&sql).bind(id).fetch_optional(pool).await?))
+}
+
+/// The attempts of the messages `ids`, by message then number.
+pub async fn attempts(storage: &Storage, ids: &[String]) -> Result<Vec<AttemptRow>, Error> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let placeholders: Vec<String> = (1..=ids.len()).map(|n| format!("${n}")).collect();
+    let sql = format!(
+        "SELECT message_id, number, started_at, finished_at, outcome, reply FROM outbox_attempts \
+         WHERE message_id IN ({}) ORDER BY message_id, number",
+        placeholders.join(", ")
+    );
+    Ok(with_pool!(storage, pool => {
+        let mut query = sqlx::query_as::<_, AttemptRow>(&sql);
+        for id in ids {
+            query = query.bind(id);
+        }
+        query.fetch_all(pool).await?
+    }))
+}
+
+/// How many messages are in each status (every account), for `/metrics`.
+pub async fn count_by_status(storage: &Storage) -> Result<Vec<(MessageStatus, i64)>, Error> {
+    const SQL: &str = "SELECT status, COUNT(*) FROM outbox_messages GROUP BY status";
+    let counts = with_pool!(storage, pool => sqlx::query_as::<_, (String, i64)>(SQL).fetch_all(pool).await?);
+    Ok(counts
+        .into_iter()
+        .filter_map(|(status, count)| MessageStatus::try_from(status).ok().map(|status| (status, count)))
+        .collect())
+}
+
+/// An approved invoice whose account sends emails on approval, read in the approval's fenced
+/// transaction (what the default email needs).
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct ApprovedInvoice {
+    pub id: String,
+    pub account_id: String,
+    pub account_name: String,
+    pub cuit: String,
+    pub cbte_tipo: i32,
+    pub punto_venta: i32,
+    pub numero: Option<i64>,
+    pub cae: Option<String>,
+    pub cae_vencimiento: Option<chrono::NaiveDate>,
+    /// The request as accepted (its `cliente.email`).
+    pub document: Option<String>,
+    /// The total as decimal text.
+    pub imp_total: String,
+}
+
+/// Among `ids`, the approved invoices whose account has `send_email_on_approval` on, read in the
+/// fenced transaction that approves them (so their number and CAE are the ones being recorded).
+pub async fn approved_for_email(fenced: &mut Fenced<'_>, ids: &[String]) -> Result<Vec<ApprovedInvoice>, Error> {
+    let mut found = Vec::new();
+    // Chunks keep the bound parameters far below either dialect's limit.
+    for chunk in ids.chunks(250) {
+        let placeholders: Vec<String> = (1..=chunk.len()).map(|n| format!("${n}")).collect();
+        let sql = format!(
+            "SELECT invoices.id, invoices.account_id, accounts.name AS account_name, invoices.cuit, invoices.cbte_tipo, \
+             invoices.punto_venta, invoices.numero, invoices.cae, invoices.cae_vencimiento, invoices.document, \
+             CAST(invoices.imp_total AS TEXT) AS imp_total \
+             FROM invoices JOIN accounts ON accounts.id = invoices.account_id \
+             WHERE accounts.send_email_on_approval AND invoices.status = 'approved' AND invoices.id IN ({}) \
+             ORDER BY invoices.id",
+            placeholders.join(", ")
+        );
+        let rows = with_transaction!(fenced.transaction(), connection => {
+            let mut query = sqlx::query_as::<_, ApprovedInvoice>(&sql);
+            for id in chunk {
+                query = query.bind(id);
+            }
+            query.fetch_all(connection).await?
+        });
+        found.extend(rows);
+    }
+    Ok(found)
+}
+
+/// [`insert`] in a series worker's fenced transaction (the approval's).
+pub async fn insert_fenced(fenced: &mut Fenced<'_>, message: &NewMessage) -> Result<(), Error> {
+    insert(fenced.transaction(), message).await
+}
