@@ -31,7 +31,7 @@ pub enum Transport {
 }
 
 /// The sender used in simulator mode when `EMAIL_FROM` is not set.
-pub const SIMULATOR_FROM: &str = "arca-api (simulador) <facturas@arca-api.invalid>";
+pub const SIMULATOR_FROM: &str = "arca-api simulador <facturas@arca-api.invalid>";
 
 /// Email as configured: a transport and a sender, or the settings that are missing.
 #[derive(Clone)]
