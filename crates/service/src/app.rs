@@ -15,6 +15,7 @@ use crate::arca::reference_data::ReferenceData;
 use crate::arca::session_port::SessionPort;
 use crate::config::{Config, DatabaseConfig, RedisConfig};
 use crate::crypto::Secrets;
+use crate::documents::Documents;
 use crate::invoices::Invoices;
 use crate::issuance::{self, Engine, EngineConfig};
 use crate::maintenance::Maintenance;
@@ -103,6 +104,7 @@ impl App {
                 engine,
                 breaker,
                 invoices,
+                documents: Documents::new(storage.clone()),
                 started_at: Instant::now(),
                 redis,
                 maintenance: Maintenance::new(&config.maintenance, storage.clone()),

@@ -1,5 +1,5 @@
 //! [`AppState`]: what every handler can reach — the configuration, storage, keys, rate limiter,
-//! ARCA access, the invoices module and the engine, the breaker, Redis, the maintenance switch and
+//! ARCA access, the invoices module, its documents and the engine, the breaker, Redis, the maintenance switch and
 //! the cache of `/health/arca`'s probe.
 //! [`crate::app::App`] builds it once; the HTTP layer and the health checks read it.
 //!
@@ -17,6 +17,7 @@ use crate::arca::probe::ProbeCache;
 use crate::arca::reference_data::ReferenceData;
 use crate::config::Config;
 use crate::crypto::Secrets;
+use crate::documents::Documents;
 use crate::invoices::Invoices;
 use crate::issuance::Engine;
 use crate::maintenance::Maintenance;
@@ -40,6 +41,8 @@ pub struct AppContext {
     pub breaker: Arc<CircuitBreaker>,
     /// Invoices: composition, ARCA's rules, the quota, submission and the wait for the result.
     pub invoices: Invoices,
+    /// An approved invoice's printed representation (the PDF).
+    pub documents: Documents,
     pub started_at: Instant,
     /// Redis and the key prefix, when `REDIS_URL` is set (health reads it).
     pub redis: Option<(ConnectionManager, String)>,
