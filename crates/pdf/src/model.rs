@@ -62,8 +62,6 @@ pub struct Receiver {
     pub nombre: String,
     /// ARCA's `DocTipo` (80 CUIT, 86 CUIL, 96 DNI, 99 unidentified).
     pub documento_tipo: i32,
-    /// The document type as printed ("CUIT", "DNI", "Doc. (Otro)"), decided by the service.
-    pub documento_tipo_nombre: String,
     pub documento_numero: String,
     /// ARCA's `CondicionIVAReceptorId` (5 consumidor final, 1 responsable inscripto, …).
     pub condicion_iva_id: i32,

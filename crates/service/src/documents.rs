@@ -6,8 +6,9 @@
 //! [`invoice_document`] is the pure conversion of a stored invoice into
 //! [`arca_pdf::InvoiceDocument`]: every amount is the stored one (the voucher sent to ARCA), the
 //! line subtotals are computed the way composition computed them, and the labels the service
-//! decides (the receiver's document type and IVA condition, the issuer's IVA condition, the sale
-//! condition) are set here; the renderer decides letters, voucher names and legends.
+//! decides (the receiver's IVA condition, the issuer's IVA condition, the sale condition, the
+//! default unit) are set here; the renderer decides letters, voucher names, the document type's
+//! name and legends.
 //!
 //! It never calls ARCA and writes only one thing: the issuer snapshot of an invoice approved
 //! while its account had no profile, once, at its first rendering (ARCHITECTURE.md "The API
@@ -18,7 +19,7 @@ use arca_pdf::{
     ServicePeriod, Totals,
 };
 use arca_protocol::Cuit;
-use arca_protocol::codes::{CbteClass, CbteTipo, CondicionIvaReceptor, DocTipo, IvaRate, TributoTipo};
+use arca_protocol::codes::{CbteClass, CbteTipo, CondicionIvaReceptor, IvaRate, TributoTipo};
 use arca_protocol::money::{Decimal, Money};
 use arca_protocol::wsfe::FECAEDetRequest;
 
@@ -162,8 +163,6 @@ pub fn invoice_document(row: &InvoiceRow, snapshot: &Snapshot, logo: Option<&Log
             .clone()
             .unwrap_or_else(|| if unidentified { "Consumidor Final".into() } else { String::new() }),
         documento_tipo: row.doc_tipo,
-        documento_tipo_nombre: DocTipo::from_code(row.doc_tipo)
-            .map_or_else(|| row.doc_tipo.to_string(), |tipo| tipo.description().to_string()),
         documento_numero: row.doc_nro.to_string(),
         condicion_iva_id,
         condicion_iva: CondicionIvaReceptor::from_code(condicion_iva_id)
@@ -405,7 +404,6 @@ mod tests {
         assert_eq!(doc.emisor.condicion_iva, "IVA Responsable Inscripto");
         assert_eq!(doc.emisor.ingresos_brutos, "901-123456-7");
         assert_eq!(doc.receptor.nombre, "Cliente SA");
-        assert_eq!(doc.receptor.documento_tipo_nombre, "CUIT");
         assert_eq!(doc.receptor.documento_numero, "30714075345");
         assert_eq!(doc.receptor.condicion_iva_id, 1);
         assert_eq!(doc.receptor.condicion_iva, "IVA Responsable Inscripto");
@@ -449,7 +447,6 @@ mod tests {
         let doc = document(request.clone(), CondicionIva::ResponsableInscripto);
         assert_eq!(doc.receptor.nombre, "Consumidor Final");
         assert_eq!(doc.receptor.documento_tipo, 99);
-        assert_eq!(doc.receptor.documento_tipo_nombre, "Doc. (Otro)");
         assert_eq!(doc.receptor.condicion_iva_id, 5);
         assert_eq!(doc.receptor.condicion_iva, "Consumidor Final");
         assert_eq!(doc.receptor.condicion_venta, "Contado", "the default");
@@ -490,7 +487,6 @@ mod tests {
                 vencimiento_pago: date("2026-06-30"),
             })
         );
-        assert_eq!(doc.receptor.documento_tipo_nombre, "DNI");
         assert_eq!(doc.items[0].unidad, "horas");
         assert_eq!(doc.items[0].iva_alicuota, None, "class C carries no IVA");
         assert_eq!(doc.items[0].subtotal_con_iva, decimal("10000.00"));
