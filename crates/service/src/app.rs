@@ -108,6 +108,7 @@ impl App {
                 engine,
                 breaker,
                 invoices,
+                documents: Documents::new(storage.clone()),
                 started_at: Instant::now(),
                 redis,
                 maintenance: Maintenance::new(&config.maintenance, storage.clone()),

@@ -15,6 +15,8 @@
 //! - [`rate_limit::RateLimiter`]: fixed one-minute windows per key, in Redis or in-process.
 //! - [`invoices`]: an invoice request composed, checked with ARCA's rules, counted against the
 //!   quota and submitted; the invoice as the API shows it.
+//! - [`issuer_profiles`]: the fiscal data a printed invoice shows that ARCA does not return;
+//!   [`documents`]: an approved invoice's PDF, from what was kept with it at approval.
 //! - [`issuance::Engine`]: numbers and authorises invoices, one worker per series, behind the
 //!   ARCA circuit breaker.
 //! - [`text`]: the rules every stored text, filter and key obeys (no control characters or
@@ -45,6 +47,7 @@ mod error;
 pub mod health;
 pub mod http;
 pub mod invoices;
+pub mod issuer_profiles;
 pub mod issuance;
 pub mod logging;
 pub mod maintenance;

@@ -1,6 +1,7 @@
 //! [`AppState`]: what every handler can reach — the configuration, storage, keys, rate limiter,
-//! ARCA access, the invoices module and the engine, the breaker, Redis, the maintenance switch,
-//! the cache of `/health/arca`'s probe, and the outbox's dispatcher with the emails it carries.
+//! ARCA access, the invoices module, its documents and the engine, the breaker, Redis, the
+//! maintenance switch, the cache of `/health/arca`'s probe, and the outbox's dispatcher with the
+//! emails it carries.
 //! [`crate::app::App`] builds it once; the HTTP layer and the health checks read it.
 //!
 //! It never builds anything and never serves: it is the shape both sides agree on.
@@ -18,6 +19,7 @@ use crate::arca::reference_data::ReferenceData;
 use crate::config::Config;
 use crate::crypto::Secrets;
 use crate::email::Emails;
+use crate::documents::Documents;
 use crate::invoices::Invoices;
 use crate::issuance::Engine;
 use crate::maintenance::Maintenance;
@@ -42,6 +44,8 @@ pub struct AppContext {
     pub breaker: Arc<CircuitBreaker>,
     /// Invoices: composition, ARCA's rules, the quota, submission and the wait for the result.
     pub invoices: Invoices,
+    /// An approved invoice's printed representation (the PDF).
+    pub documents: Documents,
     pub started_at: Instant,
     /// Redis and the key prefix, when `REDIS_URL` is set (health reads it).
     pub redis: Option<(ConnectionManager, String)>,
