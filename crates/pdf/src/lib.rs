@@ -75,6 +75,11 @@ pub fn render(document: &InvoiceDocument, copies: &[Copy]) -> Result<Vec<u8>, Re
     })
 }
 
+/// The pages one copy of `document` takes (the PDF holds this many per copy).
+pub fn page_count(document: &InvoiceDocument) -> usize {
+    layout::Plan::new(document).page_count()
+}
+
 /// Checks that `bytes` is a logo [`render`] can print: a readable PNG or JPEG of the given
 /// format, at most [`LOGO_MAX_PIXELS_PER_SIDE`] pixels per side, that embeds in a PDF/A-2b (a
 /// CMYK JPEG without a colour profile does not). For the service to refuse a logo at upload.

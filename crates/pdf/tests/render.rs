@@ -374,6 +374,7 @@ fn forty_items_flow_over_pages_with_the_header_on_each() {
     assert_itemises_iva("40 items", &document, &text);
     let pages = pdf.pages();
     assert!(pages > 1, "40 items fit on {pages} page");
+    assert_eq!(arca_pdf::page_count(&document), pages);
     assert_has(&text, &format!("Página 1 de {pages}"), "40 items");
     for page in 1..=pages {
         let page_text = squeeze(&pdf.page_text(page));
