@@ -592,8 +592,13 @@ impl<'d> Plan<'d> {
     fn draw_summary(&self, surface: &mut Surface<'_>) {
         let top = self.summary_top();
         stroke_rect(surface, LEFT, top, WIDTH, self.summary_height);
-        // Totals, right.
-        let label_right = RIGHT - PAD - 95.0;
+        // Totals, right: labels right-aligned against the widest value.
+        let widest = self
+            .totals
+            .iter()
+            .map(|total| text::width(&BOLD, &total.value, 9.5))
+            .fold(85.0_f32, f32::max);
+        let label_right = RIGHT - PAD - widest - 10.0;
         let mut y = top + PAD;
         for total in &self.totals {
             y += 13.0;

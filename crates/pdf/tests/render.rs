@@ -477,6 +477,36 @@ fn rendering_is_deterministic() {
     );
 }
 
+/// Set in the child process of [`rendering_is_the_same_in_another_process`]: where to write.
+const CHILD_OUTPUT: &str = "ARCA_PDF_TEST_RENDER_TO";
+
+#[test]
+fn rendering_is_the_same_in_another_process() {
+    let document = samples::factura_items(30);
+    let bytes = render(&document, Copy::first(2)).expect("renders");
+    if let Ok(path) = std::env::var(CHILD_OUTPUT) {
+        std::fs::write(path, bytes).expect("the child writes its PDF");
+        return;
+    }
+    // This same test, run again in a fresh process (fresh hash seeds, fresh font caches).
+    let dir = tempfile::tempdir().expect("a temporary folder");
+    let path = dir.path().join("child.pdf");
+    let exe = std::env::current_exe().expect("the test binary");
+    let status = Command::new(exe)
+        .args([
+            "--exact",
+            "rendering_is_the_same_in_another_process",
+            "--test-threads",
+            "1",
+        ])
+        .env(CHILD_OUTPUT, &path)
+        .status()
+        .expect("the child runs");
+    assert!(status.success());
+    let child = std::fs::read(&path).expect("the child's PDF");
+    assert!(child == bytes, "another process rendered different bytes");
+}
+
 /// A 120×40 logo: a dark bar on white, so it survives JPEG.
 fn logo_pixels() -> (u32, u32, Vec<u8>) {
     let (width, height) = (120u32, 40u32);
