@@ -492,7 +492,7 @@ fn rendering_is_the_same_in_another_process() {
     let dir = tempfile::tempdir().expect("a temporary folder");
     let path = dir.path().join("child.pdf");
     let exe = std::env::current_exe().expect("the test binary");
-    let status = Command::new(exe)
+    let output = Command::new(exe)
         .args([
             "--exact",
             "rendering_is_the_same_in_another_process",
@@ -500,9 +500,13 @@ fn rendering_is_the_same_in_another_process() {
             "1",
         ])
         .env(CHILD_OUTPUT, &path)
-        .status()
+        .output()
         .expect("the child runs");
-    assert!(status.success());
+    assert!(
+        output.status.success(),
+        "the child failed: {}",
+        String::from_utf8_lossy(&output.stdout)
+    );
     let child = std::fs::read(&path).expect("the child's PDF");
     assert!(child == bytes, "another process rendered different bytes");
 }
