@@ -610,3 +610,62 @@ fn text_outside_the_font_still_renders() {
     let (_pdf, text) = rendered(&document);
     assert_has(&text, "Café ? del ? Centro S.A.", "unprintable characters become ?");
 }
+
+#[test]
+fn every_voucher_type_prints_its_letter_name_and_code() {
+    for kind in arca_pdf::voucher::all() {
+        let mut document = samples::factura_a();
+        document.cbte_tipo = kind.code;
+        let (pdf, text) = rendered(&document);
+        let what = format!("CbteTipo {}", kind.code);
+        assert_has(&text, &format!("COD. {:03}", kind.code), &what);
+        // The name may wrap in its column: its first two words are on the first line.
+        let start: Vec<&str> = kind.name.split_whitespace().take(2).collect();
+        assert_has(&text, &start.join(" "), &what);
+        let letter = kind.letter.as_str();
+        if !letter.is_empty() {
+            let title = squeeze(&stdout(&run("pdfinfo", "poppler-utils", &[pdf.path()])));
+            assert_has(
+                &title,
+                &format!("{} {letter} 00001-00000042", kind.title),
+                &format!("{what}: title"),
+            );
+        }
+        assert_eq!(
+            text.contains(RETENTION),
+            kind.letter == arca_pdf::voucher::Letter::M,
+            "{what}: the retention legend is class M's"
+        );
+    }
+}
+
+#[test]
+fn national_indirect_taxes_count_in_the_transparency_block() {
+    let mut document = samples::factura_b();
+    let internos = Decimal::new(12_345, 2);
+    let provincial = Decimal::new(5_000, 2);
+    document.totales.tributos = vec![
+        ("Impuestos Internos".into(), internos),
+        ("Percepción IIBB Córdoba".into(), provincial),
+    ];
+    document.totales.total += internos + provincial;
+    let (_pdf, text) = rendered(&document);
+    assert_has(&text, "Otros Impuestos Nacionales Indirectos: $ 123,45", "internos");
+    assert_has(&text, "Importe Otros Tributos: $ 173,45", "both taxes");
+    assert_has(&text, "Impuestos Internos: $ 123,45", "the detail");
+}
+
+#[test]
+fn a_description_longer_than_a_page_continues_on_the_next() {
+    let mut document = samples::factura_a();
+    let words: Vec<String> = (1..=1500).map(|n| format!("palabra{n}")).collect();
+    document.items[1].descripcion = words.join(" ");
+    let (pdf, text) = rendered(&document);
+    let pages = pdf.pages();
+    assert!(pages >= 3, "{pages} pages");
+    assert_eq!(arca_pdf::page_count(&document), pages);
+    assert_has(&text, "palabra1 ", "the start");
+    assert_has(&text, "palabra1500", "the end");
+    assert_has(&text, "TOR-003", "the next item");
+    assert_eq!(pdf.qr(pages), document.qr_data);
+}
