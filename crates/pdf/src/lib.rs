@@ -4,7 +4,19 @@
 //!
 //! It never reads a database, calls ARCA or looks at the clock: the same document gives the same
 //! bytes. What to print comes whole in the [`InvoiceDocument`]; which legends apply (class M,
-//! foreign currency, Ley 27.743's transparency block) is decided here from its fields.
+//! foreign currency, Ley 27.743's transparency block) is decided here from its fields
+//! (`docs/arca.md §N`).
+//!
+//! `layout` places everything (one A4 layout for every class; items flow over pages, the
+//! header repeats, totals, CAE and QR close the last page of each copy); [`voucher`] is the
+//! `CbteTipo` table (letter, name); [`format`](mod@format) prints figures the Argentine way without floats;
+//! `text` shapes and wraps with the embedded DejaVu fonts; `qr` draws ARCA's QR as vector squares;
+//! [`samples`] holds documents for the tests and `arca-api bench pdf`.
+//!
+//! The PDF is written by krilla with its PDF/A-2b validator on: an export that would break a rule
+//! krilla checks fails instead of producing a non-conforming file. The file's date is the date of
+//! issue and krilla derives its ids from the content, so output is byte-for-byte reproducible.
+//! No full PDF/A validator (veraPDF) runs in our tests; see `crates/pdf/tests/render.rs`.
 
 pub mod format;
 mod layout;
