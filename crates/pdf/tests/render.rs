@@ -669,3 +669,23 @@ fn a_description_longer_than_a_page_continues_on_the_next() {
     assert_has(&text, "TOR-003", "the next item");
     assert_eq!(pdf.qr(pages), document.qr_data);
 }
+
+#[test]
+fn a_caea_invoice_names_its_code_as_caea() {
+    let mut document = samples::factura_b();
+    document.autorizacion.kind = arca_pdf::AuthorizationKind::Caea;
+    document.autorizacion.codigo = "36491234567890".into();
+    document.qr_data = samples::qr_url(&document);
+    let (pdf, text) = rendered(&document);
+    assert_has(&text, "CAEA N°: 36491234567890", "CAEA");
+    assert_has(
+        &text,
+        &format!(
+            "Fecha de Vto. de CAEA: {}",
+            format::date(document.autorizacion.vencimiento)
+        ),
+        "CAEA due date",
+    );
+    assert_lacks(&text, "CAE N°:", "CAEA");
+    assert_eq!(pdf.qr(1), document.qr_data);
+}
