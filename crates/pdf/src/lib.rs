@@ -26,7 +26,7 @@ pub mod samples;
 mod text;
 pub mod voucher;
 
-use krilla::configure::{Archival, ConfigurationBuilder};
+use krilla::configure::{Archival, ConfigurationBuilder, ValidationError};
 use krilla::error::KrillaError;
 use krilla::geom::Size;
 use krilla::image::Image;
@@ -77,14 +77,39 @@ pub fn render(document: &InvoiceDocument, copies: &[Copy]) -> Result<Vec<u8>, Re
             page.finish();
         }
     }
-    pdf.finish().map_err(|error| match error {
-        KrillaError::Image(..) => RenderError::Logo(error.to_string()),
-        KrillaError::Validation(errors) => RenderError::Pdf(format!(
-            "not PDF/A-2b: {:?}",
-            errors.iter().map(|(error, _)| error).collect::<Vec<_>>()
-        )),
-        other => RenderError::Pdf(other.to_string()),
+    pdf.finish().map_err(|error| match &error {
+        KrillaError::Image(..) => RenderError::Logo(describe(&error)),
+        KrillaError::Validation(errors)
+            if errors
+                .iter()
+                .all(|(error, _)| matches!(error, ValidationError::MissingCMYKProfile)) =>
+        {
+            RenderError::Logo(describe(&error))
+        }
+        _ => RenderError::Pdf(describe(&error)),
     })
+}
+
+/// What went wrong, in a line: the PDF/A rules broken by name (never a font's or image's dump).
+fn describe(error: &KrillaError) -> String {
+    match error {
+        KrillaError::Validation(errors) => {
+            let rules: Vec<String> = errors
+                .iter()
+                .map(|(error, _)| match error {
+                    ValidationError::MissingCMYKProfile => {
+                        "a CMYK image needs an ICC colour profile in PDF/A".to_owned()
+                    }
+                    other => {
+                        let debug = format!("{other:?}");
+                        debug.split(['(', ' ', '{']).next().unwrap_or_default().to_owned()
+                    }
+                })
+                .collect();
+            format!("not PDF/A-2b: {}", rules.join(", "))
+        }
+        other => other.to_string(),
+    }
 }
 
 /// The pages one copy of `document` takes (the PDF holds this many per copy).
@@ -109,7 +134,7 @@ pub fn check_logo(format: LogoFormat, bytes: &[u8]) -> Result<(), RenderError> {
     page.finish();
     pdf.finish()
         .map(|_| ())
-        .map_err(|error| RenderError::Logo(error.to_string()))
+        .map_err(|error| RenderError::Logo(describe(&error)))
 }
 
 fn load_logo(format: LogoFormat, bytes: &[u8]) -> Result<Image, RenderError> {

@@ -580,6 +580,27 @@ fn png_and_jpeg_logos_render() {
     assert_eq!(images(&pdf), 0, "no logo, no image");
 }
 
+fn cmyk_jpeg_logo() -> Vec<u8> {
+    let (width, height) = (16u16, 16u16);
+    let pixels = vec![30u8; usize::from(width) * usize::from(height) * 4];
+    let mut bytes = Vec::new();
+    jpeg_encoder::Encoder::new(&mut bytes, 90)
+        .encode(&pixels, width, height, jpeg_encoder::ColorType::Cmyk)
+        .expect("JPEG");
+    bytes
+}
+
+#[test]
+fn a_cmyk_jpeg_without_a_profile_is_refused() {
+    let result = arca_pdf::check_logo(LogoFormat::Jpeg, &cmyk_jpeg_logo());
+    match result {
+        Err(RenderError::Logo(message)) => assert!(message.contains("CMYK"), "{message}"),
+        other => panic!("{other:?}"),
+    }
+    let rendered = render(&with_logo(LogoFormat::Jpeg, cmyk_jpeg_logo()), Copy::first(1));
+    assert!(matches!(rendered, Err(RenderError::Logo(_))), "{rendered:?}");
+}
+
 #[test]
 fn unreadable_logos_are_refused() {
     let garbage = b"not an image at all".to_vec();
