@@ -23,6 +23,7 @@ use message::{EmailPayload, InvoiceFacts, Origin};
 pub use request::SendInvoiceEmail;
 
 use crate::Error;
+use crate::documents::Documents;
 use crate::outbox::{self, Dispatcher, MessageKind, MessageRow};
 use crate::storage::invoices::{InvoiceRow, InvoiceStatus};
 use crate::storage::outbox::AttemptRow;
@@ -41,6 +42,7 @@ pub struct Email {
 #[derive(Clone)]
 pub struct Emails {
     storage: Storage,
+    documents: Documents,
     setup: Setup,
     dispatcher: Arc<Dispatcher>,
 }
@@ -48,6 +50,7 @@ pub struct Emails {
 impl Emails {
     pub fn new(storage: Storage, setup: Setup, dispatcher: Arc<Dispatcher>) -> Emails {
         Emails {
+            documents: Documents::new(storage.clone()),
             storage,
             setup,
             dispatcher,
@@ -57,7 +60,9 @@ impl Emails {
     /// Queues the approved invoice's PDF to the request's recipients and wakes the dispatcher.
     /// Checked in this order: email configured (else [`Error::EmailNotConfigured`]), the body
     /// (every problem at once), the invoice the account's (else not found) and approved (else a
-    /// conflict).
+    /// conflict), and printable (its issuer profile was kept with the approval, else
+    /// [`Error::IssuerProfileRequired`]), so an email that could never carry its PDF is not
+    /// queued.
     pub async fn send_invoice(
         &self,
         account_id: &str,
@@ -69,6 +74,7 @@ impl Emails {
         }
         let checked = request.check().map_err(Error::Invalid)?;
         let (row, facts) = self.approved_invoice(account_id, invoice_id).await?;
+        self.documents.invoice_document(account_id, invoice_id).await?;
         let payload = EmailPayload {
             to: checked.to,
             cc: checked.cc,

@@ -31,9 +31,23 @@ fn builder(clock: &Arc<ManualClock>) -> TestAppBuilder {
     TestApp::builder().without_dispatcher().clock(clock.clone())
 }
 
-/// An approved Factura B of a fresh account: (key, invoice).
+/// The issuer profile every printed invoice needs.
+async fn with_profile(app: &TestApp, key: &str) {
+    let profile = json!({
+        "razon_social": "Almacén Demo S.A.",
+        "domicilio_comercial": "Av. Rivadavia 1000, CABA",
+        "condicion_iva": "responsable_inscripto",
+        "ingresos_brutos": "exento",
+        "inicio_actividades": "2019-04-01"
+    });
+    let response = app.put_json("/v1/account/issuer-profile", key, &profile).await;
+    assert_eq!(response.status, 200, "{}", response.text());
+}
+
+/// An approved Factura B of a fresh account with an issuer profile: (key, invoice).
 async fn approved_invoice(app: &TestApp, cuit: &str) -> (String, Value) {
     let (_, key, _) = app.account_with_certificate("Almacén", cuit).await;
+    with_profile(app, &key).await;
     let created = app
         .post_json("/v1/invoices", &key, &arca_test_support::samples::invoice_request(1))
         .await;
@@ -480,6 +494,7 @@ async fn approval_emails_the_customer_when_the_account_asks_and_simulator_mode_w
     // Simulator mode (the tests' default) without SMTP_URL: mail goes to DATA_DIR/outbox/.
     let app = builder(&clock).start().await;
     let (_, key, _) = app.account_with_certificate("Almacén", CUIT_A).await;
+    with_profile(&app, &key).await;
     let account = app.get("/v1/account", &key).await.json();
     assert_eq!(account["enviar_email_automatico"], false);
     let mut request = arca_test_support::samples::invoice_request(1);
@@ -640,12 +655,22 @@ async fn bad_bodies_unapproved_invoices_and_other_tenants_are_refused() {
     .await
     .problem(409, "CONFLICT");
 
+    // An invoice approved before its account had an issuer profile has no PDF: refused upfront.
+    let (_, other_key, _) = app.account_with_certificate("Sin perfil", CUIT_B).await;
+    let bare = app
+        .post_json("/v1/invoices", &other_key, &arca_test_support::samples::invoice_request(1))
+        .await;
+    assert_eq!(bare.status, 201, "{}", bare.text());
+    let bare_id = bare.json()["id"].as_str().unwrap().to_string();
+    send(&app, &other_key, &bare_id, &json!({"to": ["ok@example.com"]}))
+        .await
+        .problem(422, "ISSUER_PROFILE_REQUIRED");
+
     // Another tenant sees neither the invoice nor its emails.
     assert_eq!(
         send(&app, &key, id, &json!({"to": ["ok@example.com"]})).await.status,
         202
     );
-    let (_, other_key) = app.create_account("Otro", CUIT_B, json!({})).await;
     send(&app, &other_key, id, &json!({"to": ["intruso@example.com"]}))
         .await
         .problem(404, "NOT_FOUND");

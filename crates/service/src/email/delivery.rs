@@ -150,7 +150,13 @@ impl EmailDelivery {
             .await
         {
             Ok(pdf) => pdf,
-            Err(error @ (crate::Error::NotFound | crate::Error::Conflict(_))) => {
+            // What the approval recorded decides these: a retry cannot change them.
+            Err(
+                error @ (crate::Error::NotFound
+                | crate::Error::InvoiceNotApproved { .. }
+                | crate::Error::IssuerProfileRequired(_)
+                | crate::Error::Render { .. }),
+            ) => {
                 return permanent(format!("the invoice's PDF could not be produced: {error}"));
             }
             Err(error) => {
