@@ -21,6 +21,7 @@ import json
 import os
 import ssl
 import sys
+import warnings
 
 from aiosmtpd.smtp import SMTP, AuthResult, LoginPassword
 
@@ -78,6 +79,8 @@ class Handler:
 
 
 def main():
+    # aiosmtpd's own deprecation notices are not the tests' business.
+    warnings.simplefilter("ignore", DeprecationWarning)
     parser = argparse.ArgumentParser()
     parser.add_argument("--out", required=True)
     parser.add_argument("--tls-cert")

@@ -18,8 +18,12 @@ use serde_json::{Value, json};
 use crate::integration::smtp_server::{SmtpOptions, SmtpServer, localhost_certificate};
 use arca_test_support::{CUIT_A, CUIT_B, TestApp, TestAppBuilder};
 
+/// An hour ahead, on a whole millisecond (the outbox keeps its times in milliseconds).
 fn ahead_clock() -> Arc<ManualClock> {
-    Arc::new(ManualClock::new(chrono::Utc::now() + chrono::Duration::hours(1)))
+    let ahead = (chrono::Utc::now() + chrono::Duration::hours(1)).timestamp_millis();
+    Arc::new(ManualClock::new(
+        chrono::DateTime::from_timestamp_millis(ahead).unwrap(),
+    ))
 }
 
 fn smtp_url(server: &SmtpServer) -> String {
@@ -599,7 +603,13 @@ async fn bad_bodies_unapproved_invoices_and_other_tenants_are_refused() {
         assert!(fields.contains(&field.to_string()), "{field}: {fields:?}");
     }
     // A subject is one line (the body's text check names it before anything else).
-    let response = send(&app, &key, id, &json!({"to": ["ok@example.com"], "asunto": "dos\nlíneas"})).await;
+    let response = send(
+        &app,
+        &key,
+        id,
+        &json!({"to": ["ok@example.com"], "asunto": "dos\nlíneas"}),
+    )
+    .await;
     response.problem(400, "VALIDATION_ERROR");
     assert_eq!(response.error_fields(), ["asunto"]);
     let response = send(
@@ -658,7 +668,11 @@ async fn bad_bodies_unapproved_invoices_and_other_tenants_are_refused() {
     // An invoice approved before its account had an issuer profile has no PDF: refused upfront.
     let (_, other_key, _) = app.account_with_certificate("Sin perfil", CUIT_B).await;
     let bare = app
-        .post_json("/v1/invoices", &other_key, &arca_test_support::samples::invoice_request(1))
+        .post_json(
+            "/v1/invoices",
+            &other_key,
+            &arca_test_support::samples::invoice_request(1),
+        )
         .await;
     assert_eq!(bare.status, 201, "{}", bare.text());
     let bare_id = bare.json()["id"].as_str().unwrap().to_string();
