@@ -329,6 +329,7 @@ mod tests {
             monthly_quota: None,
             requests_per_minute: 100,
             created_at: now,
+            send_email_on_approval: false,
         };
         let parsed: CreateInvoice = serde_json::from_value(request).unwrap();
         let voucher = checked_voucher(&parsed, &account, now).expect("a valid request");

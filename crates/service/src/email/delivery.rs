@@ -34,6 +34,8 @@ pub enum Transport {
 pub const SIMULATOR_FROM: &str = "arca-api simulador <facturas@arca-api.invalid>";
 
 /// Email as configured: a transport and a sender, or the settings that are missing.
+// Built once at start and held once: the size of the larger variant costs nothing.
+#[allow(clippy::large_enum_variant)]
 #[derive(Clone)]
 pub enum Setup {
     Ready {
