@@ -405,9 +405,12 @@ async fn one_attempt_per_message_across_dispatchers_and_an_expired_lease_is_take
         .env("OUTBOX_LEASE_TTL_MS", "60000")
         .start()
         .await;
-    // A second instance on the same database, its dispatcher driven too.
+    // A second instance on the same database, its dispatcher driven too. Its issuance engine is
+    // stopped: it has a simulator of its own, and on PostgreSQL it would be woken to compete for
+    // the first app's series with that other ARCA.
     let other = builder(&clock)
         .instance_of(&app)
+        .without_engine()
         .env("SMTP_URL", &smtp_url(&server))
         .env("EMAIL_FROM", "facturas@almacen.example")
         .env("OUTBOX_LEASE_TTL_MS", "60000")
