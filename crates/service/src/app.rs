@@ -15,9 +15,12 @@ use crate::arca::reference_data::ReferenceData;
 use crate::arca::session_port::SessionPort;
 use crate::config::{Config, DatabaseConfig, RedisConfig};
 use crate::crypto::Secrets;
+use crate::documents::Documents;
+use crate::invoice_pdfs::InvoicePdfs;
 use crate::invoices::Invoices;
 use crate::issuance::{self, Engine, EngineConfig};
 use crate::maintenance::Maintenance;
+use crate::public_links::{self, PublicLinks};
 use crate::rate_limit::RateLimiter;
 pub use crate::state::{AppContext, AppState};
 use crate::storage::Storage;
@@ -42,8 +45,8 @@ impl App {
         App::with_clock(config, storage, Arc::new(arca_protocol::clock::SystemClock)).await
     }
 
-    /// [`App::new`] with time from `clock` for the circuit breaker and the `/health/arca` cache,
-    /// so tests move time instead of sleeping.
+    /// [`App::new`] with time from `clock` for the circuit breaker, the `/health/arca` cache and
+    /// public links' expiry, so tests move time instead of sleeping.
     pub async fn with_clock(config: Config, storage: Storage, clock: Arc<dyn Clock>) -> Result<App, Error> {
         let redis = match &config.redis {
             Some(redis_config) => Some((connect_redis(redis_config).await?, redis_config.key_prefix.clone())),
@@ -92,6 +95,13 @@ impl App {
             config.issuance.queue_mode,
             config.issuance.wait,
         );
+        let documents = Documents::new(storage.clone());
+        let links = PublicLinks::new(
+            secrets.derive_key(public_links::PURPOSE),
+            config.public_link_ttl_days,
+            config.api_url.as_deref(),
+        );
+        let invoice_pdfs = InvoicePdfs::new(storage.clone(), documents.clone(), links, clock.clone());
         Ok(App {
             state: Arc::new(AppContext {
                 storage: storage.clone(),
@@ -103,6 +113,9 @@ impl App {
                 engine,
                 breaker,
                 invoices,
+                documents,
+                invoice_pdfs,
+                clock: clock.clone(),
                 started_at: Instant::now(),
                 redis,
                 maintenance: Maintenance::new(&config.maintenance, storage.clone()),

@@ -15,6 +15,8 @@
 //! - [`rate_limit::RateLimiter`]: fixed one-minute windows per key, in Redis or in-process.
 //! - [`invoices`]: an invoice request composed, checked with ARCA's rules, counted against the
 //!   quota and submitted; the invoice as the API shows it.
+//! - [`documents`]: an approved invoice's PDF; [`invoice_pdfs`]: who may have it (its account,
+//!   a signed public link of [`public_links`], the operator) and the links invoice answers carry.
 //! - [`issuance::Engine`]: numbers and authorises invoices, one worker per series, behind the
 //!   ARCA circuit breaker.
 //! - [`text`]: the rules every stored text, filter and key obeys (no control characters or
@@ -40,12 +42,14 @@ pub mod documents;
 mod error;
 pub mod health;
 pub mod http;
+pub mod invoice_pdfs;
 pub mod invoices;
 pub mod issuance;
 pub mod logging;
 pub mod maintenance;
 pub mod metrics;
 pub mod points_of_sale;
+pub mod public_links;
 pub mod rate_limit;
 pub mod redis_tls;
 pub mod server;

@@ -1,5 +1,5 @@
 //! [`AppState`]: what every handler can reach — the configuration, storage, keys, rate limiter,
-//! ARCA access, the invoices module and the engine, the breaker, Redis, the maintenance switch and
+//! ARCA access, the invoices module and the engine, documents and their links, the clock, the breaker, Redis, the maintenance switch and
 //! the cache of `/health/arca`'s probe.
 //! [`crate::app::App`] builds it once; the HTTP layer and the health checks read it.
 //!
@@ -8,6 +8,7 @@
 use std::sync::Arc;
 use std::time::Instant;
 
+use arca_protocol::clock::Clock;
 use redis::aio::ConnectionManager;
 
 use crate::api_keys::Keys;
@@ -17,6 +18,8 @@ use crate::arca::probe::ProbeCache;
 use crate::arca::reference_data::ReferenceData;
 use crate::config::Config;
 use crate::crypto::Secrets;
+use crate::documents::Documents;
+use crate::invoice_pdfs::InvoicePdfs;
 use crate::invoices::Invoices;
 use crate::issuance::Engine;
 use crate::maintenance::Maintenance;
@@ -40,6 +43,12 @@ pub struct AppContext {
     pub breaker: Arc<CircuitBreaker>,
     /// Invoices: composition, ARCA's rules, the quota, submission and the wait for the result.
     pub invoices: Invoices,
+    /// Renders approved invoices' PDFs.
+    pub documents: Documents,
+    /// Who may have an invoice's PDF (its account, a signed public link), and the links.
+    pub invoice_pdfs: InvoicePdfs,
+    /// "Now" for public links' expiry (and the breaker's): a `ManualClock` in tests.
+    pub clock: Arc<dyn Clock>,
     pub started_at: Instant,
     /// Redis and the key prefix, when `REDIS_URL` is set (health reads it).
     pub redis: Option<(ConnectionManager, String)>,
