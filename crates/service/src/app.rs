@@ -20,7 +20,6 @@ use crate::invoice_pdfs::InvoicePdfs;
 use crate::invoices::Invoices;
 use crate::issuance::{self, Engine, EngineConfig};
 use crate::maintenance::Maintenance;
-use crate::public_links::{self, PublicLinks};
 use crate::rate_limit::RateLimiter;
 pub use crate::state::{AppContext, AppState};
 use crate::storage::Storage;
@@ -96,12 +95,8 @@ impl App {
             config.issuance.wait,
         );
         let documents = Documents::new(storage.clone());
-        let links = PublicLinks::new(
-            secrets.derive_key(public_links::PURPOSE),
-            config.public_link_ttl_days,
-            config.api_url.as_deref(),
-        );
-        let invoice_pdfs = InvoicePdfs::new(storage.clone(), documents.clone(), links, clock.clone());
+        let invoice_pdfs =
+            InvoicePdfs::configured(&config, &secrets, storage.clone(), documents.clone(), clock.clone());
         Ok(App {
             state: Arc::new(AppContext {
                 storage: storage.clone(),

@@ -16,8 +16,10 @@ use arca_pdf::Copy;
 use arca_protocol::clock::Clock;
 use arca_protocol::codes::{CbteKind, CbteTipo};
 
+use crate::config::Config;
+use crate::crypto::Secrets;
 use crate::documents::Documents;
-use crate::public_links::{LinkRefusal, PublicLinks, VerifiedLink};
+use crate::public_links::{self, LinkRefusal, PublicLinks, VerifiedLink};
 use crate::storage::invoices::{InvoiceRow, InvoiceStatus};
 use crate::storage::{self, Storage};
 
@@ -81,6 +83,23 @@ impl InvoicePdfs {
             links,
             clock,
         }
+    }
+
+    /// With public links as the configuration sets them: a key derived from
+    /// `SECRETS_ENCRYPTION_KEY` for [`public_links::PURPOSE`], `PUBLIC_LINK_TTL_DAYS`, `API_URL`.
+    pub fn configured(
+        config: &Config,
+        secrets: &Secrets,
+        storage: Storage,
+        documents: Documents,
+        clock: Arc<dyn Clock>,
+    ) -> InvoicePdfs {
+        let links = PublicLinks::new(
+            secrets.derive_key(public_links::PURPOSE),
+            config.public_link_ttl_days,
+            config.api_url.as_deref(),
+        );
+        InvoicePdfs::new(storage, documents, links, clock)
     }
 
     /// `pdf_url` always; `public_pdf_url`, valid for `PUBLIC_LINK_TTL_DAYS` from now, once the
