@@ -106,6 +106,7 @@ pub async fn get_invoice_pdf(
          description = "The PDF, `Content-Disposition: inline; filename=\"factura-00001-00000042.pdf\"`, `Cache-Control: private`"),
         (status = 400, description = "`VALIDATION_ERROR`: a parameter the link does not carry, or one given twice", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "`PUBLIC_LINK_INVALID` (missing, malformed or tampered with) or `PUBLIC_LINK_EXPIRED`", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "`NOT_FOUND`: a genuine link to an invoice this service no longer holds", body = Problem, content_type = "application/problem+json"),
         (status = 429, description = "`RATE_LIMIT_EXCEEDED`: this invoice's PDF was fetched too often this minute (`Retry-After`)", body = Problem, content_type = "application/problem+json"),
     )
 )]
