@@ -449,3 +449,49 @@ async fn arca_api(app: &TestApp, args: &[&str]) -> std::process::Output {
         .await
         .unwrap()
 }
+
+#[tokio::test]
+async fn the_openapi_document_describes_both_pdf_operations() {
+    let app = TestApp::start().await;
+    let document = app.request("GET", "/openapi.json", &[], None).await.json();
+    let binary = &document["components"]["schemas"]["PdfDocument"];
+    assert_eq!(binary["type"], "string");
+    assert_eq!(binary["format"], "binary");
+    let private = &document["paths"]["/v1/invoices/{id}/pdf"]["get"];
+    let public = &document["paths"]["/v1/public/invoices/{id}/pdf"]["get"];
+    for operation in [private, public] {
+        assert_eq!(
+            operation["responses"]["200"]["content"]["application/pdf"]["schema"]["$ref"],
+            "#/components/schemas/PdfDocument"
+        );
+    }
+    for status in ["400", "401", "404", "409", "429"] {
+        assert!(private["responses"][status].is_object(), "{status}");
+    }
+    let copias = &private["parameters"][1];
+    assert_eq!(copias["name"], "copias");
+    assert_eq!(
+        (
+            copias["schema"]["minimum"].as_i64(),
+            copias["schema"]["maximum"].as_i64()
+        ),
+        (Some(1), Some(3))
+    );
+    assert!(public.get("security").is_none(), "the link is the credential");
+    assert!(public["responses"]["401"].is_null());
+    assert!(public["responses"]["403"].is_object());
+    let names: Vec<&str> = public["parameters"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|parameter| parameter["in"] == "query")
+        .map(|parameter| {
+            assert_eq!(parameter["required"], true);
+            parameter["name"].as_str().unwrap()
+        })
+        .collect();
+    assert_eq!(names, ["expires", "signature"]);
+    let view = &document["components"]["schemas"]["InvoiceView"];
+    assert!(view["required"].as_array().unwrap().contains(&"pdf_url".into()));
+    assert!(view["properties"]["public_pdf_url"].is_object());
+}
