@@ -77,6 +77,11 @@ BUSINESS_RULE_FIELD_ERRORS = [
     # ARCA's own rules, checked before sending, each named by its code (dates within ARCA's
     # window, totals by class, associations): "ARCA 10016: …".
     (r".+", r"ARCA [0-9]{5}: "),
+    # An issuer profile's logo: its content must be a PNG or JPEG (magic bytes and header), of
+    # the format `tipo` names and within the pixel limit, and its base64 canonical (no stray
+    # bits in the last symbol) — what the bytes are, which no schema can state.
+    (r"logo\.contenido_base64", r"(not a PNG or JPEG image|not a valid (PNG|JPEG)|the logo |not standard base64)"),
+    (r"logo\.tipo", r"the content is image/"),
     # Which certificate fields go together, and whether the bundle or PEM can be read.
     (r"body", "send pkcs12_base64"),
     (r"(pkcs12_base64|passphrase|certificate_pem|private_key_pem)", ""),

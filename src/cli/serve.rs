@@ -3,14 +3,15 @@
 //! With no configuration at all it runs zero-setup: SQLite under `./data`, in-process caches,
 //! and `ARCA_ENVIRONMENT=simulator`, which starts the simulator in this process (CA under
 //! `./data/simulator-ca`) and, on the first start, creates a demo account with a certificate
-//! from that CA and an API key printed once.
+//! from that CA, a complete issuer profile (so its invoices render as PDFs) and an API key
+//! printed once.
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use anyhow::Context;
 use arca_service::accounts::{self, NewAccount};
-use arca_service::certificates;
+use arca_service::{certificates, issuer_profiles};
 use arca_service::config::{ArcaEnvironment, CertificateSource, Config};
 use arca_service::storage::{self, migrations};
 use arca_service::{App, Storage};
@@ -156,6 +157,9 @@ async fn create_demo_account_once(
     let mode = super::accounts::key_mode(config);
     let (account, api_key) = accounts::create(storage, &config.security.api_key_salt, mode, new).await?;
     use_demo_certificate(config, cert_path.clone(), key_path.clone());
+    issuer_profiles::put(storage, &account.id, demo_issuer_profile())
+        .await
+        .context("storing the demo issuer profile")?;
     Ok(Some(Demo {
         account_id: account.id,
         api_key: api_key.key,
@@ -163,6 +167,18 @@ async fn create_demo_account_once(
         cert_path,
         key_path,
     }))
+}
+
+/// The demo account's issuer profile: complete, so its first invoice renders as a PDF.
+fn demo_issuer_profile() -> issuer_profiles::ProfileInput {
+    issuer_profiles::ProfileInput {
+        razon_social: "Demo Comercio S.R.L.".into(),
+        domicilio_comercial: "Av. Corrientes 1234, C1043 Ciudad Autónoma de Buenos Aires".into(),
+        condicion_iva: issuer_profiles::CondicionIva::ResponsableInscripto,
+        ingresos_brutos: "901-123456-7".into(),
+        inicio_actividades: chrono::NaiveDate::from_ymd_opt(2020, 3, 1).unwrap_or_default(),
+        logo: None,
+    }
 }
 
 /// Stores the demo certificate through the certificates resource (encrypted, test login at

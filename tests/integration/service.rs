@@ -15,6 +15,9 @@ mod connections;
 mod customers;
 /// TLS to PostgreSQL and Redis (`ARCA_TLS_TESTS=1`, after `scripts/tls-services.sh`).
 mod data_store_tls;
+/// An approved invoice's printable document: the issuer snapshot taken at approval (or at the
+/// first rendering), never changed by a later profile; only approved invoices.
+mod documents;
 /// `/openapi.json` and `/docs`.
 mod docs;
 /// problem+json for every failure: 401, 404, 405, bad bodies, maintenance.
@@ -27,6 +30,9 @@ mod input;
 /// Invoice PDFs: with the API key, through signed public links, from the operator's command;
 /// read back with poppler and zbar.
 mod invoice_pdfs;
+/// The issuer profile (GET/PUT, validation, logo checks, isolation), a point of sale's
+/// domicilio, and the request fields only the printed invoice uses.
+mod issuer_profiles;
 /// `/v1/invoices`: composed, pre-validated, authorised, idempotent, isolated.
 mod invoices;
 /// The issuance engine: batching, partial batches, lost answers, crashes, two instances.

@@ -57,6 +57,20 @@ pub enum Error {
     /// `arca-api serve` starts one).
     #[error("the ARCA endpoints are not configured")]
     ArcaNotConfigured,
+    /// The invoice exists but is not approved, so it has no printed representation yet.
+    #[error("invoice {id} is {status}: only an approved invoice has a PDF")]
+    InvoiceNotApproved {
+        id: String,
+        status: crate::storage::invoices::InvoiceStatus,
+    },
+    /// Rendering needs the issuer's fiscal data and the account has no issuer profile: the
+    /// fields it must provide (`PUT /v1/account/issuer-profile`).
+    #[error("the account has no issuer profile: PUT /v1/account/issuer-profile with {}", .0.join(", "))]
+    IssuerProfileRequired(Vec<&'static str>),
+    /// A stored invoice could not become a printed one (its stored data unreadable, or the
+    /// renderer failed): never the caller's fault.
+    #[error("rendering invoice {id}: {message}")]
+    Render { id: String, message: String },
     /// A file under the data directory could not be read or written.
     #[error("{context}: {source}")]
     Io {

@@ -19,6 +19,7 @@ pub mod health;
 pub mod input;
 pub mod invoice_pdfs;
 pub mod invoices;
+pub mod issuer_profiles;
 pub mod json;
 pub mod maintenance;
 pub mod metrics;
@@ -91,6 +92,10 @@ pub fn api_routes(state: AppState) -> OpenApiRouter<AppState> {
     // added last runs first, so the key is checked before the request is counted.
     let tenant = OpenApiRouter::new()
         .routes(routes!(accounts::get_account))
+        .routes(routes!(
+            issuer_profiles::get_issuer_profile,
+            issuer_profiles::put_issuer_profile
+        ))
         .routes(routes!(api_keys::create_api_key, api_keys::list_api_keys))
         .routes(routes!(api_keys::revoke_api_key))
         .routes(routes!(
@@ -166,7 +171,7 @@ fn layers(router: Router, state: &AppState) -> Router {
 
 fn cors(origins: &[String]) -> CorsLayer {
     let layer = CorsLayer::new()
-        .allow_methods([Method::GET, Method::POST, Method::PATCH, Method::DELETE])
+        .allow_methods([Method::GET, Method::POST, Method::PUT, Method::PATCH, Method::DELETE])
         .allow_headers([
             header::AUTHORIZATION,
             header::CONTENT_TYPE,

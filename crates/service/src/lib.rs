@@ -15,8 +15,10 @@
 //! - [`rate_limit::RateLimiter`]: fixed one-minute windows per key, in Redis or in-process.
 //! - [`invoices`]: an invoice request composed, checked with ARCA's rules, counted against the
 //!   quota and submitted; the invoice as the API shows it.
-//! - [`documents`]: an approved invoice's PDF; [`invoice_pdfs`]: who may have it (its account,
-//!   a signed public link of [`public_links`], the operator) and the links invoice answers carry.
+//! - [`issuer_profiles`]: the fiscal data a printed invoice shows that ARCA does not return;
+//!   [`documents`]: an approved invoice's PDF, from what was kept with it at approval.
+//! - [`invoice_pdfs`]: who may have an invoice's PDF (its account, a signed public link of
+//!   [`public_links`], the operator) and the links invoice answers carry.
 //! - [`issuance::Engine`]: numbers and authorises invoices, one worker per series, behind the
 //!   ARCA circuit breaker.
 //! - [`text`]: the rules every stored text, filter and key obeys (no control characters or
@@ -44,6 +46,7 @@ pub mod health;
 pub mod http;
 pub mod invoice_pdfs;
 pub mod invoices;
+pub mod issuer_profiles;
 pub mod issuance;
 pub mod logging;
 pub mod maintenance;

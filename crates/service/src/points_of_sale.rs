@@ -1,5 +1,9 @@
 //! Points of sale: ARCA's `PtoVta` numbers an account issues from, kept by hand through the API
 //! (`origin: manual`) or read from ARCA ([`upsert_points_of_sale_from_arca`], `origin: arca`).
+//! A point of sale may have its own `domicilio`, which its invoices print instead of the issuer
+//! profile's domicilio comercial.
+//!
+//! It never calls ARCA itself (the sync handler does) and never touches invoices.
 
 use chrono::NaiveDate;
 
@@ -9,6 +13,8 @@ pub use crate::storage::points_of_sale::{ArcaPointOfSale, upsert_points_of_sale_
 use crate::storage::{self, Storage};
 use crate::text::{self, Lines};
 
+/// A point of sale's `domicilio`, in characters (as a customer's `direccion`).
+pub const DOMICILIO_MAX: usize = 300;
 /// ARCA numbers points of sale 1 to 99998 (`PtoVta`, 5 digits; 99999 is not assignable).
 pub const NUMERO_RANGE: std::ops::RangeInclusive<i64> = 1..=99_998;
 /// What a new point of sale emits unless told otherwise.
@@ -19,6 +25,7 @@ pub const DEFAULT_TIPO_EMISION: &str = "CAE";
 pub struct NewPointOfSale {
     pub numero: i64,
     pub descripcion: Option<String>,
+    pub domicilio: Option<String>,
     pub tipo_emision: Option<String>,
     pub bloqueado: Option<bool>,
     pub fecha_baja: Option<NaiveDate>,
@@ -29,6 +36,7 @@ pub struct NewPointOfSale {
 pub struct PointOfSaleChanges {
     pub numero: Option<i64>,
     pub descripcion: Option<Option<String>>,
+    pub domicilio: Option<Option<String>>,
     pub tipo_emision: Option<String>,
     pub bloqueado: Option<bool>,
     pub fecha_baja: Option<Option<NaiveDate>>,
@@ -46,6 +54,7 @@ pub async fn create(storage: &Storage, account_id: &str, new: NewPointOfSale) ->
         account_id: account_id.to_string(),
         numero,
         descripcion: new.descripcion,
+        domicilio: new.domicilio,
         tipo_emision: new.tipo_emision.unwrap_or_else(|| DEFAULT_TIPO_EMISION.to_string()),
         bloqueado: new.bloqueado.unwrap_or(false),
         fecha_baja: new.fecha_baja,
@@ -94,6 +103,9 @@ pub async fn update(
     }
     if let Some(descripcion) = changes.descripcion {
         row.descripcion = descripcion;
+    }
+    if let Some(domicilio) = changes.domicilio {
+        row.domicilio = domicilio;
     }
     if let Some(tipo_emision) = changes.tipo_emision {
         row.tipo_emision = tipo_emision;
@@ -146,6 +158,16 @@ fn check(row: &mut PointOfSaleRow, numero_problem: Option<Problem>) -> Result<()
     {
         problems.push(problem);
     }
+    row.domicilio = row
+        .domicilio
+        .take()
+        .map(|text| text.trim().to_string())
+        .filter(|text| !text.is_empty());
+    if let Some(text) = &row.domicilio
+        && let Err(problem) = text::check_single_line("domicilio", text, DOMICILIO_MAX)
+    {
+        problems.push(problem);
+    }
     row.tipo_emision = row.tipo_emision.trim().to_string();
     if row.tipo_emision.is_empty() || row.tipo_emision.chars().count() > 100 {
         problems.push((
@@ -173,6 +195,7 @@ mod tests {
             account_id: "acct_1".into(),
             numero: 1,
             descripcion: Some("  Local  ".into()),
+            domicilio: Some(" Av. Corrientes 1234, CABA ".into()),
             tipo_emision: " CAE ".into(),
             bloqueado: false,
             fecha_baja: None,
@@ -197,9 +220,11 @@ mod tests {
         check(&mut good, None).unwrap();
         assert_eq!(good.descripcion.as_deref(), Some("Local"));
         assert_eq!(good.tipo_emision, "CAE");
+        assert_eq!(good.domicilio.as_deref(), Some("Av. Corrientes 1234, CABA"));
 
         let mut bad = PointOfSaleRow {
             descripcion: Some("x".repeat(201)),
+            domicilio: Some("Calle\n1".into()),
             tipo_emision: "  ".into(),
             ..row()
         };
@@ -207,6 +232,6 @@ mod tests {
             panic!("expected problems");
         };
         let fields: Vec<&str> = problems.iter().map(|(field, _)| field.as_str()).collect();
-        assert_eq!(fields, ["numero", "descripcion", "tipo_emision"]);
+        assert_eq!(fields, ["numero", "descripcion", "domicilio", "tipo_emision"]);
     }
 }

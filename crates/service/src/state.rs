@@ -1,5 +1,5 @@
 //! [`AppState`]: what every handler can reach — the configuration, storage, keys, rate limiter,
-//! ARCA access, the invoices module and the engine, documents and their links, the clock, the breaker, Redis, the maintenance switch and
+//! ARCA access, the invoices module, its documents and their links, the engine, the clock, the breaker, Redis, the maintenance switch and
 //! the cache of `/health/arca`'s probe.
 //! [`crate::app::App`] builds it once; the HTTP layer and the health checks read it.
 //!

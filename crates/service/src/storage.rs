@@ -14,6 +14,7 @@ pub mod api_keys;
 pub mod certificates;
 pub mod customers;
 pub mod invoices;
+pub mod issuer_profiles;
 pub mod migrations;
 pub mod notifications;
 pub mod points_of_sale;

@@ -291,6 +291,13 @@ impl TestApp {
             .await
     }
 
+    pub async fn put_json(&self, path: &str, key: &str, body: &Value) -> TestResponse {
+        let bearer = format!("Bearer {key}");
+        let headers = [("authorization", bearer.as_str()), ("content-type", "application/json")];
+        self.request("PUT", path, &headers, Some(serde_json::to_vec(body).unwrap()))
+            .await
+    }
+
     /// A certificate for `cuit` from the simulator's CA (valid from a month ago): (cert, key) PEM.
     pub fn issue_certificate(&self, cuit: &str, alias: &str) -> (String, String) {
         let (certificate, key) = self

@@ -11,9 +11,19 @@ use serde_json::Value;
 
 use arca_test_support::{CUIT_A, CUIT_B, TestApp, TestResponse};
 
-/// An approved Factura B of a fresh account on `app`: (API key, the invoice as answered).
+/// An approved Factura B of a fresh account with an issuer profile on `app`: (API key, the
+/// invoice as answered).
 async fn approved_invoice(app: &TestApp, cuit: &str) -> (String, Value) {
     let (_, key, _) = app.account_with_certificate("Almacén", cuit).await;
+    let profile = serde_json::json!({
+        "razon_social": "Almacén Don Pepe S.R.L.",
+        "domicilio_comercial": "Av. Rivadavia 1000, CABA",
+        "condicion_iva": "responsable_inscripto",
+        "ingresos_brutos": "901-123456-7",
+        "inicio_actividades": "2019-04-01"
+    });
+    let put = app.put_json("/v1/account/issuer-profile", &key, &profile).await;
+    assert_eq!(put.status, 200, "{}", put.text());
     let body = arca_test_support::samples::invoice_request(1);
     let created = app.post_json("/v1/invoices", &key, &body).await;
     assert_eq!(created.status, 201, "{}", created.text());

@@ -37,7 +37,8 @@ pub struct Problem {
     pub status: u16,
     pub detail: String,
     /// Stable machine-readable code: VALIDATION_ERROR, UNAUTHORIZED, API_KEY_MODE_MISMATCH,
-    /// NOT_FOUND, CONFLICT, INVOICE_NOT_APPROVED, PUBLIC_LINK_INVALID, PUBLIC_LINK_EXPIRED,
+    /// NOT_FOUND, CONFLICT, INVOICE_NOT_APPROVED, ISSUER_PROFILE_REQUIRED, PUBLIC_LINK_INVALID,
+    /// PUBLIC_LINK_EXPIRED,
     /// RATE_LIMIT_EXCEEDED, MAINTENANCE, INTERNAL_ERROR, …
     pub code: String,
     /// Whether the same request may succeed later.
@@ -305,6 +306,27 @@ impl From<Error> for ApiError {
                     StatusCode::UNPROCESSABLE_ENTITY,
                     "NO_CERTIFICATE",
                     "the account has no active, unexpired ARCA certificate",
+                )
+            },
+            error @ Error::InvoiceNotApproved { .. } => {
+                ApiError::new(StatusCode::CONFLICT, "INVOICE_NOT_APPROVED", error.to_string())
+            }
+            Error::IssuerProfileRequired(fields) => ApiError {
+                errors: fields
+                    .iter()
+                    .map(|field| FieldError {
+                        field: (*field).to_string(),
+                        message: "required: the issuer profile has none yet".into(),
+                    })
+                    .collect(),
+                ..ApiError::new(
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                    "ISSUER_PROFILE_REQUIRED",
+                    format!(
+                        "the invoice's issuer data is missing: set the account's issuer profile with \
+                         PUT /v1/account/issuer-profile ({})",
+                        fields.join(", ")
+                    ),
                 )
             },
             Error::ArcaNotConfigured => ApiError {

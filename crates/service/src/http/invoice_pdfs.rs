@@ -81,6 +81,7 @@ pub struct PublicLinkParams {
         (status = 400, description = "`VALIDATION_ERROR`: `copias` is not 1, 2 or 3, or an unknown parameter", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "`NOT_FOUND`: no such invoice in the caller's account", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "`INVOICE_NOT_APPROVED`: the invoice has no CAE (yet)", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "`ISSUER_PROFILE_REQUIRED`: approved while the account had no issuer profile, and it still has none (`PUT /v1/account/issuer-profile`)", body = Problem, content_type = "application/problem+json"),
     )
 )]
 pub async fn get_invoice_pdf(
@@ -107,6 +108,7 @@ pub async fn get_invoice_pdf(
         (status = 400, description = "`VALIDATION_ERROR`: a parameter the link does not carry, or one given twice", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "`PUBLIC_LINK_INVALID` (missing, malformed or tampered with) or `PUBLIC_LINK_EXPIRED`", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "`NOT_FOUND`: a genuine link to an invoice this service no longer holds", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "`ISSUER_PROFILE_REQUIRED`: the issuer has not yet given the fiscal data the invoice prints", body = Problem, content_type = "application/problem+json"),
         (status = 429, description = "`RATE_LIMIT_EXCEEDED`: this invoice's PDF was fetched too often this minute (`Retry-After`)", body = Problem, content_type = "application/problem+json"),
     )
 )]

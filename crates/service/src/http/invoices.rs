@@ -21,6 +21,7 @@ use super::json::{ApiJson, JsonBody};
 use super::pagination::{Page, PageParams, Pagination};
 use crate::invoice_pdfs::InvoiceLinks;
 pub use crate::invoices::CreateInvoice;
+use crate::invoices::request::{CondicionVenta, ItemRequest};
 use crate::invoices::{Invoice, InvoiceFilter, InvoiceStatus, Respond};
 use crate::state::AppState;
 use crate::text;
@@ -63,6 +64,15 @@ pub struct InvoiceView {
     /// `PATCH`, never in lists (so a page stays small); absent when there is none.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub metadata: Option<serde_json::Value>,
+    /// The request's `cliente.domicilio`, printed on the invoice (like `metadata`, not in lists).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cliente_domicilio: Option<String>,
+    /// The request's `condicion_venta` (printed "Contado" when omitted; not in lists).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub condicion_venta: Option<CondicionVenta>,
+    /// The request's items as stored, with their `codigo` and `unidad` (not in lists).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub items: Option<Vec<ItemRequest>>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
     pub approved_at: Option<DateTime<Utc>>,
@@ -82,6 +92,7 @@ impl InvoiceView {
                 .collect()
         };
         let row = invoice.row;
+        let printed = invoice.printed.unwrap_or_default();
         InvoiceView {
             id: row.id,
             status: row.status,
@@ -105,6 +116,9 @@ impl InvoiceView {
             observaciones: messages(invoice.observaciones),
             errores: messages(invoice.errores),
             metadata: invoice.metadata,
+            cliente_domicilio: printed.cliente_domicilio,
+            condicion_venta: printed.condicion_venta,
+            items: (!printed.items.is_empty()).then_some(printed.items),
             created_at: row.created_at,
             updated_at: row.updated_at,
             approved_at: row.approved_at,

@@ -32,6 +32,10 @@ pub struct CreatePointOfSaleRequest {
         pattern = "^[^\\u0000-\\u0008\\u000B\\u000C\\u000E-\\u001F\\u007F-\\u009F\\u202A-\\u202E\\u2066-\\u2069]*$"
     )]
     pub descripcion: Option<String>,
+    /// Its own address (at most 300 characters, single line), printed on its invoices instead
+    /// of the issuer profile's domicilio comercial.
+    #[schema(max_length = 300, pattern = "^[^\\u0000-\\u001F\\u007F-\\u009F\\u202A-\\u202E\\u2066-\\u2069]*$")]
+    pub domicilio: Option<String>,
     /// ARCA's `EmisionTipo` (`CAE` when omitted; `CAEA`, …), at most 100 characters.
     #[schema(
         max_length = 100,
@@ -44,7 +48,7 @@ pub struct CreatePointOfSaleRequest {
     pub fecha_baja: Option<NaiveDate>,
 }
 
-/// Only the fields present change; `null` clears `descripcion` or `fecha_baja`.
+/// Only the fields present change; `null` clears `descripcion`, `domicilio` or `fecha_baja`.
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct UpdatePointOfSaleRequest {
@@ -54,6 +58,9 @@ pub struct UpdatePointOfSaleRequest {
     #[serde(default, deserialize_with = "nullable")]
     #[schema(value_type = Option<String>, max_length = 200, pattern = "^[^\\u0000-\\u0008\\u000B\\u000C\\u000E-\\u001F\\u007F-\\u009F\\u202A-\\u202E\\u2066-\\u2069]*$")]
     pub descripcion: Option<Option<String>>,
+    #[serde(default, deserialize_with = "nullable")]
+    #[schema(value_type = Option<String>, max_length = 300, pattern = "^[^\\u0000-\\u001F\\u007F-\\u009F\\u202A-\\u202E\\u2066-\\u2069]*$")]
+    pub domicilio: Option<Option<String>>,
     #[serde(default, deserialize_with = "not_null")]
     #[schema(
         max_length = 100,
@@ -74,6 +81,8 @@ pub struct PointOfSaleView {
     pub id: String,
     pub numero: i32,
     pub descripcion: Option<String>,
+    /// Printed on its invoices instead of the issuer profile's domicilio comercial.
+    pub domicilio: Option<String>,
     pub tipo_emision: String,
     pub bloqueado: bool,
     pub fecha_baja: Option<NaiveDate>,
@@ -105,6 +114,7 @@ pub async fn create_point_of_sale(
     let new = NewPointOfSale {
         numero: request.numero,
         descripcion: request.descripcion,
+        domicilio: request.domicilio,
         tipo_emision: request.tipo_emision,
         bloqueado: request.bloqueado,
         fecha_baja: request.fecha_baja,
@@ -230,6 +240,7 @@ pub async fn update_point_of_sale(
     let changes = PointOfSaleChanges {
         numero: request.numero,
         descripcion: request.descripcion,
+        domicilio: request.domicilio,
         tipo_emision: request.tipo_emision,
         bloqueado: request.bloqueado,
         fecha_baja: request.fecha_baja,
@@ -267,6 +278,7 @@ impl From<PointOfSaleRow> for PointOfSaleView {
             id: row.id,
             numero: row.numero,
             descripcion: row.descripcion,
+            domicilio: row.domicilio,
             tipo_emision: row.tipo_emision,
             bloqueado: row.bloqueado,
             fecha_baja: row.fecha_baja,

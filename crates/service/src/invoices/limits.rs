@@ -26,6 +26,12 @@ pub const TRIBUTO_DESCRIPCION_MAX: usize = 80;
 pub const MONEDA_MAX: usize = 3;
 /// ARCA's `PtoVta`: 1 to 99998 (10004).
 pub const PUNTO_VENTA_MAX: u32 = 99_998;
+/// `cliente.domicilio`, in characters (as a customer's `direccion`).
+pub const CLIENTE_DOMICILIO_MAX: usize = 300;
+/// An item's `codigo`, in characters.
+pub const ITEM_CODIGO_MAX: usize = 50;
+/// An item's `unidad`, in characters.
+pub const ITEM_UNIDAD_MAX: usize = 30;
 /// `metadata`: keys per object.
 pub const METADATA_KEYS_MAX: usize = 50;
 /// `metadata`: characters per key.
@@ -58,6 +64,15 @@ pub fn check(request: &CreateInvoice, errors: &mut Vec<(String, String)>) {
                 format!("must be at most {DESCRIPCION_MAX} characters"),
             );
         }
+        if let Some(message) = printed_line_problem(item.codigo.as_deref(), ITEM_CODIGO_MAX) {
+            problem(format!("items[{index}].codigo"), message);
+        }
+        if let Some(message) = printed_line_problem(item.unidad.as_deref(), ITEM_UNIDAD_MAX) {
+            problem(format!("items[{index}].unidad"), message);
+        }
+    }
+    if let Some(message) = printed_line_problem(request.cliente.domicilio.as_deref(), CLIENTE_DOMICILIO_MAX) {
+        problem("cliente.domicilio".into(), message);
     }
     for (index, tributo) in request.tributos.iter().enumerate().take(TRIBUTOS_MAX) {
         if tributo
@@ -94,6 +109,14 @@ pub fn check(request: &CreateInvoice, errors: &mut Vec<(String, String)>) {
     if let Some(metadata) = &request.metadata {
         metadata_problems(metadata, &mut problem);
     }
+}
+
+/// An optional printed text (single-line by `crate::text`, checked on the whole body before):
+/// when given, 1 to `max` characters and not blank.
+fn printed_line_problem(text: Option<&str>, max: usize) -> Option<String> {
+    let text = text?;
+    (text.trim().is_empty() || text.chars().count() > max)
+        .then(|| format!("must be 1 to {max} characters (leave it out when there is none)"))
 }
 
 /// `metadata`: a flat object (or null) of at most [`METADATA_KEYS_MAX`] keys of 1 to

@@ -51,6 +51,9 @@ pub struct CreateInvoice {
     /// The issuer's IVA condition: `responsable_inscripto` (default), `monotributo` or `exento`.
     #[schema(value_type = Option<CondicionIvaEmisor>)]
     pub condicion_iva_emisor: Option<String>,
+    /// The sale condition printed on the invoice; "Contado" when omitted.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub condicion_venta: Option<CondicionVenta>,
     /// Free data kept with the invoice: a flat object of at most 50 keys (1–40 characters), each
     /// value a string (at most 500 characters), number, boolean or null. Shown by
     /// `GET /v1/invoices/{id}`, never in lists.
@@ -125,6 +128,34 @@ pub enum ConceptoName {
     Mixto,
 }
 
+/// The sale condition (condición de venta) a printed invoice shows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum CondicionVenta {
+    Contado,
+    CuentaCorriente,
+    TarjetaDebito,
+    TarjetaCredito,
+    Cheque,
+    Transferencia,
+    Otra,
+}
+
+impl CondicionVenta {
+    /// As a printed invoice shows it.
+    pub const fn printed(self) -> &'static str {
+        match self {
+            CondicionVenta::Contado => "Contado",
+            CondicionVenta::CuentaCorriente => "Cuenta corriente",
+            CondicionVenta::TarjetaDebito => "Tarjeta de débito",
+            CondicionVenta::TarjetaCredito => "Tarjeta de crédito",
+            CondicionVenta::Cheque => "Cheque",
+            CondicionVenta::Transferencia => "Transferencia bancaria",
+            CondicionVenta::Otra => "Otra",
+        }
+    }
+}
+
 /// The values `condicion_iva_emisor` takes (documentation only: the field stays text).
 #[derive(ToSchema)]
 #[schema(rename_all = "snake_case")]
@@ -155,6 +186,10 @@ pub struct Cliente {
     /// `consumidor_final`, …).
     #[schema(value_type = crate::customers::CondicionIva)]
     pub condicion_iva: String,
+    /// The receiver's address, printed on the invoice: 1 to 300 characters, single line.
+    #[schema(min_length = 1, max_length = 300, pattern = "^[^\\u0000-\\u001F\\u007F-\\u009F\\u202A-\\u202E\\u2066-\\u2069]*[^\\s\\u0000-\\u001F\\u007F-\\u009F\\u202A-\\u202E\\u2066-\\u2069][^\\u0000-\\u001F\\u007F-\\u009F\\u202A-\\u202E\\u2066-\\u2069]*$")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub domicilio: Option<String>,
 }
 
 #[derive(Debug, Clone, Deserialize, Serialize, ToSchema)]
@@ -185,6 +220,15 @@ pub struct ItemRequest {
     /// `gravado` (default), `exento` or `no_gravado`.
     #[schema(value_type = Option<IvaCondicionName>)]
     pub iva_condicion: Option<String>,
+    /// The seller's product code, printed: 1 to 50 characters, single line.
+    #[schema(min_length = 1, max_length = 50, pattern = "^[^\\u0000-\\u001F\\u007F-\\u009F\\u202A-\\u202E\\u2066-\\u2069]*[^\\s\\u0000-\\u001F\\u007F-\\u009F\\u202A-\\u202E\\u2066-\\u2069][^\\u0000-\\u001F\\u007F-\\u009F\\u202A-\\u202E\\u2066-\\u2069]*$")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub codigo: Option<String>,
+    /// The unit of `cantidad`, printed ("kg", "horas"): 1 to 30 characters, single line;
+    /// "unidades" when omitted.
+    #[schema(min_length = 1, max_length = 30, pattern = "^[^\\u0000-\\u001F\\u007F-\\u009F\\u202A-\\u202E\\u2066-\\u2069]*[^\\s\\u0000-\\u001F\\u007F-\\u009F\\u202A-\\u202E\\u2066-\\u2069][^\\u0000-\\u001F\\u007F-\\u009F\\u202A-\\u202E\\u2066-\\u2069]*$")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub unidad: Option<String>,
 }
 
 #[derive(Debug, Clone, Deserialize, Serialize, ToSchema)]

@@ -8,6 +8,7 @@ use arca_protocol::Cuit;
 use arca_protocol::money::Decimal;
 use arca_protocol::qr::{AuthorizationKind, QrData};
 
+use super::request::{CondicionVenta, ItemRequest};
 use crate::storage::invoices::{self, InvoiceRow, InvoiceStatus};
 
 /// An ARCA code and message kept with an invoice.
@@ -32,6 +33,30 @@ pub struct Invoice {
     pub errores: Vec<ArcaMessage>,
     /// The `metadata` the client sent with the request, if any.
     pub metadata: Option<serde_json::Value>,
+    /// What the request said for the printed invoice (read from the stored request; none in
+    /// lists, which leave it out).
+    pub printed: Option<PrintedFields>,
+}
+
+/// The request's fields that only the printed invoice uses.
+#[derive(Debug, Clone, Default)]
+pub struct PrintedFields {
+    pub cliente_domicilio: Option<String>,
+    pub condicion_venta: Option<CondicionVenta>,
+    pub items: Vec<ItemRequest>,
+}
+
+impl PrintedFields {
+    /// Read from the stored request (`invoices.document`); `None` when it is absent or
+    /// unreadable.
+    pub fn from_document(document: &serde_json::Value) -> Option<PrintedFields> {
+        let read = |pointer: &str| document.pointer(pointer).cloned().filter(|v| !v.is_null());
+        Some(PrintedFields {
+            cliente_domicilio: read("/cliente/domicilio").and_then(|v| v.as_str().map(str::to_string)),
+            condicion_venta: read("/condicion_venta").and_then(|v| serde_json::from_value(v).ok()),
+            items: serde_json::from_value(read("/items")?).ok()?,
+        })
+    }
 }
 
 impl Invoice {
@@ -40,12 +65,15 @@ impl Invoice {
         let amounts = &row.amounts;
         let subtotal = decimal(&amounts.imp_neto) + decimal(&amounts.imp_tot_conc) + decimal(&amounts.imp_op_ex);
         let total = decimal(&amounts.imp_total);
-        let metadata = row
+        let document = row
             .document
             .as_deref()
-            .and_then(|d| serde_json::from_str::<serde_json::Value>(d).ok())
+            .and_then(|d| serde_json::from_str::<serde_json::Value>(d).ok());
+        let metadata = document
+            .as_ref()
             .and_then(|d| d.get("metadata").cloned())
             .filter(|m| !m.is_null());
+        let printed = document.as_ref().and_then(PrintedFields::from_document);
         Invoice {
             subtotal,
             iva_total: decimal(&amounts.imp_iva),
@@ -55,6 +83,7 @@ impl Invoice {
             observaciones: messages(row.arca_observaciones.as_deref()),
             errores: messages(row.arca_errores.as_deref()),
             metadata,
+            printed,
             row,
         }
     }
@@ -70,7 +99,7 @@ impl Invoice {
 }
 
 /// The QR of an approved invoice: what ARCA's RG 4892 asks to print, as its URL.
-fn qr_url(row: &InvoiceRow, issuer: Cuit, total: Decimal) -> Option<String> {
+pub(crate) fn qr_url(row: &InvoiceRow, issuer: Cuit, total: Decimal) -> Option<String> {
     let (Some(cae), Some(numero), Some(fecha)) = (&row.cae, row.numero, row.fecha) else {
         return None;
     };

@@ -14,6 +14,7 @@ pub mod voucher;
 
 use chrono::{DateTime, NaiveDate, Utc};
 
+use super::issuer_profiles::SNAPSHOT_SUBQUERY;
 use super::series::{Fenced, SeriesKey};
 use super::transaction::{Transaction, with_transaction};
 use super::{Storage, with_pool};
@@ -403,6 +404,28 @@ pub async fn find(storage: &Storage, id: &str) -> Result<Option<InvoiceRow>, Err
     Ok(with_pool!(storage, pool => sqlx::query_as::<_, InvoiceRow>(&sql).bind(id).fetch_optional(pool).await?))
 }
 
+/// The account's invoice `id`'s issuer snapshot (`invoices.issuer_snapshot`): the one written
+/// with its approval or, for an approved invoice that has none (its account had no profile
+/// then), the account's profile as it is now, written once (`WHERE issuer_snapshot IS NULL`)
+/// and read back, so two concurrent first readers end with the same snapshot. `None` when the
+/// invoice is not the account's or not approved, or when there is still no profile.
+pub async fn issuer_snapshot(storage: &Storage, account_id: &str, id: &str) -> Result<Option<String>, Error> {
+    let take = format!(
+        "UPDATE invoices SET issuer_snapshot = {SNAPSHOT_SUBQUERY} \
+         WHERE id = $1 AND account_id = $2 AND status = 'approved' AND issuer_snapshot IS NULL"
+    );
+    const READ: &str = "SELECT issuer_snapshot FROM invoices WHERE id = $1 AND account_id = $2 AND status = 'approved'";
+    Ok(with_pool!(storage, pool => {
+        sqlx::query(&take).bind(id).bind(account_id).execute(pool).await?;
+        sqlx::query_scalar::<_, Option<String>>(READ)
+            .bind(id)
+            .bind(account_id)
+            .fetch_optional(pool)
+            .await?
+            .flatten()
+    }))
+}
+
 /// Every invoice of a series, by number then creation (for tests, audits and the chaos checker).
 pub async fn list_series(storage: &Storage, key: &SeriesKey) -> Result<Vec<InvoiceRow>, Error> {
     let sql = format!(
@@ -536,7 +559,7 @@ pub struct Approval<'a> {
 
 /// [`record_approved`] for every approved invoice of a batch, in one statement per
 /// [`ROWS_PER_STATEMENT`] invoices; the same conditions apply to each row. Returns how many rows
-/// changed.
+/// changed. Each approved row gets its `issuer_snapshot` in the same statement.
 pub async fn record_approved_batch(
     fenced: &mut Fenced<'_>,
     approvals: &[Approval<'_>],
@@ -548,7 +571,7 @@ pub async fn record_approved_batch(
         let sql = format!(
             "UPDATE invoices SET status = 'approved', send_state = 'none', cae = v.column3, \
              cae_vencimiento = v.column4, arca_observaciones = v.column5, arca_errores = NULL, \
-             next_attempt_at = NULL, approved_at = $1, updated_at = $1 \
+             next_attempt_at = NULL, approved_at = $1, updated_at = $1, issuer_snapshot = {SNAPSHOT_SUBQUERY} \
              FROM (VALUES {}) AS v \
              WHERE invoices.id = v.column1 AND invoices.numero = v.column2 AND invoices.send_state = 'in_flight'",
             values_list(chunk.len(), 5, 2)
@@ -570,7 +593,8 @@ pub async fn record_approved_batch(
     Ok(recorded)
 }
 
-/// ARCA authorised the in-flight invoice under `numero`: `approved` with its CAE.
+/// ARCA authorised the in-flight invoice under `numero`: `approved` with its CAE, and the
+/// account's issuer profile as it is now kept with it (`issuer_snapshot`, NULL without one).
 pub async fn record_approved(
     fenced: &mut Fenced<'_>,
     id: &str,
@@ -581,11 +605,13 @@ pub async fn record_approved(
     now: DateTime<Utc>,
 ) -> Result<bool, Error> {
     let transaction = fenced.transaction();
-    const SQL: &str = "UPDATE invoices SET status = 'approved', send_state = 'none', cae = $3, cae_vencimiento = $4, \
-         arca_observaciones = $5, arca_errores = NULL, next_attempt_at = NULL, approved_at = $6, updated_at = $6 \
-         WHERE id = $1 AND numero = $2 AND send_state = 'in_flight'";
+    let sql = format!(
+        "UPDATE invoices SET status = 'approved', send_state = 'none', cae = $3, cae_vencimiento = $4, \
+         arca_observaciones = $5, arca_errores = NULL, next_attempt_at = NULL, approved_at = $6, updated_at = $6, \
+         issuer_snapshot = {SNAPSHOT_SUBQUERY} WHERE id = $1 AND numero = $2 AND send_state = 'in_flight'"
+    );
     let affected = with_transaction!(transaction, connection => {
-        sqlx::query(SQL)
+        sqlx::query(&sql)
             .bind(id)
             .bind(numero)
             .bind(cae)
