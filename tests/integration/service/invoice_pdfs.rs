@@ -137,7 +137,10 @@ async fn an_approved_invoice_pdf_carries_its_cae_number_and_qr() {
     let text = String::from_utf8(run_tool("pdftotext", &["-layout"], &response.body, &["-"])).unwrap();
     let cae = invoice["cae"].as_str().unwrap();
     assert!(text.contains(cae), "CAE {cae} not in:\n{text}");
-    assert!(text.contains(numero_completo), "number {numero_completo} not in:\n{text}");
+    assert!(
+        text.contains(numero_completo),
+        "number {numero_completo} not in:\n{text}"
+    );
     assert!(text.contains("ORIGINAL"), "{text}");
     assert_eq!(qr_codes(&response.body), [invoice["qr_data"].as_str().unwrap()]);
 
