@@ -13,8 +13,11 @@
 //!
 //! The load generator shares the machine (and its cores) with the service and the simulator,
 //! so the figures are a floor for what the service alone would do.
+//!
+//! `arca-api bench pdf` ([`pdf`]) times the invoice PDF renderer alone, in process.
 
 mod load;
+mod pdf;
 mod setup;
 mod stats;
 
@@ -45,6 +48,8 @@ const RACE_POINT_OF_SALE: u32 = 201;
 pub enum Command {
     /// Issuance throughput and latency: the engine over HTTP vs one invoice per request.
     Issuance(Args),
+    /// The invoice PDF renderer alone: p50/p99, PDFs per second and bytes, for 1, 3 and 30 items.
+    Pdf(pdf::Args),
 }
 
 #[derive(Debug, clap::Args)]
@@ -92,6 +97,7 @@ pub struct Args {
 pub async fn run(command: Command) -> anyhow::Result<()> {
     match command {
         Command::Issuance(args) => issuance(args).await,
+        Command::Pdf(args) => pdf::run(&args),
     }
 }
 

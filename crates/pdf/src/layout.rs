@@ -31,7 +31,8 @@ const WIDTH: f32 = RIGHT - LEFT;
 const CONTENT_BOTTOM: f32 = PAGE_HEIGHT - MARGIN - 14.0;
 
 const COPY_STRIP: f32 = 18.0;
-const HEADER_BOX: f32 = 136.0;
+/// The issuer and voucher box is at least this tall (it grows with a logo and long fields).
+const HEADER_MIN: f32 = 110.0;
 const LETTER_BOX: f32 = 44.0;
 const GAP: f32 = 4.0;
 const PAD: f32 = 6.0;
@@ -114,6 +115,7 @@ pub struct Plan<'d> {
     issuer_fields: Vec<Field>,
     voucher_name: Vec<String>,
     voucher_fields: Vec<Field>,
+    header_height: f32,
     period: Option<String>,
     receiver_left: Vec<Field>,
     receiver_right: Vec<Field>,
@@ -186,6 +188,17 @@ impl<'d> Plan<'d> {
             ),
         ];
 
+        let field_lines = |fields: &[Field]| fields.iter().map(|f| f.lines.len()).sum::<usize>();
+        let logo_height = if issuer.logo.is_some() {
+            LOGO_MAX_HEIGHT + 4.0
+        } else {
+            0.0
+        };
+        let issuer_height =
+            logo_height + issuer_name.len() as f32 * 14.0 + 4.0 + field_lines(&issuer_fields) as f32 * BODY_LEAD;
+        let voucher_height = voucher_name.len() as f32 * 14.0 + 6.0 + field_lines(&voucher_fields) as f32 * BODY_LEAD;
+        let header_height = (issuer_height.max(voucher_height) + 2.0 * PAD + 4.0).max(HEADER_MIN);
+
         let period = match (doc.concepto, &doc.periodo_servicio) {
             (2 | 3, Some(period)) => Some(format!(
                 "Período facturado desde: {}    Hasta: {}    Fecha de vto. para el pago: {}",
@@ -228,8 +241,8 @@ impl<'d> Plan<'d> {
                 HEADER_FIELD_LINES,
             ),
         ];
-        let lines = |fields: &[Field]| fields.iter().map(|f| f.lines.len()).sum::<usize>();
-        let receiver_height = lines(&receiver_left).max(lines(&receiver_right)) as f32 * BODY_LEAD + 2.0 * PAD;
+        let receiver_height =
+            field_lines(&receiver_left).max(field_lines(&receiver_right)) as f32 * BODY_LEAD + 2.0 * PAD;
 
         let associated = if doc.comprobantes_asociados.is_empty() {
             Vec::new()
@@ -291,6 +304,7 @@ impl<'d> Plan<'d> {
             issuer_fields,
             voucher_name,
             voucher_fields,
+            header_height,
             period,
             receiver_left,
             receiver_right,
@@ -323,7 +337,7 @@ impl<'d> Plan<'d> {
 
     /// The y where the items table starts (the same on every page).
     fn items_top(&self) -> f32 {
-        let mut y = MARGIN + COPY_STRIP + HEADER_BOX + GAP;
+        let mut y = MARGIN + COPY_STRIP + self.header_height + GAP;
         if self.period.is_some() {
             y += 18.0 + GAP;
         }
@@ -407,7 +421,7 @@ impl<'d> Plan<'d> {
         logo: Option<&Image>,
     ) -> Result<(), RenderError> {
         self.draw_header(surface, copy, logo);
-        let mut y = MARGIN + COPY_STRIP + HEADER_BOX + GAP;
+        let mut y = MARGIN + COPY_STRIP + self.header_height + GAP;
         if let Some(period) = &self.period {
             stroke_rect(surface, LEFT, y, WIDTH, 18.0);
             draw_text(surface, &REGULAR, BODY, LEFT + PAD, y + 12.0, period);
@@ -460,12 +474,18 @@ impl<'d> Plan<'d> {
         draw_text_center(surface, &BOLD, 11.0, LEFT + WIDTH / 2.0, top + 13.0, copy.label());
 
         let box_top = top + COPY_STRIP;
-        stroke_rect(surface, LEFT, box_top, WIDTH, HEADER_BOX);
+        stroke_rect(surface, LEFT, box_top, WIDTH, self.header_height);
         let center = LEFT + WIDTH / 2.0;
         // The letter box straddles the middle line, at the top.
         fill_rect(surface, center - LETTER_BOX / 2.0, box_top, LETTER_BOX, LETTER_BOX, 255);
         stroke_rect(surface, center - LETTER_BOX / 2.0, box_top, LETTER_BOX, LETTER_BOX);
-        line(surface, center, box_top + LETTER_BOX, center, box_top + HEADER_BOX);
+        line(
+            surface,
+            center,
+            box_top + LETTER_BOX,
+            center,
+            box_top + self.header_height,
+        );
         draw_text_center(surface, &BOLD, 26.0, center, box_top + 28.0, self.kind.letter.as_str());
         draw_text_center(
             surface,
@@ -572,8 +592,13 @@ impl<'d> Plan<'d> {
     fn draw_summary(&self, surface: &mut Surface<'_>) {
         let top = self.summary_top();
         stroke_rect(surface, LEFT, top, WIDTH, self.summary_height);
-        // Totals, right.
-        let label_right = RIGHT - PAD - 95.0;
+        // Totals, right: labels right-aligned against the widest value.
+        let widest = self
+            .totals
+            .iter()
+            .map(|total| text::width(&BOLD, &total.value, 9.5))
+            .fold(85.0_f32, f32::max);
+        let label_right = RIGHT - PAD - widest - 10.0;
         let mut y = top + PAD;
         for total in &self.totals {
             y += 13.0;

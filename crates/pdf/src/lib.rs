@@ -4,7 +4,19 @@
 //!
 //! It never reads a database, calls ARCA or looks at the clock: the same document gives the same
 //! bytes. What to print comes whole in the [`InvoiceDocument`]; which legends apply (class M,
-//! foreign currency, Ley 27.743's transparency block) is decided here from its fields.
+//! foreign currency, Ley 27.743's transparency block) is decided here from its fields
+//! (`docs/arca.md §N`).
+//!
+//! `layout` places everything (one A4 layout for every class; items flow over pages, the
+//! header repeats, totals, CAE and QR close the last page of each copy); [`voucher`] is the
+//! `CbteTipo` table (letter, name); [`format`](mod@format) prints figures the Argentine way without floats;
+//! `text` shapes and wraps with the embedded DejaVu fonts; `qr` draws ARCA's QR as vector squares;
+//! [`samples`] holds documents for the tests and `arca-api bench pdf`.
+//!
+//! The PDF is written by krilla with its PDF/A-2b validator on: an export that would break a rule
+//! krilla checks fails instead of producing a non-conforming file. The file's date is the date of
+//! issue and krilla derives its ids from the content, so output is byte-for-byte reproducible.
+//! No full PDF/A validator (veraPDF) runs in our tests; see `crates/pdf/tests/render.rs`.
 
 pub mod format;
 mod layout;
@@ -14,7 +26,7 @@ pub mod samples;
 mod text;
 pub mod voucher;
 
-use krilla::configure::{Archival, ConfigurationBuilder};
+use krilla::configure::{Archival, ConfigurationBuilder, ValidationError};
 use krilla::error::KrillaError;
 use krilla::geom::Size;
 use krilla::image::Image;
@@ -65,14 +77,44 @@ pub fn render(document: &InvoiceDocument, copies: &[Copy]) -> Result<Vec<u8>, Re
             page.finish();
         }
     }
-    pdf.finish().map_err(|error| match error {
-        KrillaError::Image(..) => RenderError::Logo(error.to_string()),
-        KrillaError::Validation(errors) => RenderError::Pdf(format!(
-            "not PDF/A-2b: {:?}",
-            errors.iter().map(|(error, _)| error).collect::<Vec<_>>()
-        )),
-        other => RenderError::Pdf(other.to_string()),
+    pdf.finish().map_err(|error| match &error {
+        KrillaError::Image(..) => RenderError::Logo(describe(&error)),
+        KrillaError::Validation(errors)
+            if errors
+                .iter()
+                .all(|(error, _)| matches!(error, ValidationError::MissingCMYKProfile)) =>
+        {
+            RenderError::Logo(describe(&error))
+        }
+        _ => RenderError::Pdf(describe(&error)),
     })
+}
+
+/// What went wrong, in a line: the PDF/A rules broken by name (never a font's or image's dump).
+fn describe(error: &KrillaError) -> String {
+    match error {
+        KrillaError::Validation(errors) => {
+            let rules: Vec<String> = errors
+                .iter()
+                .map(|(error, _)| match error {
+                    ValidationError::MissingCMYKProfile => {
+                        "a CMYK image needs an ICC colour profile in PDF/A".to_owned()
+                    }
+                    other => {
+                        let debug = format!("{other:?}");
+                        debug.split(['(', ' ', '{']).next().unwrap_or_default().to_owned()
+                    }
+                })
+                .collect();
+            format!("not PDF/A-2b: {}", rules.join(", "))
+        }
+        other => other.to_string(),
+    }
+}
+
+/// The pages one copy of `document` takes (the PDF holds this many per copy).
+pub fn page_count(document: &InvoiceDocument) -> usize {
+    layout::Plan::new(document).page_count()
 }
 
 /// Checks that `bytes` is a logo [`render`] can print: a readable PNG or JPEG of the given
@@ -92,7 +134,7 @@ pub fn check_logo(format: LogoFormat, bytes: &[u8]) -> Result<(), RenderError> {
     page.finish();
     pdf.finish()
         .map(|_| ())
-        .map_err(|error| RenderError::Logo(error.to_string()))
+        .map_err(|error| RenderError::Logo(describe(&error)))
 }
 
 fn load_logo(format: LogoFormat, bytes: &[u8]) -> Result<Image, RenderError> {

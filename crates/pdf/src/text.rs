@@ -142,15 +142,19 @@ pub fn wrap(face: &Face, text: &str, size: f32, max_width: f32) -> Vec<String> {
             line_width = word_width;
             continue;
         }
-        // A word longer than a line: cut it where it overflows.
+        // A word longer than a line: cut it where it overflows (character advances added up,
+        // so a long word costs linear time).
         let mut piece = String::new();
+        let mut piece_width = 0.0;
+        let mut buffer = [0u8; 4];
         for ch in word.chars() {
-            piece.push(ch);
-            if width(face, &piece, size) > max_width && piece.chars().count() > 1 {
-                piece.pop();
+            let advance = width(face, ch.encode_utf8(&mut buffer), size);
+            if !piece.is_empty() && piece_width + advance > max_width {
                 lines.push(std::mem::take(&mut piece));
-                piece.push(ch);
+                piece_width = 0.0;
             }
+            piece.push(ch);
+            piece_width += advance;
         }
         line_width = width(face, &piece, size);
         line = piece;
@@ -196,6 +200,14 @@ mod tests {
         let lines = wrap(&REGULAR, &"X".repeat(200), 8.0, 50.0);
         assert!(lines.len() > 3);
         assert_eq!(lines.concat(), "X".repeat(200));
+    }
+
+    #[test]
+    fn a_very_long_word_wraps_in_linear_time() {
+        let word = "Ñ".repeat(20_000);
+        let lines = wrap(&REGULAR, &word, 7.0, 150.0);
+        assert!(lines.len() > 100);
+        assert_eq!(lines.concat(), word);
     }
 
     #[test]

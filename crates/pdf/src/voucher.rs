@@ -1,6 +1,6 @@
 //! ARCA's voucher types (`CbteTipo`) as a printed invoice names them: the letter of the box, the
 //! name under "COD. 001", and the traits the layout follows (a class that itemises IVA, a note that
-//! cites associated vouchers). `docs/arca.md §N` lists the same table.
+//! cites associated vouchers). `docs/arca.md §N.1` lists the same table.
 //!
 //! It never decides whether a type may be issued: that is ARCA's rules, in the protocol crate.
 

@@ -374,6 +374,7 @@ fn forty_items_flow_over_pages_with_the_header_on_each() {
     assert_itemises_iva("40 items", &document, &text);
     let pages = pdf.pages();
     assert!(pages > 1, "40 items fit on {pages} page");
+    assert_eq!(arca_pdf::page_count(&document), pages);
     assert_has(&text, &format!("Página 1 de {pages}"), "40 items");
     for page in 1..=pages {
         let page_text = squeeze(&pdf.page_text(page));
@@ -476,6 +477,40 @@ fn rendering_is_deterministic() {
     );
 }
 
+/// Set in the child process of [`rendering_is_the_same_in_another_process`]: where to write.
+const CHILD_OUTPUT: &str = "ARCA_PDF_TEST_RENDER_TO";
+
+#[test]
+fn rendering_is_the_same_in_another_process() {
+    let document = samples::factura_items(30);
+    let bytes = render(&document, Copy::first(2)).expect("renders");
+    if let Ok(path) = std::env::var(CHILD_OUTPUT) {
+        std::fs::write(path, bytes).expect("the child writes its PDF");
+        return;
+    }
+    // This same test, run again in a fresh process (fresh hash seeds, fresh font caches).
+    let dir = tempfile::tempdir().expect("a temporary folder");
+    let path = dir.path().join("child.pdf");
+    let exe = std::env::current_exe().expect("the test binary");
+    let output = Command::new(exe)
+        .args([
+            "--exact",
+            "rendering_is_the_same_in_another_process",
+            "--test-threads",
+            "1",
+        ])
+        .env(CHILD_OUTPUT, &path)
+        .output()
+        .expect("the child runs");
+    assert!(
+        output.status.success(),
+        "the child failed: {}",
+        String::from_utf8_lossy(&output.stdout)
+    );
+    let child = std::fs::read(&path).expect("the child's PDF");
+    assert!(child == bytes, "another process rendered different bytes");
+}
+
 /// A 120×40 logo: a dark bar on white, so it survives JPEG.
 fn logo_pixels() -> (u32, u32, Vec<u8>) {
     let (width, height) = (120u32, 40u32);
@@ -545,6 +580,27 @@ fn png_and_jpeg_logos_render() {
     assert_eq!(images(&pdf), 0, "no logo, no image");
 }
 
+fn cmyk_jpeg_logo() -> Vec<u8> {
+    let (width, height) = (16u16, 16u16);
+    let pixels = vec![30u8; usize::from(width) * usize::from(height) * 4];
+    let mut bytes = Vec::new();
+    jpeg_encoder::Encoder::new(&mut bytes, 90)
+        .encode(&pixels, width, height, jpeg_encoder::ColorType::Cmyk)
+        .expect("JPEG");
+    bytes
+}
+
+#[test]
+fn a_cmyk_jpeg_without_a_profile_is_refused() {
+    let result = arca_pdf::check_logo(LogoFormat::Jpeg, &cmyk_jpeg_logo());
+    match result {
+        Err(RenderError::Logo(message)) => assert!(message.contains("CMYK"), "{message}"),
+        other => panic!("{other:?}"),
+    }
+    let rendered = render(&with_logo(LogoFormat::Jpeg, cmyk_jpeg_logo()), Copy::first(1));
+    assert!(matches!(rendered, Err(RenderError::Logo(_))), "{rendered:?}");
+}
+
 #[test]
 fn unreadable_logos_are_refused() {
     let garbage = b"not an image at all".to_vec();
@@ -574,4 +630,83 @@ fn text_outside_the_font_still_renders() {
     document.items[0].descripcion = "x".repeat(500);
     let (_pdf, text) = rendered(&document);
     assert_has(&text, "Café ? del ? Centro S.A.", "unprintable characters become ?");
+}
+
+#[test]
+fn every_voucher_type_prints_its_letter_name_and_code() {
+    for kind in arca_pdf::voucher::all() {
+        let mut document = samples::factura_a();
+        document.cbte_tipo = kind.code;
+        let (pdf, text) = rendered(&document);
+        let what = format!("CbteTipo {}", kind.code);
+        assert_has(&text, &format!("COD. {:03}", kind.code), &what);
+        // The name may wrap in its column: its first two words are on the first line.
+        let start: Vec<&str> = kind.name.split_whitespace().take(2).collect();
+        assert_has(&text, &start.join(" "), &what);
+        let letter = kind.letter.as_str();
+        if !letter.is_empty() {
+            let title = squeeze(&stdout(&run("pdfinfo", "poppler-utils", &[pdf.path()])));
+            assert_has(
+                &title,
+                &format!("{} {letter} 00001-00000042", kind.title),
+                &format!("{what}: title"),
+            );
+        }
+        assert_eq!(
+            text.contains(RETENTION),
+            kind.letter == arca_pdf::voucher::Letter::M,
+            "{what}: the retention legend is class M's"
+        );
+    }
+}
+
+#[test]
+fn national_indirect_taxes_count_in_the_transparency_block() {
+    let mut document = samples::factura_b();
+    let internos = Decimal::new(12_345, 2);
+    let provincial = Decimal::new(5_000, 2);
+    document.totales.tributos = vec![
+        ("Impuestos Internos".into(), internos),
+        ("Percepción IIBB Córdoba".into(), provincial),
+    ];
+    document.totales.total += internos + provincial;
+    let (_pdf, text) = rendered(&document);
+    assert_has(&text, "Otros Impuestos Nacionales Indirectos: $ 123,45", "internos");
+    assert_has(&text, "Importe Otros Tributos: $ 173,45", "both taxes");
+    assert_has(&text, "Impuestos Internos: $ 123,45", "the detail");
+}
+
+#[test]
+fn a_description_longer_than_a_page_continues_on_the_next() {
+    let mut document = samples::factura_a();
+    let words: Vec<String> = (1..=1500).map(|n| format!("palabra{n}")).collect();
+    document.items[1].descripcion = words.join(" ");
+    let (pdf, text) = rendered(&document);
+    let pages = pdf.pages();
+    assert!(pages >= 3, "{pages} pages");
+    assert_eq!(arca_pdf::page_count(&document), pages);
+    assert_has(&text, "palabra1 ", "the start");
+    assert_has(&text, "palabra1500", "the end");
+    assert_has(&text, "TOR-003", "the next item");
+    assert_eq!(pdf.qr(pages), document.qr_data);
+}
+
+#[test]
+fn a_caea_invoice_names_its_code_as_caea() {
+    let mut document = samples::factura_b();
+    document.autorizacion.kind = arca_pdf::AuthorizationKind::Caea;
+    document.autorizacion.codigo = "36491234567890".into();
+    document.qr_data = samples::qr_url(&document);
+    let (pdf, text) = rendered(&document);
+    assert_has(&text, "CAEA N°: 36491234567890", "CAEA");
+    assert_has(
+        &text,
+        &format!(
+            "Fecha de Vto. de CAEA: {}",
+            format::date(document.autorizacion.vencimiento)
+        ),
+        "CAEA due date",
+    );
+    assert_lacks(&text, "CAE N°:", "CAEA");
+    assert_eq!(pdf.qr(1), document.qr_data);
 }
