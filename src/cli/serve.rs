@@ -11,10 +11,10 @@ use std::path::{Path, PathBuf};
 
 use anyhow::Context;
 use arca_service::accounts::{self, NewAccount};
-use arca_service::{certificates, issuer_profiles};
 use arca_service::config::{ArcaEnvironment, CertificateSource, Config};
 use arca_service::storage::{self, migrations};
 use arca_service::{App, Storage};
+use arca_service::{certificates, issuer_profiles};
 use arca_simulator::{CertificateAuthority, RunningSimulator, Simulator};
 
 /// The demo account's CUIT (a valid check digit; the simulator authorizes any CUIT it issued a

@@ -15,11 +15,11 @@ mod connections;
 mod customers;
 /// TLS to PostgreSQL and Redis (`ARCA_TLS_TESTS=1`, after `scripts/tls-services.sh`).
 mod data_store_tls;
+/// `/openapi.json` and `/docs`.
+mod docs;
 /// An approved invoice's printable document: the issuer snapshot taken at approval (or at the
 /// first rendering), never changed by a later profile; only approved invoices.
 mod documents;
-/// `/openapi.json` and `/docs`.
-mod docs;
 /// problem+json for every failure: 401, 404, 405, bad bodies, maintenance.
 mod errors;
 /// `/health/arca`: one FEDummy per `ARCA_HEALTH_CACHE_MS`, shared by concurrent probes.
@@ -30,13 +30,13 @@ mod input;
 /// Invoice PDFs: with the API key, through signed public links, from the operator's command;
 /// read back with poppler and zbar.
 mod invoice_pdfs;
-/// The issuer profile (GET/PUT, validation, logo checks, isolation), a point of sale's
-/// domicilio, and the request fields only the printed invoice uses.
-mod issuer_profiles;
 /// `/v1/invoices`: composed, pre-validated, authorised, idempotent, isolated.
 mod invoices;
 /// The issuance engine: batching, partial batches, lost answers, crashes, two instances.
 mod issuance;
+/// The issuer profile (GET/PUT, validation, logo checks, isolation), a point of sale's
+/// domicilio, and the request fields only the printed invoice uses.
+mod issuer_profiles;
 /// Key modes: test keys only on sandbox instances, live keys only on production ones.
 mod key_modes;
 /// Two instances on one database and Redis: key revocation is immediate on both.

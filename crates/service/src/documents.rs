@@ -158,10 +158,13 @@ pub fn invoice_document(row: &InvoiceRow, snapshot: &Snapshot, logo: Option<&Log
         .unwrap_or(CONDICION_VENTA_DEFAULT);
     let unidentified = row.doc_tipo == 99 && row.doc_nro == 0;
     let receptor = Receiver {
-        nombre: row
-            .cliente_nombre
-            .clone()
-            .unwrap_or_else(|| if unidentified { "Consumidor Final".into() } else { String::new() }),
+        nombre: row.cliente_nombre.clone().unwrap_or_else(|| {
+            if unidentified {
+                "Consumidor Final".into()
+            } else {
+                String::new()
+            }
+        }),
         documento_tipo: row.doc_tipo,
         documento_numero: row.doc_nro.to_string(),
         condicion_iva_id,
@@ -276,11 +279,14 @@ fn totals(voucher: &FECAEDetRequest) -> Totals {
             .tributos
             .iter()
             .map(|tributo| {
-                let name = tributo.desc.clone().filter(|desc| !desc.trim().is_empty()).unwrap_or_else(|| {
-                    TributoTipo::from_code(tributo.id).map_or_else(|| format!("Tributo {}", tributo.id), |t| {
-                        t.description().to_string()
-                    })
-                });
+                let name = tributo
+                    .desc
+                    .clone()
+                    .filter(|desc| !desc.trim().is_empty())
+                    .unwrap_or_else(|| {
+                        TributoTipo::from_code(tributo.id)
+                            .map_or_else(|| format!("Tributo {}", tributo.id), |t| t.description().to_string())
+                    });
                 (name, tributo.importe)
             })
             .collect(),
@@ -425,11 +431,23 @@ mod tests {
         assert_eq!(totals.neto_gravado, decimal("3700.00"));
         let mut iva = totals.iva.clone();
         iva.sort();
-        assert_eq!(iva, [(decimal("10.5"), decimal("105.00")), (decimal("21"), decimal("567.00"))]);
-        assert_eq!(totals.tributos, [("Percepción IIBB CABA".to_string(), decimal("111.00"))]);
+        assert_eq!(
+            iva,
+            [(decimal("10.5"), decimal("105.00")), (decimal("21"), decimal("567.00"))]
+        );
+        assert_eq!(
+            totals.tributos,
+            [("Percepción IIBB CABA".to_string(), decimal("111.00"))]
+        );
         assert_eq!(totals.total, decimal("4483.00"));
-        assert_eq!(totals.total, totals.neto_gravado + totals.iva_total() + totals.tributos_total());
-        assert_eq!((doc.moneda.codigo.as_str(), doc.moneda.cotizacion), ("PES", Decimal::ONE));
+        assert_eq!(
+            totals.total,
+            totals.neto_gravado + totals.iva_total() + totals.tributos_total()
+        );
+        assert_eq!(
+            (doc.moneda.codigo.as_str(), doc.moneda.cotizacion),
+            ("PES", Decimal::ONE)
+        );
         assert_eq!(doc.autorizacion.codigo, "76123456789012");
         assert_eq!(doc.autorizacion.vencimiento, date("2026-06-25"));
         assert!(doc.qr_data.starts_with("https://www.afip.gob.ar/fe/qr/?p="));

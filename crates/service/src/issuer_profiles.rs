@@ -68,7 +68,9 @@ impl CondicionIva {
     }
 
     pub fn parse(text: &str) -> Option<CondicionIva> {
-        CondicionIva::ALL.into_iter().find(|condicion| condicion.as_str() == text)
+        CondicionIva::ALL
+            .into_iter()
+            .find(|condicion| condicion.as_str() == text)
     }
 
     /// As a printed invoice names it.
@@ -109,7 +111,9 @@ impl IngresosBrutos {
         }
         let bytes = text.as_bytes();
         let digit_ends = bytes.first().is_some_and(u8::is_ascii_digit) && bytes.last().is_some_and(u8::is_ascii_digit);
-        let allowed = bytes.iter().all(|b| b.is_ascii_digit() || matches!(b, b'.' | b'/' | b'-'));
+        let allowed = bytes
+            .iter()
+            .all(|b| b.is_ascii_digit() || matches!(b, b'.' | b'/' | b'-'));
         if digit_ends && allowed && bytes.len() <= INGRESOS_BRUTOS_MAX {
             Ok(IngresosBrutos::Numero(text.to_string()))
         } else {
@@ -339,7 +343,12 @@ fn checked(input: ProfileInput, now: DateTime<Utc>) -> Result<(IssuerProfile, Op
     let razon_social = input.razon_social.trim().to_string();
     required_line("razon_social", &razon_social, RAZON_SOCIAL_MAX, &mut problems);
     let domicilio_comercial = input.domicilio_comercial.trim().to_string();
-    required_line("domicilio_comercial", &domicilio_comercial, DOMICILIO_MAX, &mut problems);
+    required_line(
+        "domicilio_comercial",
+        &domicilio_comercial,
+        DOMICILIO_MAX,
+        &mut problems,
+    );
     let ingresos_brutos = match IngresosBrutos::parse(&input.ingresos_brutos) {
         Ok(value) => Some(value),
         Err(message) => {
@@ -388,7 +397,10 @@ fn required_line(field: &str, text: &str, max: usize, problems: &mut Vec<(String
 fn checked_logo(input: &LogoInput) -> Result<Logo, (String, String)> {
     const FIELD: &str = "logo.contenido_base64";
     if input.contenido_base64.len() > LOGO_BASE64_MAX {
-        return Err((FIELD.into(), format!("the logo must be at most {LOGO_MAX_BYTES} bytes (256 KiB)")));
+        return Err((
+            FIELD.into(),
+            format!("the logo must be at most {LOGO_MAX_BYTES} bytes (256 KiB)"),
+        ));
     }
     let bytes = base64::engine::general_purpose::STANDARD
         .decode(&input.contenido_base64)
@@ -397,7 +409,10 @@ fn checked_logo(input: &LogoInput) -> Result<Logo, (String, String)> {
         return Err((FIELD.into(), "the logo is empty".into()));
     }
     if bytes.len() > LOGO_MAX_BYTES {
-        return Err((FIELD.into(), format!("the logo must be at most {LOGO_MAX_BYTES} bytes (256 KiB)")));
+        return Err((
+            FIELD.into(),
+            format!("the logo must be at most {LOGO_MAX_BYTES} bytes (256 KiB)"),
+        ));
     }
     let (format, (width, height)) = sniff(&bytes).map_err(|message| (FIELD.to_string(), message))?;
     if format != input.tipo {
@@ -490,7 +505,10 @@ fn jpeg_size(bytes: &[u8]) -> Result<(u32, u32), String> {
             0xD8 | 0xD9 | 0xDA => return bad("no frame header before the image data"),
             _ => {}
         }
-        let Some(length) = bytes.get(at..at + 2).map(|b| usize::from(u16::from_be_bytes([b[0], b[1]]))) else {
+        let Some(length) = bytes
+            .get(at..at + 2)
+            .map(|b| usize::from(u16::from_be_bytes([b[0], b[1]])))
+        else {
             return bad("a segment runs past the end");
         };
         if length < 2 || at + length > bytes.len() {
@@ -519,7 +537,11 @@ fn crc32(data: &[u8]) -> u32 {
     for &byte in data {
         crc ^= u32::from(byte);
         for _ in 0..8 {
-            crc = if crc & 1 == 1 { (crc >> 1) ^ 0xEDB8_8320 } else { crc >> 1 };
+            crc = if crc & 1 == 1 {
+                (crc >> 1) ^ 0xEDB8_8320
+            } else {
+                crc >> 1
+            };
         }
     }
     !crc

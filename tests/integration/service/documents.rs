@@ -51,12 +51,18 @@ async fn the_profile_is_kept_with_the_approval_and_a_later_put_changes_nothing()
     let taken = snapshot(&app, &account, &id).await.expect("a snapshot at approval");
     let parsed: Value = serde_json::from_str(&taken).unwrap();
     assert_eq!(parsed["perfil"]["razon_social"], "Primera S.A.");
-    assert_eq!(parsed["domicilio_punto_venta"], "Sucursal \"Centro\", Florida 1 \\ CABA");
+    assert_eq!(
+        parsed["domicilio_punto_venta"],
+        "Sucursal \"Centro\", Florida 1 \\ CABA"
+    );
 
     let documents = Documents::new(app.storage.clone());
     let before = documents.invoice_document(&account, &id).await.unwrap();
     assert_eq!(before.emisor.razon_social, "Primera S.A.");
-    assert_eq!(before.emisor.domicilio_comercial, "Sucursal \"Centro\", Florida 1 \\ CABA");
+    assert_eq!(
+        before.emisor.domicilio_comercial,
+        "Sucursal \"Centro\", Florida 1 \\ CABA"
+    );
     assert_eq!(before.emisor.condicion_iva, "IVA Responsable Inscripto");
     assert_eq!(before.emisor.ingresos_brutos, "Exento");
     assert_eq!(before.emisor.cuit, CUIT_A);
@@ -77,7 +83,11 @@ async fn the_profile_is_kept_with_the_approval_and_a_later_put_changes_nothing()
     assert_eq!(app.put_json(PROFILE, &key, &profile("Segunda S.A.")).await.status, 200);
     let pos_id = pos.json()["id"].as_str().unwrap().to_string();
     let moved = app
-        .patch_json(&format!("/v1/points-of-sale/{pos_id}"), &key, &json!({"domicilio": "Otra"}))
+        .patch_json(
+            &format!("/v1/points-of-sale/{pos_id}"),
+            &key,
+            &json!({"domicilio": "Otra"}),
+        )
         .await;
     assert_eq!(moved.status, 200);
     assert_eq!(snapshot(&app, &account, &id).await.as_deref(), Some(taken.as_str()));
@@ -114,7 +124,13 @@ async fn an_invoice_approved_without_a_profile_takes_one_at_its_first_rendering(
         Err(Error::IssuerProfileRequired(fields)) => {
             assert_eq!(
                 fields,
-                ["razon_social", "domicilio_comercial", "condicion_iva", "ingresos_brutos", "inicio_actividades"]
+                [
+                    "razon_social",
+                    "domicilio_comercial",
+                    "condicion_iva",
+                    "ingresos_brutos",
+                    "inicio_actividades"
+                ]
             );
         }
         other => panic!("expected ISSUER_PROFILE_REQUIRED, got {other:?}"),
@@ -124,7 +140,9 @@ async fn an_invoice_approved_without_a_profile_takes_one_at_its_first_rendering(
     let first = documents.invoice_document(&account, &id).await.unwrap();
     assert_eq!(first.emisor.razon_social, "Tardía S.A.");
     assert_eq!(first.emisor.domicilio_comercial, "Av. Rivadavia 1000, CABA");
-    let taken = snapshot(&app, &account, &id).await.expect("written at the first rendering");
+    let taken = snapshot(&app, &account, &id)
+        .await
+        .expect("written at the first rendering");
 
     // Written once: a later profile does not replace it.
     assert_eq!(app.put_json(PROFILE, &key, &profile("Otra S.A.")).await.status, 200);
@@ -149,14 +167,13 @@ async fn only_approved_invoices_have_a_document() {
     let id = pending.json()["id"].as_str().unwrap().to_string();
     let documents = Documents::new(app.storage.clone());
     let refused = documents.invoice_pdf(&account, &id, arca_pdf::Copy::first(1)).await;
-    assert!(
-        matches!(refused, Err(Error::InvoiceNotApproved { .. })),
-        "{refused:?}"
-    );
+    assert!(matches!(refused, Err(Error::InvoiceNotApproved { .. })), "{refused:?}");
     let problem = arca_service::http::error::ApiError::from(refused.unwrap_err()).problem();
     assert_eq!((problem.status, problem.code.as_str()), (409, "INVOICE_NOT_APPROVED"));
     assert!(matches!(
-        documents.invoice_pdf(&account, "inv_none", arca_pdf::Copy::first(1)).await,
+        documents
+            .invoice_pdf(&account, "inv_none", arca_pdf::Copy::first(1))
+            .await,
         Err(Error::NotFound)
     ));
     let required = arca_service::http::error::ApiError::from(Error::IssuerProfileRequired(vec!["razon_social"]));
@@ -194,7 +211,10 @@ async fn an_approved_invoice_renders_the_same_pdf_every_time() {
         .invoice_pdf(&account, &id, arca_pdf::Copy::first(3))
         .await
         .unwrap();
-    assert!(three.starts_with(b"%PDF-") && three != first, "three copies are another file");
+    assert!(
+        three.starts_with(b"%PDF-") && three != first,
+        "three copies are another file"
+    );
 
     // A later logo never reaches the approved invoice.
     assert_eq!(app.put_json(PROFILE, &key, &profile("Sin Logo S.A.")).await.status, 200);

@@ -30,7 +30,12 @@ async fn a_profile_is_set_read_and_replaced_whole() {
     let (_, key) = app.create_account("A", CUIT_A, json!({})).await;
 
     let none = app.get(PATH, &key).await.problem(404, "NOT_FOUND");
-    assert!(none["detail"].as_str().unwrap().contains("PUT /v1/account/issuer-profile"));
+    assert!(
+        none["detail"]
+            .as_str()
+            .unwrap()
+            .contains("PUT /v1/account/issuer-profile")
+    );
 
     let put = app.put_json(PATH, &key, &profile()).await;
     assert_eq!(put.status, 200, "{}", put.text());
@@ -82,26 +87,57 @@ async fn bad_profiles_are_refused_naming_the_field_and_change_nothing() {
         (with(profile(), "razon_social", json!("")), "razon_social"),
         (with(profile(), "razon_social", json!("x".repeat(201))), "razon_social"),
         (with(profile(), "razon_social", json!("A\u{202E}B")), "razon_social"),
-        (with(profile(), "domicilio_comercial", json!("Calle 1\nPiso 2")), "domicilio_comercial"),
-        (with(profile(), "domicilio_comercial", json!("x".repeat(301))), "domicilio_comercial"),
-        (with(profile(), "condicion_iva", json!("consumidor_final")), "condicion_iva"),
+        (
+            with(profile(), "domicilio_comercial", json!("Calle 1\nPiso 2")),
+            "domicilio_comercial",
+        ),
+        (
+            with(profile(), "domicilio_comercial", json!("x".repeat(301))),
+            "domicilio_comercial",
+        ),
+        (
+            with(profile(), "condicion_iva", json!("consumidor_final")),
+            "condicion_iva",
+        ),
         (with(profile(), "ingresos_brutos", json!("Exento")), "ingresos_brutos"),
-        (with(profile(), "ingresos_brutos", json!("1".repeat(31))), "ingresos_brutos"),
-        (with(profile(), "inicio_actividades", json!("2020-02-30")), "inicio_actividades"),
         (
-            with(profile(), "logo", json!({"tipo": "image/gif", "contenido_base64": PNG_1X1})),
+            with(profile(), "ingresos_brutos", json!("1".repeat(31))),
+            "ingresos_brutos",
+        ),
+        (
+            with(profile(), "inicio_actividades", json!("2020-02-30")),
+            "inicio_actividades",
+        ),
+        (
+            with(
+                profile(),
+                "logo",
+                json!({"tipo": "image/gif", "contenido_base64": PNG_1X1}),
+            ),
             "logo.tipo",
         ),
         (
-            with(profile(), "logo", json!({"tipo": "image/jpeg", "contenido_base64": PNG_1X1})),
+            with(
+                profile(),
+                "logo",
+                json!({"tipo": "image/jpeg", "contenido_base64": PNG_1X1}),
+            ),
             "logo.tipo",
         ),
         (
-            with(profile(), "logo", json!({"tipo": "image/png", "contenido_base64": "R0lGODlhAQABAAAAACw="})),
+            with(
+                profile(),
+                "logo",
+                json!({"tipo": "image/png", "contenido_base64": "R0lGODlhAQABAAAAACw="}),
+            ),
             "logo.contenido_base64",
         ),
         (
-            with(profile(), "logo", json!({"tipo": "image/png", "contenido_base64": "not base64!"})),
+            with(
+                profile(),
+                "logo",
+                json!({"tipo": "image/png", "contenido_base64": "not base64!"}),
+            ),
             "logo.contenido_base64",
         ),
         (with(profile(), "extra", json!(1)), "extra"),
@@ -117,12 +153,12 @@ async fn bad_profiles_are_refused_naming_the_field_and_change_nothing() {
     }
     let mut missing = profile();
     missing.as_object_mut().unwrap().remove("ingresos_brutos");
-    app.put_json(PATH, &key, &missing).await.problem(400, "VALIDATION_ERROR");
+    app.put_json(PATH, &key, &missing)
+        .await
+        .problem(400, "VALIDATION_ERROR");
 
     // A logo over 256 KiB, even one that starts like a PNG.
-    let mut big = base64::engine::general_purpose::STANDARD
-        .decode(PNG_1X1)
-        .unwrap();
+    let mut big = base64::engine::general_purpose::STANDARD.decode(PNG_1X1).unwrap();
     big.resize(256 * 1024 + 1, 0);
     let big = base64::engine::general_purpose::STANDARD.encode(big);
     let response = app

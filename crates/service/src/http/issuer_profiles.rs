@@ -106,9 +106,9 @@ pub async fn get_issuer_profile(
     let profile = issuer_profiles::find(&state.storage, tenant.account_id())
         .await
         .map_err(|error| match error {
-            crate::Error::NotFound => ApiError::not_found(
-                "the account has no issuer profile yet: set it with PUT /v1/account/issuer-profile",
-            ),
+            crate::Error::NotFound => {
+                ApiError::not_found("the account has no issuer profile yet: set it with PUT /v1/account/issuer-profile")
+            }
             other => other.into(),
         })?;
     Ok(Json(IssuerProfileView::from(profile)))

@@ -34,7 +34,10 @@ pub struct CreatePointOfSaleRequest {
     pub descripcion: Option<String>,
     /// Its own address (at most 300 characters, single line), printed on its invoices instead
     /// of the issuer profile's domicilio comercial.
-    #[schema(max_length = 300, pattern = "^[^\\u0000-\\u001F\\u007F-\\u009F\\u202A-\\u202E\\u2066-\\u2069]*$")]
+    #[schema(
+        max_length = 300,
+        pattern = "^[^\\u0000-\\u001F\\u007F-\\u009F\\u202A-\\u202E\\u2066-\\u2069]*$"
+    )]
     pub domicilio: Option<String>,
     /// ARCA's `EmisionTipo` (`CAE` when omitted; `CAEA`, …), at most 100 characters.
     #[schema(

@@ -187,7 +187,11 @@ pub struct Cliente {
     #[schema(value_type = crate::customers::CondicionIva)]
     pub condicion_iva: String,
     /// The receiver's address, printed on the invoice: 1 to 300 characters, single line.
-    #[schema(min_length = 1, max_length = 300, pattern = "^[^\\u0000-\\u001F\\u007F-\\u009F\\u202A-\\u202E\\u2066-\\u2069]*[^\\s\\u0000-\\u001F\\u007F-\\u009F\\u202A-\\u202E\\u2066-\\u2069][^\\u0000-\\u001F\\u007F-\\u009F\\u202A-\\u202E\\u2066-\\u2069]*$")]
+    #[schema(
+        min_length = 1,
+        max_length = 300,
+        pattern = "^[^\\u0000-\\u001F\\u007F-\\u009F\\u202A-\\u202E\\u2066-\\u2069]*[^\\s\\u0000-\\u001F\\u007F-\\u009F\\u202A-\\u202E\\u2066-\\u2069][^\\u0000-\\u001F\\u007F-\\u009F\\u202A-\\u202E\\u2066-\\u2069]*$"
+    )]
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub domicilio: Option<String>,
 }
@@ -221,12 +225,20 @@ pub struct ItemRequest {
     #[schema(value_type = Option<IvaCondicionName>)]
     pub iva_condicion: Option<String>,
     /// The seller's product code, printed: 1 to 50 characters, single line.
-    #[schema(min_length = 1, max_length = 50, pattern = "^[^\\u0000-\\u001F\\u007F-\\u009F\\u202A-\\u202E\\u2066-\\u2069]*[^\\s\\u0000-\\u001F\\u007F-\\u009F\\u202A-\\u202E\\u2066-\\u2069][^\\u0000-\\u001F\\u007F-\\u009F\\u202A-\\u202E\\u2066-\\u2069]*$")]
+    #[schema(
+        min_length = 1,
+        max_length = 50,
+        pattern = "^[^\\u0000-\\u001F\\u007F-\\u009F\\u202A-\\u202E\\u2066-\\u2069]*[^\\s\\u0000-\\u001F\\u007F-\\u009F\\u202A-\\u202E\\u2066-\\u2069][^\\u0000-\\u001F\\u007F-\\u009F\\u202A-\\u202E\\u2066-\\u2069]*$"
+    )]
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub codigo: Option<String>,
     /// The unit of `cantidad`, printed ("kg", "horas"): 1 to 30 characters, single line;
     /// "unidades" when omitted.
-    #[schema(min_length = 1, max_length = 30, pattern = "^[^\\u0000-\\u001F\\u007F-\\u009F\\u202A-\\u202E\\u2066-\\u2069]*[^\\s\\u0000-\\u001F\\u007F-\\u009F\\u202A-\\u202E\\u2066-\\u2069][^\\u0000-\\u001F\\u007F-\\u009F\\u202A-\\u202E\\u2066-\\u2069]*$")]
+    #[schema(
+        min_length = 1,
+        max_length = 30,
+        pattern = "^[^\\u0000-\\u001F\\u007F-\\u009F\\u202A-\\u202E\\u2066-\\u2069]*[^\\s\\u0000-\\u001F\\u007F-\\u009F\\u202A-\\u202E\\u2066-\\u2069][^\\u0000-\\u001F\\u007F-\\u009F\\u202A-\\u202E\\u2066-\\u2069]*$"
+    )]
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub unidad: Option<String>,
 }

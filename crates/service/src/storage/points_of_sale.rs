@@ -47,8 +47,7 @@ impl From<&arca_protocol::wsfe::PtoVenta> for ArcaPointOfSale {
     }
 }
 
-const COLUMNS: &str =
-    "id, account_id, numero, descripcion, domicilio, tipo_emision, bloqueado, fecha_baja, origin, created_at, updated_at";
+const COLUMNS: &str = "id, account_id, numero, descripcion, domicilio, tipo_emision, bloqueado, fecha_baja, origin, created_at, updated_at";
 
 fn duplicate(numero: i32) -> impl FnOnce() -> String {
     move || format!("the account already has point of sale {numero}")
