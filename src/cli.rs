@@ -8,6 +8,7 @@ mod bench;
 mod cert;
 mod chaos;
 pub mod http_client;
+mod invoice;
 mod maintenance;
 mod migrate;
 mod serve;
@@ -51,6 +52,9 @@ enum Command {
     Bench(bench::Command),
     /// Kill service instances while they issue, then check exactly-once issuance (PostgreSQL).
     Chaos(chaos::Args),
+    /// Invoices, for operators: `invoice pdf ID --out FILE` writes an approved invoice's PDF.
+    #[command(subcommand)]
+    Invoice(invoice::Command),
     /// Maintenance mode for every instance: on, off, status.
     #[command(subcommand)]
     Maintenance(maintenance::Command),
@@ -69,6 +73,7 @@ impl Cli {
             Command::Wsaa(command) => wsaa::run(command).await,
             Command::Bench(command) => bench::run(command).await,
             Command::Chaos(args) => chaos::run(args).await,
+            Command::Invoice(command) => invoice::run(command).await,
             Command::Maintenance(command) => maintenance::run(command).await,
             Command::Smoke(args) => smoke::run(args).await,
         }

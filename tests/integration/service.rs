@@ -30,6 +30,9 @@ mod health_cache;
 /// Hostile input: numbers ARCA cannot carry, control characters, limits, strict decimals,
 /// bodies that are not objects — 400 naming the field, nothing stored, on both dialects.
 mod input;
+/// Invoice PDFs: with the API key, through signed public links, from the operator's command;
+/// read back with poppler and zbar.
+mod invoice_pdfs;
 /// `/v1/invoices`: composed, pre-validated, authorised, idempotent, isolated.
 mod invoices;
 /// The issuance engine: batching, partial batches, lost answers, crashes, two instances.

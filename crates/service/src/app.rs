@@ -17,6 +17,7 @@ use crate::config::{Config, DatabaseConfig, RedisConfig};
 use crate::crypto::Secrets;
 use crate::documents::Documents;
 use crate::email::{self, Emails};
+use crate::invoice_pdfs::InvoicePdfs;
 use crate::invoices::Invoices;
 use crate::issuance::{self, Engine, EngineConfig};
 use crate::maintenance::Maintenance;
@@ -46,8 +47,8 @@ impl App {
         App::with_clock(config, storage, Arc::new(arca_protocol::clock::SystemClock)).await
     }
 
-    /// [`App::new`] with time from `clock` for the circuit breaker and the `/health/arca` cache,
-    /// so tests move time instead of sleeping.
+    /// [`App::new`] with time from `clock` for the circuit breaker, the `/health/arca` cache and
+    /// public links' expiry, so tests move time instead of sleeping.
     pub async fn with_clock(config: Config, storage: Storage, clock: Arc<dyn Clock>) -> Result<App, Error> {
         let redis = match &config.redis {
             Some(redis_config) => Some((connect_redis(redis_config).await?, redis_config.key_prefix.clone())),
@@ -97,6 +98,9 @@ impl App {
             config.issuance.queue_mode,
             config.issuance.wait,
         );
+        let documents = Documents::new(storage.clone());
+        let invoice_pdfs =
+            InvoicePdfs::configured(&config, &secrets, storage.clone(), documents.clone(), clock.clone());
         Ok(App {
             state: Arc::new(AppContext {
                 storage: storage.clone(),
@@ -108,7 +112,9 @@ impl App {
                 engine,
                 breaker,
                 invoices,
-                documents: Documents::new(storage.clone()),
+                documents,
+                invoice_pdfs,
+                clock: clock.clone(),
                 started_at: Instant::now(),
                 redis,
                 maintenance: Maintenance::new(&config.maintenance, storage.clone()),

@@ -22,8 +22,12 @@ pub struct Config {
     /// Address to bind (`HOST`, 127.0.0.1 unless told otherwise) and port (`PORT`).
     pub host: String,
     pub port: u16,
-    /// Public base URL of the service, used in links (`API_URL`).
+    /// Public base URL of the service, used in links (`API_URL`, an http(s) URL with no query):
+    /// with it, an invoice's `public_pdf_url` is absolute; without it, a path.
     pub api_url: Option<String>,
+    /// How long a signed public link to an invoice's PDF stays valid (`PUBLIC_LINK_TTL_DAYS`,
+    /// 1–365, 30).
+    pub public_link_ttl_days: u32,
     pub log_level: String,
     pub log_format: LogFormat,
     /// Where local state lives: the default SQLite file, generated secrets, the simulator's CA.
@@ -388,8 +392,17 @@ impl Reader<'_> {
         // 0.0.0.0). PORT: port to listen on (3000; 0 picks a free one).
         let host = self.text("HOST").unwrap_or_else(|| "127.0.0.1".into());
         let port = self.number("PORT", 3000u16);
-        // API_URL: the public base URL (optional).
-        let api_url = self.text("API_URL");
+        // API_URL: the public base URL (optional), e.g. https://api.example.com: the base of the
+        // public links in responses (`public_pdf_url`), which are paths without it.
+        let api_url = self.url("API_URL");
+        if api_url.as_ref().is_some_and(|url| url.contains(['?', '#'])) {
+            self.problem("API_URL", "a base URL carries no query or fragment");
+        }
+        // PUBLIC_LINK_TTL_DAYS: how long a signed public link to an invoice's PDF is valid (30).
+        let public_link_ttl_days = self.number("PUBLIC_LINK_TTL_DAYS", 30u32);
+        if !crate::public_links::TTL_DAYS.contains(&public_link_ttl_days) {
+            self.problem("PUBLIC_LINK_TTL_DAYS", "must be a whole number of days from 1 to 365");
+        }
         // LOG_LEVEL: a tracing filter (info). LOG_FORMAT: json | pretty (pretty).
         let log_level = self.text("LOG_LEVEL").unwrap_or_else(|| "info".into());
         let log_format = self.parsed("LOG_FORMAT", LogFormat::Pretty, |text| match text {
@@ -458,6 +471,7 @@ impl Reader<'_> {
             host,
             port,
             api_url,
+            public_link_ttl_days,
             log_level,
             log_format,
             data_dir,
@@ -997,6 +1011,34 @@ mod tests {
             names,
             ["SMTP_URL", "EMAIL_FROM", "SMTP_TLS_ROOT_CERT", "SMTP_TLS_ROOT_CERT"]
         );
+    }
+
+    #[test]
+    fn public_links_settings_are_checked() {
+        let dir = tempfile::tempdir().unwrap();
+        let data_dir = dir.path().to_str().unwrap();
+        let config = check(&[("DATA_DIR", data_dir)]).unwrap();
+        assert_eq!(config.public_link_ttl_days, 30);
+        assert_eq!(config.api_url, None);
+        let config = check(&[
+            ("DATA_DIR", data_dir),
+            ("PUBLIC_LINK_TTL_DAYS", "365"),
+            ("API_URL", "https://api.example.com"),
+        ])
+        .unwrap();
+        assert_eq!(config.public_link_ttl_days, 365);
+        assert_eq!(config.api_url.as_deref(), Some("https://api.example.com"));
+        for (name, value) in [
+            ("PUBLIC_LINK_TTL_DAYS", "0"),
+            ("PUBLIC_LINK_TTL_DAYS", "366"),
+            ("PUBLIC_LINK_TTL_DAYS", "-1"),
+            ("API_URL", "api.example.com"),
+            ("API_URL", "https://api.example.com/?x=1"),
+        ] {
+            let error = check(&[("DATA_DIR", data_dir), (name, value)]).unwrap_err();
+            assert_eq!(error.problems.len(), 1, "{name}={value}: {error}");
+            assert!(error.problems[0].starts_with(name), "{error}");
+        }
     }
 
     #[test]

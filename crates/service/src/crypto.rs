@@ -5,13 +5,19 @@
 //! column when a row holds several secrets) as associated data: a ciphertext copied into
 //! another row, or into another column of the same row, fails to open. OpenSSL's `symm` does
 //! the work (already a dependency for CMS and TLS), so no second cipher crate is linked.
+//!
+//! The same master key also yields keys for other purposes ([`Secrets::derive_key`]: HMAC-SHA256
+//! of the master key over a purpose label), so a key that signs public links never doubles as the
+//! one that seals secrets.
 
 use std::fmt;
 
 use arca_protocol::secret::Secret;
 use base64::Engine;
+use hmac::{Hmac, Mac};
 use openssl::symm::{Cipher, decrypt_aead, encrypt_aead};
 use rand::RngCore;
+use sha2::Sha256;
 
 use crate::Error;
 
@@ -39,6 +45,15 @@ impl Secrets {
             .and_then(|bytes| <[u8; 32]>::try_from(bytes).ok())
             .ok_or_else(|| Error::invalid("SECRETS_ENCRYPTION_KEY", "expected 32 bytes, base64-encoded"))?;
         Ok(Secrets { key: bytes })
+    }
+
+    /// A 32-byte key for `purpose` (a fixed label such as `"arca-api public invoice link v1"`):
+    /// HMAC-SHA256 of the master key over the label. Another label gives an unrelated key, and
+    /// neither reveals the master key.
+    pub fn derive_key(&self, purpose: &str) -> [u8; 32] {
+        let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(&self.key).expect("HMAC takes keys of any length");
+        mac.update(purpose.as_bytes());
+        mac.finalize().into_bytes().into()
     }
 
     /// Encrypts `plaintext` for the record named `associated`.
@@ -118,5 +133,14 @@ mod tests {
         assert!(!format!("{secrets:?}").contains('7'));
         assert!(Secrets::from_base64(&Secret::new("AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=")).is_ok());
         assert!(Secrets::from_base64(&Secret::new("c2hvcnQ=")).is_err());
+    }
+
+    #[test]
+    fn derived_keys_depend_on_the_purpose_and_the_master_key() {
+        let link = secrets(7).derive_key("arca-api public invoice link v1");
+        assert_eq!(link, secrets(7).derive_key("arca-api public invoice link v1"));
+        assert_ne!(link, secrets(7).derive_key("another purpose"));
+        assert_ne!(link, secrets(8).derive_key("arca-api public invoice link v1"));
+        assert_ne!(link, [7u8; 32], "never the master key itself");
     }
 }

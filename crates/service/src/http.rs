@@ -1,7 +1,8 @@
 //! The HTTP API: every route in [`router`], every layer in [`layers`], in order.
 //!
 //! Tenant routes sit behind `auth::require_api_key` then `rate_limit::limit`; the admin route
-//! takes the `Admin` extractor; all of `/v1` answers 503 in maintenance. `/health*` and
+//! takes the `Admin` extractor; the public PDF route (`/v1/public/…`) takes a signed link
+//! instead of a key; all of `/v1` answers 503 in maintenance. `/health*` and
 //! `/metrics` (operations, no key) keep answering in maintenance and report it. Every error —
 //! handlers', extractors', unknown paths (404), wrong methods (405), oversize bodies (413),
 //! panics (500) — is `application/problem+json` (see `error.rs`).
@@ -17,6 +18,7 @@ pub mod error;
 pub mod extract;
 pub mod health;
 pub mod input;
+pub mod invoice_pdfs;
 pub mod invoices;
 pub mod issuer_profiles;
 pub mod json;
@@ -125,12 +127,16 @@ pub fn api_routes(state: AppState) -> OpenApiRouter<AppState> {
         .routes(routes!(invoices::get_invoice, invoices::update_invoice))
         .routes(routes!(emails::send_invoice_email))
         .routes(routes!(emails::list_invoice_emails))
+        .routes(routes!(invoice_pdfs::get_invoice_pdf))
         .route_layer(from_fn_with_state(state.clone(), rate_limit::limit))
         .route_layer(from_fn_with_state(state.clone(), auth::require_api_key));
     let admin = OpenApiRouter::new().routes(routes!(accounts::create_account));
+    // No key: the signed link is the credential, checked by the handler before anything is read.
+    let public = OpenApiRouter::new().routes(routes!(invoice_pdfs::get_public_invoice_pdf));
     OpenApiRouter::with_openapi(docs::ApiDoc::openapi())
         .merge(tenant)
         .merge(admin)
+        .merge(public)
 }
 
 /// tower-http layers, outermost first:

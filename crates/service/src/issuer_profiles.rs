@@ -1,6 +1,6 @@
 //! The issuer profile: the fiscal data a printed invoice must show and ARCA does not return —
 //! razón social, domicilio comercial, condición frente al IVA, Ingresos Brutos, fecha de inicio
-//! de actividades and an optional logo (docs/arca.md §N) — one per account, replaced whole by
+//! de actividades and an optional logo (docs/arca.md §N.5) — one per account, replaced whole by
 //! `PUT /v1/account/issuer-profile`.
 //!
 //! [`Snapshot`] is the profile as an approval keeps it with the invoice (with its point of sale's
@@ -10,7 +10,8 @@
 //! characters, domicilio comercial 1–300, both single-line; Ingresos Brutos a number of 1–30
 //! digits, `.`, `/` and `-` (starting and ending with a digit) or `exento` /
 //! `convenio_multilateral`; a logo PNG or JPEG of at most 256 KiB and 4096 × 4096 pixels, its
-//! format checked by its magic bytes and header, never by the type it claims alone.
+//! format checked by its magic bytes and header, never by the type it claims alone, and then
+//! by the renderer (`arca_pdf::check_logo`: it decodes and embeds in a PDF/A).
 //!
 //! It never renders (`crate::documents` does) and never touches invoices.
 
@@ -39,7 +40,7 @@ pub const LOGO_MAX_BYTES: usize = 256 * 1024;
 pub const LOGO_BASE64_MAX: usize = LOGO_MAX_BYTES.div_ceil(3) * 4;
 /// A logo's width and height, in pixels: a small file can declare a huge image, which the
 /// renderer would have to decode.
-pub const LOGO_MAX_PIXELS: u32 = 4096;
+pub const LOGO_MAX_PIXELS: u32 = arca_pdf::LOGO_MAX_PIXELS_PER_SIDE;
 
 /// The issuer's condition frente al IVA.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
@@ -426,6 +427,11 @@ fn checked_logo(input: &LogoInput) -> Result<Logo, (String, String)> {
             format!("the logo is {width} × {height} pixels; at most {LOGO_MAX_PIXELS} × {LOGO_MAX_PIXELS}"),
         ));
     }
+    // What the header promises, the renderer must be able to print (a CMYK JPEG without a
+    // colour profile cannot go into a PDF/A, a corrupt body cannot be decoded): refused now,
+    // not at the first rendering.
+    arca_pdf::check_logo(format.into(), &bytes)
+        .map_err(|error| (FIELD.to_string(), format!("the logo cannot be printed: {error}")))?;
     let sha256 = storage::hex(&Sha256::digest(&bytes));
     Ok(Logo { format, bytes, sha256 })
 }

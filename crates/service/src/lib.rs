@@ -17,6 +17,8 @@
 //!   quota and submitted; the invoice as the API shows it.
 //! - [`issuer_profiles`]: the fiscal data a printed invoice shows that ARCA does not return;
 //!   [`documents`]: an approved invoice's PDF, from what was kept with it at approval.
+//! - [`invoice_pdfs`]: who may have an invoice's PDF (its account, a signed public link of
+//!   [`public_links`], the operator) and the links invoice answers carry.
 //! - [`issuance::Engine`]: numbers and authorises invoices, one worker per series, behind the
 //!   ARCA circuit breaker.
 //! - [`text`]: the rules every stored text, filter and key obeys (no control characters or
@@ -46,6 +48,7 @@ pub mod email;
 mod error;
 pub mod health;
 pub mod http;
+pub mod invoice_pdfs;
 pub mod invoices;
 pub mod issuance;
 pub mod issuer_profiles;
@@ -54,6 +57,7 @@ pub mod maintenance;
 pub mod metrics;
 pub mod outbox;
 pub mod points_of_sale;
+pub mod public_links;
 pub mod rate_limit;
 pub mod redis_tls;
 pub mod server;

@@ -1,7 +1,7 @@
 //! [`AppState`]: what every handler can reach — the configuration, storage, keys, rate limiter,
-//! ARCA access, the invoices module, its documents and the engine, the breaker, Redis, the
-//! maintenance switch, the cache of `/health/arca`'s probe, and the outbox's dispatcher with the
-//! emails it carries.
+//! ARCA access, the invoices module, its documents and their links, the engine, the clock, the
+//! breaker, Redis, the maintenance switch, the cache of `/health/arca`'s probe, and the outbox's
+//! dispatcher with the emails it carries.
 //! [`crate::app::App`] builds it once; the HTTP layer and the health checks read it.
 //!
 //! It never builds anything and never serves: it is the shape both sides agree on.
@@ -9,6 +9,7 @@
 use std::sync::Arc;
 use std::time::Instant;
 
+use arca_protocol::clock::Clock;
 use redis::aio::ConnectionManager;
 
 use crate::api_keys::Keys;
@@ -20,6 +21,7 @@ use crate::config::Config;
 use crate::crypto::Secrets;
 use crate::documents::Documents;
 use crate::email::Emails;
+use crate::invoice_pdfs::InvoicePdfs;
 use crate::invoices::Invoices;
 use crate::issuance::Engine;
 use crate::maintenance::Maintenance;
@@ -44,8 +46,12 @@ pub struct AppContext {
     pub breaker: Arc<CircuitBreaker>,
     /// Invoices: composition, ARCA's rules, the quota, submission and the wait for the result.
     pub invoices: Invoices,
-    /// An approved invoice's printed representation (the PDF).
+    /// Renders approved invoices' PDFs.
     pub documents: Documents,
+    /// Who may have an invoice's PDF (its account, a signed public link), and the links.
+    pub invoice_pdfs: InvoicePdfs,
+    /// "Now" for public links' expiry (and the breaker's): a `ManualClock` in tests.
+    pub clock: Arc<dyn Clock>,
     pub started_at: Instant,
     /// Redis and the key prefix, when `REDIS_URL` is set (health reads it).
     pub redis: Option<(ConnectionManager, String)>,

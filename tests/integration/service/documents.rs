@@ -73,6 +73,12 @@ async fn the_profile_is_kept_with_the_approval_and_a_later_put_changes_nothing()
     assert_eq!(before.items[0].unidad, "unidades");
     assert_eq!(before.totales.total.to_string(), "3630.00");
 
+    let pdf = documents
+        .invoice_pdf(&account, &id, arca_pdf::Copy::first(1))
+        .await
+        .unwrap();
+    assert!(pdf.starts_with(b"%PDF-"), "a PDF");
+
     // A new profile and a new point-of-sale domicilio: the approved invoice keeps its own.
     assert_eq!(app.put_json(PROFILE, &key, &profile("Segunda S.A.")).await.status, 200);
     let pos_id = pos.json()["id"].as_str().unwrap().to_string();
@@ -86,6 +92,11 @@ async fn the_profile_is_kept_with_the_approval_and_a_later_put_changes_nothing()
     assert_eq!(moved.status, 200);
     assert_eq!(snapshot(&app, &account, &id).await.as_deref(), Some(taken.as_str()));
     assert_eq!(documents.invoice_document(&account, &id).await.unwrap(), before);
+    let again = documents
+        .invoice_pdf(&account, &id, arca_pdf::Copy::first(1))
+        .await
+        .unwrap();
+    assert!(again == pdf, "byte-identical after the profile changed");
 
     // The next invoice is approved with the profile of its time.
     let next = approved(&app, &key, &arca_test_support::samples::invoice_request(1)).await;
@@ -170,4 +181,46 @@ async fn only_approved_invoices_have_a_document() {
         (required.problem().status, required.problem().code.as_str()),
         (422, "ISSUER_PROFILE_REQUIRED")
     );
+}
+
+/// A 1 × 1 grey PNG, valid down to its CRCs.
+const PNG_1X1: &str = "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAAAAAA6fptVAAAACklEQVR4nGNgAAAAAgABSK+kcQAAAABJRU5ErkJggg==";
+
+#[tokio::test]
+async fn an_approved_invoice_renders_the_same_pdf_every_time() {
+    let app = TestApp::start().await;
+    let (account, key, _) = app.account_with_certificate("A", CUIT_A).await;
+    let mut with_logo = profile("Con Logo S.A.");
+    with_logo["logo"] = json!({"tipo": "image/png", "contenido_base64": PNG_1X1});
+    let put = app.put_json(PROFILE, &key, &with_logo).await;
+    assert_eq!(put.status, 200, "{}", put.text());
+    let id = approved(&app, &key, &arca_test_support::samples::invoice_request(1)).await;
+
+    let documents = Documents::new(app.storage.clone());
+    let first = documents
+        .invoice_pdf(&account, &id, arca_pdf::Copy::first(1))
+        .await
+        .unwrap();
+    assert!(first.starts_with(b"%PDF-"), "{:?}", &first[..first.len().min(16)]);
+    let second = documents
+        .invoice_pdf(&account, &id, arca_pdf::Copy::first(1))
+        .await
+        .unwrap();
+    assert!(first == second, "the same invoice gives the same bytes");
+    let three = documents
+        .invoice_pdf(&account, &id, arca_pdf::Copy::first(3))
+        .await
+        .unwrap();
+    assert!(
+        three.starts_with(b"%PDF-") && three != first,
+        "three copies are another file"
+    );
+
+    // A later logo never reaches the approved invoice.
+    assert_eq!(app.put_json(PROFILE, &key, &profile("Sin Logo S.A.")).await.status, 200);
+    let after = documents
+        .invoice_pdf(&account, &id, arca_pdf::Copy::first(1))
+        .await
+        .unwrap();
+    assert!(after == first, "byte-identical after the logo was removed");
 }

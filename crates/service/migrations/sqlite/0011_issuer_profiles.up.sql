@@ -1,6 +1,6 @@
 -- SQLite: timestamps are RFC 3339 text, dates YYYY-MM-DD text, the logo a BLOB.
 -- The issuer profile: the fiscal data a printed invoice shows and ARCA does not return (docs/arca.md
--- §N), one per account, replaced whole by `PUT /v1/account/issuer-profile`.
+-- §N.5), one per account, replaced whole by `PUT /v1/account/issuer-profile`.
 --
 -- `condicion_iva` is the issuer's IVA condition; `ingresos_brutos` is the Ingresos Brutos number,
 -- or 'exento' / 'convenio_multilateral'. `logo_sha256` names the logo in `issuer_logos`, which

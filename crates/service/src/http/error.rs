@@ -38,6 +38,7 @@ pub struct Problem {
     pub detail: String,
     /// Stable machine-readable code: VALIDATION_ERROR, UNAUTHORIZED, API_KEY_MODE_MISMATCH,
     /// NOT_FOUND, CONFLICT, INVOICE_NOT_APPROVED, ISSUER_PROFILE_REQUIRED, NOT_CONFIGURED,
+    /// PUBLIC_LINK_INVALID, PUBLIC_LINK_EXPIRED,
     /// RATE_LIMIT_EXCEEDED, MAINTENANCE, INTERNAL_ERROR, …
     pub code: String,
     /// Whether the same request may succeed later.
@@ -369,6 +370,33 @@ impl From<crate::invoices::Error> for ApiError {
             Invoices::CircuitOpen { retry_after } => ApiError::circuit_open(retry_after),
             Invoices::NotFound => ApiError::not_found("no such invoice"),
             error @ Invoices::NotEditable { .. } => ApiError::conflict(error.to_string()),
+        }
+    }
+}
+
+/// A PDF refused: another account's or a missing invoice 404, one without a CAE 409
+/// `INVOICE_NOT_APPROVED`, a public link that fails its checks 403 (`PUBLIC_LINK_INVALID`, or
+/// `PUBLIC_LINK_EXPIRED` for a genuine link past its expiry).
+impl From<crate::invoice_pdfs::Error> for ApiError {
+    fn from(error: crate::invoice_pdfs::Error) -> ApiError {
+        use crate::invoice_pdfs::Error as Pdfs;
+        use crate::public_links::LinkRefusal;
+        match error {
+            Pdfs::NotFound => ApiError::not_found("no such invoice"),
+            error @ Pdfs::NotApproved { .. } => {
+                ApiError::new(StatusCode::CONFLICT, "INVOICE_NOT_APPROVED", error.to_string())
+            }
+            Pdfs::Link(LinkRefusal::Invalid) => ApiError::new(
+                StatusCode::FORBIDDEN,
+                "PUBLIC_LINK_INVALID",
+                "this link is not valid: it is incomplete or was altered; ask the issuer for the invoice's link again",
+            ),
+            Pdfs::Link(LinkRefusal::Expired) => ApiError::new(
+                StatusCode::FORBIDDEN,
+                "PUBLIC_LINK_EXPIRED",
+                "this link has expired; ask the issuer for a new one",
+            ),
+            Pdfs::Service(error) => error.into(),
         }
     }
 }

@@ -19,6 +19,7 @@ use super::error::{ApiError, ArcaErrorView, FieldError, Problem};
 use super::extract::{ApiPath, ApiQuery};
 use super::json::{ApiJson, JsonBody};
 use super::pagination::{Page, PageParams, Pagination};
+use crate::invoice_pdfs::InvoiceLinks;
 pub use crate::invoices::CreateInvoice;
 use crate::invoices::request::{CondicionVenta, ItemRequest};
 use crate::invoices::{Invoice, InvoiceFilter, InvoiceStatus, Respond};
@@ -50,6 +51,13 @@ pub struct InvoiceView {
     pub vencimiento_cae: Option<NaiveDate>,
     /// ARCA's QR URL (RG 4892) once authorised.
     pub qr_data: Option<String>,
+    /// The PDF's path (`/v1/invoices/{id}/pdf`, with the API key): on every invoice; it answers
+    /// 409 `INVOICE_NOT_APPROVED` until the invoice is approved.
+    pub pdf_url: String,
+    /// A signed link to the PDF that needs no API key, for the customer
+    /// (`/v1/public/invoices/{id}/pdf?expires=…&signature=…`, absolute under `API_URL` when it is
+    /// set), valid `PUBLIC_LINK_TTL_DAYS` (30) from this answer; approved invoices only.
+    pub public_pdf_url: Option<String>,
     pub observaciones: Vec<ArcaMessage>,
     pub errores: Vec<ArcaMessage>,
     /// The request's `metadata`: only on `GET /v1/invoices/{id}` and the answers of `POST` and
@@ -70,8 +78,9 @@ pub struct InvoiceView {
     pub approved_at: Option<DateTime<Utc>>,
 }
 
-impl From<Invoice> for InvoiceView {
-    fn from(invoice: Invoice) -> InvoiceView {
+impl InvoiceView {
+    /// The invoice as shown, with its `links` (`InvoicePdfs::links`).
+    pub fn new(invoice: Invoice, links: InvoiceLinks) -> InvoiceView {
         let numero_completo = invoice.numero_completo();
         let messages = |messages: Vec<crate::invoices::ArcaMessage>| -> Vec<ArcaMessage> {
             messages
@@ -102,6 +111,8 @@ impl From<Invoice> for InvoiceView {
             cae: row.cae,
             vencimiento_cae: row.cae_vencimiento,
             qr_data: invoice.qr_data,
+            pdf_url: links.pdf_url,
+            public_pdf_url: links.public_pdf_url,
             observaciones: messages(invoice.observaciones),
             errores: messages(invoice.errores),
             metadata: invoice.metadata,
@@ -149,7 +160,7 @@ pub async fn create_invoice(
         .invoices
         .create(tenant.account_id(), &request, idempotency_key, respond(&headers))
         .await?;
-    Ok(answer(invoice, StatusCode::CREATED))
+    Ok(answer(&state, invoice, StatusCode::CREATED))
 }
 
 /// Edit a `failed` (or not yet numbered) invoice and resubmit it: the body is the whole invoice
@@ -180,7 +191,7 @@ pub async fn update_invoice(
         .invoices
         .update(tenant.account_id(), &id, &request, respond(&headers))
         .await?;
-    Ok(answer(invoice, StatusCode::OK))
+    Ok(answer(&state, invoice, StatusCode::OK))
 }
 
 /// One invoice.
@@ -202,7 +213,7 @@ pub async fn get_invoice(
     ApiPath(id): ApiPath<String>,
 ) -> Result<Json<InvoiceView>, ApiError> {
     let invoice = state.invoices.find(tenant.account_id(), &id).await?;
-    Ok(Json(invoice.into()))
+    Ok(Json(view(&state, invoice)))
 }
 
 /// Filters of `GET /v1/invoices` (with `limit` and `offset`, documented by [`PageParams`]).
@@ -305,7 +316,7 @@ pub async fn list_invoices(
         .invoices
         .list(tenant.account_id(), &filter, pagination.limit, pagination.offset)
         .await?;
-    let views = invoices.into_iter().map(InvoiceView::from).collect();
+    let views = invoices.into_iter().map(|invoice| view(&state, invoice)).collect();
     Ok(Json(pagination.page(views, total)))
 }
 
@@ -318,9 +329,15 @@ fn respond(headers: &HeaderMap) -> Respond {
     }
 }
 
+/// The invoice as shown, with the links of `InvoicePdfs`.
+fn view(state: &AppState, invoice: Invoice) -> InvoiceView {
+    let links = state.invoice_pdfs.links(&invoice.row.id, invoice.status());
+    InvoiceView::new(invoice, links)
+}
+
 /// `approved` with `success`, `failed` 400 with ARCA's codes, anything else 202.
-fn answer(invoice: Invoice, success: StatusCode) -> Response {
-    let view = InvoiceView::from(invoice);
+fn answer(state: &AppState, invoice: Invoice, success: StatusCode) -> Response {
+    let view = view(state, invoice);
     match view.status {
         InvoiceStatus::Approved => (success, Json(view)).into_response(),
         InvoiceStatus::Failed => ApiError::arca_rejected(

@@ -3,6 +3,10 @@
 //! Every tenant answer carries `X-RateLimit-Limit`, `X-RateLimit-Remaining` and
 //! `X-RateLimit-Reset` (unix seconds); a refused request gets 429 `RATE_LIMIT_EXCEEDED` with
 //! `Retry-After` as well. Runs after `require_api_key`, which says whose key it is.
+//!
+//! Public links have no key: [`public_link`] counts each invoice's requests instead, once its
+//! link is verified (so only links this service signed make counters), on the same counters
+//! and one-minute windows.
 
 use axum::extract::{Request, State};
 use axum::http::{HeaderMap, HeaderValue};
@@ -35,7 +39,22 @@ pub async fn limit(State(state): State<AppState>, request: Request, next: Next) 
     response
 }
 
-fn add_headers(headers: &mut HeaderMap, decision: &Decision) {
+/// Counts a request through a verified public link of `invoice_id` against `limit` per minute,
+/// at the state's clock; `None` when rate limits are off (`RATE_LIMIT_ENABLED=false`).
+pub async fn public_link(state: &AppState, invoice_id: &str, limit: i64) -> Option<Decision> {
+    if !state.config.security.rate_limit_enabled {
+        return None;
+    }
+    let now = state.clock.now().timestamp();
+    Some(
+        state
+            .rate_limiter
+            .hit(&format!("public-link:{invoice_id}"), limit, now)
+            .await,
+    )
+}
+
+pub fn add_headers(headers: &mut HeaderMap, decision: &Decision) {
     headers.insert("x-ratelimit-limit", HeaderValue::from(decision.limit));
     headers.insert("x-ratelimit-remaining", HeaderValue::from(decision.remaining));
     headers.insert("x-ratelimit-reset", HeaderValue::from(decision.reset_at));
