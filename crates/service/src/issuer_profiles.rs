@@ -502,7 +502,7 @@ fn jpeg_size(bytes: &[u8]) -> Result<(u32, u32), String> {
         match marker {
             // Standalone markers carry no length.
             0x01 | 0xD0..=0xD7 => continue,
-            0xD8 | 0xD9 | 0xDA => return bad("no frame header before the image data"),
+            0xD8..=0xDA => return bad("no frame header before the image data"),
             _ => {}
         }
         let Some(length) = bytes
