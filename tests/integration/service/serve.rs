@@ -90,6 +90,10 @@ async fn zero_setup_serve_prints_a_working_demo_key() {
     let (status, certificates) = get("/v1/certificates").await;
     assert_eq!(status, 200);
     assert_eq!(certificates["data"][0]["status"], "active", "{certificates}");
+    // The demo account has a complete issuer profile, so its invoices render.
+    let (status, profile) = get("/v1/account/issuer-profile").await;
+    assert_eq!(status, 200, "{profile}");
+    assert_eq!(profile["condicion_iva"], "responsable_inscripto", "{profile}");
     let (status, invoice_types) = get("/v1/reference-data/invoice-types").await;
     assert_eq!(status, 200, "{invoice_types}");
     assert!(
