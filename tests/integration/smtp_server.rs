@@ -1,6 +1,8 @@
 //! A real SMTP server for the email tests: aiosmtpd (`tests/smtp/server.py`), in the virtual
 //! environment `scripts/smtp-venv.sh` creates (`SMTP_TEST_VENV`, else `<target dir>/smtp-venv`),
-//! on 127.0.0.1 at a free port. Without that environment the tests fail, naming the script.
+//! on 127.0.0.1 at a free port. The first test that needs it runs that script (once per test
+//! process), so `cargo test --workspace` on a fresh clone works with `python3` and `venv`; if the
+//! script fails, the tests fail with its output.
 //!
 //! Every message the server accepts is in `out/N.eml` (as received) and `out/N.json` (Python's
 //! email package's reading of it) before its 250 reply, so a test that saw a delivery recorded
@@ -41,8 +43,29 @@ pub fn venv() -> PathBuf {
     target.join("smtp-venv")
 }
 
+/// Runs `scripts/smtp-venv.sh` for [`venv`] once per test process (it returns at once when the
+/// environment is up to date).
+fn ensure_venv() {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(|| {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+        let output = std::process::Command::new(root.join("scripts/smtp-venv.sh"))
+            .env("SMTP_TEST_VENV", venv())
+            .current_dir(root)
+            .output()
+            .expect("scripts/smtp-venv.sh could not be started");
+        assert!(
+            output.status.success(),
+            "scripts/smtp-venv.sh failed:\n{}{}",
+            String::from_utf8_lossy(&output.stdout),
+            String::from_utf8_lossy(&output.stderr)
+        );
+    });
+}
+
 impl SmtpServer {
     pub async fn start(options: SmtpOptions) -> SmtpServer {
+        ensure_venv();
         let python = venv().join("bin/python");
         assert!(
             python.is_file(),

@@ -42,9 +42,11 @@ pub const LOGO_BASE64_MAX: usize = LOGO_MAX_BYTES.div_ceil(3) * 4;
 /// renderer would have to decode.
 pub const LOGO_MAX_PIXELS: u32 = arca_pdf::LOGO_MAX_PIXELS_PER_SIDE;
 
-/// The issuer's condition frente al IVA.
+/// The issuer's condition frente al IVA. Named `CondicionIvaPerfil` in the OpenAPI document, apart
+/// from the receivers' `CondicionIva` (which has more values).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
+#[schema(as = CondicionIvaPerfil)]
 pub enum CondicionIva {
     ResponsableInscripto,
     Monotributo,
