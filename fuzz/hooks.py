@@ -47,6 +47,10 @@ BUSINESS_RULE_FIELD_ERRORS = [
     # ARCA's voucher types (FEParamGetTiposCbte) and tributo ids (FEParamGetTiposTributos).
     (r"(comprobantes_asociados\[[0-9]+\]\.)?tipo_comprobante", r"not a voucher type WSFEv1 authorises"),
     (r"tributos\[[0-9]+\]\.id", r"not an ARCA tributo"),
+    # An address's local part is at most 64 characters (the SMTP client's rule): a bound on a
+    # part of the string that the document's pattern cannot state without a look-ahead, which
+    # makes the generator give up. Domain labels (at most 63) are in the pattern itself.
+    (r"(to|cc)\[[0-9]+\]|cliente\.email", r"must be an email address \(name@example\.com\)"),
     # ARCA's currency table (FEParamGetTiposMonedas): three characters that name no currency.
     (r"moneda", "unknown currency"),
     # Which voucher classes a receiver's IVA condition may receive (ARCA's rule 10243 and the
