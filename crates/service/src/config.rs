@@ -44,6 +44,31 @@ pub struct Config {
     pub allowed_origins: Vec<String>,
     /// Outbound email and the outbox's dispatcher.
     pub email: EmailConfig,
+    /// Webhook deliveries and the alerts' scheduled checks.
+    pub webhooks: WebhookConfig,
+}
+
+/// Webhooks (`WEBHOOK_*`, README "Webhooks") and the scheduled alert checks.
+#[derive(Debug, Clone)]
+pub struct WebhookConfig {
+    /// `WEBHOOK_MAX_RETRIES`: retries after a delivery's first attempt on 5xx, 408, 429,
+    /// timeouts and network errors (5), waiting 1 min, 5 min, 15 min, 1 h, then 6 h.
+    pub max_retries: u32,
+    /// `WEBHOOK_TIMEOUT_MS`: one attempt's whole bound, connect to last byte (30000).
+    pub timeout: Duration,
+    /// `WEBHOOK_RETENTION_DAYS`: deliveries and events older than this are purged (30, 1–3650).
+    pub retention_days: u32,
+    /// `WEBHOOK_DISABLE_AFTER_HOURS`: an endpoint whose every delivery failed for this long is
+    /// disabled (72, 1–8760).
+    pub disable_after_hours: u32,
+    /// `WEBHOOK_ALLOW_PRIVATE_URLS`: `http://` and loopback or private addresses accepted
+    /// (local development). Always on in simulator mode; metadata addresses never.
+    pub allow_private_urls: bool,
+    /// `WEBHOOK_ENDPOINT_CONCURRENCY`: deliveries to one endpoint at once per instance (4, 1–64).
+    pub endpoint_concurrency: u32,
+    /// `ALERTS_CHECK_INTERVAL_MS`: how often one instance checks certificate expiry and quota
+    /// (and purges old deliveries) (3600000; at least 1000).
+    pub alerts_interval: Duration,
 }
 
 /// Email (`SMTP_URL`, `EMAIL_FROM`, `SMTP_TLS_ROOT_CERT`) and the outbox dispatcher's knobs.
@@ -455,6 +480,13 @@ impl Reader<'_> {
         let allowed_origins = self.list("ALLOWED_ORIGINS");
         let server = self.server();
         let email = self.email();
+        let webhooks = self.webhooks(arca.environment == ArcaEnvironment::Simulator);
+        if webhooks.timeout >= email.lease_ttl {
+            self.problem(
+                "WEBHOOK_TIMEOUT_MS",
+                "must be below OUTBOX_LEASE_TTL_MS (an attempt must end before its lease does)",
+            );
+        }
         // A handler waiting for ARCA moves no byte: the idle bound must outlast those waits.
         let longest_wait = arca.timeout.max(issuance.wait) * 2;
         if server.idle_timeout < longest_wait {
@@ -484,7 +516,45 @@ impl Reader<'_> {
             server,
             allowed_origins,
             email,
+            webhooks,
         })
+    }
+
+    fn webhooks(&mut self, simulator: bool) -> WebhookConfig {
+        // WEBHOOK_MAX_RETRIES (5), WEBHOOK_TIMEOUT_MS (30000), WEBHOOK_RETENTION_DAYS (30),
+        // WEBHOOK_DISABLE_AFTER_HOURS (72), WEBHOOK_ALLOW_PRIVATE_URLS (false; simulator mode
+        // implies it), WEBHOOK_ENDPOINT_CONCURRENCY (4), ALERTS_CHECK_INTERVAL_MS (3600000).
+        let max_retries = self.number("WEBHOOK_MAX_RETRIES", 5u32);
+        let timeout_ms = self.number("WEBHOOK_TIMEOUT_MS", 30_000u64);
+        let retention_days = self.number("WEBHOOK_RETENTION_DAYS", 30u32);
+        let disable_after_hours = self.number("WEBHOOK_DISABLE_AFTER_HOURS", 72u32);
+        let allow_private_urls = self.boolean("WEBHOOK_ALLOW_PRIVATE_URLS", false) || simulator;
+        let endpoint_concurrency = self.number("WEBHOOK_ENDPOINT_CONCURRENCY", 4u32);
+        let alerts_ms = self.number("ALERTS_CHECK_INTERVAL_MS", 3_600_000u64);
+        if !(100..=600_000).contains(&timeout_ms) {
+            self.problem("WEBHOOK_TIMEOUT_MS", "must be between 100 and 600000");
+        }
+        if !(1..=3650).contains(&retention_days) {
+            self.problem("WEBHOOK_RETENTION_DAYS", "must be between 1 and 3650");
+        }
+        if !(1..=8760).contains(&disable_after_hours) {
+            self.problem("WEBHOOK_DISABLE_AFTER_HOURS", "must be between 1 and 8760");
+        }
+        if !(1..=64).contains(&endpoint_concurrency) {
+            self.problem("WEBHOOK_ENDPOINT_CONCURRENCY", "must be between 1 and 64");
+        }
+        if alerts_ms < 1000 {
+            self.problem("ALERTS_CHECK_INTERVAL_MS", "must be at least 1000");
+        }
+        WebhookConfig {
+            max_retries,
+            timeout: Duration::from_millis(timeout_ms),
+            retention_days,
+            disable_after_hours,
+            allow_private_urls,
+            endpoint_concurrency,
+            alerts_interval: Duration::from_millis(alerts_ms),
+        }
     }
 
     fn email(&mut self) -> EmailConfig {

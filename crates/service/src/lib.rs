@@ -66,6 +66,7 @@ pub mod storage;
 pub mod text;
 pub mod tier;
 pub mod usage;
+pub mod webhooks;
 
 pub use app::App;
 pub use config::Config;

@@ -1,10 +1,11 @@
-//! The outbox: outbound messages (invoice emails now, webhook deliveries next) written in the
+//! The outbox: outbound messages (invoice emails and webhook deliveries) written in the
 //! transaction of the change that causes them, and delivered at least once by the
 //! [`dispatcher::Dispatcher`] (ARCHITECTURE.md invariants 16–19).
 //!
 //! - [`enqueue`] adds a message to the caller's transaction: nothing is sent for a change that
 //!   rolled back, and nothing committed is forgotten.
-//! - [`Deliver`] is one kind's way out (`email::EmailDelivery` for [`MessageKind::Email`]); it
+//! - [`Deliver`] is one kind's way out (`email::EmailDelivery` for [`MessageKind::Email`], `webhooks::delivery` for
+//!   [`MessageKind::Webhook`]); it
 //!   reports an [`Attempted`]: the outcome and the remote server's reply.
 //! - [`retry`] decides, purely, what an outcome means and when the next attempt goes.
 //! - [`dispatcher`] takes due messages one at a time under a lease, attempts them and records
@@ -26,6 +27,24 @@ pub use crate::storage::outbox::{AttemptOutcome, MessageKind, MessageRow, Messag
 use crate::storage::{self, Transaction};
 pub use dispatcher::Dispatcher;
 
+/// Every dispatcher of this process is told when a transaction that wrote outbox messages
+/// commits ([`wake_all`]); a counter, not a one-shot signal, so a dispatcher busy with a pass
+/// still sees, when it finishes, that something came in meanwhile.
+static COMMITTED: std::sync::LazyLock<tokio::sync::watch::Sender<u64>> =
+    std::sync::LazyLock::new(|| tokio::sync::watch::channel(0).0);
+
+/// Tells this process's dispatchers that messages were committed (call it after the commit of a
+/// transaction that called [`enqueue`] or `webhooks::events::emit`). Other instances find them
+/// by polling (`OUTBOX_POLL_MS`).
+pub fn wake_all() {
+    COMMITTED.send_modify(|count| *count = count.wrapping_add(1));
+}
+
+/// A receiver of [`wake_all`]'s signal, for a dispatcher.
+pub(crate) fn committed() -> tokio::sync::watch::Receiver<u64> {
+    COMMITTED.subscribe()
+}
+
 /// The longest payload a message may carry (the `CHECK` on `outbox_messages.payload`).
 pub const MAX_PAYLOAD_BYTES: usize = 65_536;
 
@@ -35,12 +54,31 @@ pub struct Attempted {
     pub outcome: AttemptOutcome,
     /// The remote server's reply (or why nothing reached it), bounded when stored.
     pub reply: String,
+    /// The HTTP status the remote server answered (webhooks), if it answered.
+    pub http_status: Option<u16>,
+}
+
+impl Attempted {
+    /// An attempt that got no HTTP status (emails, network failures).
+    pub fn new(outcome: AttemptOutcome, reply: impl Into<String>) -> Attempted {
+        Attempted {
+            outcome,
+            reply: reply.into(),
+            http_status: None,
+        }
+    }
 }
 
 /// One kind's way out: delivers a message once and says how it went. It never retries by
 /// itself (the dispatcher does) and never panics on a bad payload (that is a permanent outcome).
 pub trait Deliver: Send + Sync {
     fn deliver<'a>(&'a self, message: &'a MessageRow) -> Pin<Box<dyn Future<Output = Attempted> + Send + 'a>>;
+
+    /// Retries after the first attempt for this kind; `None` takes the dispatcher's
+    /// (`OUTBOX_MAX_RETRIES`). Webhooks answer `WEBHOOK_MAX_RETRIES`.
+    fn max_retries(&self) -> Option<u32> {
+        None
+    }
 }
 
 /// Adds a message of `kind` about `subject_id` to `transaction`, due at once; returns its id

@@ -22,6 +22,7 @@ pub mod points_of_sale;
 pub mod series;
 pub mod settings;
 pub mod transaction;
+pub mod webhooks;
 
 pub use transaction::Transaction;
 pub mod usage;

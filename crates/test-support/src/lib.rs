@@ -5,6 +5,7 @@
 //! - [`scratch`]: a PostgreSQL database of its own (created, migrated, dropped).
 //! - [`hooks`]: test-only writes that production code never makes (an invoice left in flight
 //!   as a crash leaves it).
+//! - `receiver` (feature `app`): a real HTTP receiver for webhook tests.
 //! - `app` (feature `app`): `TestApp`, the service on 127.0.0.1:0 against a fresh
 //!   database and its own ARCA simulator, with a small HTTP client.
 //!
@@ -17,6 +18,8 @@
 #[cfg(feature = "app")]
 pub mod app;
 pub mod hooks;
+#[cfg(feature = "app")]
+pub mod receiver;
 pub mod samples;
 pub mod scratch;
 

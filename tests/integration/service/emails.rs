@@ -460,8 +460,12 @@ async fn one_attempt_per_message_across_dispatchers_and_an_expired_lease_is_take
         first_id,
         "dead-instance",
         1,
-        arca_service::outbox::AttemptOutcome::Transient,
-        "late",
+        &arca_service::storage::outbox::AttemptRecord {
+            outcome: arca_service::outbox::AttemptOutcome::Transient,
+            reply: "late",
+            http_status: None,
+            duration_ms: 0,
+        },
         &arca_service::storage::outbox::Settlement::RetryAt(0),
         clock_now(&clock),
     )

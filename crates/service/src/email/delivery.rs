@@ -141,6 +141,7 @@ impl EmailDelivery {
         let permanent = |reply: String| Attempted {
             outcome: AttemptOutcome::Permanent,
             reply,
+            http_status: None,
         };
         let payload: EmailPayload = match serde_json::from_str(&row.payload) {
             Ok(payload) => payload,
@@ -165,6 +166,7 @@ impl EmailDelivery {
                 return Attempted {
                     outcome: AttemptOutcome::Transient,
                     reply: format!("the invoice's PDF could not be produced: {error}"),
+                    http_status: None,
                 };
             }
         };
@@ -181,6 +183,7 @@ impl EmailDelivery {
                         response.code(),
                         response.message().collect::<Vec<_>>().join(" ")
                     ),
+                    http_status: None,
                 },
                 Err(error) => Attempted {
                     outcome: if error.is_permanent() {
@@ -189,6 +192,7 @@ impl EmailDelivery {
                         AttemptOutcome::Transient
                     },
                     reply: smtp_error_text(&error),
+                    http_status: None,
                 },
             },
             Transport::Folder(folder) => write_eml(folder, &row.id, &email.formatted()).await,
@@ -225,10 +229,12 @@ async fn write_eml(folder: &std::path::Path, id: &str, bytes: &[u8]) -> Attempte
         Ok(()) => Attempted {
             outcome: AttemptOutcome::Delivered,
             reply: format!("written to {} (simulator mode, no SMTP_URL)", path.display()),
+            http_status: None,
         },
         Err(error) => Attempted {
             outcome: AttemptOutcome::Transient,
             reply: format!("could not write {}: {error}", path.display()),
+            http_status: None,
         },
     }
 }

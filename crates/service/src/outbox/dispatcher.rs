@@ -117,13 +117,16 @@ impl Dispatcher {
     }
 
     async fn run(&self) {
+        let mut committed = super::committed();
         loop {
+            committed.borrow_and_update();
             if let Err(error) = self.run_once().await {
                 tracing::error!(error = %error, "outbox pass failed");
             }
             let pause = self.idle_wait().await;
             tokio::select! {
                 () = self.wake.notified() => {}
+                _ = committed.changed() => {}
                 () = tokio::time::sleep(pause) => {}
             }
         }
@@ -156,13 +159,15 @@ impl Dispatcher {
                 // Another instance took it, or it is no longer due.
                 continue;
             };
+            let started = std::time::Instant::now();
             let attempted = self.attempt(&message).await;
+            let duration_ms = i64::try_from(started.elapsed().as_millis()).unwrap_or(i64::MAX);
             match attempted.outcome {
                 AttemptOutcome::Delivered => pass.delivered += 1,
                 AttemptOutcome::Transient | AttemptOutcome::Abandoned => pass.transient += 1,
                 AttemptOutcome::Permanent => pass.permanent += 1,
             }
-            if !self.record(&message, &attempted).await? {
+            if !self.record(&message, &attempted, duration_ms).await? {
                 pass.lease_lost += 1;
             }
         }
@@ -175,23 +180,34 @@ impl Dispatcher {
             None => Attempted {
                 outcome: AttemptOutcome::Transient,
                 reply: format!("this instance cannot deliver {} messages", message.kind.as_str()),
+                http_status: None,
             },
         }
     }
 
     /// Records the attempt and settles the message; `false` if the lease was lost meanwhile.
-    async fn record(&self, message: &MessageRow, attempted: &Attempted) -> Result<bool, Error> {
+    async fn record(&self, message: &MessageRow, attempted: &Attempted, duration_ms: i64) -> Result<bool, Error> {
         let now = self.clock.now();
         let attempt = u32::try_from(message.attempts).unwrap_or(u32::MAX);
-        let settlement = retry::settle(attempted.outcome, attempt, self.config.max_retries, now);
+        let max_retries = self
+            .deliverers
+            .get(&message.kind)
+            .and_then(|deliverer| deliverer.max_retries())
+            .unwrap_or(self.config.max_retries);
+        let settlement = retry::settle(attempted.outcome, attempt, max_retries, now);
         let reply = retry::bounded_reply(&attempted.reply);
+        let record = store::AttemptRecord {
+            outcome: attempted.outcome,
+            reply: &reply,
+            http_status: attempted.http_status,
+            duration_ms,
+        };
         let settled = store::finish(
             &self.storage,
             &message.id,
             &self.owner,
             message.attempts,
-            attempted.outcome,
-            &reply,
+            &record,
             &settlement,
             now,
         )

@@ -23,12 +23,15 @@ use crate::Error;
 pub enum MessageKind {
     /// An invoice's PDF by email.
     Email,
+    /// An event to one webhook subscription (`subject_id` is the subscription's id).
+    Webhook,
 }
 
 impl MessageKind {
     pub const fn as_str(self) -> &'static str {
         match self {
             MessageKind::Email => "email",
+            MessageKind::Webhook => "webhook",
         }
     }
 }
@@ -39,6 +42,7 @@ impl TryFrom<String> for MessageKind {
     fn try_from(text: String) -> Result<Self, Self::Error> {
         match text.as_str() {
             "email" => Ok(MessageKind::Email),
+            "webhook" => Ok(MessageKind::Webhook),
             _ => Err(format!("unknown outbox message kind {text:?}")),
         }
     }
@@ -174,6 +178,10 @@ pub struct AttemptRow {
     /// [`AttemptOutcome`]'s text; NULL while the attempt runs.
     pub outcome: Option<String>,
     pub reply: Option<String>,
+    /// The HTTP status a webhook endpoint answered (NULL for emails and for no answer).
+    pub http_status: Option<i32>,
+    /// How long the attempt took, in milliseconds (NULL while it runs).
+    pub duration_ms: Option<i64>,
 }
 
 const COLUMNS: &str = "id, account_id, kind, subject_id, payload, status, attempts, next_attempt_at, lease_owner, \
@@ -277,8 +285,18 @@ pub enum Settlement {
     Failed,
 }
 
-/// Records attempt `number` of message `id` (its outcome and the remote server's reply, already
-/// bounded) and settles the message, if `owner` still holds it under that attempt. The attempt
+/// What an attempt came to, as [`finish`] records it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AttemptRecord<'a> {
+    pub outcome: AttemptOutcome,
+    /// The remote server's reply, already bounded.
+    pub reply: &'a str,
+    pub http_status: Option<u16>,
+    pub duration_ms: i64,
+}
+
+/// Records attempt `number` of message `id` (its outcome, the remote server's reply, the HTTP
+/// status and duration) and settles the message, if `owner` still holds it under that attempt. The attempt
 /// row is completed either way (it happened); `false` when the lease was lost meanwhile and the
 /// message was left to whoever took it.
 #[allow(clippy::too_many_arguments)]
@@ -287,13 +305,13 @@ pub async fn finish(
     id: &str,
     owner: &str,
     number: i32,
-    outcome: AttemptOutcome,
-    reply: &str,
+    attempt: &AttemptRecord<'_>,
     settlement: &Settlement,
     now: DateTime<Utc>,
 ) -> Result<bool, Error> {
-    const ATTEMPT: &str = "UPDATE outbox_attempts SET finished_at = $3, outcome = $4, reply = $5 \
-         WHERE message_id = $1 AND number = $2 AND finished_at IS NULL";
+    const ATTEMPT: &str = "UPDATE outbox_attempts SET finished_at = $3, outcome = $4, reply = $5, http_status = $6, \
+         duration_ms = $7 WHERE message_id = $1 AND number = $2 AND finished_at IS NULL";
+    let reply = attempt.reply;
     const SETTLE: &str = "UPDATE outbox_messages SET status = $4, next_attempt_at = COALESCE($5, next_attempt_at), \
          last_error = $6, delivered_at = $7, lease_owner = NULL, lease_expires_at = NULL, updated_at = $8 \
          WHERE id = $1 AND lease_owner = $2 AND attempts = $3 AND status = 'delivering'";
@@ -308,8 +326,10 @@ pub async fn finish(
             .bind(id)
             .bind(number)
             .bind(now)
-            .bind(outcome.as_str())
+            .bind(attempt.outcome.as_str())
             .bind(reply)
+            .bind(attempt.http_status.map(i32::from))
+            .bind(attempt.duration_ms.max(0))
             .execute(&mut *connection)
             .await?;
         sqlx::query(SETTLE)
@@ -375,7 +395,7 @@ pub async fn attempts(storage: &Storage, ids: &[String]) -> Result<Vec<AttemptRo
     }
     let placeholders: Vec<String> = (1..=ids.len()).map(|n| format!("${n}")).collect();
     let sql = format!(
-        "SELECT message_id, number, started_at, finished_at, outcome, reply FROM outbox_attempts \
+        "SELECT message_id, number, started_at, finished_at, outcome, reply, http_status, duration_ms FROM outbox_attempts \
          WHERE message_id IN ({}) ORDER BY message_id, number",
         placeholders.join(", ")
     );

@@ -1,0 +1,11 @@
+DROP INDEX outbox_messages_created;
+ALTER TABLE outbox_attempts DROP COLUMN duration_ms;
+ALTER TABLE outbox_attempts DROP COLUMN http_status;
+DELETE FROM outbox_messages WHERE kind = 'webhook';
+ALTER TABLE outbox_messages DROP CONSTRAINT outbox_messages_kind_check;
+ALTER TABLE outbox_messages ADD CONSTRAINT outbox_messages_kind_check CHECK (kind IN ('email'));
+DROP TABLE job_leases;
+DROP TABLE arca_availability;
+DROP TABLE alert_marks;
+DROP TABLE webhook_events;
+DROP TABLE webhook_subscriptions;

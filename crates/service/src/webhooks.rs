@@ -1,0 +1,15 @@
+//! Webhooks: an account's endpoints (subscriptions), the events they receive and their signed
+//! deliveries (ARCHITECTURE.md "Webhooks"; README "Webhooks").
+//!
+//! - [`events`]: the event types and [`events::emit`], which writes an event and its
+//!   deliveries in the transaction of the change that causes it.
+//! - [`signature`]: the `whsec_` secret and the two signatures (`X-ARCA-Signature`, Standard
+//!   Webhooks' `webhook-signature`).
+//!
+//! A delivery is an outbox message of kind `webhook`: the outbox's dispatcher attempts it, at
+//! least once, and records each attempt. It never speaks HTTP to clients itself (`http/` does).
+
+pub mod events;
+pub mod signature;
+
+pub use events::{Event, EventType};

@@ -1,0 +1,267 @@
+//! Webhook events: what can happen, and [`emit`], which writes an event and one delivery per
+//! matching subscription into the caller's transaction — the transaction of the change that
+//! causes it (ARCHITECTURE.md invariant 16): a change that rolls back leaves no event and no
+//! delivery; one that commits has both.
+//!
+//! An event reaches the subscriptions that are enabled and list its type (or `*`) when it is
+//! emitted; one with no subscriber is not stored. Each delivery is an outbox message of kind
+//! [`MessageKind::Webhook`] whose id (`msg_…`) is the delivery id (`webhook-id`,
+//! `X-ARCA-Delivery-ID`) and whose `subject_id` is the subscription's id.
+//!
+//! It never sends anything (the dispatcher does, after the commit: call
+//! [`crate::outbox::wake_all`] once committed) and never reads the clock (callers pass `now`).
+
+use chrono::{DateTime, SecondsFormat, Utc};
+use serde::{Deserialize, Serialize};
+
+use crate::Error;
+use crate::outbox::MessageKind;
+use crate::storage::outbox::NewMessage;
+use crate::storage::{self, Transaction};
+
+/// The longest event body (the `CHECK` on `webhook_events.body`).
+pub const MAX_BODY_BYTES: usize = 1_048_576;
+
+/// An event type, as `type` and `X-ARCA-Event` name it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
+pub enum EventType {
+    #[serde(rename = "invoice.created")]
+    InvoiceCreated,
+    #[serde(rename = "invoice.approved")]
+    InvoiceApproved,
+    #[serde(rename = "invoice.failed")]
+    InvoiceFailed,
+    #[serde(rename = "invoice.pending_retry")]
+    InvoicePendingRetry,
+    #[serde(rename = "invoice.updated")]
+    InvoiceUpdated,
+    #[serde(rename = "invoice.cancelled")]
+    InvoiceCancelled,
+    #[serde(rename = "certificate.expiring")]
+    CertificateExpiring,
+    #[serde(rename = "certificate.expired")]
+    CertificateExpired,
+    #[serde(rename = "quota.warning")]
+    QuotaWarning,
+    #[serde(rename = "quota.exhausted")]
+    QuotaExhausted,
+    #[serde(rename = "arca.unavailable")]
+    ArcaUnavailable,
+    #[serde(rename = "arca.recovered")]
+    ArcaRecovered,
+    #[serde(rename = "webhook.disabled")]
+    WebhookDisabled,
+    /// `POST /v1/webhooks/{id}/test`: sent to that subscription only, whatever it lists.
+    #[serde(rename = "ping")]
+    Ping,
+}
+
+impl EventType {
+    pub const ALL: [EventType; 14] = [
+        EventType::InvoiceCreated,
+        EventType::InvoiceApproved,
+        EventType::InvoiceFailed,
+        EventType::InvoicePendingRetry,
+        EventType::InvoiceUpdated,
+        EventType::InvoiceCancelled,
+        EventType::CertificateExpiring,
+        EventType::CertificateExpired,
+        EventType::QuotaWarning,
+        EventType::QuotaExhausted,
+        EventType::ArcaUnavailable,
+        EventType::ArcaRecovered,
+        EventType::WebhookDisabled,
+        EventType::Ping,
+    ];
+
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            EventType::InvoiceCreated => "invoice.created",
+            EventType::InvoiceApproved => "invoice.approved",
+            EventType::InvoiceFailed => "invoice.failed",
+            EventType::InvoicePendingRetry => "invoice.pending_retry",
+            EventType::InvoiceUpdated => "invoice.updated",
+            EventType::InvoiceCancelled => "invoice.cancelled",
+            EventType::CertificateExpiring => "certificate.expiring",
+            EventType::CertificateExpired => "certificate.expired",
+            EventType::QuotaWarning => "quota.warning",
+            EventType::QuotaExhausted => "quota.exhausted",
+            EventType::ArcaUnavailable => "arca.unavailable",
+            EventType::ArcaRecovered => "arca.recovered",
+            EventType::WebhookDisabled => "webhook.disabled",
+            EventType::Ping => "ping",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<EventType> {
+        EventType::ALL.into_iter().find(|event| event.as_str() == text)
+    }
+}
+
+/// Whether a subscription's `events` (a JSON array of types, or `["*"]`) takes `event`.
+/// An unreadable list takes nothing.
+pub fn subscribed(events_json: &str, event: EventType) -> bool {
+    serde_json::from_str::<Vec<String>>(events_json)
+        .map(|events| events.iter().any(|listed| listed == "*" || listed == event.as_str()))
+        .unwrap_or(false)
+}
+
+/// An event to emit: its type, account and `data` (the full resource, the JSON the API answers
+/// for it).
+#[derive(Debug, Clone)]
+pub struct Event {
+    pub account_id: String,
+    pub event_type: EventType,
+    pub data: serde_json::Value,
+}
+
+/// What a webhook delivery's outbox payload holds: which event, of which type.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DeliveryPayload {
+    pub event_id: String,
+    #[serde(rename = "type")]
+    pub event_type: EventType,
+}
+
+/// The body every delivery of an event sends: `{id, type, created_at, data}`.
+pub fn body(id: &str, event_type: EventType, created_at: DateTime<Utc>, data: &serde_json::Value) -> String {
+    serde_json::json!({
+        "id": id,
+        "type": event_type.as_str(),
+        "created_at": created_at.to_rfc3339_opts(SecondsFormat::Millis, true),
+        "data": data,
+    })
+    .to_string()
+}
+
+/// Writes `event` and a delivery to each of the account's enabled subscriptions that takes it,
+/// in `transaction`. Returns the event's id (`evt_…`), or `None` when no subscription takes it
+/// (nothing is written). A body past [`MAX_BODY_BYTES`] is refused.
+pub async fn emit(
+    transaction: &mut Transaction<'_>,
+    event: &Event,
+    now: DateTime<Utc>,
+) -> Result<Option<String>, Error> {
+    let subscriptions: Vec<String> = storage::webhooks::enabled_for_account(transaction, &event.account_id)
+        .await?
+        .into_iter()
+        .filter(|(_, events)| subscribed(events, event.event_type))
+        .map(|(id, _)| id)
+        .collect();
+    if subscriptions.is_empty() {
+        return Ok(None);
+    }
+    let id = write_event(transaction, event, now).await?;
+    for subscription in &subscriptions {
+        insert_delivery(transaction, &event.account_id, subscription, &id, event.event_type, now).await?;
+    }
+    Ok(Some(id))
+}
+
+/// [`emit`] for several events in one transaction; returns how many were stored.
+pub async fn emit_all(transaction: &mut Transaction<'_>, events: &[Event], now: DateTime<Utc>) -> Result<usize, Error> {
+    let mut stored = 0;
+    for event in events {
+        if emit(transaction, event, now).await?.is_some() {
+            stored += 1;
+        }
+    }
+    Ok(stored)
+}
+
+/// Writes `event` with a single delivery to `subscription_id` (the account's), whatever the
+/// subscription lists (a `ping`); returns the delivery id.
+pub async fn emit_to(
+    transaction: &mut Transaction<'_>,
+    subscription_id: &str,
+    event: &Event,
+    now: DateTime<Utc>,
+) -> Result<String, Error> {
+    let id = write_event(transaction, event, now).await?;
+    insert_delivery(
+        transaction,
+        &event.account_id,
+        subscription_id,
+        &id,
+        event.event_type,
+        now,
+    )
+    .await
+}
+
+async fn write_event(transaction: &mut Transaction<'_>, event: &Event, now: DateTime<Utc>) -> Result<String, Error> {
+    let id = storage::new_id("evt");
+    let body = body(&id, event.event_type, now, &event.data);
+    if body.len() > MAX_BODY_BYTES {
+        return Err(Error::invalid(
+            "data",
+            format!("the event's body would exceed {MAX_BODY_BYTES} bytes"),
+        ));
+    }
+    storage::webhooks::insert_event(
+        transaction,
+        &storage::webhooks::NewEvent {
+            id: &id,
+            account_id: &event.account_id,
+            event_type: event.event_type.as_str(),
+            body: &body,
+            created_at: now,
+        },
+    )
+    .await?;
+    Ok(id)
+}
+
+async fn insert_delivery(
+    transaction: &mut Transaction<'_>,
+    account_id: &str,
+    subscription_id: &str,
+    event_id: &str,
+    event_type: EventType,
+    now: DateTime<Utc>,
+) -> Result<String, Error> {
+    let payload = DeliveryPayload {
+        event_id: event_id.to_string(),
+        event_type,
+    };
+    let id = storage::new_id("msg");
+    storage::outbox::insert(
+        transaction,
+        &NewMessage {
+            id: id.clone(),
+            account_id: account_id.to_string(),
+            kind: MessageKind::Webhook,
+            subject_id: subscription_id.to_string(),
+            payload: serde_json::to_string(&payload).unwrap_or_default(),
+            next_attempt_at: now.timestamp_millis(),
+            created_at: now,
+        },
+    )
+    .await?;
+    Ok(id)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_type_round_trips_through_its_name() {
+        for event in EventType::ALL {
+            assert_eq!(EventType::parse(event.as_str()), Some(event));
+            assert_eq!(
+                serde_json::to_value(event).ok(),
+                Some(serde_json::json!(event.as_str()))
+            );
+        }
+        assert_eq!(EventType::parse("invoice.*"), None);
+    }
+
+    #[test]
+    fn a_subscription_takes_what_it_lists_or_everything_with_a_star() {
+        assert!(subscribed(r#"["*"]"#, EventType::QuotaWarning));
+        assert!(subscribed(r#"["invoice.approved"]"#, EventType::InvoiceApproved));
+        assert!(!subscribed(r#"["invoice.approved"]"#, EventType::InvoiceFailed));
+        assert!(!subscribed("not json", EventType::InvoiceApproved));
+    }
+}
