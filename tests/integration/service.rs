@@ -64,3 +64,6 @@ mod serve;
 mod tickets;
 /// Monthly usage and the 402 quota check.
 mod usage;
+/// Webhook subscriptions and signed deliveries to a real receiver: CRUD, the SSRF guard, both
+/// signatures checked independently, rotation, retries, disabling, the delivery log, isolation.
+mod webhooks;
