@@ -614,8 +614,20 @@ async fn the_guard_is_applied_again_when_a_delivery_connects() {
     let (_, key) = allowing.create_account("Almacén", CUIT_A, json!({})).await;
     let receiver = Receiver::start().await;
     let port = receiver.address().port();
-    let (by_name, _) = subscribe(&allowing, &key, &format!("https://localhost:{port}/hooks"), json!(["*"])).await;
-    let (by_address, _) = subscribe(&allowing, &key, &format!("https://127.0.0.1:{port}/hooks"), json!(["*"])).await;
+    let (by_name, _) = subscribe(
+        &allowing,
+        &key,
+        &format!("https://localhost:{port}/hooks"),
+        json!(["*"]),
+    )
+    .await;
+    let (by_address, _) = subscribe(
+        &allowing,
+        &key,
+        &format!("https://127.0.0.1:{port}/hooks"),
+        json!(["*"]),
+    )
+    .await;
 
     let guarded = builder(&clock)
         .instance_of(&allowing)
