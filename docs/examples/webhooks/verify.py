@@ -14,8 +14,10 @@ TOLERANCE_SECONDS = 5 * 60
 def verify(secret: str, timestamp: str, signature: str, body: bytes) -> bool:
     """True when `signature` (X-ARCA-Signature) signs the raw `body` sent at `timestamp`
     (X-ARCA-Timestamp) with `secret` (whsec_..., the whole string is the key)."""
-    if not (timestamp.isascii() and timestamp.isdigit()) or abs(time.time() - int(timestamp)) > TOLERANCE_SECONDS:
-        return False  # malformed, or too old to be anything but a replay
+    if not (timestamp.isascii() and timestamp.isdigit()):
+        return False
+    if abs(time.time() - int(timestamp)) > TOLERANCE_SECONDS:
+        return False  # too old to be anything but a replay
     digest = hmac.new(secret.encode(), f"{timestamp}.".encode() + body, hashlib.sha256).hexdigest()
     expected = f"sha256={digest}".encode()
     # While a secret is being rotated the header carries two values, comma-separated.
