@@ -147,6 +147,7 @@ struct PyReceiver {
 }
 
 impl PyReceiver {
+    #[allow(clippy::print_stderr)]
     async fn start(secrets: &[&Secret]) -> Option<PyReceiver> {
         if let Err(why) = ensure_venv() {
             eprintln!("SKIPPED: the Standard Webhooks library cannot be installed, pip is unreachable:\n{why}");
@@ -285,6 +286,9 @@ async fn during_a_rotation_the_library_accepts_both_the_old_and_the_new_secret()
 
 // --- The README's snippets. ---------------------------------------------------------------------
 
+/// A request to send: its headers.
+type Headers = [(String, String)];
+
 /// Runs one snippet file on a sample (`{"headers", "body"}`) with `secret`: (exit 0, its output).
 fn run_snippet(
     program: &str,
@@ -330,7 +334,7 @@ fn the_readme_snippets_verify_signed_deliveries_and_refuse_others() {
     let other = generate_secret();
 
     // (headers, body, secret, verifies)
-    let cases: [(&[(String, String)], &[u8], &Secret, bool); 6] = [
+    let cases: [(&Headers, &[u8], &Secret, bool); 6] = [
         (&single, &body, &secret, true),
         (&rotation, &body, &secret, true),
         (&rotation, &body, &old, true),
@@ -465,7 +469,7 @@ async fn webhooks_listen_verifies_prints_and_refuses() {
         .filter(|(name, _)| name != "x-arca-signature")
         .cloned()
         .collect();
-    let cases: [(&[(String, String)], &[u8], u16, &str); 4] = [
+    let cases: [(&Headers, &[u8], u16, &str); 4] = [
         (&forged, &body, 401, "refused 401: neither signature matches the secret"),
         (&stale, &body, 401, "refused 401: the timestamp is"),
         (
