@@ -1,10 +1,11 @@
 """A webhook receiver for the signature tests, verifying with code that is not ours.
 
-    RECEIVER_SECRETS="whsec_… [whsec_…]" python receiver.py
+    python receiver.py SECRETS_FILE
 
 It listens on 127.0.0.1 at a free port and prints "READY <port>" once it does. Every request
-(any method, any path) is checked against each secret in RECEIVER_SECRETS (space-separated; kept
-out of the command line) in two ways:
+(any method, any path) is checked against each secret in SECRETS_FILE (whitespace-separated, read
+again for each request, so a test can subscribe this receiver first and hand it the secret the
+answer showed, or both secrets of a rotation, afterwards) in two ways:
 
 - "standard": the official Standard Webhooks library, `standardwebhooks.Webhook(secret).verify(body,
   headers)` (webhook-id, webhook-timestamp, webhook-signature; it refuses a timestamp more than five
@@ -23,7 +24,6 @@ killed, and never prints a secret.
 import hashlib
 import hmac
 import json
-import os
 import sys
 import threading
 import time
@@ -32,8 +32,15 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import standardwebhooks
 
 TOLERANCE_SECONDS = 5 * 60
-SECRETS = os.environ.get("RECEIVER_SECRETS", "").split()
+SECRETS_FILE = sys.argv[1] if len(sys.argv) > 1 else None
 OUTPUT = threading.Lock()
+
+
+def secrets():
+    if SECRETS_FILE is None:
+        return []
+    with open(SECRETS_FILE, encoding="ascii") as handle:
+        return handle.read().split()
 
 
 def check_standard(secret, body, headers):
@@ -67,9 +74,10 @@ class Handler(BaseHTTPRequestHandler):
         length = int(self.headers.get("Content-Length") or 0)
         body = self.rfile.read(length) if length > 0 else b""
         headers = {name.lower(): value for name, value in self.headers.items()}
-        standard = [check_standard(secret, body, headers) for secret in SECRETS]
-        arca = [check_arca(secret, body, headers) for secret in SECRETS]
-        verified = bool(SECRETS) and all(result == "ok" for result in standard + arca)
+        keys = secrets()
+        standard = [check_standard(secret, body, headers) for secret in keys]
+        arca = [check_arca(secret, body, headers) for secret in keys]
+        verified = bool(keys) and all(result == "ok" for result in standard + arca)
         try:
             parsed = json.loads(body)
         except ValueError:
