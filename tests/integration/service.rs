@@ -67,3 +67,6 @@ mod usage;
 /// Webhook signatures verified by others: the official Standard Webhooks library and Python's
 /// hmac, the README's Python, Node and Rust snippets, and `arca-api webhooks listen`.
 mod webhook_signatures;
+/// Webhook subscriptions and signed deliveries to a real receiver: CRUD, the SSRF guard, both
+/// signatures checked independently, rotation, retries, disabling, the delivery log, isolation.
+mod webhooks;
