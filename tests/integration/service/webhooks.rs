@@ -388,7 +388,7 @@ async fn after_a_rotation_both_secrets_sign_for_24_hours_then_only_the_new_one()
         assert!(standard_signature_verifies(secret, during));
     }
 
-    clock.advance(Duration::from_secs(24 * 3600 + 1));
+    clock.advance(chrono::Duration::seconds(24 * 3600 + 1));
     ping(&app, &key, &id).await;
     pass(&app).await;
     let received = receiver.wait_for(2, Duration::from_secs(5)).await;
@@ -425,7 +425,7 @@ async fn a_5xx_is_retried_with_the_same_delivery_id_and_a_4xx_is_final_until_ret
 
     // Not before the retry delay (1 minute).
     assert_eq!(pass(&app).await.attempts(), 0);
-    clock.advance(Duration::from_secs(61));
+    clock.advance(chrono::Duration::seconds(61));
     assert_eq!(pass(&app).await.delivered, 1);
     let received = receiver.wait_for(2, Duration::from_secs(5)).await;
     assert_eq!(received[0].header("webhook-id"), Some(delivery_id.as_str()));
@@ -443,7 +443,7 @@ async fn a_5xx_is_retried_with_the_same_delivery_id_and_a_4xx_is_final_until_ret
     receiver.reply_with([Reply::status(410)]);
     let gone = ping(&app, &key, &id).await;
     assert_eq!(pass(&app).await.permanent, 1);
-    clock.advance(Duration::from_secs(3600));
+    clock.advance(chrono::Duration::seconds(3600));
     assert_eq!(pass(&app).await.attempts(), 0);
     let log = deliveries(&app, &key, &id).await;
     assert_eq!(log[0]["id"], gone.as_str());
@@ -485,7 +485,7 @@ async fn x_arca_no_retry_makes_any_failure_final() {
     receiver.reply_with([refusal]);
     ping(&app, &key, &id).await;
     assert_eq!(pass(&app).await.permanent, 1);
-    clock.advance(Duration::from_secs(3600));
+    clock.advance(chrono::Duration::seconds(3600));
     assert_eq!(pass(&app).await.attempts(), 0);
     let log = deliveries(&app, &key, &id).await;
     assert_eq!(log[0]["status"], "failed");
@@ -510,7 +510,7 @@ async fn an_endpoint_failing_for_72_hours_is_disabled_and_the_account_told_on_an
     assert!(subscription["failing_since"].is_string());
     assert_eq!(subscription["enabled"], true);
 
-    clock.advance(Duration::from_secs(71 * 3600));
+    clock.advance(chrono::Duration::seconds(71 * 3600));
     ping(&app, &key, &failing).await;
     pass(&app).await;
     assert_eq!(
@@ -518,7 +518,7 @@ async fn an_endpoint_failing_for_72_hours_is_disabled_and_the_account_told_on_an
         true
     );
 
-    clock.advance(Duration::from_secs(3600));
+    clock.advance(chrono::Duration::seconds(3600));
     ping(&app, &key, &failing).await;
     pass(&app).await;
     let subscription = app.get(&format!("/v1/webhooks/{failing}"), &key).await.json();
