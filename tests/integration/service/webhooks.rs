@@ -604,3 +604,51 @@ async fn another_account_never_sees_or_triggers_a_webhook_or_its_deliveries() {
     assert_eq!(log.len(), 1);
     assert_eq!(log[0]["status"], "failed");
 }
+
+#[tokio::test]
+async fn the_guard_is_applied_again_when_a_delivery_connects() {
+    // Subscribed where private addresses are allowed; delivered by an instance where they are
+    // not (as if the name now resolved inward): nothing reaches the receiver.
+    let clock = clock();
+    let allowing = builder(&clock).start().await;
+    let (_, key) = allowing.create_account("Almacén", CUIT_A, json!({})).await;
+    let receiver = Receiver::start().await;
+    let port = receiver.address().port();
+    let (by_name, _) = subscribe(
+        &allowing,
+        &key,
+        &format!("https://localhost:{port}/hooks"),
+        json!(["*"]),
+    )
+    .await;
+    let (by_address, _) = subscribe(
+        &allowing,
+        &key,
+        &format!("https://127.0.0.1:{port}/hooks"),
+        json!(["*"]),
+    )
+    .await;
+
+    let guarded = builder(&clock)
+        .instance_of(&allowing)
+        .env("ARCA_ENVIRONMENT", "homologacion")
+        .start()
+        .await;
+    ping(&allowing, &key, &by_name).await;
+    ping(&allowing, &key, &by_address).await;
+    let pass = guarded.state.dispatcher.run_once().await.unwrap();
+    assert_eq!(pass.delivered, 0, "{pass:?}");
+    assert_eq!(pass.attempts(), 2, "{pass:?}");
+    assert!(receiver.received().is_empty());
+
+    // The name: its resolved addresses are all dropped by the guarded resolver.
+    let log = deliveries(&allowing, &key, &by_name).await;
+    let response = log[0]["attempts"][0]["response"].as_str().unwrap();
+    assert!(response.contains("SSRF guard"), "{response}");
+    assert_eq!(log[0]["attempts"][0]["http_status"], Value::Null);
+    // The literal address: refused before connecting, for good.
+    let log = deliveries(&allowing, &key, &by_address).await;
+    let response = log[0]["attempts"][0]["response"].as_str().unwrap();
+    assert!(response.contains("SSRF guard"), "{response}");
+    assert_eq!(log[0]["status"], "failed");
+}
