@@ -14,6 +14,7 @@ mod migrate;
 mod serve;
 mod simulator;
 mod smoke;
+mod webhooks;
 mod wsaa;
 
 use clap::{Parser, Subcommand};
@@ -60,6 +61,10 @@ enum Command {
     Maintenance(maintenance::Command),
     /// Issue one sandbox invoice through a running service and check its CAE (exit 0/1).
     Smoke(smoke::Args),
+    /// Webhooks, for development: `webhooks listen --port P [--secret whsec_…]` receives,
+    /// verifies and prints deliveries.
+    #[command(subcommand)]
+    Webhooks(webhooks::Command),
 }
 
 impl Cli {
@@ -76,6 +81,7 @@ impl Cli {
             Command::Invoice(command) => invoice::run(command).await,
             Command::Maintenance(command) => maintenance::run(command).await,
             Command::Smoke(args) => smoke::run(args).await,
+            Command::Webhooks(command) => webhooks::run(command).await,
         }
     }
 }

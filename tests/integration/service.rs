@@ -64,6 +64,9 @@ mod serve;
 mod tickets;
 /// Monthly usage and the 402 quota check.
 mod usage;
+/// Webhook signatures verified by others: the official Standard Webhooks library and Python's
+/// hmac, the README's Python, Node and Rust snippets, and `arca-api webhooks listen`.
+mod webhook_signatures;
 /// Webhook subscriptions and signed deliveries to a real receiver: CRUD, the SSRF guard, both
 /// signatures checked independently, rotation, retries, disabling, the delivery log, isolation.
 mod webhooks;
