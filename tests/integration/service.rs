@@ -64,3 +64,6 @@ mod serve;
 mod tickets;
 /// Monthly usage and the 402 quota check.
 mod usage;
+/// Webhook events in the transaction of their change: every invoice event, certificate expiry
+/// and quota alerts (once, across instances), ARCA availability transitions, rollbacks.
+mod webhook_events;

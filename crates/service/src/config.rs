@@ -69,6 +69,10 @@ pub struct WebhookConfig {
     /// `ALERTS_CHECK_INTERVAL_MS`: how often one instance checks certificate expiry and quota
     /// (and purges old deliveries) (3600000; at least 1000).
     pub alerts_interval: Duration,
+    /// `SIMULATOR_CLOCK_FILE`: simulator mode only (refused otherwise): the app's clock is the
+    /// machine's plus the offset (ms) this file holds (`crate::simulator_clock`), so several
+    /// processes share a time a test moves.
+    pub simulator_clock_file: Option<PathBuf>,
 }
 
 /// Email (`SMTP_URL`, `EMAIL_FROM`, `SMTP_TLS_ROOT_CERT`) and the outbox dispatcher's knobs.
@@ -546,6 +550,14 @@ impl Reader<'_> {
         if alerts_ms < 1000 {
             self.problem("ALERTS_CHECK_INTERVAL_MS", "must be at least 1000");
         }
+        // SIMULATOR_CLOCK_FILE: a shared, movable clock for tests; never outside the simulator.
+        let simulator_clock_file = self.text("SIMULATOR_CLOCK_FILE").map(PathBuf::from);
+        if simulator_clock_file.is_some() && !simulator {
+            self.problem(
+                "SIMULATOR_CLOCK_FILE",
+                "only in simulator mode (ARCA_ENVIRONMENT=simulator): production time never comes from a file",
+            );
+        }
         WebhookConfig {
             max_retries,
             timeout: Duration::from_millis(timeout_ms),
@@ -554,6 +566,7 @@ impl Reader<'_> {
             allow_private_urls,
             endpoint_concurrency,
             alerts_interval: Duration::from_millis(alerts_ms),
+            simulator_clock_file,
         }
     }
 

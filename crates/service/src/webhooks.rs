@@ -3,13 +3,17 @@
 //!
 //! - [`events`]: the event types and [`events::emit`], which writes an event and its
 //!   deliveries in the transaction of the change that causes it.
+//! - [`invoice_events`]: the `invoice.*` events, batch by batch, in the transactions of the
+//!   issuance engine; [`data`]: an event's `data`, the resource as the API answers it.
 //! - [`signature`]: the `whsec_` secret and the two signatures (`X-ARCA-Signature`, Standard
 //!   Webhooks' `webhook-signature`).
 //!
 //! A delivery is an outbox message of kind `webhook`: the outbox's dispatcher attempts it, at
 //! least once, and records each attempt. It never speaks HTTP to clients itself (`http/` does).
 
+pub mod data;
 pub mod events;
+pub mod invoice_events;
 pub mod signature;
 
 pub use events::{Event, EventType};

@@ -62,6 +62,10 @@ pub struct CircuitBreaker {
     state: Mutex<Inner>,
     /// Woken when the breaker closes, so what it held back is sent at once.
     closed: Notify,
+    /// `true` from the moment it opens until a probe closes it (an open breaker going
+    /// half-open and open again stays `true`): what `arca.unavailable` / `arca.recovered`
+    /// announce (`crate::alerts::announce_availability`).
+    open: tokio::sync::watch::Sender<bool>,
 }
 
 /// A call may go through (`probe`: it is the half-open probe).
@@ -73,10 +77,11 @@ pub struct Permit {
 impl CircuitBreaker {
     pub fn new(config: BreakerConfig, clock: Arc<dyn Clock>) -> CircuitBreaker {
         CircuitBreaker {
-            config,
             clock,
             state: Mutex::new(Inner::Closed { failures: 0 }),
             closed: Notify::new(),
+            open: tokio::sync::watch::Sender::new(config.forced_open),
+            config,
         }
     }
 
@@ -169,7 +174,10 @@ impl CircuitBreaker {
             // A call permitted before the breaker opened, answering late: it changes nothing.
             (current, _) => current,
         };
+        let now_open = !matches!(*state, Inner::Closed { .. });
         drop(state);
+        self.open
+            .send_if_modified(|open| std::mem::replace(open, now_open) != now_open);
         if permit.probe && !infrastructure_failure {
             tracing::info!("ARCA circuit breaker closed");
             self.closed.notify_waiters();
@@ -183,6 +191,11 @@ impl CircuitBreaker {
         if *state == Inner::HalfOpen {
             *state = Inner::Open { until: now };
         }
+    }
+
+    /// Follows the breaker opening (`true`) and closing (`false`), each transition once.
+    pub fn watch_open(&self) -> tokio::sync::watch::Receiver<bool> {
+        self.open.subscribe()
     }
 
     /// Resolves the next time the breaker closes.
