@@ -544,6 +544,10 @@ async fn the_breaker_opening_and_closing_is_announced() {
         .await;
     let (account, key, _) = app.account_with_certificate("Almacén", CUIT_A).await;
     subscribe(&app, &account, &["arca.unavailable", "arca.recovered"]).await;
+    // A first invoice: the worker then knows the last number and goes straight to
+    // FECAESolicitar with the next one.
+    let first = app.post_json("/v1/invoices", &key, &factura_b()).await;
+    assert_eq!(first.status, 201, "{}", first.text());
     let mut committed = arca_service::outbox::committed();
     app.simulator.add_fault(arca_simulator::FaultRule {
         operation: "*".into(),
