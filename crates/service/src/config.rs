@@ -1069,6 +1069,26 @@ mod tests {
     }
 
     #[test]
+    fn the_shared_simulator_clock_is_refused_outside_simulator_mode() {
+        let config = check(&[("SIMULATOR_CLOCK_FILE", "/tmp/arca-clock")]).unwrap();
+        assert_eq!(
+            config.webhooks.simulator_clock_file,
+            Some(PathBuf::from("/tmp/arca-clock"))
+        );
+        let error = check(&[
+            ("ARCA_ENVIRONMENT", "production"),
+            ("SECRETS_ENCRYPTION_KEY", "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA="),
+            ("API_KEY_SALT", "0123456789abcdef0123"),
+            ("SIMULATOR_CLOCK_FILE", "/tmp/arca-clock"),
+        ])
+        .unwrap_err();
+        assert!(
+            error.problems.iter().any(|p| p.starts_with("SIMULATOR_CLOCK_FILE")),
+            "{error}"
+        );
+    }
+
+    #[test]
     fn smtp_settings_follow_lettre_and_never_echo_the_password() {
         let config = check(&[
             ("SMTP_URL", "smtp://user:s3cret-pass@mail.example.com:2525?tls=required"),
