@@ -44,14 +44,17 @@ pub fn warning_at(quota: i64) -> i64 {
     (quota * WARNING_TENTHS + 9) / 10
 }
 
-/// After the account's usage in `month` became `used` (in `transaction`): fires
-/// `quota.warning` and `quota.exhausted` if `used` reached them and they have not fired this
-/// month. `subscriptions`: the account's enabled ones, read in `transaction`. Returns how many
-/// events were stored.
+/// After the account's usage in `month` became `used` (in `transaction`, or before it: usage
+/// only grows within a month): fires `quota.warning` and `quota.exhausted` if `used` reached
+/// them and they have not fired this month. `subscriptions`: the account's enabled ones, read
+/// in `transaction`, or `None` to read them only once a mark is taken — the mark's INSERT is
+/// then the transaction's first statement, so on SQLite it holds the writer lock before reading
+/// (a read-then-write transaction fails there when another connection wrote in between). The
+/// event shows the count as the transaction reads it. Returns how many events were stored.
 #[allow(clippy::too_many_arguments)]
 pub async fn quota_crossed(
     transaction: &mut Transaction<'_>,
-    subscriptions: &[(String, String)],
+    subscriptions: Option<&[(String, String)]>,
     account_id: &str,
     month: &str,
     used: i64,
@@ -69,11 +72,21 @@ pub async fn quota_crossed(
         due.push(EventType::QuotaExhausted);
     }
     let mut stored = 0;
+    let mut loaded: Option<Vec<(String, String)>> = None;
     for event_type in due {
         let key = format!("{}:{account_id}:{month}", event_type.as_str());
         if !storage::webhooks::mark_once(transaction, &key, now).await? {
             continue;
         }
+        let subscriptions = match subscriptions {
+            Some(subscriptions) => subscriptions,
+            None => {
+                if loaded.is_none() {
+                    loaded = Some(storage::webhooks::enabled_for_account(transaction, account_id).await?);
+                }
+                loaded.as_deref().unwrap_or_default()
+            }
+        };
         if !subscriptions
             .iter()
             .any(|(_, events)| events::subscribed(events, event_type))
@@ -83,10 +96,11 @@ pub async fn quota_crossed(
         let Some(row) = storage::alerts::account_in(transaction, account_id).await? else {
             continue;
         };
+        let invoices = storage::alerts::usage_in(transaction, account_id, month).await?;
         let event = Event {
             account_id: account_id.to_string(),
             event_type,
-            data: data::account(row, month.to_string(), used)?,
+            data: data::account(row, month.to_string(), invoices)?,
         };
         if events::emit_with(transaction, subscriptions, &event, now)
             .await?
@@ -110,10 +124,7 @@ pub async fn check_quotas(storage: &Storage, now: DateTime<Utc>) -> Result<usize
             continue;
         }
         let mut transaction = storage.begin().await?;
-        // Read again in the transaction that emits: the count the event shows is the committed one.
-        let used = storage::alerts::usage_in(&mut transaction, &account.id, &month).await?;
-        let subscriptions = storage::webhooks::enabled_for_account(&mut transaction, &account.id).await?;
-        stored += quota_crossed(&mut transaction, &subscriptions, &account.id, &month, used, quota, now).await?;
+        stored += quota_crossed(&mut transaction, None, &account.id, &month, usage.invoices, quota, now).await?;
         transaction.commit().await?;
     }
     Ok(stored)

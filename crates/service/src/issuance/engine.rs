@@ -189,7 +189,7 @@ impl Engine {
             if let Some(quota) = quota.filter(|quota| used == crate::alerts::warning_at(*quota) || used == *quota) {
                 let stored = crate::alerts::quota_crossed(
                     &mut transaction,
-                    &subscriptions,
+                    Some(&subscriptions),
                     &invoice.account_id,
                     month,
                     used,
