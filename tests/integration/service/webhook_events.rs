@@ -590,3 +590,40 @@ async fn wait_for(storage: &Storage, committed: &mut tokio::sync::watch::Receive
         }
     }
 }
+
+/// Two processes' worth of apps share one clock through `SIMULATOR_CLOCK_FILE` (simulator mode
+/// only): moving it moves both, and the expiry alert still fires once.
+#[tokio::test]
+async fn a_shared_simulator_clock_file_moves_every_instance_and_the_alert_fires_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let clock_file = dir.path().join("clock");
+    let path = clock_file.display().to_string();
+    let app = app_builder().env("SIMULATOR_CLOCK_FILE", &path).start().await;
+    let second = app_builder()
+        .instance_of(&app)
+        .env("SIMULATOR_CLOCK_FILE", &path)
+        .start()
+        .await;
+    let (account, key, certificate) = app.account_with_certificate("Almacén", CUIT_A).await;
+    subscribe(&app, &account, &["certificate.expiring"]).await;
+    let shown = app.get(&format!("/v1/certificates/{certificate}"), &key).await.json();
+    let not_after: chrono::DateTime<chrono::Utc> = shown["not_after"].as_str().unwrap().parse().unwrap();
+
+    // Seven days before the end, plus an hour, on both instances' clocks at once.
+    let target = not_after - chrono::Duration::days(7) + chrono::Duration::hours(1);
+    let offset = (target - chrono::Utc::now()).num_milliseconds();
+    arca_service::simulator_clock::SimulatorClock::set_offset(&clock_file, offset).unwrap();
+    for instance in [&app, &second] {
+        let moved = instance.state.clock.now() - target;
+        assert!(moved.num_seconds().abs() < 60, "{moved}");
+    }
+    let (first, other) = tokio::join!(
+        app.state.jobs.run_once(app.state.clock.now()),
+        second.state.jobs.run_once(second.state.clock.now()),
+    );
+    first.unwrap();
+    other.unwrap();
+    let fired = of_type(&app.storage, "certificate.expiring").await;
+    assert_eq!(fired.len(), 1, "{fired:?}");
+    assert_eq!(fired[0].body["data"]["days_to_expiry"], 6);
+}

@@ -305,6 +305,30 @@ mod tests {
     }
 
     #[test]
+    fn watchers_see_each_opening_and_closing_once_not_a_failed_probe() {
+        let (breaker, clock) = breaker();
+        let mut open = breaker.watch_open();
+        assert!(!*open.borrow_and_update());
+        fail(&breaker, 5);
+        assert!(open.has_changed().unwrap());
+        assert!(*open.borrow_and_update());
+        clock.advance(chrono::Duration::seconds(300));
+        let probe = breaker.permit().expect("the probe");
+        breaker.record(probe, Err(&down()));
+        assert!(
+            !open.has_changed().unwrap(),
+            "a failed probe: still open, no transition"
+        );
+        clock.advance(chrono::Duration::seconds(600));
+        let probe = breaker.permit().expect("the probe");
+        breaker.record(probe, Ok(()));
+        assert!(open.has_changed().unwrap());
+        assert!(!*open.borrow_and_update());
+        breaker.record(breaker.permit().expect("closed"), Ok(()));
+        assert!(!open.has_changed().unwrap(), "closed and staying closed: no transition");
+    }
+
+    #[test]
     fn five_consecutive_failures_open_it_for_five_minutes_then_one_probe_closes_it() {
         let (breaker, clock) = breaker();
         fail(&breaker, 4);
