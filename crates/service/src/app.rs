@@ -201,10 +201,18 @@ async fn drain_when_closed(breaker: Arc<CircuitBreaker>, engine: Engine) {
 }
 
 /// Announces each opening and closing of the breaker (`crate::alerts::announce_availability`:
-/// once per transition across instances). A breaker forced open at start announces at once.
+/// once per transition across instances). A breaker forced open at start announces at once. An
+/// instance that starts while the shared row says "unavailable" (every instance restarted during
+/// an outage) announces the recovery once ARCA answers one of its calls with its breaker closed.
 async fn announce_availability(breaker: Arc<CircuitBreaker>, storage: Storage, clock: Arc<dyn Clock>) {
     let mut open = breaker.watch_open();
     let mut pending = (*open.borrow_and_update()).then_some(true);
+    if pending.is_none() && matches!(crate::storage::alerts::availability(&storage).await, Ok((false, _))) {
+        breaker.answered().await;
+        if !breaker.is_open() {
+            pending = Some(false);
+        }
+    }
     loop {
         let is_open = match pending.take() {
             Some(is_open) => is_open,

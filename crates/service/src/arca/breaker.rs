@@ -66,6 +66,8 @@ pub struct CircuitBreaker {
     /// half-open and open again stays `true`): what `arca.unavailable` / `arca.recovered`
     /// announce (`crate::alerts::announce_availability`).
     open: tokio::sync::watch::Sender<bool>,
+    /// Woken by every call that reached ARCA and was answered (not an infrastructure failure).
+    answered: Notify,
 }
 
 /// A call may go through (`probe`: it is the half-open probe).
@@ -81,6 +83,7 @@ impl CircuitBreaker {
             state: Mutex::new(Inner::Closed { failures: 0 }),
             closed: Notify::new(),
             open: tokio::sync::watch::Sender::new(config.forced_open),
+            answered: Notify::new(),
             config,
         }
     }
@@ -178,6 +181,9 @@ impl CircuitBreaker {
         drop(state);
         self.open
             .send_if_modified(|open| std::mem::replace(open, now_open) != now_open);
+        if !infrastructure_failure {
+            self.answered.notify_waiters();
+        }
         if permit.probe && !infrastructure_failure {
             tracing::info!("ARCA circuit breaker closed");
             self.closed.notify_waiters();
@@ -196,6 +202,11 @@ impl CircuitBreaker {
     /// Follows the breaker opening (`true`) and closing (`false`), each transition once.
     pub fn watch_open(&self) -> tokio::sync::watch::Receiver<bool> {
         self.open.subscribe()
+    }
+
+    /// Resolves the next time a call through the breaker is answered by ARCA.
+    pub async fn answered(&self) {
+        self.answered.notified().await;
     }
 
     /// Resolves the next time the breaker closes.
