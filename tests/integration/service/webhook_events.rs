@@ -495,7 +495,9 @@ async fn arca_unavailable_and_recovered_are_announced_once_per_transition_across
     let (idle_account, _) = app.create_account("Quieto", CUIT_B, json!({})).await;
     let queued_listener = subscribe(&app, &queued_account, &["arca.unavailable", "arca.recovered"]).await;
     subscribe(&app, &idle_account, &["*"]).await;
-    // No engine runs: the invoices stay queued.
+    // ARCA never answers this instance (a stopped engine still starts a worker when an invoice
+    // wakes its series): the invoices stay queued.
+    app.simulator.add_fault(hang());
     for _ in 0..2 {
         let accepted = app
             .post_json_with("/v1/invoices", &key, &factura_b(), &[("prefer", "respond-async")])
@@ -626,4 +628,50 @@ async fn a_shared_simulator_clock_file_moves_every_instance_and_the_alert_fires_
     let fired = of_type(&app.storage, "certificate.expiring").await;
     assert_eq!(fired.len(), 1, "{fired:?}");
     assert_eq!(fired[0].body["data"]["days_to_expiry"], 6);
+}
+
+/// Every instance restarted during an outage: no breaker will close, so a fresh instance that
+/// finds the shared row "unavailable" announces the recovery once ARCA answers it.
+#[tokio::test]
+async fn an_instance_started_during_a_recorded_outage_announces_the_recovery_once_arca_answers() {
+    let app = app_builder().without_engine().start().await;
+    let (account, key, _) = app.account_with_certificate("Almacén", CUIT_A).await;
+    subscribe(&app, &account, &["arca.unavailable", "arca.recovered"]).await;
+    // ARCA never answers this instance: its invoice (point of sale 1) stays queued.
+    app.simulator.add_fault(hang());
+    let accepted = app
+        .post_json_with("/v1/invoices", &key, &factura_b(), &[("prefer", "respond-async")])
+        .await;
+    assert_eq!(accepted.status, 202, "{}", accepted.text());
+    // The outage as the instances that are gone recorded it (the account had a queued invoice).
+    let told = arca_service::alerts::announce_availability(&app.storage, false, chrono::Utc::now())
+        .await
+        .unwrap();
+    assert_eq!(told, 1);
+    let mut committed = arca_service::outbox::committed();
+
+    // A new instance: nothing said "recovered" yet; once ARCA answers it, it says so.
+    let second = app_builder().instance_of(&app).start().await;
+    assert!(of_type(&app.storage, "arca.recovered").await.is_empty());
+    // Another series (point of sale 2): the first one's lease is held by the hung worker.
+    let issued = second
+        .post_json("/v1/invoices", &key, &arca_test_support::samples::invoice_request(2))
+        .await;
+    assert!(issued.status == 201 || issued.status == 202, "{}", issued.text());
+    wait_for(&app.storage, &mut committed, "arca.recovered").await;
+    assert_eq!(of_type(&app.storage, "arca.recovered").await.len(), 1);
+    let (available, _) = arca_service::storage::alerts::availability(&app.storage).await.unwrap();
+    assert!(available);
+}
+
+/// Every ARCA operation of a simulator never answers.
+fn hang() -> arca_simulator::FaultRule {
+    arca_simulator::FaultRule {
+        operation: "*".into(),
+        latency_ms: 0,
+        jitter_ms: 0,
+        action: Some(arca_simulator::FaultAction::Timeout),
+        probability: 1.0,
+        remaining: None,
+    }
 }

@@ -66,8 +66,8 @@ pub struct CircuitBreaker {
     /// half-open and open again stays `true`): what `arca.unavailable` / `arca.recovered`
     /// announce (`crate::alerts::announce_availability`).
     open: tokio::sync::watch::Sender<bool>,
-    /// Woken by every call that reached ARCA and was answered (not an infrastructure failure).
-    answered: Notify,
+    /// How many calls ARCA answered (not an infrastructure failure) since this breaker began.
+    answered: tokio::sync::watch::Sender<u64>,
 }
 
 /// A call may go through (`probe`: it is the half-open probe).
@@ -83,7 +83,7 @@ impl CircuitBreaker {
             state: Mutex::new(Inner::Closed { failures: 0 }),
             closed: Notify::new(),
             open: tokio::sync::watch::Sender::new(config.forced_open),
-            answered: Notify::new(),
+            answered: tokio::sync::watch::Sender::new(0),
             config,
         }
     }
@@ -182,7 +182,7 @@ impl CircuitBreaker {
         self.open
             .send_if_modified(|open| std::mem::replace(open, now_open) != now_open);
         if !infrastructure_failure {
-            self.answered.notify_waiters();
+            self.answered.send_modify(|count| *count = count.wrapping_add(1));
         }
         if permit.probe && !infrastructure_failure {
             tracing::info!("ARCA circuit breaker closed");
@@ -204,9 +204,11 @@ impl CircuitBreaker {
         self.open.subscribe()
     }
 
-    /// Resolves the next time a call through the breaker is answered by ARCA.
+    /// Resolves once ARCA has answered a call through this breaker (at once if one already was).
     pub async fn answered(&self) {
-        self.answered.notified().await;
+        let mut answered = self.answered.subscribe();
+        // The sender lives as long as the breaker, which `&self` keeps alive.
+        let _ = answered.wait_for(|count| *count > 0).await;
     }
 
     /// Resolves the next time the breaker closes.
