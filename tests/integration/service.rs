@@ -64,6 +64,9 @@ mod serve;
 mod tickets;
 /// Monthly usage and the 402 quota check.
 mod usage;
+/// Webhook events in the transaction of their change: every invoice event, certificate expiry
+/// and quota alerts (once, across instances), ARCA availability transitions, rollbacks.
+mod webhook_events;
 /// Webhook signatures verified by others: the official Standard Webhooks library and Python's
 /// hmac, the README's Python, Node and Rust snippets, and `arca-api webhooks listen`.
 mod webhook_signatures;

@@ -125,7 +125,7 @@ pub async fn update_settings(
 }
 
 impl Account {
-    fn from_row(row: AccountRow) -> Result<Account, Error> {
+    pub(crate) fn from_row(row: AccountRow) -> Result<Account, Error> {
         let tier = Tier::parse(&row.tier).unwrap_or(Tier::Free);
         let cuit = Cuit::parse(&row.cuit).map_err(|_| Error::invalid("cuit", "stored CUIT is invalid"))?;
         Ok(Account {

@@ -44,7 +44,12 @@ impl App {
     /// Builds the state; with `REDIS_URL`, connects to Redis (a Redis that cannot be reached at
     /// start is a configuration problem and stops start-up).
     pub async fn new(config: Config, storage: Storage) -> Result<App, Error> {
-        App::with_clock(config, storage, Arc::new(arca_protocol::clock::SystemClock)).await
+        let clock: Arc<dyn Clock> = match &config.webhooks.simulator_clock_file {
+            // Simulator mode only (the configuration refuses it otherwise).
+            Some(path) => Arc::new(crate::simulator_clock::SimulatorClock::new(path.clone())),
+            None => Arc::new(arca_protocol::clock::SystemClock),
+        };
+        App::with_clock(config, storage, clock).await
     }
 
     /// [`App::new`] with time from `clock` for the circuit breaker, the `/health/arca` cache and
@@ -78,8 +83,12 @@ impl App {
         let session_port: Arc<dyn issuance::ArcaPort> =
             Arc::new(SessionPort::new(arca.clone(), worker_storage.clone()));
         let port = Arc::new(Guarded::new(session_port, breaker.clone()));
+        let documents = Documents::new(storage.clone());
+        let invoice_pdfs =
+            InvoicePdfs::configured(&config, &secrets, storage.clone(), documents.clone(), clock.clone());
         let engine_config = EngineConfig {
             lease_ttl: config.issuance.lease_ttl,
+            links: crate::webhooks::data::InvoiceLinker::new(invoice_pdfs.clone()),
             ..EngineConfig::default()
         };
         let engine = Engine::start_with_worker_pool(storage.clone(), worker_storage, port, engine_config)
@@ -98,9 +107,10 @@ impl App {
             config.issuance.queue_mode,
             config.issuance.wait,
         );
-        let documents = Documents::new(storage.clone());
-        let invoice_pdfs =
-            InvoicePdfs::configured(&config, &secrets, storage.clone(), documents.clone(), clock.clone());
+        // arca.unavailable / arca.recovered as this instance's breaker opens and closes.
+        tokio::spawn(announce_availability(breaker.clone(), storage.clone(), clock.clone()));
+        let jobs = crate::alerts::Jobs::new(storage.clone(), config.webhooks.clone(), clock.clone());
+        jobs.spawn();
         Ok(App {
             state: Arc::new(AppContext {
                 storage: storage.clone(),
@@ -121,6 +131,7 @@ impl App {
                 arca_probe: ProbeCache::new(config.arca.health_cache, clock),
                 emails,
                 dispatcher,
+                jobs,
                 config,
             }),
         })
@@ -145,6 +156,7 @@ impl App {
         let router = self.router();
         let served = crate::server::serve(listener, router, self.state.config.server, shutdown).await;
         self.state.dispatcher.stop();
+        self.state.jobs.stop();
         served
     }
 }
@@ -199,6 +211,35 @@ async fn drain_when_closed(breaker: Arc<CircuitBreaker>, engine: Engine) {
         breaker.closed().await;
         if let Err(error) = engine.retry_deferred_now().await {
             tracing::warn!(error = %error, "could not reschedule deferred invoices");
+        }
+    }
+}
+
+/// Announces each opening and closing of the breaker (`crate::alerts::announce_availability`:
+/// once per transition across instances). A breaker forced open at start announces at once. An
+/// instance that starts while the shared row says "unavailable" (every instance restarted during
+/// an outage) announces the recovery once ARCA answers one of its calls with its breaker closed.
+async fn announce_availability(breaker: Arc<CircuitBreaker>, storage: Storage, clock: Arc<dyn Clock>) {
+    let mut open = breaker.watch_open();
+    let mut pending = (*open.borrow_and_update()).then_some(true);
+    if pending.is_none() && matches!(crate::storage::alerts::availability(&storage).await, Ok((false, _))) {
+        breaker.answered().await;
+        if !breaker.is_open() {
+            pending = Some(false);
+        }
+    }
+    loop {
+        let is_open = match pending.take() {
+            Some(is_open) => is_open,
+            None => {
+                if open.changed().await.is_err() {
+                    return;
+                }
+                *open.borrow_and_update()
+            }
+        };
+        if let Err(error) = crate::alerts::announce_availability(&storage, !is_open, clock.now()).await {
+            tracing::warn!(error = %error, "could not announce ARCA's availability");
         }
     }
 }

@@ -281,7 +281,7 @@ pub async fn usable_credentials(
 }
 
 impl Certificate {
-    fn from_row(row: CertificateRow, now: DateTime<Utc>) -> Certificate {
+    pub(crate) fn from_row(row: CertificateRow, now: DateTime<Utc>) -> Certificate {
         let status = match (row.status.as_str(), row.not_after) {
             (stored, _) if stored == Status::Pending.as_str() => Status::Pending,
             (_, Some(not_after)) if not_after <= now => Status::Expired,

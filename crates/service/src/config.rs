@@ -69,6 +69,10 @@ pub struct WebhookConfig {
     /// `ALERTS_CHECK_INTERVAL_MS`: how often one instance checks certificate expiry and quota
     /// (and purges old deliveries) (3600000; at least 1000).
     pub alerts_interval: Duration,
+    /// `SIMULATOR_CLOCK_FILE`: simulator mode only (refused otherwise): the app's clock is the
+    /// machine's plus the offset (ms) this file holds (`crate::simulator_clock`), so several
+    /// processes share a time a test moves.
+    pub simulator_clock_file: Option<PathBuf>,
 }
 
 /// Email (`SMTP_URL`, `EMAIL_FROM`, `SMTP_TLS_ROOT_CERT`) and the outbox dispatcher's knobs.
@@ -546,6 +550,14 @@ impl Reader<'_> {
         if alerts_ms < 1000 {
             self.problem("ALERTS_CHECK_INTERVAL_MS", "must be at least 1000");
         }
+        // SIMULATOR_CLOCK_FILE: a shared, movable clock for tests; never outside the simulator.
+        let simulator_clock_file = self.text("SIMULATOR_CLOCK_FILE").map(PathBuf::from);
+        if simulator_clock_file.is_some() && !simulator {
+            self.problem(
+                "SIMULATOR_CLOCK_FILE",
+                "only in simulator mode (ARCA_ENVIRONMENT=simulator): production time never comes from a file",
+            );
+        }
         WebhookConfig {
             max_retries,
             timeout: Duration::from_millis(timeout_ms),
@@ -554,6 +566,7 @@ impl Reader<'_> {
             allow_private_urls,
             endpoint_concurrency,
             alerts_interval: Duration::from_millis(alerts_ms),
+            simulator_clock_file,
         }
     }
 
@@ -1053,6 +1066,26 @@ mod tests {
         );
         assert_eq!(config.arca.tls_legacy_hosts, ["servicios1.afip.gov.ar", "other"]);
         assert_eq!(config.arca.environment, ArcaEnvironment::Production);
+    }
+
+    #[test]
+    fn the_shared_simulator_clock_is_refused_outside_simulator_mode() {
+        let config = check(&[("SIMULATOR_CLOCK_FILE", "/tmp/arca-clock")]).unwrap();
+        assert_eq!(
+            config.webhooks.simulator_clock_file,
+            Some(PathBuf::from("/tmp/arca-clock"))
+        );
+        let error = check(&[
+            ("ARCA_ENVIRONMENT", "production"),
+            ("SECRETS_ENCRYPTION_KEY", "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA="),
+            ("API_KEY_SALT", "0123456789abcdef0123"),
+            ("SIMULATOR_CLOCK_FILE", "/tmp/arca-clock"),
+        ])
+        .unwrap_err();
+        assert!(
+            error.problems.iter().any(|p| p.starts_with("SIMULATOR_CLOCK_FILE")),
+            "{error}"
+        );
     }
 
     #[test]

@@ -205,13 +205,31 @@ impl Invoices {
             Respond::Async => Duration::ZERO,
         };
         let mut row = self.engine.wait(id, wait).await?;
-        if respond == Respond::Wait
-            && row.status == InvoiceStatus::Pending
-            && storage::invoices::mark_slow(&self.storage, id).await?
-        {
+        if respond == Respond::Wait && row.status == InvoiceStatus::Pending && self.mark_slow(id).await? {
             row.status = InvoiceStatus::PendingRetry;
         }
         Ok(Invoice::new(row, issuer))
+    }
+
+    /// Shows a still `pending` invoice as `pending_retry`, with its `invoice.pending_retry`
+    /// event in the same transaction; `false` if it is no longer `pending`.
+    async fn mark_slow(&self, id: &str) -> Result<bool, Error> {
+        let mut transaction = self.storage.begin().await?;
+        if !storage::invoices::mark_slow(&mut transaction, id).await? {
+            return Ok(false);
+        }
+        let emitted = crate::webhooks::invoice_events::announce(
+            &mut transaction,
+            &[(InvoiceStatus::PendingRetry, vec![id.to_string()])],
+            self.engine.links(),
+            storage::now(),
+        )
+        .await?;
+        transaction.commit().await?;
+        if emitted > 0 {
+            crate::outbox::wake_all();
+        }
+        Ok(true)
     }
 
     /// While the ARCA circuit breaker is open: with `INVOICE_QUEUE_MODE=queue` the time until

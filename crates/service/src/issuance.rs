@@ -40,6 +40,8 @@ pub struct EngineConfig {
     pub lease_retry: Duration,
     /// How often `wait` re-reads the invoice anyway, in case a notification was lost.
     pub wait_recheck: Duration,
+    /// The links an `invoice.*` event's `data` carries (the app's PDFs and public links).
+    pub links: crate::webhooks::data::InvoiceLinker,
 }
 
 impl Default for EngineConfig {
@@ -49,6 +51,7 @@ impl Default for EngineConfig {
             idle_poll: Duration::from_secs(10),
             lease_retry: Duration::from_millis(100),
             wait_recheck: Duration::from_secs(5),
+            links: crate::webhooks::data::InvoiceLinker::default(),
         }
     }
 }

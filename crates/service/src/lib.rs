@@ -36,6 +36,7 @@
 //! [`Secret`](arca_protocol::secret::Secret)s.
 
 pub mod accounts;
+pub mod alerts;
 pub mod api_keys;
 pub mod app;
 pub mod arca;
@@ -61,6 +62,7 @@ pub mod public_links;
 pub mod rate_limit;
 pub mod redis_tls;
 pub mod server;
+pub mod simulator_clock;
 pub mod state;
 pub mod storage;
 pub mod text;

@@ -40,8 +40,8 @@ pub fn wake_all() {
     COMMITTED.send_modify(|count| *count = count.wrapping_add(1));
 }
 
-/// A receiver of [`wake_all`]'s signal, for a dispatcher.
-pub(crate) fn committed() -> tokio::sync::watch::Receiver<u64> {
+/// A receiver of [`wake_all`]'s signal, for a dispatcher (and for tests that wait for a commit).
+pub fn committed() -> tokio::sync::watch::Receiver<u64> {
     COMMITTED.subscribe()
 }
 

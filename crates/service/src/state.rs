@@ -63,4 +63,7 @@ pub struct AppContext {
     pub emails: Emails,
     /// Delivers the outbox; runs while the app serves (tests may stop it and drive passes).
     pub dispatcher: Arc<Dispatcher>,
+    /// The scheduled alert jobs (certificate expiry, quota), one instance at a time; tests call
+    /// `run_once(now)`.
+    pub jobs: crate::alerts::Jobs,
 }

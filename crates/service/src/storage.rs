@@ -10,6 +10,7 @@
 
 pub mod access_tickets;
 pub mod accounts;
+pub mod alerts;
 pub mod api_keys;
 pub mod certificates;
 pub mod customers;

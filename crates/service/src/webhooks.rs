@@ -3,9 +3,10 @@
 //!
 //! - [`events`]: the event types and [`events::emit`], which writes an event and its
 //!   deliveries in the transaction of the change that causes it.
+//! - [`invoice_events`]: the `invoice.*` events, batch by batch, in the transactions of the
+//!   issuance engine; [`data`]: an event's `data`, the resource as the API answers it.
 //! - [`signature`]: the `whsec_` secret and the two signatures (`X-ARCA-Signature`, Standard
 //!   Webhooks' `webhook-signature`).
-//!
 //! - [`ssrf`]: the SSRF guard (which URLs may be subscribed, which addresses a delivery may
 //!   reach).
 //! - [`subscriptions`]: an account's endpoints and the view the API shows of one.
@@ -14,8 +15,10 @@
 //! A delivery is an outbox message of kind `webhook`: the outbox's dispatcher attempts it, at
 //! least once, and records each attempt. It never speaks HTTP to clients itself (`http/` does).
 
+pub mod data;
 pub mod delivery;
 pub mod events;
+pub mod invoice_events;
 pub mod signature;
 pub mod ssrf;
 pub mod subscriptions;

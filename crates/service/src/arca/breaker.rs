@@ -62,6 +62,12 @@ pub struct CircuitBreaker {
     state: Mutex<Inner>,
     /// Woken when the breaker closes, so what it held back is sent at once.
     closed: Notify,
+    /// `true` from the moment it opens until a probe closes it (an open breaker going
+    /// half-open and open again stays `true`): what `arca.unavailable` / `arca.recovered`
+    /// announce (`crate::alerts::announce_availability`).
+    open: tokio::sync::watch::Sender<bool>,
+    /// How many calls ARCA answered (not an infrastructure failure) since this breaker began.
+    answered: tokio::sync::watch::Sender<u64>,
 }
 
 /// A call may go through (`probe`: it is the half-open probe).
@@ -73,10 +79,12 @@ pub struct Permit {
 impl CircuitBreaker {
     pub fn new(config: BreakerConfig, clock: Arc<dyn Clock>) -> CircuitBreaker {
         CircuitBreaker {
-            config,
             clock,
             state: Mutex::new(Inner::Closed { failures: 0 }),
             closed: Notify::new(),
+            open: tokio::sync::watch::Sender::new(config.forced_open),
+            answered: tokio::sync::watch::Sender::new(0),
+            config,
         }
     }
 
@@ -169,7 +177,13 @@ impl CircuitBreaker {
             // A call permitted before the breaker opened, answering late: it changes nothing.
             (current, _) => current,
         };
+        let now_open = !matches!(*state, Inner::Closed { .. });
         drop(state);
+        self.open
+            .send_if_modified(|open| std::mem::replace(open, now_open) != now_open);
+        if !infrastructure_failure {
+            self.answered.send_modify(|count| *count = count.wrapping_add(1));
+        }
         if permit.probe && !infrastructure_failure {
             tracing::info!("ARCA circuit breaker closed");
             self.closed.notify_waiters();
@@ -183,6 +197,18 @@ impl CircuitBreaker {
         if *state == Inner::HalfOpen {
             *state = Inner::Open { until: now };
         }
+    }
+
+    /// Follows the breaker opening (`true`) and closing (`false`), each transition once.
+    pub fn watch_open(&self) -> tokio::sync::watch::Receiver<bool> {
+        self.open.subscribe()
+    }
+
+    /// Resolves once ARCA has answered a call through this breaker (at once if one already was).
+    pub async fn answered(&self) {
+        let mut answered = self.answered.subscribe();
+        // The sender lives as long as the breaker, which `&self` keeps alive.
+        let _ = answered.wait_for(|count| *count > 0).await;
     }
 
     /// Resolves the next time the breaker closes.
@@ -289,6 +315,30 @@ mod tests {
             let permit = breaker.permit().expect("closed");
             breaker.record(permit, Err(&down()));
         }
+    }
+
+    #[test]
+    fn watchers_see_each_opening_and_closing_once_not_a_failed_probe() {
+        let (breaker, clock) = breaker();
+        let mut open = breaker.watch_open();
+        assert!(!*open.borrow_and_update());
+        fail(&breaker, 5);
+        assert!(open.has_changed().unwrap());
+        assert!(*open.borrow_and_update());
+        clock.advance(chrono::Duration::seconds(300));
+        let probe = breaker.permit().expect("the probe");
+        breaker.record(probe, Err(&down()));
+        assert!(
+            !open.has_changed().unwrap(),
+            "a failed probe: still open, no transition"
+        );
+        clock.advance(chrono::Duration::seconds(600));
+        let probe = breaker.permit().expect("the probe");
+        breaker.record(probe, Ok(()));
+        assert!(open.has_changed().unwrap());
+        assert!(!*open.borrow_and_update());
+        breaker.record(breaker.permit().expect("closed"), Ok(()));
+        assert!(!open.has_changed().unwrap(), "closed and staying closed: no transition");
     }
 
     #[test]

@@ -172,7 +172,7 @@ pub async fn update_account(
 }
 
 impl AccountView {
-    fn new(account: Account, period: String, invoices: i64) -> AccountView {
+    pub(crate) fn new(account: Account, period: String, invoices: i64) -> AccountView {
         AccountView {
             id: account.id,
             name: account.name,

@@ -25,6 +25,8 @@ use super::{EngineConfig, Error};
 use crate::storage::invoices::{self, Amounts, Inserted, InvoiceRow, InvoiceStatus, NewInvoiceRow};
 use crate::storage::series::SeriesKey;
 use crate::storage::{self, Storage, notifications, usage};
+use crate::webhooks::EventType;
+use crate::webhooks::invoice_events;
 
 /// An invoice to issue: the composed, pre-validated voucher (unnumbered) and its account.
 #[derive(Debug, Clone)]
@@ -140,6 +142,11 @@ impl Engine {
         &self.inner.context.owner
     }
 
+    /// The links its `invoice.*` events carry.
+    pub fn links(&self) -> &crate::webhooks::data::InvoiceLinker {
+        &self.inner.context.config.links
+    }
+
     /// Commits the invoice as `pending` and wakes its series' worker. With an idempotency key the
     /// account used before, returns that invoice (same request hash) or refuses (another one).
     /// The invoice and its usage count commit together; when the count passes the quota (two
@@ -147,6 +154,7 @@ impl Engine {
     pub async fn submit(&self, invoice: NewInvoice) -> Result<Submitted, Error> {
         let row = new_row(&invoice)?;
         let series = row.series.clone();
+        let now = row.created_at;
         let mut transaction = self.inner.storage.begin().await?;
         match invoices::insert(&mut transaction, &row).await? {
             Inserted::Created => {}
@@ -155,6 +163,19 @@ impl Engine {
             }
             Inserted::Existing { id, .. } => return Err(Error::IdempotencyConflict { id }),
         }
+        // `invoice.created` right after the insert, in its transaction, and before the quota
+        // check: a submit refused for quota rolls both back (ARCHITECTURE.md "Webhook events").
+        // With no subscription this costs the one query that finds none.
+        let subscriptions = storage::webhooks::enabled_for_account(&mut transaction, &invoice.account_id).await?;
+        let mut emitted = invoice_events::emit_one(
+            &mut transaction,
+            &subscriptions,
+            EventType::InvoiceCreated,
+            &row.id,
+            &self.inner.context.config.links,
+            now,
+        )
+        .await?;
         if let Some((month, quota)) = &invoice.usage {
             let used = usage::increment_usage(&mut transaction, &invoice.account_id, month).await?;
             if let Some(quota) = quota.filter(|quota| used > *quota) {
@@ -164,6 +185,20 @@ impl Engine {
                     month: month.clone(),
                 }));
             }
+            // Crossing 90 % or 100 % of the quota: its alert, in the transaction that counts it.
+            if let Some(quota) = quota.filter(|quota| used == crate::alerts::warning_at(*quota) || used == *quota) {
+                let stored = crate::alerts::quota_crossed(
+                    &mut transaction,
+                    Some(&subscriptions),
+                    &invoice.account_id,
+                    month,
+                    used,
+                    quota,
+                    now,
+                )
+                .await?;
+                emitted |= stored > 0;
+            }
         }
         let work = notifications::Message::Work {
             from: self.inner.context.owner.clone(),
@@ -171,6 +206,9 @@ impl Engine {
         };
         notifications::send(&mut transaction, &work).await?;
         transaction.commit().await?;
+        if emitted {
+            crate::outbox::wake_all();
+        }
         self.wake(&series);
         Ok(Submitted {
             id: row.id,
@@ -187,12 +225,25 @@ impl Engine {
         if !invoices::replace_unsent(&mut transaction, &invoice.account_id, id, &row).await? {
             return Err(Error::NotFound);
         }
+        let subscriptions = storage::webhooks::enabled_for_account(&mut transaction, &invoice.account_id).await?;
+        let emitted = invoice_events::emit_one(
+            &mut transaction,
+            &subscriptions,
+            EventType::InvoiceUpdated,
+            id,
+            &self.inner.context.config.links,
+            row.created_at,
+        )
+        .await?;
         let work = notifications::Message::Work {
             from: self.inner.context.owner.clone(),
             series: row.series.clone(),
         };
         notifications::send(&mut transaction, &work).await?;
         transaction.commit().await?;
+        if emitted {
+            crate::outbox::wake_all();
+        }
         self.wake(&row.series);
         Ok(())
     }

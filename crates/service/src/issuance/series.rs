@@ -440,7 +440,14 @@ impl SeriesWorker {
         for (status, ids) in statuses {
             self.context.announce(&mut fenced, *status, ids.clone()).await?;
         }
+        // The `invoice.*` webhook events, in the same fenced transaction (ARCHITECTURE.md
+        // "Webhook events"); one query when none of the batch's accounts listens.
+        let emitted =
+            store::alerts::announce_statuses(&mut fenced, statuses, &self.context.config.links, store::now()).await?;
         fenced.commit().await?;
+        if emitted > 0 {
+            crate::outbox::wake_all();
+        }
         for (status, ids) in statuses {
             for id in ids {
                 self.context.watchers.publish(id, *status);

@@ -24,7 +24,7 @@ pub struct CertificateRow {
     pub created_at: DateTime<Utc>,
 }
 
-const COLUMNS: &str = "id, account_id, status, cuit, subject, fingerprint, public_key_sha256, certificate_pem, \
+pub(super) const COLUMNS: &str = "id, account_id, status, cuit, subject, fingerprint, public_key_sha256, certificate_pem, \
      csr_pem, private_key_encrypted, not_before, not_after, created_at";
 
 /// Inserts a certificate (active or pending).

@@ -193,12 +193,16 @@ pub enum Inserted {
 }
 
 fn amount_columns(storage: &Storage) -> &'static str {
-    match storage {
-        Storage::Postgres(_) => {
+    amount_columns_of(matches!(storage, Storage::Postgres(_)))
+}
+
+fn amount_columns_of(postgres: bool) -> &'static str {
+    match postgres {
+        true => {
             "imp_total::text AS imp_total, imp_tot_conc::text AS imp_tot_conc, imp_neto::text AS imp_neto, \
              imp_op_ex::text AS imp_op_ex, imp_trib::text AS imp_trib, imp_iva::text AS imp_iva"
         }
-        Storage::Sqlite(_) => "imp_total, imp_tot_conc, imp_neto, imp_op_ex, imp_trib, imp_iva",
+        false => "imp_total, imp_tot_conc, imp_neto, imp_op_ex, imp_trib, imp_iva",
     }
 }
 
@@ -209,11 +213,15 @@ fn columns(storage: &Storage) -> String {
 /// The columns with `document` (the request as sent, metadata included) read as `document`:
 /// the column itself, or `CAST(NULL AS TEXT)` where a list leaves it out.
 fn columns_with(storage: &Storage, document: &str) -> String {
+    columns_of(amount_columns(storage), document)
+}
+
+fn columns_of(amounts: &str, document: &str) -> String {
     format!(
         "id, account_id, status, cuit, punto_venta, cbte_tipo, numero, voucher, {document} AS document, fecha, doc_tipo, doc_nro, \
          cliente_nombre, {}, cae, cae_vencimiento, arca_observaciones, arca_errores, send_state, attempts, \
          next_attempt_at, idempotency_key, request_hash, created_at, updated_at, approved_at",
-        amount_columns(storage)
+        amounts
     )
 }
 
@@ -229,9 +237,9 @@ pub async fn insert(transaction: &mut Transaction<'_>, row: &NewInvoiceRow) -> R
     let sql = format!(
         "INSERT INTO invoices (id, account_id, cuit, punto_venta, cbte_tipo, voucher, document, fecha, \
          doc_tipo, doc_nro, cliente_nombre, imp_total, imp_tot_conc, imp_neto, imp_op_ex, imp_trib, imp_iva, \
-         send_state, idempotency_key, request_hash, created_at, updated_at, status, next_attempt_at) \
+         send_state, idempotency_key, request_hash, created_at, updated_at, status, next_attempt_at, retry_announced) \
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12{numeric}, $13{numeric}, \
-         $14{numeric}, $15{numeric}, $16{numeric}, $17{numeric}, 'none', $18, $19, $20, $20, $21, $22) \
+         $14{numeric}, $15{numeric}, $16{numeric}, $17{numeric}, 'none', $18, $19, $20, $20, $21, $22, $23) \
          ON CONFLICT (account_id, idempotency_key) DO NOTHING"
     );
     let amounts = &row.amounts;
@@ -266,6 +274,8 @@ pub async fn insert(transaction: &mut Transaction<'_>, row: &NewInvoiceRow) -> R
                 .as_str(),
             )
             .bind(row.deferred_until_ms)
+            // Accepted as pending_retry: `invoice.created` says so; no `invoice.pending_retry` follows.
+            .bind(row.deferred_until_ms.is_some())
             .execute(connection)
             .await?
             .rows_affected()
@@ -305,7 +315,7 @@ pub async fn replace_unsent(
          fecha = $7, doc_tipo = $8, doc_nro = $9, cliente_nombre = $10, imp_total = $11{numeric}, \
          imp_tot_conc = $12{numeric}, imp_neto = $13{numeric}, imp_op_ex = $14{numeric}, imp_trib = $15{numeric}, \
          imp_iva = $16{numeric}, arca_errores = NULL, arca_observaciones = NULL, attempts = 0, \
-         next_attempt_at = NULL, updated_at = $17 \
+         next_attempt_at = NULL, updated_at = $17, retry_announced = FALSE \
          WHERE id = $1 AND account_id = $2 AND send_state = 'none' AND numero IS NULL \
          AND status IN ('pending', 'pending_retry', 'failed')"
     );
@@ -697,12 +707,72 @@ pub async fn defer(
 }
 
 /// The API stopped waiting for ARCA's answer: a still `pending` invoice is shown as
-/// `pending_retry` (ARCA slow or down; the engine finishes it). Touches nothing the engine relies
-/// on: its number, in-flight mark and retry time stay. `false` if it is no longer `pending`.
-pub async fn mark_slow(storage: &Storage, id: &str) -> Result<bool, Error> {
+/// `pending_retry` (ARCA slow or down; the engine finishes it), in the caller's transaction
+/// (which also emits `invoice.pending_retry`). Touches nothing the engine relies on: its number,
+/// in-flight mark and retry time stay. `false` if it is no longer `pending`.
+pub async fn mark_slow(transaction: &mut Transaction<'_>, id: &str) -> Result<bool, Error> {
     const SQL: &str = "UPDATE invoices SET status = 'pending_retry' WHERE id = $1 AND status = 'pending'";
-    let affected = with_pool!(storage, pool => sqlx::query(SQL).bind(id).execute(pool).await?.rows_affected());
+    let affected = with_transaction!(transaction, connection => {
+        sqlx::query(SQL).bind(id).execute(connection).await?.rows_affected()
+    });
     Ok(affected == 1)
+}
+
+/// Of `ids`, those now `pending_retry` whose round was not announced yet, marked announced (in
+/// the caller's transaction): the invoices that owe an `invoice.pending_retry` event. A
+/// deferral of an invoice already announced returns nothing; an edit starts a new round.
+pub async fn announce_retry(transaction: &mut Transaction<'_>, ids: &[String]) -> Result<Vec<String>, Error> {
+    let mut announced = Vec::new();
+    for chunk in ids.chunks(ROWS_PER_STATEMENT) {
+        let sql = format!(
+            "UPDATE invoices SET retry_announced = TRUE \
+             WHERE id IN ({}) AND status = 'pending_retry' AND NOT retry_announced RETURNING id",
+            in_list(chunk.len(), 1)
+        );
+        let rows = with_transaction!(&mut *transaction, connection => {
+            let mut query = sqlx::query_scalar::<_, String>(&sql);
+            for id in chunk {
+                query = query.bind(id);
+            }
+            query.fetch_all(connection).await?
+        });
+        announced.extend(rows);
+    }
+    Ok(announced)
+}
+
+/// The invoices with these ids (any account), read in the caller's transaction: what an event
+/// about them shows is what that transaction committed.
+pub async fn find_many_in(transaction: &mut Transaction<'_>, ids: &[String]) -> Result<Vec<InvoiceRow>, Error> {
+    let amounts = match transaction {
+        Transaction::Postgres(_) => amount_columns_of(true),
+        Transaction::Sqlite(_) => amount_columns_of(false),
+    };
+    let mut rows = Vec::with_capacity(ids.len());
+    for chunk in ids.chunks(ROWS_PER_STATEMENT) {
+        let sql = format!(
+            "SELECT {} FROM invoices WHERE id IN ({}) ORDER BY created_at, id",
+            columns_of(amounts, "document"),
+            in_list(chunk.len(), 1)
+        );
+        let found = with_transaction!(&mut *transaction, connection => {
+            let mut query = sqlx::query_as::<_, InvoiceRow>(&sql);
+            for id in chunk {
+                query = query.bind(id);
+            }
+            query.fetch_all(connection).await?
+        });
+        rows.extend(found);
+    }
+    Ok(rows)
+}
+
+/// `$first, $first+1, …` for an `IN (…)` of `count` values.
+fn in_list(count: usize, first: usize) -> String {
+    (first..first + count)
+        .map(|n| format!("${n}"))
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 /// Makes every deferred invoice due now; returns the series that have some.

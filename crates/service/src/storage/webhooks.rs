@@ -316,3 +316,32 @@ pub async fn retry_delivery(
             == 1
     }))
 }
+
+/// Inserts a subscription row as given (its secret already sealed), with no limit: for tests
+/// that need an endpoint in a given state (the API goes through `insert_subscription`).
+pub async fn insert_subscription_row(storage: &Storage, row: &SubscriptionRow) -> Result<(), Error> {
+    let sql = format!(
+        "INSERT INTO webhook_subscriptions ({SUBSCRIPTION_COLUMNS}) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)"
+    );
+    with_pool!(storage, pool => {
+        sqlx::query(&sql)
+            .bind(&row.id)
+            .bind(&row.account_id)
+            .bind(&row.url)
+            .bind(&row.events)
+            .bind(&row.description)
+            .bind(row.enabled)
+            .bind(&row.secret)
+            .bind(&row.previous_secret)
+            .bind(row.previous_secret_expires_at)
+            .bind(row.failing_since)
+            .bind(&row.disabled_reason)
+            .bind(row.disabled_at)
+            .bind(row.created_at)
+            .bind(row.updated_at)
+            .execute(pool)
+            .await?;
+    });
+    Ok(())
+}

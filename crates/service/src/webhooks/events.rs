@@ -142,9 +142,21 @@ pub async fn emit(
     event: &Event,
     now: DateTime<Utc>,
 ) -> Result<Option<String>, Error> {
-    let subscriptions: Vec<String> = storage::webhooks::enabled_for_account(transaction, &event.account_id)
-        .await?
-        .into_iter()
+    let subscriptions = storage::webhooks::enabled_for_account(transaction, &event.account_id).await?;
+    emit_with(transaction, &subscriptions, event, now).await
+}
+
+/// [`emit`] with the account's enabled subscriptions already read in `transaction` (as
+/// [`storage::webhooks::enabled_for_account`] returns them: (id, events JSON)), so a caller that
+/// emits several events, or first checks that anyone listens, reads them once.
+pub async fn emit_with(
+    transaction: &mut Transaction<'_>,
+    subscriptions: &[(String, String)],
+    event: &Event,
+    now: DateTime<Utc>,
+) -> Result<Option<String>, Error> {
+    let subscriptions: Vec<&String> = subscriptions
+        .iter()
         .filter(|(_, events)| subscribed(events, event.event_type))
         .map(|(id, _)| id)
         .collect();
@@ -152,7 +164,7 @@ pub async fn emit(
         return Ok(None);
     }
     let id = write_event(transaction, event, now).await?;
-    for subscription in &subscriptions {
+    for subscription in subscriptions {
         insert_delivery(transaction, &event.account_id, subscription, &id, event.event_type, now).await?;
     }
     Ok(Some(id))
