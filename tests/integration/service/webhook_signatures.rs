@@ -597,7 +597,11 @@ async fn approve_invoice_and_deliver(app: &TestApp, key: &str, subscription: &st
         .unwrap()
         .iter()
         .any(|delivery| delivery["type"] == "invoice.approved");
-    assert!(queued, "the approval queued no invoice.approved delivery: {}", log.text());
+    assert!(
+        queued,
+        "the approval queued no invoice.approved delivery: {}",
+        log.text()
+    );
     app.state.dispatcher.run_once().await.expect("a dispatcher pass");
     invoice
 }
