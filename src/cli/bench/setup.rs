@@ -25,6 +25,8 @@ pub struct Settings {
     pub latency_ms: u64,
     /// Requests per minute the account may make (the rate limiter stays in the path).
     pub requests_per_minute: i64,
+    /// More of the service's variables (`WEBHOOK_*` for `bench webhooks`).
+    pub extra: Vec<(&'static str, String)>,
 }
 
 /// The running service and simulator, and how to reach them.
@@ -112,6 +114,9 @@ impl World {
         if let Some(url) = &settings.redis_url {
             vars.insert("REDIS_URL", url.clone());
             vars.insert("REDIS_KEY_PREFIX", format!("{}:", storage::new_id("arca-bench")));
+        }
+        for (name, value) in &settings.extra {
+            vars.insert(name, value.clone());
         }
         let config = Config::from_lookup(|name| vars.get(name).cloned())?;
         let storage = Storage::connect(&config.database)
