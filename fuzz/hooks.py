@@ -86,6 +86,11 @@ BUSINESS_RULE_FIELD_ERRORS = [
     # bits in the last symbol) — what the bytes are, which no schema can state.
     (r"logo\.contenido_base64", r"(not a PNG or JPEG image|not a valid (PNG|JPEG)|the logo |not standard base64)"),
     (r"logo\.tipo", r"the content is image/"),
+    # A webhook URL's host: what it resolves to (the SSRF guard refuses internal and metadata
+    # addresses, and a host that does not resolve) and whether it is a valid host at all (an IP
+    # literal's form, a domain's characters): facts of DNS and of the host syntax, not of the
+    # string's shape that a pattern can state.
+    (r"url", r"(resolves to a refused address|the host does not resolve|must be an absolute URL)"),
     # Which certificate fields go together, and whether the bundle or PEM can be read.
     (r"body", "send pkcs12_base64"),
     (r"(pkcs12_base64|passphrase|certificate_pem|private_key_pem)", ""),

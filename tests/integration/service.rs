@@ -67,3 +67,6 @@ mod usage;
 /// The outbox dispatcher's batches: claims bounded per webhook endpoint, no message claimed twice
 /// across instances, lease takeover, fenced batch settlements, the webhook queue gauge, retention.
 mod webhook_dispatch;
+/// Webhook subscriptions and signed deliveries to a real receiver: CRUD, the SSRF guard, both
+/// signatures checked independently, rotation, retries, disabling, the delivery log, isolation.
+mod webhooks;

@@ -90,7 +90,7 @@ impl App {
             })?;
         // What the open breaker held back goes as soon as it closes, not at its retry time.
         tokio::spawn(drain_when_closed(breaker.clone(), engine.clone()));
-        let (emails, dispatcher) = outbox(&config, &storage, clock.clone())?;
+        let (emails, dispatcher) = outbox(&config, &storage, &secrets, clock.clone())?;
         tokio::spawn(purge_periodically(
             storage.clone(),
             clock.clone(),
@@ -157,7 +157,12 @@ impl App {
 
 /// The outbox's dispatcher, with a way out for emails (SMTP, or `.eml` files in simulator mode;
 /// none when email is not configured), started; and the emails module over it.
-fn outbox(config: &Config, storage: &Storage, clock: Arc<dyn Clock>) -> Result<(Emails, Arc<Dispatcher>), Error> {
+fn outbox(
+    config: &Config,
+    storage: &Storage,
+    secrets: &Secrets,
+    clock: Arc<dyn Clock>,
+) -> Result<(Emails, Arc<Dispatcher>), Error> {
     let setup = email::Setup::from_config(config)?;
     let mut deliverers: std::collections::HashMap<MessageKind, Arc<dyn Deliver>> = std::collections::HashMap::new();
     if let email::Setup::Ready { transport, from } = &setup {
@@ -170,6 +175,16 @@ fn outbox(config: &Config, storage: &Storage, clock: Arc<dyn Clock>) -> Result<(
             }),
         );
     }
+    // Webhooks go out in every configuration (they need no SMTP), with the dispatcher's clock.
+    deliverers.insert(
+        MessageKind::Webhook,
+        Arc::new(crate::webhooks::delivery::WebhookDelivery::new(
+            storage.clone(),
+            secrets.clone(),
+            clock.clone(),
+            config.webhooks.clone(),
+        )?),
+    );
     let dispatcher = Arc::new(Dispatcher::new(
         storage.clone(),
         clock,

@@ -28,6 +28,7 @@ pub mod pagination;
 pub mod points_of_sale;
 pub mod rate_limit;
 pub mod reference_data;
+pub mod webhooks;
 
 use std::sync::Arc;
 
@@ -128,6 +129,16 @@ pub fn api_routes(state: AppState) -> OpenApiRouter<AppState> {
         .routes(routes!(emails::send_invoice_email))
         .routes(routes!(emails::list_invoice_emails))
         .routes(routes!(invoice_pdfs::get_invoice_pdf))
+        .routes(routes!(webhooks::create_webhook, webhooks::list_webhooks))
+        .routes(routes!(
+            webhooks::get_webhook,
+            webhooks::update_webhook,
+            webhooks::delete_webhook
+        ))
+        .routes(routes!(webhooks::rotate_webhook_secret))
+        .routes(routes!(webhooks::test_webhook))
+        .routes(routes!(webhooks::list_webhook_deliveries))
+        .routes(routes!(webhooks::retry_webhook_delivery))
         .route_layer(from_fn_with_state(state.clone(), rate_limit::limit))
         .route_layer(from_fn_with_state(state.clone(), auth::require_api_key));
     let admin = OpenApiRouter::new().routes(routes!(accounts::create_account));
