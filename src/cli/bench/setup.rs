@@ -171,6 +171,7 @@ impl World {
     /// Stops the service, its engine and the simulator, and closes the pool.
     pub async fn stop(self) {
         self.state.engine.stop();
+        self.state.dispatcher.stop();
         let _ = self.shutdown.send(());
         self.server.abort();
         let _ = self.server.await;

@@ -5,8 +5,9 @@
 //! Everything runs in this process: the service ([`super::setup::World`], its dispatcher with
 //! the real HTTP delivery, signing every request), a real HTTP receiver on 127.0.0.1:0 that
 //! answers 204 at once, and `--producers` tasks that each commit transactions of
-//! `--events-per-transaction` events written by `webhooks::events::emit`, as the service's own
-//! changes do, then wake the dispatcher (`outbox::wake_all`). There are `--subscriptions`
+//! `--events-per-transaction` events written by `webhooks::events::emit` after a row standing for
+//! the change that causes them (an `alert_marks` row), as the service's own changes do, then wake
+//! the dispatcher (`outbox::wake_all`). There are `--subscriptions`
 //! subscriptions of the one account, each taking one event type, so every event has exactly one
 //! delivery and the endpoints share the load (`WEBHOOK_ENDPOINT_CONCURRENCY` each).
 //!
@@ -124,6 +125,7 @@ async fn measure_in(args: &Args, world: &World) -> anyhow::Result<()> {
         world.dialect
     );
     let committed: Arc<Mutex<HashMap<String, Instant>>> = Arc::new(Mutex::new(HashMap::with_capacity(args.events)));
+    let run = arca_service::storage::new_id("bench");
     let started = Instant::now();
     let mut producers = tokio::task::JoinSet::new();
     let per_producer = args.events.div_ceil(args.producers);
@@ -131,7 +133,7 @@ async fn measure_in(args: &Args, world: &World) -> anyhow::Result<()> {
         let first = producer * per_producer;
         let last = (first + per_producer).min(args.events);
         let (storage, account, committed) = (world.state.storage.clone(), world.account_id.clone(), committed.clone());
-        let (batch, subscriptions) = (args.events_per_transaction, args.subscriptions);
+        let (batch, subscriptions, run) = (args.events_per_transaction, args.subscriptions, run.clone());
         producers.spawn(async move {
             let mut index = first;
             while index < last {
@@ -139,6 +141,11 @@ async fn measure_in(args: &Args, world: &World) -> anyhow::Result<()> {
                 let mut transaction = storage.begin().await?;
                 let now = chrono::Utc::now();
                 let mut ids = Vec::with_capacity(end - index);
+                // The change the events are about comes first, as in every real cause (an
+                // invoice row, an approval): a row of its own. On SQLite a transaction that
+                // read first could not then write once another writer had committed.
+                arca_service::storage::webhooks::mark_once(&mut transaction, &format!("bench:{run}:{index}"), now)
+                    .await?;
                 for n in index..end {
                     let event = Event {
                         account_id: account.clone(),
@@ -323,6 +330,19 @@ async fn receive(
 }
 
 /// Subscribes `url` to `event_type` for the bench account.
-async fn subscribe(_world: &World, _url: &str, _event_type: EventType) -> anyhow::Result<()> {
-    Err(anyhow!("webhook subscriptions are not in this build yet"))
+async fn subscribe(world: &World, url: &str, event_type: EventType) -> anyhow::Result<()> {
+    let state = &world.state;
+    let context = arca_service::webhooks::subscriptions::Context {
+        storage: &state.storage,
+        secrets: &state.secrets,
+        allow_private_urls: true,
+    };
+    let new = arca_service::webhooks::subscriptions::NewSubscription {
+        url: url.to_string(),
+        events: vec![event_type.as_str().to_string()],
+        description: Some("bench".to_string()),
+        enabled: true,
+    };
+    arca_service::webhooks::subscriptions::create(context, &world.account_id, new, chrono::Utc::now()).await?;
+    Ok(())
 }
