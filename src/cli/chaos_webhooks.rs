@@ -57,7 +57,7 @@ pub struct Args {
     #[arg(long, default_value_t = 200)]
     quota: i64,
     /// Pings (`POST /v1/webhooks/{id}/test`) posted along with the invoices.
-    #[arg(long, default_value_t = 40)]
+    #[arg(long, default_value_t = 240)]
     pings: usize,
     /// SIGKILLs of service instances during the run.
     #[arg(long, default_value_t = 4)]
@@ -499,6 +499,8 @@ struct Report {
     /// Requests delivered more than once (at least once allows it; counted, not a failure).
     duplicates: usize,
     created_emitted: bool,
+    /// Attempts closed as abandoned: a killed instance's deliveries another took over.
+    abandoned: i64,
 }
 
 impl Report {
@@ -531,6 +533,10 @@ impl Report {
         if !self.created_emitted {
             println!("  note: this build emits no invoice.created: only pings and other events are checked");
         }
+        println!(
+            "  attempts abandoned by a killed instance and taken over: {}",
+            self.abandoned
+        );
         println!(
             "  lost deliveries (committed, never received): {}",
             self.lost_deliveries
@@ -565,6 +571,12 @@ async fn check(storage: &Storage, receiver: &Receiver) -> anyhow::Result<Report>
         .await?;
     let invoices: Vec<String> = sqlx::query_scalar("SELECT id FROM invoices").fetch_all(pool).await?;
     let received = receiver.received();
+    let abandoned: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM outbox_attempts JOIN outbox_messages ON outbox_messages.id = outbox_attempts.message_id \
+         WHERE outbox_messages.kind = 'webhook' AND outbox_attempts.outcome = 'abandoned'",
+    )
+    .fetch_one(pool)
+    .await?;
 
     let delivery_ids: HashSet<&str> = deliveries.iter().map(|(id, _, _)| id.as_str()).collect();
     let event_ids: HashSet<&str> = events.iter().map(|(id, _)| id.as_str()).collect();
@@ -578,6 +590,7 @@ async fn check(storage: &Storage, receiver: &Receiver) -> anyhow::Result<Report>
         deliveries: deliveries.len(),
         requests: received.len(),
         created_emitted: events.iter().any(|(_, kind)| kind == "invoice.created"),
+        abandoned,
         ..Report::default()
     };
     for request in &received {
