@@ -5,7 +5,9 @@
 //! is there, and retention purges only what is over and old.
 //!
 //! Messages are enqueued through `outbox::enqueue` in a transaction, as the events module does;
-//! times come from the test (no clock is read, nothing sleeps).
+//! times come from the test (no clock is read, nothing sleeps). The last tests go through the
+//! whole path: pings (`POST /v1/webhooks/{id}/test`) delivered over HTTP to a real receiver that
+//! holds each answer a moment, so attempts overlap and the per-endpoint bound shows.
 
 use std::collections::HashSet;
 
@@ -15,6 +17,7 @@ use arca_service::storage::outbox::{self as store, AttemptOutcome, ClaimRequest,
 use chrono::{DateTime, Utc};
 use serde_json::json;
 
+use arca_test_support::receiver::{Receiver, Reply};
 use arca_test_support::{CUIT_A, TestApp};
 
 fn at(ms: i64) -> DateTime<Utc> {
@@ -373,4 +376,88 @@ async fn retention_purges_final_deliveries_and_events_past_the_period_and_nothin
             .unwrap(),
         outbox::retention::Purged::default()
     );
+}
+
+/// A reply held `millis` before answering 200.
+fn slow(millis: u64) -> Reply {
+    Reply {
+        delay: std::time::Duration::from_millis(millis),
+        ..Reply::status(200)
+    }
+}
+
+async fn subscribe_and_ping(app: &TestApp, key: &str, url: &str, pings: usize) {
+    let created = app
+        .post_json("/v1/webhooks", key, &json!({"url": url, "events": ["*"]}))
+        .await;
+    assert_eq!(created.status, 201, "{}", created.text());
+    let id = created.json()["id"].as_str().unwrap().to_string();
+    for _ in 0..pings {
+        let response = app.post_json(&format!("/v1/webhooks/{id}/test"), key, &json!({})).await;
+        assert_eq!(response.status, 202, "{}", response.text());
+    }
+}
+
+fn counter(metrics: &str, series: &str) -> f64 {
+    metrics
+        .lines()
+        .find_map(|line| line.strip_prefix(series)?.strip_prefix(' '))
+        .map_or(0.0, |value| value.parse().unwrap())
+}
+
+#[tokio::test]
+async fn one_pass_attempts_every_due_delivery_concurrently_within_each_endpoints_bound() {
+    let clock = std::sync::Arc::new(arca_protocol::clock::ManualClock::new(
+        DateTime::from_timestamp_millis((Utc::now() + chrono::Duration::hours(1)).timestamp_millis()).unwrap(),
+    ));
+    let app = TestApp::builder()
+        .without_dispatcher()
+        .clock(clock.clone())
+        .env("WEBHOOK_ENDPOINT_CONCURRENCY", "2")
+        .start()
+        .await;
+    let (_, key) = app.create_account("Almacén", CUIT_A, json!({})).await;
+    let receiver = Receiver::start().await;
+    receiver.reply_with((0..11).map(|_| slow(150)));
+    subscribe_and_ping(&app, &key, &receiver.url("/a"), 8).await;
+    subscribe_and_ping(&app, &key, &receiver.url("/b"), 3).await;
+    let before = app.request("GET", "/metrics", &[], None).await.text();
+
+    let pass = app.state.dispatcher.run_once().await.unwrap();
+    assert_eq!(pass.delivered, 11, "{pass:?}");
+    assert_eq!(receiver.received().len(), 11);
+    assert_eq!(receiver.max_concurrent("/a"), 2, "two at once to /a, never more");
+    assert_eq!(receiver.max_concurrent("/b"), 2);
+    assert_eq!(
+        app.state.dispatcher.run_once().await.unwrap().attempts(),
+        0,
+        "each once"
+    );
+
+    let after = app.request("GET", "/metrics", &[], None).await.text();
+    let delivered = "arca_webhook_deliveries_total{outcome=\"delivered\"}";
+    assert!(
+        counter(&after, delivered) - counter(&before, delivered) >= 11.0,
+        "{after}"
+    );
+    let timed = "arca_webhook_delivery_duration_seconds_count";
+    assert!(counter(&after, timed) - counter(&before, timed) >= 11.0);
+    assert!(after.contains("arca_webhooks_queue{status=\"pending\"} 0\n"));
+}
+
+#[tokio::test]
+async fn the_running_dispatcher_delivers_what_commits_within_the_endpoints_bound() {
+    let app = TestApp::builder()
+        .env("WEBHOOK_ENDPOINT_CONCURRENCY", "3")
+        .start()
+        .await;
+    let (_, key) = app.create_account("Almacén", CUIT_A, json!({})).await;
+    let receiver = Receiver::start().await;
+    receiver.reply_with((0..15).map(|_| slow(100)));
+    subscribe_and_ping(&app, &key, &receiver.url("/a"), 15).await;
+    let received = receiver.wait_for(15, std::time::Duration::from_secs(30)).await;
+    let ids: HashSet<&str> = received.iter().map(|r| r.header("webhook-id").unwrap()).collect();
+    assert_eq!(ids.len(), 15, "each delivery once");
+    assert!(receiver.max_concurrent("/a") <= 3, "{}", receiver.max_concurrent("/a"));
+    assert!(receiver.max_concurrent("/a") >= 2, "attempts overlap");
 }
