@@ -44,6 +44,18 @@ pub const DEFAULT_MAX_IN_FLIGHT: usize = 64;
 /// A pass of [`Dispatcher::run_once`] stops after this many attempts (the next takes the rest).
 const PASS_LIMIT: usize = 1000;
 
+/// At most this many attempts are recorded in one transaction.
+const SETTLE_BATCH: usize = 500;
+
+/// Aborts a task when dropped (the settler goes with the pipeline that feeds it).
+struct AbortOnDrop(tokio::task::JoinHandle<()>);
+
+impl Drop for AbortOnDrop {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
+}
+
 /// The dispatcher's knobs (`OUTBOX_*`, see `config::EmailConfig`, and
 /// `WEBHOOK_ENDPOINT_CONCURRENCY`).
 #[derive(Debug, Clone, Copy)]
@@ -137,7 +149,7 @@ pub struct Dispatcher {
     clock: Arc<dyn Clock>,
     deliverers: HashMap<MessageKind, Arc<dyn Deliver>>,
     config: DispatcherConfig,
-    endpoints: Mutex<Endpoints>,
+    endpoints: Arc<Mutex<Endpoints>>,
     wake: Notify,
     task: Mutex<Option<tokio::task::JoinHandle<()>>>,
 }
@@ -155,7 +167,7 @@ impl Dispatcher {
             clock,
             deliverers,
             config,
-            endpoints: Mutex::new(Endpoints::default()),
+            endpoints: Arc::new(Mutex::new(Endpoints::default())),
             wake: Notify::new(),
             task: Mutex::new(None),
         }
@@ -204,17 +216,18 @@ impl Dispatcher {
         self.config.endpoint_concurrency.max(1)
     }
 
-    /// The pipeline: claim while there is room and something may be due, settle what ended.
+    /// The pipeline: claim while there is room and something may be due; attempts that end
+    /// go to a settler task of their own, which records them in batches while claims go on.
     async fn run(self: Arc<Self>) {
         let mut committed = super::committed();
+        let (ended_tx, ended_rx) = tokio::sync::mpsc::unbounded_channel::<Ended>();
+        let _settler = AbortOnDrop(tokio::spawn(Arc::clone(&self).settle_continuously(ended_rx)));
         let mut attempts: JoinSet<Ended> = JoinSet::new();
         let max = self.max_in_flight();
-        // Below this much room, wait for more to end before claiming (fewer, larger claims).
-        let min_claim = (max / 8).max(1);
         let mut look = true;
         loop {
             let room = max.saturating_sub(attempts.len());
-            if look && (room >= min_claim || attempts.is_empty()) {
+            if look && room > 0 {
                 committed.borrow_and_update();
                 match self.claim(room).await {
                     Ok(claimed) => {
@@ -246,14 +259,31 @@ impl Dispatcher {
                     while let Some(joined) = attempts.try_join_next() {
                         collect(&mut ended, joined);
                     }
-                    if let Err(error) = self.settle(ended).await {
-                        tracing::error!(error = %error, "outbox attempts could not be recorded; their leases will expire and they will be attempted again");
+                    for end in ended {
+                        // The settler lives as long as this loop.
+                        let _ = ended_tx.send(end);
                     }
                     look = true;
                 }
                 () = self.wake.notified() => look = true,
                 _ = committed.changed() => look = true,
                 () = tokio::time::sleep(pause) => look = true,
+            }
+        }
+    }
+
+    /// Records ended attempts as they come, everything that is waiting in one transaction.
+    async fn settle_continuously(self: Arc<Self>, mut ended: tokio::sync::mpsc::UnboundedReceiver<Ended>) {
+        while let Some(first) = ended.recv().await {
+            let mut batch = vec![first];
+            while batch.len() < SETTLE_BATCH {
+                match ended.try_recv() {
+                    Ok(end) => batch.push(end),
+                    Err(_) => break,
+                }
+            }
+            if let Err(error) = self.settle(batch).await {
+                tracing::error!(error = %error, "outbox attempts could not be recorded; their leases will expire and they will be attempted again");
             }
         }
     }
@@ -324,6 +354,7 @@ impl Dispatcher {
         let gate = (message.kind == MessageKind::Webhook)
             .then(|| self.lock_endpoints().enter(&message.subject_id, self.endpoint_bound()));
         let deliverer = self.deliverers.get(&message.kind).cloned();
+        let endpoints = Arc::clone(&self.endpoints);
         attempts.spawn(async move {
             // The gate is never closed, so acquiring only waits.
             let _permit = match &gate {
@@ -339,10 +370,18 @@ impl Dispatcher {
                     http_status: None,
                 },
             };
+            let elapsed = started.elapsed();
+            if gate.is_some() {
+                // The endpoint's slot is free once its answer is in (recording comes after).
+                endpoints
+                    .lock()
+                    .unwrap_or_else(PoisonError::into_inner)
+                    .leave(&message.subject_id);
+            }
             Ended {
                 message,
                 attempted,
-                elapsed: started.elapsed(),
+                elapsed,
             }
         });
     }
@@ -381,16 +420,7 @@ impl Dispatcher {
                 }
             })
             .collect();
-        let recorded = store::finish_batch(&self.storage, &self.owner, &finishes, now).await;
-        {
-            let mut endpoints = self.lock_endpoints();
-            for end in &ended {
-                if end.message.kind == MessageKind::Webhook {
-                    endpoints.leave(&end.message.subject_id);
-                }
-            }
-        }
-        let settled = recorded?;
+        let settled = store::finish_batch(&self.storage, &self.owner, &finishes, now).await?;
         for ((end, finish), held) in ended.iter().zip(&finishes).zip(settled) {
             let outcome = end.attempted.outcome;
             match outcome {
