@@ -1,6 +1,7 @@
 //! No secret reaches a log line or an answer while a whole invoice flow runs at debug level:
 //! API keys, the admin token, WSAA tokens and signs, private keys, PKCS#12 passphrases, the
-//! encryption key and the key-hash pepper. (Webhook secrets join the list with webhooks.)
+//! encryption key, the key-hash pepper and webhook secrets (through creation, deliveries and
+//! rotation).
 
 use std::sync::{Arc, Mutex};
 
@@ -160,6 +161,39 @@ async fn no_secret_reaches_the_logs_or_an_answer_during_an_invoice_flow() {
         answers.push(app.request("GET", path, &[], None).await);
     }
 
+    // A webhook: created (its secret shown once), pinged and delivered by the app's dispatcher,
+    // its secret rotated and pinged again (both secrets sign), then every read of it.
+    let receiver = arca_test_support::receiver::Receiver::start().await;
+    let created = app
+        .post_json(
+            "/v1/webhooks",
+            &key_a,
+            &json!({"url": receiver.url("/hooks"), "events": ["*"]}),
+        )
+        .await;
+    assert_eq!(created.status, 201, "{}", created.text());
+    let webhook = created.json()["id"].as_str().unwrap().to_string();
+    let webhook_secret = created.json()["secret"].as_str().unwrap().to_string();
+    let ping = format!("/v1/webhooks/{webhook}/test");
+    assert_eq!(app.post_json(&ping, &key_a, &json!({})).await.status, 202);
+    receiver.wait_for(1, std::time::Duration::from_secs(10)).await;
+    let rotated = app
+        .post_json(&format!("/v1/webhooks/{webhook}/rotate-secret"), &key_a, &json!({}))
+        .await;
+    assert_eq!(rotated.status, 200, "{}", rotated.text());
+    let rotated_secret = rotated.json()["secret"].as_str().unwrap().to_string();
+    assert_eq!(app.post_json(&ping, &key_a, &json!({})).await.status, 202);
+    receiver.wait_for(2, std::time::Duration::from_secs(10)).await;
+    for path in [
+        format!("/v1/webhooks/{webhook}"),
+        "/v1/webhooks".to_string(),
+        format!("/v1/webhooks/{webhook}/deliveries"),
+    ] {
+        let answer = app.get(&path, &key_a).await;
+        assert_eq!(answer.status, 200, "{path}: {}", answer.text());
+        answers.push(answer);
+    }
+
     // The tickets WSAA granted, as the service holds them.
     let mut secrets: Vec<(&str, String)> = vec![
         ("API key A", key_a.clone()),
@@ -169,6 +203,12 @@ async fn no_secret_reaches_the_logs_or_an_answer_during_an_invoice_flow() {
         ("wrong passphrase", wrong_passphrase.to_string()),
         ("SECRETS_ENCRYPTION_KEY", app.secrets_encryption_key.clone()),
         ("API_KEY_SALT", app.api_key_salt.clone()),
+        ("webhook secret", webhook_secret.clone()),
+        (
+            "webhook secret (base64 part)",
+            webhook_secret["whsec_".len()..].to_string(),
+        ),
+        ("rotated webhook secret", rotated_secret.clone()),
     ];
     for account in [&account_a, &account_b] {
         let session = app.state.arca.session(account).await.expect("a session");

@@ -604,3 +604,86 @@ async fn another_account_never_sees_or_triggers_a_webhook_or_its_deliveries() {
     assert_eq!(log.len(), 1);
     assert_eq!(log[0]["status"], "failed");
 }
+
+#[tokio::test]
+async fn the_guard_is_applied_again_when_a_delivery_connects() {
+    // Subscribed where private addresses are allowed; delivered by an instance where they are
+    // not (as if the name now resolved inward): nothing reaches the receiver.
+    let clock = clock();
+    let allowing = builder(&clock).start().await;
+    let (_, key) = allowing.create_account("Almacén", CUIT_A, json!({})).await;
+    let receiver = Receiver::start().await;
+    let port = receiver.address().port();
+    let (by_name, _) = subscribe(
+        &allowing,
+        &key,
+        &format!("https://localhost:{port}/hooks"),
+        json!(["*"]),
+    )
+    .await;
+    let (by_address, _) = subscribe(
+        &allowing,
+        &key,
+        &format!("https://127.0.0.1:{port}/hooks"),
+        json!(["*"]),
+    )
+    .await;
+
+    let guarded = builder(&clock)
+        .instance_of(&allowing)
+        .env("ARCA_ENVIRONMENT", "homologacion")
+        .start()
+        .await;
+    ping(&allowing, &key, &by_name).await;
+    ping(&allowing, &key, &by_address).await;
+    let pass = guarded.state.dispatcher.run_once().await.unwrap();
+    assert_eq!(pass.delivered, 0, "{pass:?}");
+    assert_eq!(pass.attempts(), 2, "{pass:?}");
+    assert!(receiver.received().is_empty());
+
+    // The name: its resolved addresses are all dropped by the guarded resolver.
+    let log = deliveries(&allowing, &key, &by_name).await;
+    let response = log[0]["attempts"][0]["response"].as_str().unwrap();
+    assert!(response.contains("SSRF guard"), "{response}");
+    assert_eq!(log[0]["attempts"][0]["http_status"], Value::Null);
+    // The literal address: refused before connecting, for good.
+    let log = deliveries(&allowing, &key, &by_address).await;
+    let response = log[0]["attempts"][0]["response"].as_str().unwrap();
+    assert!(response.contains("SSRF guard"), "{response}");
+    assert_eq!(log[0]["status"], "failed");
+}
+
+#[tokio::test]
+async fn a_slow_endpoint_times_out_and_a_long_answer_is_kept_to_1_kib() {
+    let clock = clock();
+    let app = builder(&clock).env("WEBHOOK_TIMEOUT_MS", "300").start().await;
+    let (_, key) = app.create_account("Almacén", CUIT_A, json!({})).await;
+    let receiver = Receiver::start().await;
+    let (id, _) = subscribe(&app, &key, &receiver.url("/hooks"), json!(["*"])).await;
+
+    // WEBHOOK_TIMEOUT_MS bounds the whole attempt: a timeout is transient.
+    let mut slow = Reply::status(200);
+    slow.delay = Duration::from_secs(5);
+    receiver.reply_with([slow]);
+    ping(&app, &key, &id).await;
+    assert_eq!(pass(&app).await.transient, 1);
+    let log = deliveries(&app, &key, &id).await;
+    let attempt = &log[0]["attempts"][0];
+    assert_eq!(attempt["outcome"], "transient");
+    assert_eq!(attempt["http_status"], Value::Null);
+    assert_eq!(attempt["response"], "no answer within 300 ms", "{attempt}");
+    assert_eq!(log[0]["status"], "pending");
+
+    // Only the first 1 KiB of an answer is kept.
+    let mut long = Reply::status(500);
+    long.body = "é".repeat(2000);
+    receiver.reply_with([long]);
+    let second = ping(&app, &key, &id).await;
+    pass(&app).await;
+    let log = deliveries(&app, &key, &id).await;
+    let delivery = log.iter().find(|delivery| delivery["id"] == second.as_str()).unwrap();
+    assert_eq!(delivery["attempts"][0]["http_status"], 500);
+    let response = delivery["attempts"][0]["response"].as_str().unwrap();
+    assert_eq!(response.len(), 1024, "{response}");
+    assert!(response.chars().all(|c| c == 'é'));
+}

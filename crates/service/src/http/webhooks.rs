@@ -476,3 +476,35 @@ impl JsonBody for CreateWebhookRequest {
 impl JsonBody for UpdateWebhookRequest {
     const MULTI_LINE: &'static [&'static str] = &["description"];
 }
+
+#[cfg(test)]
+mod tests {
+    use super::SubscribableEvent;
+    use crate::webhooks::EventType;
+    use crate::webhooks::subscriptions::check_events;
+
+    /// The documented `events` values are exactly what the service accepts: `*` and every
+    /// event type but `ping`.
+    #[test]
+    fn documented_events_are_the_subscribable_ones() {
+        let schema = serde_json::to_value(<SubscribableEvent as utoipa::PartialSchema>::schema()).unwrap();
+        let documented: Vec<String> = schema["enum"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|value| value.as_str().unwrap().to_string())
+            .collect();
+        let mut expected = vec!["*".to_string()];
+        expected.extend(
+            EventType::ALL
+                .iter()
+                .filter(|event| **event != EventType::Ping)
+                .map(|event| event.as_str().to_string()),
+        );
+        assert_eq!(documented, expected);
+        for value in &documented {
+            assert!(check_events(std::slice::from_ref(value)).is_ok(), "{value}");
+        }
+        assert!(check_events(&["ping".to_string()]).is_err());
+    }
+}

@@ -119,10 +119,10 @@ impl WebhookDelivery {
     fn open_secrets(&self, row: &storage::webhooks::SubscriptionRow, now: DateTime<Utc>) -> Result<Vec<Secret>, Error> {
         let bound = binding(&row.id);
         let mut secrets = vec![self.secrets.open(&row.secret, &bound)?];
-        if let (Some(previous), Some(expires)) = (&row.previous_secret, row.previous_secret_expires_at) {
-            if expires > now {
-                secrets.push(self.secrets.open(previous, &bound)?);
-            }
+        if let (Some(previous), Some(expires)) = (&row.previous_secret, row.previous_secret_expires_at)
+            && expires > now
+        {
+            secrets.push(self.secrets.open(previous, &bound)?);
         }
         Ok(secrets)
     }
@@ -138,13 +138,13 @@ impl WebhookDelivery {
                 );
             }
         };
-        if let Some(host) = url.host_str() {
-            if let Err(rule) = ssrf::check_literal_host(host, allow_private) {
-                return Attempted::new(
-                    AttemptOutcome::Permanent,
-                    format!("refused by the SSRF guard: {}", rule.describe()),
-                );
-            }
+        if let Some(host) = url.host_str()
+            && let Err(rule) = ssrf::check_literal_host(host, allow_private)
+        {
+            return Attempted::new(
+                AttemptOutcome::Permanent,
+                format!("refused by the SSRF guard: {}", rule.describe()),
+            );
         }
         let request = match build_request(outgoing) {
             Ok(request) => request,
@@ -192,20 +192,20 @@ impl WebhookDelivery {
                 let limit = chrono::Duration::hours(i64::from(self.config.disable_after_hours));
                 let failing_long = row.failing_since.is_some_and(|since| now - since >= limit);
                 let mut emitted = false;
-                if failing_long {
-                    if let Some(disabled) =
-                        storage::webhooks::disable(&mut transaction, &row.id, DisabledReason::Failing.as_str(), now)
-                            .await?
-                    {
-                        let view = Subscription::from(&disabled);
-                        let event = Event {
-                            account_id: disabled.account_id.clone(),
-                            event_type: EventType::WebhookDisabled,
-                            data: serde_json::to_value(&view).unwrap_or_default(),
-                        };
-                        emitted = super::events::emit(&mut transaction, &event, now).await?.is_some();
-                        tracing::warn!(webhook.id = %disabled.id, "webhook endpoint disabled after failing for WEBHOOK_DISABLE_AFTER_HOURS");
-                    }
+                let disabled = if failing_long {
+                    storage::webhooks::disable(&mut transaction, &row.id, DisabledReason::Failing.as_str(), now).await?
+                } else {
+                    None
+                };
+                if let Some(disabled) = disabled {
+                    let view = Subscription::from(&disabled);
+                    let event = Event {
+                        account_id: disabled.account_id.clone(),
+                        event_type: EventType::WebhookDisabled,
+                        data: serde_json::to_value(&view).unwrap_or_default(),
+                    };
+                    emitted = super::events::emit(&mut transaction, &event, now).await?.is_some();
+                    tracing::warn!(webhook.id = %disabled.id, "webhook endpoint disabled after failing for WEBHOOK_DISABLE_AFTER_HOURS");
                 }
                 transaction.commit().await?;
                 if emitted {

@@ -232,7 +232,7 @@ pub fn check_syntax(text: &str, allow_private: bool) -> Result<url::Url, Refusal
     }
     match url.host() {
         None => Err(Refusal::Host),
-        Some(url::Host::Domain(domain)) if domain.is_empty() => Err(Refusal::Host),
+        Some(url::Host::Domain("")) => Err(Refusal::Host),
         Some(_) => Ok(url),
     }
 }

@@ -189,16 +189,15 @@ pub async fn create(
     new: NewSubscription,
     now: DateTime<Utc>,
 ) -> Result<WithSecret, Error> {
-    let mut problems = Vec::new();
-    let events = check_events(&new.events).map_err(|problem| problems.push(problem)).ok();
-    if let Err(problem) = check_description(new.description.as_deref()) {
-        problems.push(problem);
-    }
-    if !problems.is_empty() {
-        return Err(Error::Invalid(problems));
-    }
+    let events = match (check_events(&new.events), check_description(new.description.as_deref())) {
+        (Ok(events), Ok(())) => events,
+        (events, description) => {
+            return Err(Error::Invalid(
+                events.err().into_iter().chain(description.err()).collect(),
+            ));
+        }
+    };
     check_url(&new.url, context.allow_private_urls).await?;
-    let events = events.unwrap_or_default();
     let id = storage::new_id("whk");
     let secret = signature::generate_secret();
     let sealed = context
