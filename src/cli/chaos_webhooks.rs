@@ -537,6 +537,9 @@ impl Report {
             "  attempts abandoned by a killed instance and taken over: {}",
             self.abandoned
         );
+        if self.abandoned == 0 {
+            println!("  note: no kill landed while a delivery was in flight this time");
+        }
         println!(
             "  lost deliveries (committed, never received): {}",
             self.lost_deliveries

@@ -15,9 +15,10 @@
 //!   (the lease, `OUTBOX_LEASE_TTL_MS`, must outlast two attempts' timeouts).
 //! - **Settle**: attempts that ended are recorded together, as [`retry::settle`] decides, in one
 //!   transaction (`storage::outbox::finish_batch`), each fenced by its owner and attempt number.
+//!   An attempt frees its endpoint's slot as soon as its answer is in.
 //!
-//! [`Dispatcher::spawn`] runs this as a pipeline: it claims again as soon as capacity frees and
-//! something may be due (woken by [`super::wake_all`] after a commit in this process, by
+//! [`Dispatcher::spawn`] runs this as a pipeline: a settler task records what ended while the
+//! claiming loop claims again as soon as capacity frees and something may be due (woken by [`super::wake_all`] after a commit in this process, by
 //! [`Dispatcher::wake`], when the next message is due, or every `OUTBOX_POLL_MS` for what other
 //! instances wrote). [`Dispatcher::run_once`] is one deterministic pass for tests: every message
 //! due now gets one attempt, and every attempt is recorded before it returns.
