@@ -142,6 +142,22 @@ impl Endpoints {
     }
 }
 
+/// One attempt's place in its endpoint's count, given back when dropped (also when the attempt's
+/// task panics or is aborted).
+struct Slot {
+    endpoints: Arc<Mutex<Endpoints>>,
+    subject: String,
+}
+
+impl Drop for Slot {
+    fn drop(&mut self) {
+        self.endpoints
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .leave(&self.subject);
+    }
+}
+
 /// Delivers the outbox. Cloning is not needed: share it in an `Arc`.
 pub struct Dispatcher {
     storage: Storage,
@@ -355,7 +371,11 @@ impl Dispatcher {
         let gate = (message.kind == MessageKind::Webhook)
             .then(|| self.lock_endpoints().enter(&message.subject_id, self.endpoint_bound()));
         let deliverer = self.deliverers.get(&message.kind).cloned();
-        let endpoints = Arc::clone(&self.endpoints);
+        // The endpoint's slot is free once the attempt is over (answered, or the task gone).
+        let slot = gate.as_ref().map(|_| Slot {
+            endpoints: Arc::clone(&self.endpoints),
+            subject: message.subject_id.clone(),
+        });
         attempts.spawn(async move {
             // The gate is never closed, so acquiring only waits.
             let _permit = match &gate {
@@ -372,13 +392,8 @@ impl Dispatcher {
                 },
             };
             let elapsed = started.elapsed();
-            if gate.is_some() {
-                // The endpoint's slot is free once its answer is in (recording comes after).
-                endpoints
-                    .lock()
-                    .unwrap_or_else(PoisonError::into_inner)
-                    .leave(&message.subject_id);
-            }
+            // Recording comes after: the endpoint may take its next attempt now.
+            drop(slot);
             Ended {
                 message,
                 attempted,
