@@ -7,6 +7,7 @@ mod accounts;
 mod bench;
 mod cert;
 mod chaos;
+mod chaos_webhooks;
 pub mod http_client;
 mod invoice;
 mod maintenance;
@@ -53,6 +54,9 @@ enum Command {
     Bench(bench::Command),
     /// Kill service instances while they issue, then check exactly-once issuance (PostgreSQL).
     Chaos(chaos::Args),
+    /// Kill service instances while they deliver webhooks, then check that every committed event
+    /// was delivered and none invented (PostgreSQL).
+    ChaosWebhooks(chaos_webhooks::Args),
     /// Invoices, for operators: `invoice pdf ID --out FILE` writes an approved invoice's PDF.
     #[command(subcommand)]
     Invoice(invoice::Command),
@@ -78,6 +82,7 @@ impl Cli {
             Command::Wsaa(command) => wsaa::run(command).await,
             Command::Bench(command) => bench::run(command).await,
             Command::Chaos(args) => chaos::run(args).await,
+            Command::ChaosWebhooks(args) => chaos_webhooks::run(args).await,
             Command::Invoice(command) => invoice::run(command).await,
             Command::Maintenance(command) => maintenance::run(command).await,
             Command::Smoke(args) => smoke::run(args).await,

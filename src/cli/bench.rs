@@ -15,11 +15,14 @@
 //! so the figures are a floor for what the service alone would do.
 //!
 //! `arca-api bench pdf` ([`pdf`]) times the invoice PDF renderer alone, in process.
+//! `arca-api bench webhooks` ([`webhooks`]) measures the outbox's webhook deliveries: events per
+//! second from commit to a local receiver's 2xx, and the delay of each.
 
 mod load;
 mod pdf;
 mod setup;
 mod stats;
+mod webhooks;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -50,6 +53,8 @@ pub enum Command {
     Issuance(Args),
     /// The invoice PDF renderer alone: p50/p99, PDFs per second and bytes, for 1, 3 and 30 items.
     Pdf(pdf::Args),
+    /// Webhook events per second from commit to a local receiver's 2xx, and p50/p99 delay.
+    Webhooks(webhooks::Args),
 }
 
 #[derive(Debug, clap::Args)]
@@ -98,6 +103,7 @@ pub async fn run(command: Command) -> anyhow::Result<()> {
     match command {
         Command::Issuance(args) => issuance(args).await,
         Command::Pdf(args) => pdf::run(&args),
+        Command::Webhooks(args) => webhooks::run(args).await,
     }
 }
 
@@ -120,6 +126,7 @@ async fn measure(args: &Args, scratch: &Scratch) -> anyhow::Result<()> {
         // Enterprise is 10,000 a minute; a long run must not meet the limiter, which stays in
         // the path as in production.
         requests_per_minute: i64::try_from(total_requests * 2).unwrap_or(i64::MAX).max(10_000),
+        extra: Vec::new(),
     };
     eprintln!("starting the simulator and the service ...");
     let world = World::start(&settings, scratch).await?;

@@ -724,7 +724,7 @@ fn credentials(certificate_pem: &str, key_pem: &str) -> anyhow::Result<Credentia
     Ok(Credentials::from_pem(certificate_pem.as_bytes(), key_pem.as_bytes())?)
 }
 
-async fn wait_until_up(client: &HttpClient, path: &str) -> anyhow::Result<()> {
+pub(super) async fn wait_until_up(client: &HttpClient, path: &str) -> anyhow::Result<()> {
     let deadline = Instant::now() + Duration::from_secs(30);
     loop {
         if let Ok((200, _)) = client.get_json(path, &[]).await {
@@ -738,12 +738,12 @@ async fn wait_until_up(client: &HttpClient, path: &str) -> anyhow::Result<()> {
 }
 
 /// A port free right now (the OS picks it; the child binds it a moment later).
-fn free_port() -> anyhow::Result<u16> {
+pub(super) fn free_port() -> anyhow::Result<u16> {
     let listener = std::net::TcpListener::bind("127.0.0.1:0")?;
     Ok(listener.local_addr()?.port())
 }
 
-fn log_file(work: &Path, name: &str) -> anyhow::Result<Stdio> {
+pub(super) fn log_file(work: &Path, name: &str) -> anyhow::Result<Stdio> {
     let path = work.join(format!("{name}.log"));
     let file = std::fs::OpenOptions::new()
         .create(true)
@@ -753,24 +753,24 @@ fn log_file(work: &Path, name: &str) -> anyhow::Result<Stdio> {
     Ok(Stdio::from(file))
 }
 
-fn tempdir() -> anyhow::Result<PathBuf> {
+pub(super) fn tempdir() -> anyhow::Result<PathBuf> {
     let dir = std::env::temp_dir().join(format!("arca-chaos-{}", hex(6)));
     std::fs::create_dir_all(&dir).with_context(|| format!("creating {}", dir.display()))?;
     Ok(dir)
 }
 
-fn hex(bytes: usize) -> String {
+pub(super) fn hex(bytes: usize) -> String {
     (0..bytes).map(|_| format!("{:02x}", rand::random::<u8>())).collect()
 }
 
-fn base64_random(bytes: usize) -> String {
+pub(super) fn base64_random(bytes: usize) -> String {
     use base64::Engine;
     let random: Vec<u8> = (0..bytes).map(|_| rand::random::<u8>()).collect();
     base64::engine::general_purpose::STANDARD.encode(random)
 }
 
 /// The URL without its password, for messages.
-fn redact(url: &str) -> String {
+pub(super) fn redact(url: &str) -> String {
     match (url.find("://"), url.find('@')) {
         (Some(scheme), Some(at)) if at > scheme => {
             let credentials = &url[scheme + 3..at];

@@ -64,6 +64,9 @@ mod serve;
 mod tickets;
 /// Monthly usage and the 402 quota check.
 mod usage;
+/// The outbox dispatcher's batches: claims bounded per webhook endpoint, no message claimed twice
+/// across instances, lease takeover, fenced batch settlements, the webhook queue gauge, retention.
+mod webhook_dispatch;
 /// Webhook events in the transaction of their change: every invoice event, certificate expiry
 /// and quota alerts (once, across instances), ARCA availability transitions, rollbacks.
 mod webhook_events;

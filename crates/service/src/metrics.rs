@@ -92,6 +92,18 @@ const FAMILIES: &[Family] = &[
         kind: Kind::Counter,
         labelled: false,
     },
+    Family {
+        name: "arca_webhook_deliveries_total",
+        help: "Webhook delivery attempts made by this instance, by outcome: delivered, transient (retried), permanent, abandoned (an attempt of an instance that died, closed by this one).",
+        kind: Kind::Counter,
+        labelled: true,
+    },
+    Family {
+        name: "arca_webhook_delivery_duration_seconds",
+        help: "Time of one webhook delivery attempt by this instance, from the request to the endpoint's answer (or the timeout).",
+        kind: Kind::Histogram(DURATION_BUCKETS),
+        labelled: false,
+    },
 ];
 
 type Labels = Vec<(&'static str, String)>;
@@ -201,6 +213,33 @@ pub fn record_batch(size: usize) {
 /// One in-flight invoice reconciled with ARCA.
 pub fn record_reconciliation() {
     increment("arca_reconciliations_total", Vec::new());
+}
+
+/// A webhook delivery attempt of this instance ended with `outcome` (`delivered`, `transient`,
+/// `permanent`) after `elapsed`.
+pub fn record_webhook_attempt(outcome: &'static str, elapsed: Duration) {
+    increment("arca_webhook_deliveries_total", vec![("outcome", outcome.to_string())]);
+    observe(
+        "arca_webhook_delivery_duration_seconds",
+        Vec::new(),
+        elapsed.as_secs_f64(),
+    );
+}
+
+/// `count` webhook attempts left open by an instance that died were closed by this one.
+pub fn record_webhook_abandoned(count: usize) {
+    if count == 0 {
+        return;
+    }
+    with_registry(|registry| {
+        *registry
+            .counters
+            .entry((
+                "arca_webhook_deliveries_total",
+                vec![("outcome", "abandoned".to_string())],
+            ))
+            .or_default() += count as u64;
+    });
 }
 
 /// Times a database operation from creation to drop: dropping also happens on an early `?`

@@ -8,13 +8,15 @@
 //!   [`MessageKind::Webhook`]); it
 //!   reports an [`Attempted`]: the outcome and the remote server's reply.
 //! - [`retry`] decides, purely, what an outcome means and when the next attempt goes.
-//! - [`dispatcher`] takes due messages one at a time under a lease, attempts them and records
-//!   every attempt.
+//! - [`dispatcher`] takes due messages in batches under a lease, attempts them concurrently
+//!   (bounded overall and per webhook endpoint) and records every attempt.
+//! - [`retention`] purges webhook deliveries and events past `WEBHOOK_RETENTION_DAYS`.
 //!
 //! It never builds a message's content (each kind's module does) and never reads the clock
 //! itself: the dispatcher is given one.
 
 pub mod dispatcher;
+pub mod retention;
 pub mod retry;
 
 use std::future::Future;
@@ -26,6 +28,7 @@ use crate::storage::outbox::{self as store, NewMessage};
 pub use crate::storage::outbox::{AttemptOutcome, MessageKind, MessageRow, MessageStatus};
 use crate::storage::{self, Transaction};
 pub use dispatcher::Dispatcher;
+pub use retention::purge;
 
 /// Every dispatcher of this process is told when a transaction that wrote outbox messages
 /// commits ([`wake_all`]); a counter, not a one-shot signal, so a dispatcher busy with a pass

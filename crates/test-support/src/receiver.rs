@@ -60,6 +60,8 @@ struct State {
     received: Mutex<Vec<Received>>,
     replies: Mutex<VecDeque<Reply>>,
     count: watch::Sender<usize>,
+    /// Per path: requests being answered now, and the most there ever were at once.
+    concurrency: Mutex<std::collections::HashMap<String, (usize, usize)>>,
 }
 
 /// The receiver; dropped, it stops listening.
@@ -83,6 +85,7 @@ impl Receiver {
             received: Mutex::new(Vec::new()),
             replies: Mutex::new(VecDeque::new()),
             count: watch::channel(0).0,
+            concurrency: Mutex::new(std::collections::HashMap::new()),
         });
         let shared = state.clone();
         let task = tokio::spawn(async move {
@@ -121,6 +124,16 @@ impl Receiver {
         self.state.received.lock().unwrap().clone()
     }
 
+    /// The most requests to `path` that were being answered at the same time.
+    pub fn max_concurrent(&self, path: &str) -> usize {
+        self.state
+            .concurrency
+            .lock()
+            .unwrap()
+            .get(path)
+            .map_or(0, |(_, most)| *most)
+    }
+
     /// Waits until at least `count` requests arrived, at most `timeout`; panics with what did
     /// arrive otherwise.
     pub async fn wait_for(&self, count: usize, timeout: Duration) -> Vec<Received> {
@@ -153,6 +166,26 @@ async fn handle(state: Arc<State>, request: Request<Incoming>) -> Result<Respons
             )
         })
         .collect();
+    {
+        let mut concurrency = state.concurrency.lock().unwrap();
+        let entry = concurrency.entry(path.clone()).or_default();
+        entry.0 += 1;
+        entry.1 = entry.1.max(entry.0);
+    }
+    let answered = answer(&state, headers, method, path.clone(), request).await;
+    if let Some(entry) = state.concurrency.lock().unwrap().get_mut(&path) {
+        entry.0 -= 1;
+    }
+    answered
+}
+
+async fn answer(
+    state: &Arc<State>,
+    headers: Vec<(String, String)>,
+    method: String,
+    path: String,
+    request: Request<Incoming>,
+) -> Result<Response<Full<Bytes>>, hyper::Error> {
     let body = request.into_body().collect().await?.to_bytes().to_vec();
     let reply = state
         .replies

@@ -25,6 +25,8 @@ pub struct Settings {
     pub latency_ms: u64,
     /// Requests per minute the account may make (the rate limiter stays in the path).
     pub requests_per_minute: i64,
+    /// More of the service's variables (`WEBHOOK_*` for `bench webhooks`).
+    pub extra: Vec<(&'static str, String)>,
 }
 
 /// The running service and simulator, and how to reach them.
@@ -113,6 +115,9 @@ impl World {
             vars.insert("REDIS_URL", url.clone());
             vars.insert("REDIS_KEY_PREFIX", format!("{}:", storage::new_id("arca-bench")));
         }
+        for (name, value) in &settings.extra {
+            vars.insert(name, value.clone());
+        }
         let config = Config::from_lookup(|name| vars.get(name).cloned())?;
         let storage = Storage::connect(&config.database)
             .await
@@ -166,6 +171,7 @@ impl World {
     /// Stops the service, its engine and the simulator, and closes the pool.
     pub async fn stop(self) {
         self.state.engine.stop();
+        self.state.dispatcher.stop();
         let _ = self.shutdown.send(());
         self.server.abort();
         let _ = self.server.await;

@@ -205,6 +205,8 @@ async fn metrics_name_every_family_and_count_requests() {
         "arca_issuance_batch_size",
         "arca_reconciliations_total",
         "arca_webhooks_queue",
+        "arca_webhook_deliveries_total",
+        "arca_webhook_delivery_duration_seconds",
         "arca_outbox_messages",
         "arca_maintenance_mode",
         "arca_circuit_breaker_state",
@@ -218,10 +220,12 @@ async fn metrics_name_every_family_and_count_requests() {
     assert_eq!(sample(&before, "arca_invoices_queue{status=\"approved\"}"), 1.0);
     assert_eq!(sample(&before, "arca_invoices_queue{status=\"pending\"}"), 0.0);
     assert_eq!(sample(&before, "arca_maintenance_mode"), 0.0);
-    assert_eq!(
-        sample(&before, "arca_webhook_deliveries_queue{status=\"pending\"}"),
-        0.0
-    );
+    for status in ["pending", "retrying", "delivering", "failed"] {
+        assert!(
+            before.contains(&format!("arca_webhooks_queue{{status=\"{status}\"}} 0\n")),
+            "{status}:\n{before}"
+        );
+    }
     // Process-wide families: at least what this test did.
     assert!(sample(&before, "arca_issuance_batch_size_count") >= 1.0);
     assert!(sample(&before, "arca_api_duration_seconds_count{operation=\"FECAESolicitar\"}") >= 1.0);

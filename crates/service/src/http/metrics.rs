@@ -70,7 +70,7 @@ pub async fn metrics_text(State(state): State<AppState>, headers: HeaderMap) -> 
     }
     let mut outbox = Gauge {
         name: "arca_outbox_messages",
-        help: "Outbound messages (invoice emails) by status: pending and delivering are the outbox's queue.",
+        help: "Outbound messages (invoice emails and webhook deliveries) by status: pending and delivering are the outbox's queue.",
         values: Vec::new(),
     };
     if let Ok(counts) = crate::storage::outbox::count_by_status(&state.storage).await {
@@ -82,6 +82,25 @@ pub async fn metrics_text(State(state): State<AppState>, headers: HeaderMap) -> 
             outbox
                 .values
                 .push((vec![("status", status.as_str().to_string())], count as f64));
+        }
+    }
+    // Webhook deliveries of every account: pending (first attempt), retrying (pending again
+    // after a failure), delivering, failed (for good, until the retention purge).
+    let mut webhooks = Gauge {
+        name: "arca_webhooks_queue",
+        help: "Webhook deliveries by status: pending (waiting for the first attempt), retrying, delivering, failed (for good).",
+        values: Vec::new(),
+    };
+    if let Ok(queue) = crate::storage::outbox::webhook_queue(&state.storage).await {
+        for (status, count) in [
+            ("pending", queue.pending),
+            ("retrying", queue.retrying),
+            ("delivering", queue.delivering),
+            ("failed", queue.failed),
+        ] {
+            webhooks
+                .values
+                .push((vec![("status", status.to_string())], count as f64));
         }
     }
     let maintenance = state.maintenance.is_active().await;
@@ -105,16 +124,7 @@ pub async fn metrics_text(State(state): State<AppState>, headers: HeaderMap) -> 
             "The ARCA circuit breaker: 0 closed, 1 half-open, 2 open.",
             breaker,
         ),
-        // Webhooks are not delivered yet: the gauges exist at zero so dashboards and alerts
-        // can be built now.
-        Gauge {
-            name: "arca_webhooks_queue",
-            help: "Webhook deliveries by status (webhooks are not delivered yet: always 0).",
-            values: ["pending", "retrying", "failed"]
-                .into_iter()
-                .map(|status| (vec![("status", status.to_string())], 0.0))
-                .collect(),
-        },
+        webhooks,
         Gauge::single(
             "arca_uptime_seconds",
             "Seconds since this instance started.",

@@ -276,6 +276,138 @@ pub async fn claim(
     Ok(Some(message))
 }
 
+/// What [`claim_batch`] may take.
+#[derive(Debug, Clone)]
+pub struct ClaimRequest<'a> {
+    /// The claiming instance's lease owner name.
+    pub owner: &'a str,
+    pub now: DateTime<Utc>,
+    /// When the leases taken expire (unix ms).
+    pub lease_expires_at: i64,
+    /// At most this many messages.
+    pub limit: i64,
+    /// At most this many messages of one kind about one subject (a webhook endpoint's bound).
+    pub per_subject: i64,
+    /// Webhook subscriptions (subjects) to leave out: this instance has as many deliveries to
+    /// them in flight as it allows.
+    pub busy_subjects: &'a [String],
+}
+
+/// How far ahead in the due order [`claim_batch`] looks, in multiples of its limit: enough for
+/// several endpoints' messages when one endpoint's crowd the front.
+const CLAIM_WINDOW: i64 = 8;
+
+/// Rows per multi-row statement: far below either dialect's limit on bound parameters.
+const CHUNK: usize = 200;
+
+/// Takes up to `request.limit` due messages (pending ones whose time has come, delivering ones
+/// whose lease expired), oldest due first, for one attempt each by `request.owner`, in one
+/// transaction: one conditional UPDATE (ARCHITECTURE.md invariant 17), the attempts opened in
+/// multi-row INSERTs, and the attempts of instances that died closed as `abandoned`.
+///
+/// The look at what is due is two index-ordered scans, pending ones by due time and expired
+/// leases, each bounded, joined with `UNION ALL` (one `OR` would make the database sort every due
+/// row on each claim, which a backlog of thousands makes slow).
+///
+/// The UPDATE's text is the same on both dialects: `id IN (a bounded look at what is due)` with
+/// the due condition repeated on the row itself. On PostgreSQL two instances may pick the same
+/// ids; the second blocks on the first's row locks and, once the first commits, re-reads each
+/// row, finds it no longer due, and leaves it (so no row is ever claimed twice, at the cost of
+/// a smaller batch). SQLite runs one writer at a time.
+///
+/// Returns the claimed messages (with their new attempt numbers) and how many open attempts of
+/// webhook messages were closed as abandoned.
+pub async fn claim_batch(storage: &Storage, request: &ClaimRequest<'_>) -> Result<(Vec<MessageRow>, usize), Error> {
+    const DUE: &str = "((status = 'pending' AND next_attempt_at <= $4) \
+         OR (status = 'delivering' AND lease_expires_at <= $4))";
+    let busy = if request.busy_subjects.is_empty() {
+        String::new()
+    } else {
+        let placeholders: Vec<String> = (0..request.busy_subjects.len())
+            .map(|n| format!("${}", n + 8))
+            .collect();
+        format!(
+            " AND NOT (kind = 'webhook' AND subject_id IN ({}))",
+            placeholders.join(", ")
+        )
+    };
+    let claim_sql = format!(
+        "UPDATE outbox_messages SET status = 'delivering', attempts = attempts + 1, lease_owner = $1, \
+         lease_expires_at = $2, updated_at = $3 \
+         WHERE id IN (SELECT id FROM (SELECT id, next_attempt_at, \
+         ROW_NUMBER() OVER (PARTITION BY kind, subject_id ORDER BY next_attempt_at, id) AS subject_rank \
+         FROM (SELECT * FROM (SELECT id, kind, subject_id, next_attempt_at FROM outbox_messages \
+         WHERE status = 'pending' AND next_attempt_at <= $4{busy} ORDER BY next_attempt_at, id LIMIT $5) AS pending_window \
+         UNION ALL SELECT * FROM (SELECT id, kind, subject_id, next_attempt_at FROM outbox_messages \
+         WHERE status = 'delivering' AND lease_expires_at <= $4{busy} ORDER BY next_attempt_at, id LIMIT $5) AS expired_window \
+         ) AS due_window) AS ranked \
+         WHERE subject_rank <= $6 ORDER BY next_attempt_at, id LIMIT $7) \
+         AND {DUE} RETURNING {COLUMNS}"
+    );
+    let now_ms = request.now.timestamp_millis();
+    let limit = request.limit.max(0);
+    let mut transaction = storage.begin().await?;
+    let claimed = with_transaction!(&mut transaction, connection => {
+        let mut query = sqlx::query_as::<_, MessageRow>(&claim_sql)
+            .bind(request.owner)
+            .bind(request.lease_expires_at)
+            .bind(request.now)
+            .bind(now_ms)
+            .bind(limit.saturating_mul(CLAIM_WINDOW))
+            .bind(request.per_subject.max(1))
+            .bind(limit);
+        for subject in request.busy_subjects {
+            query = query.bind(subject);
+        }
+        query.fetch_all(&mut *connection).await?
+    });
+    if claimed.is_empty() {
+        transaction.commit().await?;
+        return Ok((Vec::new(), 0));
+    }
+    // Only a message attempted before can have an attempt left open by an instance that died.
+    let retried: Vec<&MessageRow> = claimed.iter().filter(|message| message.attempts > 1).collect();
+    let mut abandoned = 0;
+    for chunk in retried.chunks(CHUNK) {
+        let placeholders: Vec<String> = (0..chunk.len()).map(|n| format!("${}", n + 2)).collect();
+        let sql = format!(
+            "UPDATE outbox_attempts SET finished_at = $1, outcome = 'abandoned', \
+             reply = 'the instance attempting it stopped before recording an outcome (its lease expired)' \
+             WHERE finished_at IS NULL AND message_id IN ({}) RETURNING message_id",
+            placeholders.join(", ")
+        );
+        let closed = with_transaction!(&mut transaction, connection => {
+            let mut query = sqlx::query_scalar::<_, String>(&sql).bind(request.now);
+            for message in chunk {
+                query = query.bind(&message.id);
+            }
+            query.fetch_all(&mut *connection).await?
+        });
+        abandoned += closed
+            .iter()
+            .filter(|id| chunk.iter().any(|m| &m.id == *id && m.kind == MessageKind::Webhook))
+            .count();
+    }
+    for chunk in claimed.chunks(CHUNK) {
+        let rows: Vec<String> = (0..chunk.len())
+            .map(|n| format!("(${}, ${}, ${})", 3 * n + 1, 3 * n + 2, 3 * n + 3))
+            .collect();
+        let sql = format!(
+            "INSERT INTO outbox_attempts (message_id, number, started_at) VALUES {}",
+            rows.join(", ")
+        );
+        with_transaction!(&mut transaction, connection => {
+            let mut query = sqlx::query(&sql);
+            for message in chunk {
+                query = query.bind(&message.id).bind(message.attempts).bind(request.now);
+            }
+            query.execute(&mut *connection).await?;
+        });
+    }
+    transaction.commit().await?;
+    Ok((claimed, abandoned))
+}
+
 /// How an attempt settles its message.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Settlement {
@@ -309,6 +441,22 @@ pub async fn finish(
     settlement: &Settlement,
     now: DateTime<Utc>,
 ) -> Result<bool, Error> {
+    let mut transaction = storage.begin().await?;
+    let settled = finish_in(&mut transaction, id, owner, number, attempt, settlement, now).await?;
+    transaction.commit().await?;
+    Ok(settled)
+}
+
+/// [`finish`]'s two statements in `transaction`.
+async fn finish_in(
+    transaction: &mut Transaction<'_>,
+    id: &str,
+    owner: &str,
+    number: i32,
+    attempt: &AttemptRecord<'_>,
+    settlement: &Settlement,
+    now: DateTime<Utc>,
+) -> Result<bool, Error> {
     const ATTEMPT: &str = "UPDATE outbox_attempts SET finished_at = $3, outcome = $4, reply = $5, http_status = $6, \
          duration_ms = $7 WHERE message_id = $1 AND number = $2 AND finished_at IS NULL";
     let reply = attempt.reply;
@@ -320,8 +468,7 @@ pub async fn finish(
         Settlement::RetryAt(at) => (MessageStatus::Pending, Some(*at), Some(reply), None),
         Settlement::Failed => (MessageStatus::Failed, None, Some(reply), None),
     };
-    let mut transaction = storage.begin().await?;
-    let settled = with_transaction!(&mut transaction, connection => {
+    let settled = with_transaction!(transaction, connection => {
         sqlx::query(ATTEMPT)
             .bind(id)
             .bind(number)
@@ -345,8 +492,48 @@ pub async fn finish(
             .await?
             .rows_affected()
     });
-    transaction.commit().await?;
     Ok(settled == 1)
+}
+
+/// One attempt's end, for [`finish_batch`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Finish<'a> {
+    pub id: &'a str,
+    /// The attempt's number (the fence, with the owner).
+    pub number: i32,
+    pub attempt: AttemptRecord<'a>,
+    pub settlement: Settlement,
+}
+
+/// [`finish`] for several attempts of `owner`, in one transaction (one commit for the lot);
+/// for each, whether it still held its message.
+pub async fn finish_batch(
+    storage: &Storage,
+    owner: &str,
+    finished: &[Finish<'_>],
+    now: DateTime<Utc>,
+) -> Result<Vec<bool>, Error> {
+    if finished.is_empty() {
+        return Ok(Vec::new());
+    }
+    let mut transaction = storage.begin().await?;
+    let mut settled = Vec::with_capacity(finished.len());
+    for item in finished {
+        settled.push(
+            finish_in(
+                &mut transaction,
+                item.id,
+                owner,
+                item.number,
+                &item.attempt,
+                &item.settlement,
+                now,
+            )
+            .await?,
+        );
+    }
+    transaction.commit().await?;
+    Ok(settled)
 }
 
 /// The account's messages about `subject_id` of `kind`, newest first, at most `limit`.
@@ -416,6 +603,50 @@ pub async fn count_by_status(storage: &Storage) -> Result<Vec<(MessageStatus, i6
         .into_iter()
         .filter_map(|(status, count)| MessageStatus::try_from(status).ok().map(|status| (status, count)))
         .collect())
+}
+
+/// Webhook deliveries by where they are, for `arca_webhooks_queue`.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct WebhookQueue {
+    /// Waiting for their first attempt.
+    pub pending: i64,
+    /// Waiting for a retry (pending after at least one attempt).
+    pub retrying: i64,
+    /// An attempt holds them.
+    pub delivering: i64,
+    /// Failed for good (until the retention purge).
+    pub failed: i64,
+}
+
+/// Every account's webhook deliveries counted by [`WebhookQueue`]'s statuses.
+pub async fn webhook_queue(storage: &Storage) -> Result<WebhookQueue, Error> {
+    const SQL: &str = "SELECT status, CASE WHEN attempts > 0 THEN 1 ELSE 0 END AS retried, COUNT(*) \
+         FROM outbox_messages WHERE kind = 'webhook' AND status IN ('pending', 'delivering', 'failed') \
+         GROUP BY status, CASE WHEN attempts > 0 THEN 1 ELSE 0 END";
+    let rows = with_pool!(storage, pool => sqlx::query_as::<_, (String, i32, i64)>(SQL).fetch_all(pool).await?);
+    let mut queue = WebhookQueue::default();
+    for (status, retried, count) in rows {
+        match (MessageStatus::try_from(status), retried) {
+            (Ok(MessageStatus::Pending), 0) => queue.pending += count,
+            (Ok(MessageStatus::Pending), _) => queue.retrying += count,
+            (Ok(MessageStatus::Delivering), _) => queue.delivering += count,
+            (Ok(MessageStatus::Failed), _) => queue.failed += count,
+            _ => {}
+        }
+    }
+    Ok(queue)
+}
+
+/// Deletes up to `limit` webhook deliveries that are final (delivered or failed) and were
+/// created before `before`, oldest first, with their attempts (`ON DELETE CASCADE`). A pending
+/// or delivering message is never touched. Returns how many went.
+pub async fn purge_webhook_deliveries(storage: &Storage, before: DateTime<Utc>, limit: i64) -> Result<u64, Error> {
+    const SQL: &str = "DELETE FROM outbox_messages WHERE id IN (SELECT id FROM outbox_messages \
+         WHERE kind = 'webhook' AND status IN ('delivered', 'failed') AND created_at < $1 \
+         ORDER BY created_at, id LIMIT $2) AND status IN ('delivered', 'failed')";
+    Ok(with_pool!(storage, pool => {
+        sqlx::query(SQL).bind(before).bind(limit).execute(pool).await?.rows_affected()
+    }))
 }
 
 /// An approved invoice whose account sends emails on approval, read in the approval's fenced

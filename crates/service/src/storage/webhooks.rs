@@ -90,6 +90,21 @@ pub async fn mark_once(transaction: &mut Transaction<'_>, key: &str, now: DateTi
     }))
 }
 
+/// Deletes up to `limit` events created before `before`, oldest first, unless their account still
+/// has a webhook delivery pending or delivering that was created no later than the event (a
+/// delivery is created with its event, at the same instant, so an event whose delivery is still
+/// under way is kept). Returns how many went.
+pub async fn purge_events(storage: &Storage, before: DateTime<Utc>, limit: i64) -> Result<u64, Error> {
+    const SQL: &str = "DELETE FROM webhook_events WHERE id IN (SELECT events.id FROM webhook_events AS events \
+         WHERE events.created_at < $1 AND NOT EXISTS (SELECT 1 FROM outbox_messages AS messages \
+         WHERE messages.kind = 'webhook' AND messages.status IN ('pending', 'delivering') \
+         AND messages.account_id = events.account_id AND messages.created_at <= events.created_at) \
+         ORDER BY events.created_at, events.id LIMIT $2)";
+    Ok(with_pool!(storage, pool => {
+        sqlx::query(SQL).bind(before).bind(limit).execute(pool).await?.rows_affected()
+    }))
+}
+
 /// Subscription `id` (any account: the dispatcher's view; the API passes its account).
 pub async fn find_subscription(storage: &Storage, id: &str) -> Result<Option<SubscriptionRow>, Error> {
     let sql = format!("SELECT {SUBSCRIPTION_COLUMNS} FROM webhook_subscriptions WHERE id = $1");
