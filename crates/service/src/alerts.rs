@@ -245,6 +245,20 @@ pub const JOBS: &[Job] = &[
     ("quota", |context, now| {
         Box::pin(async move { check_quotas(&context.storage, now).await })
     }),
+    ("webhook_retention", |context, now| {
+        Box::pin(async move {
+            let retention = crate::outbox::retention::days(context.config.retention_days);
+            let purged = crate::outbox::purge(&context.storage, now, retention).await?;
+            if purged.deliveries > 0 || purged.events > 0 {
+                tracing::info!(
+                    deliveries = purged.deliveries,
+                    events = purged.events,
+                    "old webhook deliveries and events purged"
+                );
+            }
+            Ok(usize::try_from(purged.deliveries.saturating_add(purged.events)).unwrap_or(usize::MAX))
+        })
+    }),
 ];
 
 /// The scheduled jobs of this instance. Cloning shares it.

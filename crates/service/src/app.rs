@@ -100,12 +100,6 @@ impl App {
         // What the open breaker held back goes as soon as it closes, not at its retry time.
         tokio::spawn(drain_when_closed(breaker.clone(), engine.clone()));
         let (emails, dispatcher) = outbox(&config, &storage, &secrets, clock.clone())?;
-        tokio::spawn(purge_periodically(
-            storage.clone(),
-            clock.clone(),
-            crate::outbox::retention::days(config.webhooks.retention_days),
-            config.webhooks.alerts_interval,
-        ));
         let invoices = Invoices::new(
             storage.clone(),
             engine.clone(),
@@ -211,31 +205,6 @@ fn outbox(
     ));
     dispatcher.spawn();
     Ok((Emails::new(storage.clone(), setup, dispatcher.clone()), dispatcher))
-}
-
-/// Purges webhook deliveries and events past `WEBHOOK_RETENTION_DAYS` at start-up and every
-/// `ALERTS_CHECK_INTERVAL_MS`. Every instance runs it for now (deleting is idempotent; the
-/// scheduled jobs' lease will make it one instance's task).
-async fn purge_periodically(
-    storage: Storage,
-    clock: Arc<dyn Clock>,
-    retention: std::time::Duration,
-    every: std::time::Duration,
-) {
-    loop {
-        match crate::outbox::purge(&storage, clock.now(), retention).await {
-            Ok(purged) if purged.deliveries > 0 || purged.events > 0 => {
-                tracing::info!(
-                    deliveries = purged.deliveries,
-                    events = purged.events,
-                    "old webhook deliveries and events purged"
-                );
-            }
-            Ok(_) => {}
-            Err(error) => tracing::warn!(error = %error, "could not purge old webhook deliveries"),
-        }
-        tokio::time::sleep(every).await;
-    }
 }
 
 /// Each time the breaker closes, sends the deferred invoices at once.

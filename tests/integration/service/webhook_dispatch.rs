@@ -343,7 +343,7 @@ async fn retention_purges_final_deliveries_and_events_past_the_period_and_nothin
     event("evt_recent", recent).await;
     let recent_ids = enqueue(&app.storage, &account, MessageKind::Webhook, "sub_a", 1, recent).await;
 
-    // The app's own periodic purge (at start-up, then every ALERTS_CHECK_INTERVAL_MS) may have
+    // The scheduled jobs' retention pass (at start-up, then every ALERTS_CHECK_INTERVAL_MS) may have
     // taken some first: what is left is what counts.
     let purged = outbox::purge(&app.storage, at(now), outbox::retention::days(30))
         .await
