@@ -268,14 +268,20 @@ async fn a_rolled_back_change_never_produces_a_delivery() {
     subscribe(&app, &account, &["*"]).await;
 
     let mut transaction = app.storage.begin().await.unwrap();
+    // The change the event is about comes first (on SQLite the transaction then holds the
+    // writer's lock, as every caller of `emit` does).
+    let now = chrono::Utc::now();
+    assert!(
+        arca_service::storage::webhooks::mark_once(&mut transaction, "test:rolled-back-change", now)
+            .await
+            .unwrap()
+    );
     let event = Event {
         account_id: account.clone(),
         event_type: EventType::QuotaWarning,
         data: json!({"id": account}),
     };
-    let emitted = events::emit(&mut transaction, &event, chrono::Utc::now())
-        .await
-        .unwrap();
+    let emitted = events::emit(&mut transaction, &event, now).await.unwrap();
     assert!(emitted.is_some(), "written in the transaction");
     drop(transaction);
     let dispatcher = &app.state.dispatcher;

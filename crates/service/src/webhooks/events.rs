@@ -135,7 +135,9 @@ pub fn body(id: &str, event_type: EventType, created_at: DateTime<Utc>, data: &s
 }
 
 /// Writes `event` and a delivery to each of the account's enabled subscriptions that takes it,
-/// in `transaction`. Returns the event's id (`evt_…`), or `None` when no subscription takes it
+/// in `transaction`, after the change it is about: on SQLite a transaction whose first statement
+/// is a read fails with "database is locked" if another connection writes before its first
+/// write, so the change's own write goes first (it then holds the writer's lock). Returns the event's id (`evt_…`), or `None` when no subscription takes it
 /// (nothing is written). A body past [`MAX_BODY_BYTES`] is refused.
 pub async fn emit(
     transaction: &mut Transaction<'_>,
