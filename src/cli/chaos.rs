@@ -171,6 +171,12 @@ async fn run_in(args: &Args, work: &Path, database_url: &str) -> anyhow::Result<
         simulator_url: simulator_url.clone(),
         salt,
         encryption_key,
+        settings: vec![
+            // Runs of faults may open the ARCA circuit breaker: let it probe again soon.
+            ("CIRCUIT_BREAKER_OPEN_SECONDS", "2".into()),
+            // The engine's info lines say what was reconciled after a lost answer.
+            ("LOG_LEVEL", "warn,arca_service::issuance=info".into()),
+        ],
     };
     let mut instances = Vec::new();
     for index in 0..args.instances {
@@ -254,31 +260,35 @@ async fn run_in(args: &Args, work: &Path, database_url: &str) -> anyhow::Result<
 }
 
 /// What each `serve` process is started with.
-struct InstanceEnv {
-    exe: PathBuf,
-    work: PathBuf,
-    database_url: String,
-    simulator_url: String,
-    salt: Secret,
-    encryption_key: Secret,
+pub(super) struct InstanceEnv {
+    pub(super) exe: PathBuf,
+    pub(super) work: PathBuf,
+    pub(super) database_url: String,
+    pub(super) simulator_url: String,
+    pub(super) salt: Secret,
+    pub(super) encryption_key: Secret,
+    /// The run's own settings, after the common ones (lease times, log level, …).
+    pub(super) settings: Vec<(&'static str, String)>,
 }
 
-struct Instance {
-    index: usize,
-    port: u16,
-    url: String,
+/// One `serve` process of a chaos run (`chaos` and `chaos-webhooks`).
+pub(super) struct Instance {
+    pub(super) index: usize,
+    pub(super) port: u16,
+    pub(super) url: String,
     child: Child,
 }
 
 impl Instance {
-    async fn start(env: &InstanceEnv, index: usize) -> anyhow::Result<Instance> {
+    pub(super) async fn start(env: &InstanceEnv, index: usize) -> anyhow::Result<Instance> {
         let port = free_port()?;
         Instance::start_on(env, index, port).await
     }
 
-    async fn start_on(env: &InstanceEnv, index: usize, port: u16) -> anyhow::Result<Instance> {
+    pub(super) async fn start_on(env: &InstanceEnv, index: usize, port: u16) -> anyhow::Result<Instance> {
         let name = format!("instance-{index}");
-        let child = Command::new(&env.exe)
+        let mut command = Command::new(&env.exe);
+        command
             .arg("serve")
             .env_clear()
             .env("PATH", std::env::var_os("PATH").unwrap_or_default())
@@ -293,14 +303,12 @@ impl Instance {
             .env("ARCA_TIMEOUT_MS", "2000")
             // A killed instance's series are taken over this soon.
             .env("ISSUANCE_LEASE_TTL_MS", "3000")
-            // Runs of faults may open the ARCA circuit breaker: let it probe again soon.
-            .env("CIRCUIT_BREAKER_OPEN_SECONDS", "2")
             .env("API_KEY_SALT", env.salt.expose())
             .env("SECRETS_ENCRYPTION_KEY", env.encryption_key.expose())
             .env("RATE_LIMIT_ENABLED", "false")
-            // The engine's info lines say what was reconciled after a lost answer.
-            .env("LOG_LEVEL", "warn,arca_service::issuance=info")
             .env("LOG_FORMAT", "json")
+            .envs(env.settings.iter().map(|(name, value)| (name, value)));
+        let child = command
             .stdout(log_file(&env.work, &name)?)
             .stderr(log_file(&env.work, &name)?)
             .kill_on_drop(true)
@@ -317,7 +325,7 @@ impl Instance {
     }
 
     /// SIGKILL: no shutdown, no lease released, whatever was in flight left as it was.
-    async fn kill(&mut self) {
+    pub(super) async fn kill(&mut self) {
         let _ = self.child.start_kill();
         let _ = self.child.wait().await;
     }

@@ -21,7 +21,7 @@
 
 use std::collections::{HashMap, HashSet};
 use std::convert::Infallible;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex as StdMutex, PoisonError};
 use std::time::{Duration, Instant};
@@ -39,10 +39,10 @@ use http_body_util::{BodyExt, Full};
 use hyper_util::rt::TokioIo;
 use rand::Rng;
 use serde_json::{Value, json};
-use tokio::process::{Child, Command};
+use tokio::process::Command;
 use tokio::sync::Mutex;
 
-use super::chaos::{base64_random, free_port, hex, log_file, redact, tempdir, wait_until_up};
+use super::chaos::{Instance, InstanceEnv, base64_random, free_port, hex, log_file, redact, tempdir, wait_until_up};
 use super::http_client::HttpClient;
 
 /// The issuer (a valid check digit).
@@ -162,6 +162,16 @@ async fn run_in(args: &Args, work: &Path, database_url: &str) -> anyhow::Result<
         simulator_url,
         salt,
         encryption_key,
+        settings: vec![
+            // A killed instance's deliveries are taken over this soon (above two attempts'
+            // timeouts, as the lease must be).
+            ("OUTBOX_LEASE_TTL_MS", "2500".into()),
+            ("OUTBOX_POLL_MS", "200".into()),
+            ("WEBHOOK_TIMEOUT_MS", "1000".into()),
+            // The receiver listens on 127.0.0.1 over http://.
+            ("WEBHOOK_ALLOW_PRIVATE_URLS", "true".into()),
+            ("LOG_LEVEL", "warn".into()),
+        ],
     };
     let mut instances = Vec::new();
     for index in 0..2 {
@@ -227,78 +237,6 @@ async fn run_in(args: &Args, work: &Path, database_url: &str) -> anyhow::Result<
     let _ = simulator.wait().await;
     storage.close().await;
     Ok(report)
-}
-
-/// What each `serve` process is started with.
-struct InstanceEnv {
-    exe: PathBuf,
-    work: PathBuf,
-    database_url: String,
-    simulator_url: String,
-    salt: Secret,
-    encryption_key: Secret,
-}
-
-struct Instance {
-    index: usize,
-    port: u16,
-    url: String,
-    child: Child,
-}
-
-impl Instance {
-    async fn start(env: &InstanceEnv, index: usize) -> anyhow::Result<Instance> {
-        Instance::start_on(env, index, free_port()?).await
-    }
-
-    async fn start_on(env: &InstanceEnv, index: usize, port: u16) -> anyhow::Result<Instance> {
-        let name = format!("instance-{index}");
-        let child = Command::new(&env.exe)
-            .arg("serve")
-            .env_clear()
-            .env("PATH", std::env::var_os("PATH").unwrap_or_default())
-            .env("HOST", "127.0.0.1")
-            .env("PORT", port.to_string())
-            .env("DATA_DIR", env.work.join(&name))
-            .env("DATABASE_URL", &env.database_url)
-            .env("DATABASE_POOL_SIZE", "10")
-            .env("ARCA_ENVIRONMENT", "homologacion")
-            .env("ARCA_WSAA_URL", format!("{}/ws/services/LoginCms", env.simulator_url))
-            .env("ARCA_WSFE_URL", format!("{}/wsfev1/service.asmx", env.simulator_url))
-            .env("ARCA_TIMEOUT_MS", "2000")
-            .env("ISSUANCE_LEASE_TTL_MS", "3000")
-            // A killed instance's deliveries are taken over this soon (above two attempts'
-            // timeouts, as the lease must be).
-            .env("OUTBOX_LEASE_TTL_MS", "2500")
-            .env("OUTBOX_POLL_MS", "200")
-            .env("WEBHOOK_TIMEOUT_MS", "1000")
-            // The receiver listens on 127.0.0.1 over http://.
-            .env("WEBHOOK_ALLOW_PRIVATE_URLS", "true")
-            .env("API_KEY_SALT", env.salt.expose())
-            .env("SECRETS_ENCRYPTION_KEY", env.encryption_key.expose())
-            .env("RATE_LIMIT_ENABLED", "false")
-            .env("LOG_LEVEL", "warn")
-            .env("LOG_FORMAT", "json")
-            .stdout(log_file(&env.work, &name)?)
-            .stderr(log_file(&env.work, &name)?)
-            .kill_on_drop(true)
-            .spawn()
-            .with_context(|| format!("starting {name}"))?;
-        let url = format!("http://127.0.0.1:{port}");
-        wait_until_up(&HttpClient::new(&url)?, "/openapi.json").await?;
-        Ok(Instance {
-            index,
-            port,
-            url,
-            child,
-        })
-    }
-
-    /// SIGKILL: no shutdown, no lease released, deliveries in flight left as they were.
-    async fn kill(&mut self) {
-        let _ = self.child.start_kill();
-        let _ = self.child.wait().await;
-    }
 }
 
 /// Kills one instance every 0.4–1.2 s and restarts it on the same port after 0.1–0.5 s.
