@@ -127,42 +127,19 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
 }
 
 async fn run_in(args: &Args, work: &Path, database_url: &str) -> anyhow::Result<Report> {
-    let exe = std::env::current_exe().context("locating the arca-api binary")?;
-
-    // The simulator's CA, and a client certificate from it, made here; the simulator process
-    // loads the same CA.
-    let ca_dir = work.join("simulator-ca");
-    let ca = CertificateAuthority::load_or_create(&ca_dir, chrono::Utc::now())?;
-    let (certificate, key) = ca.issue(CUIT, "chaos", chrono::Utc::now())?;
-    let certificate_pem = String::from_utf8(certificate.to_pem()?)?;
-    let key_pem = String::from_utf8(key.private_key_to_pem_pkcs8()?)?;
-
-    let simulator_port = free_port()?;
-    let simulator_url = format!("http://127.0.0.1:{simulator_port}");
-    let mut simulator = Command::new(&exe)
-        .args(["simulator", "--listen", &format!("127.0.0.1:{simulator_port}")])
-        .arg("--ca-dir")
-        .arg(&ca_dir)
-        // Instances restarted after a kill log in again while their ticket is still valid.
-        .args(["--preventive-window-secs", "0"])
-        .args(["--records-per-request", &args.records_per_request.to_string()])
-        .stdout(log_file(work, "simulator")?)
-        .stderr(log_file(work, "simulator")?)
-        .kill_on_drop(true)
-        .spawn()
-        .context("starting the simulator")?;
+    let records = args.records_per_request.to_string();
+    let World {
+        exe,
+        mut simulator,
+        simulator_url,
+        storage,
+        salt,
+        encryption_key,
+        api_key,
+        certificate_pem,
+        key_pem,
+    } = World::start(work, database_url, &["--records-per-request", &records], "Chaos", None).await?;
     let sim = HttpClient::new(&simulator_url)?.with_timeout(Duration::from_secs(10));
-    wait_until_up(&sim, "/_sim/health").await?;
-
-    let storage = Storage::connect(&DatabaseConfig::from_url(Secret::new(database_url.to_string()), 4)).await?;
-    migrations::up(&storage).await?;
-    let salt = Secret::new(format!("chaos-salt-{}", hex(16)));
-    let encryption_key = Secret::new(base64_random(32));
-    let new = NewAccount::new("Chaos", CUIT, Some("enterprise"), None, None)?;
-    // The instances run as ARCA homologation: they accept keys of its mode only.
-    let mode = KeyMode::for_environment(ArcaEnvironment::Homologacion);
-    let (_, created) = accounts::create(&storage, &salt, mode, new).await?;
-    let api_key = created.key.expose().to_string();
 
     let env = InstanceEnv {
         exe: exe.clone(),
@@ -260,6 +237,82 @@ async fn run_in(args: &Args, work: &Path, database_url: &str) -> anyhow::Result<
 }
 
 /// What each `serve` process is started with.
+/// What a chaos run stands on: a simulator process (with the CA its client certificate comes
+/// from), the migrated database, and an account of [`CUIT`] with its API key.
+pub(super) struct World {
+    pub(super) exe: PathBuf,
+    pub(super) simulator: Child,
+    pub(super) simulator_url: String,
+    pub(super) storage: Storage,
+    pub(super) salt: Secret,
+    pub(super) encryption_key: Secret,
+    pub(super) api_key: String,
+    pub(super) certificate_pem: String,
+    pub(super) key_pem: String,
+}
+
+impl World {
+    /// Starts the simulator (with `simulator_args` besides the common ones), migrates the
+    /// database and creates the account `name` (enterprise tier, `quota` invoices a month).
+    pub(super) async fn start(
+        work: &Path,
+        database_url: &str,
+        simulator_args: &[&str],
+        name: &str,
+        quota: Option<i64>,
+    ) -> anyhow::Result<World> {
+        let exe = std::env::current_exe().context("locating the arca-api binary")?;
+
+        // The simulator's CA, and a client certificate from it, made here; the simulator
+        // process loads the same CA.
+        let ca_dir = work.join("simulator-ca");
+        let ca = CertificateAuthority::load_or_create(&ca_dir, chrono::Utc::now())?;
+        let (certificate, key) = ca.issue(CUIT, "chaos", chrono::Utc::now())?;
+        let certificate_pem = String::from_utf8(certificate.to_pem()?)?;
+        let key_pem = String::from_utf8(key.private_key_to_pem_pkcs8()?)?;
+
+        let simulator_port = free_port()?;
+        let simulator_url = format!("http://127.0.0.1:{simulator_port}");
+        let simulator = Command::new(&exe)
+            .args(["simulator", "--listen", &format!("127.0.0.1:{simulator_port}")])
+            .arg("--ca-dir")
+            .arg(&ca_dir)
+            // Instances restarted after a kill log in again while their ticket is still valid.
+            .args(["--preventive-window-secs", "0"])
+            .args(simulator_args)
+            .stdout(log_file(work, "simulator")?)
+            .stderr(log_file(work, "simulator")?)
+            .kill_on_drop(true)
+            .spawn()
+            .context("starting the simulator")?;
+        wait_until_up(
+            &HttpClient::new(&simulator_url)?.with_timeout(Duration::from_secs(10)),
+            "/_sim/health",
+        )
+        .await?;
+
+        let storage = Storage::connect(&DatabaseConfig::from_url(Secret::new(database_url.to_string()), 4)).await?;
+        migrations::up(&storage).await?;
+        let salt = Secret::new(format!("chaos-salt-{}", hex(16)));
+        let encryption_key = Secret::new(base64_random(32));
+        let new = NewAccount::new(name, CUIT, Some("enterprise"), quota, None)?;
+        // The instances run as ARCA homologation: they accept keys of its mode only.
+        let mode = KeyMode::for_environment(ArcaEnvironment::Homologacion);
+        let (_, created) = accounts::create(&storage, &salt, mode, new).await?;
+        Ok(World {
+            exe,
+            simulator,
+            simulator_url,
+            storage,
+            salt,
+            encryption_key,
+            api_key: created.key.expose().to_string(),
+            certificate_pem,
+            key_pem,
+        })
+    }
+}
+
 pub(super) struct InstanceEnv {
     pub(super) exe: PathBuf,
     pub(super) work: PathBuf,

@@ -27,26 +27,17 @@ use std::sync::{Arc, Mutex as StdMutex, PoisonError};
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, anyhow, bail};
-use arca_protocol::secret::Secret;
-use arca_service::accounts::{self, NewAccount};
-use arca_service::api_keys::KeyMode;
-use arca_service::config::{ArcaEnvironment, DatabaseConfig};
-use arca_service::storage::{Storage, migrations};
-use arca_simulator::CertificateAuthority;
+use arca_service::storage::Storage;
 use arca_test_support::scratch::ScratchDatabase;
 use bytes::Bytes;
 use http_body_util::{BodyExt, Full};
 use hyper_util::rt::TokioIo;
 use rand::Rng;
 use serde_json::{Value, json};
-use tokio::process::Command;
 use tokio::sync::Mutex;
 
-use super::chaos::{Instance, InstanceEnv, base64_random, free_port, hex, log_file, redact, tempdir, wait_until_up};
+use super::chaos::{Instance, InstanceEnv, World, hex, redact, tempdir};
 use super::http_client::HttpClient;
-
-/// The issuer (a valid check digit).
-const CUIT: &str = "20267565393";
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
@@ -121,39 +112,17 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
 }
 
 async fn run_in(args: &Args, work: &Path, database_url: &str) -> anyhow::Result<Report> {
-    let exe = std::env::current_exe().context("locating the arca-api binary")?;
-    let ca_dir = work.join("simulator-ca");
-    let ca = CertificateAuthority::load_or_create(&ca_dir, chrono::Utc::now())?;
-    let (certificate, key) = ca.issue(CUIT, "chaos", chrono::Utc::now())?;
-    let certificate_pem = String::from_utf8(certificate.to_pem()?)?;
-    let key_pem = String::from_utf8(key.private_key_to_pem_pkcs8()?)?;
-
-    let simulator_port = free_port()?;
-    let simulator_url = format!("http://127.0.0.1:{simulator_port}");
-    let mut simulator = Command::new(&exe)
-        .args(["simulator", "--listen", &format!("127.0.0.1:{simulator_port}")])
-        .arg("--ca-dir")
-        .arg(&ca_dir)
-        .args(["--preventive-window-secs", "0"])
-        .stdout(log_file(work, "simulator")?)
-        .stderr(log_file(work, "simulator")?)
-        .kill_on_drop(true)
-        .spawn()
-        .context("starting the simulator")?;
-    wait_until_up(
-        &HttpClient::new(&simulator_url)?.with_timeout(Duration::from_secs(10)),
-        "/_sim/health",
-    )
-    .await?;
-
-    let storage = Storage::connect(&DatabaseConfig::from_url(Secret::new(database_url.to_string()), 4)).await?;
-    migrations::up(&storage).await?;
-    let salt = Secret::new(format!("chaos-salt-{}", hex(16)));
-    let encryption_key = Secret::new(base64_random(32));
-    let new = NewAccount::new("Chaos webhooks", CUIT, Some("enterprise"), Some(args.quota), None)?;
-    let mode = KeyMode::for_environment(ArcaEnvironment::Homologacion);
-    let (_, created) = accounts::create(&storage, &salt, mode, new).await?;
-    let api_key = created.key.expose().to_string();
+    let World {
+        exe,
+        mut simulator,
+        simulator_url,
+        storage,
+        salt,
+        encryption_key,
+        api_key,
+        certificate_pem,
+        key_pem,
+    } = World::start(work, database_url, &[], "Chaos webhooks", Some(args.quota)).await?;
 
     let env = InstanceEnv {
         exe,
