@@ -13,6 +13,8 @@
 //!
 //!   A session is cheap: the ticket comes from memory after the first call, and is renewed by
 //!   exactly one instance when it nears expiry.
+//! - [`services`]: the ARCA services the product uses ([`ArcaService`]): one ticket per
+//!   certificate and service.
 //! - [`tickets`]: WSAA tickets, durable and shared by every instance, renewed by one.
 //! - [`session_port`]: the issuance engine's [`ArcaPort`](crate::issuance::ArcaPort) over each
 //!   account's session.
@@ -25,6 +27,7 @@
 pub mod breaker;
 pub mod probe;
 pub mod reference_data;
+pub mod services;
 pub mod session_port;
 pub mod tickets;
 
@@ -42,6 +45,7 @@ use crate::config::{ArcaConfig, ArcaEnvironment};
 use crate::crypto::Secrets;
 use crate::storage::Storage;
 use crate::{Error, accounts, certificates};
+pub use services::ArcaService;
 use tickets::TicketStore;
 
 /// Longest wait for a TCP connection (and TLS handshake) to ARCA, within `ARCA_TIMEOUT_MS`.
@@ -59,6 +63,18 @@ pub struct ArcaSession {
     pub certificate_id: String,
 }
 
+/// The credentials of a call to any ARCA service on an account's behalf: the ticket of that
+/// service for the account's certificate, on behalf of the account's CUIT.
+#[derive(Debug, Clone)]
+pub struct ServiceSession {
+    pub service: ArcaService,
+    /// Token and sign of the certificate's ticket for `service`, on behalf of `cuit`.
+    pub auth: Auth,
+    /// The account's CUIT (`cuitRepresentada` for the padrón, `Cuit` for WSCDC and WSFEv1).
+    pub cuit: Cuit,
+    pub certificate_id: String,
+}
+
 /// ARCA, as configured for this deployment.
 pub struct Arca {
     storage: Storage,
@@ -71,6 +87,10 @@ pub struct Arca {
 struct Endpoints {
     wsfe: WsfeClient,
     tickets: TicketStore,
+    /// For the clients of the other services (padrón A5, A13, WSCDC): one connection pool.
+    transport: HttpTransport,
+    /// `[A5, A13, WSCDC]` endpoints ([`ArcaConfig::service_urls`]); `None` when not configured.
+    service_urls: [Option<String>; 3],
 }
 
 impl Arca {
@@ -102,8 +122,10 @@ impl Arca {
                     redis,
                 );
                 Some(Endpoints {
-                    wsfe: WsfeClient::new(wsfe_url, transport),
+                    wsfe: WsfeClient::new(wsfe_url, transport.clone()),
                     tickets,
+                    transport,
+                    service_urls: config.service_urls(),
                 })
             }
             _ => None,
@@ -137,7 +159,7 @@ impl Arca {
             certificates::usable_credentials(storage, &self.secrets, account_id, self.clock.now())
                 .await?
                 .ok_or(Error::NoCertificate)?;
-        let ticket = endpoints.tickets.get_ticket(&credentials).await?;
+        let ticket = endpoints.tickets.get_ticket(&credentials, ArcaService::Wsfe).await?;
         Ok(ArcaSession {
             client: endpoints.wsfe.clone(),
             auth: Auth::from_ticket(&ticket, account.cuit),
@@ -146,13 +168,59 @@ impl Arca {
         })
     }
 
+    /// The ticket of `service` for the account's newest usable certificate, on behalf of the
+    /// account's CUIT: from memory, the database or one login (ARCHITECTURE.md invariants 8–10).
+    pub async fn service_session(&self, account_id: &str, service: ArcaService) -> Result<ServiceSession, Error> {
+        let endpoints = self.endpoints()?;
+        let account = accounts::find(&self.storage, account_id).await?;
+        let (certificate_id, credentials) =
+            certificates::usable_credentials(&self.storage, &self.secrets, account_id, self.clock.now())
+                .await?
+                .ok_or(Error::NoCertificate)?;
+        let ticket = endpoints.tickets.get_ticket(&credentials, service).await?;
+        Ok(ServiceSession {
+            service,
+            auth: Auth::from_ticket(&ticket, account.cuit),
+            cuit: account.cuit,
+            certificate_id,
+        })
+    }
+
+    /// The ticket of `service` for `credentials` (a given certificate, not necessarily the
+    /// account's newest): from memory, the database, or one login whose ticket is stored.
+    pub async fn ticket_for(
+        &self,
+        credentials: &Credentials,
+        service: ArcaService,
+    ) -> Result<arca_protocol::wsaa::AccessTicket, Error> {
+        self.endpoints()?.tickets.get_ticket(credentials, service).await
+    }
+
+    /// The endpoint of `service` (not WSFEv1's), with the shared transport; [`Error::ArcaNotConfigured`]
+    /// when unknown.
+    pub fn service_endpoint(&self, service: ArcaService) -> Result<(String, HttpTransport), Error> {
+        let endpoints = self.endpoints()?;
+        let url = match service {
+            ArcaService::Wsfe => Some(endpoints.wsfe.url().to_string()),
+            ArcaService::PadronA5 => endpoints.service_urls[0].clone(),
+            ArcaService::PadronA13 => endpoints.service_urls[1].clone(),
+            ArcaService::Wscdc => endpoints.service_urls[2].clone(),
+        };
+        Ok((url.ok_or(Error::ArcaNotConfigured)?, endpoints.transport.clone()))
+    }
+
     /// WSFEv1 refused the account's ticket (600): the next session logs in again.
     pub async fn discard_ticket(&self, account_id: &str) -> Result<(), Error> {
+        self.discard_service_ticket(account_id, ArcaService::Wsfe).await
+    }
+
+    /// `service` refused the account's ticket: the next session of that service logs in again.
+    pub async fn discard_service_ticket(&self, account_id: &str, service: ArcaService) -> Result<(), Error> {
         let endpoints = self.endpoints()?;
         if let Some((_, credentials)) =
             certificates::usable_credentials(&self.storage, &self.secrets, account_id, self.clock.now()).await?
         {
-            endpoints.tickets.discard(&credentials).await?;
+            endpoints.tickets.discard(&credentials, service).await?;
         }
         Ok(())
     }
@@ -160,7 +228,12 @@ impl Arca {
     /// Logs in with `credentials` (keeping the ticket for later sessions) to prove WSAA accepts
     /// them. `coe.alreadyAuthenticated` proves it too: WSAA recognised the certificate.
     pub async fn check_login(&self, credentials: &Credentials) -> Result<(), Error> {
-        match self.endpoints()?.tickets.get_ticket(credentials).await {
+        match self
+            .endpoints()?
+            .tickets
+            .get_ticket(credentials, ArcaService::Wsfe)
+            .await
+        {
             Ok(_)
             | Err(Error::Arca(arca_protocol::Error::Wsaa {
                 fault: WsaaFault::AlreadyAuthenticated,

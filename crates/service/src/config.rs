@@ -217,6 +217,14 @@ pub struct ArcaConfig {
     /// mode they stay `None` until `serve` starts the simulator and fills them in.
     pub wsaa_url: Option<String>,
     pub wsfe_url: Option<String>,
+    /// The padrón (`ws_sr_constancia_inscripcion`, A5; `ws_sr_padron_a13`, A13) and WSCDC
+    /// endpoints: the override, else the environment's default. In simulator mode, unset, they
+    /// are the simulator's paths at `wsfe_url`'s origin (see [`ArcaConfig::service_urls`]).
+    pub padron_a5_url: Option<String>,
+    pub padron_a13_url: Option<String>,
+    pub wscdc_url: Option<String>,
+    /// How long a padrón answer is served from the cache (`TAXPAYER_CACHE_TTL_SECONDS`, 86400).
+    pub taxpayer_cache_ttl: Duration,
     pub timeout: Duration,
     /// Bound on `GET /health/arca`'s FEDummy, so the probe answers 503 rather than hang.
     pub health_timeout: Duration,
@@ -231,6 +239,31 @@ pub struct ArcaConfig {
     /// account, come next.)
     pub cuit: Option<String>,
     pub certificate: Option<CertificateSource>,
+}
+
+impl ArcaConfig {
+    /// The A5, A13 and WSCDC endpoints: as configured, else — in simulator mode — the simulator's
+    /// own paths at the origin of `wsfe_url` (the simulator serves every service on one port).
+    pub fn service_urls(&self) -> [Option<String>; 3] {
+        let sibling = |path: &str| {
+            if self.environment != ArcaEnvironment::Simulator {
+                return None;
+            }
+            let wsfe = self.wsfe_url.as_deref()?;
+            let origin_end = wsfe.find("://").map(|scheme| scheme + 3)?;
+            let path_start = wsfe[origin_end..].find('/').map_or(wsfe.len(), |i| origin_end + i);
+            Some(format!("{}{path}", &wsfe[..path_start]))
+        };
+        [
+            self.padron_a5_url
+                .clone()
+                .or_else(|| sibling("/sr-padron/webservices/personaServiceA5")),
+            self.padron_a13_url
+                .clone()
+                .or_else(|| sibling("/sr-padron/webservices/personaServiceA13")),
+            self.wscdc_url.clone().or_else(|| sibling("/WSCDC/service.asmx")),
+        ]
+    }
 }
 
 /// Where the single-company certificate is.
@@ -343,6 +376,24 @@ impl ArcaEnvironment {
             ArcaEnvironment::Simulator => "simulator",
             ArcaEnvironment::Homologacion => "homologacion",
             ArcaEnvironment::Production => "production",
+        }
+    }
+
+    /// The A5, A13 and WSCDC endpoints of the environment (docs/arca.md §J.1, §K); none for the
+    /// simulator, whose address is known only once it runs.
+    fn default_service_urls(self) -> [Option<&'static str>; 3] {
+        match self {
+            ArcaEnvironment::Simulator => [None, None, None],
+            ArcaEnvironment::Homologacion => [
+                Some("https://awshomo.afip.gov.ar/sr-padron/webservices/personaServiceA5"),
+                Some("https://awshomo.afip.gov.ar/sr-padron/webservices/personaServiceA13"),
+                Some("https://wswhomo.afip.gov.ar/WSCDC/service.asmx"),
+            ],
+            ArcaEnvironment::Production => [
+                Some("https://aws.afip.gov.ar/sr-padron/webservices/personaServiceA5"),
+                Some("https://aws.afip.gov.ar/sr-padron/webservices/personaServiceA13"),
+                Some("https://servicios1.afip.gov.ar/WSCDC/service.asmx"),
+            ],
         }
     }
 
@@ -762,6 +813,17 @@ impl Reader<'_> {
         // ARCA_WSAA_URL, ARCA_WSFE_URL: endpoint overrides.
         let wsaa_url = self.url("ARCA_WSAA_URL").or(default_wsaa.map(String::from));
         let wsfe_url = self.url("ARCA_WSFE_URL").or(default_wsfe.map(String::from));
+        // ARCA_PADRON_A5_URL, ARCA_PADRON_A13_URL, ARCA_WSCDC_URL: endpoint overrides of the
+        // padrón and voucher-verification services.
+        let [default_a5, default_a13, default_wscdc] = environment.default_service_urls();
+        let padron_a5_url = self.url("ARCA_PADRON_A5_URL").or(default_a5.map(String::from));
+        let padron_a13_url = self.url("ARCA_PADRON_A13_URL").or(default_a13.map(String::from));
+        let wscdc_url = self.url("ARCA_WSCDC_URL").or(default_wscdc.map(String::from));
+        // TAXPAYER_CACHE_TTL_SECONDS: how long a padrón answer is reused (86400, 1 day; 0..=30 days).
+        let taxpayer_cache_ttl = Duration::from_secs(self.number("TAXPAYER_CACHE_TTL_SECONDS", 86_400u64));
+        if taxpayer_cache_ttl > Duration::from_secs(30 * 86_400) {
+            self.problem("TAXPAYER_CACHE_TTL_SECONDS", "at most 2592000 (30 days)");
+        }
         // ARCA_TIMEOUT_MS: bound on one ARCA call (10000).
         let timeout = Duration::from_millis(self.number("ARCA_TIMEOUT_MS", 10_000u64));
         // ARCA_HEALTH_TIMEOUT_MS: bound on the FEDummy of GET /health/arca (3000).
@@ -809,6 +871,10 @@ impl Reader<'_> {
             environment,
             wsaa_url,
             wsfe_url,
+            padron_a5_url,
+            padron_a13_url,
+            wscdc_url,
+            taxpayer_cache_ttl,
             timeout,
             health_timeout,
             health_cache,

@@ -7,6 +7,7 @@ use arca_protocol::clock::{Clock, ManualClock, SystemClock};
 use arca_protocol::secret::Secret;
 use arca_protocol::transport::{HttpTransport, Timeouts};
 use arca_protocol::wsaa::WsaaClient;
+use arca_service::arca::ArcaService;
 use arca_service::arca::tickets::TicketStore;
 use arca_service::config::RedisConfig;
 use arca_service::crypto::Secrets;
@@ -66,7 +67,9 @@ async fn two_instances_racing_forty_requests_cause_one_login() {
     for n in 0..40 {
         let store = if n % 2 == 0 { first.clone() } else { second.clone() };
         let credentials = credentials.clone();
-        callers.push(tokio::spawn(async move { store.get_ticket(&credentials).await }));
+        callers.push(tokio::spawn(async move {
+            store.get_ticket(&credentials, ArcaService::Wsfe).await
+        }));
     }
     let mut tokens = Vec::new();
     for caller in callers {
@@ -90,7 +93,9 @@ async fn without_redis_the_database_lock_makes_it_one_login_too() {
     for n in 0..40 {
         let store = if n % 2 == 0 { first.clone() } else { second.clone() };
         let credentials = credentials.clone();
-        callers.push(tokio::spawn(async move { store.get_ticket(&credentials).await }));
+        callers.push(tokio::spawn(async move {
+            store.get_ticket(&credentials, ArcaService::Wsfe).await
+        }));
     }
     for caller in callers {
         caller.await.unwrap().expect("a ticket");
@@ -103,10 +108,10 @@ async fn a_restart_reuses_the_stored_ticket_which_is_encrypted() {
     let app = TestApp::start().await;
     let credentials = credentials(&app);
     let before = instance(&app, Arc::new(SystemClock), &prefix()).await;
-    let ticket = before.get_ticket(&credentials).await.unwrap();
+    let ticket = before.get_ticket(&credentials, ArcaService::Wsfe).await.unwrap();
     drop(before);
     let after = instance(&app, Arc::new(SystemClock), &prefix()).await;
-    let again = after.get_ticket(&credentials).await.unwrap();
+    let again = after.get_ticket(&credentials, ArcaService::Wsfe).await.unwrap();
     assert_eq!(again, ticket);
     assert_eq!(app.simulator.calls("loginCms"), 1, "no new login after the restart");
 
@@ -128,7 +133,7 @@ async fn the_ticket_is_renewed_inside_the_window_and_not_before() {
     let credentials = credentials(&app);
     let clock = Arc::new(ManualClock::new(chrono::Utc::now()));
     let store = instance(&app, clock.clone(), &prefix()).await;
-    let first = store.get_ticket(&credentials).await.unwrap();
+    let first = store.get_ticket(&credentials, ArcaService::Wsfe).await.unwrap();
 
     // 15 minutes left: more than ARCA_TOKEN_RENEW_BEFORE_SECONDS (600), so no renewal.
     let advance = |by: Duration| {
@@ -136,20 +141,26 @@ async fn the_ticket_is_renewed_inside_the_window_and_not_before() {
         app.simulator.advance_clock(by);
     };
     advance(Duration::hours(11) + Duration::minutes(45));
-    assert_eq!(store.get_ticket(&credentials).await.unwrap(), first);
+    assert_eq!(store.get_ticket(&credentials, ArcaService::Wsfe).await.unwrap(), first);
     assert_eq!(app.simulator.calls("loginCms"), 1);
 
     // 5 minutes left: inside the window, renewed once.
     advance(Duration::minutes(10));
-    let renewed = store.get_ticket(&credentials).await.unwrap();
+    let renewed = store.get_ticket(&credentials, ArcaService::Wsfe).await.unwrap();
     assert_ne!(renewed.token, first.token);
     assert!(renewed.expiration_time > first.expiration_time);
-    assert_eq!(store.get_ticket(&credentials).await.unwrap(), renewed);
+    assert_eq!(
+        store.get_ticket(&credentials, ArcaService::Wsfe).await.unwrap(),
+        renewed
+    );
     assert_eq!(app.simulator.calls("loginCms"), 2);
 
     // Another instance at the same moment finds the renewed ticket in the database.
     let other = instance(&app, clock.clone(), &prefix()).await;
-    assert_eq!(other.get_ticket(&credentials).await.unwrap(), renewed);
+    assert_eq!(
+        other.get_ticket(&credentials, ArcaService::Wsfe).await.unwrap(),
+        renewed
+    );
     assert_eq!(app.simulator.calls("loginCms"), 2);
 }
 

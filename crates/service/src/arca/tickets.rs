@@ -23,12 +23,13 @@ use std::time::Duration as StdDuration;
 
 use arca_protocol::certificate::Credentials;
 use arca_protocol::clock::{Clock, argentina};
-use arca_protocol::wsaa::{AccessTicket, TicketCache, TicketKey, WSFE_SERVICE, WsaaClient, WsaaFault};
+use arca_protocol::wsaa::{AccessTicket, TicketCache, TicketKey, WsaaClient, WsaaFault};
 use chrono::Duration;
 use rand::RngCore;
 use redis::aio::ConnectionManager;
 use tracing::instrument;
 
+use super::ArcaService;
 use crate::Error;
 use crate::crypto::Secrets;
 use crate::storage::access_tickets::{self, AccessTicketRow};
@@ -79,11 +80,11 @@ impl TicketStore {
         }
     }
 
-    /// A WSFEv1 ticket for `credentials`, from memory, the database or (once across instances)
-    /// a new login.
-    #[instrument(skip_all, fields(certificate = %credentials.fingerprint()))]
-    pub async fn get_ticket(&self, credentials: &Credentials) -> Result<AccessTicket, Error> {
-        let key = self.key(credentials);
+    /// A ticket of `service` for `credentials`, from memory, the database or (once across
+    /// instances) a new login.
+    #[instrument(skip_all, fields(certificate = %credentials.fingerprint(), %service))]
+    pub async fn get_ticket(&self, credentials: &Credentials, service: ArcaService) -> Result<AccessTicket, Error> {
+        let key = self.key(credentials, service);
         if let Some(ticket) = self.usable_in_memory(&key).await {
             return Ok(ticket);
         }
@@ -103,11 +104,11 @@ impl TicketStore {
         Ok(ticket)
     }
 
-    /// WSFEv1 refused the ticket this process holds for `credentials` (error 600: expired,
+    /// `service` refused the ticket this process holds for `credentials` (error 600: expired,
     /// revoked, not ARCA's): forget it here and in the database, so the next call logs in again.
     /// A newer ticket another instance stored meanwhile is kept.
-    pub async fn discard(&self, credentials: &Credentials) -> Result<(), Error> {
-        let key = self.key(credentials);
+    pub async fn discard(&self, credentials: &Credentials, service: ArcaService) -> Result<(), Error> {
+        let key = self.key(credentials, service);
         let Some(refused) = self.cache.remove(&key).await else {
             return Ok(());
         };
@@ -120,7 +121,7 @@ impl TicketStore {
             generation,
         )
         .await?;
-        tracing::warn!(expires = %refused.expiration_time, "WSFEv1 refused the access ticket; it was discarded");
+        tracing::warn!(expires = %refused.expiration_time, %service, "ARCA refused the access ticket; it was discarded");
         Ok(())
     }
 
@@ -188,11 +189,11 @@ impl TicketStore {
         }
     }
 
-    fn key(&self, credentials: &Credentials) -> TicketKey {
+    fn key(&self, credentials: &Credentials, service: ArcaService) -> TicketKey {
         TicketKey {
             environment: self.environment.clone(),
             certificate: credentials.fingerprint(),
-            service: WSFE_SERVICE.to_string(),
+            service: service.wsaa_name().to_string(),
         }
     }
 
