@@ -122,6 +122,7 @@ pub fn api_routes(state: AppState) -> OpenApiRouter<AppState> {
         ))
         .routes(routes!(certificates::create_csr))
         .routes(routes!(certificates::get_certificate, certificates::delete_certificate))
+        .routes(routes!(certificates::get_certificate_services))
         .routes(routes!(reference_data::get_table))
         .routes(routes!(reference_data::get_exchange_rate))
         .routes(routes!(invoices::create_invoice, invoices::list_invoices))

@@ -23,6 +23,7 @@ pub mod points_of_sale;
 pub mod series;
 pub mod settings;
 pub mod transaction;
+pub mod verifications;
 pub mod webhooks;
 
 pub use transaction::Transaction;
