@@ -1,0 +1,1 @@
+//! Golden tests of WSCDC against the recorded homologation traffic.
