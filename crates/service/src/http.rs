@@ -28,6 +28,7 @@ pub mod pagination;
 pub mod points_of_sale;
 pub mod rate_limit;
 pub mod reference_data;
+pub mod verifications;
 pub mod webhooks;
 
 use std::sync::Arc;
@@ -130,6 +131,11 @@ pub fn api_routes(state: AppState) -> OpenApiRouter<AppState> {
         .routes(routes!(emails::send_invoice_email))
         .routes(routes!(emails::list_invoice_emails))
         .routes(routes!(invoice_pdfs::get_invoice_pdf))
+        .routes(routes!(
+            verifications::create_verification,
+            verifications::list_verifications
+        ))
+        .routes(routes!(verifications::get_verification))
         .routes(routes!(webhooks::create_webhook, webhooks::list_webhooks))
         .routes(routes!(
             webhooks::get_webhook,

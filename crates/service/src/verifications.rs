@@ -131,7 +131,12 @@ pub struct Verification {
 }
 
 /// Checks `new`, asks WSCDC and stores ARCA's answer.
-pub async fn create(arca: &Arca, storage: &Storage, account_id: &str, new: NewVerification) -> Result<Verification, Error> {
+pub async fn create(
+    arca: &Arca,
+    storage: &Storage,
+    account_id: &str,
+    new: NewVerification,
+) -> Result<Verification, Error> {
     let (source, cmp) = check(new)?;
     let result = constatar(arca, account_id, &cmp).await?;
     let row = row_of(account_id, source, &cmp, &result)?;
@@ -174,7 +179,8 @@ async fn constatar(arca: &Arca, account_id: &str, cmp: &CmpDatos) -> Result<Cons
         match client.constatar(&session.auth, cmp).await {
             Ok(result) => return Ok(result),
             Err(error) => {
-                if let Some(refusal) = authorization::not_authorized(ArcaService::Wscdc, &error, Some(session.cuit), None)
+                if let Some(refusal) =
+                    authorization::not_authorized(ArcaService::Wscdc, &error, Some(session.cuit), None)
                 {
                     return Err(Error::ServiceNotAuthorized(Box::new(refusal)));
                 }
@@ -215,7 +221,10 @@ pub fn check(new: NewVerification) -> Result<(Source, CmpDatos), Error> {
 
 fn from_qr_url(url: &str) -> Result<CmpDatos, Error> {
     if url.chars().count() > QR_URL_MAX {
-        return Err(Error::invalid("qr_url", format!("must be at most {QR_URL_MAX} characters")));
+        return Err(Error::invalid(
+            "qr_url",
+            format!("must be at most {QR_URL_MAX} characters"),
+        ));
     }
     let qr = QrData::from_url(url.trim())
         .map_err(|error| Error::invalid("qr_url", format!("not an ARCA voucher QR URL: {error}")))?;
@@ -385,7 +394,12 @@ fn resultado_of(result: &ConstatarResult) -> Resultado {
     }
 }
 
-fn row_of(account_id: &str, source: Source, cmp: &CmpDatos, result: &ConstatarResult) -> Result<VerificationRow, Error> {
+fn row_of(
+    account_id: &str,
+    source: Source,
+    cmp: &CmpDatos,
+    result: &ConstatarResult,
+) -> Result<VerificationRow, Error> {
     // A list of plain structs always serialises.
     let json = |list: &[WscdcObs]| -> Result<String, Error> {
         Ok(serde_json::to_string(&messages(list)).unwrap_or_else(|_| "[]".into()))

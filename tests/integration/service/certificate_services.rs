@@ -65,9 +65,15 @@ async fn services_report_each_authorization_from_stored_tickets_and_name_the_fix
         detail.contains("Consulta de constancia de inscripción (ws_sr_constancia_inscripcion)"),
         "{detail}"
     );
-    assert!(detail.contains("Administrador de Relaciones de Clave Fiscal"), "{detail}");
+    assert!(
+        detail.contains("Administrador de Relaciones de Clave Fiscal"),
+        "{detail}"
+    );
     assert!(detail.contains(CUIT_A), "{detail}");
-    assert!(problem["hint"].as_str().unwrap().contains("Nueva Relación"), "{problem}");
+    assert!(
+        problem["hint"].as_str().unwrap().contains("Nueva Relación"),
+        "{problem}"
+    );
     assert_eq!(problem["arca_errors"][0]["code"], "coe.notAuthorized");
 
     for service in ["ws_sr_padron_a13", "wscdc"] {
@@ -82,7 +88,11 @@ async fn services_report_each_authorization_from_stored_tickets_and_name_the_fix
     let second = app.get(&path, &key).await.json();
     assert_eq!(entry(&second, "wsfe")["ticket_expires_at"], wsfe["ticket_expires_at"]);
     assert_eq!(entry(&second, PADRON_A5)["authorized"], false);
-    assert_eq!(app.simulator.calls("loginCms"), 5, "no new login for wsfe, A13 or WSCDC");
+    assert_eq!(
+        app.simulator.calls("loginCms"),
+        5,
+        "no new login for wsfe, A13 or WSCDC"
+    );
 
     // Another account's certificate is not found; neither is an unknown one.
     let (_, other_key, _) = app.account_with_certificate("Otra", CUIT_B).await;
@@ -104,9 +114,7 @@ async fn wsaa_unreachable_leaves_services_without_a_ticket_unknown_and_retryable
         probability: 1.0,
         remaining: None,
     });
-    let body = app
-        .get(&format!("/v1/certificates/{certificate}/services"), &key)
-        .await;
+    let body = app.get(&format!("/v1/certificates/{certificate}/services"), &key).await;
     assert_eq!(body.status, 200, "{}", body.text());
     let body = body.json();
     assert_eq!(entry(&body, "wsfe")["authorized"], true, "the stored ticket answers");
@@ -135,7 +143,10 @@ async fn a_certificate_not_authorized_for_wsfe_is_refused_at_upload_with_the_fix
     assert_eq!(problem["service"], "wsfe");
     assert_eq!(problem["cuit"], CUIT_A);
     assert!(
-        problem["detail"].as_str().unwrap().contains("Facturación Electrónica (wsfe)"),
+        problem["detail"]
+            .as_str()
+            .unwrap()
+            .contains("Facturación Electrónica (wsfe)"),
         "{problem}"
     );
 }

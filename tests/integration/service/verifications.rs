@@ -99,7 +99,10 @@ async fn wscdc_approves_what_arca_authorized_and_rejects_forgeries() {
     app.get(&format!("/v1/verifications/{id}"), &other)
         .await
         .problem(404, "NOT_FOUND");
-    assert_eq!(app.get("/v1/verifications", &other).await.json()["pagination"]["total"], 0);
+    assert_eq!(
+        app.get("/v1/verifications", &other).await.json()["pagination"]["total"],
+        0
+    );
 }
 
 #[tokio::test]
@@ -137,10 +140,16 @@ async fn bad_input_is_refused_naming_the_field_and_nothing_is_asked_or_stored() 
     let half = json!({"doc_tipo_receptor": 80});
     let mut half_receiver = fields_of(&invoice);
     half_receiver["doc_tipo_receptor"] = half["doc_tipo_receptor"].clone();
-    assert_eq!(verify(&app, &key, &half_receiver).await.error_fields(), ["doc_nro_receptor"]);
+    assert_eq!(
+        verify(&app, &key, &half_receiver).await.error_fields(),
+        ["doc_nro_receptor"]
+    );
 
     assert_eq!(app.simulator.calls("ComprobanteConstatar"), 0);
-    assert_eq!(app.get("/v1/verifications", &key).await.json()["pagination"]["total"], 0);
+    assert_eq!(
+        app.get("/v1/verifications", &key).await.json()["pagination"]["total"],
+        0
+    );
 }
 
 #[tokio::test]
@@ -162,9 +171,15 @@ async fn a_certificate_not_authorized_for_wscdc_gets_the_fix_it_problem() {
     assert_eq!(problem["retryable"], false);
     let detail = problem["detail"].as_str().unwrap();
     assert!(detail.contains("Constatación de comprobantes (wscdc)"), "{detail}");
-    assert!(detail.contains("Administrador de Relaciones de Clave Fiscal"), "{detail}");
+    assert!(
+        detail.contains("Administrador de Relaciones de Clave Fiscal"),
+        "{detail}"
+    );
     assert_eq!(app.simulator.calls("ComprobanteConstatar"), 0);
-    assert_eq!(app.get("/v1/verifications", &key).await.json()["pagination"]["total"], 0);
+    assert_eq!(
+        app.get("/v1/verifications", &key).await.json()["pagination"]["total"],
+        0
+    );
 }
 
 #[tokio::test]
@@ -184,5 +199,8 @@ async fn arca_down_is_a_retryable_503_and_nothing_is_stored() {
         .await
         .problem(503, "ARCA_UNAVAILABLE");
     assert_eq!(problem["retryable"], true);
-    assert_eq!(app.get("/v1/verifications", &key).await.json()["pagination"]["total"], 0);
+    assert_eq!(
+        app.get("/v1/verifications", &key).await.json()["pagination"]["total"],
+        0
+    );
 }

@@ -15,6 +15,7 @@
 //! locks the service out with `coe.alreadyAuthenticated` until it expires).
 
 use arca_protocol::Cuit;
+use arca_protocol::padron::PadronFault;
 use arca_protocol::wsaa::WsaaFault;
 use chrono::{DateTime, Utc};
 
@@ -130,7 +131,9 @@ pub fn not_authorized(
             message.clone(),
         ));
     }
-    if let Some((code, message)) = padron_not_represented(error) {
+    if let Some((code, message)) =
+        padron_not_represented(error).filter(|_| matches!(service, ArcaService::PadronA5 | ArcaService::PadronA13))
+    {
         return Some(refusal(Refusal::NotRepresented, code, message));
     }
     error
@@ -168,17 +171,16 @@ pub fn mentions_relations(message: &str) -> bool {
         || message.contains("no apareció cuit")
 }
 
-/// The padrón's fault for a ticket that may not act for `cuitRepresentada`, when `error` is one.
+/// The padrón's fault for a ticket that may not act for `cuitRepresentada` ("Este token no le
+/// permite actuar en representación de …"), when `error` is one.
 fn padron_not_represented(error: &arca_protocol::Error) -> Option<(String, String)> {
-    // The padrón answers a SOAP fault whose text says so ("Este token no le permite actuar en
-    // representacion de ..."); the protocol crate may hand it over as an HTTP error with the fault.
-    if let arca_protocol::Error::Http { fault: Some(fault), .. } = error {
-        let text = fault.message.to_lowercase();
-        if text.contains("no le permite actuar") {
-            return Some((fault.code.clone(), fault.message.clone()));
-        }
+    match error {
+        arca_protocol::Error::Padron {
+            fault: PadronFault::NotRepresented,
+            message,
+        } => Some((PadronFault::NotRepresented.code().to_string(), message.clone())),
+        _ => None,
     }
-    None
 }
 
 /// What `GET /v1/certificates/{id}/services` says of one service.

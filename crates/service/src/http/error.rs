@@ -575,7 +575,7 @@ impl ApiError {
                         message,
                     }],
                     hint: None,
-                    invoice_id: None,
+                    ..ArcaDetails::default()
                 }));
                 let (status, code, detail) = match fault {
                     PadronFault::PersonNotFound => (
