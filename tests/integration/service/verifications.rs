@@ -204,3 +204,26 @@ async fn arca_down_is_a_retryable_503_and_nothing_is_stored() {
         0
     );
 }
+
+/// WSCDC refuses the stored ticket with 600 (ARCA's clock is past its expiry, ours 2 minutes
+/// behind is not): it is discarded, one login replaces it, and the call is made once more.
+#[tokio::test]
+async fn a_ticket_wscdc_refuses_is_replaced_and_the_check_made_once_more() {
+    let app = TestApp::builder()
+        .env("ARCA_TOKEN_RENEW_BEFORE_SECONDS", "1")
+        .start()
+        .await;
+    app.simulator.set_ticket_lifetime(chrono::Duration::seconds(60));
+    let (_, key, _) = app.account_with_certificate("Demo", CUIT_A).await;
+    let invoice = approved_invoice(&app, &key).await;
+    let first = verify(&app, &key, &fields_of(&invoice)).await;
+    assert_eq!(first.status, 201, "{}", first.text());
+    let logins_before = app.simulator.calls("loginCms");
+
+    app.simulator.advance_clock(chrono::Duration::seconds(120));
+    let second = verify(&app, &key, &fields_of(&invoice)).await;
+    assert_eq!(second.status, 201, "{}", second.text());
+    assert_eq!(second.json()["resultado"], "A");
+    assert_eq!(app.simulator.calls("loginCms"), logins_before + 1, "one new login");
+    assert_eq!(app.simulator.calls("ComprobanteConstatar"), 3, "the refused call, then once more");
+}
