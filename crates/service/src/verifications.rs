@@ -228,7 +228,7 @@ fn from_qr_url(url: &str) -> Result<CmpDatos, Error> {
     }
     let qr = QrData::from_url(url.trim())
         .map_err(|error| Error::invalid("qr_url", format!("not an ARCA voucher QR URL: {error}")))?;
-    CmpDatos::from_qr(&qr).map_err(|message| Error::invalid("qr_url", message))
+    CmpDatos::from_qr(&qr).map_err(|message| Error::invalid("qr_url", format!("not an ARCA voucher QR URL: {message}")))
 }
 
 fn from_fields(new: NewVerification) -> Result<CmpDatos, Error> {
@@ -251,13 +251,13 @@ fn from_fields(new: NewVerification) -> Result<CmpDatos, Error> {
             problem("cuit_emisor", required.clone());
             None
         }
-        Some(text) => Cuit::parse(text).ok().or_else(|| {
-            problem(
-                "cuit_emisor",
-                "must be a CUIT: 11 digits (dashes allowed) with a valid check digit".into(),
-            );
-            None
-        }),
+        Some(text) => match Cuit::parse(text) {
+            Ok(cuit) => Some(cuit),
+            Err(error) => {
+                problem("cuit_emisor", format!("not a valid CUIT: {error}"));
+                None
+            }
+        },
     };
     let mut ranged = |field: &str, value: Option<i64>, min: i64, max: i64| match value {
         None => {

@@ -18,8 +18,9 @@ use crate::invoices::request::decimal;
 use crate::state::AppState;
 use crate::verifications::{self, ArcaMessage, NewVerification, Resultado, Source, Verification};
 
-/// Either the voucher's fields (`cbte_modo` … `codigo_autorizacion`, and optionally the
-/// receiver's document), or `qr_url` alone: the URL its QR code holds.
+/// What the handler reads: every field optional, so that each missing or bad one is named
+/// (`verifications::check` decides). The document shows [`VerificationBody`] instead: the same
+/// fields in the three shapes the service accepts.
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CreateVerificationRequest {
@@ -62,6 +63,85 @@ pub struct CreateVerificationRequest {
 
 impl JsonBody for CreateVerificationRequest {}
 
+/// The body of `POST /v1/verifications`, as documented: the voucher's fields (without or with the
+/// receiver's document), or `qr_url` alone — the URL its QR code holds.
+#[derive(Deserialize, ToSchema)]
+#[serde(untagged)]
+#[allow(dead_code)] // Documentation only: requests are read as `CreateVerificationRequest`.
+pub enum VerificationBody {
+    Fields(VerificationFields),
+    FieldsWithReceiver(VerificationFieldsWithReceiver),
+    Qr(VerificationQr),
+}
+
+/// A voucher's fields.
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[allow(dead_code)] // Documentation only.
+pub struct VerificationFields {
+    /// How the voucher was authorized.
+    #[schema(pattern = "^(CAE|CAEA|CAI)$")]
+    pub cbte_modo: String,
+    /// The issuer's CUIT: 11 digits with a valid check digit, dashes allowed.
+    #[schema(pattern = r"^-*([0-9]-*){11}$")]
+    pub cuit_emisor: String,
+    #[schema(minimum = 1, maximum = 99999)]
+    pub punto_de_venta: i64,
+    /// ARCA's CbteTipo (1 Factura A, 6 Factura B, 11 Factura C, …).
+    #[schema(minimum = 1, maximum = 999)]
+    pub tipo_comprobante: i64,
+    #[schema(minimum = 1, maximum = 99_999_999)]
+    pub numero: i64,
+    pub fecha: NaiveDate,
+    /// An exact decimal: at most 13 integer digits and 2 decimals (more are refused, never rounded).
+    #[schema(pattern = "^[0-9]{1,13}(\\.[0-9]{1,2})?$")]
+    pub importe_total: String,
+    /// The CAE, CAEA or CAI.
+    #[schema(pattern = "^[0-9]{14}$")]
+    pub codigo_autorizacion: String,
+}
+
+/// A voucher's fields with its receiver's document.
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[allow(dead_code)] // Documentation only.
+pub struct VerificationFieldsWithReceiver {
+    #[schema(pattern = "^(CAE|CAEA|CAI)$")]
+    pub cbte_modo: String,
+    #[schema(pattern = r"^-*([0-9]-*){11}$")]
+    pub cuit_emisor: String,
+    #[schema(minimum = 1, maximum = 99999)]
+    pub punto_de_venta: i64,
+    #[schema(minimum = 1, maximum = 999)]
+    pub tipo_comprobante: i64,
+    #[schema(minimum = 1, maximum = 99_999_999)]
+    pub numero: i64,
+    pub fecha: NaiveDate,
+    #[schema(pattern = "^[0-9]{1,13}(\\.[0-9]{1,2})?$")]
+    pub importe_total: String,
+    #[schema(pattern = "^[0-9]{14}$")]
+    pub codigo_autorizacion: String,
+    /// The receiver's document type (ARCA's DocTipo).
+    #[schema(minimum = 0, maximum = 99)]
+    pub doc_tipo_receptor: i64,
+    /// The receiver's document number.
+    #[schema(pattern = "^[0-9]{1,20}$")]
+    pub doc_nro_receptor: String,
+}
+
+/// A voucher's QR URL (`https://www.arca.gob.ar/fe/qr/?p=…`), decoded by the service.
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[allow(dead_code)] // Documentation only.
+pub struct VerificationQr {
+    #[schema(
+        min_length = 1,
+        max_length = 2048,
+        pattern = "^[^\\u0000-\\u001F\\u007F-\\u009F\\u202A-\\u202E\\u2066-\\u2069]*$"
+    )]
+    pub qr_url: String,
+}
+
 /// A verification: what was checked and what ARCA answered.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct VerificationView {
@@ -100,7 +180,7 @@ pub struct VerificationView {
     path = "/v1/verifications",
     tag = "verifications",
     security(("api_key" = []), ("x_api_key" = [])),
-    request_body = CreateVerificationRequest,
+    request_body = VerificationBody,
     responses(
         (status = 201, description = "ARCA answered; `resultado` says whether the voucher is genuine", body = VerificationView),
         (status = 400, description = "A field is missing or out of its limits (named), or the QR URL does not decode", body = Problem, content_type = "application/problem+json"),
