@@ -225,5 +225,35 @@ async fn a_ticket_wscdc_refuses_is_replaced_and_the_check_made_once_more() {
     assert_eq!(second.status, 201, "{}", second.text());
     assert_eq!(second.json()["resultado"], "A");
     assert_eq!(app.simulator.calls("loginCms"), logins_before + 1, "one new login");
-    assert_eq!(app.simulator.calls("ComprobanteConstatar"), 3, "the refused call, then once more");
+    assert_eq!(
+        app.simulator.calls("ComprobanteConstatar"),
+        3,
+        "the refused call, then once more"
+    );
+}
+
+/// The document states what the service accepts: one of three shapes, nothing else in them.
+#[tokio::test]
+async fn the_document_shows_the_three_accepted_shapes() {
+    let app = TestApp::start().await;
+    let document = app.request("GET", "/openapi.json", &[], None).await.json();
+    let body = &document["paths"]["/v1/verifications"]["post"]["requestBody"]["content"]["application/json"]["schema"];
+    let name = body["$ref"]
+        .as_str()
+        .expect("a named schema")
+        .rsplit('/')
+        .next()
+        .unwrap();
+    let schemas = &document["components"]["schemas"];
+    let shapes = schemas[name]["oneOf"].as_array().expect("oneOf");
+    assert_eq!(shapes.len(), 3, "{}", schemas[name]);
+    for shape in shapes {
+        let shape = &schemas[shape["$ref"].as_str().unwrap().rsplit('/').next().unwrap()];
+        assert_eq!(shape["additionalProperties"], false, "{shape}");
+        assert!(!shape["required"].as_array().unwrap().is_empty(), "{shape}");
+    }
+    assert!(
+        document["paths"]["/v1/certificates/{id}/services"]["get"].is_object(),
+        "the services check is documented"
+    );
 }
