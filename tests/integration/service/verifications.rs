@@ -119,6 +119,7 @@ async fn bad_input_is_refused_naming_the_field_and_nothing_is_asked_or_stored() 
         ("fecha", json!("2026-13-01")),
         ("importe_total", json!("3630.001")),
         ("importe_total", json!("1e3")),
+        ("importe_total", json!(3630)),
         ("codigo_autorizacion", json!("123")),
     ];
     for (field, value) in cases {

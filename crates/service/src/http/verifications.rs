@@ -41,10 +41,11 @@ pub struct CreateVerificationRequest {
     pub numero: Option<i64>,
     /// The voucher's date.
     pub fecha: Option<NaiveDate>,
-    /// The voucher's total: an exact decimal (string or number), at most 13 integer digits and
-    /// 2 decimals — more decimals are refused, never rounded.
+    /// The voucher's total as printed: a decimal string (`"3630.00"`, never a JSON number, which
+    /// may not be exact), at most 13 integer digits and 2 decimals — more decimals are refused,
+    /// never rounded.
     #[schema(value_type = Option<String>, pattern = "^[0-9]{1,13}(\\.[0-9]{1,2})?$")]
-    #[serde(default, deserialize_with = "decimal::optional")]
+    #[serde(default, deserialize_with = "decimal_text")]
     pub importe_total: Option<Decimal>,
     /// The CAE, CAEA or CAI: 14 digits.
     #[schema(pattern = "^[0-9]{14}$")]
@@ -62,6 +63,15 @@ pub struct CreateVerificationRequest {
 }
 
 impl JsonBody for CreateVerificationRequest {}
+
+/// `importe_total`: a string in the strict decimal syntax (`invoices::request::decimal`); a JSON
+/// number is refused, as the document says.
+fn decimal_text<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<Option<Decimal>, D::Error> {
+    match Option::<String>::deserialize(deserializer)? {
+        None => Ok(None),
+        Some(text) => decimal::strict(&text).map(Some).map_err(serde::de::Error::custom),
+    }
+}
 
 /// The body of `POST /v1/verifications`, as documented: the voucher's fields (without or with the
 /// receiver's document), or `qr_url` alone — the URL its QR code holds.
