@@ -507,7 +507,7 @@ async fn wscdc_checks_vouchers_the_simulator_authorised() {
 
 #[tokio::test]
 async fn wscdc_dummy_parameters_and_auth_errors() {
-    let env = TestEnv::start().await;
+    let env = TestEnv::start_with(|s| s.preventive_window(chrono::Duration::zero())).await;
     let url = env.simulator.wscdc_url();
     let action = |op: &str| format!("\"{WSCDC}{op}\"");
     let dummy_action = action("ComprobanteDummy");
@@ -567,10 +567,59 @@ async fn wscdc_dummy_parameters_and_auth_errors() {
     )
     .await;
     assert_eq!(codes(&answer, "Errors"), ["601"], "{answer}");
+    // A represented CUIT whose key is inactive in the registry: 602.
+    let url_relations = format!("{}/_sim/relations", env.simulator.base_url());
+    let body = json!({"certificate_cuit": CUIT, "represented_cuit": samples::INACTIVE}).to_string();
+    post_raw(&url_relations, &[("Content-Type", "application/json")], body).await;
+    let delegated = ticket(&env, "wscdc").await;
+    let body = parameter("ComprobantesModalidadConsultar", &delegated, samples::INACTIVE);
+    let (_, answer) = post_raw(&url, &headers, body).await;
+    assert_eq!(codes(&answer, "Errors"), ["602"], "{answer}");
+    // A wsfe ticket is not a WSCDC ticket.
+    let wsfe = ticket(&env, "wsfe").await;
+    let (_, answer) = post_raw(&url, &headers, parameter("ComprobantesModalidadConsultar", &wsfe, CUIT)).await;
+    assert_eq!(codes(&answer, "Errors"), ["600"], "{answer}");
     // A fault rule on a WSCDC operation.
     let rule = json!({"operation": "ComprobantesModalidadConsultar", "action": {"kind": "arca_error", "code": 501}, "remaining": 1});
     let faults = format!("{}/_sim/faults", env.simulator.base_url());
     post_raw(&faults, &[("Content-Type", "application/json")], rule.to_string()).await;
     let (_, answer) = post_raw(&url, &headers, parameter("ComprobantesModalidadConsultar", &auth, CUIT)).await;
     assert_eq!(codes(&answer, "Errors"), ["501"], "{answer}");
+}
+
+#[tokio::test]
+async fn padron_operations_are_counted_and_take_fault_rules() {
+    let env = TestEnv::start().await;
+    let auth = ticket(&env, "ws_sr_constancia_inscripcion").await;
+    let faults = format!("{}/_sim/faults", env.simulator.base_url());
+    let rule = json!({"operation": "getPersona_v2", "action": {"kind": "arca_error", "code": 500}, "remaining": 1});
+    post_raw(&faults, &[("Content-Type", "application/json")], rule.to_string()).await;
+    let rule = json!({"operation": "a13.dummy", "action": {"kind": "http503"}, "remaining": 1});
+    post_raw(&faults, &[("Content-Type", "application/json")], rule.to_string()).await;
+    let id = format!("<idPersona>{}</idPersona>", samples::DEMO);
+    let (status, answer) = post_a5(&env, padron_request(A5, "getPersona_v2", &auth, CUIT, &id)).await;
+    assert_eq!(status, 500);
+    assert!(answer.contains("<faultcode>soap:Server</faultcode>"), "{answer}");
+    let (status, _) = post_a5(&env, padron_request(A5, "getPersona_v2", &auth, CUIT, &id)).await;
+    assert_eq!(status, 200, "the rule fired once");
+    let dummy = |namespace: &str| {
+        format!(
+            r#"<soapenv:Envelope xmlns:soapenv="http://schemas.xmlsoap.org/soap/envelope/"><soapenv:Body><ser:dummy xmlns:ser="{namespace}"/></soapenv:Body></soapenv:Envelope>"#
+        )
+    };
+    let url = env.simulator.padron_a13_url();
+    let (status, _) = post_raw(&url, &[("Content-Type", "text/xml")], dummy(A13)).await;
+    assert_eq!(status, 503);
+    let (status, _) = post_raw(&url, &[("Content-Type", "text/xml")], dummy(A13)).await;
+    assert_eq!(status, 200);
+    // An A13 operation sent to A5 is not A5's.
+    let (status, answer) = post_a5(&env, dummy(A13)).await;
+    assert_eq!(status, 500);
+    assert!(answer.contains("<faultcode>soap:Client</faultcode>"), "{answer}");
+    let (_, stats) = control(&env, "GET", "/_sim/stats", "").await;
+    let stats: serde_json::Value = serde_json::from_str(&stats).unwrap();
+    assert_eq!(stats["calls"]["a13.dummy"], 2, "{stats}");
+    assert_eq!(env.simulator.calls("getPersona_v2"), 2);
+    assert_eq!(env.simulator.calls("a13.dummy"), 2);
+    assert_eq!(env.simulator.calls("dummy"), 0);
 }
