@@ -58,6 +58,9 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
     eprintln!("arca-simulator listening on http://{addr}");
     eprintln!("  WSAA     http://{addr}/ws/services/LoginCms   (?wsdl)");
     eprintln!("  WSFEv1   http://{addr}/wsfev1/service.asmx   (?WSDL)");
+    eprintln!("  A5       http://{addr}/sr-padron/webservices/personaServiceA5   (?wsdl)");
+    eprintln!("  A13      http://{addr}/sr-padron/webservices/personaServiceA13   (?wsdl)");
+    eprintln!("  WSCDC    http://{addr}/WSCDC/service.asmx");
     eprintln!("  control  http://{addr}/_sim/");
     eprintln!("  CA       {}", args.ca_dir.join("ca.crt").display());
     simulator.serve(listener, super::shutdown_signal()).await?;
