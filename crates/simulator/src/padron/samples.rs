@@ -247,6 +247,9 @@ mod tests {
         assert_eq!(older.padron.len(), 9);
         assert!(older.taxpayer(id(MONOTRIBUTO)).monotributista);
         assert!(!older.taxpayer(id(CONSUMIDOR_FINAL)).active_in_tax);
-        assert_eq!(older.taxpayer(id(UNKNOWN)), crate::wsfe::registry::Taxpayer::assumed(id(UNKNOWN)));
+        assert_eq!(
+            older.taxpayer(id(UNKNOWN)),
+            crate::wsfe::registry::Taxpayer::assumed(id(UNKNOWN))
+        );
     }
 }
