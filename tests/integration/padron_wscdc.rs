@@ -201,6 +201,15 @@ async fn unknown_cuit_is_a_fault_alone_and_an_error_entry_in_a_list() {
     let error = unknown.child("errorConstancia").unwrap();
     assert_eq!(error.child_text("error"), Some("No existe persona con ese Id"));
     assert_eq!(error.child_text("idPersona"), Some(samples::UNKNOWN));
+    // The older getPersonaList answers the same way under its own element names.
+    let (status, answer) = post_a5(&env, padron_request(A5, "getPersonaList", &auth, CUIT, &ids)).await;
+    assert_eq!(status, 200, "{answer}");
+    assert!(answer.contains("<ns2:getPersonaListResponse"), "{answer}");
+    assert_eq!(
+        block_names(&answer, "personaListReturn"),
+        ["metadata", "persona", "persona"]
+    );
+    assert_eq!(env.simulator.calls("getPersonaList"), 1);
 }
 
 #[tokio::test]
@@ -295,6 +304,11 @@ async fn padron_tickets_are_checked() {
     let body = padron_request(A13, "getPersona", &a13, "30712345671", &id);
     let (status, answer) = post_raw(&env.simulator.padron_a13_url(), &[("Content-Type", "text/xml")], body).await;
     assert_eq!(status, 200, "{answer}");
+    // An expired ticket.
+    env.simulator.advance_clock(chrono::Duration::hours(13));
+    let (status, answer) = post_a5(&env, padron_request(A5, "getPersona_v2", &auth, CUIT, &id)).await;
+    assert_eq!(status, 500);
+    assert_eq!(refused(&answer), "No autorizado, par token/sign invalido.");
 }
 
 #[tokio::test]
