@@ -23,6 +23,8 @@ mod model;
 mod wire;
 
 #[cfg(test)]
+mod client_tests;
+#[cfg(test)]
 mod recorded_tests;
 
 use std::fmt;

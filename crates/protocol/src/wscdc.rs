@@ -20,6 +20,8 @@ mod types;
 pub mod wire;
 
 #[cfg(test)]
+mod client_tests;
+#[cfg(test)]
 mod recorded_tests;
 
 pub use client::WscdcClient;
