@@ -2,7 +2,7 @@
 //! two parties' conditions to the voucher classes the issuer may use.
 //!
 //! A5 has no IVA-condition field, so [`iva_condition`] derives one from the blocks, only where
-//! the evidence is positive (docs/arca.md, padrón: the derivation table):
+//! the evidence is positive (docs/arca.md §J.5):
 //!
 //! | Evidence (active taxes only) | Condition |
 //! |---|---|
