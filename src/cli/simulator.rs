@@ -21,8 +21,8 @@ pub struct Args {
     /// Lifetime of the tickets WSAA issues, in seconds.
     #[arg(long, default_value_t = 43_200)]
     ticket_lifetime_secs: i64,
-    /// Keep WSFEv1's state (vouchers, numbering, CAEAs, registry) in this JSON file, so a
-    /// restart keeps it.
+    /// Keep WSFEv1's state (vouchers, numbering, CAEAs, registries, the padrón) in this JSON
+    /// file, so a restart keeps it.
     #[arg(long, env = "SIMULATOR_STATE_FILE")]
     state_file: Option<PathBuf>,
     /// Records per FECAESolicitar (`FECompTotXRequest`).
