@@ -11,6 +11,9 @@
 mod integration {
     /// The simulator replays ARCA's recorded homologation traffic with the same answers' shape.
     mod fidelity;
+    /// Padrón A5/A13 and WSCDC in the simulator: registry cases, SOAP variants, tickets, WSCDC
+    /// against WSFEv1's vouchers.
+    mod padron_wscdc;
     /// Each ARCA rule: the client's pre-validation and the simulator reject alike.
     mod rules;
     /// The REST service over HTTP: SQLite by default, PostgreSQL + Redis with

@@ -95,6 +95,37 @@ impl fmt::Display for Cuit {
     }
 }
 
+/// Serialised as its 11 digits in a string, the way the API shows CUITs.
+impl serde::Serialize for Cuit {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_str(self)
+    }
+}
+
+/// Read from a string (`"20267565393"` or `"20-26756539-3"`) or an integer; the check digit
+/// is verified either way.
+impl<'de> serde::Deserialize<'de> for Cuit {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Visitor;
+        impl serde::de::Visitor<'_> for Visitor {
+            type Value = Cuit;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a CUIT (11 digits with a valid check digit)")
+            }
+            fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<Cuit, E> {
+                Cuit::parse(v).map_err(E::custom)
+            }
+            fn visit_u64<E: serde::de::Error>(self, v: u64) -> Result<Cuit, E> {
+                Cuit::parse(&format!("{v:011}")).map_err(E::custom)
+            }
+            fn visit_i64<E: serde::de::Error>(self, v: i64) -> Result<Cuit, E> {
+                u64::try_from(v).map_err(E::custom).and_then(|v| self.visit_u64(v))
+            }
+        }
+        deserializer.deserialize_any(Visitor)
+    }
+}
+
 impl fmt::Debug for Cuit {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "Cuit({self})")
@@ -122,6 +153,16 @@ mod tests {
         check("2026756539", Err(CuitError::Format));
         check("2026756539X", Err(CuitError::Format));
         check("", Err(CuitError::Format));
+    }
+
+    #[test]
+    fn serde_round_trips_as_a_string_and_checks_the_digit() {
+        let cuit = Cuit::parse("20267565393").unwrap();
+        assert_eq!(serde_json::to_string(&cuit).unwrap(), "\"20267565393\"");
+        assert_eq!(serde_json::from_str::<Cuit>("\"20-26756539-3\"").unwrap(), cuit);
+        assert_eq!(serde_json::from_str::<Cuit>("20267565393").unwrap(), cuit);
+        assert!(serde_json::from_str::<Cuit>("\"20267565394\"").is_err());
+        assert!(serde_json::from_str::<Cuit>("-1").is_err());
     }
 
     #[test]

@@ -4,12 +4,13 @@
 //!
 //! | Variant | Meaning for the engine |
 //! |---|---|
-//! | [`Error::NotSent`], [`Error::Credentials`], [`Error::Signing`] | not sent: safe to send again |
+//! | [`Error::NotSent`], [`Error::Credentials`], [`Error::Signing`], [`Error::InvalidRequest`] | not sent: safe to send again (unchanged only for the first) |
 //! | [`Error::OutcomeUnknown`], [`Error::Malformed`], [`Error::Http`] 5xx (unless a `Client` fault) | outcome unknown: reconcile first |
-//! | [`Error::ArcaInternal`], [`Error::TokenRejected`], [`Error::Rejected`], [`Error::Wsaa`] | ARCA answered: it did not authorise anything |
+//! | [`Error::ArcaInternal`], [`Error::TokenRejected`], [`Error::Rejected`], [`Error::Wsaa`], [`Error::Padron`] | ARCA answered: it did not authorise anything |
 
 use std::fmt;
 
+use crate::padron::PadronFault;
 use crate::wsaa::WsaaFault;
 use crate::wsfe::ArcaErr;
 
@@ -67,6 +68,17 @@ pub enum Error {
     #[error("ARCA refused the access ticket: {}", list(errors))]
     TokenRejected { errors: Vec<ArcaErr> },
 
+    /// The padrón (A5, A13) answered with a SOAP fault; `fault` types its text, `message` is the
+    /// text as ARCA wrote it. Only [`PadronFault::Other`] (server-side) is retryable, and only
+    /// [`PadronFault::TokenRejected`] asks for a new ticket.
+    #[error("padrón fault {}: {message}", fault.code())]
+    Padron { fault: PadronFault, message: String },
+
+    /// The request was refused here, before sending, because ARCA would refuse it too (an empty
+    /// or over-long id list, ...). Not retryable unchanged.
+    #[error("invalid request: {0}")]
+    InvalidRequest(String),
+
     /// WSFEv1 answered with business errors and no result (bad parameters, issuer not enabled,
     /// CAEA window closed, ...). Not retryable unchanged; the codes say what to fix (see
     /// [`crate::wsfe::describe_error`]).
@@ -111,7 +123,12 @@ impl Error {
             Error::Wsaa { fault, .. } => fault.retry_policy().is_retryable(),
             Error::Malformed(_) => true,
             Error::ArcaInternal { .. } => true,
-            Error::Credentials(_) | Error::Signing(_) | Error::TokenRejected { .. } | Error::Rejected { .. } => false,
+            Error::Padron { fault, .. } => fault.retryable(),
+            Error::Credentials(_)
+            | Error::Signing(_)
+            | Error::InvalidRequest(_)
+            | Error::TokenRejected { .. }
+            | Error::Rejected { .. } => false,
         }
     }
 
@@ -130,13 +147,22 @@ impl Error {
     pub fn is_arca_answer(&self) -> bool {
         matches!(
             self,
-            Error::ArcaInternal { .. } | Error::TokenRejected { .. } | Error::Rejected { .. } | Error::Wsaa { .. }
+            Error::ArcaInternal { .. }
+                | Error::TokenRejected { .. }
+                | Error::Rejected { .. }
+                | Error::Wsaa { .. }
+                | Error::Padron { .. }
         )
     }
 
-    /// The access ticket was refused (600/601): get a new one before trying again.
+    /// The access ticket was refused (WSFEv1 600/601, WSCDC 600, a padrón token fault): get a
+    /// new one before trying again.
     pub fn needs_new_ticket(&self) -> bool {
-        matches!(self, Error::TokenRejected { .. })
+        match self {
+            Error::TokenRejected { .. } => true,
+            Error::Padron { fault, .. } => fault.needs_new_ticket(),
+            _ => false,
+        }
     }
 
     /// ARCA's `Errors`, when ARCA answered with some.
@@ -149,7 +175,10 @@ impl Error {
 
     /// ARCA certainly did not act on the request.
     pub fn is_not_sent(&self) -> bool {
-        matches!(self, Error::NotSent(_) | Error::Credentials(_) | Error::Signing(_))
+        matches!(
+            self,
+            Error::NotSent(_) | Error::Credentials(_) | Error::Signing(_) | Error::InvalidRequest(_)
+        )
     }
 }
 

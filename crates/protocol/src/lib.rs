@@ -6,6 +6,11 @@
 //!   generating the key + CSR a taxpayer submits to ARCA.
 //! - [`wsfe`]: the WSFEv1 client — typed requests and responses for its 22 operations, the SOAP
 //!   envelope, response parsing and the classification of ARCA's error codes.
+//! - [`padron`]: the taxpayer registry — A5 (constancia de inscripción: general data, taxes,
+//!   error blocks) and A13 (identity, addresses, DNI → CUIT) clients, their typed faults, and the
+//!   derivation of a receiver's IVA condition from A5 data (unknown when the data do not say).
+//! - [`wscdc`]: the constatación de comprobantes client — whether a voucher (e.g. read from its
+//!   QR) was authorised, and its parameter tables.
 //! - [`Cuit`]: the taxpayer id with its check digit.
 //! - [`transport`]: outbound HTTP(S) with OpenSSL, the lowered security level scoped to listed hosts.
 //!
@@ -19,6 +24,7 @@ pub mod compose;
 mod cuit;
 mod error;
 pub mod money;
+pub mod padron;
 pub mod qr;
 pub mod reconcile;
 #[cfg(test)]
@@ -28,6 +34,7 @@ pub mod transport;
 pub mod validate;
 pub mod voucher;
 pub mod wsaa;
+pub mod wscdc;
 pub mod wsfe;
 pub mod xml;
 

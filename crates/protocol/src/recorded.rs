@@ -98,3 +98,62 @@ pub fn cassettes() -> Vec<Cassette> {
         })
         .collect()
 }
+
+/// Every element inside the SOAP `Body`, in document order, as `namespace path`: the path of
+/// local names from the first element in the body, prefixed with the element's resolved
+/// namespace (`-` when it has none). Two envelopes with the same list have the same element
+/// names, namespaces and order, whatever prefixes they use.
+pub fn qualified_body_elements(envelope: &str) -> Vec<String> {
+    use quick_xml::events::Event;
+    use quick_xml::name::ResolveResult;
+    use quick_xml::reader::NsReader;
+
+    let mut reader = NsReader::from_str(envelope);
+    let mut stack: Vec<String> = Vec::new();
+    let mut body_depth: Option<usize> = None;
+    let mut out = Vec::new();
+    loop {
+        let (resolved, event) = reader.read_resolved_event().expect("well-formed envelope");
+        let (start, empty) = match &event {
+            Event::Start(start) => (Some(start.clone()), false),
+            Event::Empty(start) => (Some(start.clone()), true),
+            Event::End(_) => {
+                stack.pop();
+                if body_depth.is_some_and(|depth| stack.len() < depth) {
+                    body_depth = None;
+                }
+                continue;
+            }
+            Event::Eof => break,
+            _ => continue,
+        };
+        let Some(start) = start else { continue };
+        let local = String::from_utf8_lossy(start.local_name().as_ref()).into_owned();
+        let namespace = match resolved {
+            ResolveResult::Bound(ns) => String::from_utf8_lossy(ns.as_ref()).into_owned(),
+            _ => "-".to_owned(),
+        };
+        if let Some(depth) = body_depth {
+            let path = stack[depth..]
+                .iter()
+                .chain([&local])
+                .cloned()
+                .collect::<Vec<_>>()
+                .join("/");
+            out.push(format!("{namespace} {path}"));
+        }
+        if !empty {
+            stack.push(local.clone());
+            if local == "Body" && body_depth.is_none() {
+                body_depth = Some(stack.len());
+            }
+        }
+    }
+    out
+}
+
+/// The fixture file `name` under `testdata/arca/fixtures/`.
+pub fn fixture(name: &str) -> String {
+    let path = format!("{}/../../testdata/arca/fixtures/{name}", env!("CARGO_MANIFEST_DIR"));
+    std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"))
+}

@@ -114,16 +114,28 @@ impl HttpTransport {
     }
 
     /// POSTs `body` and reads the whole answer, whatever its status; reports the call to the
-    /// observer, if any.
+    /// observer, if any, under the operation named by the `SOAPAction` header's last segment.
     pub async fn post(&self, url: &str, headers: &[(&str, &str)], body: String) -> Result<HttpResponse, Error> {
+        let action = headers
+            .iter()
+            .find(|(name, _)| name.eq_ignore_ascii_case("soapaction"))
+            .map_or("", |(_, value)| value.trim_matches('"'));
+        let operation = action.rsplit(['/', ':']).next().unwrap_or(action);
+        self.post_operation(operation, url, headers, body).await
+    }
+
+    /// Like [`HttpTransport::post`], reporting the call under `operation`: for services whose
+    /// `SOAPAction` is empty (the padrón's is `""`), the operation is not in the headers.
+    pub async fn post_operation(
+        &self,
+        operation: &str,
+        url: &str,
+        headers: &[(&str, &str)],
+        body: String,
+    ) -> Result<HttpResponse, Error> {
         let started = Instant::now();
         let result = self.exchange(url, headers, body).await;
         if let Some(observer) = &self.observer {
-            let action = headers
-                .iter()
-                .find(|(name, _)| name.eq_ignore_ascii_case("soapaction"))
-                .map_or("", |(_, value)| value.trim_matches('"'));
-            let operation = action.rsplit(['/', ':']).next().unwrap_or(action);
             let failure = match &result {
                 Ok(response) if response.status.is_server_error() => Some("http_5xx"),
                 Ok(_) => None,

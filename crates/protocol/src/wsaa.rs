@@ -22,5 +22,15 @@ pub use tra::LoginTicketRequest;
 /// The service name WSAA expects for WSFEv1 (not `wsfev1`, §A.2).
 pub const WSFE_SERVICE: &str = "wsfe";
 
+/// The service name for the padrón A5 (constancia de inscripción); the older alias
+/// `ws_sr_padron_a5` is deprecated.
+pub const PADRON_A5_SERVICE: &str = "ws_sr_constancia_inscripcion";
+
+/// The service name for the padrón A13.
+pub const PADRON_A13_SERVICE: &str = "ws_sr_padron_a13";
+
+/// The service name for WSCDC (constatación de comprobantes).
+pub const WSCDC_SERVICE: &str = "wscdc";
+
 #[cfg(test)]
 mod recorded_tests;

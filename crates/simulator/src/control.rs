@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use std::collections::BTreeMap;
 
-use axum::extract::{Query, State as AxumState};
+use axum::extract::{Path, Query, State as AxumState};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post, put};
@@ -18,6 +18,7 @@ use serde_json::json;
 use rust_decimal::Decimal;
 
 use crate::faults::FaultRule;
+use crate::padron::registry::PadronRecord;
 use crate::state::{State, lock};
 use crate::wsfe::registry::Taxpayer;
 use crate::wsfe::request::Detail;
@@ -42,6 +43,72 @@ pub fn router() -> Router<Arc<State>> {
         .route("/points-of-sale", put(put_points_of_sale))
         .route("/rates", put(put_rates))
         .route("/wsfe", get(wsfe_settings).post(set_wsfe_settings))
+        .route("/padron", get(list_padron))
+        .route("/padron/{cuit}", get(get_padron).put(put_padron).delete(delete_padron))
+}
+
+/// Every registry entry, keyed by CUIT, as the A5 blocks it holds.
+async fn list_padron(AxumState(state): Shared) -> Json<BTreeMap<String, PadronRecord>> {
+    let wsfe = lock(&state.wsfe);
+    Json(
+        wsfe.padron
+            .iter()
+            .map(|(cuit, record)| (cuit.to_string(), record.clone()))
+            .collect(),
+    )
+}
+
+/// The registry key of a CUIT in a path; `None` when it is not a valid CUIT.
+fn registry_key(cuit: &str) -> Option<i64> {
+    crate::padron::valid_cuit(cuit).then(|| cuit.parse().ok()).flatten()
+}
+
+fn invalid_cuit(cuit: &str) -> Response {
+    let body = json!({"error": format!("{cuit} is not a valid CUIT")});
+    (StatusCode::BAD_REQUEST, Json(body)).into_response()
+}
+
+async fn get_padron(AxumState(state): Shared, Path(cuit): Path<String>) -> Response {
+    let Some(key) = registry_key(&cuit) else {
+        return invalid_cuit(&cuit);
+    };
+    match lock(&state.wsfe).padron.get(&key) {
+        Some(record) => Json(record.clone()).into_response(),
+        None => (StatusCode::NOT_FOUND, Json(json!({"error": crate::padron::NOT_FOUND}))).into_response(),
+    }
+}
+
+/// Adds or replaces a person: the body is the A5 blocks, camelCase as in the XML.
+async fn put_padron(AxumState(state): Shared, Path(cuit): Path<String>, body: String) -> Response {
+    let Some(key) = registry_key(&cuit) else {
+        return invalid_cuit(&cuit);
+    };
+    let record = serde_json::from_str::<PadronRecord>(&body)
+        .map_err(|e| e.to_string())
+        .and_then(|record| record.normalised(&cuit));
+    match record {
+        Ok(record) => {
+            let mut wsfe = lock(&state.wsfe);
+            wsfe.padron.insert(key, record.clone());
+            state.persist(&wsfe);
+            Json(record).into_response()
+        }
+        Err(message) => (StatusCode::BAD_REQUEST, Json(json!({"error": message}))).into_response(),
+    }
+}
+
+async fn delete_padron(AxumState(state): Shared, Path(cuit): Path<String>) -> Response {
+    let Some(key) = registry_key(&cuit) else {
+        return invalid_cuit(&cuit);
+    };
+    let mut wsfe = lock(&state.wsfe);
+    let removed = wsfe.padron.remove(&key).is_some();
+    state.persist(&wsfe);
+    if removed {
+        StatusCode::NO_CONTENT.into_response()
+    } else {
+        StatusCode::NOT_FOUND.into_response()
+    }
 }
 
 async fn clock(AxumState(state): Shared) -> Json<serde_json::Value> {
@@ -156,15 +223,29 @@ async fn add_relation(AxumState(state): Shared, Json(relation): Json<Relation>) 
 #[derive(Deserialize)]
 struct Authorization {
     cuit: String,
+    /// One WSAA service (`wsfe`, `ws_sr_constancia_inscripcion`, …); absent: every service.
+    service: Option<String>,
     authorized: bool,
 }
 
+/// Authorises or refuses a certificate CUIT for one service or for all of them. Authorising
+/// without a service also lifts every per-service refusal of that CUIT.
 async fn set_authorization(AxumState(state): Shared, Json(change): Json<Authorization>) -> StatusCode {
-    let mut unauthorized = lock(&state.unauthorized);
-    if change.authorized {
-        unauthorized.remove(&change.cuit);
-    } else {
-        unauthorized.insert(change.cuit);
+    let mut per_service = lock(&state.unauthorized_services);
+    match (change.service, change.authorized) {
+        (Some(service), true) => {
+            per_service.remove(&(change.cuit, service));
+        }
+        (Some(service), false) => {
+            per_service.insert((change.cuit, service));
+        }
+        (None, true) => {
+            per_service.retain(|(cuit, _)| *cuit != change.cuit);
+            lock(&state.unauthorized).remove(&change.cuit);
+        }
+        (None, false) => {
+            lock(&state.unauthorized).insert(change.cuit);
+        }
     }
     StatusCode::NO_CONTENT
 }

@@ -20,7 +20,7 @@ use crate::ca::CertificateAuthority;
 use crate::faults::FaultRule;
 use crate::state::{Settings, State, lock};
 use crate::wsfe::store::WsfeState;
-use crate::{SimulatorError, control, wsaa, wsfe};
+use crate::{SimulatorError, control, padron, wsaa, wscdc, wsfe};
 
 /// A simulator to be started: configuration first, then [`Simulator::spawn`] or
 /// [`Simulator::serve`].
@@ -154,6 +154,21 @@ impl RunningSimulator {
         format!("{}/wsfev1/service.asmx", self.base_url())
     }
 
+    /// The padrón A5 (constancia de inscripción) endpoint.
+    pub fn padron_a5_url(&self) -> String {
+        format!("{}/sr-padron/webservices/personaServiceA5", self.base_url())
+    }
+
+    /// The padrón A13 endpoint.
+    pub fn padron_a13_url(&self) -> String {
+        format!("{}/sr-padron/webservices/personaServiceA13", self.base_url())
+    }
+
+    /// The WSCDC (constatación de comprobantes) endpoint.
+    pub fn wscdc_url(&self) -> String {
+        format!("{}/WSCDC/service.asmx", self.base_url())
+    }
+
     pub fn ca(&self) -> &CertificateAuthority {
         &self.state.ca
     }
@@ -199,6 +214,15 @@ fn router(state: Arc<State>) -> Router {
     Router::new()
         .route("/ws/services/LoginCms", post(wsaa::login_cms).get(wsaa::wsdl))
         .route("/wsfev1/service.asmx", post(wsfe::service).get(wsfe::wsdl))
+        .route(
+            "/sr-padron/webservices/personaServiceA5",
+            post(padron::a5_service).get(padron::a5_wsdl),
+        )
+        .route(
+            "/sr-padron/webservices/personaServiceA13",
+            post(padron::a13_service).get(padron::a13_wsdl),
+        )
+        .route("/WSCDC/service.asmx", post(wscdc::service).get(wscdc::page))
         .nest("/_sim", control::router())
         .route("/", get(|| async { "arca-simulator\n" }))
         .with_state(state)

@@ -41,6 +41,8 @@ impl Default for Settings {
                 "wsmtxca",
                 "ws_sr_padron_a13",
                 "ws_sr_constancia_inscripcion",
+                "ws_sr_padron_a5",
+                "wscdc",
             ]
             .into_iter()
             .map(String::from)
@@ -72,9 +74,11 @@ pub struct State {
     pub relations: Mutex<HashMap<String, Vec<String>>>,
     /// CUITs whose certificates are not authorised for any service (`coe.notAuthorized`).
     pub unauthorized: Mutex<HashSet<String>>,
+    /// (CUIT, service) pairs refused only for that service (`coe.notAuthorized`).
+    pub unauthorized_services: Mutex<HashSet<(String, String)>>,
     /// Calls per operation, for tests and the chaos checker.
     pub calls: Mutex<BTreeMap<String, u64>>,
-    /// WSFEv1's numbering, vouchers, CAEAs and reference data.
+    /// WSFEv1's numbering, vouchers, CAEAs and reference data, and the padrón registry.
     pub wsfe: Mutex<WsfeState>,
 }
 
@@ -88,6 +92,7 @@ impl State {
             issued: Mutex::new(HashMap::new()),
             relations: Mutex::new(HashMap::new()),
             unauthorized: Mutex::new(HashSet::new()),
+            unauthorized_services: Mutex::new(HashSet::new()),
             calls: Mutex::new(BTreeMap::new()),
             wsfe: Mutex::new(WsfeState::default()),
         }

@@ -134,7 +134,7 @@ pub async fn wsdl(RawQuery(query): RawQuery, headers: HeaderMap) -> Response {
 }
 
 /// The action from `SOAPAction` (1.1) or the `action` parameter of the content type (1.2).
-fn soap_action(headers: &HeaderMap, content_type: &str) -> String {
+pub(crate) fn soap_action(headers: &HeaderMap, content_type: &str) -> String {
     let header_action = headers
         .get("soapaction")
         .and_then(|v| v.to_str().ok())

@@ -40,8 +40,8 @@ impl fmt::Display for ArcaErr {
     }
 }
 
-/// ARCA's verdict on a request or one detail.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// ARCA's verdict on a request or one detail. Serialised as its letter.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum Resultado {
     /// `A`: approved (possibly with observations).
     A,

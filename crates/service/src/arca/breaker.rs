@@ -224,7 +224,13 @@ pub fn is_infrastructure_failure(error: &Error) -> bool {
         Error::NotSent(_) | Error::OutcomeUnknown(_) | Error::Malformed(_) | Error::ArcaInternal { .. } => true,
         Error::Http { status, .. } => *status >= 500 || *status == 408 || *status == 429,
         Error::Wsaa { fault, .. } => fault.retry_policy().is_retryable(),
-        Error::Credentials(_) | Error::Signing(_) | Error::TokenRejected { .. } | Error::Rejected { .. } => false,
+        // A padrón fault ARCA could not classify is server-side; the others are answers.
+        Error::Padron { fault, .. } => fault.retryable(),
+        Error::Credentials(_)
+        | Error::Signing(_)
+        | Error::InvalidRequest(_)
+        | Error::TokenRejected { .. }
+        | Error::Rejected { .. } => false,
     }
 }
 

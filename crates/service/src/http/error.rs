@@ -497,6 +497,55 @@ impl ApiError {
                     "ARCA rejected the request",
                 )
             },
+            Arca::Padron { fault, message } => {
+                use arca_protocol::padron::PadronFault;
+                let arca = Some(Box::new(ArcaDetails {
+                    errors: vec![ArcaErrorView {
+                        code: fault.code().to_string(),
+                        message,
+                    }],
+                    hint: None,
+                    invoice_id: None,
+                }));
+                let (status, code, detail) = match fault {
+                    PadronFault::PersonNotFound => (
+                        StatusCode::NOT_FOUND,
+                        "TAXPAYER_NOT_FOUND",
+                        "ARCA's registry has no taxpayer with this CUIT",
+                    ),
+                    PadronFault::InvalidId => (
+                        StatusCode::BAD_REQUEST,
+                        "INVALID_CUIT",
+                        "ARCA's registry says this is not a valid CUIT/CUIL",
+                    ),
+                    PadronFault::InactiveKey => (
+                        StatusCode::UNPROCESSABLE_ENTITY,
+                        "TAXPAYER_INACTIVE",
+                        "the taxpayer's CUIT is inactive in ARCA's registry",
+                    ),
+                    PadronFault::NotRepresented | PadronFault::MissingCuitRepresentada => (
+                        StatusCode::UNPROCESSABLE_ENTITY,
+                        "ARCA_SERVICE_NOT_AUTHORIZED",
+                        "the certificate's CUIT may not query ARCA's registry on behalf of this CUIT: \
+                         authorize the padrón service for it in ARCA",
+                    ),
+                    PadronFault::TokenRejected | PadronFault::Other => {
+                        return ApiError {
+                            arca,
+                            ..unavailable("ARCA's registry is unavailable; try again shortly".into(), 5)
+                        };
+                    }
+                };
+                ApiError {
+                    arca,
+                    cause,
+                    ..ApiError::new(status, code, detail)
+                }
+            }
+            Arca::InvalidRequest(message) => ApiError {
+                cause,
+                ..ApiError::new(StatusCode::BAD_REQUEST, "VALIDATION_ERROR", message)
+            },
             Arca::Credentials(_) | Arca::Signing(_) => ApiError {
                 cause,
                 ..ApiError::internal()

@@ -95,7 +95,9 @@ pub fn verify_login(state: &State, in0: &str) -> Result<VerifiedLogin, Refusal> 
         return Err(Refusal::new("wsn.notFound", "Servicio informado inexistente"));
     }
     let cuit = certificate_cuit(&signer).unwrap_or_default();
-    if crate::state::lock(&state.unauthorized).contains(&cuit) {
+    let refused_for_service =
+        crate::state::lock(&state.unauthorized_services).contains(&(cuit.clone(), request.service.clone()));
+    if refused_for_service || crate::state::lock(&state.unauthorized).contains(&cuit) {
         return Err(Refusal::new(
             "coe.notAuthorized",
             "Computador no autorizado a acceder al servicio",

@@ -10,6 +10,7 @@ use serde::{Deserialize, Serialize};
 
 use super::registry::Taxpayer;
 use super::request::Detail;
+use crate::padron::registry::PadronRecord;
 
 /// A series key: ARCA numbers vouchers per (CUIT, PtoVta, CbteTipo).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -121,6 +122,10 @@ pub struct WsfeState {
     pub rates: BTreeMap<String, Decimal>,
     /// Source of CAE numbers: 14 digits, unique.
     pub next_authorization: u64,
+    /// The padrón registry (A5 blocks per CUIT), kept here so it is persisted with the rest
+    /// and the receiver checks can consult it.
+    #[serde(default = "crate::padron::samples::registry")]
+    pub padron: BTreeMap<i64, PadronRecord>,
 }
 
 impl Default for WsfeState {
@@ -147,6 +152,7 @@ impl Default for WsfeState {
             // Real CAEs start with 7 (71263951827464); start somewhere random so two simulator
             // runs do not hand out the same codes.
             next_authorization: 70_000_000_000_000 + rand::random::<u64>() % 9_000_000_000_000,
+            padron: crate::padron::samples::registry(),
         }
     }
 }
@@ -176,10 +182,13 @@ impl WsfeState {
         self.next_authorization.to_string()
     }
 
+    /// The receiver as ARCA knows it: a seeded taxpayer, else a padrón registry person, else
+    /// an assumed active RI.
     pub fn taxpayer(&self, cuit: i64) -> Taxpayer {
         self.taxpayers
             .get(&cuit)
             .cloned()
+            .or_else(|| self.padron.get(&cuit).map(|record| record.taxpayer(cuit)))
             .unwrap_or_else(|| Taxpayer::assumed(cuit))
     }
 
