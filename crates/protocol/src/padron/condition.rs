@@ -10,7 +10,7 @@
 //! | regime general `impuesto` 30 (IVA) | IVA Responsable Inscripto (1) |
 //! | `datosMonotributo` with `impuesto` 20 or a `categoriaMonotributo` | Responsable Monotributo (6) |
 //! | `impuesto` 32 (IVA exento) | IVA Sujeto Exento (4) |
-//! | persona física, none of the above, no error block, no `errorConstancia` without data | Consumidor Final (5) |
+//! | persona física, none of the above, no `errorRegimenGeneral`, no `errorMonotributo` without régimen general data | Consumidor Final (5) |
 //! | anything else: a company without IVA, only error blocks, no `datosGenerales` | unknown |
 //!
 //! A tax whose `estadoImpuesto` is present and not active (`AC`) is ignored. This module never
@@ -108,7 +108,11 @@ pub fn iva_condition(persona: &Persona) -> IvaFinding {
     if has_active(rg_taxes, IMPUESTO_IVA_EXENTO) || has_active(mono_taxes, IMPUESTO_IVA_EXENTO) {
         return known(CondicionIvaReceptor::Exento, "impuesto 32 (IVA exento) activo");
     }
-    if persona.error_regimen_general.is_some() || persona.error_monotributo.is_some() {
+    // An `errorMonotributo` beside régimen general data is the usual "no monotributo data" of a
+    // taxpayer in the régimen general (the two regimes exclude each other): it hides nothing. Without
+    // régimen general data, or with an `errorRegimenGeneral`, the taxes are not known.
+    let monotributo_error_only = persona.error_monotributo.is_some() && persona.datos_regimen_general.is_none();
+    if persona.error_regimen_general.is_some() || monotributo_error_only {
         return unknown("the padrón returned error blocks instead of the tax data");
     }
     let fisica = general
@@ -278,6 +282,20 @@ mod tests {
             condition(&with_rg("FISICA", vec![tax(11, None)])),
             Some(CondicionIvaReceptor::ConsumidorFinal)
         );
+        // The usual "no monotributo data" block beside régimen general data changes nothing …
+        let mut income_tax_only = with_rg("FISICA", vec![tax(11, None)]);
+        income_tax_only.error_monotributo = Some(ErrorBlock {
+            errors: vec!["Datos de monotributo incompletos- no posee categoría".into()],
+            mensaje: Some("No cumple con las condiciones para enviar datos monotributo".into()),
+        });
+        assert_eq!(condition(&income_tax_only), Some(CondicionIvaReceptor::ConsumidorFinal));
+        // … but alone, with no tax data at all, it settles nothing.
+        let mono_error_only = Persona {
+            datos_generales: Some(general("FISICA")),
+            error_monotributo: income_tax_only.error_monotributo.clone(),
+            ..Persona::default()
+        };
+        assert_eq!(condition(&mono_error_only), None);
     }
 
     #[test]
