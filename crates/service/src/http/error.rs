@@ -521,7 +521,10 @@ impl From<crate::issuance::Error> for ApiError {
 impl ApiError {
     /// ARCA's failures: refusals of the certificate (422 `CERTIFICATE_REJECTED`, with WSAA's
     /// code and a hint), outages (503 `ARCA_UNAVAILABLE`) and silence (504 `ARCA_TIMEOUT`), the
-    /// last two retryable; never a 500.
+    /// last two retryable; never a 500. Padrón faults (docs/arca.md §J.3): unknown CUIT 404
+    /// `TAXPAYER_NOT_FOUND`, invalid id 400 `INVALID_CUIT`, inactive key 422 `TAXPAYER_INACTIVE`,
+    /// not represented 422 `ARCA_SERVICE_NOT_AUTHORIZED`, token or server faults 503 retryable;
+    /// a request refused before sending 400 `VALIDATION_ERROR`.
     fn from_arca(error: arca_protocol::Error) -> ApiError {
         use arca_protocol::Error as Arca;
         use arca_protocol::wsaa::WsaaFault;
@@ -653,5 +656,51 @@ impl ApiError {
             | Arca::ArcaInternal { .. }
             | Arca::TokenRejected { .. } => unavailable("ARCA is unavailable; try again shortly".into(), 5),
         }
+    }
+}
+
+#[cfg(test)]
+mod padron_tests {
+    use arca_protocol::padron::PadronFault;
+
+    use super::*;
+
+    fn mapped(fault: PadronFault) -> ApiError {
+        ApiError::from_arca(arca_protocol::Error::Padron {
+            fault,
+            message: "texto de ARCA".into(),
+        })
+    }
+
+    #[test]
+    fn padron_faults_map_to_their_statuses_never_500() {
+        let cases = [
+            (PadronFault::PersonNotFound, 404, "TAXPAYER_NOT_FOUND", false),
+            (PadronFault::InvalidId, 400, "INVALID_CUIT", false),
+            (PadronFault::InactiveKey, 422, "TAXPAYER_INACTIVE", false),
+            (PadronFault::NotRepresented, 422, "ARCA_SERVICE_NOT_AUTHORIZED", false),
+            (
+                PadronFault::MissingCuitRepresentada,
+                422,
+                "ARCA_SERVICE_NOT_AUTHORIZED",
+                false,
+            ),
+            (PadronFault::TokenRejected, 503, "ARCA_UNAVAILABLE", true),
+            (PadronFault::Other, 503, "ARCA_UNAVAILABLE", true),
+        ];
+        for (fault, status, code, retryable) in cases {
+            let error = mapped(fault);
+            assert_eq!(
+                (error.status.as_u16(), error.code, error.retryable),
+                (status, code, retryable),
+                "{fault:?}"
+            );
+            let arca = error.arca.as_ref().expect("ARCA's fault is shown");
+            assert_eq!(arca.errors[0].code, fault.code());
+            assert_eq!(arca.errors[0].message, "texto de ARCA");
+        }
+        let refused = ApiError::from_arca(arca_protocol::Error::InvalidRequest("251 ids".into()));
+        assert_eq!((refused.status.as_u16(), refused.code), (400, "VALIDATION_ERROR"));
+        assert!(!refused.retryable);
     }
 }
