@@ -645,3 +645,29 @@ async fn a_customer_is_created_from_a_cuit() {
     refused.problem(400, "VALIDATION_ERROR");
     assert_eq!(refused.error_fields(), ["razon_social", "condicion_iva"]);
 }
+
+/// The padrón refuses the stored ticket (the simulator's clock has moved past its expiry while
+/// the service's, 2 minutes behind, has not): the service discards it, logs in again for the
+/// padrón, and the look-up succeeds.
+#[tokio::test]
+async fn a_ticket_the_padron_refuses_is_replaced_once() {
+    let app = TestApp::builder()
+        .env("ARCA_TOKEN_RENEW_BEFORE_SECONDS", "1")
+        .start()
+        .await;
+    app.simulator.set_ticket_lifetime(chrono::Duration::seconds(60));
+    let key = ri_account(&app, CUIT_B).await;
+    assert_eq!(taxpayer(&app, &key, samples::DEMO).await.status, 200);
+    let logins = calls(&app, "loginCms");
+    assert_eq!(calls(&app, "getPersona_v2"), 1);
+
+    app.simulator.advance_clock(chrono::Duration::seconds(120));
+    let response = taxpayer(&app, &key, samples::RI_COMPANY).await;
+    assert_eq!(response.status, 200, "{}", response.text());
+    assert_eq!(calls(&app, "loginCms"), logins + 1, "one new ticket");
+    assert_eq!(
+        calls(&app, "getPersona_v2"),
+        3,
+        "the refused call, and one more with the new ticket"
+    );
+}
