@@ -456,7 +456,7 @@ impl ApiError {
                      fiscal, choose \"Nueva Relación\", the service \"{}\" and the certificate's computador fiscal",
                     service.arca_label()
                 )),
-                invoice_id: None,
+                ..ArcaDetails::default()
             })),
             ..ApiError::new(
                 StatusCode::UNPROCESSABLE_ENTITY,
