@@ -38,7 +38,8 @@ pub struct Problem {
     pub detail: String,
     /// Stable machine-readable code: VALIDATION_ERROR, UNAUTHORIZED, API_KEY_MODE_MISMATCH,
     /// NOT_FOUND, CONFLICT, INVOICE_NOT_APPROVED, ISSUER_PROFILE_REQUIRED, NOT_CONFIGURED,
-    /// PUBLIC_LINK_INVALID, PUBLIC_LINK_EXPIRED,
+    /// PUBLIC_LINK_INVALID, PUBLIC_LINK_EXPIRED, TAXPAYER_NOT_FOUND, TAXPAYER_LOOKUP_UNAVAILABLE,
+    /// TAXPAYER_DATA_INCOMPLETE, ARCA_SERVICE_NOT_AUTHORIZED,
     /// RATE_LIMIT_EXCEEDED, MAINTENANCE, INTERNAL_ERROR, …
     pub code: String,
     /// Whether the same request may succeed later.
@@ -367,9 +368,105 @@ impl From<crate::invoices::Error> for ApiError {
         match error {
             Invoices::Service(error) => error.into(),
             Invoices::Issuance(error) => error.into(),
+            Invoices::Taxpayer(error) => error.into(),
             Invoices::CircuitOpen { retry_after } => ApiError::circuit_open(retry_after),
             Invoices::NotFound => ApiError::not_found("no such invoice"),
             error @ Invoices::NotEditable { .. } => ApiError::conflict(error.to_string()),
+        }
+    }
+}
+
+/// A padrón look-up refused: an unknown CUIT 404 `TAXPAYER_NOT_FOUND` (422 naming the field when
+/// it filled a request), a certificate not authorized for the service 422
+/// `ARCA_SERVICE_NOT_AUTHORIZED` (which service to enable, for which CUIT), the padrón down 503
+/// `TAXPAYER_LOOKUP_UNAVAILABLE` (retryable), a field the padrón does not settle 422 naming it.
+impl From<crate::taxpayers::Error> for ApiError {
+    fn from(error: crate::taxpayers::Error) -> ApiError {
+        use crate::taxpayers::Error as Taxpayers;
+        match error {
+            Taxpayers::Service(error) => error.into(),
+            Taxpayers::NotFound { cuit, field: None } => ApiError::new(
+                StatusCode::NOT_FOUND,
+                "TAXPAYER_NOT_FOUND",
+                format!("ARCA's padrón has no taxpayer with CUIT {cuit}"),
+            ),
+            Taxpayers::NotFound {
+                cuit,
+                field: Some(field),
+            } => ApiError {
+                errors: vec![FieldError {
+                    field,
+                    message: format!("ARCA's padrón has no taxpayer with CUIT {cuit}"),
+                }],
+                ..ApiError::new(
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                    "TAXPAYER_NOT_FOUND",
+                    format!("ARCA's padrón has no taxpayer with CUIT {cuit}: check the CUIT"),
+                )
+            },
+            Taxpayers::NotAuthorized {
+                service,
+                cuit,
+                arca_code,
+                message,
+            } => ApiError::arca_service_not_authorized(service, cuit, arca_code, message),
+            Taxpayers::Unavailable { cause } => ApiError {
+                retryable: true,
+                retry_after: Some(5),
+                cause: Some(cause),
+                ..ApiError::new(
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    "TAXPAYER_LOOKUP_UNAVAILABLE",
+                    "ARCA's padrón did not answer; try again shortly (an invoice or customer given its name and \
+                     IVA condition needs no look-up)",
+                )
+            },
+            Taxpayers::Unsettled { field, reason } => ApiError {
+                errors: vec![FieldError {
+                    field: field.clone(),
+                    message: format!("required: ARCA's padrón does not settle it ({reason})"),
+                }],
+                ..ApiError::new(
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                    "TAXPAYER_DATA_INCOMPLETE",
+                    format!("{field} is required: ARCA's padrón does not settle it ({reason})"),
+                )
+            },
+        }
+    }
+}
+
+impl ApiError {
+    /// 422 `ARCA_SERVICE_NOT_AUTHORIZED`: the certificate may not use `service` on behalf of
+    /// `cuit`; the detail says what to enable in ARCA.
+    pub fn arca_service_not_authorized(
+        service: crate::arca::ArcaService,
+        cuit: arca_protocol::Cuit,
+        arca_code: String,
+        message: String,
+    ) -> ApiError {
+        ApiError {
+            arca: Some(Box::new(ArcaDetails {
+                errors: vec![ArcaErrorView {
+                    code: arca_code,
+                    message,
+                }],
+                hint: Some(format!(
+                    "in ARCA's \"Administrador de Relaciones de Clave Fiscal\", log in with CUIT {cuit}'s clave \
+                     fiscal, choose \"Nueva Relación\", the service \"{}\" and the certificate's computador fiscal",
+                    service.arca_label()
+                )),
+                ..ArcaDetails::default()
+            })),
+            ..ApiError::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "ARCA_SERVICE_NOT_AUTHORIZED",
+                format!(
+                    "the account's certificate is not authorized for ARCA's service {} ({service}) on behalf of \
+                     CUIT {cuit}: enable it in ARCA's \"Administrador de Relaciones de Clave Fiscal\"",
+                    service.arca_label()
+                ),
+            )
         }
     }
 }
