@@ -63,6 +63,10 @@ mod reference_data;
 mod secrets_in_logs;
 /// The binary's zero-setup `serve`: demo account, printed key, in-process simulator.
 mod serve;
+/// Taxpayers from ARCA's padrón: every registry case of the simulator, batches of 250 in one
+/// call, the per-account cache and its TTL, DNI look-ups, invoices and customers filled from a
+/// CUIT, outages and a certificate not authorized for the padrón.
+mod taxpayers;
 /// The durable ticket store: one login across instances, restarts, renewal in the window.
 mod tickets;
 /// Monthly usage and the 402 quota check.

@@ -4,7 +4,7 @@
 //!
 //! | Variant | Meaning for the engine |
 //! |---|---|
-//! | [`Error::NotSent`], [`Error::Credentials`], [`Error::Signing`], [`Error::InvalidRequest`] | not sent: safe to send again (unchanged only for the first) |
+//! | [`Error::NotSent`], [`Error::Credentials`], [`Error::Signing`], [`Error::InvalidRequest`] | not sent: ARCA cannot have acted on it (only `NotSent` is worth sending again unchanged) |
 //! | [`Error::OutcomeUnknown`], [`Error::Malformed`], [`Error::Http`] 5xx (unless a `Client` fault) | outcome unknown: reconcile first |
 //! | [`Error::ArcaInternal`], [`Error::TokenRejected`], [`Error::Rejected`], [`Error::Wsaa`], [`Error::Padron`] | ARCA answered: it did not authorise anything |
 

@@ -30,6 +30,8 @@ pub mod reconcile;
 #[cfg(test)]
 mod recorded;
 pub mod secret;
+#[cfg(test)]
+mod test_server;
 pub mod transport;
 pub mod validate;
 pub mod voucher;

@@ -1,4 +1,4 @@
-//! The padrón: ARCA's taxpayer registry, read through two services (docs/arca.md, padrón).
+//! The padrón: ARCA's taxpayer registry, read through two services (docs/arca.md §J).
 //!
 //! - A5, `ws_sr_constancia_inscripcion` ([`A5Client`]): the "constancia de inscripción" of a
 //!   CUIT — general data, fiscal address, the taxes and activities of the general regime or of
@@ -22,6 +22,8 @@ mod fault;
 mod model;
 mod wire;
 
+#[cfg(test)]
+mod client_tests;
 #[cfg(test)]
 mod recorded_tests;
 

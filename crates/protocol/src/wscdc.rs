@@ -1,5 +1,5 @@
 //! WSCDC, ARCA's constatación de comprobantes: asks whether a voucher with these data was
-//! authorised (docs/arca.md, WSCDC).
+//! authorised (docs/arca.md §K).
 //!
 //! - [`CmpDatos`]: the voucher to check, built by hand or from a decoded QR
 //!   ([`CmpDatos::from_qr`]); [`WscdcClient::constatar`] answers a [`ConstatarResult`] whose
@@ -19,6 +19,8 @@ mod client;
 mod types;
 pub mod wire;
 
+#[cfg(test)]
+mod client_tests;
 #[cfg(test)]
 mod recorded_tests;
 

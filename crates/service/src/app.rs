@@ -100,8 +100,15 @@ impl App {
         // What the open breaker held back goes as soon as it closes, not at its retry time.
         tokio::spawn(drain_when_closed(breaker.clone(), engine.clone()));
         let (emails, dispatcher) = outbox(&config, &storage, &secrets, clock.clone())?;
+        let taxpayers = crate::taxpayers::Taxpayers::new(
+            storage.clone(),
+            arca.clone(),
+            clock.clone(),
+            config.arca.taxpayer_cache_ttl,
+        );
         let invoices = Invoices::new(
             storage.clone(),
+            taxpayers.clone(),
             engine.clone(),
             breaker.clone(),
             config.issuance.queue_mode,
@@ -121,6 +128,7 @@ impl App {
                 reference_data,
                 engine,
                 breaker,
+                taxpayers,
                 invoices,
                 documents,
                 invoice_pdfs,

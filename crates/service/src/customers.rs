@@ -5,6 +5,10 @@
 //! DNI (96) as 7 or 8 digits (dots allowed), 99 "Doc. (Otro)" only as `0` (the unidentified
 //! consumidor final), every other type as 1 to 11 digits (ARCA's `DocNro` is a number). They
 //! are stored normalised (digits only), so `20-26756539-3` and `20267565393` are one customer.
+//!
+//! A customer given by its CUIT without a name or IVA condition ([`create_filled`]) is completed
+//! from ARCA's padrón (`crate::taxpayers`) before these checks; nothing is guessed: a condition
+//! the padrón does not settle is a problem naming `condicion_iva`.
 
 use arca_protocol::Cuit;
 use arca_protocol::codes::{CondicionIvaReceptor, DocTipo};
@@ -15,6 +19,7 @@ use crate::Error;
 pub use crate::storage::customers::CustomerFilter;
 use crate::storage::customers::CustomerRow;
 use crate::storage::{self, Storage};
+use crate::taxpayers::{self, Taxpayers};
 use crate::text::{self, Lines};
 
 /// The fields of a customer, as a POST carries them.
@@ -26,6 +31,107 @@ pub struct NewCustomer {
     pub condicion_iva: String,
     pub email: Option<String>,
     pub direccion: Option<String>,
+}
+
+/// A customer as a POST may carry it: [`create_filled`] completes it from the padrón.
+#[derive(Debug, Clone, Default)]
+pub struct CustomerDraft {
+    /// Short for `documento_tipo` 80 with this number.
+    pub cuit: Option<String>,
+    pub documento_tipo: Option<i64>,
+    pub documento_numero: Option<String>,
+    pub razon_social: Option<String>,
+    pub condicion_iva: Option<String>,
+    pub email: Option<String>,
+    pub direccion: Option<String>,
+}
+
+/// Creates a customer from `draft`: a CUIT customer (`cuit`, or `documento_tipo` 80) without
+/// `condicion_iva` — or given only as `cuit`, without `razon_social` — is completed from the
+/// account's padrón look-up first (name, IVA condition, and `direccion` when missing); a padrón
+/// that does not answer is [`taxpayers::Error::Unavailable`]. Otherwise exactly [`create`].
+pub async fn create_filled(
+    storage: &Storage,
+    taxpayers: &Taxpayers,
+    account_id: &str,
+    draft: CustomerDraft,
+) -> Result<CustomerRow, taxpayers::Error> {
+    let mut problems = Vec::new();
+    let mut documento_tipo = draft.documento_tipo;
+    let mut documento_numero = draft.documento_numero;
+    let mut identified: Option<(Cuit, &str)> = None;
+    if let Some(text) = &draft.cuit {
+        let cuit = taxpayers::parse_cuit("cuit", text)?;
+        if documento_tipo.is_some_and(|tipo| tipo != 80) {
+            problems.push((
+                "documento_tipo".to_string(),
+                "must be 80 (CUIT) or omitted when cuit is given".to_string(),
+            ));
+        }
+        if documento_numero
+            .as_deref()
+            .is_some_and(|numero| Cuit::parse(numero.trim()).ok() != Some(cuit))
+        {
+            problems.push((
+                "documento_numero".to_string(),
+                "differs from cuit: give one of them".to_string(),
+            ));
+        }
+        documento_tipo = Some(80);
+        documento_numero = Some(cuit.to_string());
+        identified = Some((cuit, "cuit"));
+    } else if documento_tipo == Some(80)
+        && let Some(cuit) = documento_numero
+            .as_deref()
+            .and_then(|numero| Cuit::parse(numero.trim()).ok())
+    {
+        identified = Some((cuit, "documento_numero"));
+    }
+    if documento_tipo.is_none() {
+        problems.push((
+            "documento_tipo".to_string(),
+            "required (or give cuit): 80 CUIT, 86 CUIL, 96 DNI, 99 other".to_string(),
+        ));
+    }
+    if documento_numero.is_none() {
+        problems.push(("documento_numero".to_string(), "required (or give cuit)".to_string()));
+    }
+    if !problems.is_empty() {
+        return Err(Error::Invalid(problems).into());
+    }
+    let mut razon_social = draft.razon_social;
+    let mut condicion_iva = draft.condicion_iva;
+    let mut direccion = draft.direccion;
+    // The padrón is asked when the condition is missing, or when only `cuit` was given (for the
+    // name too); a `documento_tipo` 80 customer with its condition is checked as sent.
+    let needs_padron = condicion_iva.is_none() || (draft.cuit.is_some() && razon_social.is_none());
+    if let Some((cuit, field)) = identified
+        && needs_padron
+    {
+        let receiver = taxpayers.receiver(account_id, cuit, field).await?;
+        if condicion_iva.is_none() {
+            match receiver.condicion_iva {
+                Ok(condition) => condicion_iva = Some(condition.api_name().to_string()),
+                Err(reason) => {
+                    return Err(taxpayers::Error::Unsettled {
+                        field: "condicion_iva".into(),
+                        reason,
+                    });
+                }
+            }
+        }
+        razon_social = razon_social.or(receiver.nombre);
+        direccion = direccion.or(receiver.domicilio);
+    }
+    let new = NewCustomer {
+        documento_tipo: documento_tipo.unwrap_or_default(),
+        documento_numero: documento_numero.unwrap_or_default(),
+        razon_social: razon_social.unwrap_or_default(),
+        condicion_iva: condicion_iva.unwrap_or_default(),
+        email: draft.email,
+        direccion,
+    };
+    Ok(create(storage, account_id, new).await?)
 }
 
 /// A partial update: `None` leaves a field as it is; `Some(None)` clears a nullable one.

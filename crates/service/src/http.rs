@@ -28,6 +28,7 @@ pub mod pagination;
 pub mod points_of_sale;
 pub mod rate_limit;
 pub mod reference_data;
+pub mod taxpayers;
 pub mod verifications;
 pub mod webhooks;
 
@@ -124,6 +125,9 @@ pub fn api_routes(state: AppState) -> OpenApiRouter<AppState> {
         .routes(routes!(certificates::create_csr))
         .routes(routes!(certificates::get_certificate, certificates::delete_certificate))
         .routes(routes!(certificates::get_certificate_services))
+        .routes(routes!(taxpayers::get_taxpayer))
+        .routes(routes!(taxpayers::lookup_taxpayers))
+        .routes(routes!(taxpayers::list_taxpayers))
         .routes(routes!(reference_data::get_table))
         .routes(routes!(reference_data::get_exchange_rate))
         .routes(routes!(invoices::create_invoice, invoices::list_invoices))

@@ -13,6 +13,7 @@
 
 pub mod compose;
 pub mod limits;
+pub mod receiver;
 pub mod request;
 pub mod view;
 
@@ -30,6 +31,7 @@ use crate::config::QueueMode;
 use crate::issuance::{self, Engine, NewInvoice};
 pub use crate::storage::invoices::{InvoiceFilter, InvoiceStatus};
 use crate::storage::{self, Storage};
+use crate::taxpayers::Taxpayers;
 use crate::{accounts, usage};
 
 /// What can keep an invoice from being accepted or shown.
@@ -38,6 +40,10 @@ pub enum Error {
     /// Invalid fields, the quota, a missing invoice, the database.
     #[error(transparent)]
     Service(#[from] crate::Error),
+    /// The receiver could not be filled from ARCA's padrón (unknown CUIT, padrón down, a
+    /// condition it does not settle, the certificate not authorized for it).
+    #[error(transparent)]
+    Taxpayer(#[from] crate::taxpayers::Error),
     /// The engine refused it (an idempotency key reused for another body, ...) or failed.
     #[error(transparent)]
     Issuance(#[from] issuance::Error),
@@ -66,6 +72,8 @@ pub enum Respond {
 #[derive(Clone)]
 pub struct Invoices {
     storage: Storage,
+    /// Fills a receiver given only by its CUIT.
+    taxpayers: Taxpayers,
     engine: Engine,
     breaker: Arc<CircuitBreaker>,
     queue_mode: QueueMode,
@@ -76,6 +84,7 @@ pub struct Invoices {
 impl Invoices {
     pub fn new(
         storage: Storage,
+        taxpayers: Taxpayers,
         engine: Engine,
         breaker: Arc<CircuitBreaker>,
         queue_mode: QueueMode,
@@ -83,6 +92,7 @@ impl Invoices {
     ) -> Invoices {
         Invoices {
             storage,
+            taxpayers,
             engine,
             breaker,
             queue_mode,
@@ -100,6 +110,11 @@ impl Invoices {
         respond: Respond,
     ) -> Result<Invoice, Error> {
         let account = accounts::find(&self.storage, account_id).await?;
+        // The idempotency hash is the request's as sent: a repeat matches even if the padrón's
+        // data changed in between.
+        let sent = serde_json::to_vec(request).unwrap_or_default();
+        let filled = receiver::fill(&self.taxpayers, &account.id, request).await?;
+        let request = filled.as_ref().unwrap_or(request);
         let now = Utc::now();
         let voucher = compose::checked_voucher(request, &account, now)?;
         usage::check_quota(&self.storage, &account, now).await?;
@@ -114,7 +129,7 @@ impl Invoices {
                 document: Some(String::from_utf8_lossy(&body).into_owned()),
                 cliente_nombre: request.cliente.razon_social.clone(),
                 idempotency_key,
-                request_hash: Some(hex(&Sha256::digest(&body))),
+                request_hash: Some(hex(&Sha256::digest(&sent))),
                 // Counted on accepted invoices, in the transaction that stores the invoice.
                 usage: Some((usage::month_of(now), account.monthly_quota)),
                 deferred_until,
@@ -140,6 +155,8 @@ impl Invoices {
     ) -> Result<Invoice, Error> {
         let account = accounts::find(&self.storage, account_id).await?;
         let current = self.row(&account.id, id).await?;
+        let filled = receiver::fill(&self.taxpayers, &account.id, request).await?;
+        let request = filled.as_ref().unwrap_or(request);
         let voucher = compose::checked_voucher(request, &account, Utc::now())?;
         let body = serde_json::to_vec(request).unwrap_or_default();
         let replacement = NewInvoice {

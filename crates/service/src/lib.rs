@@ -13,6 +13,8 @@
 //!   renewed by one instance; [`arca::reference_data`]: ARCA's code tables and exchange rates,
 //!   cached; [`arca::breaker::CircuitBreaker`] in front of the engine's port.
 //! - [`rate_limit::RateLimiter`]: fixed one-minute windows per key, in Redis or in-process.
+//! - [`taxpayers`]: who a CUIT or DNI is, from ARCA's padrón through the account's certificate,
+//!   cached per account in the database; invoices and customers given only a CUIT are filled from it.
 //! - [`invoices`]: an invoice request composed, checked with ARCA's rules, counted against the
 //!   quota and submitted; the invoice as the API shows it.
 //! - [`issuer_profiles`]: the fiscal data a printed invoice shows that ARCA does not return;
@@ -66,6 +68,7 @@ pub mod server;
 pub mod simulator_clock;
 pub mod state;
 pub mod storage;
+pub mod taxpayers;
 pub mod text;
 pub mod tier;
 pub mod usage;

@@ -1,5 +1,5 @@
 //! [`AppState`]: what every handler can reach — the configuration, storage, keys, rate limiter,
-//! ARCA access, the invoices module, its documents and their links, the engine, the clock, the
+//! ARCA access, the taxpayers (padrón) module, the invoices module, its documents and their links, the engine, the clock, the
 //! breaker, Redis, the maintenance switch, the cache of `/health/arca`'s probe, and the outbox's
 //! dispatcher with the emails it carries.
 //! [`crate::app::App`] builds it once; the HTTP layer and the health checks read it.
@@ -44,6 +44,8 @@ pub struct AppContext {
     pub engine: Engine,
     /// Stands between the engine and ARCA; the HTTP layer and health checks read it.
     pub breaker: Arc<CircuitBreaker>,
+    /// ARCA's padrón through each account's certificate, cached per account in the database.
+    pub taxpayers: crate::taxpayers::Taxpayers,
     /// Invoices: composition, ARCA's rules, the quota, submission and the wait for the result.
     pub invoices: Invoices,
     /// Renders approved invoices' PDFs.

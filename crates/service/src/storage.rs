@@ -22,6 +22,7 @@ pub mod outbox;
 pub mod points_of_sale;
 pub mod series;
 pub mod settings;
+pub mod taxpayers;
 pub mod transaction;
 pub mod verifications;
 pub mod webhooks;

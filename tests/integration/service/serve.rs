@@ -103,6 +103,12 @@ async fn zero_setup_serve_prints_a_working_demo_key() {
             .iter()
             .any(|row| row["id"] == 6)
     );
+    // The padrón of the in-process simulator: the demo company looks itself up (README).
+    let (status, demo) = get("/v1/taxpayers/20267565393").await;
+    assert_eq!(status, 200, "{demo}");
+    assert_eq!(demo["nombre"], "DEMO COMERCIO S.R.L.", "{demo}");
+    assert_eq!(demo["condicion_iva"]["id"], 1, "{demo}");
+    assert_eq!(demo["clases_comprobante"][0], "A", "{demo}");
     for file in [
         "arca-api.db",
         "secrets/api-key.salt",

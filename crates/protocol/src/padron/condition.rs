@@ -2,7 +2,7 @@
 //! two parties' conditions to the voucher classes the issuer may use.
 //!
 //! A5 has no IVA-condition field, so [`iva_condition`] derives one from the blocks, only where
-//! the evidence is positive (docs/arca.md, padrón: the derivation table):
+//! the evidence is positive (docs/arca.md §J.5):
 //!
 //! | Evidence (active taxes only) | Condition |
 //! |---|---|
@@ -10,8 +10,9 @@
 //! | regime general `impuesto` 30 (IVA) | IVA Responsable Inscripto (1) |
 //! | `datosMonotributo` with `impuesto` 20 or a `categoriaMonotributo` | Responsable Monotributo (6) |
 //! | `impuesto` 32 (IVA exento) | IVA Sujeto Exento (4) |
-//! | persona física, none of the above, no error block, no `errorConstancia` without data | Consumidor Final (5) |
-//! | anything else: a company without IVA, only error blocks, no `datosGenerales` | unknown |
+//! | `errorRegimenGeneral`, or `errorMonotributo` with no `datosRegimenGeneral` | unknown |
+//! | persona física, none of the above | Consumidor Final (5) |
+//! | anything else: a company without IVA, no `datosGenerales` | unknown |
 //!
 //! A tax whose `estadoImpuesto` is present and not active (`AC`) is ignored. This module never
 //! defaults: when the blocks do not say, the answer is [`IvaFinding::Unknown`] with the reason,
@@ -108,8 +109,14 @@ pub fn iva_condition(persona: &Persona) -> IvaFinding {
     if has_active(rg_taxes, IMPUESTO_IVA_EXENTO) || has_active(mono_taxes, IMPUESTO_IVA_EXENTO) {
         return known(CondicionIvaReceptor::Exento, "impuesto 32 (IVA exento) activo");
     }
-    if persona.error_regimen_general.is_some() || persona.error_monotributo.is_some() {
-        return unknown("the padrón returned error blocks instead of the tax data");
+    // An `errorRegimenGeneral` means the general-regime data (where IVA would be) are missing.
+    // An `errorMonotributo` only says there is no monotributo data (ARCA sends it to IVA-registered
+    // people too), so it blocks nothing once the general regime is there.
+    if persona.error_regimen_general.is_some() {
+        return unknown("the padrón returned errorRegimenGeneral instead of the general-regime tax data");
+    }
+    if persona.datos_regimen_general.is_none() && persona.error_monotributo.is_some() {
+        return unknown("the padrón returned error blocks and no tax data");
     }
     let fisica = general
         .tipo_persona
@@ -278,6 +285,26 @@ mod tests {
             condition(&with_rg("FISICA", vec![tax(11, None)])),
             Some(CondicionIvaReceptor::ConsumidorFinal)
         );
+        // Income tax only, and the errorMonotributo ARCA also sends to IVA-registered people
+        // (recorded for 20201797064): no monotributo, no IVA → consumidor final.
+        let mut income_tax_only = with_rg("FISICA", vec![tax(11, Some("AC"))]);
+        income_tax_only.error_monotributo = Some(ErrorBlock {
+            errors: vec!["Datos de monotributo incompletos- no posee categoría".into()],
+            mensaje: Some("No cumple con las condiciones para enviar datos monotributo".into()),
+        });
+        assert_eq!(
+            iva_condition(&income_tax_only),
+            IvaFinding::Known {
+                condition: CondicionIvaReceptor::ConsumidorFinal,
+                evidence: "persona física sin IVA, monotributo ni IVA exento".into()
+            }
+        );
+        // The same note without any general-regime data says nothing.
+        let note_only = Persona {
+            datos_regimen_general: None,
+            ..income_tax_only
+        };
+        assert_eq!(condition(&note_only), None);
     }
 
     #[test]

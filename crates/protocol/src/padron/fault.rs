@@ -1,5 +1,5 @@
 //! The padrón's faults, typed from their text: the services put no code in their faults, only
-//! a Spanish sentence (docs/arca.md, padrón faults).
+//! a Spanish sentence (docs/arca.md §J.3).
 //!
 //! This module only classifies; it never decides what the service answers its own clients.
 

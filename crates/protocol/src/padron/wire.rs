@@ -1,7 +1,8 @@
 //! The padrón's wire format, both ways: the request envelope (only the operation element
 //! qualified, its children bare) and the decision on an answer (fault, HTTP status, body).
 //!
-//! Pure: nothing here does I/O or knows what a persona is.
+//! [`envelope`] and [`interpret`] are pure; `call` only puts the HTTP exchange between them.
+//! Nothing here knows what a persona is.
 
 use crate::Error;
 use crate::error::SoapFault;

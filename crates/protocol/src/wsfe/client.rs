@@ -250,7 +250,6 @@ impl WsfeClient {
 
 #[cfg(test)]
 mod tests {
-    use tokio::io::{AsyncReadExt, AsyncWriteExt};
     use tokio::net::TcpListener;
 
     use super::*;
@@ -260,42 +259,7 @@ mod tests {
 
     /// Answers one request with `status` and `body`; returns the URL and the raw request.
     async fn serve_once(status: &str, body: &str) -> (String, tokio::task::JoinHandle<String>) {
-        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let url = format!("http://{}/wsfev1/service.asmx", listener.local_addr().unwrap());
-        let reply = format!(
-            "HTTP/1.1 {status}\r\nContent-Type: text/xml; charset=utf-8\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
-            body.len()
-        );
-        let server = tokio::spawn(async move {
-            let (mut socket, _) = listener.accept().await.unwrap();
-            let mut request = Vec::new();
-            let mut buffer = [0u8; 4096];
-            // Reads headers, then as many body bytes as Content-Length says.
-            loop {
-                let n = socket.read(&mut buffer).await.unwrap();
-                request.extend_from_slice(&buffer[..n]);
-                let text = String::from_utf8_lossy(&request).to_string();
-                if let Some((head, body)) = text.split_once("\r\n\r\n") {
-                    let length = head
-                        .lines()
-                        .find_map(|l| {
-                            l.to_ascii_lowercase()
-                                .strip_prefix("content-length:")
-                                .map(|v| v.trim().parse::<usize>().unwrap())
-                        })
-                        .unwrap_or(0);
-                    if body.len() >= length {
-                        break;
-                    }
-                }
-                if n == 0 {
-                    break;
-                }
-            }
-            socket.write_all(reply.as_bytes()).await.unwrap();
-            String::from_utf8_lossy(&request).into_owned()
-        });
-        (url, server)
+        crate::test_server::serve_once("/wsfev1/service.asmx", status, body).await
     }
 
     fn client(url: &str) -> WsfeClient {

@@ -12,7 +12,7 @@ use super::error::{ApiError, FieldError, Problem};
 use super::extract::{ApiPath, ApiQuery};
 use super::json::{ApiJson, JsonBody, not_null, nullable};
 use super::pagination::{Page, PageParams, Pagination};
-use crate::customers::{self, CustomerChanges, CustomerFilter, NewCustomer};
+use crate::customers::{self, CustomerChanges, CustomerDraft, CustomerFilter};
 use crate::state::AppState;
 use crate::storage::customers::CustomerRow;
 
@@ -21,31 +21,40 @@ use crate::storage::customers::CustomerRow;
 // inside the domain, no whitespace. Whitespace is Unicode's (what `trim` removes), written out so
 // that every regex engine reads it the same way.
 
+/// A new customer: its document (`documento_tipo` + `documento_numero`, or only `cuit`), name
+/// and IVA condition. A customer with a CUIT whose `razon_social` or `condicion_iva` is missing
+/// is filled from ARCA's padrón (name, IVA condition, and `direccion` when missing).
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CreateCustomerRequest {
+    /// The customer's CUIT (11 digits, dashes allowed): the same as `documento_tipo` 80 with this
+    /// `documento_numero`, which may then be omitted.
+    #[schema(max_length = 13, pattern = r"^-*([0-9]-*){11}$")]
+    pub cuit: Option<String>,
     /// ARCA's document type code (`DocTipo`): 80 CUIT, 86 CUIL, 96 DNI, 99 other (consumidor
-    /// final), … (see `/v1/reference-data/document-types`).
+    /// final), … (see `/v1/reference-data/document-types`). Required unless `cuit` is given.
     #[schema(minimum = 0, maximum = 99)]
-    pub documento_tipo: i64,
+    pub documento_tipo: Option<i64>,
     /// CUIT/CUIL with a valid check digit (dashes allowed) for 80/86; 7–8 digits for a DNI
-    /// (96); `0` for 99; 1–11 digits otherwise. Stored as digits only.
+    /// (96); `0` for 99; 1–11 digits otherwise. Stored as digits only. Required unless `cuit` is
+    /// given.
     #[schema(
         min_length = 1,
         max_length = 20,
         pattern = "^[^\\u0000-\\u001F\\u007F-\\u009F\\u202A-\\u202E\\u2066-\\u2069]*$"
     )]
-    pub documento_numero: String,
-    /// Name or company name (1–200 characters, one line).
+    pub documento_numero: Option<String>,
+    /// Name or company name (1–200 characters, one line); from the padrón when omitted for a
+    /// CUIT.
     #[schema(
         min_length = 1,
         max_length = 200,
         pattern = "^[^\\u0000-\\u001F\\u007F-\\u009F\\u202A-\\u202E\\u2066-\\u2069]*[^\\s\\u0000-\\u001F\\u007F-\\u009F\\u202A-\\u202E\\u2066-\\u2069][^\\u0000-\\u001F\\u007F-\\u009F\\u202A-\\u202E\\u2066-\\u2069]*$"
     )]
-    pub razon_social: String,
-    /// The receiver's IVA condition.
-    #[schema(value_type = crate::customers::CondicionIva)]
-    pub condicion_iva: String,
+    pub razon_social: Option<String>,
+    /// The receiver's IVA condition; from the padrón when omitted for a CUIT.
+    #[schema(value_type = Option<crate::customers::CondicionIva>)]
+    pub condicion_iva: Option<String>,
     /// An e-mail address (`name@domain`, at most 254 characters); empty is none.
     #[schema(
         max_length = 254,
@@ -162,6 +171,8 @@ impl CustomerQuery {
         (status = 400, body = Problem, content_type = "application/problem+json"),
         (status = 401, body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "The account has a customer with this document", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Filling from the padrón: TAXPAYER_NOT_FOUND, TAXPAYER_DATA_INCOMPLETE (`condicion_iva`), ARCA_SERVICE_NOT_AUTHORIZED, NO_CERTIFICATE", body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "TAXPAYER_LOOKUP_UNAVAILABLE: the padrón did not answer and the name or IVA condition is missing; retryable", body = Problem, content_type = "application/problem+json"),
     )
 )]
 pub async fn create_customer(
@@ -169,7 +180,8 @@ pub async fn create_customer(
     tenant: Tenant,
     ApiJson(request): ApiJson<CreateCustomerRequest>,
 ) -> Result<(StatusCode, Json<CustomerView>), ApiError> {
-    let new = NewCustomer {
+    let draft = CustomerDraft {
+        cuit: request.cuit,
         documento_tipo: request.documento_tipo,
         documento_numero: request.documento_numero,
         razon_social: request.razon_social,
@@ -177,7 +189,7 @@ pub async fn create_customer(
         email: request.email,
         direccion: request.direccion,
     };
-    let row = customers::create(&state.storage, tenant.account_id(), new).await?;
+    let row = customers::create_filled(&state.storage, &state.taxpayers, tenant.account_id(), draft).await?;
     Ok((StatusCode::CREATED, Json(CustomerView::from(row))))
 }
 

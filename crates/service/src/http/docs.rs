@@ -24,6 +24,7 @@ use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder
         (name = "api-keys", description = "API keys of the caller's account"),
         (name = "points-of-sale", description = "The caller's ARCA points of sale"),
         (name = "customers", description = "The caller's customers (invoice receivers)"),
+        (name = "taxpayers", description = "Who a CUIT or DNI is, from ARCA's padrón (constancia de inscripción, A13), cached per account"),
         (name = "certificates", description = "ARCA certificates of the caller's account; keys encrypted at rest, never returned"),
         (name = "reference-data", description = "ARCA's code tables and exchange rates"),
         (name = "invoices", description = "Invoices: composed, pre-validated, numbered and authorised with ARCA"),

@@ -38,8 +38,8 @@ pub struct Problem {
     pub detail: String,
     /// Stable machine-readable code: VALIDATION_ERROR, UNAUTHORIZED, API_KEY_MODE_MISMATCH,
     /// NOT_FOUND, CONFLICT, INVOICE_NOT_APPROVED, ISSUER_PROFILE_REQUIRED, NOT_CONFIGURED,
-    /// ARCA_SERVICE_NOT_AUTHORIZED, CERTIFICATE_REJECTED,
-    /// PUBLIC_LINK_INVALID, PUBLIC_LINK_EXPIRED,
+    /// CERTIFICATE_REJECTED, PUBLIC_LINK_INVALID, PUBLIC_LINK_EXPIRED, TAXPAYER_NOT_FOUND,
+    /// TAXPAYER_LOOKUP_UNAVAILABLE, TAXPAYER_DATA_INCOMPLETE, ARCA_SERVICE_NOT_AUTHORIZED,
     /// RATE_LIMIT_EXCEEDED, MAINTENANCE, INTERNAL_ERROR, …
     pub code: String,
     /// Whether the same request may succeed later.
@@ -407,9 +407,105 @@ impl From<crate::invoices::Error> for ApiError {
         match error {
             Invoices::Service(error) => error.into(),
             Invoices::Issuance(error) => error.into(),
+            Invoices::Taxpayer(error) => error.into(),
             Invoices::CircuitOpen { retry_after } => ApiError::circuit_open(retry_after),
             Invoices::NotFound => ApiError::not_found("no such invoice"),
             error @ Invoices::NotEditable { .. } => ApiError::conflict(error.to_string()),
+        }
+    }
+}
+
+/// A padrón look-up refused: an unknown CUIT 404 `TAXPAYER_NOT_FOUND` (422 naming the field when
+/// it filled a request), a certificate not authorized for the service 422
+/// `ARCA_SERVICE_NOT_AUTHORIZED` (which service to enable, for which CUIT), the padrón down 503
+/// `TAXPAYER_LOOKUP_UNAVAILABLE` (retryable), a field the padrón does not settle 422 naming it.
+impl From<crate::taxpayers::Error> for ApiError {
+    fn from(error: crate::taxpayers::Error) -> ApiError {
+        use crate::taxpayers::Error as Taxpayers;
+        match error {
+            Taxpayers::Service(error) => error.into(),
+            Taxpayers::NotFound { cuit, field: None } => ApiError::new(
+                StatusCode::NOT_FOUND,
+                "TAXPAYER_NOT_FOUND",
+                format!("ARCA's padrón has no taxpayer with CUIT {cuit}"),
+            ),
+            Taxpayers::NotFound {
+                cuit,
+                field: Some(field),
+            } => ApiError {
+                errors: vec![FieldError {
+                    field,
+                    message: format!("ARCA's padrón has no taxpayer with CUIT {cuit}"),
+                }],
+                ..ApiError::new(
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                    "TAXPAYER_NOT_FOUND",
+                    format!("ARCA's padrón has no taxpayer with CUIT {cuit}: check the CUIT"),
+                )
+            },
+            Taxpayers::NotAuthorized {
+                service,
+                cuit,
+                arca_code,
+                message,
+            } => ApiError::arca_service_not_authorized(service, cuit, arca_code, message),
+            Taxpayers::Unavailable { cause } => ApiError {
+                retryable: true,
+                retry_after: Some(5),
+                cause: Some(cause),
+                ..ApiError::new(
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    "TAXPAYER_LOOKUP_UNAVAILABLE",
+                    "ARCA's padrón did not answer; try again shortly (an invoice or customer given its name and \
+                     IVA condition needs no look-up)",
+                )
+            },
+            Taxpayers::Unsettled { field, reason } => ApiError {
+                errors: vec![FieldError {
+                    field: field.clone(),
+                    message: format!("required: ARCA's padrón does not settle it ({reason})"),
+                }],
+                ..ApiError::new(
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                    "TAXPAYER_DATA_INCOMPLETE",
+                    format!("{field} is required: ARCA's padrón does not settle it ({reason})"),
+                )
+            },
+        }
+    }
+}
+
+impl ApiError {
+    /// 422 `ARCA_SERVICE_NOT_AUTHORIZED`: the certificate may not use `service` on behalf of
+    /// `cuit`; the detail says what to enable in ARCA.
+    pub fn arca_service_not_authorized(
+        service: crate::arca::ArcaService,
+        cuit: arca_protocol::Cuit,
+        arca_code: String,
+        message: String,
+    ) -> ApiError {
+        ApiError {
+            arca: Some(Box::new(ArcaDetails {
+                errors: vec![ArcaErrorView {
+                    code: arca_code,
+                    message,
+                }],
+                hint: Some(format!(
+                    "in ARCA's \"Administrador de Relaciones de Clave Fiscal\", log in with CUIT {cuit}'s clave \
+                     fiscal, choose \"Nueva Relación\", the service \"{}\" and the certificate's computador fiscal",
+                    service.arca_label()
+                )),
+                ..ArcaDetails::default()
+            })),
+            ..ApiError::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "ARCA_SERVICE_NOT_AUTHORIZED",
+                format!(
+                    "the account's certificate is not authorized for ARCA's service {} ({service}) on behalf of \
+                     CUIT {cuit}: enable it in ARCA's \"Administrador de Relaciones de Clave Fiscal\"",
+                    service.arca_label()
+                ),
+            )
         }
     }
 }
@@ -487,7 +583,10 @@ impl ApiError {
 
     /// ARCA's failures: refusals of the certificate (422 `CERTIFICATE_REJECTED`, with WSAA's
     /// code and a hint), outages (503 `ARCA_UNAVAILABLE`) and silence (504 `ARCA_TIMEOUT`), the
-    /// last two retryable; never a 500.
+    /// last two retryable; never a 500. Padrón faults (docs/arca.md §J.3): unknown CUIT 404
+    /// `TAXPAYER_NOT_FOUND`, invalid id 400 `INVALID_CUIT`, inactive key 422 `TAXPAYER_INACTIVE`,
+    /// not represented 422 `ARCA_SERVICE_NOT_AUTHORIZED`, token or server faults 503 retryable;
+    /// a request refused before sending 400 `VALIDATION_ERROR`.
     fn from_arca(error: arca_protocol::Error) -> ApiError {
         use arca_protocol::Error as Arca;
         use arca_protocol::wsaa::WsaaFault;
@@ -626,5 +725,51 @@ impl ApiError {
             | Arca::ArcaInternal { .. }
             | Arca::TokenRejected { .. } => unavailable("ARCA is unavailable; try again shortly".into(), 5),
         }
+    }
+}
+
+#[cfg(test)]
+mod padron_tests {
+    use arca_protocol::padron::PadronFault;
+
+    use super::*;
+
+    fn mapped(fault: PadronFault) -> ApiError {
+        ApiError::from_arca(arca_protocol::Error::Padron {
+            fault,
+            message: "texto de ARCA".into(),
+        })
+    }
+
+    #[test]
+    fn padron_faults_map_to_their_statuses_never_500() {
+        let cases = [
+            (PadronFault::PersonNotFound, 404, "TAXPAYER_NOT_FOUND", false),
+            (PadronFault::InvalidId, 400, "INVALID_CUIT", false),
+            (PadronFault::InactiveKey, 422, "TAXPAYER_INACTIVE", false),
+            (PadronFault::NotRepresented, 422, "ARCA_SERVICE_NOT_AUTHORIZED", false),
+            (
+                PadronFault::MissingCuitRepresentada,
+                422,
+                "ARCA_SERVICE_NOT_AUTHORIZED",
+                false,
+            ),
+            (PadronFault::TokenRejected, 503, "ARCA_UNAVAILABLE", true),
+            (PadronFault::Other, 503, "ARCA_UNAVAILABLE", true),
+        ];
+        for (fault, status, code, retryable) in cases {
+            let error = mapped(fault);
+            assert_eq!(
+                (error.status.as_u16(), error.code, error.retryable),
+                (status, code, retryable),
+                "{fault:?}"
+            );
+            let arca = error.arca.as_ref().expect("ARCA's fault is shown");
+            assert_eq!(arca.errors[0].code, fault.code());
+            assert_eq!(arca.errors[0].message, "texto de ARCA");
+        }
+        let refused = ApiError::from_arca(arca_protocol::Error::InvalidRequest("251 ids".into()));
+        assert_eq!((refused.status.as_u16(), refused.code), (400, "VALIDATION_ERROR"));
+        assert!(!refused.retryable);
     }
 }

@@ -91,17 +91,34 @@ fn draft(request: &CreateInvoice, today: NaiveDate) -> Result<(InvoiceDraft, Iss
             IssuerIvaCondition::ResponsableInscripto
         }
     };
-    let doc_tipo = DocTipo::from_code(request.cliente.documento_tipo);
-    if doc_tipo.is_none() {
-        problem(
-            "cliente.documento_tipo",
-            "not an ARCA document type (FEParamGetTiposDoc)",
-        );
+    // `cliente.cuit` was resolved into these before composition (`invoices::receiver`).
+    let doc_tipo = match request.cliente.documento_tipo {
+        Some(code) => {
+            let tipo = DocTipo::from_code(code);
+            if tipo.is_none() {
+                problem(
+                    "cliente.documento_tipo",
+                    "not an ARCA document type (FEParamGetTiposDoc)",
+                );
+            }
+            tipo
+        }
+        None => {
+            problem(
+                "cliente.documento_tipo",
+                "required (or give cliente.cuit): 80 CUIT, 86 CUIL, 96 DNI, 99 consumidor final",
+            );
+            None
+        }
+    };
+    let documento_numero = request.cliente.documento_numero.as_deref().unwrap_or_default();
+    if doc_tipo.is_some() && request.cliente.documento_numero.is_none() {
+        problem("cliente.documento_numero", "required (or give cliente.cuit)");
     }
     // The customers' rule (CUIT/CUIL check digit, DNI 7–8 digits, 0 for 99, else 1–11 digits),
     // so the number sent is exactly the one given, never a clamped one.
-    let doc_nro = match doc_tipo {
-        Some(tipo) => match customers::normalised_number(tipo, &request.cliente.documento_numero) {
+    let doc_nro = match doc_tipo.filter(|_| request.cliente.documento_numero.is_some()) {
+        Some(tipo) => match customers::normalised_number(tipo, documento_numero) {
             Ok(digits) => digits.parse::<u64>().unwrap_or_else(|_| {
                 problem("cliente.documento_numero", "digits only");
                 0
@@ -113,13 +130,25 @@ fn draft(request: &CreateInvoice, today: NaiveDate) -> Result<(InvoiceDraft, Iss
         },
         None => 0,
     };
-    let condicion_iva = CondicionIvaReceptor::from_api_name(&request.cliente.condicion_iva);
-    if condicion_iva.is_none() {
-        problem(
-            "cliente.condicion_iva",
-            "not an ARCA receiver IVA condition (e.g. consumidor_final)",
-        );
-    }
+    let condicion_iva = match request.cliente.condicion_iva.as_deref() {
+        Some(name) => {
+            let condicion = CondicionIvaReceptor::from_api_name(name);
+            if condicion.is_none() {
+                problem(
+                    "cliente.condicion_iva",
+                    "not an ARCA receiver IVA condition (e.g. consumidor_final)",
+                );
+            }
+            condicion
+        }
+        None => {
+            problem(
+                "cliente.condicion_iva",
+                "required (taken from ARCA's padrón only for a receiver with a CUIT)",
+            );
+            None
+        }
+    };
     let mut items = Vec::new();
     for (index, item) in request.items.iter().enumerate() {
         let iva = match item.iva_condicion.as_deref().unwrap_or("gravado") {

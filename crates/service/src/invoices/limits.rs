@@ -94,7 +94,12 @@ pub fn check(request: &CreateInvoice, errors: &mut Vec<(String, String)>) {
             format!("must be 1 to {RAZON_SOCIAL_MAX} characters (leave it out when there is none)"),
         );
     }
-    if request.cliente.documento_numero.chars().count() > 20 {
+    if request
+        .cliente
+        .documento_numero
+        .as_ref()
+        .is_some_and(|numero| numero.chars().count() > 20)
+    {
         problem(
             "cliente.documento_numero".into(),
             "must be at most 20 characters (11 digits with dashes or dots)".into(),

@@ -165,17 +165,29 @@ pub enum CondicionIvaEmisor {
     Exento,
 }
 
+/// The receiver. Either `documento_tipo` and `documento_numero`, or only `cuit`: a receiver with
+/// a CUIT whose `razon_social` or `condicion_iva` is missing is filled from ARCA's padrón
+/// (name, domicilio fiscal, IVA condition) before the invoice is checked.
 #[derive(Debug, Clone, Deserialize, Serialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Cliente {
-    /// ARCA DocTipo: 80 CUIT, 86 CUIL, 96 DNI, 99 unidentified consumidor final.
+    /// The receiver's CUIT (11 digits, dashes allowed, valid check digit): the same as
+    /// `documento_tipo` 80 with this `documento_numero`, which may then be omitted.
+    #[schema(max_length = 13, pattern = r"^-*([0-9]-*){11}$")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cuit: Option<String>,
+    /// ARCA DocTipo: 80 CUIT, 86 CUIL, 96 DNI, 99 unidentified consumidor final. Required
+    /// unless `cuit` is given.
     #[schema(minimum = 0, maximum = 99)]
-    pub documento_tipo: i32,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub documento_tipo: Option<i32>,
     /// As for customers: CUIT/CUIL with a valid check digit (80/86), 7–8 digits for a DNI (96),
-    /// `0` for 99, 1–11 digits otherwise; dashes and dots allowed.
+    /// `0` for 99, 1–11 digits otherwise; dashes and dots allowed. Required unless `cuit` is
+    /// given.
     #[schema(min_length = 1, max_length = 20, pattern = "^[0-9.-]*$")]
-    pub documento_numero: String,
-    /// 1 to 200 characters, single line.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub documento_numero: Option<String>,
+    /// 1 to 200 characters, single line. For a CUIT, taken from the padrón when omitted.
     #[schema(
         min_length = 1,
         max_length = 200,
@@ -183,9 +195,11 @@ pub struct Cliente {
     )]
     pub razon_social: Option<String>,
     /// ARCA's receiver IVA condition (`responsable_inscripto`, `monotributo`, `exento`,
-    /// `consumidor_final`, …).
-    #[schema(value_type = crate::customers::CondicionIva)]
-    pub condicion_iva: String,
+    /// `consumidor_final`, …). For a CUIT, taken from the padrón when omitted; required
+    /// otherwise.
+    #[schema(value_type = Option<crate::customers::CondicionIva>)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub condicion_iva: Option<String>,
     /// The customer's email address (at most 254 characters): with the account's
     /// `enviar_email_automatico` on, the approved invoice's PDF is emailed there.
     #[serde(default, skip_serializing_if = "Option::is_none")]

@@ -1,0 +1,2 @@
+DROP TABLE taxpayer_dni_cache;
+DROP TABLE taxpayer_cache;
