@@ -94,6 +94,22 @@ async fn services_report_each_authorization_from_stored_tickets_and_name_the_fix
         "no new login for wsfe, A13 or WSCDC"
     );
 
+    // A taxpayer lookup needs the padrón: the same fix-it problem, naming the service and CUIT.
+    let lookup = app
+        .get("/v1/taxpayers/20267565393", &key)
+        .await
+        .problem(422, "ARCA_SERVICE_NOT_AUTHORIZED");
+    assert_eq!(lookup["service"], PADRON_A5, "{lookup}");
+    assert_eq!(lookup["cuit"], CUIT_A, "{lookup}");
+    assert_eq!(lookup["retryable"], false);
+    assert!(
+        lookup["detail"]
+            .as_str()
+            .unwrap()
+            .contains("Administrador de Relaciones de Clave Fiscal"),
+        "{lookup}"
+    );
+
     // Another account's certificate is not found; neither is an unknown one.
     let (_, other_key, _) = app.account_with_certificate("Otra", CUIT_B).await;
     app.get(&path, &other_key).await.problem(404, "NOT_FOUND");
