@@ -166,3 +166,41 @@ async fn a_certificate_not_authorized_for_wsfe_is_refused_at_upload_with_the_fix
         "{problem}"
     );
 }
+
+/// A certificate of another CUIT (a computador fiscal of CUIT_A) used by CUIT_B's account
+/// without a relation: WSFEv1 answers 600 "No apareció CUIT en lista de relaciones", which is the
+/// fix-it problem naming wsfe and the account's CUIT — not an outage, and no new ticket helps.
+#[tokio::test]
+async fn a_cuit_missing_from_the_certificates_relations_gets_the_fix_it_problem() {
+    let app = TestApp::start().await;
+    let (_, key) = app.create_account("Cliente", CUIT_B, json!({})).await;
+    let (certificate_pem, private_key_pem) = app.issue_certificate(CUIT_A, "estudio");
+    let uploaded = app
+        .post_json(
+            "/v1/certificates",
+            &key,
+            &json!({"certificate_pem": certificate_pem, "private_key_pem": private_key_pem}),
+        )
+        .await;
+    assert_eq!(uploaded.status, 201, "{}", uploaded.text());
+
+    let problem = app
+        .post_json("/v1/points-of-sale/sync", &key, &json!({}))
+        .await
+        .problem(422, "ARCA_SERVICE_NOT_AUTHORIZED");
+    assert_eq!(problem["service"], "wsfe", "{problem}");
+    assert_eq!(problem["cuit"], CUIT_B, "{problem}");
+    assert_eq!(problem["arca_errors"][0]["code"], "600");
+    let detail = problem["detail"].as_str().unwrap();
+    assert!(detail.contains(&format!("not on behalf of CUIT {CUIT_B}")), "{detail}");
+    assert!(
+        detail.contains(&format!("issued to CUIT {CUIT_A}")) || detail.contains("certificate's CUIT"),
+        "{detail}"
+    );
+
+    let tables = app
+        .get("/v1/reference-data/invoice-types", &key)
+        .await
+        .problem(422, "ARCA_SERVICE_NOT_AUTHORIZED");
+    assert_eq!(tables["cuit"], CUIT_B, "read from ARCA's text: {tables}");
+}
