@@ -25,6 +25,8 @@ BUSINESS_RULE_CODES = {
     # The invoice cannot be edited in its current status.
     "CONFLICT": "the resource's state",
     "NOT_FOUND": "the resource does not exist",
+    # The certificate lacks a relation in ARCA for the service the request needs.
+    "ARCA_SERVICE_NOT_AUTHORIZED": "the certificate's authorizations in ARCA",
 }
 
 # Field errors of a VALIDATION_ERROR for rules no JSON Schema can state: the field (a regular
@@ -32,7 +34,7 @@ BUSINESS_RULE_CODES = {
 # expression matched at its start).
 BUSINESS_RULE_FIELD_ERRORS = [
     # The CUIT's check digit (modulo 11 over the first ten digits).
-    (r"(cuit|documento_numero|cliente\.documento_numero)", "not a valid CUIT: the CUIT check digit"),
+    (r"(cuit|cuit_emisor|documento_numero|cliente\.documento_numero)", "not a valid CUIT: the CUIT check digit"),
     (r"(documento_numero|cliente\.documento_numero)", "not a valid CUIL: the CUIT check digit"),
     # The document number's form depends on the document type (another field).
     (r"(documento_numero|cliente\.documento_numero)", "a DNI is 7 or 8 digits"),
@@ -91,6 +93,9 @@ BUSINESS_RULE_FIELD_ERRORS = [
     # literal's form, a domain's characters): facts of DNS and of the host syntax, not of the
     # string's shape that a pattern can state.
     (r"url", r"(resolves to a refused address|the host does not resolve|must be an absolute URL)"),
+    # A voucher's QR URL carries base64 of a JSON document: whether it decodes to ARCA's QR data
+    # is beyond what a pattern can state.
+    (r"qr_url", r"not an ARCA voucher QR URL"),
     # Which certificate fields go together, and whether the bundle or PEM can be read.
     (r"body", "send pkcs12_base64"),
     (r"(pkcs12_base64|passphrase|certificate_pem|private_key_pem)", ""),
