@@ -74,7 +74,7 @@ const SANTA_FE: (i64, &str) = (12, "SANTA FE");
 const BUENOS_AIRES: (i64, &str) = (1, "BUENOS AIRES");
 
 /// The registry a fresh simulator holds.
-pub fn registry() -> BTreeMap<i64, PadronRecord> {
+pub(crate) fn registry() -> BTreeMap<i64, PadronRecord> {
     let no_monotributo = json!({
         "error": ["Datos de monotributo incompletos- no posee categoría"],
         "mensaje": "No cumple con las condiciones para enviar datos monotributo",
