@@ -204,3 +204,24 @@ async fn a_cuit_missing_from_the_certificates_relations_gets_the_fix_it_problem(
         .problem(422, "ARCA_SERVICE_NOT_AUTHORIZED");
     assert_eq!(tables["cuit"], CUIT_B, "read from ARCA's text: {tables}");
 }
+
+#[tokio::test]
+async fn a_pending_certificate_has_nothing_to_check_with() {
+    let app = TestApp::start().await;
+    let (_, key) = app.create_account("Demo", CUIT_A, json!({})).await;
+    let csr = app
+        .post_json(
+            "/v1/certificates/csr",
+            &key,
+            &json!({"cuit": CUIT_A, "organization": "Demo SA", "common_name": "demo"}),
+        )
+        .await;
+    assert_eq!(csr.status, 201, "{}", csr.text());
+    let id = csr.json()["id"].as_str().unwrap().to_string();
+    let problem = app
+        .get(&format!("/v1/certificates/{id}/services"), &key)
+        .await
+        .problem(409, "CONFLICT");
+    assert!(problem["detail"].as_str().unwrap().contains("pending"), "{problem}");
+    assert_eq!(app.simulator.calls("loginCms"), 0, "nothing to log in with");
+}
