@@ -228,7 +228,31 @@ fn from_qr_url(url: &str) -> Result<CmpDatos, Error> {
     }
     let qr = QrData::from_url(url.trim())
         .map_err(|error| Error::invalid("qr_url", format!("not an ARCA voucher QR URL: {error}")))?;
-    CmpDatos::from_qr(&qr).map_err(|message| Error::invalid("qr_url", format!("not an ARCA voucher QR URL: {message}")))
+    let cmp = CmpDatos::from_qr(&qr)
+        .map_err(|message| Error::invalid("qr_url", format!("not an ARCA voucher QR URL: {message}")))?;
+    // The QR's values pass the very checks the fields do, named as the QR's.
+    let fields = NewVerification {
+        cbte_modo: Some(cmp.cbte_modo.code().to_string()),
+        cuit_emisor: Some(cmp.cuit_emisor.to_string()),
+        punto_de_venta: Some(i64::from(cmp.pto_vta)),
+        tipo_comprobante: Some(i64::from(cmp.cbte_tipo)),
+        numero: Some(i64::try_from(cmp.cbte_nro).unwrap_or(i64::MAX)),
+        fecha: Some(cmp.cbte_fch),
+        importe_total: Some(cmp.imp_total),
+        codigo_autorizacion: Some(cmp.cod_autorizacion.clone()),
+        doc_tipo_receptor: cmp.doc_tipo_receptor.as_deref().and_then(|tipo| tipo.parse().ok()),
+        doc_nro_receptor: cmp.doc_nro_receptor.clone(),
+        qr_url: None,
+    };
+    from_fields(fields).map_err(|error| match error {
+        Error::Invalid(problems) => Error::Invalid(
+            problems
+                .into_iter()
+                .map(|(field, message)| ("qr_url".to_string(), format!("the QR's {field} {message}")))
+                .collect(),
+        ),
+        other => other,
+    })
 }
 
 fn from_fields(new: NewVerification) -> Result<CmpDatos, Error> {
@@ -327,7 +351,8 @@ fn from_fields(new: NewVerification) -> Result<CmpDatos, Error> {
             if !nro_ok {
                 problem("doc_nro_receptor", format!("must be 1 to {DOC_NRO_MAX} digits"));
             }
-            (tipo_ok && nro_ok).then(|| (Some(tipo.to_string()), Some(nro.to_string())))
+            // WSCDC's document types are two-digit strings (`00`…`24`, `80`, `96`).
+            (tipo_ok && nro_ok).then(|| (Some(format!("{tipo:02}")), Some(nro.to_string())))
         }
         (Some(_), None) => {
             problem("doc_nro_receptor", "required with doc_tipo_receptor".into());

@@ -337,8 +337,11 @@ async fn retention_purges_final_deliveries_and_events_past_the_period_and_nothin
     store::finish_batch(&app.storage, "one", &finishes, at(old + 1))
         .await
         .unwrap();
-    event("evt_old_pending", old + 5).await;
+    // Its pending delivery is written first: the service writes an event and its deliveries in one
+    // transaction, and a background retention pass between two transactions here would take an
+    // old event that has no delivery yet.
     let old_pending = enqueue(&app.storage, &account, MessageKind::Webhook, "sub_b", 1, old + 5).await;
+    event("evt_old_pending", old + 5).await;
     // Recent, delivered.
     event("evt_recent", recent).await;
     let recent_ids = enqueue(&app.storage, &account, MessageKind::Webhook, "sub_a", 1, recent).await;

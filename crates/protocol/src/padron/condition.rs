@@ -94,7 +94,13 @@ pub fn iva_condition(persona: &Persona) -> IvaFinding {
             .and_then(|c| c.descripcion_categoria.as_deref())
             .map(str::trim);
         let active_tax = has_active(&monotributo.impuestos, IMPUESTO_MONOTRIBUTO);
-        if active_tax || monotributo.categoria.is_some() {
+        // A category counts only while impuesto 20 is not shown dropped (`estadoImpuesto` other
+        // than active): a former monotributista keeps the category block.
+        let dropped = monotributo
+            .impuestos
+            .iter()
+            .any(|tax| tax.id_impuesto == IMPUESTO_MONOTRIBUTO && !tax.is_active());
+        if active_tax || (monotributo.categoria.is_some() && !dropped) {
             let evidence = match category {
                 Some(category) => format!("monotributo, categoría {category}"),
                 None => "impuesto 20 (monotributo) activo".to_owned(),
@@ -138,13 +144,12 @@ pub fn iva_condition(persona: &Persona) -> IvaFinding {
 }
 
 /// The voucher classes an issuer of `issuer`'s condition may address to a receiver of
-/// `receiver`'s (§E.6): a responsable inscripto issues A (and M) where the receiver may get
-/// A, otherwise B; a monotributo or exempt issuer issues C.
+/// `receiver`'s (§E.6): a responsable inscripto issues A where the receiver may get A,
+/// otherwise B; a monotributo or exempt issuer issues C. Class M is left out: only issuers ARCA
+/// placed under that regime issue it, and the issuer's condition does not say so.
 pub fn voucher_classes(issuer: IssuerIvaCondition, receiver: CondicionIvaReceptor) -> Vec<CbteClass> {
     match issuer {
-        IssuerIvaCondition::ResponsableInscripto if receiver.allows(CbteClass::A) => {
-            vec![CbteClass::A, CbteClass::M]
-        }
+        IssuerIvaCondition::ResponsableInscripto if receiver.allows(CbteClass::A) => vec![CbteClass::A],
         IssuerIvaCondition::ResponsableInscripto => vec![CbteClass::B],
         IssuerIvaCondition::Monotributo | IssuerIvaCondition::Exento => vec![CbteClass::C],
     }
@@ -257,6 +262,22 @@ mod tests {
             Some(CondicionIvaReceptor::ConsumidorFinal),
             "a persona física without active taxes"
         );
+        // Nor does a category beside a dropped impuesto 20: a former monotributista keeps it.
+        let dropped_with_category = Persona {
+            datos_monotributo: Some(DatosMonotributo {
+                impuestos: vec![tax(20, Some("BD"))],
+                categoria: Some(CategoriaMonotributo {
+                    descripcion_categoria: Some("H".into()),
+                    ..CategoriaMonotributo::default()
+                }),
+                ..DatosMonotributo::default()
+            }),
+            ..inactive.clone()
+        };
+        assert_eq!(
+            condition(&dropped_with_category),
+            Some(CondicionIvaReceptor::ConsumidorFinal)
+        );
     }
 
     #[test]
@@ -367,7 +388,7 @@ mod tests {
                 C::ResponsableInscripto
                 | C::Monotributo
                 | C::MonotributistaSocial
-                | C::MonotributoTrabajadorIndependientePromovido => vec![Cl::A, Cl::M],
+                | C::MonotributoTrabajadorIndependientePromovido => vec![Cl::A],
                 _ => vec![Cl::B],
             };
             assert_eq!(ri, expected, "{receiver:?}");

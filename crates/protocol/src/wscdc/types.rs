@@ -75,7 +75,8 @@ impl CmpDatos {
             return Err("the QR has no authorization code".into());
         }
         let (doc_tipo_receptor, doc_nro_receptor) = match (qr.tipo_doc_rec, qr.nro_doc_rec) {
-            (Some(tipo), Some(nro)) => (Some(tipo.to_string()), Some(nro.to_string())),
+            // WSCDC's document types are two-digit strings (`00`…`24`, `80`, `96`).
+            (Some(tipo), Some(nro)) => (Some(format!("{tipo:02}")), Some(nro.to_string())),
             _ => (None, None),
         };
         Ok(CmpDatos {
