@@ -209,13 +209,13 @@ impl Taxpayers {
         let mut wanted = Vec::new();
         let mut seen = HashSet::new();
         for (index, text) in cuits.iter().enumerate() {
-            match Cuit::parse(text.trim()) {
+            match cuit_of(text) {
                 Ok(cuit) => {
                     if seen.insert(cuit) {
                         wanted.push(cuit);
                     }
                 }
-                Err(error) => problems.push((format!("cuits[{index}]"), format!("not a valid CUIT: {error}"))),
+                Err(message) => problems.push((format!("cuits[{index}]"), message)),
             }
         }
         if !problems.is_empty() {
@@ -680,15 +680,34 @@ pub fn class_name(class: CbteClass) -> &'static str {
     }
 }
 
-/// `text` as a CUIT, or a problem naming `field`.
+/// The longest CUIT text taken: 11 digits and two dashes.
+pub const CUIT_TEXT_MAX: usize = 13;
+/// The longest DNI text taken (digits and dots).
+pub const DNI_TEXT_MAX: usize = 16;
+
+/// `text` as a CUIT, or a problem naming `field`: exactly what the OpenAPI document states (at
+/// most 13 characters, 11 digits and dashes), and a valid check digit.
 pub fn parse_cuit(field: &str, text: &str) -> Result<Cuit, Error> {
-    Cuit::parse(text.trim()).map_err(|error| crate::Error::invalid(field, format!("not a valid CUIT: {error}")).into())
+    cuit_of(text).map_err(|message| crate::Error::invalid(field, message).into())
 }
 
-/// A DNI as the padrón takes it: 7 or 8 digits (dots allowed), without leading zeros.
+fn cuit_of(text: &str) -> Result<Cuit, String> {
+    if text.chars().count() > CUIT_TEXT_MAX || !text.bytes().all(|b| b.is_ascii_digit() || b == b'-') {
+        return Err(format!(
+            "not a valid CUIT: 11 digits, dashes allowed, at most {CUIT_TEXT_MAX} characters"
+        ));
+    }
+    Cuit::parse(text).map_err(|error| format!("not a valid CUIT: {error}"))
+}
+
+/// A DNI as the padrón takes it: 7 or 8 digits (dots allowed, at most 16 characters), without
+/// leading zeros.
 pub fn normalised_dni(text: &str) -> Result<String, String> {
-    let digits = text.trim().replace('.', "");
-    if (7..=8).contains(&digits.len()) && digits.bytes().all(|b| b.is_ascii_digit()) {
+    let digits = text.replace('.', "");
+    if text.chars().count() <= DNI_TEXT_MAX
+        && (7..=8).contains(&digits.len())
+        && digits.bytes().all(|b| b.is_ascii_digit())
+    {
         Ok(digits.trim_start_matches('0').to_string())
     } else {
         Err("a DNI is 7 or 8 digits (dots allowed)".into())
@@ -702,10 +721,31 @@ mod tests {
     #[test]
     fn dni_format() {
         assert_eq!(normalised_dni("40.123.456").unwrap(), "40123456");
-        assert_eq!(normalised_dni(" 1234567 ").unwrap(), "1234567");
-        for bad in ["123456", "123456789", "40-123-456", "", "4012345a"] {
+        assert_eq!(normalised_dni("1234567").unwrap(), "1234567");
+        for bad in [
+            "123456",
+            "123456789",
+            "40-123-456",
+            "",
+            "4012345a",
+            " 1234567",
+            "..........40123456",
+        ] {
             assert!(normalised_dni(bad).is_err(), "{bad}");
         }
+    }
+
+    #[test]
+    fn cuit_text_is_what_the_document_states() {
+        assert_eq!(cuit_of("20-26756539-3").unwrap().to_string(), "20267565393");
+        for bad in [" 20267565393", "2-0-2-6-7-5-6-5-3-9-3", "20267565390", "2026756539"] {
+            assert!(cuit_of(bad).is_err(), "{bad}");
+        }
+        assert!(
+            cuit_of("20267565390")
+                .unwrap_err()
+                .starts_with("not a valid CUIT: the CUIT check digit")
+        );
     }
 
     #[test]
