@@ -31,6 +31,8 @@ BUSINESS_RULE_CODES = {
     "TAXPAYER_DATA_INCOMPLETE": "the padrón's data",
     "TAXPAYER_INACTIVE": "the padrón's data",
     "INVALID_CUIT": "the padrón's data",
+    # The certificate lacks a relation in ARCA for the service the request needs.
+    "ARCA_SERVICE_NOT_AUTHORIZED": "the certificate's authorizations in ARCA",
 }
 
 # Field errors of a VALIDATION_ERROR for rules no JSON Schema can state: the field (a regular
@@ -39,7 +41,7 @@ BUSINESS_RULE_CODES = {
 BUSINESS_RULE_FIELD_ERRORS = [
     # The CUIT's check digit (modulo 11 over the first ten digits).
     (
-        r"(cuit|cuits\[[0-9]+\]|cliente\.cuit|documento_numero|cliente\.documento_numero)",
+        r"(cuit|cuit_emisor|cuits\[[0-9]+\]|cliente\.cuit|documento_numero|cliente\.documento_numero)",
         "not a valid CUIT: the CUIT check digit",
     ),
     # A receiver (or customer) is identified by `cuit` or by `documento_tipo` + `documento_numero`,
@@ -105,6 +107,9 @@ BUSINESS_RULE_FIELD_ERRORS = [
     # literal's form, a domain's characters): facts of DNS and of the host syntax, not of the
     # string's shape that a pattern can state.
     (r"url", r"(resolves to a refused address|the host does not resolve|must be an absolute URL)"),
+    # A voucher's QR URL carries base64 of a JSON document: whether it decodes to ARCA's QR data
+    # is beyond what a pattern can state.
+    (r"qr_url", r"not an ARCA voucher QR URL"),
     # Which certificate fields go together, and whether the bundle or PEM can be read.
     (r"body", "send pkcs12_base64"),
     (r"(pkcs12_base64|passphrase|certificate_pem|private_key_pem)", ""),

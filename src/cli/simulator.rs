@@ -21,8 +21,8 @@ pub struct Args {
     /// Lifetime of the tickets WSAA issues, in seconds.
     #[arg(long, default_value_t = 43_200)]
     ticket_lifetime_secs: i64,
-    /// Keep WSFEv1's state (vouchers, numbering, CAEAs, registry) in this JSON file, so a
-    /// restart keeps it.
+    /// Keep WSFEv1's state (vouchers, numbering, CAEAs, registries, the padrón) in this JSON
+    /// file, so a restart keeps it.
     #[arg(long, env = "SIMULATOR_STATE_FILE")]
     state_file: Option<PathBuf>,
     /// Records per FECAESolicitar (`FECompTotXRequest`).
@@ -58,6 +58,9 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
     eprintln!("arca-simulator listening on http://{addr}");
     eprintln!("  WSAA     http://{addr}/ws/services/LoginCms   (?wsdl)");
     eprintln!("  WSFEv1   http://{addr}/wsfev1/service.asmx   (?WSDL)");
+    eprintln!("  A5       http://{addr}/sr-padron/webservices/personaServiceA5   (?wsdl)");
+    eprintln!("  A13      http://{addr}/sr-padron/webservices/personaServiceA13   (?wsdl)");
+    eprintln!("  WSCDC    http://{addr}/WSCDC/service.asmx");
     eprintln!("  control  http://{addr}/_sim/");
     eprintln!("  CA       {}", args.ca_dir.join("ca.crt").display());
     simulator.serve(listener, super::shutdown_signal()).await?;

@@ -1,6 +1,7 @@
-//! Every WSFEv1 request of `testdata/arca/recorded/` replayed to the simulator gets an answer with
-//! the recorded answer's element structure (the same element paths in the same order; generated
-//! values such as CAEs and dates may differ).
+//! Every WSFEv1, padrón A5 and WSCDC request of `testdata/arca/recorded/` replayed to the
+//! simulator gets an answer with the recorded answer's element structure (the same element paths
+//! in the same order; generated values such as CAEs and dates may differ); padrón and WSCDC
+//! answers also keep the recorded HTTP status, content type, prefixes and namespaces.
 //!
 //! Each cassette runs against a fresh simulator whose clock is set to the recording's `Date`,
 //! with a ticket issued then. The state ARCA had (last numbers, an already stored voucher, a
@@ -37,8 +38,14 @@ struct RecordedRequest {
 #[derive(Deserialize)]
 struct RecordedResponse {
     body: Body,
+    status: RecordedStatus,
     #[serde(default)]
     headers: std::collections::BTreeMap<String, Vec<String>>,
+}
+
+#[derive(Deserialize)]
+struct RecordedStatus {
+    code: u16,
 }
 
 #[derive(Deserialize)]
@@ -347,6 +354,188 @@ async fn recorded_requests_get_answers_of_the_recorded_shape() {
     }
     println!("replayed {replayed} recorded WSFEv1 requests");
     assert!(replayed >= 70, "only {replayed} requests replayed");
+    assert!(
+        mismatches.is_empty(),
+        "{} of {replayed} differ:\n{}",
+        mismatches.len(),
+        mismatches.join("\n")
+    );
+}
+
+/// An A5 block of a recorded answer as the control API's JSON: children by name, repeated
+/// names as arrays, leaves as text.
+fn block_json(element: &Element) -> serde_json::Value {
+    if element.children.is_empty() {
+        return serde_json::Value::String(element.text.trim().to_string());
+    }
+    let mut object = serde_json::Map::new();
+    for child in &element.children {
+        let value = block_json(child);
+        match object.get_mut(&child.name) {
+            Some(serde_json::Value::Array(items)) => items.push(value),
+            Some(existing) => {
+                let first = existing.take();
+                *existing = serde_json::Value::Array(vec![first, value]);
+            }
+            None => {
+                object.insert(child.name.clone(), value);
+            }
+        }
+    }
+    serde_json::Value::Object(object)
+}
+
+/// Puts every person of a recorded A5 answer into the simulator's registry.
+async fn seed_padron(env: &TestEnv, recorded: &str) {
+    let Ok(root) = xml::parse(recorded) else { return };
+    let Some(persona) = root.find("personaReturn") else {
+        return;
+    };
+    let mut blocks = serde_json::Map::new();
+    for block in persona.children.iter().filter(|b| b.name != "metadata") {
+        blocks.insert(block.name.clone(), block_json(block));
+    }
+    let id = persona
+        .find("idPersona")
+        .map(|e| e.text.trim().to_string())
+        .unwrap_or_default();
+    let body = serde_json::Value::Object(blocks).to_string();
+    let request = format!(
+        "PUT /_sim/padron/{id} HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        body.len()
+    );
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let mut stream = tokio::net::TcpStream::connect(env.simulator.addr()).await.unwrap();
+    stream.write_all(request.as_bytes()).await.unwrap();
+    let mut answer = String::new();
+    stream.read_to_string(&mut answer).await.unwrap();
+    assert!(answer.starts_with("HTTP/1.1 200"), "seeding {id}: {answer}");
+}
+
+/// Stores the voucher a recorded `A` constatación found, under its recorded CAE.
+async fn seed_constatado(env: &TestEnv, request: &str, recorded: &str) {
+    if !recorded.contains("<Resultado>A</Resultado>") {
+        return;
+    }
+    let text = |name: &str| first_text(request, name).unwrap_or_default();
+    let number = |name: &str| text(name).parse::<i64>().unwrap_or_default();
+    let body = json!({"cuit": number("CuitEmisor"), "pto_vta": number("PtoVta"), "cbte_tipo": number("CbteTipo"),
+        "numero": number("CbteNro"), "cbte_fch": text("CbteFch"), "imp_total": text("ImpTotal"),
+        "cod_autorizacion": text("CodAutorizacion"), "doc_tipo": number("DocTipoReceptor"),
+        "doc_nro": number("DocNroReceptor")});
+    control(env, "vouchers", body).await;
+}
+
+/// Every start tag's qualified name (prefix included) and every namespace declaration, in
+/// document order: what "the same prefixes and namespaces" means here.
+fn qualified_shape(document: &str) -> Vec<String> {
+    let mut shape = Vec::new();
+    for tag in document.split('<').skip(1) {
+        if tag.starts_with('/') || tag.starts_with('?') || tag.starts_with('!') {
+            continue;
+        }
+        let head = tag.split('>').next().unwrap_or_default();
+        let mut parts = head.split_whitespace();
+        shape.push(parts.next().unwrap_or_default().trim_end_matches('/').to_string());
+        for attribute in parts.filter(|a| a.starts_with("xmlns")) {
+            shape.push(attribute.trim_end_matches('/').to_string());
+        }
+    }
+    shape
+}
+
+#[tokio::test]
+async fn recorded_padron_and_wscdc_requests_get_answers_of_the_recorded_shape() {
+    let mut files: Vec<_> = std::fs::read_dir(recorded_dir())
+        .unwrap()
+        .flatten()
+        .map(|f| f.path())
+        .collect();
+    files.sort();
+    let mut replayed = 0;
+    let mut mismatches = Vec::new();
+    for file in &files {
+        let name = file.file_name().unwrap().to_string_lossy().into_owned();
+        let (service, token_element, sign_element) = if name.starts_with("test_ws_sr_padron") {
+            ("ws_sr_constancia_inscripcion", "token", "sign")
+        } else if name.starts_with("test_wscdc") {
+            ("wscdc", "Token", "Sign")
+        } else {
+            continue;
+        };
+        let cassette: Cassette = serde_yaml_ng::from_str(&std::fs::read_to_string(file).unwrap()).unwrap();
+        let calls: Vec<&Interaction> = cassette
+            .interactions
+            .iter()
+            .filter(|i| i.request.method == "POST" && !i.request.body.as_deref().unwrap_or("").contains("loginCms"))
+            .collect();
+        let Some(first) = calls.first() else { continue };
+        let at = |i: &Interaction| {
+            header(&i.response.headers, "Date")
+                .and_then(|d| DateTime::parse_from_rfc2822(d).ok())
+                .map(|d| d.with_timezone(&Utc))
+                .unwrap_or_else(Utc::now)
+        };
+        let env = TestEnv::start_at(Some(at(first)), |s| s.preventive_window(chrono::Duration::zero())).await;
+        let wsaa = arca_protocol::wsaa::WsaaClient::new(env.simulator.wsaa_url(), transport());
+        let ticket = wsaa
+            .login(&env.credentials, service, at(first))
+            .await
+            .expect("ticket at the recorded time");
+        let (token, sign) = (ticket.token.expose().to_string(), ticket.sign.expose().to_string());
+        let url = if service == "wscdc" {
+            env.simulator.wscdc_url()
+        } else {
+            env.simulator.padron_a5_url()
+        };
+        for interaction in calls {
+            let recorded = &interaction.response.body.string;
+            let mut request = interaction.request.body.clone().unwrap_or_default();
+            request = replace_element_text(&request, token_element, &token);
+            request = replace_element_text(&request, sign_element, &sign);
+            if service == "wscdc" {
+                seed_constatado(&env, &request, recorded).await;
+            } else {
+                seed_padron(&env, recorded).await;
+            }
+            let content_type = header(&interaction.request.headers, "content-type").unwrap_or("text/xml");
+            let action = header(&interaction.request.headers, "soapaction").unwrap_or("");
+            let headers = [("Content-Type", content_type), ("SOAPAction", action)];
+            let response = transport().post(&url, &headers, request).await.expect("an answer");
+            replayed += 1;
+            let status = response.status.as_u16();
+            let recorded_status = interaction.response.status.code;
+            let got_type = response
+                .headers
+                .get("content-type")
+                .and_then(|v| v.to_str().ok())
+                .unwrap_or_default()
+                .to_string();
+            let recorded_type = header(&interaction.response.headers, "Content-Type").unwrap_or_default();
+            if status != recorded_status || !got_type.eq_ignore_ascii_case(recorded_type) {
+                mismatches.push(format!(
+                    "{name}: HTTP {status} {got_type}, recorded {recorded_status} {recorded_type}: {}",
+                    response.body
+                ));
+                continue;
+            }
+            let (expected, got) = (body_structure(recorded), body_structure(&response.body));
+            if got != expected {
+                mismatches.push(format!(
+                    "{name}: element paths differ:\n  recorded {expected:?}\n  got      {got:?}"
+                ));
+                continue;
+            }
+            let (expected, got) = (qualified_shape(recorded), qualified_shape(&response.body));
+            if got != expected {
+                mismatches.push(format!(
+                    "{name}: prefixes differ:\n  recorded {expected:?}\n  got      {got:?}"
+                ));
+            }
+        }
+    }
+    println!("replayed {replayed} recorded padrón and WSCDC requests");
+    assert!(replayed >= 10, "only {replayed} requests replayed");
     assert!(
         mismatches.is_empty(),
         "{} of {replayed} differ:\n{}",

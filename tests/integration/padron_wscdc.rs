@@ -201,6 +201,15 @@ async fn unknown_cuit_is_a_fault_alone_and_an_error_entry_in_a_list() {
     let error = unknown.child("errorConstancia").unwrap();
     assert_eq!(error.child_text("error"), Some("No existe persona con ese Id"));
     assert_eq!(error.child_text("idPersona"), Some(samples::UNKNOWN));
+    // The older getPersonaList answers the same way under its own element names.
+    let (status, answer) = post_a5(&env, padron_request(A5, "getPersonaList", &auth, CUIT, &ids)).await;
+    assert_eq!(status, 200, "{answer}");
+    assert!(answer.contains("<ns2:getPersonaListResponse"), "{answer}");
+    assert_eq!(
+        block_names(&answer, "personaListReturn"),
+        ["metadata", "persona", "persona"]
+    );
+    assert_eq!(env.simulator.calls("getPersonaList"), 1);
 }
 
 #[tokio::test]
@@ -295,6 +304,11 @@ async fn padron_tickets_are_checked() {
     let body = padron_request(A13, "getPersona", &a13, "30712345671", &id);
     let (status, answer) = post_raw(&env.simulator.padron_a13_url(), &[("Content-Type", "text/xml")], body).await;
     assert_eq!(status, 200, "{answer}");
+    // An expired ticket.
+    env.simulator.advance_clock(chrono::Duration::hours(13));
+    let (status, answer) = post_a5(&env, padron_request(A5, "getPersona_v2", &auth, CUIT, &id)).await;
+    assert_eq!(status, 500);
+    assert_eq!(refused(&answer), "No autorizado, par token/sign invalido.");
 }
 
 #[tokio::test]
@@ -507,7 +521,7 @@ async fn wscdc_checks_vouchers_the_simulator_authorised() {
 
 #[tokio::test]
 async fn wscdc_dummy_parameters_and_auth_errors() {
-    let env = TestEnv::start().await;
+    let env = TestEnv::start_with(|s| s.preventive_window(chrono::Duration::zero())).await;
     let url = env.simulator.wscdc_url();
     let action = |op: &str| format!("\"{WSCDC}{op}\"");
     let dummy_action = action("ComprobanteDummy");
@@ -567,10 +581,174 @@ async fn wscdc_dummy_parameters_and_auth_errors() {
     )
     .await;
     assert_eq!(codes(&answer, "Errors"), ["601"], "{answer}");
+    // A represented CUIT whose key is inactive in the registry: 602.
+    let url_relations = format!("{}/_sim/relations", env.simulator.base_url());
+    let body = json!({"certificate_cuit": CUIT, "represented_cuit": samples::INACTIVE}).to_string();
+    post_raw(&url_relations, &[("Content-Type", "application/json")], body).await;
+    let delegated = ticket(&env, "wscdc").await;
+    let body = parameter("ComprobantesModalidadConsultar", &delegated, samples::INACTIVE);
+    let (_, answer) = post_raw(&url, &headers, body).await;
+    assert_eq!(codes(&answer, "Errors"), ["602"], "{answer}");
+    // A wsfe ticket is not a WSCDC ticket.
+    let wsfe = ticket(&env, "wsfe").await;
+    let (_, answer) = post_raw(&url, &headers, parameter("ComprobantesModalidadConsultar", &wsfe, CUIT)).await;
+    assert_eq!(codes(&answer, "Errors"), ["600"], "{answer}");
     // A fault rule on a WSCDC operation.
     let rule = json!({"operation": "ComprobantesModalidadConsultar", "action": {"kind": "arca_error", "code": 501}, "remaining": 1});
     let faults = format!("{}/_sim/faults", env.simulator.base_url());
     post_raw(&faults, &[("Content-Type", "application/json")], rule.to_string()).await;
     let (_, answer) = post_raw(&url, &headers, parameter("ComprobantesModalidadConsultar", &auth, CUIT)).await;
     assert_eq!(codes(&answer, "Errors"), ["501"], "{answer}");
+}
+
+#[tokio::test]
+async fn padron_operations_are_counted_and_take_fault_rules() {
+    let env = TestEnv::start().await;
+    let auth = ticket(&env, "ws_sr_constancia_inscripcion").await;
+    let faults = format!("{}/_sim/faults", env.simulator.base_url());
+    let rule = json!({"operation": "getPersona_v2", "action": {"kind": "arca_error", "code": 500}, "remaining": 1});
+    post_raw(&faults, &[("Content-Type", "application/json")], rule.to_string()).await;
+    let rule = json!({"operation": "a13.dummy", "action": {"kind": "http503"}, "remaining": 1});
+    post_raw(&faults, &[("Content-Type", "application/json")], rule.to_string()).await;
+    let id = format!("<idPersona>{}</idPersona>", samples::DEMO);
+    let (status, answer) = post_a5(&env, padron_request(A5, "getPersona_v2", &auth, CUIT, &id)).await;
+    assert_eq!(status, 500);
+    assert!(answer.contains("<faultcode>soap:Server</faultcode>"), "{answer}");
+    let (status, _) = post_a5(&env, padron_request(A5, "getPersona_v2", &auth, CUIT, &id)).await;
+    assert_eq!(status, 200, "the rule fired once");
+    let dummy = |namespace: &str| {
+        format!(
+            r#"<soapenv:Envelope xmlns:soapenv="http://schemas.xmlsoap.org/soap/envelope/"><soapenv:Body><ser:dummy xmlns:ser="{namespace}"/></soapenv:Body></soapenv:Envelope>"#
+        )
+    };
+    let url = env.simulator.padron_a13_url();
+    let (status, _) = post_raw(&url, &[("Content-Type", "text/xml")], dummy(A13)).await;
+    assert_eq!(status, 503);
+    let (status, _) = post_raw(&url, &[("Content-Type", "text/xml")], dummy(A13)).await;
+    assert_eq!(status, 200);
+    // An A13 operation sent to A5 is not A5's.
+    let (status, answer) = post_a5(&env, dummy(A13)).await;
+    assert_eq!(status, 500);
+    assert!(answer.contains("<faultcode>soap:Client</faultcode>"), "{answer}");
+    let (_, stats) = control(&env, "GET", "/_sim/stats", "").await;
+    let stats: serde_json::Value = serde_json::from_str(&stats).unwrap();
+    assert_eq!(stats["calls"]["a13.dummy"], 2, "{stats}");
+    assert_eq!(env.simulator.calls("getPersona_v2"), 2);
+    assert_eq!(env.simulator.calls("a13.dummy"), 2);
+    assert_eq!(env.simulator.calls("dummy"), 0);
+}
+
+/// The protocol crate's clients and the simulator were written apart, from the same facts: each
+/// reads what the other writes.
+#[tokio::test]
+async fn the_protocol_clients_read_the_simulators_answers() {
+    use arca_protocol::Cuit;
+    use arca_protocol::Error;
+    use arca_protocol::codes::CondicionIvaReceptor;
+    use arca_protocol::padron::{A5Client, A13Client, IvaFinding, PadronAuth, PadronFault, iva_condition};
+    use arca_protocol::wscdc::{CbteModo, CmpDatos, WscdcClient};
+    use arca_protocol::wsfe::Resultado;
+
+    let env = TestEnv::start().await;
+    let cuit = |text: &str| text.parse::<Cuit>().unwrap();
+    let wsaa = arca_protocol::wsaa::WsaaClient::new(env.simulator.wsaa_url(), transport());
+    let now = chrono::Utc::now();
+    let a5_ticket = wsaa
+        .login(&env.credentials, "ws_sr_constancia_inscripcion", now)
+        .await
+        .unwrap();
+    let auth = PadronAuth::from_ticket(&a5_ticket, env.credentials.cuit());
+    let a5 = A5Client::new(transport(), env.simulator.padron_a5_url());
+    assert!(a5.dummy().await.unwrap().all_ok());
+    let expected = [
+        (samples::DEMO, Some(CondicionIvaReceptor::ResponsableInscripto)),
+        (samples::RI_PERSON, Some(CondicionIvaReceptor::ResponsableInscripto)),
+        (samples::MONOTRIBUTO, Some(CondicionIvaReceptor::Monotributo)),
+        (samples::EXENTO, Some(CondicionIvaReceptor::Exento)),
+        (samples::CONSUMIDOR_FINAL, Some(CondicionIvaReceptor::ConsumidorFinal)),
+        (samples::ONLY_ERRORS, None),
+    ];
+    for (id, condition) in expected {
+        let persona = a5.get_persona(&auth, cuit(id)).await.unwrap();
+        assert_eq!(persona.id(), Some(cuit(id)));
+        match (iva_condition(&persona), condition) {
+            (IvaFinding::Known { condition: found, .. }, Some(wanted)) => assert_eq!(found, wanted, "{id}"),
+            (IvaFinding::Unknown { .. }, None) => {}
+            (finding, wanted) => panic!("{id}: {finding:?}, expected {wanted:?}"),
+        }
+    }
+    let v1 = a5.get_persona_v1(&auth, cuit(samples::RI_COMPANY)).await.unwrap();
+    assert!(
+        v1.datos_generales
+            .unwrap()
+            .display_name()
+            .unwrap()
+            .contains("SERVICIOS INTEGRALES")
+    );
+    match a5.get_persona(&auth, cuit(samples::UNKNOWN)).await {
+        Err(Error::Padron { fault, .. }) => assert_eq!(fault, PadronFault::PersonNotFound),
+        other => panic!("{other:?}"),
+    }
+    let list = a5
+        .get_persona_list(&auth, &[cuit(samples::DEMO), cuit(samples::UNKNOWN)])
+        .await
+        .unwrap();
+    assert_eq!(list.personas.len(), 2);
+    assert!(!list.personas[0].is_not_found());
+    assert!(list.personas[1].is_not_found());
+    assert_eq!(list.personas[1].id(), Some(cuit(samples::UNKNOWN)));
+
+    let a13_ticket = wsaa.login(&env.credentials, "ws_sr_padron_a13", now).await.unwrap();
+    let a13_auth = PadronAuth::from_ticket(&a13_ticket, env.credentials.cuit());
+    let a13 = A13Client::new(transport(), env.simulator.padron_a13_url());
+    assert!(a13.dummy().await.unwrap().all_ok());
+    let ids = a13
+        .get_id_persona_list_by_documento(&a13_auth, samples::WITH_DNI_DOCUMENT)
+        .await
+        .unwrap();
+    assert_eq!(ids, [cuit(samples::WITH_DNI)]);
+    let person = a13.get_persona(&a13_auth, cuit(samples::WITH_DNI)).await.unwrap();
+    assert_eq!(person.numero_documento.as_deref(), Some(samples::WITH_DNI_DOCUMENT));
+    assert_eq!(person.display_name().as_deref(), Some("RIVERO TOMAS AGUSTIN"));
+    match a13.get_persona(&a13_auth, cuit(samples::INACTIVE)).await {
+        Err(Error::Padron { fault, .. }) => assert_eq!(fault, PadronFault::InactiveKey),
+        other => panic!("{other:?}"),
+    }
+
+    let (client, wsfe_auth) = wsfe_client(&env).await;
+    let voucher = super::support::factura_b(1);
+    let request = arca_protocol::wsfe::FECAERequest::try_from(
+        &arca_protocol::voucher::CaeRequest::new(vec![voucher.clone()]).unwrap(),
+    )
+    .unwrap();
+    let response = client.fe_cae_solicitar(&wsfe_auth, request).await.unwrap();
+    let cae = response.fe_det_resp[0].cae.clone().expect("approved");
+    let wscdc_ticket = wsaa.login(&env.credentials, "wscdc", now).await.unwrap();
+    let wscdc_auth = arca_protocol::wsfe::Auth::from_ticket(&wscdc_ticket, env.credentials.cuit());
+    let wscdc = WscdcClient::new(transport(), env.simulator.wscdc_url());
+    assert!(wscdc.dummy().await.unwrap().all_ok());
+    let mut cmp = CmpDatos {
+        cbte_modo: CbteModo::Cae,
+        cuit_emisor: env.credentials.cuit(),
+        pto_vta: 1,
+        cbte_tipo: 6,
+        cbte_nro: 1,
+        cbte_fch: voucher.cbte_fch.unwrap(),
+        imp_total: voucher.imp_total.to_string().parse().unwrap(),
+        cod_autorizacion: cae,
+        doc_tipo_receptor: Some("99".into()),
+        doc_nro_receptor: Some("0".into()),
+        opcionales: Vec::new(),
+    };
+    let checked = wscdc.constatar(&wscdc_auth, &cmp).await.unwrap();
+    assert_eq!(checked.resultado, Resultado::A, "{checked:?}");
+    assert_eq!(checked.cmp_resp.as_ref(), Some(&cmp));
+    cmp.cod_autorizacion = "71234567890123".into();
+    let forged = wscdc.constatar(&wscdc_auth, &cmp).await.unwrap();
+    assert_eq!(forged.resultado, Resultado::R);
+    assert_eq!(forged.observaciones.iter().map(|o| o.code).collect::<Vec<_>>(), [100]);
+    assert_eq!(wscdc.modalidades(&wscdc_auth).await.unwrap().len(), 3);
+    assert_eq!(wscdc.tipos_comprobante(&wscdc_auth).await.unwrap().len(), 58);
+    assert_eq!(wscdc.tipos_documento(&wscdc_auth).await.unwrap().len(), 36);
+    assert!(wscdc.tipos_opcionales(&wscdc_auth).await.unwrap().is_empty());
 }

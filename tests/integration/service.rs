@@ -7,6 +7,9 @@ mod accounts;
 mod api_keys;
 /// The ARCA circuit breaker: opened by outages, queue and reject modes, drained when it closes.
 mod breaker;
+/// Which ARCA services a certificate may use (`/v1/certificates/{id}/services`), from stored
+/// tickets; the fix-it problem of a service not authorized.
+mod certificate_services;
 /// Certificates: PEM and PKCS#12 upload with a WSAA test login, CSR flow, keys never shown.
 mod certificates;
 /// Connection limits over TCP: header and idle timeouts, the connection cap.
@@ -68,6 +71,9 @@ mod taxpayers;
 mod tickets;
 /// Monthly usage and the 402 quota check.
 mod usage;
+/// Received vouchers checked with the simulator's WSCDC: approved, forged, refused input, a
+/// certificate not authorized for wscdc, ARCA down; stored, listed, isolated.
+mod verifications;
 /// The outbox dispatcher's batches: claims bounded per webhook endpoint, no message claimed twice
 /// across instances, lease takeover, fenced batch settlements, the webhook queue gauge, retention.
 mod webhook_dispatch;

@@ -15,6 +15,8 @@
 //!   exactly one instance when it nears expiry.
 //! - [`services`]: the ARCA services the product uses ([`ArcaService`]): one ticket per
 //!   certificate and service.
+//! - [`authorization`]: whether a certificate may use each service ([`Arca::check_services`]),
+//!   and ARCA's "not authorized" answers as fix-it errors naming the service and the CUIT.
 //! - [`tickets`]: WSAA tickets, durable and shared by every instance, renewed by one.
 //! - [`session_port`]: the issuance engine's [`ArcaPort`](crate::issuance::ArcaPort) over each
 //!   account's session.
@@ -24,6 +26,7 @@
 //!
 //! It never decides an invoice's fate (the issuance engine does) and never serves HTTP.
 
+pub mod authorization;
 pub mod breaker;
 pub mod probe;
 pub mod reference_data;
@@ -159,7 +162,9 @@ impl Arca {
             certificates::usable_credentials(storage, &self.secrets, account_id, self.clock.now())
                 .await?
                 .ok_or(Error::NoCertificate)?;
-        let ticket = endpoints.tickets.get_ticket(&credentials, ArcaService::Wsfe).await?;
+        let ticket = self
+            .ticket_with(&credentials, ArcaService::Wsfe, Some(account.cuit))
+            .await?;
         Ok(ArcaSession {
             client: endpoints.wsfe.clone(),
             auth: Auth::from_ticket(&ticket, account.cuit),
@@ -171,13 +176,13 @@ impl Arca {
     /// The ticket of `service` for the account's newest usable certificate, on behalf of the
     /// account's CUIT: from memory, the database or one login (ARCHITECTURE.md invariants 8–10).
     pub async fn service_session(&self, account_id: &str, service: ArcaService) -> Result<ServiceSession, Error> {
-        let endpoints = self.endpoints()?;
+        self.endpoints()?;
         let account = accounts::find(&self.storage, account_id).await?;
         let (certificate_id, credentials) =
             certificates::usable_credentials(&self.storage, &self.secrets, account_id, self.clock.now())
                 .await?
                 .ok_or(Error::NoCertificate)?;
-        let ticket = endpoints.tickets.get_ticket(&credentials, service).await?;
+        let ticket = self.ticket_with(&credentials, service, Some(account.cuit)).await?;
         Ok(ServiceSession {
             service,
             auth: Auth::from_ticket(&ticket, account.cuit),
@@ -193,7 +198,35 @@ impl Arca {
         credentials: &Credentials,
         service: ArcaService,
     ) -> Result<arca_protocol::wsaa::AccessTicket, Error> {
-        self.endpoints()?.tickets.get_ticket(credentials, service).await
+        self.ticket_with(credentials, service, None).await
+    }
+
+    /// The ticket of `service` for `credentials`, WSAA's refusals that need a fix in ARCA made
+    /// fix-it errors: `coe.notAuthorized` → [`Error::ServiceNotAuthorized`] naming `service`,
+    /// `represented` (the account's CUIT, when known) and the certificate's CUIT;
+    /// `cms.cert.untrusted` → [`Error::CertificateUntrusted`] naming this server's environment.
+    async fn ticket_with(
+        &self,
+        credentials: &Credentials,
+        service: ArcaService,
+        represented: Option<Cuit>,
+    ) -> Result<arca_protocol::wsaa::AccessTicket, Error> {
+        match self.endpoints()?.tickets.get_ticket(credentials, service).await {
+            Err(Error::Arca(arca_protocol::Error::Wsaa {
+                fault: WsaaFault::CmsCertUntrusted,
+                message,
+            })) => Err(Error::CertificateUntrusted {
+                environment: self.environment,
+                message,
+            }),
+            Err(Error::Arca(error)) => Err(authorization::classify(
+                service,
+                error,
+                represented,
+                Some(credentials.cuit()),
+            )),
+            other => other,
+        }
     }
 
     /// The endpoint of `service` (not WSFEv1's), with the shared transport; [`Error::ArcaNotConfigured`]
@@ -228,12 +261,7 @@ impl Arca {
     /// Logs in with `credentials` (keeping the ticket for later sessions) to prove WSAA accepts
     /// them. `coe.alreadyAuthenticated` proves it too: WSAA recognised the certificate.
     pub async fn check_login(&self, credentials: &Credentials) -> Result<(), Error> {
-        match self
-            .endpoints()?
-            .tickets
-            .get_ticket(credentials, ArcaService::Wsfe)
-            .await
-        {
+        match self.ticket_with(credentials, ArcaService::Wsfe, None).await {
             Ok(_)
             | Err(Error::Arca(arca_protocol::Error::Wsaa {
                 fault: WsaaFault::AlreadyAuthenticated,

@@ -280,6 +280,27 @@ pub async fn usable_credentials(
     Ok(Some((row.id, credentials)))
 }
 
+/// The credentials of the account's certificate `id`, whatever its status or expiry: `None`
+/// while it is pending (no certificate yet); [`Error::NotFound`] for another account's.
+pub async fn credentials_of(
+    storage: &Storage,
+    secrets: &Secrets,
+    account_id: &str,
+    id: &str,
+) -> Result<Option<Credentials>, Error> {
+    let row = storage::certificates::find(storage, account_id, id)
+        .await?
+        .ok_or(Error::NotFound)?;
+    let Some(certificate_pem) = row.certificate_pem else {
+        return Ok(None);
+    };
+    let key_pem = secrets.open(&row.private_key_encrypted, &row.id)?;
+    Ok(Some(Credentials::from_pem(
+        certificate_pem.as_bytes(),
+        key_pem.expose().as_bytes(),
+    )?))
+}
+
 impl Certificate {
     pub(crate) fn from_row(row: CertificateRow, now: DateTime<Utc>) -> Certificate {
         let status = match (row.status.as_str(), row.not_after) {

@@ -50,6 +50,17 @@ pub enum Error {
     /// whether the outcome is unknown, or what ARCA answered.
     #[error(transparent)]
     Arca(#[from] arca_protocol::Error),
+    /// The certificate is not authorized for an ARCA service, or not on behalf of the account's
+    /// CUIT: the facts a fix-it problem names (`ARCA_SERVICE_NOT_AUTHORIZED`).
+    #[error("{}", .0.detail())]
+    ServiceNotAuthorized(Box<crate::arca::authorization::NotAuthorized>),
+    /// WSAA does not trust the certificate (`cms.cert.untrusted`): ARCA's CA of another
+    /// environment issued it (homologación vs producción), or it is self-signed.
+    #[error("WSAA does not trust the certificate (cms.cert.untrusted) in ARCA {}: {message}", .environment.as_str())]
+    CertificateUntrusted {
+        environment: crate::config::ArcaEnvironment,
+        message: String,
+    },
     /// The account has no active, unexpired certificate to talk to ARCA with.
     #[error("the account has no active certificate")]
     NoCertificate,

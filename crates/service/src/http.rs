@@ -29,6 +29,7 @@ pub mod points_of_sale;
 pub mod rate_limit;
 pub mod reference_data;
 pub mod taxpayers;
+pub mod verifications;
 pub mod webhooks;
 
 use std::sync::Arc;
@@ -126,6 +127,7 @@ pub fn api_routes(state: AppState) -> OpenApiRouter<AppState> {
         .routes(routes!(taxpayers::get_taxpayer))
         .routes(routes!(taxpayers::lookup_taxpayers))
         .routes(routes!(taxpayers::list_taxpayers))
+        .routes(routes!(certificates::get_certificate_services))
         .routes(routes!(reference_data::get_table))
         .routes(routes!(reference_data::get_exchange_rate))
         .routes(routes!(invoices::create_invoice, invoices::list_invoices))
@@ -133,6 +135,11 @@ pub fn api_routes(state: AppState) -> OpenApiRouter<AppState> {
         .routes(routes!(emails::send_invoice_email))
         .routes(routes!(emails::list_invoice_emails))
         .routes(routes!(invoice_pdfs::get_invoice_pdf))
+        .routes(routes!(
+            verifications::create_verification,
+            verifications::list_verifications
+        ))
+        .routes(routes!(verifications::get_verification))
         .routes(routes!(webhooks::create_webhook, webhooks::list_webhooks))
         .routes(routes!(
             webhooks::get_webhook,

@@ -23,6 +23,7 @@
 //!   [`public_links`], the operator) and the links invoice answers carry.
 //! - [`issuance::Engine`]: numbers and authorises invoices, one worker per series, behind the
 //!   ARCA circuit breaker.
+//! - [`verifications`]: received vouchers checked with ARCA's WSCDC, and ARCA's answers kept.
 //! - [`text`]: the rules every stored text, filter and key obeys (no control characters or
 //!   bidi overrides; line breaks only where several lines are meant).
 //! - [`outbox`]: outbound messages written with the change that causes them, delivered by its
@@ -71,6 +72,7 @@ pub mod taxpayers;
 pub mod text;
 pub mod tier;
 pub mod usage;
+pub mod verifications;
 pub mod webhooks;
 
 pub use app::App;

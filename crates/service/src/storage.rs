@@ -24,6 +24,7 @@ pub mod series;
 pub mod settings;
 pub mod taxpayers;
 pub mod transaction;
+pub mod verifications;
 pub mod webhooks;
 
 pub use transaction::Transaction;

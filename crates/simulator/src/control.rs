@@ -421,6 +421,12 @@ struct VoucherSeed {
     /// `yyyymmdd`.
     cbte_fch: String,
     imp_total: Option<String>,
+    /// The CAE it was given (a fresh one when absent), e.g. a code from recorded traffic.
+    cod_autorizacion: Option<String>,
+    #[serde(default)]
+    doc_tipo: i64,
+    #[serde(default)]
+    doc_nro: i64,
 }
 
 /// Stores an authorised voucher as if ARCA had approved it earlier (for example one that a
@@ -434,9 +440,14 @@ async fn seed_voucher(AxumState(state): Shared, Json(seed): Json<VoucherSeed>) -
             .into_response();
     };
     let mut wsfe = lock(&state.wsfe);
-    let code = wsfe.next_code();
+    let code = match seed.cod_autorizacion {
+        Some(code) => code,
+        None => wsfe.next_code(),
+    };
     let detail = Detail {
         concepto: 1,
+        doc_tipo: seed.doc_tipo,
+        doc_nro: seed.doc_nro,
         cbte_desde: seed.numero,
         cbte_hasta: seed.numero,
         cbte_fch: Some(seed.cbte_fch.clone()),

@@ -21,7 +21,7 @@ use crate::server::{ConnectionControl, suffer};
 use crate::soap::{Document, SoapVersion};
 use crate::state::{State, lock};
 use crate::wsaa::verify_token;
-use crate::wsfe::envelope::{Xml, asmx_fault};
+use crate::wsfe::envelope::{Xml, asmx_fault, envelope};
 use crate::wsfe::params::format_double;
 use crate::wsfe::store::SeriesKey;
 
@@ -557,25 +557,12 @@ fn constatar(state: &State, request: &Request<'_>, now: DateTime<Utc>) -> String
     xml.into_string()
 }
 
-/// The ASMX envelope with WSCDC's `FEHeaderInfo`.
+/// The ASMX envelope with WSCDC's `FEHeaderInfo`, typed as ARCA's IIS types it.
 fn respond(version: SoapVersion, operation: &str, result: &str, now: DateTime<Utc>) -> Response {
-    let argentina = chrono::FixedOffset::west_opt(3 * 3600).expect("UTC-3 is a valid offset");
-    let fecha = now.with_timezone(&argentina).format("%Y-%m-%dT%H:%M:%S%.f%:z");
-    let body = format!(
-        concat!(
-            r#"<?xml version="1.0" encoding="utf-8"?><soap:Envelope xmlns:soap="{env}" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" xmlns:xsd="http://www.w3.org/2001/XMLSchema">"#,
-            r#"<soap:Header><FEHeaderInfo xmlns="{ns}"><ambiente>HomologacionExterno - simulador</ambiente><fecha>{fecha}</fecha><id>arca-simulator</id></FEHeaderInfo></soap:Header>"#,
-            r#"<soap:Body><{op}Response xmlns="{ns}"><{op}Result>{result}</{op}Result></{op}Response></soap:Body></soap:Envelope>"#
-        ),
-        env = version.namespace(),
-        ns = NAMESPACE,
-        fecha = fecha,
-        op = operation,
-        result = result
-    );
     let content_type = match version {
         SoapVersion::V11 => "text/xml; charset=utf-8",
         SoapVersion::V12 => "application/soap+xml; charset=utf-8",
     };
+    let body = envelope(version, NAMESPACE, operation, result, now);
     ([(header::CONTENT_TYPE, content_type)], body).into_response()
 }

@@ -1,5 +1,6 @@
 //! `POST /v1/certificates`, `POST /v1/certificates/csr`, `GET /v1/certificates`,
-//! `GET /v1/certificates/{id}`, `DELETE /v1/certificates/{id}`: the caller's ARCA certificates.
+//! `GET /v1/certificates/{id}`, `DELETE /v1/certificates/{id}`: the caller's ARCA certificates;
+//! `GET /v1/certificates/{id}/services`: which ARCA services each may use.
 //!
 //! No answer ever carries a private key or a passphrase. The request types have no `Debug`, so
 //! a key cannot reach a log line through them.
@@ -17,6 +18,8 @@ use super::error::{ApiError, Problem};
 use super::extract::ApiPath;
 use super::json::{ApiJson, JsonBody};
 use super::pagination::{Page, PageParams, Pagination};
+use crate::arca::ArcaService;
+use crate::arca::authorization::CheckOutcome;
 use crate::certificates::{self, Certificate, Upload};
 use crate::state::AppState;
 
@@ -236,6 +239,96 @@ pub async fn delete_certificate(
 ) -> Result<StatusCode, ApiError> {
     certificates::delete(&state.storage, tenant.account_id(), &id).await?;
     Ok(StatusCode::NO_CONTENT)
+}
+
+/// Whether the certificate may use each ARCA service the product uses.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CertificateServicesView {
+    pub certificate_id: String,
+    /// One entry per service: `wsfe`, `ws_sr_constancia_inscripcion`, `ws_sr_padron_a13`, `wscdc`.
+    pub services: Vec<ServiceAuthorizationView>,
+}
+
+/// One ARCA service and whether the certificate is authorized for it.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ServiceAuthorizationView {
+    /// The service's WSAA name.
+    pub service: ArcaService,
+    /// What the product uses it for.
+    pub purpose: &'static str,
+    /// How ARCA's "Administrador de Relaciones de Clave Fiscal" names it.
+    pub arca_label: &'static str,
+    /// `true` (a ticket proves it), `false` (ARCA refused: `problem` says what to enable, for
+    /// which CUIT) or `null` (could not be told: `problem` says why, and whether to retry).
+    pub authorized: Option<bool>,
+    /// When the ticket held for this certificate and service expires (`null` without one).
+    pub ticket_expires_at: Option<DateTime<Utc>>,
+    /// How it is known, when that needs saying (`coe.alreadyAuthenticated`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
+    /// Why not, or why unknown: the problem a call of this service would answer.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub problem: Option<Problem>,
+}
+
+/// Which ARCA services the certificate may use: each from the ticket held for it or, without
+/// one, a WSAA login whose ticket is kept for later calls (never thrown away).
+#[utoipa::path(
+    get,
+    path = "/v1/certificates/{id}/services",
+    tag = "certificates",
+    security(("api_key" = []), ("x_api_key" = [])),
+    params(("id" = String, Path, description = "The certificate's id (`cert_…`)")),
+    responses(
+        (status = 200, body = CertificateServicesView),
+        (status = 400, description = "A path parameter holds a control character or a bidi override", body = Problem, content_type = "application/problem+json"),
+        (status = 401, body = Problem, content_type = "application/problem+json"),
+        (status = 404, body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "The certificate is pending or expired: nothing to log in with", body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "ARCA is not configured on this server", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+pub async fn get_certificate_services(
+    State(state): State<AppState>,
+    tenant: Tenant,
+    ApiPath(id): ApiPath<String>,
+) -> Result<Json<CertificateServicesView>, ApiError> {
+    let checks = state.arca.check_services(tenant.account_id(), &id).await?;
+    let services = checks
+        .into_iter()
+        .map(|check| {
+            let authorized = check.outcome.authorized();
+            let (ticket_expires_at, note, problem) = match check.outcome {
+                CheckOutcome::Authorized { ticket_expires_at } => (Some(ticket_expires_at), None, None),
+                CheckOutcome::AuthorizedElsewhere => (
+                    None,
+                    Some(
+                        "WSAA holds a valid ticket for this certificate and service that this server did not \
+                         obtain (coe.alreadyAuthenticated): WSAA issues one only to an authorized certificate; \
+                         calls of this service can start once it expires (at most 12 h)"
+                            .to_string(),
+                    ),
+                    None,
+                ),
+                CheckOutcome::NotAuthorized(error) | CheckOutcome::Unknown(error) => {
+                    (None, None, Some(ApiError::from(error).problem()))
+                }
+            };
+            ServiceAuthorizationView {
+                service: check.service,
+                purpose: check.service.purpose(),
+                arca_label: check.service.arca_label(),
+                authorized,
+                ticket_expires_at,
+                note,
+                problem,
+            }
+        })
+        .collect();
+    Ok(Json(CertificateServicesView {
+        certificate_id: id,
+        services,
+    }))
 }
 
 impl From<Certificate> for CertificateView {

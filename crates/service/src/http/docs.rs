@@ -28,6 +28,7 @@ use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder
         (name = "certificates", description = "ARCA certificates of the caller's account; keys encrypted at rest, never returned"),
         (name = "reference-data", description = "ARCA's code tables and exchange rates"),
         (name = "invoices", description = "Invoices: composed, pre-validated, numbered and authorised with ARCA"),
+        (name = "verifications", description = "Vouchers the caller received, checked with ARCA's WSCDC, and ARCA's answers"),
         (name = "webhooks", description = "Signed webhook subscriptions of the caller's account and their delivery log"),
         (name = "public", description = "What needs no API key: an approved invoice's PDF through its signed, expiring link"),
     )

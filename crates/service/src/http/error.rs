@@ -39,7 +39,7 @@ pub struct Problem {
     /// Stable machine-readable code: VALIDATION_ERROR, UNAUTHORIZED, API_KEY_MODE_MISMATCH,
     /// NOT_FOUND, CONFLICT, INVOICE_NOT_APPROVED, ISSUER_PROFILE_REQUIRED, NOT_CONFIGURED,
     /// PUBLIC_LINK_INVALID, PUBLIC_LINK_EXPIRED, TAXPAYER_NOT_FOUND, TAXPAYER_LOOKUP_UNAVAILABLE,
-    /// TAXPAYER_DATA_INCOMPLETE, ARCA_SERVICE_NOT_AUTHORIZED,
+    /// TAXPAYER_DATA_INCOMPLETE, ARCA_SERVICE_NOT_AUTHORIZED, CERTIFICATE_REJECTED,
     /// RATE_LIMIT_EXCEEDED, MAINTENANCE, INTERNAL_ERROR, …
     pub code: String,
     /// Whether the same request may succeed later.
@@ -57,6 +57,13 @@ pub struct Problem {
     /// The invoice ARCA rejected (kept as `failed`, editable).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub invoice_id: Option<String>,
+    /// `ARCA_SERVICE_NOT_AUTHORIZED`: the ARCA service to enable (its WSAA name, e.g. `wsfe`,
+    /// `ws_sr_constancia_inscripcion`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub service: Option<String>,
+    /// `ARCA_SERVICE_NOT_AUTHORIZED`: the CUIT whose relations must change (the account's).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cuit: Option<String>,
 }
 
 #[derive(Debug, Clone, Default)]
@@ -65,6 +72,9 @@ struct ArcaDetails {
     hint: Option<String>,
     /// The invoice ARCA rejected (kept as `failed`).
     invoice_id: Option<String>,
+    /// The service and CUIT of `ARCA_SERVICE_NOT_AUTHORIZED`.
+    service: Option<String>,
+    cuit: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize, ToSchema)]
@@ -87,6 +97,7 @@ impl ApiError {
                 errors,
                 hint: None,
                 invoice_id: Some(invoice_id),
+                ..ArcaDetails::default()
             })),
             ..ApiError::new(
                 StatusCode::BAD_REQUEST,
@@ -248,6 +259,8 @@ impl ApiError {
             arca_errors: self.arca.as_ref().map(|arca| arca.errors.clone()).unwrap_or_default(),
             hint: self.arca.as_ref().and_then(|arca| arca.hint.clone()),
             invoice_id: self.arca.as_ref().and_then(|arca| arca.invoice_id.clone()),
+            service: self.arca.as_ref().and_then(|arca| arca.service.clone()),
+            cuit: self.arca.as_ref().and_then(|arca| arca.cuit.clone()),
         }
     }
 }
@@ -295,13 +308,39 @@ impl From<Error> for ApiError {
                 ApiError::conflict("a resource with these values already exists")
             }
             Error::Arca(error) => ApiError::from_arca(error),
+            Error::ServiceNotAuthorized(refusal) => ApiError::not_authorized(&refusal),
+            Error::CertificateUntrusted { environment, message } => ApiError {
+                arca: Some(Box::new(ArcaDetails {
+                    errors: vec![ArcaErrorView {
+                        code: "cms.cert.untrusted".into(),
+                        message,
+                    }],
+                    hint: Some(format!(
+                        "upload a certificate issued for ARCA {} (this server's environment): homologación \
+                         certificates come from WSASS, production ones from \"Administración de Certificados \
+                         Digitales\"; neither works in the other environment",
+                        environment.as_str()
+                    )),
+                    ..ArcaDetails::default()
+                })),
+                ..ApiError::new(
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                    "CERTIFICATE_REJECTED",
+                    format!(
+                        "WSAA does not trust the certificate (cms.cert.untrusted): it was not issued by ARCA for \
+                         the environment this server uses ({}) — a homologación certificate is refused in \
+                         production and a production one in homologación — or it is self-signed",
+                        environment.as_str()
+                    ),
+                )
+            },
             Error::NoCertificate => ApiError {
                 arca: Some(Box::new(ArcaDetails {
                     errors: Vec::new(),
                     hint: Some(
                         "upload one with POST /v1/certificates (or create a CSR with POST /v1/certificates/csr)".into(),
                     ),
-                    invoice_id: None,
+                    ..ArcaDetails::default()
                 })),
                 ..ApiError::new(
                     StatusCode::UNPROCESSABLE_ENTITY,
@@ -519,6 +558,29 @@ impl From<crate::issuance::Error> for ApiError {
 }
 
 impl ApiError {
+    /// 422 `ARCA_SERVICE_NOT_AUTHORIZED`: the certificate may not use an ARCA service (or not
+    /// for this CUIT). Not retryable: a relation must be added in ARCA first. Names the service
+    /// and the CUIT as members of their own.
+    pub fn not_authorized(refusal: &crate::arca::authorization::NotAuthorized) -> ApiError {
+        ApiError {
+            arca: Some(Box::new(ArcaDetails {
+                errors: vec![ArcaErrorView {
+                    code: refusal.arca_code.clone(),
+                    message: refusal.arca_message.clone(),
+                }],
+                hint: Some(refusal.hint()),
+                invoice_id: None,
+                service: Some(refusal.service.wsaa_name().to_string()),
+                cuit: refusal.cuit_to_fix().map(|cuit| cuit.to_string()),
+            })),
+            ..ApiError::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "ARCA_SERVICE_NOT_AUTHORIZED",
+                refusal.detail(),
+            )
+        }
+    }
+
     /// ARCA's failures: refusals of the certificate (422 `CERTIFICATE_REJECTED`, with WSAA's
     /// code and a hint), outages (503 `ARCA_UNAVAILABLE`) and silence (504 `ARCA_TIMEOUT`), the
     /// last two retryable; never a 500. Padrón faults (docs/arca.md §J.3): unknown CUIT 404
@@ -528,6 +590,13 @@ impl ApiError {
     fn from_arca(error: arca_protocol::Error) -> ApiError {
         use arca_protocol::Error as Arca;
         use arca_protocol::wsaa::WsaaFault;
+        // WSFEv1's 600 "No apareció CUIT en lista de relaciones" reached here without its CUIT
+        // (a direct WSFEv1 call): still the fix-it problem, naming the service.
+        if let Some(refusal) =
+            crate::arca::authorization::not_authorized(crate::arca::ArcaService::Wsfe, &error, None, None)
+        {
+            return ApiError::not_authorized(&refusal);
+        }
         let cause = Some(error.to_string());
         let unavailable = |detail: String, retry_after: u64| ApiError {
             retryable: true,
@@ -543,7 +612,7 @@ impl ApiError {
                         message,
                     }],
                     hint: Some(fault.hint().to_string()),
-                    invoice_id: None,
+                    ..ArcaDetails::default()
                 }));
                 if fault == WsaaFault::AlreadyAuthenticated {
                     ApiError {
@@ -589,7 +658,7 @@ impl ApiError {
                         })
                         .collect(),
                     hint: None,
-                    invoice_id: None,
+                    ..ArcaDetails::default()
                 })),
                 ..ApiError::new(
                     StatusCode::BAD_REQUEST,
@@ -605,7 +674,7 @@ impl ApiError {
                         message,
                     }],
                     hint: None,
-                    invoice_id: None,
+                    ..ArcaDetails::default()
                 }));
                 let (status, code, detail) = match fault {
                     PadronFault::PersonNotFound => (

@@ -64,11 +64,17 @@ impl PadronRecord {
             .is_some_and(|t| t.eq_ignore_ascii_case("FISICA"))
     }
 
-    /// The DNI A13 reports: the explicit one, else the CUIT's middle digits for a persona física.
+    /// The DNI A13 reports, without leading zeros: the explicit one, else the CUIT's middle
+    /// digits for a persona física.
     pub fn dni(&self, cuit: &str) -> Option<String> {
-        self.documento
-            .clone()
-            .or_else(|| (self.is_fisica() && cuit.len() == 11).then(|| cuit[2..10].trim_start_matches('0').to_string()))
+        let own = self.documento.as_deref().map(str::trim);
+        let from_cuit = || {
+            (self.is_fisica() && cuit.len() == 11)
+                .then(|| cuit.get(2..10))
+                .flatten()
+        };
+        own.or_else(from_cuit)
+            .map(|dni| dni.trim_start_matches('0').to_string())
     }
 
     /// The `impuesto` ids of a block whose `estadoImpuesto` (when given) is active.

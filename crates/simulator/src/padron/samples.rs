@@ -74,7 +74,7 @@ const SANTA_FE: (i64, &str) = (12, "SANTA FE");
 const BUENOS_AIRES: (i64, &str) = (1, "BUENOS AIRES");
 
 /// The registry a fresh simulator holds.
-pub fn registry() -> BTreeMap<i64, PadronRecord> {
+pub(crate) fn registry() -> BTreeMap<i64, PadronRecord> {
     let no_monotributo = json!({
         "error": ["Datos de monotributo incompletos- no posee categoría"],
         "mensaje": "No cumple con las condiciones para enviar datos monotributo",
@@ -228,5 +228,28 @@ mod tests {
             5
         );
         assert!(!registry[&INACTIVE.parse::<i64>().unwrap()].taxpayer(0).active);
+    }
+
+    #[test]
+    fn the_registry_is_kept_in_the_state_file_and_feeds_the_receiver_checks() {
+        use crate::wsfe::store::WsfeState;
+        let id = |cuit: &str| cuit.parse::<i64>().unwrap();
+        let mut state = WsfeState::default();
+        state.padron.remove(&id(DEMO));
+        let saved = serde_json::to_value(&state).unwrap();
+        let restored: WsfeState = serde_json::from_value(saved.clone()).unwrap();
+        assert_eq!(restored.padron.len(), 8);
+        assert!(!restored.padron.contains_key(&id(DEMO)));
+        // A state file written before the registry existed starts with the samples.
+        let mut older = saved;
+        older.as_object_mut().unwrap().remove("padron");
+        let older: WsfeState = serde_json::from_value(older).unwrap();
+        assert_eq!(older.padron.len(), 9);
+        assert!(older.taxpayer(id(MONOTRIBUTO)).monotributista);
+        assert!(!older.taxpayer(id(CONSUMIDOR_FINAL)).active_in_tax);
+        assert_eq!(
+            older.taxpayer(id(UNKNOWN)),
+            crate::wsfe::registry::Taxpayer::assumed(id(UNKNOWN))
+        );
     }
 }

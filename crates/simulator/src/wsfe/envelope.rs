@@ -92,20 +92,27 @@ impl Xml {
 
 /// The whole envelope for `operation` with `result` as the inner XML of `{operation}Result`.
 pub fn respond(version: SoapVersion, operation: &str, result: &str, now: DateTime<Utc>) -> Response {
+    let body = envelope(version, "http://ar.gov.afip.dif.FEV1/", operation, result, now);
+    ([(header::CONTENT_TYPE, version.content_type())], body).into_response()
+}
+
+/// An ASMX answer of the service whose namespace is `namespace` (WSFEv1, WSCDC): one line, the
+/// `soap:` prefix, `FEHeaderInfo` in the header, the response element in the default namespace.
+pub fn envelope(version: SoapVersion, namespace: &str, operation: &str, result: &str, now: DateTime<Utc>) -> String {
     let argentina = chrono::FixedOffset::west_opt(3 * 3600).expect("UTC-3 is a valid offset");
     let fecha = now.with_timezone(&argentina).format("%Y-%m-%dT%H:%M:%S%.f%:z");
-    let body = format!(
+    format!(
         concat!(
             r#"<?xml version="1.0" encoding="utf-8"?><soap:Envelope xmlns:soap="{env}" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" xmlns:xsd="http://www.w3.org/2001/XMLSchema">"#,
-            r#"<soap:Header><FEHeaderInfo xmlns="http://ar.gov.afip.dif.FEV1/"><ambiente>HomologacionExterno - simulador</ambiente><fecha>{fecha}</fecha><id>arca-simulator</id></FEHeaderInfo></soap:Header>"#,
-            r#"<soap:Body><{op}Response xmlns="http://ar.gov.afip.dif.FEV1/"><{op}Result>{result}</{op}Result></{op}Response></soap:Body></soap:Envelope>"#
+            r#"<soap:Header><FEHeaderInfo xmlns="{ns}"><ambiente>HomologacionExterno - simulador</ambiente><fecha>{fecha}</fecha><id>arca-simulator</id></FEHeaderInfo></soap:Header>"#,
+            r#"<soap:Body><{op}Response xmlns="{ns}"><{op}Result>{result}</{op}Result></{op}Response></soap:Body></soap:Envelope>"#
         ),
         env = version.namespace(),
+        ns = namespace,
         fecha = fecha,
         op = operation,
         result = result
-    );
-    ([(header::CONTENT_TYPE, version.content_type())], body).into_response()
+    )
 }
 
 /// An ASMX plumbing fault (unknown action, unreadable request): HTTP 500 with `soap:Client`.
