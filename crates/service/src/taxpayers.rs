@@ -59,15 +59,6 @@ pub enum Error {
     /// when the look-up filled a request (an invoice's `cliente.cuit`), `None` for `/v1/taxpayers`.
     #[error("the padrón has no taxpayer with CUIT {cuit}")]
     NotFound { cuit: Cuit, field: Option<String> },
-    /// The account's certificate may not use `service` on behalf of `cuit` (WSAA's
-    /// `coe.notAuthorized`, or the padrón's "no le permite actuar en representación").
-    #[error("the certificate is not authorized for {service} on behalf of CUIT {cuit}: {message}")]
-    NotAuthorized {
-        service: ArcaService,
-        cuit: Cuit,
-        arca_code: String,
-        message: String,
-    },
     /// The padrón did not answer usefully now (timeout, 5xx, a server-side fault): retryable.
     #[error("the padrón is unavailable: {cause}")]
     Unavailable { cause: String },
@@ -468,7 +459,7 @@ impl Taxpayers {
             attempt += 1;
             let session = match self.arca.service_session(account_id, service).await {
                 Ok(session) => session,
-                Err(error) => return Err(session_error(error, service, account.cuit)),
+                Err(error) => return Err(session_error(error)),
             };
             let auth = padron_auth(&session);
             let result = match &call {
@@ -504,20 +495,12 @@ fn padron_auth(session: &ServiceSession) -> PadronAuth {
     }
 }
 
-/// A failure to get the service's ticket: `coe.notAuthorized` says which service to enable;
-/// WSAA being down is the padrón being unavailable; the rest (no certificate, an untrusted one)
-/// is the service's usual answer.
-fn session_error(error: crate::Error, service: ArcaService, cuit: Cuit) -> Error {
+/// A failure to get the service's ticket: WSAA being down is the padrón being unavailable; the
+/// rest is the service's usual answer (`coe.notAuthorized` is already
+/// [`crate::Error::ServiceNotAuthorized`], naming the service to enable and the CUIT; no
+/// certificate, an untrusted one).
+fn session_error(error: crate::Error) -> Error {
     match error {
-        crate::Error::Arca(arca_protocol::Error::Wsaa {
-            fault: WsaaFault::NotAuthorized,
-            message,
-        }) => Error::NotAuthorized {
-            service,
-            cuit,
-            arca_code: WsaaFault::NotAuthorized.code().to_string(),
-            message,
-        },
         crate::Error::Arca(arca_protocol::Error::Wsaa { fault, message })
             if fault != WsaaFault::AlreadyAuthenticated && fault.retry_policy().is_retryable() =>
         {
@@ -538,12 +521,13 @@ fn padron_error(error: arca_protocol::Error, service: ArcaService, cuit: Cuit) -
     match error {
         Arca::Padron { fault, message } => match fault {
             PadronFault::PersonNotFound => Error::NotFound { cuit, field: None },
-            PadronFault::NotRepresented => Error::NotAuthorized {
+            // The fix-it problem naming the service and the CUIT.
+            PadronFault::NotRepresented => Error::Service(crate::arca::authorization::classify(
                 service,
-                cuit,
-                arca_code: fault.code().to_string(),
-                message,
-            },
+                Arca::Padron { fault, message },
+                Some(cuit),
+                None,
+            )),
             PadronFault::TokenRejected | PadronFault::Other => Error::Unavailable {
                 cause: format!("{}: {message}", fault.code()),
             },
@@ -700,15 +684,14 @@ fn cuit_of(text: &str) -> Result<Cuit, String> {
     Cuit::parse(text).map_err(|error| format!("not a valid CUIT: {error}"))
 }
 
-/// A DNI as the padrón takes it: 7 or 8 digits (dots allowed, at most 16 characters), without
-/// leading zeros.
+/// A DNI as the padrón takes it: its 7 or 8 digits (dots allowed, at most 16 characters).
 pub fn normalised_dni(text: &str) -> Result<String, String> {
     let digits = text.replace('.', "");
     if text.chars().count() <= DNI_TEXT_MAX
         && (7..=8).contains(&digits.len())
         && digits.bytes().all(|b| b.is_ascii_digit())
     {
-        Ok(digits.trim_start_matches('0').to_string())
+        Ok(digits)
     } else {
         Err("a DNI is 7 or 8 digits (dots allowed)".into())
     }

@@ -157,7 +157,7 @@ pub async fn list_taxpayers(
         .dni
         .ok_or_else(|| ApiError::field("dni", "required: the DNI whose taxpayers to list"))?;
     let normalised = crate::taxpayers::normalised_dni(&dni).map_err(|message| ApiError::field("dni", message))?;
-    let taxpayers = state.taxpayers.by_dni(tenant.account_id(), &normalised).await?;
+    let taxpayers = state.taxpayers.by_dni(tenant.account_id(), &dni).await?;
     Ok(Json(DniTaxpayers {
         dni: normalised,
         taxpayers,
