@@ -49,6 +49,8 @@ BUSINESS_RULE_FIELD_ERRORS = [
     (r"(cliente\.)?(documento_tipo|documento_numero|razon_social|condicion_iva)", r"required \("),
     (r"(cliente\.)?documento_tipo", r"must be 80 \(CUIT\) or omitted when (cliente\.)?cuit is given"),
     (r"(cliente\.)?documento_numero", r"differs from (cliente\.)?cuit"),
+    # A DNI of only zeros is no DNI (ARCA's padrón refuses it); the pattern states the digits.
+    (r"dni", r"(a DNI is not 0|ARCA's padrón refused it)"),
     (r"(documento_numero|cliente\.documento_numero)", "not a valid CUIL: the CUIT check digit"),
     # The document number's form depends on the document type (another field).
     (r"(documento_numero|cliente\.documento_numero)", "a DNI is 7 or 8 digits"),

@@ -528,6 +528,10 @@ fn padron_error(error: arca_protocol::Error, service: ArcaService, cuit: Cuit) -
                 Some(cuit),
                 None,
             )),
+            // A13's refusal of the DNI itself is the request's, not an outage.
+            PadronFault::Other if message.to_lowercase().contains("documento no es valido") => Error::Service(
+                crate::Error::invalid("dni", format!("ARCA's padrón refused it: {message}")),
+            ),
             PadronFault::TokenRejected | PadronFault::Other => Error::Unavailable {
                 cause: format!("{}: {message}", fault.code()),
             },
@@ -691,6 +695,9 @@ pub fn normalised_dni(text: &str) -> Result<String, String> {
         && (7..=8).contains(&digits.len())
         && digits.bytes().all(|b| b.is_ascii_digit())
     {
+        if digits.bytes().all(|b| b == b'0') {
+            return Err("a DNI is not 0".into());
+        }
         Ok(digits)
     } else {
         Err("a DNI is 7 or 8 digits (dots allowed)".into())
@@ -705,6 +712,7 @@ mod tests {
     fn dni_format() {
         assert_eq!(normalised_dni("40.123.456").unwrap(), "40123456");
         assert_eq!(normalised_dni("1234567").unwrap(), "1234567");
+        assert_eq!(normalised_dni("01234567").unwrap(), "01234567");
         for bad in [
             "123456",
             "123456789",
@@ -713,6 +721,8 @@ mod tests {
             "4012345a",
             " 1234567",
             "..........40123456",
+            "0000000",
+            "0.000.000",
         ] {
             assert!(normalised_dni(bad).is_err(), "{bad}");
         }
