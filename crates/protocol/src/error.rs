@@ -156,10 +156,12 @@ impl Error {
     }
 
     /// The access ticket was refused (WSFEv1 600/601, WSCDC 600, a padrón token fault): get a
-    /// new one before trying again.
+    /// new one before trying again. Not for WSFEv1's 600 "No apareció CUIT en lista de
+    /// relaciones" ([`crate::wsfe::outcome::is_missing_relation`]): that ticket is good.
     pub fn needs_new_ticket(&self) -> bool {
         match self {
-            Error::TokenRejected { .. } => true,
+            // A represented CUIT missing from the relations is not the ticket's fault.
+            Error::TokenRejected { errors } => !errors.iter().all(crate::wsfe::outcome::is_missing_relation),
             Error::Padron { fault, .. } => fault.needs_new_ticket(),
             _ => false,
         }

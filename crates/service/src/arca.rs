@@ -66,6 +66,14 @@ pub struct ArcaSession {
     pub certificate_id: String,
 }
 
+impl ArcaSession {
+    /// A WSFEv1 call's failure as the service's error: 600 "No apareció CUIT en lista de
+    /// relaciones" becomes [`Error::ServiceNotAuthorized`] naming this session's CUIT.
+    pub fn explain(&self, error: arca_protocol::Error) -> Error {
+        authorization::classify(ArcaService::Wsfe, error, Some(self.cuit), None)
+    }
+}
+
 /// The credentials of a call to any ARCA service on an account's behalf: the ticket of that
 /// service for the account's certificate, on behalf of the account's CUIT.
 #[derive(Debug, Clone)]

@@ -94,6 +94,22 @@ async fn services_report_each_authorization_from_stored_tickets_and_name_the_fix
         "no new login for wsfe, A13 or WSCDC"
     );
 
+    // A taxpayer lookup needs the padrón: the same fix-it problem, naming the service and CUIT.
+    let lookup = app
+        .get("/v1/taxpayers/20267565393", &key)
+        .await
+        .problem(422, "ARCA_SERVICE_NOT_AUTHORIZED");
+    assert_eq!(lookup["service"], PADRON_A5, "{lookup}");
+    assert_eq!(lookup["cuit"], CUIT_A, "{lookup}");
+    assert_eq!(lookup["retryable"], false);
+    assert!(
+        lookup["detail"]
+            .as_str()
+            .unwrap()
+            .contains("Administrador de Relaciones de Clave Fiscal"),
+        "{lookup}"
+    );
+
     // Another account's certificate is not found; neither is an unknown one.
     let (_, other_key, _) = app.account_with_certificate("Otra", CUIT_B).await;
     app.get(&path, &other_key).await.problem(404, "NOT_FOUND");
@@ -149,4 +165,63 @@ async fn a_certificate_not_authorized_for_wsfe_is_refused_at_upload_with_the_fix
             .contains("Facturación Electrónica (wsfe)"),
         "{problem}"
     );
+}
+
+/// A certificate of another CUIT (a computador fiscal of CUIT_A) used by CUIT_B's account
+/// without a relation: WSFEv1 answers 600 "No apareció CUIT en lista de relaciones", which is the
+/// fix-it problem naming wsfe and the account's CUIT — not an outage, and no new ticket helps.
+#[tokio::test]
+async fn a_cuit_missing_from_the_certificates_relations_gets_the_fix_it_problem() {
+    let app = TestApp::start().await;
+    let (_, key) = app.create_account("Cliente", CUIT_B, json!({})).await;
+    let (certificate_pem, private_key_pem) = app.issue_certificate(CUIT_A, "estudio");
+    let uploaded = app
+        .post_json(
+            "/v1/certificates",
+            &key,
+            &json!({"certificate_pem": certificate_pem, "private_key_pem": private_key_pem}),
+        )
+        .await;
+    assert_eq!(uploaded.status, 201, "{}", uploaded.text());
+
+    let problem = app
+        .post_json("/v1/points-of-sale/sync", &key, &json!({}))
+        .await
+        .problem(422, "ARCA_SERVICE_NOT_AUTHORIZED");
+    assert_eq!(problem["service"], "wsfe", "{problem}");
+    assert_eq!(problem["cuit"], CUIT_B, "{problem}");
+    assert_eq!(problem["arca_errors"][0]["code"], "600");
+    let detail = problem["detail"].as_str().unwrap();
+    assert!(detail.contains(&format!("not on behalf of CUIT {CUIT_B}")), "{detail}");
+    assert!(
+        detail.contains(&format!("issued to CUIT {CUIT_A}")) || detail.contains("certificate's CUIT"),
+        "{detail}"
+    );
+
+    let tables = app
+        .get("/v1/reference-data/invoice-types", &key)
+        .await
+        .problem(422, "ARCA_SERVICE_NOT_AUTHORIZED");
+    assert_eq!(tables["cuit"], CUIT_B, "read from ARCA's text: {tables}");
+}
+
+#[tokio::test]
+async fn a_pending_certificate_has_nothing_to_check_with() {
+    let app = TestApp::start().await;
+    let (_, key) = app.create_account("Demo", CUIT_A, json!({})).await;
+    let csr = app
+        .post_json(
+            "/v1/certificates/csr",
+            &key,
+            &json!({"cuit": CUIT_A, "organization": "Demo SA", "common_name": "demo"}),
+        )
+        .await;
+    assert_eq!(csr.status, 201, "{}", csr.text());
+    let id = csr.json()["id"].as_str().unwrap().to_string();
+    let problem = app
+        .get(&format!("/v1/certificates/{id}/services"), &key)
+        .await
+        .problem(409, "CONFLICT");
+    assert!(problem["detail"].as_str().unwrap().contains("pending"), "{problem}");
+    assert_eq!(app.simulator.calls("loginCms"), 0, "nothing to log in with");
 }

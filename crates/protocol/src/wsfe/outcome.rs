@@ -18,6 +18,18 @@ use super::messages::ArcaErr;
 /// ARCA's "No existen datos en nuestros registros" (also "Sin Resultados").
 pub const NOT_FOUND: i32 = 602;
 
+/// Whether `error` is WSFEv1's 600 for a represented CUIT missing from the ticket's relations
+/// ("ValidacionDeToken: No apareció CUIT en lista de relaciones: …"). The ticket itself is good:
+/// a new one would be refused with `coe.alreadyAuthenticated` while it lasts, and would not help
+/// anyway — a relation must be added in ARCA.
+pub fn is_missing_relation(error: &ArcaErr) -> bool {
+    let message = error.msg.to_lowercase();
+    error.code == 600
+        && (message.contains("lista de relaciones")
+            || message.contains("no aparecio cuit")
+            || message.contains("no apareció cuit"))
+}
+
 /// The error for a response that carries `Errors` and no result.
 pub fn error_from(errors: Vec<ArcaErr>) -> Error {
     if errors.iter().any(|e| matches!(e.code, 600 | 601)) {
@@ -44,4 +56,32 @@ pub(crate) fn found(errors: &[ArcaErr]) -> Result<bool, Error> {
         return Ok(false);
     }
     ensure_no_errors(errors).map(|()| true)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn err(code: i32, msg: &str) -> ArcaErr {
+        ArcaErr { code, msg: msg.into() }
+    }
+
+    #[test]
+    fn a_missing_relation_keeps_the_ticket_a_bad_token_does_not() {
+        let relation = error_from(vec![err(
+            600,
+            "ValidacionDeToken: No apareció CUIT en lista de relaciones: 20111111112",
+        )]);
+        assert!(matches!(relation, Error::TokenRejected { .. }));
+        assert!(!relation.needs_new_ticket() && !relation.retryable());
+        let expired = error_from(vec![err(
+            600,
+            "ValidacionDeToken: Error al verificar hash: token expirado",
+        )]);
+        assert!(expired.needs_new_ticket());
+        assert!(!is_missing_relation(&err(
+            601,
+            "No apareció CUIT en lista de relaciones"
+        )));
+    }
 }

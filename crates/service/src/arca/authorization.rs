@@ -146,7 +146,17 @@ pub fn not_authorized(
             ArcaService::Wscdc => err.code == 601,
             ArcaService::PadronA5 | ArcaService::PadronA13 => false,
         })
-        .map(|err| refusal(Refusal::NotRepresented, err.code.to_string(), err.msg.clone()))
+        .map(|err| NotAuthorized {
+            // WSFEv1 ends its text with the CUIT it looked for ("…relaciones: 30714075345").
+            cuit: cuit.or_else(|| cuit_at_end(&err.msg)),
+            ..refusal(Refusal::NotRepresented, err.code.to_string(), err.msg.clone())
+        })
+}
+
+/// The CUIT a message ends with, if it ends with one.
+fn cuit_at_end(message: &str) -> Option<Cuit> {
+    let tail = message.rsplit([':', ' ']).next()?.trim();
+    (tail.len() == 11).then(|| Cuit::parse(tail).ok()).flatten()
 }
 
 /// `error` as the service's [`Error`]: [`Error::ServiceNotAuthorized`] when it means the
@@ -316,6 +326,8 @@ mod tests {
         };
         let found = not_authorized(ArcaService::Wsfe, &relation, Some(cuit("30714075345")), None).unwrap();
         assert_eq!(found.refusal, Refusal::NotRepresented);
+        let without_cuit = not_authorized(ArcaService::Wsfe, &relation, None, None).unwrap();
+        assert_eq!(without_cuit.cuit, Some(cuit("30714075345")), "read from ARCA's text");
         assert_eq!(found.arca_code, "600");
         assert!(found.detail().contains("not on behalf of CUIT 30714075345"));
         let expired = arca_protocol::Error::TokenRejected {

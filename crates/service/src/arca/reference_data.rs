@@ -155,7 +155,7 @@ impl ReferenceData {
             Ok(quotation) => quotation,
             // 12000: a currency id not in FEParamGetTiposMonedas.
             Err(arca_protocol::Error::Rejected { errors }) if errors.iter().any(|e| e.code == 12000) => None,
-            Err(other) => return Err(other.into()),
+            Err(other) => return Err(session.explain(other)),
         };
         let quotation = quotation.ok_or(Error::NotFound)?;
         Ok(ExchangeRate {

@@ -180,7 +180,7 @@ pub async fn sync_points_of_sale(State(state): State<AppState>, tenant: Tenant) 
         .client
         .fe_param_get_ptos_venta(&session.auth)
         .await
-        .map_err(crate::Error::Arca)?;
+        .map_err(|error| session.explain(error))?;
     let points: Vec<ArcaPointOfSale> = listed.iter().map(ArcaPointOfSale::from).collect();
     let synchronised = storage::points_of_sale::upsert_points_of_sale_from_arca(
         &state.storage,

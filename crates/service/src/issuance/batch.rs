@@ -443,6 +443,17 @@ mod tests {
             classify_failure(&Error::TokenRejected { errors: vec![err(600)] }),
             Failure::TicketRejected
         );
+        // The represented CUIT is not among the ticket's relations: the ticket is good, so it
+        // is kept (a new login would earn coe.alreadyAuthenticated) and the invoices wait.
+        assert_eq!(
+            classify_failure(&Error::TokenRejected {
+                errors: vec![ArcaErr {
+                    code: 600,
+                    msg: "ValidacionDeToken: No apareció CUIT en lista de relaciones: 20111111112".into(),
+                }]
+            }),
+            Failure::NotProcessed
+        );
         assert_eq!(
             classify_failure(&Error::Rejected {
                 errors: vec![err(10001)]
