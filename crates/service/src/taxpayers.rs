@@ -515,17 +515,21 @@ fn session_error(error: crate::Error) -> Error {
     }
 }
 
-/// A padrón call's failure, typed.
-fn padron_error(error: arca_protocol::Error, service: ArcaService, cuit: Cuit) -> Error {
+/// A padrón call's failure, typed. `account_cuit` is the represented CUIT (the account's); a
+/// [`Error::NotFound`] carries it only until the caller puts the CUIT it asked for in its place.
+fn padron_error(error: arca_protocol::Error, service: ArcaService, account_cuit: Cuit) -> Error {
     use arca_protocol::Error as Arca;
     match error {
         Arca::Padron { fault, message } => match fault {
-            PadronFault::PersonNotFound => Error::NotFound { cuit, field: None },
+            PadronFault::PersonNotFound => Error::NotFound {
+                cuit: account_cuit,
+                field: None,
+            },
             // The fix-it problem naming the service and the CUIT.
             PadronFault::NotRepresented => Error::Service(crate::arca::authorization::classify(
                 service,
                 Arca::Padron { fault, message },
-                Some(cuit),
+                Some(account_cuit),
                 None,
             )),
             // A13's refusal of the DNI itself is the request's, not an outage.
