@@ -25,6 +25,12 @@ BUSINESS_RULE_CODES = {
     # The invoice cannot be edited in its current status.
     "CONFLICT": "the resource's state",
     "NOT_FOUND": "the resource does not exist",
+    # ARCA's padrón: the CUIT a receiver or customer was given by is not registered, or its
+    # answer does not settle the IVA condition the request left out; what the padrón holds.
+    "TAXPAYER_NOT_FOUND": "the padrón's data",
+    "TAXPAYER_DATA_INCOMPLETE": "the padrón's data",
+    "TAXPAYER_INACTIVE": "the padrón's data",
+    "INVALID_CUIT": "the padrón's data",
     # The certificate lacks a relation in ARCA for the service the request needs.
     "ARCA_SERVICE_NOT_AUTHORIZED": "the certificate's authorizations in ARCA",
 }
@@ -34,7 +40,17 @@ BUSINESS_RULE_CODES = {
 # expression matched at its start).
 BUSINESS_RULE_FIELD_ERRORS = [
     # The CUIT's check digit (modulo 11 over the first ten digits).
-    (r"(cuit|cuit_emisor|documento_numero|cliente\.documento_numero)", "not a valid CUIT: the CUIT check digit"),
+    (
+        r"(cuit|cuit_emisor|cuits\[[0-9]+\]|cliente\.cuit|documento_numero|cliente\.documento_numero)",
+        "not a valid CUIT: the CUIT check digit",
+    ),
+    # A receiver (or customer) is identified by `cuit` or by `documento_tipo` + `documento_numero`,
+    # and only a CUIT's name and IVA condition can come from the padrón: rules between fields.
+    (r"(cliente\.)?(documento_tipo|documento_numero|razon_social|condicion_iva)", r"required \("),
+    (r"(cliente\.)?documento_tipo", r"must be 80 \(CUIT\) or omitted when (cliente\.)?cuit is given"),
+    (r"(cliente\.)?documento_numero", r"differs from (cliente\.)?cuit"),
+    # A DNI of only zeros is no DNI (ARCA's padrón refuses it); the pattern states the digits.
+    (r"dni", r"(a DNI is not 0|ARCA's padrón refused it)"),
     (r"(documento_numero|cliente\.documento_numero)", "not a valid CUIL: the CUIT check digit"),
     # The document number's form depends on the document type (another field).
     (r"(documento_numero|cliente\.documento_numero)", "a DNI is 7 or 8 digits"),

@@ -123,14 +123,36 @@ pub async fn create_filled(
         razon_social = razon_social.or(receiver.nombre);
         direccion = direccion.or(receiver.domicilio);
     }
+    // Still missing (not a CUIT, or the caller gave part of it): required, reported with every
+    // other problem at once.
+    let mut missing = Vec::new();
+    if razon_social.is_none() {
+        missing.push((
+            "razon_social".to_string(),
+            "required (taken from ARCA's padrón only for a customer given by its cuit)".to_string(),
+        ));
+    }
+    if condicion_iva.is_none() {
+        missing.push((
+            "condicion_iva".to_string(),
+            "required (taken from ARCA's padrón only for a customer with a CUIT)".to_string(),
+        ));
+    }
     let new = NewCustomer {
         documento_tipo: documento_tipo.unwrap_or_default(),
         documento_numero: documento_numero.unwrap_or_default(),
-        razon_social: razon_social.unwrap_or_default(),
-        condicion_iva: condicion_iva.unwrap_or_default(),
+        // Stand-ins only while checking the other fields; a missing one is refused above.
+        razon_social: razon_social.unwrap_or_else(|| "-".into()),
+        condicion_iva: condicion_iva.unwrap_or_else(|| CondicionIvaReceptor::ConsumidorFinal.api_name().into()),
         email: draft.email,
         direccion,
     };
+    if !missing.is_empty() {
+        if let Err(Error::Invalid(more)) = check(new) {
+            missing.extend(more);
+        }
+        return Err(Error::Invalid(missing).into());
+    }
     Ok(create(storage, account_id, new).await?)
 }
 

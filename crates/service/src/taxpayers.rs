@@ -59,15 +59,6 @@ pub enum Error {
     /// when the look-up filled a request (an invoice's `cliente.cuit`), `None` for `/v1/taxpayers`.
     #[error("the padrón has no taxpayer with CUIT {cuit}")]
     NotFound { cuit: Cuit, field: Option<String> },
-    /// The account's certificate may not use `service` on behalf of `cuit` (WSAA's
-    /// `coe.notAuthorized`, or the padrón's "no le permite actuar en representación").
-    #[error("the certificate is not authorized for {service} on behalf of CUIT {cuit}: {message}")]
-    NotAuthorized {
-        service: ArcaService,
-        cuit: Cuit,
-        arca_code: String,
-        message: String,
-    },
     /// The padrón did not answer usefully now (timeout, 5xx, a server-side fault): retryable.
     #[error("the padrón is unavailable: {cause}")]
     Unavailable { cause: String },
@@ -209,13 +200,13 @@ impl Taxpayers {
         let mut wanted = Vec::new();
         let mut seen = HashSet::new();
         for (index, text) in cuits.iter().enumerate() {
-            match Cuit::parse(text.trim()) {
+            match cuit_of(text) {
                 Ok(cuit) => {
                     if seen.insert(cuit) {
                         wanted.push(cuit);
                     }
                 }
-                Err(error) => problems.push((format!("cuits[{index}]"), format!("not a valid CUIT: {error}"))),
+                Err(message) => problems.push((format!("cuits[{index}]"), message)),
             }
         }
         if !problems.is_empty() {
@@ -468,7 +459,7 @@ impl Taxpayers {
             attempt += 1;
             let session = match self.arca.service_session(account_id, service).await {
                 Ok(session) => session,
-                Err(error) => return Err(session_error(error, service, account.cuit)),
+                Err(error) => return Err(session_error(error)),
             };
             let auth = padron_auth(&session);
             let result = match &call {
@@ -504,20 +495,12 @@ fn padron_auth(session: &ServiceSession) -> PadronAuth {
     }
 }
 
-/// A failure to get the service's ticket: `coe.notAuthorized` says which service to enable;
-/// WSAA being down is the padrón being unavailable; the rest (no certificate, an untrusted one)
-/// is the service's usual answer.
-fn session_error(error: crate::Error, service: ArcaService, cuit: Cuit) -> Error {
+/// A failure to get the service's ticket: WSAA being down is the padrón being unavailable; the
+/// rest is the service's usual answer (`coe.notAuthorized` is already
+/// [`crate::Error::ServiceNotAuthorized`], naming the service to enable and the CUIT; no
+/// certificate, an untrusted one).
+fn session_error(error: crate::Error) -> Error {
     match error {
-        crate::Error::Arca(arca_protocol::Error::Wsaa {
-            fault: WsaaFault::NotAuthorized,
-            message,
-        }) => Error::NotAuthorized {
-            service,
-            cuit,
-            arca_code: WsaaFault::NotAuthorized.code().to_string(),
-            message,
-        },
         crate::Error::Arca(arca_protocol::Error::Wsaa { fault, message })
             if fault != WsaaFault::AlreadyAuthenticated && fault.retry_policy().is_retryable() =>
         {
@@ -532,18 +515,27 @@ fn session_error(error: crate::Error, service: ArcaService, cuit: Cuit) -> Error
     }
 }
 
-/// A padrón call's failure, typed.
-fn padron_error(error: arca_protocol::Error, service: ArcaService, cuit: Cuit) -> Error {
+/// A padrón call's failure, typed. `account_cuit` is the represented CUIT (the account's); a
+/// [`Error::NotFound`] carries it only until the caller puts the CUIT it asked for in its place.
+fn padron_error(error: arca_protocol::Error, service: ArcaService, account_cuit: Cuit) -> Error {
     use arca_protocol::Error as Arca;
     match error {
         Arca::Padron { fault, message } => match fault {
-            PadronFault::PersonNotFound => Error::NotFound { cuit, field: None },
-            PadronFault::NotRepresented => Error::NotAuthorized {
-                service,
-                cuit,
-                arca_code: fault.code().to_string(),
-                message,
+            PadronFault::PersonNotFound => Error::NotFound {
+                cuit: account_cuit,
+                field: None,
             },
+            // The fix-it problem naming the service and the CUIT.
+            PadronFault::NotRepresented => Error::Service(crate::arca::authorization::classify(
+                service,
+                Arca::Padron { fault, message },
+                Some(account_cuit),
+                None,
+            )),
+            // A13's refusal of the DNI itself is the request's, not an outage.
+            PadronFault::Other if message.to_lowercase().contains("documento no es valido") => Error::Service(
+                crate::Error::invalid("dni", format!("ARCA's padrón refused it: {message}")),
+            ),
             PadronFault::TokenRejected | PadronFault::Other => Error::Unavailable {
                 cause: format!("{}: {message}", fault.code()),
             },
@@ -680,16 +672,37 @@ pub fn class_name(class: CbteClass) -> &'static str {
     }
 }
 
-/// `text` as a CUIT, or a problem naming `field`.
+/// The longest CUIT text taken: 11 digits and two dashes.
+pub const CUIT_TEXT_MAX: usize = 13;
+/// The longest DNI text taken (digits and dots).
+pub const DNI_TEXT_MAX: usize = 16;
+
+/// `text` as a CUIT, or a problem naming `field`: exactly what the OpenAPI document states (at
+/// most 13 characters, 11 digits and dashes), and a valid check digit.
 pub fn parse_cuit(field: &str, text: &str) -> Result<Cuit, Error> {
-    Cuit::parse(text.trim()).map_err(|error| crate::Error::invalid(field, format!("not a valid CUIT: {error}")).into())
+    cuit_of(text).map_err(|message| crate::Error::invalid(field, message).into())
 }
 
-/// A DNI as the padrón takes it: 7 or 8 digits (dots allowed), without leading zeros.
+fn cuit_of(text: &str) -> Result<Cuit, String> {
+    if text.chars().count() > CUIT_TEXT_MAX || !text.bytes().all(|b| b.is_ascii_digit() || b == b'-') {
+        return Err(format!(
+            "not a valid CUIT: 11 digits, dashes allowed, at most {CUIT_TEXT_MAX} characters"
+        ));
+    }
+    Cuit::parse(text).map_err(|error| format!("not a valid CUIT: {error}"))
+}
+
+/// A DNI as the padrón takes it: its 7 or 8 digits (dots allowed, at most 16 characters).
 pub fn normalised_dni(text: &str) -> Result<String, String> {
-    let digits = text.trim().replace('.', "");
-    if (7..=8).contains(&digits.len()) && digits.bytes().all(|b| b.is_ascii_digit()) {
-        Ok(digits.trim_start_matches('0').to_string())
+    let digits = text.replace('.', "");
+    if text.chars().count() <= DNI_TEXT_MAX
+        && (7..=8).contains(&digits.len())
+        && digits.bytes().all(|b| b.is_ascii_digit())
+    {
+        if digits.bytes().all(|b| b == b'0') {
+            return Err("a DNI is not 0".into());
+        }
+        Ok(digits)
     } else {
         Err("a DNI is 7 or 8 digits (dots allowed)".into())
     }
@@ -702,10 +715,34 @@ mod tests {
     #[test]
     fn dni_format() {
         assert_eq!(normalised_dni("40.123.456").unwrap(), "40123456");
-        assert_eq!(normalised_dni(" 1234567 ").unwrap(), "1234567");
-        for bad in ["123456", "123456789", "40-123-456", "", "4012345a"] {
+        assert_eq!(normalised_dni("1234567").unwrap(), "1234567");
+        assert_eq!(normalised_dni("01234567").unwrap(), "01234567");
+        for bad in [
+            "123456",
+            "123456789",
+            "40-123-456",
+            "",
+            "4012345a",
+            " 1234567",
+            "..........40123456",
+            "0000000",
+            "0.000.000",
+        ] {
             assert!(normalised_dni(bad).is_err(), "{bad}");
         }
+    }
+
+    #[test]
+    fn cuit_text_is_what_the_document_states() {
+        assert_eq!(cuit_of("20-26756539-3").unwrap().to_string(), "20267565393");
+        for bad in [" 20267565393", "2-0-2-6-7-5-6-5-3-9-3", "20267565390", "2026756539"] {
+            assert!(cuit_of(bad).is_err(), "{bad}");
+        }
+        assert!(
+            cuit_of("20267565390")
+                .unwrap_err()
+                .starts_with("not a valid CUIT: the CUIT check digit")
+        );
     }
 
     #[test]

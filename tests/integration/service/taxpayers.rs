@@ -229,7 +229,12 @@ async fn a_dni_lists_its_taxpayers() {
     assert_eq!(none.status, 200, "{}", none.text());
     assert_eq!(none.json()["taxpayers"], json!([]));
 
-    for bad in ["/v1/taxpayers?dni=12", "/v1/taxpayers?dni=abcdefgh", "/v1/taxpayers"] {
+    for bad in [
+        "/v1/taxpayers?dni=12",
+        "/v1/taxpayers?dni=abcdefgh",
+        "/v1/taxpayers?dni=0000000",
+        "/v1/taxpayers",
+    ] {
         let refused = app.get(bad, &key).await;
         refused.problem(400, "VALIDATION_ERROR");
         assert_eq!(refused.error_fields(), ["dni"], "{bad}");

@@ -416,8 +416,7 @@ impl From<crate::invoices::Error> for ApiError {
 }
 
 /// A padrón look-up refused: an unknown CUIT 404 `TAXPAYER_NOT_FOUND` (422 naming the field when
-/// it filled a request), a certificate not authorized for the service 422
-/// `ARCA_SERVICE_NOT_AUTHORIZED` (which service to enable, for which CUIT), the padrón down 503
+/// it filled a request), the padrón down 503
 /// `TAXPAYER_LOOKUP_UNAVAILABLE` (retryable), a field the padrón does not settle 422 naming it.
 impl From<crate::taxpayers::Error> for ApiError {
     fn from(error: crate::taxpayers::Error) -> ApiError {
@@ -443,12 +442,6 @@ impl From<crate::taxpayers::Error> for ApiError {
                     format!("ARCA's padrón has no taxpayer with CUIT {cuit}: check the CUIT"),
                 )
             },
-            Taxpayers::NotAuthorized {
-                service,
-                cuit,
-                arca_code,
-                message,
-            } => ApiError::arca_service_not_authorized(service, cuit, arca_code, message),
             Taxpayers::Unavailable { cause } => ApiError {
                 retryable: true,
                 retry_after: Some(5),
@@ -471,41 +464,6 @@ impl From<crate::taxpayers::Error> for ApiError {
                     format!("{field} is required: ARCA's padrón does not settle it ({reason})"),
                 )
             },
-        }
-    }
-}
-
-impl ApiError {
-    /// 422 `ARCA_SERVICE_NOT_AUTHORIZED`: the certificate may not use `service` on behalf of
-    /// `cuit`; the detail says what to enable in ARCA.
-    pub fn arca_service_not_authorized(
-        service: crate::arca::ArcaService,
-        cuit: arca_protocol::Cuit,
-        arca_code: String,
-        message: String,
-    ) -> ApiError {
-        ApiError {
-            arca: Some(Box::new(ArcaDetails {
-                errors: vec![ArcaErrorView {
-                    code: arca_code,
-                    message,
-                }],
-                hint: Some(format!(
-                    "in ARCA's \"Administrador de Relaciones de Clave Fiscal\", log in with CUIT {cuit}'s clave \
-                     fiscal, choose \"Nueva Relación\", the service \"{}\" and the certificate's computador fiscal",
-                    service.arca_label()
-                )),
-                ..ArcaDetails::default()
-            })),
-            ..ApiError::new(
-                StatusCode::UNPROCESSABLE_ENTITY,
-                "ARCA_SERVICE_NOT_AUTHORIZED",
-                format!(
-                    "the account's certificate is not authorized for ARCA's service {} ({service}) on behalf of \
-                     CUIT {cuit}: enable it in ARCA's \"Administrador de Relaciones de Clave Fiscal\"",
-                    service.arca_label()
-                ),
-            )
         }
     }
 }

@@ -143,6 +143,7 @@ impl InvoiceView {
         (status = 400, body = Problem, content_type = "application/problem+json"),
         (status = 402, body = Problem, content_type = "application/problem+json"),
         (status = 409, body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "A receiver given by its CUIT could not be filled from ARCA's padrón: TAXPAYER_NOT_FOUND, TAXPAYER_DATA_INCOMPLETE (`cliente.condicion_iva`), ARCA_SERVICE_NOT_AUTHORIZED, NO_CERTIFICATE", body = Problem, content_type = "application/problem+json"),
     )
 )]
 pub async fn create_invoice(
@@ -178,6 +179,7 @@ pub async fn create_invoice(
         (status = 400, body = Problem, content_type = "application/problem+json"),
         (status = 404, body = Problem, content_type = "application/problem+json"),
         (status = 409, body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "A receiver given by its CUIT could not be filled from ARCA's padrón: TAXPAYER_NOT_FOUND, TAXPAYER_DATA_INCOMPLETE (`cliente.condicion_iva`), ARCA_SERVICE_NOT_AUTHORIZED, NO_CERTIFICATE", body = Problem, content_type = "application/problem+json"),
     )
 )]
 pub async fn update_invoice(

@@ -17,14 +17,44 @@ use super::json::{ApiJson, JsonBody};
 use crate::state::AppState;
 use crate::taxpayers::{BatchLookup, Taxpayer};
 
+/// A CUIT as the API takes it: 11 digits, dashes anywhere (the check digit is checked too).
+const CUIT_PATTERN: &str = r"^-*([0-9]-*){11}$";
+
 /// `POST /v1/taxpayers/lookup` body.
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct LookupRequest {
     /// 1 to 250 CUITs (dashes allowed), each with a valid check digit; duplicates are looked up
     /// once.
-    #[schema(min_items = 1, max_items = 250)]
+    #[schema(schema_with = cuits_schema)]
     pub cuits: Vec<String>,
+}
+
+/// `cuits`: 1–250 strings of [`CUIT_PATTERN`].
+fn cuits_schema() -> utoipa::openapi::Array {
+    use utoipa::openapi::schema::{ArrayBuilder, ObjectBuilder, Type};
+    ArrayBuilder::new()
+        .items(
+            ObjectBuilder::new()
+                .schema_type(Type::String)
+                .max_length(Some(13))
+                .pattern(Some(CUIT_PATTERN)),
+        )
+        .min_items(Some(1))
+        .max_items(Some(crate::taxpayers::MAX_CUITS))
+        .description(Some(
+            "1 to 250 CUITs (dashes allowed), each with a valid check digit; duplicates are looked up once.",
+        ))
+        .build()
+}
+
+/// `GET /v1/taxpayers/{cuit}`'s path.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Path)]
+pub struct TaxpayerPath {
+    /// The CUIT (11 digits, dashes allowed), with a valid check digit.
+    #[param(max_length = 13, pattern = r"^-*([0-9]-*){11}$")]
+    pub cuit: String,
 }
 
 /// `GET /v1/taxpayers` parameters.
@@ -33,7 +63,7 @@ pub struct LookupRequest {
 #[serde(deny_unknown_fields)]
 pub struct TaxpayerQuery {
     /// A DNI: 7 or 8 digits, dots allowed.
-    #[param(required = true, max_length = 10, pattern = r"^[0-9.]*$")]
+    #[param(required = true, max_length = 16, pattern = r"^\.*([0-9]\.*){7,8}$")]
     pub dni: Option<String>,
 }
 
@@ -53,7 +83,7 @@ pub struct DniTaxpayers {
     path = "/v1/taxpayers/{cuit}",
     tag = "taxpayers",
     security(("api_key" = []), ("x_api_key" = [])),
-    params(("cuit" = String, Path, description = "The CUIT (11 digits, dashes allowed), with a valid check digit")),
+    params(TaxpayerPath),
     responses(
         (status = 200, body = Taxpayer, headers(
             ("Cache-Control" = String, description = "`private, max-age=<seconds the answer stays cached>`"),
@@ -127,7 +157,7 @@ pub async fn list_taxpayers(
         .dni
         .ok_or_else(|| ApiError::field("dni", "required: the DNI whose taxpayers to list"))?;
     let normalised = crate::taxpayers::normalised_dni(&dni).map_err(|message| ApiError::field("dni", message))?;
-    let taxpayers = state.taxpayers.by_dni(tenant.account_id(), &normalised).await?;
+    let taxpayers = state.taxpayers.by_dni(tenant.account_id(), &dni).await?;
     Ok(Json(DniTaxpayers {
         dni: normalised,
         taxpayers,
