@@ -113,6 +113,18 @@ impl Invoices {
         // The idempotency hash is the request's as sent: a repeat matches even if the padrón's
         // data changed in between.
         let sent = serde_json::to_vec(request).unwrap_or_default();
+        let request_hash = hex(&Sha256::digest(&sent));
+        // A repeat is answered before the padrón is asked again: it may be down, or say otherwise
+        // by now. (The engine checks the key again, atomically, when it stores a new invoice.)
+        if let Some(key) = &idempotency_key
+            && let Some((id, hash)) =
+                crate::storage::invoices::find_by_idempotency_key(&self.storage, &account.id, key).await?
+        {
+            if hash.as_deref() != Some(request_hash.as_str()) {
+                return Err(crate::issuance::Error::IdempotencyConflict { id }.into());
+            }
+            return self.result(&id, account.cuit, respond).await;
+        }
         let filled = receiver::fill(&self.taxpayers, &account.id, request).await?;
         let request = filled.as_ref().unwrap_or(request);
         let now = Utc::now();
@@ -129,7 +141,7 @@ impl Invoices {
                 document: Some(String::from_utf8_lossy(&body).into_owned()),
                 cliente_nombre: request.cliente.razon_social.clone(),
                 idempotency_key,
-                request_hash: Some(hex(&Sha256::digest(&sent))),
+                request_hash: Some(request_hash),
                 // Counted on accepted invoices, in the transaction that stores the invoice.
                 usage: Some((usage::month_of(now), account.monthly_quota)),
                 deferred_until,

@@ -109,10 +109,10 @@ async fn every_registry_case_through_rest() {
 
     // (CUIT, condition name, CondicionIVAReceptorId, classes an RI issuer may address to it)
     let cases: [(&str, &str, i64, &[&str]); 6] = [
-        (samples::DEMO, "responsable_inscripto", 1, &["A", "M"]),
-        (samples::RI_COMPANY, "responsable_inscripto", 1, &["A", "M"]),
-        (samples::RI_PERSON, "responsable_inscripto", 1, &["A", "M"]),
-        (samples::MONOTRIBUTO, "monotributo", 6, &["A", "M"]),
+        (samples::DEMO, "responsable_inscripto", 1, &["A"]),
+        (samples::RI_COMPANY, "responsable_inscripto", 1, &["A"]),
+        (samples::RI_PERSON, "responsable_inscripto", 1, &["A"]),
+        (samples::MONOTRIBUTO, "monotributo", 6, &["A"]),
         (samples::EXENTO, "exento", 4, &["B"]),
         (samples::CONSUMIDOR_FINAL, "consumidor_final", 5, &["B"]),
     ];
@@ -675,4 +675,37 @@ async fn a_ticket_the_padron_refuses_is_replaced_once() {
         3,
         "the refused call, and one more with the new ticket"
     );
+}
+
+/// A repeat under the same Idempotency-Key is answered with the stored invoice before the padrón
+/// is asked again: down by then (and its cache past the TTL), it changes nothing.
+#[tokio::test]
+async fn a_repeat_under_its_idempotency_key_needs_no_padron() {
+    let clock = Arc::new(ManualClock::new(chrono::Utc::now()));
+    let app = TestApp::builder().clock(clock.clone()).start().await;
+    let key = ri_account(&app, CUIT_A).await;
+    let body = invoice_for(json!({"cuit": samples::RI_COMPANY}));
+    let headers = [("idempotency-key", "order-4711")];
+    let first = app.post_json_with("/v1/invoices", &key, &body, &headers).await;
+    assert_eq!(first.status, 201, "{}", first.text());
+    assert_eq!(calls(&app, "getPersona_v2"), 1);
+
+    clock.advance(chrono::Duration::hours(25));
+    app.simulator.add_fault(FaultRule {
+        operation: "getPersona_v2".into(),
+        latency_ms: 0,
+        jitter_ms: 0,
+        action: Some(FaultAction::Http503),
+        probability: 1.0,
+        remaining: None,
+    });
+    let repeat = app.post_json_with("/v1/invoices", &key, &body, &headers).await;
+    assert!(repeat.status < 300, "{}", repeat.text());
+    assert_eq!(repeat.json()["id"], first.json()["id"]);
+    assert_eq!(calls(&app, "getPersona_v2"), 1, "the repeat asked the padrón nothing");
+    // Another body under the same key is still a conflict, also without the padrón.
+    let other = invoice_for(json!({"cuit": samples::RI_PERSON}));
+    let conflict = app.post_json_with("/v1/invoices", &key, &other, &headers).await;
+    assert_eq!(conflict.status, 409, "{}", conflict.text());
+    assert_eq!(calls(&app, "getPersona_v2"), 1);
 }

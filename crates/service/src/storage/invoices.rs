@@ -283,9 +283,8 @@ pub async fn insert(transaction: &mut Transaction<'_>, row: &NewInvoiceRow) -> R
     if inserted == 1 {
         return Ok(Inserted::Created);
     }
-    const EXISTING: &str = "SELECT id, request_hash FROM invoices WHERE account_id = $1 AND idempotency_key = $2";
     let existing = with_transaction!(transaction, connection => {
-        sqlx::query_as::<_, (String, Option<String>)>(EXISTING)
+        sqlx::query_as::<_, (String, Option<String>)>(BY_IDEMPOTENCY_KEY)
             .bind(&row.account_id)
             .bind(&row.idempotency_key)
             .fetch_optional(connection)
@@ -294,6 +293,24 @@ pub async fn insert(transaction: &mut Transaction<'_>, row: &NewInvoiceRow) -> R
     // Nothing inserted and nothing found would mean the conflict row vanished in between.
     let (id, request_hash) = existing.ok_or(Error::NotFound)?;
     Ok(Inserted::Existing { id, request_hash })
+}
+
+const BY_IDEMPOTENCY_KEY: &str = "SELECT id, request_hash FROM invoices WHERE account_id = $1 AND idempotency_key = $2";
+
+/// The account's invoice under `key`, with its request hash, if there is one: lets a repeat be
+/// answered before any work that could fail now (a padrón look-up) is done again.
+pub async fn find_by_idempotency_key(
+    storage: &Storage,
+    account_id: &str,
+    key: &str,
+) -> Result<Option<(String, Option<String>)>, Error> {
+    Ok(with_pool!(storage, pool => {
+        sqlx::query_as::<_, (String, Option<String>)>(BY_IDEMPOTENCY_KEY)
+            .bind(account_id)
+            .bind(key)
+            .fetch_optional(pool)
+            .await?
+    }))
 }
 
 /// Replaces the content of an invoice ARCA never received (`failed`, or `pending` /
