@@ -259,6 +259,13 @@ pub const JOBS: &[Job] = &[
             Ok(usize::try_from(purged.deliveries.saturating_add(purged.events)).unwrap_or(usize::MAX))
         })
     }),
+    ("taxpayer_cache", |context, now| {
+        Box::pin(async move {
+            let before = now - chrono::Duration::from_std(crate::config::TAXPAYER_CACHE_TTL_MAX).unwrap_or_default();
+            let purged = crate::storage::taxpayers::purge_before(&context.storage, before).await?;
+            Ok(usize::try_from(purged).unwrap_or(usize::MAX))
+        })
+    }),
 ];
 
 /// The scheduled jobs of this instance. Cloning shares it.

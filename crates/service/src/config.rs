@@ -15,6 +15,10 @@ use std::time::Duration;
 use arca_protocol::secret::Secret;
 use base64::Engine;
 
+/// The longest `TAXPAYER_CACHE_TTL_SECONDS` (30 days); the scheduled job drops cached padrón
+/// answers older than this, which no configuration can still consider fresh.
+pub const TAXPAYER_CACHE_TTL_MAX: Duration = Duration::from_secs(30 * 86_400);
+
 /// The service's settings, validated. Secrets are [`Secret`]s: `Debug` never prints them.
 #[derive(Debug, Clone)]
 pub struct Config {
@@ -821,7 +825,7 @@ impl Reader<'_> {
         let wscdc_url = self.url("ARCA_WSCDC_URL").or(default_wscdc.map(String::from));
         // TAXPAYER_CACHE_TTL_SECONDS: how long a padrón answer is reused (86400, 1 day; 0..=30 days).
         let taxpayer_cache_ttl = Duration::from_secs(self.number("TAXPAYER_CACHE_TTL_SECONDS", 86_400u64));
-        if taxpayer_cache_ttl > Duration::from_secs(30 * 86_400) {
+        if taxpayer_cache_ttl > TAXPAYER_CACHE_TTL_MAX {
             self.problem("TAXPAYER_CACHE_TTL_SECONDS", "at most 2592000 (30 days)");
         }
         // ARCA_TIMEOUT_MS: bound on one ARCA call (10000).

@@ -709,3 +709,35 @@ async fn a_repeat_under_its_idempotency_key_needs_no_padron() {
     assert_eq!(conflict.status, 409, "{}", conflict.text());
     assert_eq!(calls(&app, "getPersona_v2"), 1);
 }
+
+/// The scheduled job's purge drops cached answers too old for any TTL, of every account, and
+/// keeps the others.
+#[tokio::test]
+async fn cached_answers_older_than_any_ttl_are_purged() {
+    use arca_service::storage::taxpayers::{self, CachedPersonaRow};
+    let app = TestApp::start().await;
+    let (account, _, _) = app.account_with_certificate("Almacén", CUIT_A).await;
+    let now = chrono::Utc::now();
+    for (cuit, age_days) in [(samples::RI_COMPANY, 31), (samples::RI_PERSON, 29)] {
+        let row = CachedPersonaRow {
+            account_id: account.clone(),
+            cuit: cuit.to_string(),
+            persona: "{}".into(),
+            fetched_at: now - chrono::Duration::days(age_days),
+        };
+        taxpayers::upsert(&app.storage, &row).await.unwrap();
+    }
+    let before = now - chrono::Duration::from_std(arca_service::config::TAXPAYER_CACHE_TTL_MAX).unwrap();
+    assert_eq!(taxpayers::purge_before(&app.storage, before).await.unwrap(), 1);
+    let left = taxpayers::find_many(
+        &app.storage,
+        &account,
+        &[samples::RI_COMPANY.to_string(), samples::RI_PERSON.to_string()],
+    )
+    .await
+    .unwrap();
+    assert_eq!(
+        left.iter().map(|row| row.cuit.as_str()).collect::<Vec<_>>(),
+        [samples::RI_PERSON]
+    );
+}

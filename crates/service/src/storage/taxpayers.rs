@@ -1,7 +1,7 @@
 //! The `taxpayer_cache` and `taxpayer_dni_cache` tables: padrón answers kept per (account, CUIT)
 //! and per (account, DNI). Every query filters by `account_id`: one account never reads another's
 //! answers. Freshness is the caller's decision (`fetched_at` against its TTL); these queries
-//! read and write rows, nothing else.
+//! read and write rows, and [`purge_before`] drops rows too old for any TTL.
 
 use chrono::{DateTime, Utc};
 
@@ -92,6 +92,21 @@ pub async fn upsert_dni(storage: &Storage, row: &CachedDniRow) -> Result<(), Err
             .await?;
     });
     Ok(())
+}
+
+/// Deletes the cached answers (by CUIT and by DNI) fetched before `before`, of every account:
+/// the scheduled job passes the longest TTL the configuration allows, so no row it drops could
+/// still be fresh. Returns how many rows went.
+pub async fn purge_before(storage: &Storage, before: DateTime<Utc>) -> Result<u64, Error> {
+    const BY_CUIT: &str = "DELETE FROM taxpayer_cache WHERE fetched_at < $1";
+    const BY_DNI: &str = "DELETE FROM taxpayer_dni_cache WHERE fetched_at < $1";
+    let mut purged = 0;
+    for sql in [BY_CUIT, BY_DNI] {
+        purged += with_pool!(storage, pool => {
+            sqlx::query(sql).bind(before).execute(pool).await?.rows_affected()
+        });
+    }
+    Ok(purged)
 }
 
 #[cfg(test)]
