@@ -203,6 +203,17 @@ async fn a_cuit_missing_from_the_certificates_relations_gets_the_fix_it_problem(
         .await
         .problem(422, "ARCA_SERVICE_NOT_AUTHORIZED");
     assert_eq!(tables["cuit"], CUIT_B, "read from ARCA's text: {tables}");
+
+    // An invoice waits (pending_retry), and the good ticket is kept: discarding it would
+    // make the next login earn coe.alreadyAuthenticated.
+    let logins = app.simulator.calls("loginCms");
+    let invoice = app
+        .post_json("/v1/invoices", &key, &arca_test_support::samples::invoice_request(1))
+        .await;
+    assert_eq!(invoice.status, 202, "{}", invoice.text());
+    let invoice = invoice.json();
+    assert_eq!(invoice["status"], "pending_retry", "{invoice}");
+    assert_eq!(app.simulator.calls("loginCms"), logins, "the ticket was kept");
 }
 
 #[tokio::test]
