@@ -210,13 +210,7 @@ async fn service(
             return fault(service, &Fault::server(format!("Error interno del servidor ({code})")));
         }
         Some(FaultAction::Maintenance | FaultAction::WsaaUnavailable) => {
-            let page = "<html><body><h1>Service Unavailable</h1></body></html>";
-            return (
-                StatusCode::SERVICE_UNAVAILABLE,
-                [(header::CONTENT_TYPE, "text/html")],
-                page,
-            )
-                .into_response();
+            return crate::wsfe::envelope::unavailable_page();
         }
         _ => {}
     }

@@ -11,7 +11,7 @@ mod params;
 use std::sync::Arc;
 
 use axum::extract::{Extension, State as AxumState};
-use axum::http::{HeaderMap, StatusCode, header};
+use axum::http::{HeaderMap, header};
 use axum::response::{IntoResponse, Response};
 use chrono::{DateTime, NaiveDate, Utc};
 use rust_decimal::Decimal;
@@ -21,7 +21,7 @@ use crate::server::{ConnectionControl, suffer};
 use crate::soap::{Document, SoapVersion};
 use crate::state::{State, lock};
 use crate::wsaa::verify_token;
-use crate::wsfe::envelope::{Xml, asmx_fault, envelope};
+use crate::wsfe::envelope::{AsmxRequest, Xml, asmx_fault, envelope, unavailable_page};
 use crate::wsfe::params::format_double;
 use crate::wsfe::store::SeriesKey;
 
@@ -46,24 +46,15 @@ pub(crate) async fn service(
     headers: HeaderMap,
     body: String,
 ) -> Response {
-    let content_type = headers
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or_default();
-    let declared = if content_type.contains("application/soap+xml") {
-        SoapVersion::V12
-    } else {
-        SoapVersion::V11
+    let AsmxRequest {
+        document,
+        version,
+        operation_index: index,
+        action,
+    } = match AsmxRequest::read(&headers, &body) {
+        Ok(request) => request,
+        Err(status) => return status.into_response(),
     };
-    let Ok(document) = Document::parse(&body) else {
-        return StatusCode::BAD_REQUEST.into_response();
-    };
-    let version = document.soap_version().unwrap_or(declared);
-    let index = document
-        .nodes
-        .iter()
-        .position(|n| n.depth == 2 && n.path.starts_with("Envelope/Body/"));
-    let action = crate::wsfe::soap_action(&headers, content_type);
     let operation = match index {
         Some(index) if document.nodes[index].namespace == NAMESPACE => document.nodes[index].name.clone(),
         Some(_) => String::new(),
@@ -87,13 +78,7 @@ pub(crate) async fn service(
             xml.into_string()
         }
         Some(FaultAction::Maintenance | FaultAction::WsaaUnavailable) => {
-            let page = "<html><body><h1>Service Unavailable</h1></body></html>";
-            return (
-                StatusCode::SERVICE_UNAVAILABLE,
-                [(header::CONTENT_TYPE, "text/html")],
-                page,
-            )
-                .into_response();
+            return unavailable_page();
         }
         _ => handle(&state, &document, index, &operation, now),
     };

@@ -18,15 +18,15 @@ pub mod store;
 use std::sync::Arc;
 
 use axum::extract::{Extension, RawQuery, State as AxumState};
-use axum::http::{HeaderMap, StatusCode, header};
+use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Response};
 use chrono::{DateTime, Utc};
 
 use crate::faults::FaultAction;
 use crate::server::{ConnectionControl, serve_wsdl, suffer};
-use crate::soap::{Document, SoapVersion};
+use crate::soap::Document;
 use crate::state::State;
-use envelope::{Xml, asmx_fault, respond};
+use envelope::{AsmxRequest, Xml, asmx_fault, respond};
 use request::ParseError;
 
 /// The 22 operations of the WSDL.
@@ -62,25 +62,15 @@ pub async fn service(
     headers: HeaderMap,
     body: String,
 ) -> Response {
-    let content_type = headers
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or_default();
-    let declared = if content_type.contains("application/soap+xml") {
-        SoapVersion::V12
-    } else {
-        SoapVersion::V11
+    let AsmxRequest {
+        document,
+        version,
+        operation_index,
+        action,
+    } = match AsmxRequest::read(&headers, &body) {
+        Ok(request) => request,
+        Err(status) => return status.into_response(),
     };
-    // Truncated or malformed XML: ASMX answers 400 with an empty body (§A.3).
-    let Ok(document) = Document::parse(&body) else {
-        return StatusCode::BAD_REQUEST.into_response();
-    };
-    let version = document.soap_version().unwrap_or(declared);
-    let operation_index = document
-        .nodes
-        .iter()
-        .position(|n| n.depth == 2 && n.path.starts_with("Envelope/Body/"));
-    let action = soap_action(&headers, content_type);
     let operation = match operation_index {
         Some(index) => document.nodes[index].name.clone(),
         None => action.rsplit('/').next().unwrap_or_default().to_string(),
@@ -102,13 +92,7 @@ pub async fn service(
             return respond(version, &operation, &xml.into_string(), now);
         }
         Some(FaultAction::Maintenance | FaultAction::WsaaUnavailable) => {
-            let page = "<html><body><h1>Service Unavailable</h1></body></html>";
-            return (
-                StatusCode::SERVICE_UNAVAILABLE,
-                [(header::CONTENT_TYPE, "text/html")],
-                page,
-            )
-                .into_response();
+            return envelope::unavailable_page();
         }
         _ => {}
     }

@@ -2,14 +2,65 @@
 //! prefix, `FEHeaderInfo` in the header, the response element in the FEV1 default namespace,
 //! null strings omitted, empty strings as `<X />`, doubles normalised.
 
-use axum::http::{StatusCode, header};
+use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use chrono::{DateTime, Utc};
 use rust_decimal::Decimal;
 
 use super::params::format_double;
 
-use crate::soap::SoapVersion;
+use crate::soap::{Document, SoapVersion};
+
+/// An ASMX request (WSFEv1, WSCDC) read as ASMX reads it: the SOAP version from the envelope,
+/// else from the content type; the operation element, if the Body has one; the action from
+/// `SOAPAction` (1.1) or the content type's `action` (1.2), which routes an empty Body.
+pub struct AsmxRequest {
+    pub document: Document,
+    pub version: SoapVersion,
+    /// The index in `document.nodes` of the Body's first child.
+    pub operation_index: Option<usize>,
+    pub action: String,
+}
+
+impl AsmxRequest {
+    /// Truncated or malformed XML is ASMX's 400 with an empty body (§A.3): the status to answer.
+    pub fn read(headers: &HeaderMap, body: &str) -> Result<AsmxRequest, StatusCode> {
+        let content_type = headers
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default();
+        let declared = if content_type.contains("application/soap+xml") {
+            SoapVersion::V12
+        } else {
+            SoapVersion::V11
+        };
+        let document = Document::parse(body).map_err(|_| StatusCode::BAD_REQUEST)?;
+        let version = document.soap_version().unwrap_or(declared);
+        let operation_index = document
+            .nodes
+            .iter()
+            .position(|n| n.depth == 2 && n.path.starts_with("Envelope/Body/"));
+        let action = super::soap_action(headers, content_type);
+        Ok(AsmxRequest {
+            document,
+            version,
+            operation_index,
+            action,
+        })
+    }
+}
+
+/// The load balancer's page while a service is down for maintenance (a fault rule's
+/// `Maintenance` or `WsaaUnavailable`).
+pub fn unavailable_page() -> Response {
+    let page = "<html><body><h1>Service Unavailable</h1></body></html>";
+    (
+        StatusCode::SERVICE_UNAVAILABLE,
+        [(header::CONTENT_TYPE, "text/html")],
+        page,
+    )
+        .into_response()
+}
 
 /// Builds the inner XML of a result element.
 #[derive(Debug, Default)]
