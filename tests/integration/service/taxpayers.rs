@@ -46,6 +46,18 @@ fn calls(app: &TestApp, operation: &str) -> u64 {
     app.simulator.calls(operation)
 }
 
+/// Every later call of the padrón's `operation` gets HTTP 503.
+fn unavailable(app: &TestApp, operation: &str) {
+    app.simulator.add_fault(FaultRule {
+        operation: operation.into(),
+        latency_ms: 0,
+        jitter_ms: 0,
+        action: Some(FaultAction::Http503),
+        probability: 1.0,
+        remaining: None,
+    });
+}
+
 /// An invoice for `cliente` with the type left to the service: one item, 21 % IVA.
 fn invoice_for(cliente: Value) -> Value {
     json!({"mode": "advanced", "punto_venta": 1, "concepto": "productos", "cliente": cliente,
@@ -525,14 +537,7 @@ async fn a_padron_outage_is_503_unless_the_caller_gave_enough() {
     let app = TestApp::start().await;
     let key = ri_account(&app, CUIT_A).await;
     for operation in ["getPersona_v2", "getPersonaList_v2"] {
-        app.simulator.add_fault(FaultRule {
-            operation: operation.into(),
-            latency_ms: 0,
-            jitter_ms: 0,
-            action: Some(FaultAction::Http503),
-            probability: 1.0,
-            remaining: None,
-        });
+        unavailable(&app, operation);
     }
 
     let refused = app
@@ -691,14 +696,7 @@ async fn a_repeat_under_its_idempotency_key_needs_no_padron() {
     assert_eq!(calls(&app, "getPersona_v2"), 1);
 
     clock.advance(chrono::Duration::hours(25));
-    app.simulator.add_fault(FaultRule {
-        operation: "getPersona_v2".into(),
-        latency_ms: 0,
-        jitter_ms: 0,
-        action: Some(FaultAction::Http503),
-        probability: 1.0,
-        remaining: None,
-    });
+    unavailable(&app, "getPersona_v2");
     let repeat = app.post_json_with("/v1/invoices", &key, &body, &headers).await;
     assert!(repeat.status < 300, "{}", repeat.text());
     assert_eq!(repeat.json()["id"], first.json()["id"]);
