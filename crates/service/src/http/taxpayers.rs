@@ -2,6 +2,9 @@
 //! or a DNI is, from ARCA's padrón through the account's certificate (`crate::taxpayers` does
 //! the work and the caching). A single look-up says how fresh it is with `Cache-Control:
 //! private, max-age=<seconds left in the cache>` and `Age`.
+//!
+//! The handlers never call ARCA or read the cache themselves: they parse, call the domain module
+//! and shape its answer.
 
 use axum::Json;
 use axum::extract::State;

@@ -1,5 +1,6 @@
 //! `POST /v1/verifications`, `GET /v1/verifications`, `GET /v1/verifications/{id}`: vouchers the
 //! caller received, checked with ARCA's WSCDC, and ARCA's answers. `verifications.rs` does the work.
+//! The handlers never call ARCA or write a verification themselves.
 
 use arca_protocol::money::Decimal;
 use axum::Json;
