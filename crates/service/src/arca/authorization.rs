@@ -141,7 +141,7 @@ pub fn not_authorized(
         .iter()
         .find(|err| match service {
             // 600 is also an expired or forged ticket; only this text is the missing relation.
-            ArcaService::Wsfe => err.code == 600 && mentions_relations(&err.msg),
+            ArcaService::Wsfe => arca_protocol::wsfe::outcome::is_missing_relation(err),
             // 601: "CUIT representada no incluida en Token".
             ArcaService::Wscdc => err.code == 601,
             ArcaService::PadronA5 | ArcaService::PadronA13 => false,
@@ -171,14 +171,6 @@ pub fn classify(
         Some(refusal) => Error::ServiceNotAuthorized(Box::new(refusal)),
         None => Error::Arca(error),
     }
-}
-
-/// WSFEv1's text for a represented CUIT that is not among the ticket's relations.
-pub fn mentions_relations(message: &str) -> bool {
-    let message = message.to_lowercase();
-    message.contains("lista de relaciones")
-        || message.contains("no aparecio cuit")
-        || message.contains("no apareció cuit")
 }
 
 /// The padrón's fault for a ticket that may not act for `cuitRepresentada` ("Este token no le
