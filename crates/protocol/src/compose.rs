@@ -65,7 +65,7 @@ use rust_decimal::Decimal;
 use crate::codes::{CbteClass, CbteTipo, Concepto, CondicionIvaReceptor, DocTipo, IvaRate, Moneda, TributoTipo};
 use crate::money::Money;
 use crate::validate::IssuerIvaCondition;
-use crate::voucher::{CbteAsoc, PeriodoAsoc, Voucher};
+use crate::voucher::{CbteAsoc, Opcional, PeriodoAsoc, Voucher};
 
 pub use error::ComposeError;
 
@@ -98,6 +98,8 @@ pub struct InvoiceDraft {
     pub cbtes_asoc: Vec<CbteAsoc>,
     /// The period a note adjusts instead (`periodo_asociado`).
     pub periodo_asoc: Option<PeriodoAsoc>,
+    /// `Opcionales`, sent as given (FCE's 2101/2102/22/27, …).
+    pub opcionales: Vec<Opcional>,
     /// `CbteFch`: the invoice date (Argentina's calendar day).
     pub fecha: NaiveDate,
 }
@@ -190,7 +192,7 @@ pub fn compose(draft: &InvoiceDraft) -> Result<Voucher, Vec<ComposeError>> {
             cbtes_asoc: draft.cbtes_asoc.clone(),
             tributos: amounts.tributos,
             iva: amounts.iva,
-            opcionales: vec![],
+            opcionales: draft.opcionales.clone(),
             compradores: vec![],
             periodo_asoc: draft.periodo_asoc.clone(),
             actividades: vec![],

@@ -75,6 +75,7 @@ fn draft(items: Vec<Item>) -> InvoiceDraft {
         cotizacion: None,
         cbtes_asoc: vec![],
         periodo_asoc: None,
+        opcionales: vec![],
         fecha: date(2025, 7, 1),
     }
 }
@@ -643,6 +644,7 @@ fn generated_draft(rng: &mut Lcg) -> InvoiceDraft {
         cotizacion: foreign.then(|| rng.decimal(2_000, 6) + Decimal::ONE),
         cbtes_asoc: vec![],
         periodo_asoc: None,
+        opcionales: vec![],
         fecha,
     }
 }

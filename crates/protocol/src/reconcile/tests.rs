@@ -350,6 +350,7 @@ fn the_recorded_invoice_composed_by_us_reconciles_with_arcas_record() {
         cotizacion: None,
         cbtes_asoc: vec![],
         periodo_asoc: None,
+        opcionales: vec![],
         fecha: date.expect("date"),
     };
     let voucher = numbered(compose(&draft).expect("the recorded invoice composes"), 1837);

@@ -267,6 +267,7 @@ fn draft(request: &CreateInvoice, today: NaiveDate) -> Result<(InvoiceDraft, Iss
         cotizacion: request.cotizacion,
         cbtes_asoc,
         periodo_asoc: None::<PeriodoAsoc>,
+        opcionales: vec![],
         fecha: request.fecha.unwrap_or(today),
     };
     Ok((draft, issuer))
