@@ -13,6 +13,7 @@
 
 pub mod compose;
 pub mod limits;
+pub mod notes;
 pub mod receiver;
 pub mod request;
 pub mod view;
@@ -54,6 +55,10 @@ pub enum Error {
     /// The account has no invoice with that id.
     #[error("no such invoice")]
     NotFound,
+    /// The invoice cannot get this note (not approved, already cancelled or being cancelled, a
+    /// note itself, no balance left): the message says why.
+    #[error("{0}")]
+    NoteRefused(String),
     /// Only a failed or not yet numbered invoice can be edited.
     #[error("invoice {id} is {status} and can no longer be edited (only failed or not yet numbered ones can)")]
     NotEditable { id: String, status: InvoiceStatus },
@@ -145,6 +150,7 @@ impl Invoices {
                 // Counted on accepted invoices, in the transaction that stores the invoice.
                 usage: Some((usage::month_of(now), account.monthly_quota)),
                 deferred_until,
+                note: None,
             })
             .await?;
         // Queued behind an open breaker: nothing to wait for.
@@ -182,6 +188,7 @@ impl Invoices {
             // Already counted when it was first accepted.
             usage: None,
             deferred_until: None,
+            note: None,
         };
         match self.engine.resubmit(id, replacement).await {
             Ok(()) => {}
@@ -200,7 +207,9 @@ impl Invoices {
     pub async fn find(&self, account_id: &str, id: &str) -> Result<Invoice, Error> {
         let account = accounts::find(&self.storage, account_id).await?;
         let row = self.row(&account.id, id).await?;
-        Ok(Invoice::new(row, account.cuit))
+        let mut invoice = Invoice::new(row, account.cuit);
+        notes::link(&self.storage, &mut invoice).await?;
+        Ok(invoice)
     }
 
     /// The account's invoices, newest first, and how many match the filter in all.
