@@ -368,6 +368,8 @@ mod tests {
             created_at: now,
             updated_at: now,
             approved_at: Some(now),
+            original_id: None,
+            note_kind_text: None,
         }
     }
 

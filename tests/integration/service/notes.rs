@@ -421,7 +421,7 @@ async fn a_debit_note_raises_the_balance_and_the_cancellation_credits_both() {
     let pdf = app.get(&format!("/v1/invoices/{}/pdf", id_of(&note)), &key).await;
     assert_eq!(pdf.status, 200, "{}", pdf.text());
     let text = pdf_text(&pdf.body);
-    assert!(text.contains("Nota de Crédito"), "{text}");
+    assert!(text.contains("NOTA DE CRÉDITO"), "{text}");
     let numero = original["numero_completo"].as_str().unwrap();
     assert!(text.contains(&format!("Factura B {numero}")), "{text}");
     assert!(text.contains("Comprobantes asociados"), "{text}");

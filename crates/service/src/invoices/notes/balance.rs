@@ -153,9 +153,16 @@ impl Balance {
         self.components.is_empty()
     }
 
-    /// Every component's base and tax together: the voucher's `ImpTotal`.
+    /// What the components add up to, as the voucher's `ImpTotal` does: each base and its tax,
+    /// but only the amount of a tributo (its base is what it was computed on).
     pub fn total(&self) -> Decimal {
-        self.components.values().map(|amount| amount.total()).sum()
+        self.components
+            .iter()
+            .map(|(component, amount)| match component {
+                Component::Tributo(..) => amount.tax,
+                _ => amount.total(),
+            })
+            .sum()
     }
 
     /// The IVA rates (ARCA's Id) and other treatments the balance has: what an `importe` note
