@@ -173,6 +173,13 @@ impl Invoices {
     ) -> Result<Invoice, Error> {
         let account = accounts::find(&self.storage, account_id).await?;
         let current = self.row(&account.id, id).await?;
+        if current.note_kind().is_some() {
+            // Its balance was checked against its original when it was made: a note is made
+            // again through its original's endpoints, never rewritten.
+            return Err(Error::NoteRefused(format!(
+                "invoice {id} is a note: notes are not edited; a failed one is made again through its original"
+            )));
+        }
         let filled = receiver::fill(&self.taxpayers, &account.id, request).await?;
         let request = filled.as_ref().unwrap_or(request);
         let voucher = compose::checked_voucher(request, &account, Utc::now())?;

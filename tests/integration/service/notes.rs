@@ -425,6 +425,21 @@ async fn a_debit_note_raises_the_balance_and_the_cancellation_credits_both() {
     let numero = original["numero_completo"].as_str().unwrap();
     assert!(text.contains(&format!("Factura B {numero}")), "{text}");
     assert!(text.contains("Comprobantes asociados"), "{text}");
+    // The cancelled invoice keeps its CAE: still printed, with its QR.
+    assert_eq!(now["qr_data"], original["qr_data"]);
+    let printed = app.get(&format!("/v1/invoices/{id}/pdf"), &key).await;
+    assert_eq!(printed.status, 200, "{}", printed.text());
+    // A note is never rewritten (its balance was checked against its original).
+    let bearer = format!("Bearer {key}");
+    let rewrite = app
+        .request(
+            "PATCH",
+            &format!("/v1/invoices/{}", id_of(&note)),
+            &[("authorization", bearer.as_str()), ("content-type", "application/json")],
+            Some(serde_json::to_vec(&factura(6)).unwrap()),
+        )
+        .await;
+    assert_eq!(rewrite.status, 409, "{}", rewrite.text());
 }
 
 #[tokio::test]

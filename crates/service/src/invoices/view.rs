@@ -132,7 +132,7 @@ pub(crate) fn qr_url(row: &InvoiceRow, issuer: Cuit, total: Decimal) -> Option<S
     let (Some(cae), Some(numero), Some(fecha)) = (&row.cae, row.numero, row.fecha) else {
         return None;
     };
-    if row.status != InvoiceStatus::Approved {
+    if !row.status.is_authorised() {
         return None;
     }
     let detail = invoices::voucher::from_json(&row.voucher).ok();

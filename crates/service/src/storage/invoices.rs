@@ -60,6 +60,11 @@ impl InvoiceStatus {
         InvoiceStatus::ALL.into_iter().find(|status| status.as_str() == text)
     }
 
+    /// Approved, or cancelled by its notes after it was: it has a CAE, a QR, a PDF, an email.
+    pub fn is_authorised(self) -> bool {
+        matches!(self, InvoiceStatus::Approved | InvoiceStatus::Cancelled)
+    }
+
     /// Approved, failed or cancelled: the engine will not touch it again by itself.
     pub fn is_final(self) -> bool {
         matches!(
@@ -625,13 +630,13 @@ pub async fn find(storage: &Storage, id: &str) -> Result<Option<InvoiceRow>, Err
 /// with its approval or, for an approved invoice that has none (its account had no profile
 /// then), the account's profile as it is now, written once (`WHERE issuer_snapshot IS NULL`)
 /// and read back, so two concurrent first readers end with the same snapshot. `None` when the
-/// invoice is not the account's or not approved, or when there is still no profile.
+/// invoice is not the account's or has no CAE (not approved nor cancelled), or when there is still no profile.
 pub async fn issuer_snapshot(storage: &Storage, account_id: &str, id: &str) -> Result<Option<String>, Error> {
     let take = format!(
         "UPDATE invoices SET issuer_snapshot = {SNAPSHOT_SUBQUERY} \
-         WHERE id = $1 AND account_id = $2 AND status = 'approved' AND issuer_snapshot IS NULL"
+         WHERE id = $1 AND account_id = $2 AND status IN ('approved', 'cancelled') AND issuer_snapshot IS NULL"
     );
-    const READ: &str = "SELECT issuer_snapshot FROM invoices WHERE id = $1 AND account_id = $2 AND status = 'approved'";
+    const READ: &str = "SELECT issuer_snapshot FROM invoices WHERE id = $1 AND account_id = $2 AND status IN ('approved', 'cancelled')";
     Ok(with_pool!(storage, pool => {
         sqlx::query(&take).bind(id).bind(account_id).execute(pool).await?;
         sqlx::query_scalar::<_, Option<String>>(READ)
