@@ -545,3 +545,25 @@ async fn two_concurrent_cancels_make_one_note() {
     assert_eq!(done.status, InvoiceStatus::Approved);
     assert_eq!(read(&app, &key, &id).await["status"], "cancelled");
 }
+
+#[tokio::test]
+async fn the_openapi_document_describes_the_three_routes() {
+    let app = TestApp::start().await;
+    let document = app.request("GET", "/openapi.json", &[], None).await.json();
+    for path in ["cancel", "credit-notes", "debit-notes"] {
+        let operation = &document["paths"][format!("/v1/invoices/{{id}}/{path}")]["post"];
+        assert!(operation.is_object(), "{path}: {operation}");
+        for status in ["201", "202", "400", "404", "409"] {
+            assert!(operation["responses"][status].is_object(), "{path} {status}");
+        }
+    }
+    let cancel = &document["paths"]["/v1/invoices/{id}/cancel"]["post"]["requestBody"];
+    assert_ne!(cancel["required"], true, "the cancel body is optional: {cancel}");
+    let schemas = &document["components"]["schemas"];
+    assert!(
+        schemas["CreateNote"]["properties"]["importe"].is_object(),
+        "{}",
+        schemas["CreateNote"]
+    );
+    assert!(schemas["InvoiceView"]["properties"]["notas"].is_object());
+}

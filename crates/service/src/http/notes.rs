@@ -33,7 +33,7 @@ use crate::text;
         ("Idempotency-Key" = Option<String>, Header, max_length = 255, min_length = 1, pattern = "^[ -~]{1,255}$", description = "1 to 255 printable ASCII characters. Same key and body: the same note; another body: 409"),
         ("Prefer" = Option<String>, Header, description = "`respond-async`: answer 202 at once"),
     ),
-    request_body(content = CancelInvoice, description = "Optional: an empty body cancels today, with no `motivo`"),
+    request_body(content = Option<CancelInvoice>, description = "Optional: an empty body cancels today, with no `motivo`"),
     responses(
         (status = 201, body = InvoiceView, description = "the credit note, approved: it has a CAE, and the invoice is `cancelled`"),
         (status = 202, body = InvoiceView, description = "the credit note, accepted, not yet authorised (`pending`, `pending_retry`)"),

@@ -11,7 +11,7 @@
 //!   same concepto, currency and rate, and lists the original in `CbtesAsoc` with its issuer
 //!   `Cuit` and `CbteFch` (mandatory on FCE notes, harmless elsewhere). A cancellation also lists
 //!   the original's approved debit notes. FCE notes carry Opcional 22 (`S` on a cancellation,
-//!   `N` otherwise) and, being partial, no `FchVtoPago`.
+//!   `N` otherwise) and, unless they annul the invoice, no `FchVtoPago` (10175).
 //! - A credit never exceeds the balance ([`balance`]): the cancellation credits exactly what is
 //!   left, component by component; a partial credit is refused (400, naming the component) when
 //!   any of its components goes beyond what is left. The engine accepts notes of one original
@@ -86,7 +86,9 @@ impl Invoices {
         .await
     }
 
-    /// A partial credit or debit note against the account's invoice `original_id`.
+    /// A note against the account's invoice `original_id`: its cancellation, or a partial
+    /// credit or debit note. Answered like `create`: the note once it left `pending`, or when the
+    /// wait is over.
     pub async fn note(
         &self,
         account_id: &str,
@@ -178,7 +180,7 @@ pub async fn link(storage: &crate::Storage, invoice: &mut Invoice) -> Result<(),
         return Ok(());
     }
     let notes = stored::notes_of(storage, &invoice.row.id).await?;
-    if matches!(invoice.row.status, InvoiceStatus::Approved | InvoiceStatus::Cancelled)
+    if invoice.row.status.is_authorised()
         && let Ok(detail) = stored::voucher::from_json(&invoice.row.voucher)
     {
         invoice.saldo = Some(balance::remaining(&Balance::of(&detail), &balance_notes(&notes)).total());
