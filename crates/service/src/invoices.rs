@@ -6,7 +6,8 @@
 //! `pending` before anything is answered (ARCHITECTURE.md invariant 5); then the caller's wait for
 //! the result is bounded, and an invoice still `pending` after it is shown, and stored, as
 //! `pending_retry` (ARCHITECTURE.md "The API contract"). [`Invoice`] ([`view`]) is the result as
-//! the API shows it, QR included.
+//! the API shows it, QR included. Credit and debit notes and cancellation ([`notes`]) are
+//! invoices made against an approved Factura, through the same engine.
 //!
 //! It never speaks HTTP (the handlers in `http/invoices.rs` map its results to status codes) and
 //! never numbers or sends an invoice (the engine does).

@@ -2,10 +2,16 @@
 //!
 //! Statuses: `pending` (accepted, not yet authorised), `approved` (has a CAE), `failed` (rejected
 //! by ARCA, or inconsistent with what ARCA stored), `pending_retry` (ARCA unavailable; retried
-//! automatically after `next_attempt_at`), `cancelled`. `send_state = 'in_flight'` marks an
+//! automatically after `next_attempt_at`), `cancelled` (its notes brought its balance to zero; it keeps its
+//! CAE). `send_state = 'in_flight'` marks an
 //! invoice whose number may have reached ARCA (write-ahead, ARCHITECTURE.md invariant 2); only reconciliation
 //! clears it. Every engine write below runs inside a transaction opened with
 //! [`super::series::fence`], so a worker that lost its lease cannot change anything.
+//!
+//! A credit or debit note names its original (`original_id`, `note_kind`; migration
+//! `0017_invoice_notes`): [`lock_original`] serialises the notes of one original, and the engine's
+//! hook reads an original with its notes ([`originals_of_notes_in`]) and cancels it
+//! ([`mark_cancelled`]) in the fenced transaction that approves a note.
 //!
 //! Amounts are exact decimal text bound as strings: PostgreSQL casts them to `NUMERIC` (and
 //! reads them back `::text`), SQLite keeps the text as is.
