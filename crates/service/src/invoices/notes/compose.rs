@@ -509,7 +509,157 @@ impl<'a> Context<'a> {
 
 #[cfg(test)]
 mod tests {
+    use arca_protocol::wsfe::AlicIva as WireAlicIva;
+    use chrono::{TimeZone, Utc};
+
     use super::*;
+    use crate::storage::invoices::{Amounts, SendState};
+
+    const ISSUER: &str = "20267565393";
+
+    fn date(text: &str) -> NaiveDate {
+        text.parse().expect("a date")
+    }
+
+    fn d(text: &str) -> Decimal {
+        text.parse().expect("a decimal")
+    }
+
+    /// An approved FCE B (206) for services, number 7 of point of sale 1, 1000.00 + 21 % IVA to
+    /// an IVA-exempt company, due 2026-07-15.
+    fn fce_b() -> (Account, InvoiceRow, FECAEDetRequest) {
+        let now = Utc.with_ymd_and_hms(2026, 6, 15, 15, 0, 0).unwrap();
+        let account = Account {
+            id: "acct_1".into(),
+            name: "A".into(),
+            cuit: Cuit::parse(ISSUER).unwrap(),
+            tier: crate::tier::Tier::Free,
+            monthly_quota: None,
+            requests_per_minute: 100,
+            created_at: now,
+            send_email_on_approval: false,
+        };
+        let detail = FECAEDetRequest {
+            concepto: 2,
+            doc_tipo: 80,
+            doc_nro: 30712345671,
+            cbte_desde: 0,
+            cbte_hasta: 0,
+            cbte_fch: Some(date("2026-06-15")),
+            imp_total: d("1210.00"),
+            imp_tot_conc: Decimal::ZERO,
+            imp_neto: d("1000.00"),
+            imp_op_ex: Decimal::ZERO,
+            imp_trib: Decimal::ZERO,
+            imp_iva: d("210.00"),
+            fch_serv_desde: Some(date("2026-06-01")),
+            fch_serv_hasta: Some(date("2026-06-30")),
+            fch_vto_pago: Some(date("2026-07-15")),
+            mon_id: Some("PES".into()),
+            mon_cotiz: Some(Decimal::ONE),
+            can_mis_mon_ext: None,
+            condicion_iva_receptor_id: Some(4),
+            cbtes_asoc: vec![],
+            tributos: vec![],
+            iva: vec![WireAlicIva {
+                id: 5,
+                base_imp: d("1000.00"),
+                importe: d("210.00"),
+            }],
+            opcionales: vec![],
+            compradores: vec![],
+            periodo_asoc: None,
+            actividades: vec![],
+        };
+        let row = InvoiceRow {
+            id: "inv_1".into(),
+            account_id: "acct_1".into(),
+            status: InvoiceStatus::Approved,
+            cuit: ISSUER.into(),
+            punto_venta: 1,
+            cbte_tipo: 206,
+            numero: Some(7),
+            voucher: crate::storage::invoices::voucher::to_json(&detail),
+            document: None,
+            fecha: detail.cbte_fch,
+            doc_tipo: 80,
+            doc_nro: 30712345671,
+            cliente_nombre: Some("Compradora S.A.".into()),
+            amounts: Amounts {
+                imp_total: "1210.00".into(),
+                imp_tot_conc: "0".into(),
+                imp_neto: "1000.00".into(),
+                imp_op_ex: "0".into(),
+                imp_trib: "0".into(),
+                imp_iva: "210.00".into(),
+            },
+            cae: Some("76123456789012".into()),
+            cae_vencimiento: Some(date("2026-06-25")),
+            arca_observaciones: None,
+            arca_errores: None,
+            send_state: SendState::None,
+            attempts: 0,
+            next_attempt_at: None,
+            idempotency_key: None,
+            request_hash: None,
+            created_at: now,
+            updated_at: now,
+            approved_at: Some(now),
+            original_id: None,
+            note_kind_text: None,
+        };
+        (account, row, detail)
+    }
+
+    #[test]
+    fn fce_notes_carry_the_annulment_flag_and_a_due_date_only_when_annulling() {
+        let (account, row, detail) = fce_b();
+        let fecha = date("2026-06-16");
+        let balance = Balance::of(&detail);
+        let associated = vec![CbteAsoc {
+            tipo: 206,
+            pto_vta: 1,
+            nro: 7,
+            cuit: Some(20267565393),
+            cbte_fch: Some(date("2026-06-15")),
+        }];
+
+        let tipo = note_type(206, NoteKind::Credit).unwrap();
+        let context = Context::new(&account, &row, &detail, tipo, NoteKind::Credit, &[], fecha).unwrap();
+        let note: CreateNote = serde_json::from_value(serde_json::json!({"importe": "121.00"})).unwrap();
+        let (items, field) = context.lines(&note, &balance).unwrap();
+        assert_eq!(field, "importe");
+        assert_eq!(items[0].precio_unitario, d("100.00"));
+        let (partial, document) = context.partial(&note, items, fecha).unwrap();
+        assert_eq!(partial.cbte_tipo, CbteTipo::FceNotaCreditoB);
+        assert_eq!(partial.imp_total.amount(), d("121.00"));
+        assert_eq!(
+            partial.opcionales,
+            vec![Opcional {
+                id: "22".into(),
+                valor: "N".into()
+            }]
+        );
+        assert_eq!(
+            partial.fch_vto_pago, None,
+            "a partial FCE note carries no FchVtoPago (10175)"
+        );
+        assert_eq!(partial.fch_serv_desde, detail.fch_serv_desde);
+        assert_eq!(partial.cbtes_asoc, associated);
+        assert_eq!(document["tipo_nota"], "credit");
+
+        let context = Context::new(&account, &row, &detail, tipo, NoteKind::Cancellation, &[], fecha).unwrap();
+        let (cancellation, _) = context.cancellation(&balance, true, Some("anulación")).unwrap();
+        assert_eq!(cancellation.imp_total.amount(), d("1210.00"));
+        assert_eq!(cancellation.imp_iva.amount(), d("210.00"));
+        assert_eq!(cancellation.opcionales[0].valor, "S");
+        assert_eq!(
+            cancellation.fch_vto_pago,
+            Some(date("2026-07-15")),
+            "an annulment may carry it"
+        );
+        assert_eq!(cancellation.cbtes_asoc, associated);
+    }
 
     #[test]
     fn each_factura_gets_notes_of_its_own_class() {
