@@ -387,3 +387,181 @@ pub fn decide(
     }
     Ok(code)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::wsfe::request::{CbteAsoc, Detail, Opcional};
+
+    const SELLER: i64 = 20_267_565_393;
+    const BUYER: i64 = 30_712_345_671;
+
+    fn store(wsfe: &mut WsfeState, tipo: i64, nro: i64, total: &str, asoc: Option<i64>) {
+        let detail = Detail {
+            doc_tipo: 80,
+            doc_nro: BUYER,
+            cbte_desde: nro,
+            cbte_hasta: nro,
+            cbte_fch: Some("20261201".into()),
+            imp_total: total.parse().unwrap(),
+            mon_id: Some("PES".into()),
+            opcionales: Some(vec![Opcional {
+                id: "2101".into(),
+                valor: "2850590940090418135201".into(),
+            }]),
+            cbtes_asoc: asoc.map(|n| {
+                vec![CbteAsoc {
+                    tipo: 201,
+                    pto_vta: 2,
+                    nro: n,
+                    cuit: Some(SELLER.to_string()),
+                    cbte_fch: Some("20261201".into()),
+                }]
+            }),
+            ..Detail::default()
+        };
+        let key = SeriesKey {
+            cuit: SELLER,
+            pto_vta: 2,
+            cbte_tipo: tipo,
+        };
+        wsfe.series_mut(key).vouchers.insert(
+            nro,
+            StoredVoucher {
+                detail,
+                resultado: "A".into(),
+                cod_autorizacion: "71234567890123".into(),
+                emision_tipo: "CAE".into(),
+                fch_vto: "20261211".into(),
+                fch_proceso: "20261201101112".into(),
+                observaciones: Vec::new(),
+            },
+        );
+    }
+
+    fn invoice(nro: i64) -> Target {
+        Target::Factura(VoucherId {
+            cuit: SELLER,
+            tipo: 201,
+            pto_vta: 2,
+            nro,
+        })
+    }
+
+    fn accept(saldo: &str) -> Decision {
+        Decision::Accept {
+            saldo: saldo.parse().unwrap(),
+            moneda: "PES".into(),
+        }
+    }
+
+    #[test]
+    fn accounts_group_notes_and_follow_the_state_machine() {
+        let mut wsfe = WsfeState::default();
+        store(&mut wsfe, 201, 1, "1000.00", None);
+        store(&mut wsfe, 203, 1, "100.00", Some(1));
+        store(&mut wsfe, 202, 1, "10.50", Some(1));
+        store(&mut wsfe, 6, 1, "5.00", None);
+        let (vouchers, opened) = all(&mut wsfe);
+        assert!(opened);
+        assert_eq!(vouchers.len(), 3, "only FCE vouchers");
+        assert!(vouchers.iter().all(|v| v.account == "20267565393-201-2-1"));
+        assert_eq!(wsfe.fce.accounts.len(), 1);
+        assert!(!all(&mut wsfe).1, "nothing new to open");
+        let now = "2026-12-02T09:00:00";
+
+        let refused = |result: Result<i64, (i64, String, Option<i64>)>| result.unwrap_err().0;
+        assert_eq!(
+            refused(decide(&mut wsfe, BUYER, &invoice(1), accept("1000"), now)),
+            WRONG_BALANCE
+        );
+        let wrong_currency = Decision::Accept {
+            saldo: "910.50".parse().unwrap(),
+            moneda: "DOL".into(),
+        };
+        assert_eq!(
+            refused(decide(&mut wsfe, BUYER, &invoice(1), wrong_currency, now)),
+            WRONG_CURRENCY
+        );
+        assert_eq!(
+            refused(decide(&mut wsfe, SELLER, &invoice(1), accept("910.50"), now)),
+            NOT_ADDRESSED
+        );
+        assert_eq!(
+            refused(decide(&mut wsfe, BUYER, &invoice(7), accept("910.50"), now)),
+            UNKNOWN_VOUCHER
+        );
+        assert_eq!(
+            refused(decide(&mut wsfe, BUYER, &Target::CodCtaCte(5), accept("910.50"), now)),
+            UNKNOWN_VOUCHER
+        );
+        let no_motivos = Decision::Reject { motivos: Vec::new() };
+        assert_eq!(
+            refused(decide(&mut wsfe, BUYER, &invoice(1), no_motivos, now)),
+            NO_MOTIVOS
+        );
+        let note = Target::Factura(VoucherId {
+            cuit: SELLER,
+            tipo: 203,
+            pto_vta: 2,
+            nro: 1,
+        });
+        assert_eq!(
+            refused(decide(&mut wsfe, BUYER, &note, accept("910.50"), now)),
+            NOT_AN_INVOICE
+        );
+
+        let code = wsfe.fce.accounts["20267565393-201-2-1"].cod_cta_cte;
+        assert_eq!(
+            decide(&mut wsfe, BUYER, &Target::CodCtaCte(code), accept("910.50"), now),
+            Ok(code)
+        );
+        let account = &wsfe.fce.accounts["20267565393-201-2-1"];
+        assert_eq!(account.estado, Estado::Aceptado);
+        assert_eq!(account.tipo_acep.as_deref(), Some("Expresa"));
+        assert_eq!(
+            refused(decide(&mut wsfe, BUYER, &invoice(1), accept("910.50"), now)),
+            ALREADY_ACCEPTED
+        );
+    }
+
+    #[test]
+    fn filters_and_pages() {
+        let mut wsfe = WsfeState::default();
+        for nro in 1..=12 {
+            store(&mut wsfe, 201, nro, "1000.00", None);
+        }
+        let (vouchers, _) = all(&mut wsfe);
+        let filter = Filter {
+            receptor: true,
+            cuit: BUYER,
+            ..Filter::default()
+        };
+        let mine: Vec<FceVoucher> = vouchers
+            .iter()
+            .filter(|v| filter.matches(v, &wsfe.fce))
+            .cloned()
+            .collect();
+        assert_eq!(mine.len(), 12);
+        let as_seller = Filter {
+            receptor: true,
+            cuit: SELLER,
+            ..Filter::default()
+        };
+        assert!(!vouchers.iter().any(|v| as_seller.matches(v, &wsfe.fce)));
+        let in_december = Filter {
+            fecha: Some((
+                "Emision".into(),
+                NaiveDate::from_ymd_opt(2026, 12, 1).unwrap(),
+                NaiveDate::from_ymd_opt(2026, 12, 31).unwrap(),
+            )),
+            ..filter
+        };
+        assert!(vouchers.iter().all(|v| in_december.matches(v, &wsfe.fce)));
+        let (first, more) = page(mine.clone(), 1);
+        assert_eq!((first.len(), more), (10, true));
+        let (second, more) = page(mine.clone(), 2);
+        assert_eq!((second.len(), more), (2, false));
+        assert_eq!(page(mine, 3).0.len(), 0);
+    }
+}
