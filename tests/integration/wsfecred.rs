@@ -27,6 +27,11 @@ const CBU: &str = "2850590940090418135201";
 /// The FCE series used here.
 const PTO_VTA: u32 = 2;
 
+/// A simulator without WSAA's preventive window: the tests log in more than once per service.
+async fn start() -> TestEnv {
+    TestEnv::start_with(|simulator| simulator.preventive_window(Duration::zero())).await
+}
+
 /// A control-API call with any method: raw HTTP/1.1.
 async fn control(env: &TestEnv, method: &str, path: &str, body: &str) -> (u16, String) {
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -172,7 +177,7 @@ fn motivo() -> MotivoRechazo {
 
 #[tokio::test]
 async fn the_buyer_lists_accepts_and_rejects_fce_the_simulator_authorised() {
-    let env = TestEnv::start().await;
+    let env = start().await;
     set_up_buyer(&env).await;
     authorise(&env, fce_invoice(1, "4000000.00", "840000.00")).await;
     authorise(&env, fce_invoice(2, "5000000.00", "1050000.00")).await;
@@ -390,7 +395,7 @@ async fn the_buyer_lists_accepts_and_rejects_fce_the_simulator_authorised() {
 
 #[tokio::test]
 async fn the_received_account_pages_by_ten() {
-    let env = TestEnv::start().await;
+    let env = start().await;
     set_up_buyer(&env).await;
     for number in 1..=11 {
         authorise(&env, fce_invoice(number, "4000000.00", "840000.00")).await;

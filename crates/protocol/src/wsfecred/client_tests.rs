@@ -163,7 +163,7 @@ type Check = fn(&Error) -> bool;
 
 #[tokio::test]
 async fn errors_of_the_queries_are_classified() {
-    let cases: [(&[(i32, &str)], Check); 5] = [
+    let cases: [(&[(i32, &str)], Check); 6] = [
         (&[(600, "ValidacionDeToken: token expirado")], |e| {
             matches!(e, Error::TokenRejected { .. }) && e.needs_new_ticket() && !e.retryable()
         }),
@@ -180,6 +180,11 @@ async fn errors_of_the_queries_are_classified() {
         (&[(502, "Error interno de base de datos")], |e| {
             matches!(e, Error::ArcaInternal { .. }) && e.retryable()
         }),
+        // A business refusal that mentions the represented CUIT is not a missing relation.
+        (
+            &[(2002, "El comprobante no fue emitido a la CUIT representada 30712345671")],
+            |e| matches!(e, Error::Rejected { .. }) && !e.arca_errors().iter().any(is_not_represented),
+        ),
         (&[(1303, "La CUIT consultada no es valida")], |e| {
             matches!(e, Error::Rejected { .. })
                 && e.arca_errors()[0].code == 1303
