@@ -439,6 +439,28 @@ async fn the_received_account_pages_by_ten() {
         .await
         .unwrap();
     assert!(beyond.comprobantes.is_empty() && !beyond.hay_mas);
+
+    // WSAA knows the service, and its authorisation can be withdrawn for it alone.
+    let refusal = json!({"cuit": CUIT, "service": "wsfecred", "authorized": false}).to_string();
+    assert_eq!(control(&env, "POST", "/_sim/authorizations", &refusal).await.0, 204);
+    let wsaa = arca_protocol::wsaa::WsaaClient::new(env.simulator.wsaa_url(), transport());
+    let error = wsaa
+        .login(&env.credentials, "wsfecred", chrono::Utc::now())
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(
+            error,
+            Error::Wsaa {
+                fault: arca_protocol::wsaa::WsaaFault::NotAuthorized,
+                ..
+            }
+        ),
+        "{error:?}"
+    );
+    wsaa.login(&env.credentials, "wsfe", chrono::Utc::now())
+        .await
+        .expect("other services still authorised");
 }
 
 #[tokio::test]
