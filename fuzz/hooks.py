@@ -96,6 +96,15 @@ BUSINESS_RULE_FIELD_ERRORS = [
     (r"items\[[0-9]+\]", r"the item's amount is too large"),
     (r"total", r"the invoice total is too large"),
     (r"tributos\[[0-9]+\]\.descripcion", "this tributo needs a description"),
+    # Credit and debit notes: which of `items` and `importe` (exactly one, and what goes with
+    # each), the invoice's balance per component, the IVA rates it has, the totals a net amount
+    # reaches at its rate, its date: rules between the request and the invoice it adjusts.
+    (r"items", r"give (either items or importe|items \(1 to 200 lines\) or importe)"),
+    (r"descripcion", r"goes with importe"),
+    (r"tributos", r"go with items"),
+    (r"items|importe", r"(IVA [0-9.]+ %|IVA Id [0-9]+|net amount|exempt amount|untaxed amount|tributo [0-9]+ \([0-9.]+ %\))( (base|IVA|amount))?(:| [0-9.]+ exceeds the remaining)"),
+    (r"importe", r"(no net amount at .* makes exactly|the invoice has several IVA rates)"),
+    (r"fecha", r"must not be before the invoice's date"),
     # ARCA's own rules, checked before sending, each named by its code (dates within ARCA's
     # window, totals by class, associations): "ARCA 10016: …".
     (r".+", r"ARCA [0-9]{5}: "),

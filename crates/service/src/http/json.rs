@@ -55,8 +55,8 @@ where
     }
 }
 
-/// An optional body (`Option<ApiJson<T>>`): an empty body, with or without a `Content-Type`, is
-/// `None`; anything else is read as [`ApiJson`] reads it.
+/// An optional body (`Option<ApiJson<T>>`): an empty body, with or without a `Content-Type`, or
+/// `null` is `None`; anything else is read as [`ApiJson`] reads it.
 impl<S, T> OptionalFromRequest<S> for ApiJson<T>
 where
     S: Send + Sync,
@@ -73,7 +73,8 @@ where
                 ApiError::field("body", "the request body could not be read")
             }
         })?;
-        if bytes.is_empty() {
+        // No body, or JSON's `null`: none.
+        if bytes.is_empty() || bytes.trim_ascii() == b"null" {
             return Ok(None);
         }
         if !json {

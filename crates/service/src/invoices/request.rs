@@ -63,7 +63,7 @@ pub struct CreateInvoice {
 
 /// The document's form of `metadata`: the limits `invoices::limits` enforces, stated so that a
 /// generated client never sends what the service refuses.
-fn metadata_schema() -> utoipa::openapi::Object {
+pub(crate) fn metadata_schema() -> utoipa::openapi::Object {
     use super::limits::{METADATA_KEY_MAX, METADATA_KEYS_MAX, METADATA_VALUE_MAX};
     use utoipa::openapi::Schema;
     use utoipa::openapi::schema::{AdditionalProperties, ObjectBuilder, OneOfBuilder, Type};

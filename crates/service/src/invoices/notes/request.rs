@@ -22,7 +22,11 @@ pub const MOTIVO_MAX: usize = 200;
 #[serde(deny_unknown_fields)]
 pub struct CancelInvoice {
     /// Why the invoice is cancelled, kept with the note: 1 to 200 characters, single line.
-    #[schema(min_length = 1, max_length = 200)]
+    #[schema(
+        min_length = 1,
+        max_length = 200,
+        pattern = "^[^\\u0000-\\u001F\\u007F-\\u009F\\u202A-\\u202E\\u2066-\\u2069]*[^\\s\\u0000-\\u001F\\u007F-\\u009F\\u202A-\\u202E\\u2066-\\u2069][^\\u0000-\\u001F\\u007F-\\u009F\\u202A-\\u202E\\u2066-\\u2069]*$"
+    )]
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub motivo: Option<String>,
     /// The note's date (Argentina's calendar day; today when omitted), never before the
@@ -48,7 +52,7 @@ pub struct CreateNote {
     /// Instead of `items`: the note's total, IVA included, as one line with the invoice's only
     /// IVA rate or treatment (an invoice with several needs `items`). Refused, naming the nearest
     /// totals, when no net amount makes it exactly.
-    #[schema(value_type = Option<String>, pattern = "^[0-9]{1,13}(\\.[0-9]{1,2})?$")]
+    #[schema(value_type = Option<String>, pattern = "^(?=[0-9.]*[1-9])[0-9]{1,13}(\\.[0-9]{1,2})?$")]
     #[serde(
         default,
         deserialize_with = "decimal::optional",
@@ -57,7 +61,11 @@ pub struct CreateNote {
     pub importe: Option<Decimal>,
     /// With `importe`: the line's text (1 to 500 characters); "Crédito/Débito sobre Factura …"
     /// when omitted.
-    #[schema(min_length = 1, max_length = 500)]
+    #[schema(
+        min_length = 1,
+        max_length = 500,
+        pattern = "^[^\\u0000-\\u0008\\u000B\\u000C\\u000E-\\u001F\\u007F-\\u009F\\u202A-\\u202E\\u2066-\\u2069]*[^\\s\\u0000-\\u0008\\u000B\\u000C\\u000E-\\u001F\\u007F-\\u009F\\u202A-\\u202E\\u2066-\\u2069][^\\u0000-\\u0008\\u000B\\u000C\\u000E-\\u001F\\u007F-\\u009F\\u202A-\\u202E\\u2066-\\u2069]*$"
+    )]
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub descripcion: Option<String>,
     /// The note's date (Argentina's calendar day; today when omitted), never before the
@@ -65,10 +73,15 @@ pub struct CreateNote {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub fecha: Option<NaiveDate>,
     /// Why, kept with the note: 1 to 200 characters, single line.
-    #[schema(min_length = 1, max_length = 200)]
+    #[schema(
+        min_length = 1,
+        max_length = 200,
+        pattern = "^[^\\u0000-\\u001F\\u007F-\\u009F\\u202A-\\u202E\\u2066-\\u2069]*[^\\s\\u0000-\\u001F\\u007F-\\u009F\\u202A-\\u202E\\u2066-\\u2069][^\\u0000-\\u001F\\u007F-\\u009F\\u202A-\\u202E\\u2066-\\u2069]*$"
+    )]
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub motivo: Option<String>,
     /// Free data kept with the note, as an invoice's `metadata` (same limits).
+    #[schema(schema_with = crate::invoices::request::metadata_schema)]
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub metadata: Option<serde_json::Value>,
 }
