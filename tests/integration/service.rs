@@ -23,6 +23,9 @@ mod docs;
 /// An approved invoice's printable document: the issuer snapshot taken at approval (or at the
 /// first rendering), never changed by a later profile; only approved invoices.
 mod documents;
+/// FCE MiPyMEs issuance: opcionales from the request and the issuer profile, each FCE rule
+/// refused with ARCA's code before a number is used, and enforced alike by the simulator.
+mod fce_issuance;
 /// Invoice emails through the outbox against a real SMTP server: MIME and the PDF, STARTTLS,
 /// retries, permanent refusals, leases, the email on approval, `.eml` files, `NOT_CONFIGURED`.
 mod emails;
