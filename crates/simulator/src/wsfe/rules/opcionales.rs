@@ -98,7 +98,8 @@ fn check_fce(voucher: &Voucher<'_>, findings: &mut Vec<Finding>) {
             "Si el tipo de comprobante que esta autorizando es MiPyMEs (FCE) del tipo Factura, no debe informar el Opcional ID=22 (anulacion).",
         ));
     }
-    if !invoice && !(flags.len() == 1 && matches!(flags[0].valor.trim(), "S" | "N")) {
+    let one_valid_flag = flags.len() == 1 && matches!(flags[0].valor.trim(), "S" | "N");
+    if !invoice && !one_valid_flag {
         findings.push(Finding::new(
             10173,
             "Si el tipo de comprobante que esta autorizando es MiPyMEs (FCE) del tipo Debito o Credito, es obligatorio informar el Opcional ID=22 con valor S o N.",
