@@ -23,14 +23,14 @@ mod docs;
 /// An approved invoice's printable document: the issuer snapshot taken at approval (or at the
 /// first rendering), never changed by a later profile; only approved invoices.
 mod documents;
-/// FCE MiPyMEs issuance: opcionales from the request and the issuer profile, each FCE rule
-/// refused with ARCA's code before a number is used, and enforced alike by the simulator.
-mod fce_issuance;
 /// Invoice emails through the outbox against a real SMTP server: MIME and the PDF, STARTTLS,
 /// retries, permanent refusals, leases, the email on approval, `.eml` files, `NOT_CONFIGURED`.
 mod emails;
 /// problem+json for every failure: 401, 404, 405, bad bodies, maintenance.
 mod errors;
+/// FCE MiPyMEs issuance: opcionales from the request and the issuer profile, each FCE rule
+/// refused with ARCA's code before a number is used, and enforced alike by the simulator.
+mod fce_issuance;
 /// `/health/arca`: one FEDummy per `ARCA_HEALTH_CACHE_MS`, shared by concurrent probes.
 mod health_cache;
 /// Hostile input: numbers ARCA cannot carry, control characters, limits, strict decimals,

@@ -81,7 +81,9 @@ async fn an_fce_invoice_is_approved_with_its_opcionales_and_the_profile_fills_th
     let refused = app.post_json("/v1/invoices", &key, &without_cbu).await;
     let problems = errors(&refused);
     assert!(
-        problems.iter().any(|(field, message)| field == "fce.cbu" && message.contains("10168")),
+        problems
+            .iter()
+            .any(|(field, message)| field == "fce.cbu" && message.contains("10168")),
         "{problems:?}"
     );
 
@@ -122,10 +124,7 @@ async fn an_fce_invoice_is_approved_with_its_opcionales_and_the_profile_fills_th
     let fce = document.fce.expect("the FCE block");
     assert_eq!(fce.cbu.as_deref(), Some(CBU));
     assert_eq!(fce.alias.as_deref(), Some("metalurgica.sur"));
-    assert_eq!(
-        fce.transferencia.as_deref(),
-        Some("Agente de Depósito Colectivo (ADC)")
-    );
+    assert_eq!(fce.transferencia.as_deref(), Some("Agente de Depósito Colectivo (ADC)"));
     assert_eq!(fce.vencimiento_pago, Some(today() + Duration::days(30)));
     assert_eq!(fce.referencias_comerciales, ["OC 4512", "Contrato 9"]);
 
@@ -349,30 +348,73 @@ async fn the_simulator_enforces_what_the_service_pre_validates() {
     };
     let cases: Vec<(u32, Voucher)> = vec![
         (10162, with(fce_invoice(1), &|v: &mut Voucher| v.opcionales.clear())),
-        (10165, with(fce_invoice(1), &|v: &mut Voucher| v.opcionales[0].valor = "0110012345678901234567".into())),
-        (10168, with(fce_invoice(1), &|v: &mut Voucher| {
-            v.opcionales.remove(0);
-        })),
-        (10216, with(fce_invoice(1), &|v: &mut Voucher| {
-            v.opcionales.pop();
-        })),
-        (10215, with(fce_invoice(1), &|v: &mut Voucher| v.opcionales[1].valor = "XYZ".into())),
-        (10171, with(fce_invoice(1), &|v: &mut Voucher| v.opcionales.push(opcional("22", "N")))),
+        (
+            10165,
+            with(fce_invoice(1), &|v: &mut Voucher| {
+                v.opcionales[0].valor = "0110012345678901234567".into()
+            }),
+        ),
+        (
+            10168,
+            with(fce_invoice(1), &|v: &mut Voucher| {
+                v.opcionales.remove(0);
+            }),
+        ),
+        (
+            10216,
+            with(fce_invoice(1), &|v: &mut Voucher| {
+                v.opcionales.pop();
+            }),
+        ),
+        (
+            10215,
+            with(fce_invoice(1), &|v: &mut Voucher| v.opcionales[1].valor = "XYZ".into()),
+        ),
+        (
+            10171,
+            with(fce_invoice(1), &|v: &mut Voucher| {
+                v.opcionales.push(opcional("22", "N"))
+            }),
+        ),
         (10163, with(fce_invoice(1), &|v: &mut Voucher| v.fch_vto_pago = None)),
-        (10164, with(fce_invoice(1), &|v: &mut Voucher| v.fch_vto_pago = Some(today() - Duration::days(1)))),
+        (
+            10164,
+            with(fce_invoice(1), &|v: &mut Voucher| {
+                v.fch_vto_pago = Some(today() - Duration::days(1))
+            }),
+        ),
         (10169, {
             let mut v = crate::integration::support::factura_b(1);
             v.opcionales = vec![opcional("2101", CBU)];
             v
         }),
-        (10015, with(fce_invoice(1), &|v: &mut Voucher| {
-            v.doc_tipo = 96;
-            v.doc_nro = 30_123_456;
-        })),
-        (10173, with(fce_note(1, 90), &|v: &mut Voucher| v.opcionales = vec![opcional("2101", CBU)])),
-        (10151, with(fce_note(1, 90), &|v: &mut Voucher| v.cbtes_asoc[0].cuit = None)),
-        (10158, with(fce_note(1, 90), &|v: &mut Voucher| v.cbtes_asoc[0].cbte_fch = None)),
-        (10175, with(fce_note(1, 90), &|v: &mut Voucher| v.fch_vto_pago = Some(today() + Duration::days(1)))),
+        (
+            10015,
+            with(fce_invoice(1), &|v: &mut Voucher| {
+                v.doc_tipo = 96;
+                v.doc_nro = 30_123_456;
+            }),
+        ),
+        (
+            10173,
+            with(fce_note(1, 90), &|v: &mut Voucher| {
+                v.opcionales = vec![opcional("2101", CBU)]
+            }),
+        ),
+        (
+            10151,
+            with(fce_note(1, 90), &|v: &mut Voucher| v.cbtes_asoc[0].cuit = None),
+        ),
+        (
+            10158,
+            with(fce_note(1, 90), &|v: &mut Voucher| v.cbtes_asoc[0].cbte_fch = None),
+        ),
+        (
+            10175,
+            with(fce_note(1, 90), &|v: &mut Voucher| {
+                v.fch_vto_pago = Some(today() + Duration::days(1))
+            }),
+        ),
     ];
     let mut disagreements = Vec::new();
     for (index, (code, voucher)) in cases.into_iter().enumerate() {
