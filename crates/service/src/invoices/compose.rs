@@ -459,3 +459,40 @@ fn fce(
 pub fn argentina_today(now: DateTime<Utc>) -> NaiveDate {
     now.with_timezone(&arca_protocol::clock::argentina()).date_naive()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fce_opcionales_in_arca_order() {
+        let opcionales = fce_opcionales(&FceOpcionales {
+            cbu: Some("2850590940090418135201".into()),
+            alias: Some("mi.alias".into()),
+            transferencia: Some(Transferencia::Adc),
+            referencias_comerciales: vec!["OC 1".into(), "OC 2".into()],
+            anulacion: Some(true),
+        });
+        let pairs: Vec<(&str, &str)> = opcionales
+            .iter()
+            .map(|opcional| (opcional.id.as_str(), opcional.valor.as_str()))
+            .collect();
+        assert_eq!(
+            pairs,
+            [
+                ("2101", "2850590940090418135201"),
+                ("2102", "mi.alias"),
+                ("22", "S"),
+                ("27", "ADC"),
+                ("23", "OC 1"),
+                ("23", "OC 2"),
+            ]
+        );
+        assert!(fce_opcionales(&FceOpcionales::default()).is_empty());
+        let note = fce_opcionales(&FceOpcionales {
+            anulacion: Some(false),
+            ..FceOpcionales::default()
+        });
+        assert_eq!((note[0].id.as_str(), note[0].valor.as_str()), ("22", "N"));
+    }
+}

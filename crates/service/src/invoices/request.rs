@@ -307,9 +307,29 @@ pub struct FceRequest {
     pub transferencia: Option<String>,
     /// Commercial references (opcional 23, once each): at most 5, each 1 to 250 characters,
     /// single line (a purchase order, a contract, a remito).
-    #[schema(max_items = 5, value_type = Vec<String>)]
+    #[schema(schema_with = referencias_schema)]
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub referencias_comerciales: Vec<String>,
+}
+
+/// `fce.referencias_comerciales`: at most 5 single-line texts of 1 to 250 characters, not blank.
+fn referencias_schema() -> utoipa::openapi::Array {
+    use super::compose::{FCE_REFERENCIA_MAX, FCE_REFERENCIAS_MAX};
+    use utoipa::openapi::schema::{ArrayBuilder, ObjectBuilder, Type};
+    const LINE: &str = "^[^\\u0000-\\u001F\\u007F-\\u009F\\u202A-\\u202E\\u2066-\\u2069]*[^\\s\\u0000-\\u001F\\u007F-\\u009F\\u202A-\\u202E\\u2066-\\u2069][^\\u0000-\\u001F\\u007F-\\u009F\\u202A-\\u202E\\u2066-\\u2069]*$";
+    ArrayBuilder::new()
+        .items(
+            ObjectBuilder::new()
+                .schema_type(Type::String)
+                .min_length(Some(1))
+                .max_length(Some(FCE_REFERENCIA_MAX))
+                .pattern(Some(LINE)),
+        )
+        .max_items(Some(FCE_REFERENCIAS_MAX))
+        .description(Some(
+            "Commercial references (opcional 23, once each): at most 5, each 1 to 250 characters, single line.",
+        ))
+        .build()
 }
 
 #[derive(Debug, Clone, Deserialize, Serialize, ToSchema)]
