@@ -114,8 +114,9 @@ pub fn checked_voucher_with(
     Ok(voucher)
 }
 
-/// The request in the protocol's terms, or every field problem at once.
-fn draft(
+/// The request in the protocol's terms, or every field problem at once (also what a credit or
+/// debit note's lines are composed with, `invoices::notes`).
+pub(crate) fn draft(
     request: &CreateInvoice,
     fce_defaults: &FceProfile,
     today: NaiveDate,
