@@ -162,6 +162,40 @@ async fn an_fce_invoice_is_approved_with_its_opcionales_and_the_profile_fills_th
         assert!(text.contains(expected), "`{expected}` missing from:\n{text}");
     }
 
+    // An FCE credit note through `POST /v1/invoices` (advanced mode): the annulment flag (22) is
+    // the request's `fce.anulacion`; without it ARCA's 10173 refuses it before a number is used.
+    let invoice = created.json();
+    let mut note = fce_request();
+    note["tipo_comprobante"] = json!(203);
+    note.as_object_mut().expect("object").remove("fecha_vencimiento_pago");
+    note["fce"] = json!({});
+    note["items"] = json!([{"descripcion": "Devolución", "cantidad": 1, "precio_unitario": "150000.00",
+                            "iva_porcentaje": 21}]);
+    note["comprobantes_asociados"] = json!([{"tipo_comprobante": 201, "punto_venta": 1,
+        "numero": invoice["numero"], "cuit": CUIT_A, "fecha": invoice["fecha"]}]);
+    let refused = app.post_json("/v1/invoices", &key, &note).await;
+    assert!(
+        errors(&refused).iter().any(|(_, message)| message.contains("10173")),
+        "{}",
+        refused.text()
+    );
+    note["fce"] = json!({"anulacion": false});
+    let created_note = app.post_json("/v1/invoices", &key, &note).await;
+    assert_eq!(created_note.status, 201, "{}", created_note.text());
+    assert_eq!(created_note.json()["tipo_comprobante"], 203);
+    assert_eq!(created_note.json()["numero"], 1);
+    // On an invoice the flag is refused (10171).
+    let mut flagged = fce_request();
+    flagged["fce"] = json!({"cbu": CBU, "anulacion": true});
+    let refused = app.post_json("/v1/invoices", &key, &flagged).await;
+    assert!(
+        errors(&refused)
+            .iter()
+            .any(|(field, message)| field == "fce.anulacion" && message.contains("10171")),
+        "{}",
+        refused.text()
+    );
+
     // The profile's FCE data is the account's own.
     let (_, other, _) = app.account_with_certificate("Otra", CUIT_B).await;
     let theirs = app.get("/v1/account/issuer-profile", &other).await;
