@@ -28,6 +28,9 @@ mod documents;
 mod emails;
 /// problem+json for every failure: 401, 404, 405, bad bodies, maintenance.
 mod errors;
+/// FCE MiPyMEs issuance: opcionales from the request and the issuer profile, each FCE rule
+/// refused with ARCA's code before a number is used, and enforced alike by the simulator.
+mod fce_issuance;
 /// `/health/arca`: one FEDummy per `ARCA_HEALTH_CACHE_MS`, shared by concurrent probes.
 mod health_cache;
 /// Hostile input: numbers ARCA cannot carry, control characters, limits, strict decimals,

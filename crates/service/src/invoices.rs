@@ -25,7 +25,7 @@ use std::time::Duration;
 use chrono::{DateTime, Utc};
 use sha2::{Digest, Sha256};
 
-pub use request::{AsociadoRequest, Cliente, CreateInvoice, ItemRequest, TributoRequest};
+pub use request::{AsociadoRequest, Cliente, CreateInvoice, FceRequest, ItemRequest, TributoRequest};
 pub use view::{ArcaMessage, Invoice};
 
 use crate::arca::breaker::CircuitBreaker;
@@ -134,7 +134,8 @@ impl Invoices {
         let filled = receiver::fill(&self.taxpayers, &account.id, request).await?;
         let request = filled.as_ref().unwrap_or(request);
         let now = Utc::now();
-        let voucher = compose::checked_voucher(request, &account, now)?;
+        let fce_defaults = crate::issuer_profiles::fce_defaults(&self.storage, &account.id).await?;
+        let voucher = compose::checked_voucher_with(request, &account, &fce_defaults, now)?;
         usage::check_quota(&self.storage, &account, now).await?;
         let deferred_until = self.deferral(now)?;
         let body = serde_json::to_vec(request).unwrap_or_default();
@@ -183,7 +184,8 @@ impl Invoices {
         }
         let filled = receiver::fill(&self.taxpayers, &account.id, request).await?;
         let request = filled.as_ref().unwrap_or(request);
-        let voucher = compose::checked_voucher(request, &account, Utc::now())?;
+        let fce_defaults = crate::issuer_profiles::fce_defaults(&self.storage, &account.id).await?;
+        let voucher = compose::checked_voucher_with(request, &account, &fce_defaults, Utc::now())?;
         let body = serde_json::to_vec(request).unwrap_or_default();
         let replacement = NewInvoice {
             account_id: account.id.clone(),
