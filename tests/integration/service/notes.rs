@@ -567,3 +567,49 @@ async fn the_openapi_document_describes_the_three_routes() {
     );
     assert!(schemas["InvoiceView"]["properties"]["notas"].is_object());
 }
+
+/// An FCE A (201) to a large company, as the FCE issuance tests make one: its notes are FCE's
+/// own (203), carry the annulment flag (22: `N` partial, `S` cancelling) and an associated
+/// voucher with the issuer's CUIT and date, and the simulator applies FCE's rules to them.
+#[tokio::test]
+async fn an_fce_invoice_gets_fce_notes_with_the_annulment_flag() {
+    let app = TestApp::start().await;
+    let (account_id, key) = account(&app).await;
+    let today = arca_test_support::samples::today();
+    let request = json!({"mode": "advanced", "tipo_comprobante": 201, "punto_venta": 1, "concepto": "productos",
+           "fecha_vencimiento_pago": today + chrono::Duration::days(30),
+           "cliente": {"documento_tipo": 80, "documento_numero": arca_test_support::CUIT_B,
+                       "razon_social": "Gran Empresa S.A.", "condicion_iva": "responsable_inscripto"},
+           "fce": {"cbu": "2850590940090418135201", "transferencia": "SCA"},
+           "items": [{"descripcion": "Chapa laminada", "cantidad": 10, "precio_unitario": "150000.00",
+                      "iva_porcentaje": 21}]});
+    let original = approved(&app, &key, &request).await;
+    let id = id_of(&original);
+    let flag = |stored: &arca_protocol::wsfe::FECompConsResponse| {
+        stored
+            .detail
+            .opcionales
+            .iter()
+            .find(|o| o.id == "22")
+            .map(|o| o.valor.clone())
+    };
+
+    let partial = credit(&app, &key, &id, &json!({"importe": "121000.00"})).await;
+    assert_eq!(partial.status, 201, "{}", partial.text());
+    let partial = partial.json();
+    assert_eq!(partial["tipo_comprobante"], 203);
+    let stored = consult(&app, &account_id, &partial).await;
+    assert_eq!(flag(&stored).as_deref(), Some("N"));
+    assert_eq!(stored.detail.fch_vto_pago, None, "10175");
+    assert_eq!(stored.detail.cbtes_asoc[0].tipo, 201);
+    assert_eq!(stored.detail.cbtes_asoc[0].cuit.as_deref(), Some(CUIT_A));
+    assert!(stored.detail.cbtes_asoc[0].cbte_fch.is_some(), "10158");
+
+    let cancelled = cancel(&app, &key, &id, None).await;
+    assert_eq!(cancelled.status, 201, "{}", cancelled.text());
+    let note = cancelled.json();
+    assert_eq!(note["tipo_comprobante"], 203);
+    assert_eq!(note["total"], "1694000.00", "what the partial note left");
+    assert_eq!(flag(&consult(&app, &account_id, &note).await).as_deref(), Some("S"));
+    assert_eq!(read(&app, &key, &id).await["status"], "cancelled");
+}
