@@ -144,6 +144,8 @@ pub fn not_authorized(
             ArcaService::Wsfe => arca_protocol::wsfe::outcome::is_missing_relation(err),
             // 601: "CUIT representada no incluida en Token".
             ArcaService::Wscdc => err.code == 601,
+            // wsfecred: the represented CUIT outside the ticket.
+            ArcaService::Wsfecred => is_wsfecred_not_represented(err),
             ArcaService::PadronA5 | ArcaService::PadronA13 => false,
         })
         .map(|err| NotAuthorized {
@@ -151,6 +153,12 @@ pub fn not_authorized(
             cuit: cuit.or_else(|| cuit_at_end(&err.msg)),
             ..refusal(Refusal::NotRepresented, err.code.to_string(), err.msg.clone())
         })
+}
+
+/// Whether wsfecred's error `err` says the ticket may not act for the represented CUIT.
+fn is_wsfecred_not_represented(err: &arca_protocol::wsfe::ArcaErr) -> bool {
+    let text = err.msg.to_lowercase();
+    text.contains("representad") && !text.contains("token expirado")
 }
 
 /// The CUIT a message ends with, if it ends with one.
@@ -260,9 +268,10 @@ impl Arca {
                 ServiceCheck { service, outcome }
             }
         };
-        let [wsfe, a5, a13, wscdc] = ArcaService::ALL;
-        let (wsfe, a5, a13, wscdc) = tokio::join!(check(wsfe), check(a5), check(a13), check(wscdc));
-        Ok(vec![wsfe, a5, a13, wscdc])
+        let [wsfe, a5, a13, wscdc, wsfecred] = ArcaService::ALL;
+        let (wsfe, a5, a13, wscdc, wsfecred) =
+            tokio::join!(check(wsfe), check(a5), check(a13), check(wscdc), check(wsfecred));
+        Ok(vec![wsfe, a5, a13, wscdc, wsfecred])
     }
 }
 
