@@ -28,6 +28,10 @@ mod documents;
 mod emails;
 /// problem+json for every failure: 401, 404, 405, bad bodies, maintenance.
 mod errors;
+/// FCE MiPyMEs through wsfecred: an invoice to an obliged buyer above the threshold becomes an
+/// FCE (or is refused when its class was forced), the obligation cached per CUIT and day,
+/// issuance never blocked by wsfecred; the received FCEs listed, accepted and rejected.
+mod fce;
 /// `/health/arca`: one FEDummy per `ARCA_HEALTH_CACHE_MS`, shared by concurrent probes.
 mod health_cache;
 /// Hostile input: numbers ARCA cannot carry, control characters, limits, strict decimals,
