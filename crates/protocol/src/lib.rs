@@ -11,6 +11,8 @@
 //!   derivation of a receiver's IVA condition from A5 data (unknown when the data do not say).
 //! - [`wscdc`]: the constatación de comprobantes client — whether a voucher (e.g. read from its
 //!   QR) was authorised, and its parameter tables.
+//! - [`wsfecred`]: the FCE MiPyMEs service — a buyer's obligation to receive FCE and its
+//!   threshold, the FCE vouchers issued or received, and the buyer's acceptance or rejection.
 //! - [`Cuit`]: the taxpayer id with its check digit.
 //! - [`transport`]: outbound HTTP(S) with OpenSSL, the lowered security level scoped to listed hosts.
 //!
@@ -38,6 +40,7 @@ pub mod voucher;
 pub mod wsaa;
 pub mod wscdc;
 pub mod wsfe;
+pub mod wsfecred;
 pub mod xml;
 
 pub use cuit::{Cuit, CuitError};

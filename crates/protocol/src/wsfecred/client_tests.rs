@@ -1,0 +1,1 @@
+//! Client tests against a one-shot local server (hand-written answers).
