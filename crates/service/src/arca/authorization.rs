@@ -6,7 +6,8 @@
 //! - [`not_authorized`]: which of ARCA's answers mean "not authorized": WSAA `coe.notAuthorized`
 //!   (the certificate has no relation for the service), WSFEv1 600 "No apareció CUIT en lista de
 //!   relaciones" and WSCDC 601 (the relation exists, but not for the represented CUIT), the
-//!   padrón's "no le permite actuar en representación" (the same, in the padrón's words).
+//!   padrón's "no le permite actuar en representación" (the same, in the padrón's words), and
+//!   wsfecred's (`arca_protocol::wsfecred::is_not_represented`).
 //! - [`Arca::check_services`]: `GET /v1/certificates/{id}/services`, one [`ServiceCheck`] per
 //!   [`ArcaService::ALL`].
 //!
@@ -144,8 +145,8 @@ pub fn not_authorized(
             ArcaService::Wsfe => arca_protocol::wsfe::outcome::is_missing_relation(err),
             // 601: "CUIT representada no incluida en Token".
             ArcaService::Wscdc => err.code == 601,
-            // wsfecred: the represented CUIT outside the ticket.
-            ArcaService::Wsfecred => is_wsfecred_not_represented(err),
+            // wsfecred: the represented CUIT outside the ticket (601, or ARCA's text saying so).
+            ArcaService::Wsfecred => arca_protocol::wsfecred::is_not_represented(err),
             ArcaService::PadronA5 | ArcaService::PadronA13 => false,
         })
         .map(|err| NotAuthorized {
@@ -153,12 +154,6 @@ pub fn not_authorized(
             cuit: cuit.or_else(|| cuit_at_end(&err.msg)),
             ..refusal(Refusal::NotRepresented, err.code.to_string(), err.msg.clone())
         })
-}
-
-/// Whether wsfecred's error `err` says the ticket may not act for the represented CUIT.
-fn is_wsfecred_not_represented(err: &arca_protocol::wsfe::ArcaErr) -> bool {
-    let text = err.msg.to_lowercase();
-    text.contains("representad") && !text.contains("token expirado")
 }
 
 /// The CUIT a message ends with, if it ends with one.
