@@ -269,9 +269,7 @@ impl ArcaConfig {
                 .clone()
                 .or_else(|| sibling("/sr-padron/webservices/personaServiceA13")),
             self.wscdc_url.clone().or_else(|| sibling("/WSCDC/service.asmx")),
-            self.wsfecred_url
-                .clone()
-                .or_else(|| sibling("/wsfecred/FECredService")),
+            self.wsfecred_url.clone().or_else(|| sibling("/wsfecred/FECredService")),
         ]
     }
 }

@@ -769,10 +769,7 @@ mod tests {
         assert!(rule.contains("201/206/211"), "{rule}");
         assert!(rule.contains("2026-12-06"), "{rule}");
         let below = voucher(CbteTipo::FacturaA, "100");
-        assert_eq!(
-            decide(&below, ClassChoice::Forced, &obliged("3958316")),
-            Decision::Keep
-        );
+        assert_eq!(decide(&below, ClassChoice::Forced, &obliged("3958316")), Decision::Keep);
     }
 
     #[test]
@@ -791,10 +788,7 @@ mod tests {
         ] {
             let other = voucher(tipo, "99999999");
             assert_eq!(lookup_target(&other), None, "{tipo:?}");
-            assert_eq!(
-                decide(&other, ClassChoice::Omitted, &obliged("1")),
-                Decision::Keep
-            );
+            assert_eq!(decide(&other, ClassChoice::Omitted, &obliged("1")), Decision::Keep);
         }
         let mut dni = voucher(CbteTipo::FacturaB, "99999999");
         dni.doc_tipo = 96;

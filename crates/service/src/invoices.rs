@@ -138,7 +138,9 @@ impl Invoices {
         // An invoice to a buyer obliged to receive FCE MiPyMEs becomes one (or is refused).
         let fce = self
             .fce
-            .settle(&account, request, &voucher, |fce| compose::checked_voucher(fce, &account, now))
+            .settle(&account, request, &voucher, |fce| {
+                compose::checked_voucher(fce, &account, now)
+            })
             .await?;
         let (request, voucher) = match &fce {
             Some((fce_request, fce_voucher)) => (fce_request, fce_voucher.clone()),
@@ -188,7 +190,9 @@ impl Invoices {
         let voucher = compose::checked_voucher(request, &account, now)?;
         let fce = self
             .fce
-            .settle(&account, request, &voucher, |fce| compose::checked_voucher(fce, &account, now))
+            .settle(&account, request, &voucher, |fce| {
+                compose::checked_voucher(fce, &account, now)
+            })
             .await?;
         let (request, voucher) = match &fce {
             Some((fce_request, fce_voucher)) => (fce_request, fce_voucher.clone()),

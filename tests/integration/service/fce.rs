@@ -92,7 +92,10 @@ async fn an_obliged_buyer_above_the_threshold_gets_an_fce_and_the_answer_is_cach
     let second = approved(&app, &key, &invoice_to(BUYER, ABOVE, None)).await;
     assert_eq!(second["tipo_comprobante"], 201);
     let below = approved(&app, &key, &invoice_to(BUYER, BELOW, None)).await;
-    assert_eq!(below["tipo_comprobante"], 1, "below the threshold: an ordinary Factura A");
+    assert_eq!(
+        below["tipo_comprobante"], 1,
+        "below the threshold: an ordinary Factura A"
+    );
     assert_eq!(obligation_calls(&app), 1, "asked once per CUIT and day");
     assert_eq!(
         arca_service::storage::fce::count(&app.storage, &account_id)
@@ -265,7 +268,10 @@ async fn the_buyer_lists_accepts_and_rejects_what_it_received() {
         .iter()
         .map(|fce| fce["id"].as_str().unwrap())
         .collect();
-    assert!(ids.contains(&first_id.as_str()) && ids.contains(&second_id.as_str()), "{list}");
+    assert!(
+        ids.contains(&first_id.as_str()) && ids.contains(&second_id.as_str()),
+        "{list}"
+    );
     let listed = list["data"]
         .as_array()
         .unwrap()
@@ -300,7 +306,9 @@ async fn the_buyer_lists_accepts_and_rejects_what_it_received() {
         .await;
     let problem = again.problem(422, "ARCA_REFUSED");
     assert!(
-        problem["arca_errors"][0]["code"].as_str().is_some_and(|code| !code.is_empty()),
+        problem["arca_errors"][0]["code"]
+            .as_str()
+            .is_some_and(|code| !code.is_empty()),
         "{problem}"
     );
     assert_eq!(problem["retryable"], false);
@@ -405,10 +413,7 @@ async fn received_fces_when_arca_is_down_or_the_certificate_is_not_authorized() 
         probability: 1.0,
         remaining: None,
     });
-    let problem = app
-        .get("/v1/fce/received", &key)
-        .await
-        .problem(503, "ARCA_UNAVAILABLE");
+    let problem = app.get("/v1/fce/received", &key).await.problem(503, "ARCA_UNAVAILABLE");
     assert_eq!(problem["retryable"], true);
     app.simulator.clear_faults();
 

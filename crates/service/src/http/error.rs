@@ -477,9 +477,9 @@ impl From<crate::fce::Error> for ApiError {
         use crate::fce::Error as Fce;
         match error {
             Fce::Service(error) => error.into(),
-            Fce::NotReceived { id } => ApiError::not_found(format!(
-                "ARCA lists no FCE {id} received by this account's CUIT"
-            )),
+            Fce::NotReceived { id } => {
+                ApiError::not_found(format!("ARCA lists no FCE {id} received by this account's CUIT"))
+            }
             Fce::Refused { errors } => {
                 let summary = errors
                     .iter()

@@ -276,10 +276,7 @@ pub async fn accept_received(
     } else {
         AcceptRequest::default()
     };
-    let outcome = state
-        .fce
-        .accept(tenant.account_id(), &id, body.saldo_aceptado)
-        .await?;
+    let outcome = state.fce.accept(tenant.account_id(), &id, body.saldo_aceptado).await?;
     Ok(Json(OperationView::from(outcome)))
 }
 

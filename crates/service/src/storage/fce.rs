@@ -20,7 +20,12 @@ pub struct ObligationRow {
 }
 
 /// The account's cached answer for `cuit` on `fecha`, if any (any age).
-pub async fn find(storage: &Storage, account_id: &str, cuit: &str, fecha: NaiveDate) -> Result<Option<ObligationRow>, Error> {
+pub async fn find(
+    storage: &Storage,
+    account_id: &str,
+    cuit: &str,
+    fecha: NaiveDate,
+) -> Result<Option<ObligationRow>, Error> {
     const SQL: &str = "SELECT account_id, cuit, fecha, obligado, monto_desde, fetched_at FROM fce_obligations \
          WHERE account_id = $1 AND cuit = $2 AND fecha = $3";
     Ok(with_pool!(storage, pool => {
