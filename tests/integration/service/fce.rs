@@ -18,8 +18,7 @@ async fn seller_profile(app: &TestApp, key: &str) {
         "condicion_iva": "responsable_inscripto",
         "ingresos_brutos": "exento",
         "inicio_actividades": "2019-04-01",
-        "fce_cbu": "2850590940090418135201",
-        "fce_opcion_transferencia": "SCA"
+        "fce": {"cbu": "2850590940090418135201", "transferencia": "SCA"}
     });
     let response = app.put_json("/v1/account/issuer-profile", key, &profile).await;
     assert_eq!(response.status, 200, "{}", response.text());
