@@ -28,4 +28,6 @@ mod integration {
     mod wsaa;
     /// WSFEv1 end to end: our client against the simulator's numbering, batches, faults, tokens.
     mod wsfe;
+    /// wsfecred end to end: FCE obligation, and the buyer's received FCE accepted and rejected.
+    mod wsfecred;
 }

@@ -388,7 +388,7 @@ impl ArcaEnvironment {
     }
 
     /// The A5, A13, WSCDC and wsfecred endpoints of the environment (docs/arca.md §J.1, §K,
-    /// §M.5); none for the simulator, whose address is known only once it runs.
+    /// §M.2); none for the simulator, whose address is known only once it runs.
     fn default_service_urls(self) -> [Option<&'static str>; 4] {
         match self {
             ArcaEnvironment::Simulator => [None, None, None, None],

@@ -23,6 +23,7 @@ use crate::state::{State, lock};
 use crate::wsfe::registry::Taxpayer;
 use crate::wsfe::request::Detail;
 use crate::wsfe::store::{PointOfSale, SeriesKey, StoredVoucher};
+use crate::wsfecred::control as wsfecred;
 
 type Shared = AxumState<Arc<State>>;
 
@@ -45,6 +46,12 @@ pub fn router() -> Router<Arc<State>> {
         .route("/wsfe", get(wsfe_settings).post(set_wsfe_settings))
         .route("/padron", get(list_padron))
         .route("/padron/{cuit}", get(get_padron).put(put_padron).delete(delete_padron))
+        .route("/fce", get(wsfecred::show))
+        .route("/fce/threshold", put(wsfecred::put_threshold))
+        .route(
+            "/fce/obligados/{cuit}",
+            put(wsfecred::put_obligado).delete(wsfecred::delete_obligado),
+        )
 }
 
 /// Every registry entry, keyed by CUIT, as the A5 blocks it holds.

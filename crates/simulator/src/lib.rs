@@ -1,7 +1,7 @@
 //! arca-simulator: an offline ARCA homologation environment over real HTTP and SOAP.
 //!
 //! It serves WSAA (`/ws/services/LoginCms`), WSFEv1, the padrón services A5 and A13
-//! ([`padron`]) and WSCDC. WSAA is served the way ARCA's Axis server does: it verifies the CMS
+//! ([`padron`]), WSCDC and wsfecred ([`wsfecred`], FCE obligation and the buyer's acceptance). WSAA is served the way ARCA's Axis server does: it verifies the CMS
 //! against its own certificate authority, applies the TRA's schema and time rules, issues 12-hour
 //! tickets whose signature it can check later, and enforces the preventive window. Tests and
 //! operators drive it through a control API under `/_sim/` (clock offset, faults, call counts,
@@ -26,6 +26,7 @@ mod state;
 mod wsaa;
 mod wscdc;
 mod wsfe;
+pub mod wsfecred;
 
 pub use ca::CertificateAuthority;
 pub use clock::SimClock;

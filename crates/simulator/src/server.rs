@@ -20,7 +20,7 @@ use crate::ca::CertificateAuthority;
 use crate::faults::FaultRule;
 use crate::state::{Settings, State, lock};
 use crate::wsfe::store::WsfeState;
-use crate::{SimulatorError, control, padron, wsaa, wscdc, wsfe};
+use crate::{SimulatorError, control, padron, wsaa, wscdc, wsfe, wsfecred};
 
 /// A simulator to be started: configuration first, then [`Simulator::spawn`] or
 /// [`Simulator::serve`].
@@ -169,6 +169,11 @@ impl RunningSimulator {
         format!("{}/WSCDC/service.asmx", self.base_url())
     }
 
+    /// The wsfecred (FCE MiPyMEs) endpoint.
+    pub fn wsfecred_url(&self) -> String {
+        format!("{}/wsfecred/FECredService", self.base_url())
+    }
+
     pub fn ca(&self) -> &CertificateAuthority {
         &self.state.ca
     }
@@ -223,6 +228,7 @@ fn router(state: Arc<State>) -> Router {
             post(padron::a13_service).get(padron::a13_wsdl),
         )
         .route("/WSCDC/service.asmx", post(wscdc::service).get(wscdc::page))
+        .route("/wsfecred/FECredService", post(wsfecred::service).get(wsfecred::wsdl))
         .nest("/_sim", control::router())
         .route("/", get(|| async { "arca-simulator\n" }))
         .with_state(state)

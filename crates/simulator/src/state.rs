@@ -43,6 +43,7 @@ impl Default for Settings {
                 "ws_sr_constancia_inscripcion",
                 "ws_sr_padron_a5",
                 "wscdc",
+                "wsfecred",
             ]
             .into_iter()
             .map(String::from)

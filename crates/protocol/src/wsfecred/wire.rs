@@ -5,8 +5,8 @@
 //!
 //! | Error | Meaning | Result |
 //! |---|---|---|
-//! | 600, or a text about the token or its sign | token or sign refused, ticket expired | [`Error::TokenRejected`]: get a new ticket |
-//! | 601, or a text about representing | the CUIT in `authRequest` is not among the ticket's relations | [`Error::Rejected`], [`is_not_represented`]; a new ticket does not help |
+//! | 600, or a text about the token | token or sign refused, ticket expired | [`Error::TokenRejected`]: get a new ticket |
+//! | 601, or a text saying the CUIT is not among the token's relations | the CUIT in `authRequest` is not among the ticket's relations | [`Error::Rejected`], [`is_not_represented`]; a new ticket does not help |
 //! | 500–502 | ARCA's application or database | [`Error::ArcaInternal`]: retryable |
 //! | any other (`consultar*`) | ARCA refused the query | [`Error::Rejected`] |
 //! | any other with `resultado` (`aceptarFECred`, `rechazarFECred`) | ARCA's verdict | `Ok(Operacion { resultado: Rechazado, .. })` |
@@ -339,19 +339,28 @@ fn check_text(field: &str, text: &str) -> Result<(), Error> {
     }
 }
 
-/// Whether one of ARCA's errors says the represented CUIT is not among the ticket's relations
-/// (the certificate is not authorized to act for it): code 601 or a text about representing.
-pub fn is_not_represented(error: &ArcaErr) -> bool {
-    error.code == NOT_REPRESENTED || (error.code != TOKEN_REJECTED && fold(&error.msg).contains("representa"))
-}
+/// Fragments (lower case, no accents) of texts saying the ticket may not act for the CUIT.
+const NOT_REPRESENTED_TEXTS: [&str; 4] = [
+    "representada no incluida",
+    "actuar en representacion",
+    "lista de relaciones",
+    "no autorizado a representar",
+];
 
-/// Whether one of ARCA's errors refuses the token or its sign (code 600 or such a text).
-fn is_token_refusal(error: &ArcaErr) -> bool {
-    if error.code == TOKEN_REJECTED {
+/// Whether one of ARCA's errors says the represented CUIT is not among the ticket's relations
+/// (the certificate is not authorized to act for it): code 601 or such a text.
+pub fn is_not_represented(error: &ArcaErr) -> bool {
+    if error.code == NOT_REPRESENTED {
         return true;
     }
     let text = fold(&error.msg);
-    !is_not_represented(error) && (text.contains("token") || text.contains(" sign") || text.contains("firma"))
+    error.code != TOKEN_REJECTED && NOT_REPRESENTED_TEXTS.iter().any(|fragment| text.contains(fragment))
+}
+
+/// Whether one of ARCA's errors refuses the token or its sign (code 600 or a text about the
+/// token).
+fn is_token_refusal(error: &ArcaErr) -> bool {
+    error.code == TOKEN_REJECTED || (!is_not_represented(error) && fold(&error.msg).contains("token"))
 }
 
 /// Errors that end a call even beside a `resultado`: authentication and infrastructure.

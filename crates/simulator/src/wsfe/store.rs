@@ -126,6 +126,10 @@ pub struct WsfeState {
     /// and the receiver checks can consult it.
     #[serde(default = "crate::padron::samples::registry")]
     pub padron: BTreeMap<i64, PadronRecord>,
+    /// wsfecred's obligation registry, threshold and FCE accounts (a state file written before
+    /// wsfecred existed loads with the defaults).
+    #[serde(default)]
+    pub fce: crate::wsfecred::FceState,
 }
 
 impl Default for WsfeState {
@@ -153,6 +157,7 @@ impl Default for WsfeState {
             // runs do not hand out the same codes.
             next_authorization: 70_000_000_000_000 + rand::random::<u64>() % 9_000_000_000_000,
             padron: crate::padron::samples::registry(),
+            fce: crate::wsfecred::FceState::default(),
         }
     }
 }
