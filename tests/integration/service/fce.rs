@@ -147,9 +147,11 @@ async fn a_forced_ordinary_class_to_an_obliged_buyer_is_refused_naming_the_rule(
     // Forced, but below the threshold: an ordinary Factura A.
     let below = approved(&app, &key, &invoice_to(BUYER, BELOW, Some(1))).await;
     assert_eq!(below["tipo_comprobante"], 1);
-    // Forced FCE: kept, and never asked about again.
+    // Forced FCE (with the due date an explicit FCE needs): kept, and nothing asked.
     let calls = obligation_calls(&app);
-    let fce = approved(&app, &key, &invoice_to(BUYER, ABOVE, Some(201))).await;
+    let mut forced = invoice_to(BUYER, ABOVE, Some(201));
+    forced["fecha_vencimiento_pago"] = json!(arca_test_support::samples::today() + chrono::Days::new(30));
+    let fce = approved(&app, &key, &forced).await;
     assert_eq!(fce["tipo_comprobante"], 201);
     assert_eq!(obligation_calls(&app), calls);
 }
@@ -404,6 +406,30 @@ async fn bad_ids_filters_and_reasons_are_named_and_nothing_is_asked() {
 async fn received_fces_when_arca_is_down_or_the_certificate_is_not_authorized() {
     let app = TestApp::start().await;
     let (_, key, _) = app.account_with_certificate("Compradora", CUIT_B).await;
+    let url = format!("{}/_sim/authorizations", app.simulator.base_url());
+    let authorize = |authorized: bool| {
+        app.post_json_to(
+            &url,
+            &json!({"cuit": CUIT_B, "service": "wsfecred", "authorized": authorized}),
+        )
+    };
+    let (status, body) = authorize(false).await;
+    assert!((200..300).contains(&status), "{status} {body}");
+    let problem = app
+        .get("/v1/fce/received", &key)
+        .await
+        .problem(422, "ARCA_SERVICE_NOT_AUTHORIZED");
+    assert_eq!(problem["service"], "wsfecred");
+    assert_eq!(problem["cuit"], CUIT_B);
+    let detail = problem["detail"].as_str().unwrap();
+    assert!(
+        detail.contains("Factura de Crédito Electrónica MiPyMEs (wsfecred)"),
+        "{detail}"
+    );
+    assert_eq!(app.simulator.calls("consultarComprobantes"), 0);
+
+    let (status, body) = authorize(true).await;
+    assert!((200..300).contains(&status), "{status} {body}");
     app.simulator.add_fault(FaultRule {
         operation: "consultarComprobantes".into(),
         latency_ms: 0,
@@ -414,24 +440,4 @@ async fn received_fces_when_arca_is_down_or_the_certificate_is_not_authorized() 
     });
     let problem = app.get("/v1/fce/received", &key).await.problem(503, "ARCA_UNAVAILABLE");
     assert_eq!(problem["retryable"], true);
-    app.simulator.clear_faults();
-
-    let url = format!("{}/_sim/authorizations", app.simulator.base_url());
-    let (status, body) = app
-        .post_json_to(
-            &url,
-            &json!({"cuit": CUIT_B, "service": "wsfecred", "authorized": false}),
-        )
-        .await;
-    assert!((200..300).contains(&status), "{status} {body}");
-    let problem = app
-        .get("/v1/fce/received", &key)
-        .await
-        .problem(422, "ARCA_SERVICE_NOT_AUTHORIZED");
-    assert_eq!(problem["service"], "wsfecred");
-    let detail = problem["detail"].as_str().unwrap();
-    assert!(
-        detail.contains("Factura de Crédito Electrónica MiPyMEs (wsfecred)"),
-        "{detail}"
-    );
 }
