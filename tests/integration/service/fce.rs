@@ -69,6 +69,14 @@ async fn approved(app: &TestApp, key: &str, body: &Value) -> Value {
     invoice
 }
 
+/// Grants or withdraws the simulator's `wsfecred` relation of `cuit`.
+async fn authorize_wsfecred(app: &TestApp, cuit: &str, authorized: bool) {
+    let url = format!("{}/_sim/authorizations", app.simulator.base_url());
+    let body = json!({"cuit": cuit, "service": "wsfecred", "authorized": authorized});
+    let (status, answer) = app.post_json_to(&url, &body).await;
+    assert!((200..300).contains(&status), "{status} {answer}");
+}
+
 fn obligation_calls(app: &TestApp) -> u64 {
     app.simulator.calls("consultarMontoObligadoRecepcion")
 }
@@ -190,7 +198,15 @@ async fn a_repeat_under_its_idempotency_key_asks_wsfecred_nothing() {
 #[tokio::test]
 async fn wsfecred_down_or_not_authorized_does_not_block_issuance() {
     let app = TestApp::start().await;
-    let (_, key) = seller(&app).await;
+    let (account_id, key) = seller(&app).await;
+    // No relation for wsfecred: WSAA refuses the ticket, nothing is asked, the invoice goes.
+    authorize_wsfecred(&app, CUIT_A, false).await;
+    let invoice = approved(&app, &key, &invoice_to(BUYER, ABOVE, None)).await;
+    assert_eq!(invoice["tipo_comprobante"], 1, "the default class");
+    assert_eq!(obligation_calls(&app), 0);
+
+    // wsfecred down.
+    authorize_wsfecred(&app, CUIT_A, true).await;
     app.simulator.add_fault(FaultRule {
         operation: "consultarMontoObligadoRecepcion".into(),
         latency_ms: 0,
@@ -200,29 +216,21 @@ async fn wsfecred_down_or_not_authorized_does_not_block_issuance() {
         remaining: None,
     });
     let invoice = approved(&app, &key, &invoice_to(CUIT_B, ABOVE, None)).await;
-    assert_eq!(invoice["tipo_comprobante"], 1, "the default class");
-    app.simulator.clear_faults();
-
-    let url = format!("{}/_sim/authorizations", app.simulator.base_url());
-    let (status, body) = app
-        .post_json_to(
-            &url,
-            &json!({"cuit": CUIT_A, "service": "wsfecred", "authorized": false}),
-        )
-        .await;
-    assert!((200..300).contains(&status), "{status} {body}");
-    let calls = obligation_calls(&app);
-    let invoice = approved(&app, &key, &invoice_to(BUYER, ABOVE, None)).await;
     assert_eq!(invoice["tipo_comprobante"], 1);
-    assert_eq!(obligation_calls(&app), calls, "WSAA refused the ticket: nothing asked");
+    assert_eq!(obligation_calls(&app), 1);
     let metrics = app.request("GET", "/metrics", &[], None).await.text();
-    assert!(
-        metrics.contains("arca_fce_undecided_total{reason=\"unavailable\"}"),
-        "{metrics}"
-    );
-    assert!(
-        metrics.contains("arca_fce_undecided_total{reason=\"not_authorized\"}"),
-        "{metrics}"
+    for reason in ["not_authorized", "unavailable"] {
+        assert!(
+            metrics.contains(&format!("arca_fce_undecided_total{{reason=\"{reason}\"}}")),
+            "{reason}: {metrics}"
+        );
+    }
+    // Nothing cached from an answer ARCA did not give.
+    assert_eq!(
+        arca_service::storage::fce::count(&app.storage, &account_id)
+            .await
+            .unwrap(),
+        0
     );
 }
 
@@ -406,15 +414,7 @@ async fn bad_ids_filters_and_reasons_are_named_and_nothing_is_asked() {
 async fn received_fces_when_arca_is_down_or_the_certificate_is_not_authorized() {
     let app = TestApp::start().await;
     let (_, key, _) = app.account_with_certificate("Compradora", CUIT_B).await;
-    let url = format!("{}/_sim/authorizations", app.simulator.base_url());
-    let authorize = |authorized: bool| {
-        app.post_json_to(
-            &url,
-            &json!({"cuit": CUIT_B, "service": "wsfecred", "authorized": authorized}),
-        )
-    };
-    let (status, body) = authorize(false).await;
-    assert!((200..300).contains(&status), "{status} {body}");
+    authorize_wsfecred(&app, CUIT_B, false).await;
     let problem = app
         .get("/v1/fce/received", &key)
         .await
@@ -428,8 +428,7 @@ async fn received_fces_when_arca_is_down_or_the_certificate_is_not_authorized() 
     );
     assert_eq!(app.simulator.calls("consultarComprobantes"), 0);
 
-    let (status, body) = authorize(true).await;
-    assert!((200..300).contains(&status), "{status} {body}");
+    authorize_wsfecred(&app, CUIT_B, true).await;
     app.simulator.add_fault(FaultRule {
         operation: "consultarComprobantes".into(),
         latency_ms: 0,
