@@ -596,39 +596,50 @@ pub fn id_of(factura: &IdFactura) -> String {
     )
 }
 
-/// An id `{cuit_emisor}-{tipo}-{pto_vta}-{nro}` (the CUIT with a valid check digit, an FCE type
-/// 201–213, a point of sale 1–99999 and a number 1–99999999, zero padding optional); a 400
-/// naming `id` otherwise.
+/// What an id looks like ([`parse_id`]): the shape the API documents.
+pub const ID_PATTERN: &str = "^[0-9]{11}-(20[1-3]|20[6-8]|21[1-3])-[0-9]{1,5}-[0-9]{1,8}$";
+
+/// An id `{cuit_emisor}-{tipo}-{pto_vta}-{nro}` ([`ID_PATTERN`]: the CUIT, an FCE type 201–213,
+/// a point of sale of up to 5 digits and a number of up to 8, zero padding optional) whose CUIT
+/// has a valid check digit and whose point of sale and number are not 0; a 400 naming `id`
+/// otherwise.
 pub fn parse_id(id: &str) -> Result<IdFactura, crate::Error> {
-    let bad = || {
-        crate::Error::invalid(
-            "id",
+    let bad = |message: String| crate::Error::invalid("id", message);
+    let shape = || {
+        bad(
             "must be {cuit_emisor}-{tipo}-{punto_de_venta}-{numero}, e.g. 30712345671-201-00002-00000015: an \
-             issuer CUIT, an FCE type (201–213), a point of sale 1–99999 and a number 1–99999999",
+             issuer CUIT, an FCE type (201–203, 206–208, 211–213), a point of sale 1–99999 and a number \
+             1–99999999"
+                .into(),
         )
     };
     let parts: Vec<&str> = id.split('-').collect();
     let [cuit, tipo, pto_vta, nro] = parts.as_slice() else {
-        return Err(bad());
+        return Err(shape());
     };
     let digits = |text: &str, max_len: usize| {
         (!text.is_empty() && text.len() <= max_len && text.bytes().all(|b| b.is_ascii_digit()))
             .then(|| text.parse::<u64>().ok())
             .flatten()
     };
-    if cuit.len() != 11 {
-        return Err(bad());
-    }
-    let cuit = Cuit::parse(cuit).map_err(|_| bad())?;
     let tipo = digits(tipo, 3)
         .and_then(|code| i32::try_from(code).ok())
-        .filter(|code| CbteTipo::from_code(*code).is_some_and(CbteTipo::is_fce))
-        .ok_or_else(bad)?;
-    let pto_vta = digits(pto_vta, 5)
-        .filter(|number| (1..=99_999).contains(number))
-        .and_then(|number| u32::try_from(number).ok())
-        .ok_or_else(bad)?;
-    let nro = digits(nro, 8).filter(|number| *number >= 1).ok_or_else(bad)?;
+        .filter(|code| CbteTipo::from_code(*code).is_some_and(CbteTipo::is_fce));
+    let (Some(_), Some(tipo), Some(pto_vta), Some(nro)) = (
+        digits(cuit, 11).filter(|_| cuit.len() == 11),
+        tipo,
+        digits(pto_vta, 5),
+        digits(nro, 8),
+    ) else {
+        return Err(shape());
+    };
+    let cuit = Cuit::parse(cuit).map_err(|error| bad(format!("not a valid CUIT: {error}")))?;
+    if pto_vta == 0 || nro == 0 {
+        return Err(bad(
+            "the point of sale and the number start at 1: a 0 names no voucher".into()
+        ));
+    }
+    let pto_vta = u32::try_from(pto_vta).map_err(|_| shape())?;
     Ok(IdFactura {
         cuit_emisor: cuit.as_u64(),
         cod_tipo_cmp: tipo,
@@ -659,12 +670,14 @@ fn check_motivos(motivos: &[NewMotivo]) -> Result<Vec<MotivoRechazo>, crate::Err
             ("descripcion", &motivo.descripcion),
             ("justificacion", &motivo.justificacion),
         ] {
-            let length = text.trim().chars().count();
-            if !(MOTIVO_TEXT_MIN..=MOTIVO_TEXT_MAX).contains(&length) || text.chars().count() > MOTIVO_TEXT_MAX {
+            let length = text.chars().count();
+            if !(MOTIVO_TEXT_MIN..=MOTIVO_TEXT_MAX).contains(&length) {
                 problems.push((
                     format!("motivos[{index}].{field}"),
                     format!("must have {MOTIVO_TEXT_MIN} to {MOTIVO_TEXT_MAX} characters"),
                 ));
+            } else if text.trim().is_empty() {
+                problems.push((format!("motivos[{index}].{field}"), "must not be blank".into()));
             } else if text.chars().any(char::is_control) {
                 problems.push((
                     format!("motivos[{index}].{field}"),

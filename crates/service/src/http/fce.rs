@@ -153,11 +153,19 @@ pub struct MotivoRequest {
     /// ARCA's reason code (`consultarTiposMotivosRechazo`), from 1.
     #[schema(minimum = 1, maximum = 32767)]
     pub codigo: i64,
-    /// 3 to 250 characters, single line.
-    #[schema(min_length = 3, max_length = 250)]
+    /// 3 to 250 characters, single line, not blank.
+    #[schema(
+        min_length = 3,
+        max_length = 250,
+        pattern = "^[^\\u0000-\\u001F\\u007F-\\u009F\\u202A-\\u202E\\u2066-\\u2069]*[^\\s\\u0000-\\u001F\\u007F-\\u009F\\u202A-\\u202E\\u2066-\\u2069][^\\u0000-\\u001F\\u007F-\\u009F\\u202A-\\u202E\\u2066-\\u2069]*$"
+    )]
     pub descripcion: String,
-    /// 3 to 250 characters, single line.
-    #[schema(min_length = 3, max_length = 250)]
+    /// 3 to 250 characters, single line, not blank.
+    #[schema(
+        min_length = 3,
+        max_length = 250,
+        pattern = "^[^\\u0000-\\u001F\\u007F-\\u009F\\u202A-\\u202E\\u2066-\\u2069]*[^\\s\\u0000-\\u001F\\u007F-\\u009F\\u202A-\\u202E\\u2066-\\u2069][^\\u0000-\\u001F\\u007F-\\u009F\\u202A-\\u202E\\u2066-\\u2069]*$"
+    )]
     pub justificacion: String,
 }
 
@@ -253,7 +261,7 @@ pub async fn list_received(
     path = "/v1/fce/received/{id}/accept",
     tag = "fce",
     security(("api_key" = []), ("x_api_key" = [])),
-    params(("id" = String, Path, description = "`{cuit_emisor}-{tipo}-{punto_de_venta}-{numero}`, e.g. `30712345671-201-00002-00000015`")),
+    params(("id" = String, Path, pattern = "^[0-9]{11}-(20[1-3]|20[6-8]|21[1-3])-[0-9]{1,5}-[0-9]{1,8}$", description = "`{cuit_emisor}-{tipo}-{punto_de_venta}-{numero}`, e.g. `30712345671-201-00002-00000015` (the CUIT with a valid check digit; the point of sale and the number from 1)")),
     request_body(content = Option<AcceptRequest>, description = "Optional: without a body the voucher's total is accepted"),
     responses(
         (status = 200, description = "ARCA accepted it", body = OperationView),
@@ -286,7 +294,7 @@ pub async fn accept_received(
     path = "/v1/fce/received/{id}/reject",
     tag = "fce",
     security(("api_key" = []), ("x_api_key" = [])),
-    params(("id" = String, Path, description = "`{cuit_emisor}-{tipo}-{punto_de_venta}-{numero}`, e.g. `30712345671-201-00002-00000015`")),
+    params(("id" = String, Path, pattern = "^[0-9]{11}-(20[1-3]|20[6-8]|21[1-3])-[0-9]{1,5}-[0-9]{1,8}$", description = "`{cuit_emisor}-{tipo}-{punto_de_venta}-{numero}`, e.g. `30712345671-201-00002-00000015` (the CUIT with a valid check digit; the point of sale and the number from 1)")),
     request_body = RejectRequest,
     responses(
         (status = 200, description = "ARCA rejected the voucher as asked", body = OperationView),
