@@ -597,7 +597,7 @@ pub fn id_of(factura: &IdFactura) -> String {
 }
 
 /// What an id looks like ([`parse_id`]): the shape the API documents.
-pub const ID_PATTERN: &str = "^[0-9]{11}-(20[1-3]|20[6-8]|21[1-3])-[0-9]{1,5}-[0-9]{1,8}$";
+pub const ID_PATTERN: &str = "^[1-9][0-9]{10}-(20[1-3]|20[6-8]|21[1-3])-[0-9]{1,5}-[0-9]{1,8}$";
 
 /// An id `{cuit_emisor}-{tipo}-{pto_vta}-{nro}` ([`ID_PATTERN`]: the CUIT, an FCE type 201–213,
 /// a point of sale of up to 5 digits and a number of up to 8, zero padding optional) whose CUIT
@@ -626,7 +626,8 @@ pub fn parse_id(id: &str) -> Result<IdFactura, crate::Error> {
         .and_then(|code| i32::try_from(code).ok())
         .filter(|code| CbteTipo::from_code(*code).is_some_and(CbteTipo::is_fce));
     let (Some(_), Some(tipo), Some(pto_vta), Some(nro)) = (
-        digits(cuit, 11).filter(|_| cuit.len() == 11),
+        // 11 digits, the first the CUIT's type (20, 23, 27, 30, …): never 0.
+        digits(cuit, 11).filter(|number| cuit.len() == 11 && *number >= 10_000_000_000),
         tipo,
         digits(pto_vta, 5),
         digits(nro, 8),
@@ -865,6 +866,8 @@ mod tests {
             "30712345671-201-1-123456789",
             "30712345671-201-+2-15",
             "30712345671-201-00002-00000015-1",
+            "00000000000-201-1-1",
+            "01792888093-201-1-1",
         ] {
             match parse_id(bad) {
                 Err(crate::Error::Invalid(problems)) => assert_eq!(problems[0].0, "id", "{bad}"),

@@ -297,9 +297,15 @@ async fn the_buyer_lists_accepts_and_rejects_what_it_received() {
     assert_eq!(page["pagination"]["total"], 2);
     assert_eq!(page["data"].as_array().unwrap().len(), 1);
 
-    // Accept the first: ARCA's account says Aceptado.
+    // Accept the first, without a body (its total): ARCA's account says Aceptado.
+    let bearer = format!("Bearer {buyer}");
     let accepted = app
-        .post_json(&format!("/v1/fce/received/{first_id}/accept"), &buyer, &json!({}))
+        .request(
+            "POST",
+            &format!("/v1/fce/received/{first_id}/accept"),
+            &[("authorization", &bearer)],
+            None,
+        )
         .await;
     assert_eq!(accepted.status, 200, "{}", accepted.text());
     let accepted = accepted.json();
@@ -309,9 +315,9 @@ async fn the_buyer_lists_accepts_and_rejects_what_it_received() {
     assert_eq!(aceptados["data"][0]["id"], first_id.as_str());
     assert_eq!(aceptados["data"][0]["estado"], "Aceptado");
 
-    // Accepting it again: ARCA refuses, with its code.
+    // Accepting it again (a `null` body is no body): ARCA refuses, with its code.
     let again = app
-        .post_json(&format!("/v1/fce/received/{first_id}/accept"), &buyer, &json!({}))
+        .post_json(&format!("/v1/fce/received/{first_id}/accept"), &buyer, &Value::Null)
         .await;
     let problem = again.problem(422, "ARCA_REFUSED");
     assert!(

@@ -7,7 +7,6 @@ use arca_protocol::money::Decimal;
 use arca_protocol::wsfecred::{EstadoCmp, ResultadoOperacion};
 use axum::Json;
 use axum::extract::{FromRequest, Request, State};
-use axum::http::header;
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -59,7 +58,7 @@ pub struct ReceivedQuery {
     /// Only FCEs issued on this day or earlier (`YYYY-MM-DD`); needs `desde`.
     pub hasta: Option<NaiveDate>,
     /// Only FCEs of this issuer: a CUIT, 11 digits (dashes allowed).
-    #[param(pattern = r"^-*([0-9]-*){11}$")]
+    #[param(pattern = r"^-*[1-9]-*([0-9]-*){10}$")]
     pub cuit_emisor: Option<String>,
     #[param(ignore)]
     pub limit: Option<String>,
@@ -261,7 +260,7 @@ pub async fn list_received(
     path = "/v1/fce/received/{id}/accept",
     tag = "fce",
     security(("api_key" = []), ("x_api_key" = [])),
-    params(("id" = String, Path, pattern = "^[0-9]{11}-(20[1-3]|20[6-8]|21[1-3])-[0-9]{1,5}-[0-9]{1,8}$", description = "`{cuit_emisor}-{tipo}-{punto_de_venta}-{numero}`, e.g. `30712345671-201-00002-00000015` (the CUIT with a valid check digit; the point of sale and the number from 1)")),
+    params(("id" = String, Path, pattern = "^[1-9][0-9]{10}-(20[1-3]|20[6-8]|21[1-3])-[0-9]{1,5}-[0-9]{1,8}$", description = "`{cuit_emisor}-{tipo}-{punto_de_venta}-{numero}`, e.g. `30712345671-201-00002-00000015` (the CUIT with a valid check digit; the point of sale and the number from 1)")),
     request_body(content = Option<AcceptRequest>, description = "Optional: without a body the voucher's total is accepted"),
     responses(
         (status = 200, description = "ARCA accepted it", body = OperationView),
@@ -279,11 +278,7 @@ pub async fn accept_received(
     ApiPath(id): ApiPath<String>,
     request: Request,
 ) -> Result<Json<OperationView>, ApiError> {
-    let body = if has_body(&request) {
-        ApiJson::<AcceptRequest>::from_request(request, &()).await?.0
-    } else {
-        AcceptRequest::default()
-    };
+    let body = optional_body(request).await?;
     let outcome = state.fce.accept(tenant.account_id(), &id, body.saldo_aceptado).await?;
     Ok(Json(OperationView::from(outcome)))
 }
@@ -294,7 +289,7 @@ pub async fn accept_received(
     path = "/v1/fce/received/{id}/reject",
     tag = "fce",
     security(("api_key" = []), ("x_api_key" = [])),
-    params(("id" = String, Path, pattern = "^[0-9]{11}-(20[1-3]|20[6-8]|21[1-3])-[0-9]{1,5}-[0-9]{1,8}$", description = "`{cuit_emisor}-{tipo}-{punto_de_venta}-{numero}`, e.g. `30712345671-201-00002-00000015` (the CUIT with a valid check digit; the point of sale and the number from 1)")),
+    params(("id" = String, Path, pattern = "^[1-9][0-9]{10}-(20[1-3]|20[6-8]|21[1-3])-[0-9]{1,5}-[0-9]{1,8}$", description = "`{cuit_emisor}-{tipo}-{punto_de_venta}-{numero}`, e.g. `30712345671-201-00002-00000015` (the CUIT with a valid check digit; the point of sale and the number from 1)")),
     request_body = RejectRequest,
     responses(
         (status = 200, description = "ARCA rejected the voucher as asked", body = OperationView),
@@ -324,15 +319,19 @@ pub async fn reject_received(
     Ok(Json(OperationView::from(outcome)))
 }
 
-/// Whether the request carries a body (a length above zero, or a chunked one).
-fn has_body(request: &Request) -> bool {
-    let headers = request.headers();
-    headers.contains_key(header::TRANSFER_ENCODING)
-        || headers
-            .get(header::CONTENT_LENGTH)
-            .and_then(|value| value.to_str().ok())
-            .and_then(|value| value.parse::<u64>().ok())
-            .is_some_and(|length| length > 0)
+/// The accept body: none (or JSON `null`) is the defaults; anything else is read as
+/// [`ApiJson`] reads every body (its media type, limits and errors).
+async fn optional_body(request: Request) -> Result<AcceptRequest, ApiError> {
+    let (parts, body) = request.into_parts();
+    let bytes = axum::body::to_bytes(body, super::json::BODY_LIMIT_BYTES)
+        .await
+        .map_err(|_| super::json::too_large())?;
+    let text = std::str::from_utf8(&bytes).map(str::trim).unwrap_or("-");
+    if text.is_empty() || text == "null" {
+        return Ok(AcceptRequest::default());
+    }
+    let request = Request::from_parts(parts, axum::body::Body::from(bytes));
+    Ok(ApiJson::<AcceptRequest>::from_request(request, &()).await?.0)
 }
 
 /// The query's filters, each bad one named.
@@ -354,6 +353,14 @@ fn filter_of(query: &ReceivedQuery) -> Result<ReceivedFilter, ApiError> {
     let cuit_emisor = match query.cuit_emisor.as_deref() {
         None => None,
         Some(text) => match arca_protocol::Cuit::parse(text.trim()) {
+            // A CUIT starts with its type (20, 23, 27, 30, …): never 0.
+            Ok(cuit) if cuit.as_u64() < 10_000_000_000 => {
+                problems.push((
+                    "cuit_emisor".to_string(),
+                    "not a CUIT: a CUIT starts with its type (20, 23, 27, 30, …), never 0".to_string(),
+                ));
+                None
+            }
             Ok(cuit) => Some(cuit),
             Err(error) => {
                 problems.push(("cuit_emisor".to_string(), format!("not a valid CUIT: {error}")));
