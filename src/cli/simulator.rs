@@ -61,6 +61,7 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
     eprintln!("  A5       http://{addr}/sr-padron/webservices/personaServiceA5   (?wsdl)");
     eprintln!("  A13      http://{addr}/sr-padron/webservices/personaServiceA13   (?wsdl)");
     eprintln!("  WSCDC    http://{addr}/WSCDC/service.asmx");
+    eprintln!("  wsfecred http://{addr}/wsfecred/FECredService   (?wsdl)");
     eprintln!("  control  http://{addr}/_sim/");
     eprintln!("  CA       {}", args.ca_dir.join("ca.crt").display());
     simulator.serve(listener, super::shutdown_signal()).await?;

@@ -55,6 +55,10 @@ mod keys_across_instances;
 mod metrics_exposure;
 /// Reversible migrations on the test database, through the library and the CLI.
 mod migrations;
+/// Credit and debit notes and cancellation: the note's class and `CbtesAsoc` as ARCA stored
+/// them, the original cancelled with the note's CAE, one cancellation whatever the retries,
+/// races and crashes, partial notes within the balance.
+mod notes;
 /// Health, metrics, maintenance across instances, the smoke command.
 mod operations;
 /// Points of sale: CRUD, validation, duplicates, tenant isolation, the ARCA upsert.

@@ -18,7 +18,7 @@ use arca_simulator::padron::samples;
 use chrono::{Duration, NaiveDate};
 use serde_json::{Value, json};
 
-use super::support::{CUIT, TestEnv, money, today, transport, wsfe_client};
+use super::support::{CUIT, TestEnv, money, post_raw, today, transport, wsfe_client};
 
 /// The buyer: a company registered in IVA, represented by the test certificate too.
 const BUYER: &str = samples::RI_COMPANY;
@@ -439,6 +439,28 @@ async fn the_received_account_pages_by_ten() {
         .await
         .unwrap();
     assert!(beyond.comprobantes.is_empty() && !beyond.hay_mas);
+
+    // WSAA knows the service, and its authorisation can be withdrawn for it alone.
+    let refusal = json!({"cuit": CUIT, "service": "wsfecred", "authorized": false}).to_string();
+    assert_eq!(control(&env, "POST", "/_sim/authorizations", &refusal).await.0, 204);
+    let wsaa = arca_protocol::wsaa::WsaaClient::new(env.simulator.wsaa_url(), transport());
+    let error = wsaa
+        .login(&env.credentials, "wsfecred", chrono::Utc::now())
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(
+            error,
+            Error::Wsaa {
+                fault: arca_protocol::wsaa::WsaaFault::NotAuthorized,
+                ..
+            }
+        ),
+        "{error:?}"
+    );
+    wsaa.login(&env.credentials, "wsfe", chrono::Utc::now())
+        .await
+        .expect("other services still authorised");
 }
 
 #[tokio::test]
@@ -540,4 +562,96 @@ async fn obligation_and_threshold_come_from_the_control_api() {
         .await
         .unwrap();
     assert!(!monto.obligado);
+}
+
+/// POSTs `body` to wsfecred with `action` as `SOAPAction`.
+async fn post(url: &str, action: &str, body: &str) -> (u16, String) {
+    let headers = [("Content-Type", "text/xml; charset=utf-8"), ("SOAPAction", action)];
+    post_raw(url, &headers, body.to_owned()).await
+}
+
+/// The simulator's wsfecred read with raw SOAP, as other clients write it: qualified children, an
+/// empty body routed by `SOAPAction`, unknown and unsimulated operations, and its WSDL.
+#[tokio::test]
+async fn the_simulator_reads_other_clients_soap() {
+    const NS: &str = "http://ar.gob.afip.wsfecred/FECredService/";
+    let env = start().await;
+    let url = env.simulator.wsfecred_url();
+    let envelope = |body: &str| {
+        format!(
+            r#"<soapenv:Envelope xmlns:soapenv="http://schemas.xmlsoap.org/soap/envelope/"><soapenv:Body>{body}</soapenv:Body></soapenv:Envelope>"#
+        )
+    };
+
+    // An empty body is routed by SOAPAction; a `dummyRequest` element by itself.
+    let (status, body) = post(&url, &format!("\"{NS}dummy\""), &envelope("")).await;
+    assert_eq!(status, 200, "{body}");
+    assert!(body.contains("<dummyReturn><appserver>OK</appserver>"), "{body}");
+    let (status, body) = post(&url, "", &envelope(&format!(r#"<dummyRequest xmlns="{NS}"/>"#))).await;
+    assert_eq!(status, 200, "{body}");
+    assert!(
+        body.contains(&format!(r#"<ns2:dummyResponse xmlns:ns2="{NS}">"#)),
+        "{body}"
+    );
+
+    // A default namespace qualifies the children too: they are read by local name.
+    let wsaa = arca_protocol::wsaa::WsaaClient::new(env.simulator.wsaa_url(), transport());
+    let ticket = wsaa
+        .login(&env.credentials, "wsfecred", chrono::Utc::now())
+        .await
+        .unwrap();
+    let request = format!(
+        concat!(
+            r#"<consultarObligadoRecepcionRequest xmlns="{ns}"><authRequest><token>{token}</token><sign>{sign}</sign>"#,
+            "<cuitRepresentada>{cuit}</cuitRepresentada></authRequest><cuitConsultada>{buyer}</cuitConsultada>",
+            "</consultarObligadoRecepcionRequest>"
+        ),
+        ns = NS,
+        token = ticket.token.expose(),
+        sign = ticket.sign.expose(),
+        cuit = CUIT,
+        buyer = BUYER
+    );
+    let (status, body) = post(
+        &url,
+        &format!("\"{NS}consultarObligadoRecepcion\""),
+        &envelope(&request),
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    assert!(body.contains("<respuesta>N</respuesta>"), "{body}");
+
+    // A forged sign is ARCA's answer with an error, not a fault.
+    let forged = request.replace(ticket.sign.expose(), "Zm9yZ2Vk");
+    let (status, body) = post(&url, "", &envelope(&forged)).await;
+    assert_eq!(status, 200, "{body}");
+    assert!(
+        body.contains("<arrayErrores><codigoDescripcion><codigo>600</codigo>"),
+        "{body}"
+    );
+
+    // Unknown elements and operations the simulator does not answer are faults.
+    let (status, body) = post(&url, "", &envelope(r#"<x:fooRequest xmlns:x="urn:other"/>"#)).await;
+    assert_eq!(status, 500);
+    assert!(body.contains("<faultcode>soap:Client</faultcode>"), "{body}");
+    let (status, body) = post(
+        &url,
+        "",
+        &envelope(&format!(r#"<consultarCtaCteRequest xmlns="{NS}"/>"#)),
+    )
+    .await;
+    assert_eq!(status, 500);
+    assert!(body.contains("<faultcode>soap:Server</faultcode>"), "{body}");
+    let (status, _) = post(&url, "", "<not xml").await;
+    assert_eq!(status, 500);
+
+    // The WSDL, its address pointing here.
+    let (status, wsdl) = control(&env, "GET", "/wsfecred/FECredService?wsdl", "").await;
+    assert_eq!(status, 200);
+    assert!(
+        wsdl.contains("http://localhost/wsfecred/FECredService"),
+        "the address points here"
+    );
+    assert!(!wsdl.contains("fwshomo.afip.gov.ar"));
+    assert!(wsdl.contains("consultarMontoObligadoRecepcion"));
 }

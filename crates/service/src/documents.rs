@@ -26,7 +26,7 @@ use arca_protocol::wsfe::FECAEDetRequest;
 use crate::invoices::request::{CondicionVenta, ItemRequest};
 use crate::invoices::view::qr_url;
 use crate::issuer_profiles::{self, IngresosBrutos, Logo, Snapshot};
-use crate::storage::invoices::{self, InvoiceRow, InvoiceStatus};
+use crate::storage::invoices::{self, InvoiceRow};
 use crate::{Error, Storage};
 
 /// What a printed invoice says when the request named no sale condition.
@@ -87,7 +87,7 @@ impl Documents {
             .await?
             .filter(|row| row.account_id == account_id)
             .ok_or(Error::NotFound)?;
-        if row.status != InvoiceStatus::Approved {
+        if !row.status.is_authorised() {
             return Err(Error::InvoiceNotApproved {
                 id: row.id,
                 status: row.status,
@@ -305,6 +305,7 @@ mod tests {
     use crate::invoices::CreateInvoice;
     use crate::invoices::compose::checked_voucher;
     use crate::issuer_profiles::{CondicionIva, SnapshotLogo, SnapshotProfile};
+    use crate::storage::invoices::InvoiceStatus;
     use crate::storage::invoices::{Amounts, SendState};
 
     const CUIT: &str = "20267565393";
@@ -368,6 +369,8 @@ mod tests {
             created_at: now,
             updated_at: now,
             approved_at: Some(now),
+            original_id: None,
+            note_kind_text: None,
         }
     }
 

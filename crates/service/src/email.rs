@@ -25,7 +25,7 @@ pub use request::SendInvoiceEmail;
 use crate::Error;
 use crate::documents::Documents;
 use crate::outbox::{self, Dispatcher, MessageKind, MessageRow};
-use crate::storage::invoices::{InvoiceRow, InvoiceStatus};
+use crate::storage::invoices::InvoiceRow;
 use crate::storage::outbox::AttemptRow;
 use crate::storage::series::Fenced;
 use crate::storage::{self, Storage};
@@ -131,7 +131,7 @@ impl Emails {
 
     async fn approved_invoice(&self, account_id: &str, invoice_id: &str) -> Result<(InvoiceRow, InvoiceFacts), Error> {
         let row = account_invoice(&self.storage, account_id, invoice_id).await?;
-        if row.status != InvoiceStatus::Approved {
+        if !row.status.is_authorised() {
             return Err(Error::Conflict(format!(
                 "invoice {invoice_id} is {}: only approved invoices can be emailed",
                 row.status

@@ -25,6 +25,7 @@ pub mod issuer_profiles;
 pub mod json;
 pub mod maintenance;
 pub mod metrics;
+pub mod notes;
 pub mod pagination;
 pub mod points_of_sale;
 pub mod rate_limit;
@@ -133,6 +134,9 @@ pub fn api_routes(state: AppState) -> OpenApiRouter<AppState> {
         .routes(routes!(reference_data::get_exchange_rate))
         .routes(routes!(invoices::create_invoice, invoices::list_invoices))
         .routes(routes!(invoices::get_invoice, invoices::update_invoice))
+        .routes(routes!(notes::cancel_invoice))
+        .routes(routes!(notes::create_credit_note))
+        .routes(routes!(notes::create_debit_note))
         .routes(routes!(emails::send_invoice_email))
         .routes(routes!(emails::list_invoice_emails))
         .routes(routes!(invoice_pdfs::get_invoice_pdf))

@@ -107,7 +107,9 @@ impl InvoicePdfs {
     pub fn links(&self, invoice_id: &str, status: InvoiceStatus) -> InvoiceLinks {
         InvoiceLinks {
             pdf_url: PublicLinks::pdf_path(invoice_id),
-            public_pdf_url: (status == InvoiceStatus::Approved).then(|| self.links.url(invoice_id, self.clock.now())),
+            public_pdf_url: status
+                .is_authorised()
+                .then(|| self.links.url(invoice_id, self.clock.now())),
         }
     }
 
@@ -144,8 +146,9 @@ impl InvoicePdfs {
     }
 
     async fn render(&self, row: &InvoiceRow, copies: &[Copy]) -> Result<InvoicePdf, Error> {
+        // A cancelled invoice keeps its CAE: it is still printed (its notes say what they credit).
         let numero = match (row.status, row.numero) {
-            (InvoiceStatus::Approved, Some(numero)) => numero,
+            (status, Some(numero)) if status.is_authorised() => numero,
             (status, _) => {
                 return Err(Error::NotApproved {
                     id: row.id.clone(),

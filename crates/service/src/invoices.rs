@@ -7,13 +7,15 @@
 //! `pending` before anything is answered (ARCHITECTURE.md invariant 5); then the caller's wait for
 //! the result is bounded, and an invoice still `pending` after it is shown, and stored, as
 //! `pending_retry` (ARCHITECTURE.md "The API contract"). [`Invoice`] ([`view`]) is the result as
-//! the API shows it, QR included.
+//! the API shows it, QR included. Credit and debit notes and cancellation ([`notes`]) are
+//! invoices made against an approved Factura, through the same engine.
 //!
 //! It never speaks HTTP (the handlers in `http/invoices.rs` map its results to status codes) and
 //! never numbers or sends an invoice (the engine does).
 
 pub mod compose;
 pub mod limits;
+pub mod notes;
 pub mod receiver;
 pub mod request;
 pub mod view;
@@ -56,6 +58,10 @@ pub enum Error {
     /// The account has no invoice with that id.
     #[error("no such invoice")]
     NotFound,
+    /// The invoice cannot get this note (not approved, already cancelled or being cancelled, a
+    /// note itself, no balance left): the message says why.
+    #[error("{0}")]
+    NoteRefused(String),
     /// Only a failed or not yet numbered invoice can be edited.
     #[error("invoice {id} is {status} and can no longer be edited (only failed or not yet numbered ones can)")]
     NotEditable { id: String, status: InvoiceStatus },
@@ -162,6 +168,7 @@ impl Invoices {
                 // Counted on accepted invoices, in the transaction that stores the invoice.
                 usage: Some((usage::month_of(now), account.monthly_quota)),
                 deferred_until,
+                note: None,
             })
             .await?;
         // Queued behind an open breaker: nothing to wait for.
@@ -184,6 +191,13 @@ impl Invoices {
     ) -> Result<Invoice, Error> {
         let account = accounts::find(&self.storage, account_id).await?;
         let current = self.row(&account.id, id).await?;
+        if current.note_kind().is_some() {
+            // Its balance was checked against its original when it was made: a note is made
+            // again through its original's endpoints, never rewritten.
+            return Err(Error::NoteRefused(format!(
+                "invoice {id} is a note: notes are not edited; a failed one is made again through its original"
+            )));
+        }
         let filled = receiver::fill(&self.taxpayers, &account.id, request).await?;
         let request = filled.as_ref().unwrap_or(request);
         let now = Utc::now();
@@ -210,6 +224,7 @@ impl Invoices {
             // Already counted when it was first accepted.
             usage: None,
             deferred_until: None,
+            note: None,
         };
         match self.engine.resubmit(id, replacement).await {
             Ok(()) => {}
@@ -228,7 +243,9 @@ impl Invoices {
     pub async fn find(&self, account_id: &str, id: &str) -> Result<Invoice, Error> {
         let account = accounts::find(&self.storage, account_id).await?;
         let row = self.row(&account.id, id).await?;
-        Ok(Invoice::new(row, account.cuit))
+        let mut invoice = Invoice::new(row, account.cuit);
+        notes::link(&self.storage, &mut invoice).await?;
+        Ok(invoice)
     }
 
     /// The account's invoices, newest first, and how many match the filter in all.

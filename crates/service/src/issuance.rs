@@ -23,7 +23,7 @@ pub mod reconcile;
 pub mod retry;
 pub mod series;
 
-pub use engine::{Engine, NewInvoice, Submitted};
+pub use engine::{Engine, NewInvoice, NoteOf, Submitted};
 pub use port::{ArcaFuture, ArcaPort, DirectArca};
 
 /// The engine's timing knobs.
@@ -74,6 +74,10 @@ pub enum Error {
     /// Another instance took the series' lease: this worker's writes were refused (fencing).
     #[error("lease lost")]
     LeaseLost,
+    /// A note's original changed while the note was being accepted (another note, or no longer
+    /// approved): nothing was stored; its balance is computed again.
+    #[error("the notes of invoice {id} changed meanwhile")]
+    NotesChanged { id: String },
     /// A stored voucher could not be read back.
     #[error("invoice {id}: stored voucher unreadable: {reason}")]
     Corrupt { id: String, reason: String },

@@ -2,8 +2,8 @@
 //! MiPyMEs service. It answers `dummy`, `consultarMontoObligadoRecepcion` and
 //! `consultarObligadoRecepcion` from the obligation registry and threshold set through
 //! `/_sim/fce`, and `consultarComprobantes`, `aceptarFECred` and `rechazarFECred` from the FCE
-//! vouchers this simulator's WSFEv1 authorised ([`account`]), with the buyer's acceptance state
-//! kept beside them ([`state`]).
+//! vouchers this simulator's WSFEv1 authorised (`account`), with the buyer's acceptance state
+//! kept beside them (`state`).
 //!
 //! Like ARCA's Java servers it reads the `{operation}Request` element by namespace and its
 //! children by local name (unqualified), routes an empty Body by `SOAPAction`, answers one-line

@@ -83,6 +83,7 @@ fn invoice(account_id: &str, voucher: Voucher) -> NewInvoice {
         request_hash: None,
         usage: None,
         deferred_until: None,
+        note: None,
     }
 }
 

@@ -308,6 +308,7 @@ async fn a_rolled_back_change_never_produces_a_delivery() {
             request_hash: None,
             usage: Some((arca_service::usage::month_of(now), Some(0))),
             deferred_until: None,
+            note: None,
         })
         .await;
     assert!(

@@ -410,7 +410,7 @@ impl From<crate::invoices::Error> for ApiError {
             Invoices::Taxpayer(error) => error.into(),
             Invoices::CircuitOpen { retry_after } => ApiError::circuit_open(retry_after),
             Invoices::NotFound => ApiError::not_found("no such invoice"),
-            error @ Invoices::NotEditable { .. } => ApiError::conflict(error.to_string()),
+            error @ (Invoices::NotEditable { .. } | Invoices::NoteRefused(_)) => ApiError::conflict(error.to_string()),
         }
     }
 }
@@ -547,6 +547,9 @@ impl From<crate::issuance::Error> for ApiError {
                 "the Idempotency-Key was used for another request (invoice {id})"
             )),
             Issuance::NotFound => ApiError::not_found("no such invoice"),
+            Issuance::NotesChanged { id } => ApiError::conflict(format!(
+                "invoice {id} got another note while this one was being accepted: send it again"
+            )),
             error @ (Issuance::LeaseLost | Issuance::Corrupt { .. }) => ApiError {
                 cause: Some(error.to_string()),
                 ..ApiError::internal()

@@ -24,6 +24,7 @@ pub use crate::invoices::CreateInvoice;
 use crate::invoices::request::{CondicionVenta, ItemRequest};
 use crate::invoices::{Invoice, InvoiceFilter, InvoiceStatus, Respond};
 use crate::state::AppState;
+use crate::storage::invoices::NoteKind;
 use crate::text;
 
 /// An ARCA code and message.
@@ -73,9 +74,65 @@ pub struct InvoiceView {
     /// The request's items as stored, with their `codigo` and `unidad` (not in lists).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub items: Option<Vec<ItemRequest>>,
+    /// On a note: `anulacion` (a cancellation), `credito` or `debito`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub tipo_nota: Option<TipoNota>,
+    /// On a note: the invoice it adjusts (`GET /v1/invoices/{id}` and the notes' answers; not in
+    /// lists).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub comprobante_original: Option<ComprobanteOriginal>,
+    /// On a Factura: its credit and debit notes, oldest first (`GET /v1/invoices/{id}` only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub notas: Option<Vec<NotaView>>,
+    /// On an approved or cancelled Factura: what is left to credit, IVA and tributos included
+    /// (its total, plus approved debit notes, minus credit notes approved or still waiting for
+    /// ARCA), as a decimal string (`GET /v1/invoices/{id}` only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub saldo: Option<String>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
     pub approved_at: Option<DateTime<Utc>>,
+}
+
+/// What a note does to its original.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum TipoNota {
+    /// Cancels the whole remaining balance (`POST /v1/invoices/{id}/cancel`).
+    Anulacion,
+    Credito,
+    Debito,
+}
+
+impl From<NoteKind> for TipoNota {
+    fn from(kind: NoteKind) -> TipoNota {
+        match kind {
+            NoteKind::Cancellation => TipoNota::Anulacion,
+            NoteKind::Credit => TipoNota::Credito,
+            NoteKind::Debit => TipoNota::Debito,
+        }
+    }
+}
+
+/// The invoice a note adjusts.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ComprobanteOriginal {
+    pub id: String,
+    pub tipo_comprobante: i32,
+    /// `PPPPP-NNNNNNNN`.
+    pub numero_completo: Option<String>,
+}
+
+/// One note of an invoice.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct NotaView {
+    pub id: String,
+    pub tipo_comprobante: i32,
+    pub tipo_nota: TipoNota,
+    pub status: InvoiceStatus,
+    /// `PPPPP-NNNNNNNN` once numbered.
+    pub numero_completo: Option<String>,
+    pub total: String,
 }
 
 impl InvoiceView {
@@ -93,6 +150,25 @@ impl InvoiceView {
         };
         let row = invoice.row;
         let printed = invoice.printed.unwrap_or_default();
+        let tipo_nota = row.note_kind().map(TipoNota::from);
+        let comprobante_original = invoice.original.map(|original| ComprobanteOriginal {
+            id: original.id,
+            tipo_comprobante: original.tipo_comprobante,
+            numero_completo: original.numero_completo,
+        });
+        let notas = invoice.notes.map(|notes| {
+            notes
+                .into_iter()
+                .map(|note| NotaView {
+                    id: note.id,
+                    tipo_comprobante: note.tipo_comprobante,
+                    tipo_nota: note.kind.into(),
+                    status: note.status,
+                    numero_completo: note.numero_completo,
+                    total: format!("{:.2}", note.total),
+                })
+                .collect()
+        });
         InvoiceView {
             id: row.id,
             status: row.status,
@@ -119,6 +195,10 @@ impl InvoiceView {
             cliente_domicilio: printed.cliente_domicilio,
             condicion_venta: printed.condicion_venta,
             items: (!printed.items.is_empty()).then_some(printed.items),
+            tipo_nota,
+            comprobante_original,
+            notas,
+            saldo: invoice.saldo.map(|saldo| format!("{saldo:.2}")),
             created_at: row.created_at,
             updated_at: row.updated_at,
             approved_at: row.approved_at,
@@ -323,7 +403,7 @@ pub async fn list_invoices(
 }
 
 /// `Prefer: respond-async` answers at once; otherwise the request waits for ARCA's result.
-fn respond(headers: &HeaderMap) -> Respond {
+pub(super) fn respond(headers: &HeaderMap) -> Respond {
     if header(headers, "prefer").is_some_and(|p| p.contains("respond-async")) {
         Respond::Async
     } else {
@@ -338,7 +418,7 @@ fn view(state: &AppState, invoice: Invoice) -> InvoiceView {
 }
 
 /// `approved` with `success`, `failed` 400 with ARCA's codes, anything else 202.
-fn answer(state: &AppState, invoice: Invoice, success: StatusCode) -> Response {
+pub(super) fn answer(state: &AppState, invoice: Invoice, success: StatusCode) -> Response {
     let view = view(state, invoice);
     match view.status {
         InvoiceStatus::Approved => (success, Json(view)).into_response(),

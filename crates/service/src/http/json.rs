@@ -5,7 +5,7 @@
 //! lists the field in [`JsonBody::MULTI_LINE`].
 
 use axum::body::Bytes;
-use axum::extract::{FromRequest, Request};
+use axum::extract::{FromRequest, OptionalFromRequest, Request};
 use axum::http::{StatusCode, header};
 use serde::de::DeserializeOwned;
 
@@ -52,6 +52,39 @@ where
         })?;
         check_text::<T>(&bytes)?;
         parse(&bytes).map(ApiJson)
+    }
+}
+
+/// An optional body (`Option<ApiJson<T>>`): an empty body, with or without a `Content-Type`, is
+/// `None`; anything else is read as [`ApiJson`] reads it.
+impl<S, T> OptionalFromRequest<S> for ApiJson<T>
+where
+    S: Send + Sync,
+    T: JsonBody,
+{
+    type Rejection = ApiError;
+
+    async fn from_request(request: Request, state: &S) -> Result<Option<Self>, Self::Rejection> {
+        let json = is_json(request.headers().get(header::CONTENT_TYPE));
+        let bytes = Bytes::from_request(request, state).await.map_err(|rejection| {
+            if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
+                too_large()
+            } else {
+                ApiError::field("body", "the request body could not be read")
+            }
+        })?;
+        if bytes.is_empty() {
+            return Ok(None);
+        }
+        if !json {
+            return Err(ApiError::body(
+                StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                "Content-Type",
+                "expected application/json",
+            ));
+        }
+        check_text::<T>(&bytes)?;
+        parse(&bytes).map(|value| Some(ApiJson(value)))
     }
 }
 

@@ -43,8 +43,9 @@ pub fn checked_voucher(request: &CreateInvoice, account: &Account, now: DateTime
     Ok(voucher)
 }
 
-/// The request in the protocol's terms, or every field problem at once.
-fn draft(request: &CreateInvoice, today: NaiveDate) -> Result<(InvoiceDraft, IssuerIvaCondition), Error> {
+/// The request in the protocol's terms, or every field problem at once (also what a credit or
+/// debit note's lines are composed with, `invoices::notes`).
+pub(crate) fn draft(request: &CreateInvoice, today: NaiveDate) -> Result<(InvoiceDraft, IssuerIvaCondition), Error> {
     let mut errors = Vec::new();
     limits::check(request, &mut errors);
     let mut problem = |field: &str, message: &str| {

@@ -9,7 +9,7 @@ use arca_protocol::money::Decimal;
 use arca_protocol::qr::{AuthorizationKind, QrData};
 
 use super::request::{CondicionVenta, ItemRequest};
-use crate::storage::invoices::{self, InvoiceRow, InvoiceStatus};
+use crate::storage::invoices::{self, InvoiceRow, InvoiceStatus, NoteKind};
 
 /// An ARCA code and message kept with an invoice.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -36,6 +36,32 @@ pub struct Invoice {
     /// What the request said for the printed invoice (read from the stored request; none in
     /// lists, which leave it out).
     pub printed: Option<PrintedFields>,
+    /// A note's original (single reads only: `invoices::notes::link`).
+    pub original: Option<OriginalLink>,
+    /// A Factura's notes, oldest first (single reads only).
+    pub notes: Option<Vec<NoteLink>>,
+    /// What an approved Factura still has to credit (its remaining balance, total), single reads
+    /// only.
+    pub saldo: Option<Decimal>,
+}
+
+/// The invoice a note adjusts, as the note shows it.
+#[derive(Debug, Clone)]
+pub struct OriginalLink {
+    pub id: String,
+    pub tipo_comprobante: i32,
+    pub numero_completo: Option<String>,
+}
+
+/// A note, as its original shows it.
+#[derive(Debug, Clone)]
+pub struct NoteLink {
+    pub id: String,
+    pub tipo_comprobante: i32,
+    pub kind: NoteKind,
+    pub status: InvoiceStatus,
+    pub numero_completo: Option<String>,
+    pub total: Decimal,
 }
 
 /// The request's fields that only the printed invoice uses.
@@ -84,6 +110,9 @@ impl Invoice {
             errores: messages(row.arca_errores.as_deref()),
             metadata,
             printed,
+            original: None,
+            notes: None,
+            saldo: None,
             row,
         }
     }
@@ -103,7 +132,7 @@ pub(crate) fn qr_url(row: &InvoiceRow, issuer: Cuit, total: Decimal) -> Option<S
     let (Some(cae), Some(numero), Some(fecha)) = (&row.cae, row.numero, row.fecha) else {
         return None;
     };
-    if row.status != InvoiceStatus::Approved {
+    if !row.status.is_authorised() {
         return None;
     }
     let detail = invoices::voucher::from_json(&row.voucher).ok();

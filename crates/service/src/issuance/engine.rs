@@ -22,7 +22,7 @@ use super::notify::Watchers;
 use super::port::ArcaPort;
 use super::series::WorkerContext;
 use super::{EngineConfig, Error};
-use crate::storage::invoices::{self, Amounts, Inserted, InvoiceRow, InvoiceStatus, NewInvoiceRow};
+use crate::storage::invoices::{self, Amounts, Inserted, InvoiceRow, InvoiceStatus, NewInvoiceRow, NoteKind};
 use crate::storage::series::SeriesKey;
 use crate::storage::{self, Storage, notifications, usage};
 use crate::webhooks::EventType;
@@ -47,6 +47,21 @@ pub struct NewInvoice {
     /// Accept it as `pending_retry`, not to be sent before this time (the ARCA circuit breaker
     /// is open); `None`: send it now.
     pub deferred_until: Option<chrono::DateTime<chrono::Utc>>,
+    /// For a credit or debit note (`invoices::notes`): the invoice it adjusts; `None` otherwise.
+    pub note: Option<NoteOf>,
+}
+
+/// What makes an invoice a note: its original, what it does to it, and the original's live
+/// notes its balance was computed from. `submit` locks the original and refuses the note with
+/// [`Error::NotesChanged`] when they are no longer exactly those (another note was accepted, or
+/// one failed, in between): the caller computes the balance again. So two concurrent notes
+/// never together exceed it.
+#[derive(Debug, Clone)]
+pub struct NoteOf {
+    pub original_id: String,
+    pub kind: NoteKind,
+    /// The ids of the original's notes that were not `failed`, sorted.
+    pub seen: Vec<String>,
 }
 
 /// What `submit` did.
@@ -156,12 +171,24 @@ impl Engine {
         let series = row.series.clone();
         let now = row.created_at;
         let mut transaction = self.inner.storage.begin().await?;
+        if let Some(note) = &invoice.note {
+            // Notes of one original are accepted one at a time (a row lock on PostgreSQL, the
+            // write lock on SQLite), each against the notes it saw.
+            let live = invoices::lock_original(&mut transaction, &note.original_id).await?;
+            if live.as_ref() != Some(&note.seen) {
+                return Err(Error::NotesChanged {
+                    id: note.original_id.clone(),
+                });
+            }
+        }
         match invoices::insert(&mut transaction, &row).await? {
             Inserted::Created => {}
             Inserted::Existing { id, request_hash } if request_hash == invoice.request_hash => {
                 return Ok(Submitted { id, created: false });
             }
             Inserted::Existing { id, .. } => return Err(Error::IdempotencyConflict { id }),
+            // A second cancellation of one invoice is the first one, whatever its key.
+            Inserted::LiveCancellation { id } => return Ok(Submitted { id, created: false }),
         }
         // `invoice.created` right after the insert, in its transaction, and before the quota
         // check: a submit refused for quota rolls both back (ARCHITECTURE.md "Webhook events").
@@ -430,5 +457,7 @@ fn new_row(invoice: &NewInvoice) -> Result<NewInvoiceRow, Error> {
         request_hash: invoice.request_hash.clone(),
         deferred_until_ms: invoice.deferred_until.map(|at| at.timestamp_millis()),
         created_at: storage::now(),
+        original_id: invoice.note.as_ref().map(|note| note.original_id.clone()),
+        note_kind: invoice.note.as_ref().map(|note| note.kind),
     })
 }

@@ -481,7 +481,17 @@ impl SeriesWorker {
                 // (ARCHITECTURE.md invariant 16).
                 crate::email::enqueue_on_approval(&mut fenced, &[id.to_string()], now).await?;
                 tracing::info!(invoice.id = id, number, "reconciled: ARCA had authorised it");
-                InvoiceStatus::Approved
+                // A note's original cancelled with it (ARCHITECTURE.md invariant 22).
+                let cancelled = crate::invoices::notes::settle(&mut fenced, &self.key, &[id.to_string()], now).await?;
+                return self
+                    .commit_statuses(
+                        fenced,
+                        &[
+                            (InvoiceStatus::Approved, vec![id.to_string()]),
+                            (InvoiceStatus::Cancelled, cancelled),
+                        ],
+                    )
+                    .await;
             }
             Resolution::Inconsistent(message) => {
                 tracing::error!(invoice.id = id, number, detail = %message.message, "reconcile found another voucher");
@@ -544,9 +554,16 @@ impl SeriesWorker {
             // (ARCHITECTURE.md invariant 16).
             crate::email::enqueue_on_approval(&mut fenced, &approved, now).await?;
         }
+        // Originals whose balance the approved notes zeroed are cancelled with them
+        // (ARCHITECTURE.md invariant 22).
+        let cancelled = crate::invoices::notes::settle(&mut fenced, &self.key, &approved, now).await?;
         self.commit_statuses(
             fenced,
-            &[(InvoiceStatus::Approved, approved), (InvoiceStatus::Failed, failed)],
+            &[
+                (InvoiceStatus::Approved, approved),
+                (InvoiceStatus::Failed, failed),
+                (InvoiceStatus::Cancelled, cancelled),
+            ],
         )
         .await?;
         self.last = (!unknown).then_some(highest);

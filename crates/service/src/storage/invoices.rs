@@ -2,10 +2,16 @@
 //!
 //! Statuses: `pending` (accepted, not yet authorised), `approved` (has a CAE), `failed` (rejected
 //! by ARCA, or inconsistent with what ARCA stored), `pending_retry` (ARCA unavailable; retried
-//! automatically after `next_attempt_at`), `cancelled`. `send_state = 'in_flight'` marks an
+//! automatically after `next_attempt_at`), `cancelled` (its notes brought its balance to zero; it keeps its
+//! CAE). `send_state = 'in_flight'` marks an
 //! invoice whose number may have reached ARCA (write-ahead, ARCHITECTURE.md invariant 2); only reconciliation
 //! clears it. Every engine write below runs inside a transaction opened with
 //! [`super::series::fence`], so a worker that lost its lease cannot change anything.
+//!
+//! A credit or debit note names its original (`original_id`, `note_kind`; migration
+//! `0017_invoice_notes`): [`lock_original`] serialises the notes of one original, and the engine's
+//! hook reads an original with its notes ([`originals_of_notes_in`]) and cancels it
+//! ([`mark_cancelled`]) in the fenced transaction that approves a note.
 //!
 //! Amounts are exact decimal text bound as strings: PostgreSQL casts them to `NUMERIC` (and
 //! reads them back `::text`), SQLite keeps the text as is.
@@ -60,6 +66,11 @@ impl InvoiceStatus {
         InvoiceStatus::ALL.into_iter().find(|status| status.as_str() == text)
     }
 
+    /// Approved, or cancelled by its notes after it was: it has a CAE, a QR, a PDF, an email.
+    pub fn is_authorised(self) -> bool {
+        matches!(self, InvoiceStatus::Approved | InvoiceStatus::Cancelled)
+    }
+
     /// Approved, failed or cancelled: the engine will not touch it again by itself.
     pub fn is_final(self) -> bool {
         matches!(
@@ -80,6 +91,40 @@ impl TryFrom<String> for InvoiceStatus {
 
     fn try_from(text: String) -> Result<Self, Self::Error> {
         InvoiceStatus::parse(&text).ok_or_else(|| format!("unknown invoice status {text:?}"))
+    }
+}
+
+/// What a note does to its original (`note_kind` column; its `CHECK` constraint lists the same
+/// three). [`NoteKind::as_str`] and [`NoteKind::parse`] are the only places its text is written
+/// in Rust.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum NoteKind {
+    /// Credits the whole remaining balance (`POST /v1/invoices/{id}/cancel`).
+    Cancellation,
+    /// Credits part of it (`POST /v1/invoices/{id}/credit-notes`).
+    Credit,
+    /// Raises it (`POST /v1/invoices/{id}/debit-notes`).
+    Debit,
+}
+
+impl NoteKind {
+    pub const ALL: [NoteKind; 3] = [NoteKind::Cancellation, NoteKind::Credit, NoteKind::Debit];
+
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            NoteKind::Cancellation => "cancellation",
+            NoteKind::Credit => "credit",
+            NoteKind::Debit => "debit",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<NoteKind> {
+        NoteKind::ALL.into_iter().find(|kind| kind.as_str() == text)
+    }
+
+    /// A cancellation or a partial credit: it lowers the balance.
+    pub fn credits(self) -> bool {
+        matches!(self, NoteKind::Cancellation | NoteKind::Credit)
     }
 }
 
@@ -124,6 +169,10 @@ pub struct NewInvoiceRow {
     /// Accepted as `pending_retry`, not to be sent before this time (unix ms).
     pub deferred_until_ms: Option<i64>,
     pub created_at: DateTime<Utc>,
+    /// For a note: the invoice it adjusts (same account).
+    pub original_id: Option<String>,
+    /// For a note: what it does to its original.
+    pub note_kind: Option<NoteKind>,
 }
 
 /// The voucher's header amounts as exact decimal text (`"1210.00"`).
@@ -171,6 +220,18 @@ pub struct InvoiceRow {
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
     pub approved_at: Option<DateTime<Utc>>,
+    /// For a note: the invoice it adjusts.
+    pub original_id: Option<String>,
+    /// For a note: `cancellation`, `credit` or `debit` (see [`InvoiceRow::note_kind`]).
+    #[sqlx(rename = "note_kind")]
+    pub note_kind_text: Option<String>,
+}
+
+impl InvoiceRow {
+    /// What the note does to its original; `None` for an invoice that is not a note.
+    pub fn note_kind(&self) -> Option<NoteKind> {
+        self.note_kind_text.as_deref().and_then(NoteKind::parse)
+    }
 }
 
 /// An invoice in a series worker's hands: its id, number (if assigned) and stored detail.
@@ -189,6 +250,11 @@ pub enum Inserted {
     Existing {
         id: String,
         request_hash: Option<String>,
+    },
+    /// A cancellation whose original already has a live one (the unique index decided): that
+    /// one's id.
+    LiveCancellation {
+        id: String,
     },
 }
 
@@ -220,7 +286,7 @@ fn columns_of(amounts: &str, document: &str) -> String {
     format!(
         "id, account_id, status, cuit, punto_venta, cbte_tipo, numero, voucher, {document} AS document, fecha, doc_tipo, doc_nro, \
          cliente_nombre, {}, cae, cae_vencimiento, arca_observaciones, arca_errores, send_state, attempts, \
-         next_attempt_at, idempotency_key, request_hash, created_at, updated_at, approved_at",
+         next_attempt_at, idempotency_key, request_hash, created_at, updated_at, approved_at, original_id, note_kind",
         amounts
     )
 }
@@ -228,7 +294,8 @@ fn columns_of(amounts: &str, document: &str) -> String {
 /// Inserts a `pending` invoice (`pending_retry` when deferred), in the caller's transaction (which also counts it in the
 /// account's usage). With an idempotency key the account already used, inserts nothing and
 /// returns the existing invoice's id (the unique constraint decides, so two concurrent requests
-/// with one key create one invoice).
+/// with one key create one invoice). A cancellation of an original that already has a live one
+/// inserts nothing either and returns that one (`invoices_one_live_cancellation` decides).
 pub async fn insert(transaction: &mut Transaction<'_>, row: &NewInvoiceRow) -> Result<Inserted, Error> {
     let numeric = match transaction {
         Transaction::Postgres(_) => "::numeric",
@@ -237,10 +304,11 @@ pub async fn insert(transaction: &mut Transaction<'_>, row: &NewInvoiceRow) -> R
     let sql = format!(
         "INSERT INTO invoices (id, account_id, cuit, punto_venta, cbte_tipo, voucher, document, fecha, \
          doc_tipo, doc_nro, cliente_nombre, imp_total, imp_tot_conc, imp_neto, imp_op_ex, imp_trib, imp_iva, \
-         send_state, idempotency_key, request_hash, created_at, updated_at, status, next_attempt_at, retry_announced) \
+         send_state, idempotency_key, request_hash, created_at, updated_at, status, next_attempt_at, retry_announced, \
+         original_id, note_kind) \
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12{numeric}, $13{numeric}, \
-         $14{numeric}, $15{numeric}, $16{numeric}, $17{numeric}, 'none', $18, $19, $20, $20, $21, $22, $23) \
-         ON CONFLICT (account_id, idempotency_key) DO NOTHING"
+         $14{numeric}, $15{numeric}, $16{numeric}, $17{numeric}, 'none', $18, $19, $20, $20, $21, $22, $23, $24, $25) \
+         ON CONFLICT DO NOTHING"
     );
     let amounts = &row.amounts;
     let inserted = with_transaction!(transaction, connection => {
@@ -276,6 +344,8 @@ pub async fn insert(transaction: &mut Transaction<'_>, row: &NewInvoiceRow) -> R
             .bind(row.deferred_until_ms)
             // Accepted as pending_retry: `invoice.created` says so; no `invoice.pending_retry` follows.
             .bind(row.deferred_until_ms.is_some())
+            .bind(&row.original_id)
+            .bind(row.note_kind.map(NoteKind::as_str))
             .execute(connection)
             .await?
             .rows_affected()
@@ -283,16 +353,147 @@ pub async fn insert(transaction: &mut Transaction<'_>, row: &NewInvoiceRow) -> R
     if inserted == 1 {
         return Ok(Inserted::Created);
     }
-    let existing = with_transaction!(transaction, connection => {
-        sqlx::query_as::<_, (String, Option<String>)>(BY_IDEMPOTENCY_KEY)
-            .bind(&row.account_id)
-            .bind(&row.idempotency_key)
+    // Either unique constraint may have refused it: the key's first, then the cancellation's.
+    if row.idempotency_key.is_some() {
+        let existing = with_transaction!(&mut *transaction, connection => {
+            sqlx::query_as::<_, (String, Option<String>)>(BY_IDEMPOTENCY_KEY)
+                .bind(&row.account_id)
+                .bind(&row.idempotency_key)
+                .fetch_optional(connection)
+                .await?
+        });
+        if let Some((id, request_hash)) = existing {
+            return Ok(Inserted::Existing { id, request_hash });
+        }
+    }
+    if row.note_kind == Some(NoteKind::Cancellation)
+        && let Some(original_id) = &row.original_id
+        && let Some(id) = live_cancellation_in(transaction, original_id).await?
+    {
+        return Ok(Inserted::LiveCancellation { id });
+    }
+    // Nothing inserted and nothing found would mean the conflict row vanished in between.
+    Err(Error::NotFound)
+}
+
+const LIVE_CANCELLATION: &str = "SELECT id FROM invoices \
+     WHERE original_id = $1 AND note_kind = 'cancellation' AND status <> 'failed'";
+
+async fn live_cancellation_in(transaction: &mut Transaction<'_>, original_id: &str) -> Result<Option<String>, Error> {
+    Ok(with_transaction!(transaction, connection => {
+        sqlx::query_scalar::<_, String>(LIVE_CANCELLATION)
+            .bind(original_id)
             .fetch_optional(connection)
             .await?
+    }))
+}
+
+/// The live (not failed) cancellation of invoice `original_id`, if it has one.
+pub async fn live_cancellation(storage: &Storage, original_id: &str) -> Result<Option<String>, Error> {
+    Ok(with_pool!(storage, pool => {
+        sqlx::query_scalar::<_, String>(LIVE_CANCELLATION)
+            .bind(original_id)
+            .fetch_optional(pool)
+            .await?
+    }))
+}
+
+/// The notes of invoice `original_id`, oldest first (every status: the balance and the view
+/// decide which count).
+pub async fn notes_of(storage: &Storage, original_id: &str) -> Result<Vec<InvoiceRow>, Error> {
+    let sql = format!(
+        "SELECT {} FROM invoices WHERE original_id = $1 ORDER BY created_at, id",
+        columns(storage)
+    );
+    Ok(with_pool!(storage, pool => {
+        sqlx::query_as::<_, InvoiceRow>(&sql).bind(original_id).fetch_all(pool).await?
+    }))
+}
+
+/// For the notes among `ids`, read in the worker's fenced transaction: each distinct original
+/// still `approved`, with all of its notes (every status). What the engine's hook settles.
+pub async fn originals_of_notes_in(
+    fenced: &mut Fenced<'_>,
+    ids: &[String],
+) -> Result<Vec<(InvoiceRow, Vec<InvoiceRow>)>, Error> {
+    let transaction = fenced.transaction();
+    let amounts = match transaction {
+        Transaction::Postgres(_) => amount_columns_of(true),
+        Transaction::Sqlite(_) => amount_columns_of(false),
+    };
+    let columns = columns_of(amounts, "CAST(NULL AS TEXT)");
+    let mut settled = Vec::new();
+    for chunk in ids.chunks(ROWS_PER_STATEMENT) {
+        let sql = format!(
+            "SELECT {columns} FROM invoices WHERE status = 'approved' AND id IN \
+             (SELECT original_id FROM invoices WHERE original_id IS NOT NULL AND id IN ({})) ORDER BY id",
+            in_list(chunk.len(), 1)
+        );
+        let originals = with_transaction!(&mut *transaction, connection => {
+            let mut query = sqlx::query_as::<_, InvoiceRow>(&sql);
+            for id in chunk {
+                query = query.bind(id);
+            }
+            query.fetch_all(connection).await?
+        });
+        for original in originals {
+            if settled
+                .iter()
+                .any(|(seen, _): &(InvoiceRow, Vec<InvoiceRow>)| seen.id == original.id)
+            {
+                continue;
+            }
+            let sql = format!("SELECT {columns} FROM invoices WHERE original_id = $1 ORDER BY created_at, id");
+            let notes = with_transaction!(&mut *transaction, connection => {
+                sqlx::query_as::<_, InvoiceRow>(&sql).bind(&original.id).fetch_all(connection).await?
+            });
+            settled.push((original, notes));
+        }
+    }
+    Ok(settled)
+}
+
+/// Locks invoice `original_id` for the rest of the caller's transaction (a row lock on
+/// PostgreSQL, the database's write lock on SQLite) and returns the ids of its notes that are not
+/// `failed`, sorted; `None` when it is no longer `approved`.
+pub async fn lock_original(transaction: &mut Transaction<'_>, original_id: &str) -> Result<Option<Vec<String>>, Error> {
+    const LOCK: &str = "UPDATE invoices SET updated_at = updated_at WHERE id = $1 AND status = 'approved'";
+    const LIVE: &str = "SELECT id FROM invoices WHERE original_id = $1 AND status <> 'failed'";
+    let locked = with_transaction!(&mut *transaction, connection => {
+        sqlx::query(LOCK).bind(original_id).execute(connection).await?.rows_affected()
     });
-    // Nothing inserted and nothing found would mean the conflict row vanished in between.
-    let (id, request_hash) = existing.ok_or(Error::NotFound)?;
-    Ok(Inserted::Existing { id, request_hash })
+    if locked != 1 {
+        return Ok(None);
+    }
+    let mut live = with_transaction!(transaction, connection => {
+        sqlx::query_scalar::<_, String>(LIVE).bind(original_id).fetch_all(connection).await?
+    });
+    // Sorted here, not by the database's collation: the caller compares with its own sort.
+    live.sort();
+    Ok(Some(live))
+}
+
+/// Moves the `approved` invoices among `ids` to `cancelled`, in the worker's fenced transaction
+/// (the one recording the notes' approval); returns those it moved.
+pub async fn mark_cancelled(fenced: &mut Fenced<'_>, ids: &[String], now: DateTime<Utc>) -> Result<Vec<String>, Error> {
+    let transaction = fenced.transaction();
+    let mut cancelled = Vec::new();
+    for chunk in ids.chunks(ROWS_PER_STATEMENT) {
+        let sql = format!(
+            "UPDATE invoices SET status = 'cancelled', updated_at = $1 \
+             WHERE status = 'approved' AND id IN ({}) RETURNING id",
+            in_list(chunk.len(), 2)
+        );
+        let rows = with_transaction!(&mut *transaction, connection => {
+            let mut query = sqlx::query_scalar::<_, String>(&sql).bind(now);
+            for id in chunk {
+                query = query.bind(id);
+            }
+            query.fetch_all(connection).await?
+        });
+        cancelled.extend(rows);
+    }
+    Ok(cancelled)
 }
 
 const BY_IDEMPOTENCY_KEY: &str = "SELECT id, request_hash FROM invoices WHERE account_id = $1 AND idempotency_key = $2";
@@ -435,13 +636,13 @@ pub async fn find(storage: &Storage, id: &str) -> Result<Option<InvoiceRow>, Err
 /// with its approval or, for an approved invoice that has none (its account had no profile
 /// then), the account's profile as it is now, written once (`WHERE issuer_snapshot IS NULL`)
 /// and read back, so two concurrent first readers end with the same snapshot. `None` when the
-/// invoice is not the account's or not approved, or when there is still no profile.
+/// invoice is not the account's or has no CAE (not approved nor cancelled), or when there is still no profile.
 pub async fn issuer_snapshot(storage: &Storage, account_id: &str, id: &str) -> Result<Option<String>, Error> {
     let take = format!(
         "UPDATE invoices SET issuer_snapshot = {SNAPSHOT_SUBQUERY} \
-         WHERE id = $1 AND account_id = $2 AND status = 'approved' AND issuer_snapshot IS NULL"
+         WHERE id = $1 AND account_id = $2 AND status IN ('approved', 'cancelled') AND issuer_snapshot IS NULL"
     );
-    const READ: &str = "SELECT issuer_snapshot FROM invoices WHERE id = $1 AND account_id = $2 AND status = 'approved'";
+    const READ: &str = "SELECT issuer_snapshot FROM invoices WHERE id = $1 AND account_id = $2 AND status IN ('approved', 'cancelled')";
     Ok(with_pool!(storage, pool => {
         sqlx::query(&take).bind(id).bind(account_id).execute(pool).await?;
         sqlx::query_scalar::<_, Option<String>>(READ)

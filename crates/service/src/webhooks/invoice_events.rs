@@ -1,8 +1,9 @@
 //! The `invoice.*` events, emitted in the transaction that changes the invoice (ARCHITECTURE.md
 //! "Webhook events"): `invoice.created` with the insert (`Engine::submit`), `invoice.updated`
 //! with an edit (`Engine::resubmit`), `invoice.approved` / `invoice.failed` /
-//! `invoice.pending_retry` with the series worker's fenced writes (`commit_statuses`), and
-//! `invoice.pending_retry` with the API's "ARCA is slow" mark.
+//! `invoice.pending_retry` with the series worker's fenced writes (`commit_statuses`),
+//! `invoice.cancelled` for an original whose note's approval zeroed its balance (in that same
+//! fenced transaction), and `invoice.pending_retry` with the API's "ARCA is slow" mark.
 //!
 //! Built for batches: one query finds whether any account of a batch listens; only then are the
 //! invoices read back (in the same transaction, so `data` is what commits) and the events
@@ -22,14 +23,16 @@ use crate::Error;
 use crate::storage::invoices::{self, InvoiceStatus};
 use crate::storage::{self, Transaction};
 
-/// The event announcing that an invoice reached `status` (none for `pending`, which is no news,
-/// and for `cancelled`, which nothing sets yet).
+/// The event announcing that an invoice reached `status` (none for `pending`, which is no news).
+/// `cancelled` is set by the engine's hook when a note's approval brings its original's balance
+/// to zero (`invoices::notes::settle`), in the same transaction.
 pub fn event_type(status: InvoiceStatus) -> Option<EventType> {
     match status {
         InvoiceStatus::Approved => Some(EventType::InvoiceApproved),
         InvoiceStatus::Failed => Some(EventType::InvoiceFailed),
         InvoiceStatus::PendingRetry => Some(EventType::InvoicePendingRetry),
-        InvoiceStatus::Pending | InvoiceStatus::Cancelled => None,
+        InvoiceStatus::Cancelled => Some(EventType::InvoiceCancelled),
+        InvoiceStatus::Pending => None,
     }
 }
 

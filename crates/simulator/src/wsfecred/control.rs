@@ -1,6 +1,6 @@
 //! `/_sim/fce`: the control API of the simulated wsfecred — the FCE threshold, the CUITs obliged
 //! to receive FCE, and a view of the FCE accounts. Changes are persisted in the state file.
-//! Not part of ARCA.
+//! Not part of ARCA: it never speaks SOAP and never changes an account's acceptance state.
 //!
 //! - `GET /_sim/fce`: `{"threshold": {"monto_desde"}, "obligados": {cuit: {"obligado", "desde"}}, "accounts": {...}}`
 //! - `PUT /_sim/fce/threshold` `{"monto_desde": "3958316.00"}` (positive, at most 2 decimals)

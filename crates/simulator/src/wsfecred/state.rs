@@ -2,7 +2,7 @@
 //! CUITs obliged to receive FCE (and since when), and each FCE account's (cuenta corriente's)
 //! id and acceptance state. The vouchers themselves are WSFEv1's: nothing here copies them.
 //!
-//! It never decides an answer: [`super::account`] and [`super::obligation`] do.
+//! It never decides an answer: [`super::account`] and the obligation queries of [`super`] do.
 
 use std::collections::BTreeMap;
 
@@ -23,7 +23,7 @@ pub struct FceState {
     pub threshold: Decimal,
     /// CUITs obliged to receive FCE, with the first day of the obligation (`yyyy-mm-dd`).
     pub obligados: BTreeMap<i64, String>,
-    /// Accounts by the key of their invoice ([`account_key`]).
+    /// Accounts by the key of their invoice (`account_key`).
     pub accounts: BTreeMap<String, Account>,
     /// The next `codCtaCte`.
     pub next_cta_cte: i64,
