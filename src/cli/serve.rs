@@ -178,6 +178,7 @@ fn demo_issuer_profile() -> issuer_profiles::ProfileInput {
         ingresos_brutos: "901-123456-7".into(),
         inicio_actividades: chrono::NaiveDate::from_ymd_opt(2020, 3, 1).unwrap_or_default(),
         logo: None,
+        fce: None,
     }
 }
 

@@ -32,6 +32,9 @@ mod errors;
 /// FCE (or is refused when its class was forced), the obligation cached per CUIT and day,
 /// issuance never blocked by wsfecred; the received FCEs listed, accepted and rejected.
 mod fce;
+/// FCE MiPyMEs issuance: opcionales from the request and the issuer profile, each FCE rule
+/// refused with ARCA's code before a number is used, and enforced alike by the simulator.
+mod fce_issuance;
 /// `/health/arca`: one FEDummy per `ARCA_HEALTH_CACHE_MS`, shared by concurrent probes.
 mod health_cache;
 /// Hostile input: numbers ARCA cannot carry, control characters, limits, strict decimals,

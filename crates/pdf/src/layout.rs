@@ -1,5 +1,7 @@
 //! The one A4 layout of every voucher class: what goes where, how items wrap and flow over pages,
-//! and which blocks and legends a document gets. [`Plan::new`] decides everything once per
+//! and which blocks and legends a document gets (an FCE MiPyMEs voucher gets its own block: the
+//! Ley 27.440 legend, the issuer's CBU and alias, the transfer option, the payment due date and,
+//! on notes, whether they annul). [`Plan::new`] decides everything once per
 //! document (lines, rows, pages); [`Plan::draw_page`] paints one page of one copy.
 //!
 //! It never computes a fiscal amount: totals, IVA and subtotals are the document's. The only
@@ -121,6 +123,8 @@ pub struct Plan<'d> {
     receiver_right: Vec<Field>,
     receiver_height: f32,
     associated: Vec<String>,
+    /// The FCE block's lines; the first (the Ley 27.440 legend) in bold. Empty on other types.
+    fce: Vec<String>,
     currency: Option<String>,
     columns: Vec<Column>,
     rows: Vec<Row>,
@@ -273,6 +277,8 @@ impl<'d> Plan<'d> {
             )
         };
 
+        let fce = fce_lines(doc, kind);
+
         let currency = (doc.moneda.codigo != "PES").then(|| {
             let name = format::currency_name(&doc.moneda.codigo).unwrap_or("");
             format!(
@@ -310,6 +316,7 @@ impl<'d> Plan<'d> {
             receiver_right,
             receiver_height,
             associated,
+            fce,
             currency,
             columns,
             rows,
@@ -344,6 +351,9 @@ impl<'d> Plan<'d> {
         y += self.receiver_height + GAP;
         if !self.associated.is_empty() {
             y += self.associated.len() as f32 * BODY_LEAD + 2.0 * PAD - 3.0 + GAP;
+        }
+        if !self.fce.is_empty() {
+            y += self.fce.len() as f32 * BODY_LEAD + 2.0 * PAD - 3.0 + GAP;
         }
         if self.currency.is_some() {
             y += 18.0 + GAP;
@@ -435,6 +445,16 @@ impl<'d> Plan<'d> {
             for (line_index, line) in self.associated.iter().enumerate() {
                 let baseline = y + PAD + 7.0 + line_index as f32 * BODY_LEAD;
                 draw_text(surface, &REGULAR, BODY, LEFT + PAD, baseline, line);
+            }
+            y += height + GAP;
+        }
+        if !self.fce.is_empty() {
+            let height = self.fce.len() as f32 * BODY_LEAD + 2.0 * PAD - 3.0;
+            stroke_rect(surface, LEFT, y, WIDTH, height);
+            for (line_index, line) in self.fce.iter().enumerate() {
+                let baseline = y + PAD + 7.0 + line_index as f32 * BODY_LEAD;
+                let face: &Face = if line_index == 0 { &BOLD } else { &REGULAR };
+                draw_text(surface, face, BODY, LEFT + PAD, baseline, line);
             }
             y += height + GAP;
         }
@@ -854,6 +874,67 @@ fn is_national_indirect(description: &str) -> bool {
         || lower.starts_with("impuesto interno")
         || lower.starts_with("impuestos nacionales")
         || lower.starts_with("impuesto nacional")
+}
+
+/// The legend every FCE MiPyMEs voucher prints.
+pub const FCE_LEGEND: &str = "Factura de Crédito Electrónica MiPyMEs (FCE) — Régimen de la Ley N° 27.440";
+
+/// The FCE block of an FCE voucher (types 201–213): the Ley 27.440 legend, then the CBU and
+/// alias, the transfer option, the payment due date, whether a note annuls and the commercial
+/// references, each wrapped to the page. Empty for other types.
+fn fce_lines(doc: &InvoiceDocument, kind: VoucherType) -> Vec<String> {
+    if !voucher::is_fce(kind.code) {
+        return Vec::new();
+    }
+    let fce = doc.fce.clone().unwrap_or_default();
+    let mut lines = vec![FCE_LEGEND.to_owned()];
+    let mut payment = Vec::new();
+    if let Some(cbu) = &fce.cbu {
+        payment.push(format!("CBU del emisor: {cbu}"));
+    }
+    if let Some(alias) = &fce.alias {
+        payment.push(format!("Alias: {alias}"));
+    }
+    if !payment.is_empty() {
+        lines.push(payment.join("    "));
+    }
+    let mut terms = Vec::new();
+    if let Some(transferencia) = &fce.transferencia {
+        terms.push(format!("Opción de transferencia: {transferencia}"));
+    }
+    if let Some(vencimiento) = fce.vencimiento_pago {
+        terms.push(format!(
+            "Fecha de vencimiento para el pago: {}",
+            format::date(vencimiento)
+        ));
+    }
+    if !terms.is_empty() {
+        lines.push(terms.join("    "));
+    }
+    if let Some(anulacion) = fce.anulacion {
+        lines.push(
+            if anulacion {
+                "Anulación: Sí (anula el comprobante asociado)"
+            } else {
+                "Anulación: No"
+            }
+            .to_owned(),
+        );
+    }
+    if !fce.referencias_comerciales.is_empty() {
+        lines.push(format!(
+            "Referencias comerciales: {}",
+            fce.referencias_comerciales.join("; ")
+        ));
+    }
+    lines
+        .iter()
+        .enumerate()
+        .flat_map(|(index, line)| {
+            let face: &Face = if index == 0 { &BOLD } else { &REGULAR };
+            text::wrap_at_most(face, line, BODY, WIDTH - 2.0 * PAD, 3)
+        })
+        .collect()
 }
 
 fn legends(doc: &InvoiceDocument, kind: VoucherType, symbol: &str) -> Vec<Legend> {

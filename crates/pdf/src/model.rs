@@ -26,6 +26,8 @@ pub struct InvoiceDocument {
     pub moneda: Currency,
     /// Associated vouchers (credit and debit notes), printed as references.
     pub comprobantes_asociados: Vec<AssociatedVoucher>,
+    /// FCE MiPyMEs data (types 201–213), printed in the FCE block; `None` on other types.
+    pub fce: Option<Fce>,
     pub autorizacion: Authorization,
     /// ARCA's QR URL (`https://www.afip.gob.ar/fe/qr/?p=…`), encoded as the QR image.
     pub qr_data: String,
@@ -126,6 +128,24 @@ pub struct Currency {
     pub codigo: String,
     /// ARCA's `MonCotiz`: 1 for pesos.
     pub cotizacion: Decimal,
+}
+
+/// What an FCE MiPyMEs voucher prints besides an ordinary one (Ley 27.440): taken by the service
+/// from the voucher's opcionales (2101, 2102, 27, 22, 23) and its due date.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Fce {
+    /// The issuer's CBU (22 digits), where payment goes.
+    pub cbu: Option<String>,
+    /// The CBU's alias.
+    pub alias: Option<String>,
+    /// The transfer option as printed ("Sistema de Circulación Abierta (SCA)", …).
+    pub transferencia: Option<String>,
+    /// The payment due date (`FchVtoPago`): invoices, and notes that annul.
+    pub vencimiento_pago: Option<NaiveDate>,
+    /// Notes: whether the note annuls its invoice (opcional 22).
+    pub anulacion: Option<bool>,
+    /// Commercial references (opcional 23).
+    pub referencias_comerciales: Vec<String>,
 }
 
 #[derive(Debug, Clone, PartialEq)]

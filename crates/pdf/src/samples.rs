@@ -203,6 +203,7 @@ fn document(cbte_tipo: i32, receptor: Receiver, items: Vec<Item>, totales: Total
             cotizacion: Decimal::ONE,
         },
         comprobantes_asociados: Vec::new(),
+        fce: None,
         autorizacion: Authorization {
             kind: AuthorizationKind::Cae,
             codigo: CAE.into(),
@@ -304,6 +305,45 @@ pub fn factura_servicios() -> InvoiceDocument {
     document
 }
 
+/// Factura de Crédito Electrónica MiPyMEs A (201): the FCE block with the CBU, its alias, the
+/// transfer option and the payment due date.
+pub fn factura_fce_a() -> InvoiceDocument {
+    let items = rates(2);
+    let totales = totals(&items, Vec::new());
+    let mut document = document(201, business(), items, totales);
+    document.fce = Some(Fce {
+        cbu: Some("2850590940090418135201".into()),
+        alias: Some("almacen.sur.pagos".into()),
+        transferencia: Some("Sistema de Circulación Abierta (SCA)".into()),
+        vencimiento_pago: Some(date(2027, 1, 5)),
+        anulacion: None,
+        referencias_comerciales: vec!["Orden de compra 4512".into()],
+    });
+    document.qr_data = qr_url(&document);
+    document
+}
+
+/// Nota de crédito FCE A (203) annulling Factura FCE A 00001-00000041.
+pub fn nota_credito_fce_a() -> InvoiceDocument {
+    let items = vec![item(1, Some(Decimal::new(21, 0)))];
+    let totales = totals(&items, Vec::new());
+    let mut document = document(203, business(), items, totales);
+    document.numero = 8;
+    document.comprobantes_asociados = vec![AssociatedVoucher {
+        cbte_tipo: 201,
+        punto_venta: 1,
+        numero: 41,
+        fecha: Some(date(2026, 12, 1)),
+    }];
+    document.fce = Some(Fce {
+        cbu: Some("2850590940090418135201".into()),
+        anulacion: Some(true),
+        ..Fce::default()
+    });
+    document.qr_data = qr_url(&document);
+    document
+}
+
 /// A B receiver that is not a consumidor final (exempt), so no transparency block.
 fn business_b() -> Receiver {
     Receiver {
@@ -334,6 +374,8 @@ pub fn all() -> Vec<(&'static str, InvoiceDocument)> {
         ("nota_credito_a", nota_credito_a()),
         ("factura_dolares", factura_dolares()),
         ("factura_servicios", factura_servicios()),
+        ("factura_fce_a", factura_fce_a()),
+        ("nota_credito_fce_a", nota_credito_fce_a()),
         ("factura_40_items", factura_items(40)),
     ]
 }

@@ -710,3 +710,59 @@ fn a_caea_invoice_names_its_code_as_caea() {
     assert_lacks(&text, "CAE N°:", "CAEA");
     assert_eq!(pdf.qr(1), document.qr_data);
 }
+
+#[test]
+fn an_fce_invoice_prints_its_regime_cbu_transfer_option_and_due_date() {
+    let document = samples::factura_fce_a();
+    let (_pdf, text) = rendered(&document);
+    // The long name wraps in its column: read the page as one line.
+    let text = text.replace('\n', " ");
+    assert_mandatory_fields("FCE A", &document, &text);
+    assert_itemises_iva("FCE A", &document, &text);
+    assert_has(&text, "FACTURA DE CRÉDITO ELECTRÓNICA MiPyMEs (FCE)", "FCE A: title");
+    assert_has(&text, "COD. 201", "FCE A");
+    assert_has(
+        &text,
+        "Factura de Crédito Electrónica MiPyMEs (FCE) — Régimen de la Ley N° 27.440",
+        "FCE A: legend",
+    );
+    assert_has(
+        &text,
+        "CBU del emisor: 2850590940090418135201 Alias: almacen.sur.pagos",
+        "FCE A: CBU and alias",
+    );
+    assert_has(
+        &text,
+        "Opción de transferencia: Sistema de Circulación Abierta (SCA) Fecha de vencimiento para el pago: 05/01/2027",
+        "FCE A: transfer option and due date",
+    );
+    assert_has(&text, "Referencias comerciales: Orden de compra 4512", "FCE A");
+    assert_lacks(&text, "Anulación", "FCE A: invoices do not annul");
+}
+
+#[test]
+fn an_fce_credit_note_says_it_annuls() {
+    let document = samples::nota_credito_fce_a();
+    let (_pdf, text) = rendered(&document);
+    let text = text.replace('\n', " ");
+    assert_mandatory_fields("NC FCE A", &document, &text);
+    assert_has(&text, "NOTA DE CRÉDITO ELECTRÓNICA MiPyMEs (FCE)", "NC FCE A");
+    assert_has(&text, "Régimen de la Ley N° 27.440", "NC FCE A");
+    assert_has(&text, "Anulación: Sí (anula el comprobante asociado)", "NC FCE A");
+    assert_lacks(
+        &text,
+        "Fecha de vencimiento para el pago",
+        "NC FCE A: no due date given",
+    );
+}
+
+#[test]
+fn ordinary_vouchers_print_no_fce_block() {
+    for (name, document) in samples::all() {
+        if arca_pdf::voucher::is_fce(document.cbte_tipo) {
+            continue;
+        }
+        let (_pdf, text) = rendered(&document);
+        assert_lacks(&text, "27.440", name);
+    }
+}

@@ -24,6 +24,7 @@ mod associated;
 mod class;
 mod currency;
 mod dates;
+mod fce;
 mod header;
 mod iva_and_tributos;
 mod numbering;
@@ -40,6 +41,8 @@ use crate::Cuit;
 use crate::codes::{CONSUMIDOR_FINAL_THRESHOLD_PESOS, CbteTipo, DEFAULT_MAX_RECORDS_PER_REQUEST};
 use crate::money::Money;
 use crate::voucher::CaeRequest;
+
+pub use fce::{TRANSFER_OPTIONS, is_valid_cbu};
 
 /// One rule a request breaks.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -177,6 +180,7 @@ pub fn validate(request: &CaeRequest, ctx: &ValidationContext) -> Vec<Validation
         currency::check(&detail, &mut issues);
         receiver_iva_condition::check(&detail, &mut issues);
         associated::check(&detail, &mut issues);
+        fce::check(&detail, &mut issues);
     }
     issues
 }
@@ -286,6 +290,17 @@ pub(crate) mod testing {
             periodo_asoc: None,
             actividades: vec![],
         }
+    }
+
+    /// Opcionales a correct FCE invoice carries: a valid CBU (2101) and the transfer option (27).
+    pub fn fce_invoice_opcionales() -> Vec<crate::voucher::Opcional> {
+        [("2101", "2850590940090418135201"), ("27", "SCA")]
+            .into_iter()
+            .map(|(id, valor)| crate::voucher::Opcional {
+                id: id.to_owned(),
+                valor: valor.to_owned(),
+            })
+            .collect()
     }
 
     /// A Factura B to an unidentified consumidor final, products, 1000 + 210 IVA.

@@ -15,17 +15,17 @@
 //! contract"). Rendering is deterministic: the same invoice gives the same bytes.
 
 use arca_pdf::{
-    AssociatedVoucher, Authorization, AuthorizationKind, Currency, InvoiceDocument, Issuer, Item, Receiver,
+    AssociatedVoucher, Authorization, AuthorizationKind, Currency, Fce, InvoiceDocument, Issuer, Item, Receiver,
     ServicePeriod, Totals,
 };
 use arca_protocol::Cuit;
-use arca_protocol::codes::{CbteClass, CbteTipo, CondicionIvaReceptor, IvaRate, TributoTipo};
+use arca_protocol::codes::{CbteClass, CbteTipo, CondicionIvaReceptor, IvaRate, Opcional as OpcionalTipo, TributoTipo};
 use arca_protocol::money::{Decimal, Money};
 use arca_protocol::wsfe::FECAEDetRequest;
 
 use crate::invoices::request::{CondicionVenta, ItemRequest};
 use crate::invoices::view::qr_url;
-use crate::issuer_profiles::{self, IngresosBrutos, Logo, Snapshot};
+use crate::issuer_profiles::{self, IngresosBrutos, Logo, Snapshot, Transferencia};
 use crate::storage::invoices::{self, InvoiceRow};
 use crate::{Error, Storage};
 
@@ -210,6 +210,7 @@ pub fn invoice_document(row: &InvoiceRow, snapshot: &Snapshot, logo: Option<&Log
                 })
             })
             .collect::<Result<Vec<_>, &str>>()?,
+        fce: fce(row.cbte_tipo, &voucher),
         autorizacion: Authorization {
             kind: AuthorizationKind::Cae,
             codigo: cae.clone(),
@@ -245,6 +246,31 @@ fn line(item: &ItemRequest, class: Option<CbteClass>) -> Result<Item, String> {
         subtotal: net,
         iva_alicuota: rate.map(|rate| rate.percent().normalize()),
         subtotal_con_iva: net + iva,
+    })
+}
+
+/// What an FCE voucher prints from its opcionales (docs/arca.md §M.1) and its due date; `None`
+/// for other types. A transfer option ARCA would not have accepted prints as sent.
+fn fce(cbte_tipo: i32, voucher: &FECAEDetRequest) -> Option<Fce> {
+    if !CbteTipo::from_code(cbte_tipo).is_some_and(CbteTipo::is_fce) {
+        return None;
+    }
+    let values = |tipo: OpcionalTipo| {
+        voucher
+            .opcionales
+            .iter()
+            .filter(move |opcional| opcional.id == tipo.code())
+            .map(|opcional| opcional.valor.clone())
+    };
+    let first = |tipo: OpcionalTipo| values(tipo).next();
+    Some(Fce {
+        cbu: first(OpcionalTipo::FCE_CBU),
+        alias: first(OpcionalTipo::FCE_ALIAS),
+        transferencia: first(OpcionalTipo::FCE_TRANSFERENCIA)
+            .map(|code| Transferencia::parse(&code).map_or(code, |option| option.printed().to_string())),
+        vencimiento_pago: voucher.fch_vto_pago,
+        anulacion: first(OpcionalTipo::FCE_ANULACION).map(|flag| flag == "S"),
+        referencias_comerciales: values(OpcionalTipo::FCE_REFERENCIA_COMERCIAL).collect(),
     })
 }
 
@@ -603,5 +629,31 @@ mod tests {
             "cliente": {"documento_tipo": 99, "documento_numero": "0", "condicion_iva": "consumidor_final"},
             "items": [{"descripcion": "Yerba", "cantidad": 1, "precio_unitario": "100.00", "iva_porcentaje": 21}]
         })
+    }
+    #[test]
+    fn an_fce_invoice_prints_its_opcionales_and_due_date() {
+        let request = json!({
+            "mode": "advanced", "tipo_comprobante": 201, "punto_venta": 3, "concepto": "productos",
+            "fecha": "2026-06-15", "fecha_vencimiento_pago": "2026-07-15",
+            "cliente": {"documento_tipo": 80, "documento_numero": "30-71407534-5", "razon_social": "Cliente SA",
+                        "condicion_iva": "responsable_inscripto"},
+            "fce": {"cbu": "2850590940090418135201", "alias": "almacen.pagos",
+                    "referencias_comerciales": ["OC 77"]},
+            "items": [{"descripcion": "Aceite", "cantidad": "3", "precio_unitario": "1000.00", "iva_porcentaje": 21}]
+        });
+        let doc = document(request, CondicionIva::ResponsableInscripto);
+        assert_eq!(
+            doc.fce,
+            Some(Fce {
+                cbu: Some("2850590940090418135201".into()),
+                alias: Some("almacen.pagos".into()),
+                transferencia: Some("Sistema de Circulación Abierta (SCA)".into()),
+                vencimiento_pago: Some(date("2026-07-15")),
+                anulacion: None,
+                referencias_comerciales: vec!["OC 77".into()],
+            })
+        );
+        // Ordinary vouchers carry no FCE block.
+        assert_eq!(document(arca_request_b(), CondicionIva::ResponsableInscripto).fce, None);
     }
 }

@@ -45,15 +45,13 @@ use chrono::{DateTime, NaiveDate, SubsecRound, Utc};
 
 use crate::accounts::{self, Account};
 use crate::arca::{Arca, ArcaService, authorization};
+use crate::invoices::compose;
 use crate::invoices::request::CreateInvoice;
 use crate::storage::fce::ObligationRow;
 use crate::storage::{self, Storage};
 
 /// How long an obligation answer is used: a day, as the obligation is asked per date.
 pub const OBLIGATION_TTL: Duration = Duration::from_secs(24 * 60 * 60);
-/// Days from the voucher date to the payment due date (`FchVtoPago`) of an invoice this module
-/// made an FCE, when the caller gave none.
-pub const FCE_DEFAULT_PAYMENT_DAYS: u64 = 30;
 /// The most received FCEs one list reads from ARCA (its pages of ten); more is a 400 asking for
 /// a narrower filter.
 pub const RECEIVED_MAX: usize = 500;
@@ -294,7 +292,7 @@ impl Fce {
 
     /// The FCE rule applied to an invoice composed as `voucher` from `request`: `None` when it
     /// stays as it is; the FCE request (the class set and, when missing, `fecha_vencimiento_pago`
-    /// = the voucher date + [`FCE_DEFAULT_PAYMENT_DAYS`]) and its voucher, composed and checked
+    /// = the voucher date + [`compose::FCE_DEFAULT_PAYMENT_DAYS`]) and its voucher, composed and checked
     /// by `compose`, when it becomes an FCE. A forced ordinary class the rule forbids is a 400
     /// naming `tipo_comprobante`; an FCE that lacks what FCE needs is a 400 saying FCE is
     /// required for this buyer, beside what is missing.
@@ -328,7 +326,8 @@ impl Fce {
                 let mut fce = request.clone();
                 fce.tipo_comprobante = Some(tipo.code());
                 if fce.fecha_vencimiento_pago.is_none() {
-                    fce.fecha_vencimiento_pago = fecha.checked_add_days(chrono::Days::new(FCE_DEFAULT_PAYMENT_DAYS));
+                    fce.fecha_vencimiento_pago =
+                        fecha.checked_add_signed(chrono::Duration::days(compose::FCE_DEFAULT_PAYMENT_DAYS));
                 }
                 match compose(&fce) {
                     Ok(voucher) => Ok(Some((fce, voucher))),
@@ -490,7 +489,7 @@ impl Fce {
             (None, None) => Ok((None, None)),
             (None, Some(_)) => Err(crate::Error::invalid("desde", "required with hasta").into()),
             (Some(desde), hasta) => {
-                let hasta = hasta.unwrap_or_else(|| crate::invoices::compose::argentina_today(self.clock.now()));
+                let hasta = hasta.unwrap_or_else(|| compose::argentina_today(self.clock.now()));
                 if hasta < desde {
                     return Err(crate::Error::invalid("hasta", "must not be before desde").into());
                 }

@@ -26,7 +26,7 @@ use std::time::Duration;
 use chrono::{DateTime, Utc};
 use sha2::{Digest, Sha256};
 
-pub use request::{AsociadoRequest, Cliente, CreateInvoice, ItemRequest, TributoRequest};
+pub use request::{AsociadoRequest, Cliente, CreateInvoice, FceRequest, ItemRequest, TributoRequest};
 pub use view::{ArcaMessage, Invoice};
 
 use crate::arca::breaker::CircuitBreaker;
@@ -140,12 +140,13 @@ impl Invoices {
         let filled = receiver::fill(&self.taxpayers, &account.id, request).await?;
         let request = filled.as_ref().unwrap_or(request);
         let now = Utc::now();
-        let voucher = compose::checked_voucher(request, &account, now)?;
+        let fce_defaults = crate::issuer_profiles::fce_defaults(&self.storage, &account.id).await?;
+        let voucher = compose::checked_voucher_with(request, &account, &fce_defaults, now)?;
         // An invoice to a buyer obliged to receive FCE MiPyMEs becomes one (or is refused).
         let fce = self
             .fce
             .settle(&account, request, &voucher, |fce| {
-                compose::checked_voucher(fce, &account, now)
+                compose::checked_voucher_with(fce, &account, &fce_defaults, now)
             })
             .await?;
         let (request, voucher) = match &fce {
@@ -201,11 +202,12 @@ impl Invoices {
         let filled = receiver::fill(&self.taxpayers, &account.id, request).await?;
         let request = filled.as_ref().unwrap_or(request);
         let now = Utc::now();
-        let voucher = compose::checked_voucher(request, &account, now)?;
+        let fce_defaults = crate::issuer_profiles::fce_defaults(&self.storage, &account.id).await?;
+        let voucher = compose::checked_voucher_with(request, &account, &fce_defaults, now)?;
         let fce = self
             .fce
             .settle(&account, request, &voucher, |fce| {
-                compose::checked_voucher(fce, &account, now)
+                compose::checked_voucher_with(fce, &account, &fce_defaults, now)
             })
             .await?;
         let (request, voucher) = match &fce {

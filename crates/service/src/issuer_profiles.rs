@@ -1,7 +1,9 @@
 //! The issuer profile: the fiscal data a printed invoice must show and ARCA does not return —
 //! razón social, domicilio comercial, condición frente al IVA, Ingresos Brutos, fecha de inicio
 //! de actividades and an optional logo (docs/arca.md §N.5) — one per account, replaced whole by
-//! `PUT /v1/account/issuer-profile`.
+//! `PUT /v1/account/issuer-profile`. Its optional `fce` section ([`FceProfile`]: CBU, alias and
+//! transfer option) gives the values an FCE MiPyMEs invoice takes when its request leaves them
+//! out (docs/arca.md §M.1).
 //!
 //! [`Snapshot`] is the profile as an approval keeps it with the invoice (with its point of sale's
 //! domicilio), so a later change here never reprints an approved invoice differently.
@@ -11,7 +13,9 @@
 //! digits, `.`, `/` and `-` (starting and ending with a digit) or `exento` /
 //! `convenio_multilateral`; a logo PNG or JPEG of at most 256 KiB and 4096 × 4096 pixels, its
 //! format checked by its magic bytes and header, never by the type it claims alone, and then
-//! by the renderer (`arca_pdf::check_logo`: it decodes and embeds in a PDF/A).
+//! by the renderer (`arca_pdf::check_logo`: it decodes and embeds in a PDF/A); the FCE CBU 22
+//! digits with valid check digits, its alias 6–20 characters of `A–Z a–z 0–9 . -`
+//! ([`check_cbu`], [`check_alias`]).
 //!
 //! It never renders (`crate::documents` does) and never touches invoices.
 
@@ -136,6 +140,87 @@ impl IngresosBrutos {
     }
 }
 
+/// `fce.alias`, in characters: ARCA's (and the banks') CBU alias rule.
+pub const FCE_ALIAS_MIN: usize = 6;
+/// `fce.alias`, in characters.
+pub const FCE_ALIAS_MAX: usize = 20;
+/// What `fce.alias` accepts (the OpenAPI pattern states the same rule).
+pub const FCE_ALIAS_PATTERN: &str = "^[A-Za-z0-9.-]{6,20}$";
+/// What `fce.cbu` accepts before its check digits are checked.
+pub const FCE_CBU_PATTERN: &str = "^[0-9]{22}$";
+
+/// An FCE's transfer option (opcional 27, docs/arca.md §M.1): how the credit invoice may
+/// circulate once accepted.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub enum Transferencia {
+    /// Sistema de Circulación Abierta: the invoice may be transferred (the default).
+    #[serde(rename = "SCA")]
+    Sca,
+    /// Agente de Depósito Colectivo: it is deposited with a collective depository agent.
+    #[serde(rename = "ADC")]
+    Adc,
+}
+
+impl Transferencia {
+    /// ARCA's value, the API's and the stored one.
+    pub const fn code(self) -> &'static str {
+        match self {
+            Transferencia::Sca => "SCA",
+            Transferencia::Adc => "ADC",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<Transferencia> {
+        [Transferencia::Sca, Transferencia::Adc]
+            .into_iter()
+            .find(|option| option.code() == text)
+    }
+
+    /// As a printed FCE spells it out.
+    pub const fn printed(self) -> &'static str {
+        match self {
+            Transferencia::Sca => "Sistema de Circulación Abierta (SCA)",
+            Transferencia::Adc => "Agente de Depósito Colectivo (ADC)",
+        }
+    }
+}
+
+/// The account's FCE MiPyMEs defaults: what an FCE invoice's opcionales take when its request
+/// leaves them out. The CBU is account data, not a secret: shown to the account only.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct FceProfile {
+    /// The issuer's CBU (opcional 2101): 22 digits, valid check digits.
+    pub cbu: Option<String>,
+    /// The CBU's alias (opcional 2102): 6–20 characters of `A–Z a–z 0–9 . -`.
+    pub alias: Option<String>,
+    /// The transfer option (opcional 27); SCA when not set.
+    pub transferencia: Option<Transferencia>,
+}
+
+/// `cbu` as an FCE's opcional 2101 takes it (ARCA 10165), or why not.
+pub fn check_cbu(cbu: &str) -> Result<(), String> {
+    if arca_protocol::validate::is_valid_cbu(cbu) {
+        Ok(())
+    } else {
+        Err("ARCA 10165: must be a CBU: 22 digits whose two check digits hold (docs/arca.md §M.1)".into())
+    }
+}
+
+/// `alias` as an FCE's opcional 2102 takes it, or why not.
+pub fn check_alias(alias: &str) -> Result<(), String> {
+    let length = alias.chars().count();
+    let charset = alias
+        .bytes()
+        .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'-'));
+    if (FCE_ALIAS_MIN..=FCE_ALIAS_MAX).contains(&length) && charset {
+        Ok(())
+    } else {
+        Err(format!(
+            "must be a CBU alias: {FCE_ALIAS_MIN} to {FCE_ALIAS_MAX} characters of A-Z, a-z, 0-9, `.` and `-`"
+        ))
+    }
+}
+
 /// A logo's format, by its content.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub enum LogoFormat {
@@ -195,6 +280,8 @@ pub struct IssuerProfile {
     pub ingresos_brutos: IngresosBrutos,
     pub inicio_actividades: NaiveDate,
     pub logo: Option<Logo>,
+    /// FCE MiPyMEs defaults; `None` when the profile sets none.
+    pub fce: Option<FceProfile>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
 }
@@ -208,6 +295,8 @@ pub struct ProfileInput {
     pub ingresos_brutos: String,
     pub inicio_actividades: NaiveDate,
     pub logo: Option<LogoInput>,
+    /// FCE defaults as sent; checked by [`put`].
+    pub fce: Option<FceProfile>,
 }
 
 /// A logo as sent: the format it claims and its content in standard base64.
@@ -285,6 +374,13 @@ pub async fn put(storage: &Storage, account_id: &str, input: ProfileInput) -> Re
         ingresos_brutos: profile.ingresos_brutos.as_str().to_string(),
         inicio_actividades: profile.inicio_actividades,
         logo_sha256: logo.as_ref().map(|logo| logo.sha256.clone()),
+        fce_cbu: profile.fce.as_ref().and_then(|fce| fce.cbu.clone()),
+        fce_alias: profile.fce.as_ref().and_then(|fce| fce.alias.clone()),
+        fce_transferencia: profile
+            .fce
+            .as_ref()
+            .and_then(|fce| fce.transferencia)
+            .map(|option| option.code().to_string()),
         // Plain strings, an enum and a date: serializing cannot fail.
         snapshot: serde_json::to_string(&snapshot).unwrap_or_default(),
         created_at,
@@ -315,6 +411,7 @@ pub async fn find(storage: &Storage, account_id: &str) -> Result<IssuerProfile, 
         None => None,
     };
     let corrupt = |what: &str| Error::Invalid(vec![("issuer_profile".into(), format!("stored {what} is unreadable"))]);
+    let fce = fce_of(&row).map_err(|()| corrupt("fce_transferencia"))?;
     Ok(IssuerProfile {
         razon_social: row.razon_social,
         domicilio_comercial: row.domicilio_comercial,
@@ -322,9 +419,33 @@ pub async fn find(storage: &Storage, account_id: &str) -> Result<IssuerProfile, 
         ingresos_brutos: IngresosBrutos::parse(&row.ingresos_brutos).map_err(|_| corrupt("ingresos_brutos"))?,
         inicio_actividades: row.inicio_actividades,
         logo,
+        fce,
         created_at: row.created_at,
         updated_at: row.updated_at,
     })
+}
+
+/// The account's FCE defaults: its profile's `fce` section, or none (no profile, or none set).
+pub async fn fce_defaults(storage: &Storage, account_id: &str) -> Result<FceProfile, Error> {
+    let row = storage::issuer_profiles::find(storage, account_id).await?;
+    Ok(row.and_then(|row| fce_of(&row).ok().flatten()).unwrap_or_default())
+}
+
+/// The row's FCE section: `None` when no column is set; `Err` for a transfer option the
+/// column's `CHECK` should have refused.
+fn fce_of(row: &IssuerProfileRow) -> Result<Option<FceProfile>, ()> {
+    if row.fce_cbu.is_none() && row.fce_alias.is_none() && row.fce_transferencia.is_none() {
+        return Ok(None);
+    }
+    let transferencia = match row.fce_transferencia.as_deref() {
+        Some(code) => Some(Transferencia::parse(code).ok_or(())?),
+        None => None,
+    };
+    Ok(Some(FceProfile {
+        cbu: row.fce_cbu.clone(),
+        alias: row.fce_alias.clone(),
+        transferencia,
+    }))
 }
 
 /// The account's logo with content hash `sha256` (any logo its profile ever had).
@@ -368,6 +489,7 @@ fn checked(input: ProfileInput, now: DateTime<Utc>) -> Result<(IssuerProfile, Op
         },
         None => None,
     };
+    let fce = input.fce.map(|fce| checked_fce(fce, &mut problems));
     match ingresos_brutos {
         Some(ingresos_brutos) if problems.is_empty() => Ok((
             IssuerProfile {
@@ -377,12 +499,35 @@ fn checked(input: ProfileInput, now: DateTime<Utc>) -> Result<(IssuerProfile, Op
                 ingresos_brutos,
                 inicio_actividades: input.inicio_actividades,
                 logo: logo.clone(),
+                fce,
                 created_at: now,
                 updated_at: now,
             },
             logo,
         )),
         _ => Err(Error::Invalid(problems)),
+    }
+}
+
+/// The FCE section trimmed and checked (problems named `fce.cbu`, `fce.alias`); the transfer
+/// option defaults to SCA.
+fn checked_fce(fce: FceProfile, problems: &mut Vec<(String, String)>) -> FceProfile {
+    let cbu = fce.cbu.map(|cbu| cbu.trim().to_string());
+    if let Some(cbu) = &cbu
+        && let Err(message) = check_cbu(cbu)
+    {
+        problems.push(("fce.cbu".into(), message));
+    }
+    let alias = fce.alias.map(|alias| alias.trim().to_string());
+    if let Some(alias) = &alias
+        && let Err(message) = check_alias(alias)
+    {
+        problems.push(("fce.alias".into(), message));
+    }
+    FceProfile {
+        cbu,
+        alias,
+        transferencia: Some(fce.transferencia.unwrap_or(Transferencia::Sca)),
     }
 }
 
@@ -616,6 +761,7 @@ pub(crate) mod tests {
                 tipo: LogoFormat::Png,
                 contenido_base64: PNG_1X1.into(),
             }),
+            fce: None,
         }
     }
 
@@ -661,5 +807,29 @@ pub(crate) mod tests {
         });
         assert_eq!(not_base64.unwrap_err().0, "logo.contenido_base64");
         assert_eq!(LOGO_BASE64_MAX, 349_528);
+    }
+
+    #[test]
+    fn fce_defaults_are_checked_and_default_to_sca() {
+        let with_fce = |cbu: &str, alias: &str| ProfileInput {
+            fce: Some(FceProfile {
+                cbu: Some(cbu.into()),
+                alias: Some(alias.into()),
+                transferencia: None,
+            }),
+            ..input()
+        };
+        let (profile, _) = checked(with_fce("2850590940090418135201", "mi.alias-1"), storage::now()).unwrap();
+        assert_eq!(profile.fce.unwrap().transferencia, Some(Transferencia::Sca));
+        let Err(Error::Invalid(problems)) = checked(with_fce("2850590940090418135202", "a b"), storage::now()) else {
+            panic!("expected problems");
+        };
+        let fields: Vec<&str> = problems.iter().map(|(field, _)| field.as_str()).collect();
+        assert_eq!(fields, ["fce.cbu", "fce.alias"]);
+        assert!(problems[0].1.contains("10165"), "{}", problems[0].1);
+        for bad in ["short", "twenty-one-characters", "con_guion_bajo", "ñandú.pago"] {
+            assert!(check_alias(bad).is_err(), "{bad}");
+        }
+        assert!(check_alias("MI.ALIAS-99").is_ok());
     }
 }

@@ -44,6 +44,17 @@ const ROWS: [(&str, &str); 26] = [
 ];
 
 impl Opcional {
+    /// FCE: the issuer's CBU, 22 digits (2101).
+    pub const FCE_CBU: Opcional = Opcional("2101");
+    /// FCE: the issuer's CBU alias (2102).
+    pub const FCE_ALIAS: Opcional = Opcional("2102");
+    /// FCE: whether a debit or credit note annuls the invoice, `S`/`N` (22).
+    pub const FCE_ANULACION: Opcional = Opcional("22");
+    /// FCE: a commercial reference, repeatable (23).
+    pub const FCE_REFERENCIA_COMERCIAL: Opcional = Opcional("23");
+    /// FCE: the transfer option, `SCA` or `ADC` (27).
+    pub const FCE_TRANSFERENCIA: Opcional = Opcional("27");
+
     /// Every row ARCA lists (2021 plus manual v4.7's 2901/2902).
     pub const ALL: [Opcional; 26] = {
         let mut all = [Opcional(""); 26];

@@ -1,6 +1,6 @@
 //! Voucher class rules: 10007 (the type is one the issuer may use), 10011 (class B ranges:
 //! `CbteHasta ≥ CbteDesde`), 10012 (A, C, M, 49 and FCE: one voucher per detail), 10013 (class A
-//! and M go to a CUIT, `DocTipo` 80).
+//! and M go to a CUIT, `DocTipo` 80; an FCE A's is 10015, as for every FCE).
 //!
 //! 10007 reading: ARCA's 10007 checks that `CbteTipo` is in its list of authorizable types, which
 //! a [`crate::codes::CbteTipo`] always is. What remains checkable locally is the class against the
@@ -47,8 +47,11 @@ pub(super) fn check(detail: &Detail<'_>, issues: &mut Vec<ValidationIssue>) {
         ));
     }
 
-    // 10013: class A and A-con-leyenda identify the receiver by CUIT.
-    if matches!(class, CbteClass::A | CbteClass::M) && voucher.doc_tipo != DocTipo::CUIT.code() {
+    // 10013: class A and A-con-leyenda identify the receiver by CUIT (FCE: 10015, `receiver.rs`).
+    if matches!(class, CbteClass::A | CbteClass::M)
+        && !voucher.cbte_tipo.is_fce()
+        && voucher.doc_tipo != DocTipo::CUIT.code()
+    {
         issues.push(detail.obs(
             "DocTipo",
             10013,

@@ -7,7 +7,8 @@
 //! Code map within 10031–10036 (our reading of "if one is sent the others are required"):
 //! 10031 `FchServDesde` missing, 10033 `FchServHasta` missing, 10035 `FchVtoPago` missing, 10032
 //! `FchServDesde ≤ FchServHasta`, 10036 `FchVtoPago ≥ CbteFch`; 10034 is not documented and not
-//! checked.
+//! checked. On FCE vouchers the due date has its own rules (10163/10164/10175, `fce.rs`): it does
+//! not call for the service dates, and on invoices it is not reported as 10035/10036.
 
 use chrono::{Datelike, Duration, NaiveDate};
 
@@ -77,9 +78,15 @@ fn check_service_dates(detail: &Detail<'_>, issues: &mut Vec<ValidationIssue>) {
         ("FchVtoPago", voucher.fch_vto_pago, 10035),
     ];
     let services = voucher.concepto.includes_services();
-    let any_sent = dates.iter().any(|(_, date, _)| date.is_some());
+    // On FCE the due date has rules of its own (10163/10164/10175, `fce.rs`): only a service
+    // date calls for the others, and an FCE invoice's due date is never 10035/10036's.
+    let fce = voucher.cbte_tipo.is_fce();
+    let fce_invoice = fce && voucher.cbte_tipo.is_invoice();
+    let any_sent = dates
+        .iter()
+        .any(|(element, date, _)| date.is_some() && !(fce && *element == "FchVtoPago"));
     for (element, date, code_if_partial) in dates {
-        if date.is_some() {
+        if date.is_some() || (fce_invoice && element == "FchVtoPago") {
             continue;
         }
         if services {
@@ -109,8 +116,9 @@ fn check_service_dates(detail: &Detail<'_>, issues: &mut Vec<ValidationIssue>) {
         ));
     }
 
-    // 10036: payment is not due before the voucher date.
+    // 10036: payment is not due before the voucher date (10164 on FCE invoices).
     if let Some(vto) = voucher.fch_vto_pago
+        && !fce_invoice
         && vto < detail.cbte_fch()
     {
         issues.push(detail.obs(
@@ -156,7 +164,10 @@ mod tests {
 
     #[test]
     fn fce_windows_10016() {
-        let fce_invoice = |v: &mut crate::voucher::Voucher| v.cbte_tipo = CbteTipo::FceFacturaA;
+        let fce_invoice = |v: &mut crate::voucher::Voucher| {
+            v.cbte_tipo = CbteTipo::FceFacturaA;
+            v.opcionales = crate::validate::testing::fce_invoice_opcionales();
+        };
         check(
             factura_a(),
             |v, _| {

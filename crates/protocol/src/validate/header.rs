@@ -112,7 +112,7 @@ mod tests {
     fn fce_goes_one_per_request_10003() {
         let fce = |v: &mut Voucher| {
             v.cbte_tipo = CbteTipo::FceFacturaA;
-            v.opcionales = vec![];
+            v.opcionales = crate::validate::testing::fce_invoice_opcionales();
         };
         check(factura_a(), |v, _| fce(v), &[]);
         let mut first = factura_a();

@@ -32,8 +32,8 @@ pub(super) fn check(detail: &Detail<'_>, issues: &mut Vec<ValidationIssue>) {
         return;
     }
 
-    // 10015: FCE goes to a CUIT (class A already says so through 10013).
-    if voucher.cbte_tipo.is_fce() && class != CbteClass::A && voucher.doc_tipo != DocTipo::CUIT.code() {
+    // 10015: FCE goes to a CUIT (every class: an FCE A gets 10015, not 10013).
+    if voucher.cbte_tipo.is_fce() && voucher.doc_tipo != DocTipo::CUIT.code() {
         issues.push(detail.obs(
             "DocTipo",
             10015,
@@ -187,6 +187,8 @@ mod tests {
             factura_b(),
             |v, _| {
                 v.cbte_tipo = CbteTipo::FceFacturaB;
+                v.fch_vto_pago = v.cbte_fch;
+                v.opcionales = crate::validate::testing::fce_invoice_opcionales();
                 v.doc_tipo = 96;
                 v.doc_nro = 30_000_000;
             },

@@ -12,7 +12,9 @@ use utoipa::ToSchema;
 use super::auth::Tenant;
 use super::error::{ApiError, Problem};
 use super::json::{ApiJson, JsonBody};
-use crate::issuer_profiles::{self, CondicionIva, IssuerProfile, LogoFormat, LogoInput, ProfileInput};
+use crate::issuer_profiles::{
+    self, CondicionIva, FceProfile, IssuerProfile, LogoFormat, LogoInput, ProfileInput, Transferencia,
+};
 use crate::state::AppState;
 
 /// The whole profile: a `PUT` replaces every field (a logo left out or `null` removes it).
@@ -49,6 +51,28 @@ pub struct IssuerProfileRequest {
     /// A PNG or JPEG printed in the header, or `null`.
     #[serde(default)]
     pub logo: Option<LogoRequest>,
+    /// FCE MiPyMEs defaults, or `null`: what an FCE invoice takes when its request's `fce` leaves
+    /// a value out.
+    #[serde(default)]
+    pub fce: Option<FceDefaults>,
+}
+
+/// The FCE MiPyMEs defaults of the issuer profile (docs/arca.md §M.1): shown to the account
+/// only, like the rest of the profile.
+#[derive(Debug, Deserialize, Serialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct FceDefaults {
+    /// The issuer's CBU (opcional 2101): 22 digits whose two check digits hold.
+    #[schema(min_length = 22, max_length = 22, pattern = "^[0-9]{22}$")]
+    #[serde(default)]
+    pub cbu: Option<String>,
+    /// The CBU's alias (opcional 2102): 6 to 20 characters of `A–Z a–z 0–9 . -`.
+    #[schema(min_length = 6, max_length = 20, pattern = "^[A-Za-z0-9.-]{6,20}$")]
+    #[serde(default)]
+    pub alias: Option<String>,
+    /// The transfer option (opcional 27); `SCA` when left out.
+    #[serde(default)]
+    pub transferencia: Option<Transferencia>,
 }
 
 /// A logo: at most 256 KiB and 4096 × 4096 pixels; its content must be the format it names.
@@ -75,6 +99,8 @@ pub struct IssuerProfileView {
     pub ingresos_brutos: String,
     pub inicio_actividades: NaiveDate,
     pub logo: Option<LogoView>,
+    /// FCE MiPyMEs defaults, or `null` when none are set.
+    pub fce: Option<FceDefaults>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
 }
@@ -143,6 +169,11 @@ pub async fn put_issuer_profile(
             tipo: logo.tipo,
             contenido_base64: logo.contenido_base64,
         }),
+        fce: request.fce.map(|fce| FceProfile {
+            cbu: fce.cbu,
+            alias: fce.alias,
+            transferencia: fce.transferencia,
+        }),
     };
     let profile = issuer_profiles::put(&state.storage, tenant.account_id(), input).await?;
     Ok(Json(IssuerProfileView::from(profile)))
@@ -160,6 +191,11 @@ impl From<IssuerProfile> for IssuerProfileView {
                 tipo: logo.format,
                 contenido_base64: base64::engine::general_purpose::STANDARD.encode(&logo.bytes),
                 sha256: logo.sha256,
+            }),
+            fce: profile.fce.map(|fce| FceDefaults {
+                cbu: fce.cbu,
+                alias: fce.alias,
+                transferencia: fce.transferencia,
             }),
             created_at: profile.created_at,
             updated_at: profile.updated_at,

@@ -2,27 +2,98 @@
 //! with ARCA's rules before anything is stored, or every field problem at once (each naming the
 //! field, and the ARCA code where one of ARCA's rules refused it).
 //!
+//! FCE MiPyMEs (docs/arca.md §M.1): on an FCE invoice the request's `fce` values, each
+//! defaulting from the issuer profile's, become opcionales 2101 (CBU), 2102 (alias), 27 (transfer
+//! option, SCA by default) and 23 (commercial references), through [`fce_opcionales`], which
+//! the notes reuse for their own (with the annulment flag 22); the due date is mandatory. An
+//! `fce` object on an explicitly non-FCE type is refused (ARCA 10169); with the type left to the
+//! service it is used only if the service chooses an FCE type.
+//!
 //! It never touches storage and never calls ARCA.
 
 use arca_protocol::Cuit;
+use arca_protocol::codes::Opcional as OpcionalTipo;
 use arca_protocol::codes::{CbteTipo, Concepto, CondicionIvaReceptor, DocTipo, IvaRate, TributoTipo};
 use arca_protocol::compose::{self, InvoiceDraft, Item, ItemIva, Receiver, TributoLine};
 use arca_protocol::money::Money;
 use arca_protocol::validate::{IssuerIvaCondition, ValidationContext, validate};
-use arca_protocol::voucher::{CaeRequest, CbteAsoc, PeriodoAsoc, Voucher};
+use arca_protocol::voucher::{CaeRequest, CbteAsoc, Opcional, PeriodoAsoc, Voucher};
 use arca_protocol::wsfe::MAX_CBTE_NRO;
 use chrono::{DateTime, NaiveDate, Utc};
 
 use super::limits;
 use super::request::CreateInvoice;
 use crate::accounts::Account;
-use crate::{Error, customers};
+use crate::issuer_profiles::{self, FceProfile, Transferencia};
+use crate::{Error, customers, text};
+
+/// Days from an FCE invoice's date to its payment due date when the service chose the FCE type
+/// itself (the caller, unaware of FCE, gave none). An explicit FCE type gets no default: its
+/// due date is the caller's (ARCA 10163).
+pub const FCE_DEFAULT_PAYMENT_DAYS: i64 = 30;
+/// `fce.referencias_comerciales`: at most this many (opcional 23, once each).
+pub const FCE_REFERENCIAS_MAX: usize = 5;
+/// `fce.referencias_comerciales`: characters per reference (ARCA's opcional `Valor` texts).
+pub const FCE_REFERENCIA_MAX: usize = 250;
+
+/// The values of an FCE voucher's opcionales, already checked. Invoices carry the CBU and the
+/// transfer option and never the annulment flag; notes carry the flag (docs/arca.md §M.1).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct FceOpcionales {
+    /// 2101.
+    pub cbu: Option<String>,
+    /// 2102.
+    pub alias: Option<String>,
+    /// 27.
+    pub transferencia: Option<Transferencia>,
+    /// 23, one opcional each, in order.
+    pub referencias_comerciales: Vec<String>,
+    /// 22: `Some(true)` = `S` (the note annuls the invoice), `Some(false)` = `N`.
+    pub anulacion: Option<bool>,
+}
+
+/// The `Opcionales` of an FCE voucher, in ARCA's order: 2101, 2102, 22, 27, then each 23.
+pub fn fce_opcionales(values: &FceOpcionales) -> Vec<Opcional> {
+    let opcional = |tipo: OpcionalTipo, valor: &str| Opcional {
+        id: tipo.code().to_string(),
+        valor: valor.to_string(),
+    };
+    let mut opcionales = Vec::new();
+    if let Some(cbu) = &values.cbu {
+        opcionales.push(opcional(OpcionalTipo::FCE_CBU, cbu));
+    }
+    if let Some(alias) = &values.alias {
+        opcionales.push(opcional(OpcionalTipo::FCE_ALIAS, alias));
+    }
+    if let Some(anulacion) = values.anulacion {
+        opcionales.push(opcional(OpcionalTipo::FCE_ANULACION, if anulacion { "S" } else { "N" }));
+    }
+    if let Some(transferencia) = values.transferencia {
+        opcionales.push(opcional(OpcionalTipo::FCE_TRANSFERENCIA, transferencia.code()));
+    }
+    for referencia in &values.referencias_comerciales {
+        opcionales.push(opcional(OpcionalTipo::FCE_REFERENCIA_COMERCIAL, referencia));
+    }
+    opcionales
+}
 
 /// The request as an unnumbered voucher with exact amounts, having passed ARCA's rules locally
 /// (400 naming the field and the ARCA code otherwise). Nothing is stored here.
+/// FCE defaults are none here: see [`checked_voucher_with`].
 pub fn checked_voucher(request: &CreateInvoice, account: &Account, now: DateTime<Utc>) -> Result<Voucher, Error> {
+    checked_voucher_with(request, account, &FceProfile::default(), now)
+}
+
+/// [`checked_voucher`] with the account's FCE defaults (its issuer profile's `fce`), which an FCE
+/// invoice's opcionales take where the request's `fce` leaves a value out.
+pub fn checked_voucher_with(
+    request: &CreateInvoice,
+    account: &Account,
+    fce_defaults: &FceProfile,
+    now: DateTime<Utc>,
+) -> Result<Voucher, Error> {
     let today = argentina_today(now);
-    let (voucher, issuer) = draft(request, today).and_then(|(draft, issuer)| {
+    let (voucher, issuer) = draft(request, fce_defaults, today).and_then(|(draft, issuer)| {
         compose::compose(&draft)
             .map(|voucher| (voucher, issuer))
             .map_err(|errors| Error::Invalid(errors.iter().map(|e| (e.field(), e.to_string())).collect()))
@@ -45,7 +116,11 @@ pub fn checked_voucher(request: &CreateInvoice, account: &Account, now: DateTime
 
 /// The request in the protocol's terms, or every field problem at once (also what a credit or
 /// debit note's lines are composed with, `invoices::notes`).
-pub(crate) fn draft(request: &CreateInvoice, today: NaiveDate) -> Result<(InvoiceDraft, IssuerIvaCondition), Error> {
+pub(crate) fn draft(
+    request: &CreateInvoice,
+    fce_defaults: &FceProfile,
+    today: NaiveDate,
+) -> Result<(InvoiceDraft, IssuerIvaCondition), Error> {
     let mut errors = Vec::new();
     limits::check(request, &mut errors);
     let mut problem = |field: &str, message: &str| {
@@ -243,6 +318,11 @@ pub(crate) fn draft(request: &CreateInvoice, today: NaiveDate) -> Result<(Invoic
             cbte_fch: a.fecha,
         });
     }
+    // The type the voucher will have: the request's, or the one composition chooses.
+    let effective_tipo =
+        cbte_tipo.or_else(|| condicion_iva.map(|condicion| compose::default_cbte_tipo(issuer, condicion)));
+    let fecha = request.fecha.unwrap_or(today);
+    let opcionales = fce(request, effective_tipo, fce_defaults, fecha.max(today), &mut errors);
     let (Some(doc_tipo), Some(condicion_iva)) = (doc_tipo, condicion_iva) else {
         return Err(Error::Invalid(errors));
     };
@@ -268,13 +348,152 @@ pub(crate) fn draft(request: &CreateInvoice, today: NaiveDate) -> Result<(Invoic
         cotizacion: request.cotizacion,
         cbtes_asoc,
         periodo_asoc: None::<PeriodoAsoc>,
-        opcionales: vec![],
-        fecha: request.fecha.unwrap_or(today),
+        opcionales,
+        fecha,
     };
     Ok((draft, issuer))
+}
+
+/// The FCE opcionales of the request (docs/arca.md §M.1), or its problems, each naming the
+/// request's field with ARCA's code: `fce` on an explicit non-FCE type (10169), the CBU (10165,
+/// missing on an invoice 10168), the transfer option (10215), the due date of an invoice
+/// (missing 10163, before `earliest_due` = max(fecha, today) 10164). An FCE invoice takes each
+/// value the request leaves out from `defaults`; an FCE note only what its request gives.
+fn fce(
+    request: &CreateInvoice,
+    tipo: Option<CbteTipo>,
+    defaults: &FceProfile,
+    earliest_due: NaiveDate,
+    errors: &mut Vec<(String, String)>,
+) -> Vec<Opcional> {
+    let mut problem = |field: &str, message: String| errors.push((field.to_string(), message));
+    let Some(tipo) = tipo.filter(|tipo| tipo.is_fce()) else {
+        if request.tipo_comprobante.is_some() && request.fce.is_some() {
+            problem(
+                "fce",
+                "ARCA 10169: the fce object (opcionales 2101, 2102, 27) is only for FCE MiPyMEs types 201–213".into(),
+            );
+        }
+        return Vec::new();
+    };
+    let given = request.fce.clone().unwrap_or_default();
+    if let Some(cbu) = &given.cbu
+        && let Err(message) = issuer_profiles::check_cbu(cbu)
+    {
+        problem("fce.cbu", message);
+    }
+    if let Some(alias) = &given.alias
+        && let Err(message) = issuer_profiles::check_alias(alias)
+    {
+        problem("fce.alias", message);
+    }
+    let transferencia = match given.transferencia.as_deref() {
+        Some(code) => {
+            let parsed = Transferencia::parse(code);
+            if parsed.is_none() {
+                problem(
+                    "fce.transferencia",
+                    "ARCA 10215: the transfer option (opcional 27) is SCA or ADC".into(),
+                );
+            }
+            parsed
+        }
+        None => None,
+    };
+    if given.referencias_comerciales.len() > FCE_REFERENCIAS_MAX {
+        problem(
+            "fce.referencias_comerciales",
+            format!("at most {FCE_REFERENCIAS_MAX} commercial references"),
+        );
+    }
+    for (index, referencia) in given.referencias_comerciales.iter().enumerate() {
+        let field = format!("fce.referencias_comerciales[{index}]");
+        if referencia.trim().is_empty() || referencia.chars().count() > FCE_REFERENCIA_MAX {
+            problem(&field, format!("must be 1 to {FCE_REFERENCIA_MAX} characters"));
+        } else if let Err((field, message)) = text::check(&field, referencia, text::Lines::Single) {
+            problem(&field, message);
+        }
+    }
+    if !tipo.is_invoice() {
+        // Notes: what the request gives (the notes module adds the annulment flag, 22).
+        return fce_opcionales(&FceOpcionales {
+            cbu: given.cbu,
+            alias: given.alias,
+            transferencia,
+            referencias_comerciales: given.referencias_comerciales,
+            anulacion: None,
+        });
+    }
+    let cbu = given.cbu.or_else(|| defaults.cbu.clone());
+    if cbu.is_none() {
+        problem(
+            "fce.cbu",
+            "ARCA 10168: an FCE invoice carries the issuer's CBU (opcional 2101): give fce.cbu or set it in the \
+             issuer profile's fce (PUT /v1/account/issuer-profile)"
+                .into(),
+        );
+    }
+    match request.fecha_vencimiento_pago {
+        None => problem(
+            "fecha_vencimiento_pago",
+            "ARCA 10163: an FCE invoice carries its payment due date (FchVtoPago)".into(),
+        ),
+        Some(due) if due < earliest_due => problem(
+            "fecha_vencimiento_pago",
+            format!(
+                "ARCA 10164: an FCE invoice's payment due date may not be before its date nor before today \
+                 ({earliest_due})"
+            ),
+        ),
+        Some(_) => {}
+    }
+    fce_opcionales(&FceOpcionales {
+        cbu,
+        alias: given.alias.or_else(|| defaults.alias.clone()),
+        transferencia: Some(transferencia.or(defaults.transferencia).unwrap_or(Transferencia::Sca)),
+        referencias_comerciales: given.referencias_comerciales,
+        anulacion: None,
+    })
 }
 
 /// Argentina's calendar day (ARCA's dates are in UTC−3).
 pub fn argentina_today(now: DateTime<Utc>) -> NaiveDate {
     now.with_timezone(&arca_protocol::clock::argentina()).date_naive()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fce_opcionales_in_arca_order() {
+        let opcionales = fce_opcionales(&FceOpcionales {
+            cbu: Some("2850590940090418135201".into()),
+            alias: Some("mi.alias".into()),
+            transferencia: Some(Transferencia::Adc),
+            referencias_comerciales: vec!["OC 1".into(), "OC 2".into()],
+            anulacion: Some(true),
+        });
+        let pairs: Vec<(&str, &str)> = opcionales
+            .iter()
+            .map(|opcional| (opcional.id.as_str(), opcional.valor.as_str()))
+            .collect();
+        assert_eq!(
+            pairs,
+            [
+                ("2101", "2850590940090418135201"),
+                ("2102", "mi.alias"),
+                ("22", "S"),
+                ("27", "ADC"),
+                ("23", "OC 1"),
+                ("23", "OC 2"),
+            ]
+        );
+        assert!(fce_opcionales(&FceOpcionales::default()).is_empty());
+        let note = fce_opcionales(&FceOpcionales {
+            anulacion: Some(false),
+            ..FceOpcionales::default()
+        });
+        assert_eq!((note[0].id.as_str(), note[0].valor.as_str()), ("22", "N"));
+    }
 }

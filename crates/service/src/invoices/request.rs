@@ -48,6 +48,12 @@ pub struct CreateInvoice {
     #[serde(default)]
     #[schema(max_items = 50)]
     pub comprobantes_asociados: Vec<AsociadoRequest>,
+    /// FCE MiPyMEs data (types 201–213, docs/arca.md §M.1): the issuer's CBU, alias, transfer
+    /// option and commercial references, sent as the voucher's opcionales. Each value left out
+    /// is taken from the issuer profile's `fce` (the transfer option defaults to `SCA`). Only
+    /// for FCE types: on any other type it is refused (ARCA 10169).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fce: Option<FceRequest>,
     /// The issuer's IVA condition: `responsable_inscripto` (default), `monotributo` or `exento`.
     #[schema(value_type = Option<CondicionIvaEmisor>)]
     pub condicion_iva_emisor: Option<String>,
@@ -279,6 +285,51 @@ pub struct TributoRequest {
     #[schema(value_type = String, pattern = "^[0-9]{1,3}(\\.[0-9]{1,2})?$")]
     #[serde(deserialize_with = "decimal::required")]
     pub alicuota: Decimal,
+}
+
+/// The FCE MiPyMEs object of an invoice request: every field optional (see
+/// [`CreateInvoice::fce`]).
+#[derive(Debug, Clone, Default, Deserialize, Serialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct FceRequest {
+    /// The issuer's CBU (opcional 2101): 22 digits whose two check digits hold (ARCA 10165).
+    /// Mandatory on an FCE invoice, here or in the issuer profile (ARCA 10168).
+    #[schema(min_length = 22, max_length = 22, pattern = "^[0-9]{22}$")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cbu: Option<String>,
+    /// The CBU's alias (opcional 2102): 6 to 20 characters of `A–Z a–z 0–9 . -`.
+    #[schema(min_length = 6, max_length = 20, pattern = "^[A-Za-z0-9.-]{6,20}$")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub alias: Option<String>,
+    /// The transfer option (opcional 27): `SCA` or `ADC` (ARCA 10215).
+    #[schema(value_type = Option<crate::issuer_profiles::Transferencia>)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub transferencia: Option<String>,
+    /// Commercial references (opcional 23, once each): at most 5, each 1 to 250 characters,
+    /// single line (a purchase order, a contract, a remito).
+    #[schema(schema_with = referencias_schema)]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub referencias_comerciales: Vec<String>,
+}
+
+/// `fce.referencias_comerciales`: at most 5 single-line texts of 1 to 250 characters, not blank.
+fn referencias_schema() -> utoipa::openapi::Array {
+    use super::compose::{FCE_REFERENCIA_MAX, FCE_REFERENCIAS_MAX};
+    use utoipa::openapi::schema::{ArrayBuilder, ObjectBuilder, Type};
+    const LINE: &str = "^[^\\u0000-\\u001F\\u007F-\\u009F\\u202A-\\u202E\\u2066-\\u2069]*[^\\s\\u0000-\\u001F\\u007F-\\u009F\\u202A-\\u202E\\u2066-\\u2069][^\\u0000-\\u001F\\u007F-\\u009F\\u202A-\\u202E\\u2066-\\u2069]*$";
+    ArrayBuilder::new()
+        .items(
+            ObjectBuilder::new()
+                .schema_type(Type::String)
+                .min_length(Some(1))
+                .max_length(Some(FCE_REFERENCIA_MAX))
+                .pattern(Some(LINE)),
+        )
+        .max_items(Some(FCE_REFERENCIAS_MAX))
+        .description(Some(
+            "Commercial references (opcional 23, once each): at most 5, each 1 to 250 characters, single line.",
+        ))
+        .build()
 }
 
 #[derive(Debug, Clone, Deserialize, Serialize, ToSchema)]

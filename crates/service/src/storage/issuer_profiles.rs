@@ -23,6 +23,11 @@ pub struct IssuerProfileRow {
     pub ingresos_brutos: String,
     pub inicio_actividades: NaiveDate,
     pub logo_sha256: Option<String>,
+    /// FCE defaults: the CBU (22 digits), its alias, the transfer option (`SCA`/`ADC`, the
+    /// column's `CHECK`); NULL when not set.
+    pub fce_cbu: Option<String>,
+    pub fce_alias: Option<String>,
+    pub fce_transferencia: Option<String>,
     /// The profile as JSON, what an approval copies (see [`SNAPSHOT_SUBQUERY`]).
     pub snapshot: String,
     pub created_at: DateTime<Utc>,
@@ -41,7 +46,7 @@ pub struct LogoRow {
 }
 
 const COLUMNS: &str = "account_id, razon_social, domicilio_comercial, condicion_iva, ingresos_brutos, \
-     inicio_actividades, logo_sha256, snapshot, created_at, updated_at";
+     inicio_actividades, logo_sha256, fce_cbu, fce_alias, fce_transferencia, snapshot, created_at, updated_at";
 
 /// The snapshot an approval writes into `invoices.issuer_snapshot`, as a scalar subquery over
 /// the row being updated (`invoices.account_id`, `invoices.punto_venta`): the JSON object
@@ -59,12 +64,14 @@ pub async fn put(storage: &Storage, row: &IssuerProfileRow, logo: Option<&LogoRo
     const LOGO: &str = "INSERT INTO issuer_logos (account_id, sha256, format, content, created_at) \
          VALUES ($1, $2, $3, $4, $5) ON CONFLICT (account_id, sha256) DO NOTHING";
     const PROFILE: &str = "INSERT INTO issuer_profiles (account_id, razon_social, domicilio_comercial, \
-         condicion_iva, ingresos_brutos, inicio_actividades, logo_sha256, snapshot, created_at, updated_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9) \
+         condicion_iva, ingresos_brutos, inicio_actividades, logo_sha256, fce_cbu, fce_alias, fce_transferencia, \
+         snapshot, created_at, updated_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $12) \
          ON CONFLICT (account_id) DO UPDATE SET razon_social = excluded.razon_social, \
          domicilio_comercial = excluded.domicilio_comercial, condicion_iva = excluded.condicion_iva, \
          ingresos_brutos = excluded.ingresos_brutos, inicio_actividades = excluded.inicio_actividades, \
-         logo_sha256 = excluded.logo_sha256, snapshot = excluded.snapshot, updated_at = excluded.updated_at";
+         logo_sha256 = excluded.logo_sha256, fce_cbu = excluded.fce_cbu, fce_alias = excluded.fce_alias, \
+         fce_transferencia = excluded.fce_transferencia, snapshot = excluded.snapshot, updated_at = excluded.updated_at";
     with_pool!(storage, pool => {
         let mut transaction = pool.begin().await?;
         if let Some(logo) = logo {
@@ -85,6 +92,9 @@ pub async fn put(storage: &Storage, row: &IssuerProfileRow, logo: Option<&LogoRo
             .bind(&row.ingresos_brutos)
             .bind(row.inicio_actividades)
             .bind(&row.logo_sha256)
+            .bind(&row.fce_cbu)
+            .bind(&row.fce_alias)
+            .bind(&row.fce_transferencia)
             .bind(&row.snapshot)
             .bind(row.updated_at)
             .execute(&mut *transaction)

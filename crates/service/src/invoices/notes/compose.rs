@@ -210,6 +210,8 @@ impl<'a> Context<'a> {
             },
             items,
             tributos,
+            // A note's FCE opcionales (22) are its own (`opcionales`), never the invoice's.
+            fce: None,
             fecha: Some(self.fecha),
             fecha_servicio_desde: detail.fch_serv_desde,
             fecha_servicio_hasta: detail.fch_serv_hasta,
@@ -490,7 +492,7 @@ impl<'a> Context<'a> {
         today: NaiveDate,
     ) -> Result<(Voucher, serde_json::Value), Error> {
         let request = self.request(items, note.tributos.clone(), note.metadata.clone());
-        let (mut draft, _) = invoice_compose::draft(&request, today)?;
+        let (mut draft, _) = invoice_compose::draft(&request, &crate::issuer_profiles::FceProfile::default(), today)?;
         draft.opcionales = self.opcionales();
         // FCE notes that do not annul carry no FchVtoPago (10175), which composition asks of
         // services (10049): composed with the note's date, then left out.

@@ -3,7 +3,10 @@
 //! fields and duplicates, 10151 its `Cuit`, 10197 notes need `CbtesAsoc` or `PeriodoAsoc`,
 //! 10198 invoices carry no `PeriodoAsoc`, 10199/10203–10208 the period's dates, and the
 //! observations 10041 (the associated electronic voucher does not exist) and 10237 (a credit
-//! note over its associated vouchers).
+//! note over its associated vouchers). FCE notes (202/203, 207/208, 212/213, §M.1): 10158 each
+//! `CbteAsoc` carries its `CbteFch`, 10159 the note is not dated before the associated voucher
+//! (its stored date when the simulator authorised it, else the date sent), and 10160 an
+//! associated FCE voucher of this issuer must exist — excluding, where 10041 only observes.
 //!
 //! Our reading of 10041: the simulator only knows the vouchers it authorised for this issuer,
 //! so an association is looked up only when it is of this issuer (`Cuit` absent or equal to
@@ -19,6 +22,58 @@ pub(super) fn check(voucher: &Voucher<'_>, findings: &mut Vec<Finding>) {
     check_associations(voucher, findings);
     check_period(voucher, findings);
     check_existence(voucher, findings);
+    check_fce_note_dates(voucher, findings);
+}
+
+/// Whether the voucher is an FCE debit or credit note.
+fn is_fce_note(voucher: &Voucher<'_>) -> bool {
+    voucher.fce && voucher.kind != Kind::Invoice
+}
+
+/// 10158 and 10159 on an FCE note's associations.
+fn check_fce_note_dates(voucher: &Voucher<'_>, findings: &mut Vec<Finding>) {
+    if !is_fce_note(voucher) {
+        return;
+    }
+    let issuer = voucher.context.issuer_cuit.to_string();
+    let note_date = voucher.date();
+    for item in voucher.detail.cbtes_asoc.iter().flatten() {
+        let sent = match item.cbte_fch.as_deref() {
+            None => {
+                findings.push(Finding::new(
+                    10158,
+                    "El campo CbteAsoc.CbteFch es obligatorio informar si es una Factura de Credito.",
+                ));
+                None
+            }
+            Some(text) => {
+                let date = parse_date(text);
+                if date.is_none() {
+                    findings.push(Finding::new(
+                        10158,
+                        "El campo CbteAsoc.CbteFch debe informarse con formato yyyymmdd si es una Factura de Credito.",
+                    ));
+                }
+                date
+            }
+        };
+        let stored = (item.cuit.as_deref() == Some(issuer.as_str()))
+            .then(|| (voucher.context.stored_voucher)(item.tipo, item.pto_vta, item.nro))
+            .flatten()
+            .and_then(|(date, _)| parse_date(&date));
+        if let (Some(associated), Some(note)) = (stored.or(sent), note_date)
+            && note < associated
+        {
+            findings.push(Finding::new(
+                10159,
+                format!(
+                    "El campo CbteFch ({}) no puede ser anterior a la fecha del comprobante asociado ({}).",
+                    note.format("%Y%m%d"),
+                    associated.format("%Y%m%d")
+                ),
+            ));
+        }
+    }
 }
 
 /// The types a voucher of type `tipo` may be associated with; `None` when it may carry no
@@ -222,6 +277,16 @@ fn check_existence(voucher: &Voucher<'_>, findings: &mut Vec<Finding>) {
         looked_up = true;
         match (context.stored_voucher)(item.tipo, item.pto_vta, item.nro) {
             Some((_, total)) => associated_total += total,
+            None if is_fce_note(voucher) => {
+                all_found = false;
+                findings.push(Finding::new(
+                    10160,
+                    format!(
+                        "El comprobante asociado Tipo {}, PtoVta {}, Nro {} no existe: una Nota de Debito o Credito FCE debe asociarse a un comprobante FCE autorizado.",
+                        item.tipo, item.pto_vta, item.nro
+                    ),
+                ));
+            }
             None => {
                 all_found = false;
                 findings.push(Finding::new(
@@ -306,6 +371,40 @@ mod tests {
             &[10151],
         );
         check(203, |d| d.cbtes_asoc.as_mut().expect("asoc")[0].cuit = None, &[10151]);
+    }
+
+    #[test]
+    fn fce_note_association_dates_are_10158_and_10159() {
+        check(
+            203,
+            |d| d.cbtes_asoc.as_mut().expect("asoc")[0].cbte_fch = None,
+            &[10158],
+        );
+        check(
+            203,
+            |d| d.cbtes_asoc.as_mut().expect("asoc")[0].cbte_fch = Some("2026-11-24".into()),
+            &[10158],
+        );
+        // Dated before the stored invoice (N−3).
+        check(208, |d| d.cbte_fch = Some(day(-4)), &[10159]);
+        // Another issuer's voucher: the date sent is what counts.
+        check(
+            213,
+            |d| {
+                let asoc = &mut d.cbtes_asoc.as_mut().expect("asoc")[0];
+                asoc.cuit = Some("30000000007".into());
+                asoc.cbte_fch = Some(day(1));
+            },
+            &[10159],
+        );
+        // Ordinary notes need no date.
+        check(3, |d| d.cbtes_asoc.as_mut().expect("asoc")[0].cbte_fch = None, &[]);
+    }
+
+    #[test]
+    fn fce_note_of_an_unknown_invoice_is_10160() {
+        let found = finding(203, |d| d.cbtes_asoc.as_mut().expect("asoc")[0].nro = 9, 10160);
+        assert!(found.excluding);
     }
 
     #[test]

@@ -21,6 +21,8 @@ pub const MONOTRIBUTISTA: i64 = 20111111112;
 pub const INACTIVE: i64 = 20222222223;
 pub const NOT_IN_IVA: i64 = 20308769608;
 pub const NONEXISTENT: i64 = 20333333334;
+/// A CBU whose check digits hold (the issuer's, on FCE invoices).
+pub const FCE_CBU: &str = "2850590940090418135201";
 /// The invoice every note of the fixtures is associated with: number 10 at point of sale 1,
 /// stored with ImpTotal 1000.
 pub const STORED_NRO: i64 = 10;
@@ -142,7 +144,7 @@ pub fn fixture(tipo: i64) -> Detail {
             detail.opcionales = Some(vec![
                 Opcional {
                     id: "2101".to_string(),
-                    valor: "0110012345678901234567".to_string(),
+                    valor: FCE_CBU.to_string(),
                 },
                 Opcional {
                     id: "27".to_string(),
@@ -161,13 +163,22 @@ pub fn fixture(tipo: i64) -> Detail {
             (Class::C, false) => 11,
             _ => 51,
         };
+        let fce = params::is_fce(tipo);
         detail.cbtes_asoc = Some(vec![CbteAsoc {
             tipo: invoice,
             pto_vta: 1,
             nro: STORED_NRO,
             cuit: Some(ISSUER.to_string()),
-            cbte_fch: None,
+            // FCE notes name the invoice's date (10158): the stored one's.
+            cbte_fch: fce.then(|| day(-3)),
         }]);
+        if fce {
+            // FCE notes say whether they annul the invoice (10173).
+            detail.opcionales = Some(vec![Opcional {
+                id: "22".to_string(),
+                valor: "N".to_string(),
+            }]);
+        }
     }
     detail
 }

@@ -1,0 +1,3 @@
+ALTER TABLE issuer_profiles DROP COLUMN fce_transferencia;
+ALTER TABLE issuer_profiles DROP COLUMN fce_alias;
+ALTER TABLE issuer_profiles DROP COLUMN fce_cbu;
