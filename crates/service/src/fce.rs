@@ -339,10 +339,9 @@ impl Fce {
                                 "tipo_comprobante".to_string(),
                                 format!(
                                     "FCE MiPyMEs is required for this buyer: CUIT {cuit} is obliged to receive FCE \
-                                     from {} on {fecha} (Ley 27.440), so the invoice became {} ({}); complete what \
-                                     FCE needs (the other problems: the seller's CBU and the transfer option, in \
-                                     the request's `fce` object or the issuer profile) or send a total below the \
-                                     threshold",
+                                     from {} on {fecha} (Ley 27.440), so the invoice became {} ({}); give what FCE \
+                                     needs (the other problems say what: the seller's CBU as `fce.cbu`, or set it \
+                                     once in the issuer profile's `fce`) or keep the total below the threshold",
                                     pesos(threshold),
                                     tipo.code(),
                                     tipo.description(),

@@ -165,6 +165,41 @@ async fn a_forced_ordinary_class_to_an_obliged_buyer_is_refused_naming_the_rule(
 }
 
 #[tokio::test]
+async fn an_fce_the_seller_cannot_issue_yet_says_fce_is_required_and_what_to_set() {
+    let app = TestApp::start().await;
+    let (_, key, _) = app.account_with_certificate("Vendedora", CUIT_A).await;
+    let profile = json!({
+        "razon_social": "Pyme Vendedora S.A.",
+        "domicilio_comercial": "Av. Rivadavia 1000, CABA",
+        "condicion_iva": "responsable_inscripto",
+        "ingresos_brutos": "exento",
+        "inicio_actividades": "2019-04-01"
+    });
+    let response = app.put_json("/v1/account/issuer-profile", &key, &profile).await;
+    assert_eq!(response.status, 200, "{}", response.text());
+    oblige(&app, BUYER).await;
+
+    let refused = create(&app, &key, &invoice_to(BUYER, ABOVE, None)).await;
+    let problem = refused.problem(400, "VALIDATION_ERROR");
+    let fields = refused.error_fields();
+    assert_eq!(fields[0], "tipo_comprobante", "{problem}");
+    assert!(fields.contains(&"fce.cbu".to_string()), "{problem}");
+    let message = problem["errors"][0]["message"].as_str().unwrap();
+    assert!(
+        message.starts_with("FCE MiPyMEs is required for this buyer"),
+        "{message}"
+    );
+    assert!(message.contains(BUYER) && message.contains("201"), "{message}");
+    assert_eq!(app.get("/v1/invoices", &key).await.json()["pagination"]["total"], 0);
+
+    // The same invoice with the CBU in its own `fce` object goes through as an FCE.
+    let mut with_cbu = invoice_to(BUYER, ABOVE, None);
+    with_cbu["fce"] = json!({"cbu": "2850590940090418135201"});
+    let invoice = approved(&app, &key, &with_cbu).await;
+    assert_eq!(invoice["tipo_comprobante"], 201);
+}
+
+#[tokio::test]
 async fn a_repeat_under_its_idempotency_key_asks_wsfecred_nothing() {
     let app = TestApp::start().await;
     let (_, key) = seller(&app).await;
