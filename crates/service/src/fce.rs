@@ -1,5 +1,5 @@
 //! FCE MiPyMEs (Facturas de Crédito Electrónicas, Ley 27.440) on the service's side of ARCA's
-//! `wsfecred` (docs/arca.md §M, §M.5):
+//! `wsfecred` (docs/arca.md §M, §M.4):
 //!
 //! - Deciding the class of an invoice ([`Fce::settle`], called once by `Invoices::create`): a
 //!   Factura A, B or C (1, 6, 11) to a CUIT (DocTipo 80) is checked against the buyer's
