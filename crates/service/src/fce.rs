@@ -55,6 +55,8 @@ pub const OBLIGATION_TTL: Duration = Duration::from_secs(24 * 60 * 60);
 /// The most received FCEs one list reads from ARCA (its pages of ten); more is a 400 asking for
 /// a narrower filter.
 pub const RECEIVED_MAX: usize = 500;
+/// The most (account, CUIT) pairs remembered as warned about ([`Fce`]'s log once per pair).
+const WARNED_MAX: usize = 10_000;
 /// Rejection reasons: 1 to this many.
 pub const MOTIVOS_MAX: usize = arca_protocol::wsfecred::MAX_MOTIVOS;
 /// A reason's code: 1 to this (ARCA's `codMotivo` is a short).
@@ -542,11 +544,14 @@ impl Fce {
             _ => "unavailable",
         };
         crate::metrics::record_fce_undecided(reason);
-        let first = self
-            .warned
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .insert((account_id.to_string(), cuit));
+        let first = {
+            let mut warned = self.warned.lock().unwrap_or_else(PoisonError::into_inner);
+            // Bounded: past this many pairs the log may say it again rather than memory grow.
+            if warned.len() >= WARNED_MAX {
+                warned.clear();
+            }
+            warned.insert((account_id.to_string(), cuit))
+        };
         if first {
             tracing::warn!(
                 account_id,
