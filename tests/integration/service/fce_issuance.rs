@@ -44,6 +44,25 @@ fn fce_request() -> Value {
                       "iva_porcentaje": 21}]})
 }
 
+/// `pdftotext -layout` of `pdf`, with runs of spaces made one.
+fn pdf_text(pdf: &[u8]) -> String {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = dir.path().join("fce.pdf");
+    std::fs::write(&path, pdf).expect("write the PDF");
+    let output = std::process::Command::new("pdftotext")
+        .arg("-layout")
+        .arg(&path)
+        .arg("-")
+        .output()
+        .unwrap_or_else(|error| panic!("pdftotext (apt-get install poppler-utils): {error}"));
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    String::from_utf8_lossy(&output.stdout)
+        .lines()
+        .map(|line| line.split_whitespace().collect::<Vec<_>>().join(" "))
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
 /// The `(field, message)` pairs of a 400.
 fn errors(response: &arca_test_support::TestResponse) -> Vec<(String, String)> {
     let problem = response.problem(400, "VALIDATION_ERROR");
@@ -127,6 +146,55 @@ async fn an_fce_invoice_is_approved_with_its_opcionales_and_the_profile_fills_th
     assert_eq!(fce.transferencia.as_deref(), Some("Agente de Depósito Colectivo (ADC)"));
     assert_eq!(fce.vencimiento_pago, Some(today() + Duration::days(30)));
     assert_eq!(fce.referencias_comerciales, ["OC 4512", "Contrato 9"]);
+    // And the PDF the API serves says so, read back with poppler's pdftotext.
+    let pdf = app.get(&format!("/v1/invoices/{id}/pdf"), &key).await;
+    assert_eq!(pdf.status, 200, "{}", pdf.text());
+    let text = pdf_text(&pdf.body);
+    for expected in [
+        "Factura de Crédito Electrónica MiPyMEs (FCE) — Régimen de la Ley N° 27.440",
+        &format!("CBU del emisor: {CBU} Alias: metalurgica.sur"),
+        "Opción de transferencia: Agente de Depósito Colectivo (ADC)",
+        &format!(
+            "Fecha de vencimiento para el pago: {}",
+            (today() + Duration::days(30)).format("%d/%m/%Y")
+        ),
+    ] {
+        assert!(text.contains(expected), "`{expected}` missing from:\n{text}");
+    }
+
+    // An FCE credit note through `POST /v1/invoices` (advanced mode): the annulment flag (22) is
+    // the request's `fce.anulacion`; without it ARCA's 10173 refuses it before a number is used.
+    let invoice = created.json();
+    let mut note = fce_request();
+    note["tipo_comprobante"] = json!(203);
+    note.as_object_mut().expect("object").remove("fecha_vencimiento_pago");
+    note["fce"] = json!({});
+    note["items"] = json!([{"descripcion": "Devolución", "cantidad": 1, "precio_unitario": "150000.00",
+                            "iva_porcentaje": 21}]);
+    note["comprobantes_asociados"] = json!([{"tipo_comprobante": 201, "punto_venta": 1,
+        "numero": invoice["numero"], "cuit": CUIT_A, "fecha": invoice["fecha"]}]);
+    let refused = app.post_json("/v1/invoices", &key, &note).await;
+    assert!(
+        errors(&refused).iter().any(|(_, message)| message.contains("10173")),
+        "{}",
+        refused.text()
+    );
+    note["fce"] = json!({"anulacion": false});
+    let created_note = app.post_json("/v1/invoices", &key, &note).await;
+    assert_eq!(created_note.status, 201, "{}", created_note.text());
+    assert_eq!(created_note.json()["tipo_comprobante"], 203);
+    assert_eq!(created_note.json()["numero"], 1);
+    // On an invoice the flag is refused (10171).
+    let mut flagged = fce_request();
+    flagged["fce"] = json!({"cbu": CBU, "anulacion": true});
+    let refused = app.post_json("/v1/invoices", &key, &flagged).await;
+    assert!(
+        errors(&refused)
+            .iter()
+            .any(|(field, message)| field == "fce.anulacion" && message.contains("10171")),
+        "{}",
+        refused.text()
+    );
 
     // The profile's FCE data is the account's own.
     let (_, other, _) = app.account_with_certificate("Otra", CUIT_B).await;

@@ -79,14 +79,15 @@ fn check_service_dates(detail: &Detail<'_>, issues: &mut Vec<ValidationIssue>) {
     ];
     let services = voucher.concepto.includes_services();
     // On FCE the due date has rules of its own (10163/10164/10175, `fce.rs`): only a service
-    // date calls for the others, and an FCE invoice's due date is never 10035/10036's.
+    // date calls for the others, and an FCE voucher's due date is never 10035/10036/10049's — an
+    // FCE note carries none unless it annuls (10175), whatever its concepto.
     let fce = voucher.cbte_tipo.is_fce();
     let fce_invoice = fce && voucher.cbte_tipo.is_invoice();
     let any_sent = dates
         .iter()
         .any(|(element, date, _)| date.is_some() && !(fce && *element == "FchVtoPago"));
     for (element, date, code_if_partial) in dates {
-        if date.is_some() || (fce_invoice && element == "FchVtoPago") {
+        if date.is_some() || (fce && element == "FchVtoPago") {
             continue;
         }
         if services {
@@ -185,6 +186,31 @@ mod tests {
                 v.fch_vto_pago = Some(date(2021, 7, 3));
             },
             &[10016],
+        );
+    }
+
+    #[test]
+    fn an_fce_note_for_services_carries_no_due_date_unless_it_annuls() {
+        // Concepto 3 asks for the three dates (10049), but an FCE note that does not annul may
+        // not carry FchVtoPago (10175): the FCE rule wins.
+        check(
+            factura_a(),
+            |v, _| {
+                v.cbte_tipo = CbteTipo::FceNotaCreditoA;
+                v.fch_vto_pago = None;
+                v.opcionales = vec![crate::voucher::Opcional {
+                    id: "22".to_owned(),
+                    valor: "N".to_owned(),
+                }];
+                v.cbtes_asoc = vec![crate::voucher::CbteAsoc {
+                    tipo: 201,
+                    pto_vta: 4000,
+                    nro: 1,
+                    cuit: Some(20_267_565_393),
+                    cbte_fch: v.cbte_fch,
+                }];
+            },
+            &[],
         );
     }
 

@@ -314,3 +314,28 @@ fn recorded_requests_are_judged_as_arca_judged_them() {
         "expected numbering checks, found {numbering_checked}"
     );
 }
+
+/// The recorded FCE credit note (203, opcionales 2101, 2102 and 22 = S, an association with its
+/// issuer's CUIT and date; docs/arca.md §M.1): ARCA refused it only for its date window, and so
+/// do we — none of the FCE rules finds anything else.
+#[test]
+fn the_recorded_fce_note_breaks_only_its_date_window() {
+    let recorded = recorded_requests();
+    let notes: Vec<&Recorded> = recorded
+        .iter()
+        .filter(|case| case.request.cbte_tipo() == CbteTipo::FceNotaCreditoA)
+        .collect();
+    assert!(!notes.is_empty(), "the recorded FCE note");
+    for case in notes {
+        let voucher = &case.request.vouchers()[0];
+        let ids: Vec<&str> = voucher.opcionales.iter().map(|o| o.id.as_str()).collect();
+        assert!(ids.contains(&"2101") && ids.contains(&"22"), "{ids:?}");
+        let observed: Vec<u32> = case.details[0].1.iter().map(|(code, _)| *code).collect();
+        let ours: Vec<u32> = validate(&case.request, &context(case))
+            .iter()
+            .filter(|issue| issue.kind == IssueKind::Obs)
+            .map(|issue| issue.code)
+            .collect();
+        assert_eq!(ours, observed, "{}", case.name);
+    }
+}

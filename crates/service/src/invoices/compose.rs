@@ -415,14 +415,21 @@ fn fce(
         }
     }
     if !tipo.is_invoice() {
-        // Notes: what the request gives (the notes module adds the annulment flag, 22).
+        // Notes: what the request gives, with the annulment flag (22) whose absence
+        // pre-validation refuses (10173); the notes endpoints set their own.
         return fce_opcionales(&FceOpcionales {
             cbu: given.cbu,
             alias: given.alias,
             transferencia,
             referencias_comerciales: given.referencias_comerciales,
-            anulacion: None,
+            anulacion: given.anulacion,
         });
+    }
+    if given.anulacion.is_some() {
+        problem(
+            "fce.anulacion",
+            "ARCA 10171: the annulment flag (opcional 22) is only for FCE debit and credit notes".into(),
+        );
     }
     let cbu = given.cbu.or_else(|| defaults.cbu.clone());
     if cbu.is_none() {

@@ -310,6 +310,12 @@ pub struct FceRequest {
     #[schema(schema_with = referencias_schema)]
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub referencias_comerciales: Vec<String>,
+    /// FCE debit and credit notes only (opcional 22, mandatory on them, ARCA 10173): `true`
+    /// when the note annuls the invoice (`S`), `false` otherwise (`N`). Refused on an invoice
+    /// (ARCA 10171). The notes endpoints (`/v1/invoices/{id}/cancel`, `…/credit-notes`,
+    /// `…/debit-notes`) set it themselves.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub anulacion: Option<bool>,
 }
 
 /// `fce.referencias_comerciales`: at most 5 single-line texts of 1 to 250 characters, not blank.

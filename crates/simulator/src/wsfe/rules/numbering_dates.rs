@@ -118,9 +118,11 @@ fn check_service_dates(voucher: &Voucher<'_>, findings: &mut Vec<Finding>) {
     let hasta = detail.fch_serv_hasta.as_deref();
     let vto = detail.fch_vto_pago.as_deref();
     if matches!(detail.concepto, 2 | 3) {
-        // 10049: services need the three dates, well formed.
+        // 10049: services need the three dates, well formed — except an FCE voucher's due date,
+        // which 10163/10164 (invoices) and 10175 (notes) rule.
         let missing: Vec<&str> = [("FchServDesde", desde), ("FchServHasta", hasta), ("FchVtoPago", vto)]
             .iter()
+            .filter(|(name, _)| !(voucher.fce && *name == "FchVtoPago"))
             .filter(|(_, value)| value.and_then(parse_date).is_none())
             .map(|(name, _)| *name)
             .collect();
@@ -347,6 +349,20 @@ mod tests {
                     id: "22".to_string(),
                     valor: "S".to_string(),
                 }]);
+            },
+            &[],
+        );
+    }
+
+    #[test]
+    fn an_fce_note_for_services_needs_no_due_date() {
+        check(
+            203,
+            |d| {
+                d.concepto = 2;
+                d.fch_serv_desde = Some(day(-1));
+                d.fch_serv_hasta = Some(day(0));
+                d.fch_vto_pago = None;
             },
             &[],
         );
