@@ -200,6 +200,33 @@ async fn an_fce_the_seller_cannot_issue_yet_says_fce_is_required_and_what_to_set
 }
 
 #[tokio::test]
+async fn a_failed_invoice_corrected_with_patch_is_decided_again() {
+    let app = TestApp::start().await;
+    let (_, key) = seller(&app).await;
+    oblige(&app, BUYER).await;
+    approved(&app, &key, &invoice_to(CUIT_B, BELOW, Some(1))).await;
+    // Dated before the last Factura A: ARCA rejects it (10016), and it is kept as failed.
+    let yesterday = arca_test_support::samples::today() - chrono::Days::new(1);
+    let mut late = invoice_to(BUYER, BELOW, None);
+    late["fecha"] = json!(yesterday);
+    let rejected = create(&app, &key, &late).await;
+    let problem = rejected.problem(400, "ARCA_VALIDATION_FAILED");
+    let id = problem["invoice_id"].as_str().unwrap().to_string();
+
+    // Corrected to today and above the threshold, the class still left to the service.
+    let bearer = format!("Bearer {key}");
+    let headers = [("authorization", bearer.as_str()), ("content-type", "application/json")];
+    let body = serde_json::to_vec(&invoice_to(BUYER, ABOVE, None)).unwrap();
+    let fixed = app
+        .request("PATCH", &format!("/v1/invoices/{id}"), &headers, Some(body))
+        .await;
+    assert_eq!(fixed.status, 200, "{}", fixed.text());
+    let fixed = fixed.json();
+    assert_eq!(fixed["status"], "approved", "{fixed}");
+    assert_eq!(fixed["tipo_comprobante"], 201, "{fixed}");
+}
+
+#[tokio::test]
 async fn a_repeat_under_its_idempotency_key_asks_wsfecred_nothing() {
     let app = TestApp::start().await;
     let (_, key) = seller(&app).await;
