@@ -294,8 +294,8 @@ impl Fce {
 
     /// The FCE rule applied to an invoice composed as `voucher` from `request`: `None` when it
     /// stays as it is; the FCE request (the class set and, when missing, `fecha_vencimiento_pago`
-    /// = the voucher date + [`compose::FCE_DEFAULT_PAYMENT_DAYS`]) and its voucher, composed and checked
-    /// by `compose`, when it becomes an FCE. A forced ordinary class the rule forbids is a 400
+    /// = the voucher date + [`compose::FCE_DEFAULT_PAYMENT_DAYS`]) and its voucher, composed and
+    /// checked by `recompose`, when it becomes an FCE. A forced ordinary class the rule forbids is a 400
     /// naming `tipo_comprobante`; an FCE that lacks what FCE needs is a 400 saying FCE is
     /// required for this buyer, beside what is missing.
     pub async fn settle(
@@ -303,7 +303,7 @@ impl Fce {
         account: &Account,
         request: &CreateInvoice,
         voucher: &Voucher,
-        compose: impl FnOnce(&CreateInvoice) -> Result<Voucher, crate::Error>,
+        recompose: impl FnOnce(&CreateInvoice) -> Result<Voucher, crate::Error>,
     ) -> Result<Option<(CreateInvoice, Voucher)>, crate::Error> {
         let Some((cuit, fecha)) = lookup_target(voucher) else {
             return Ok(None);
@@ -331,7 +331,7 @@ impl Fce {
                     fce.fecha_vencimiento_pago =
                         fecha.checked_add_signed(chrono::Duration::days(compose::FCE_DEFAULT_PAYMENT_DAYS));
                 }
-                match compose(&fce) {
+                match recompose(&fce) {
                     Ok(voucher) => Ok(Some((fce, voucher))),
                     Err(crate::Error::Invalid(mut problems)) => {
                         let threshold = obligation.monto_desde.unwrap_or_default();
