@@ -33,6 +33,9 @@ BUSINESS_RULE_CODES = {
     "INVALID_CUIT": "the padrón's data",
     # The certificate lacks a relation in ARCA for the service the request needs.
     "ARCA_SERVICE_NOT_AUTHORIZED": "the certificate's authorizations in ARCA",
+    # ARCA's wsfecred refused accepting or rejecting an FCE (unknown voucher, not addressed to
+    # the account's CUIT, already accepted, a balance that is not the voucher's): ARCA's records.
+    "ARCA_REFUSED": "ARCA's FCE account",
 }
 
 # Field errors of a VALIDATION_ERROR for rules no JSON Schema can state: the field (a regular
@@ -69,6 +72,15 @@ BUSINESS_RULE_FIELD_ERRORS = [
     # part of the string that the document's pattern cannot state without a look-ahead, which
     # makes the generator give up. Domain labels (at most 63) are in the pattern itself.
     (r"(to|cc)\[[0-9]+\]|cliente\.email", r"must be an email address \(name@example\.com\)"),
+    # A received FCE's id: its issuer CUIT's check digit, and no voucher numbered 0.
+    (r"id", "not a valid CUIT: the CUIT check digit"),
+    (r"id", "the point of sale and the number start at 1"),
+    # The received-FCE filters: the issue-date range is given from `desde` (rules between two
+    # parameters).
+    (r"desde", "required with hasta"),
+    (r"hasta", "must not be before desde"),
+    # An accepted FCE balance is more than zero.
+    (r"saldo_aceptado", "must be a positive amount"),
     # ARCA's currency table (FEParamGetTiposMonedas): three characters that name no currency.
     (r"moneda", "unknown currency"),
     # Which voucher classes a receiver's IVA condition may receive (ARCA's rule 10243 and the

@@ -28,6 +28,10 @@ mod documents;
 mod emails;
 /// problem+json for every failure: 401, 404, 405, bad bodies, maintenance.
 mod errors;
+/// FCE MiPyMEs through wsfecred: an invoice to an obliged buyer above the threshold becomes an
+/// FCE (or is refused when its class was forced), the obligation cached per CUIT and day,
+/// issuance never blocked by wsfecred; the received FCEs listed, accepted and rejected.
+mod fce;
 /// FCE MiPyMEs issuance: opcionales from the request and the issuer profile, each FCE rule
 /// refused with ARCA's code before a number is used, and enforced alike by the simulator.
 mod fce_issuance;

@@ -266,6 +266,13 @@ pub const JOBS: &[Job] = &[
             Ok(usize::try_from(purged).unwrap_or(usize::MAX))
         })
     }),
+    ("fce_obligations", |context, now| {
+        Box::pin(async move {
+            let before = now - chrono::Duration::from_std(crate::fce::OBLIGATION_TTL).unwrap_or_default();
+            let purged = crate::storage::fce::purge_before(&context.storage, before).await?;
+            Ok(usize::try_from(purged).unwrap_or(usize::MAX))
+        })
+    }),
 ];
 
 /// The scheduled jobs of this instance. Cloning shares it.

@@ -106,9 +106,11 @@ impl App {
             clock.clone(),
             config.arca.taxpayer_cache_ttl,
         );
+        let fce = crate::fce::Fce::new(storage.clone(), arca.clone(), clock.clone());
         let invoices = Invoices::new(
             storage.clone(),
             taxpayers.clone(),
+            fce.clone(),
             engine.clone(),
             breaker.clone(),
             config.issuance.queue_mode,
@@ -130,6 +132,7 @@ impl App {
                 breaker,
                 taxpayers,
                 invoices,
+                fce,
                 documents,
                 invoice_pdfs,
                 clock: clock.clone(),

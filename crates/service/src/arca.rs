@@ -98,10 +98,11 @@ pub struct Arca {
 struct Endpoints {
     wsfe: WsfeClient,
     tickets: TicketStore,
-    /// For the clients of the other services (padrón A5, A13, WSCDC): one connection pool.
+    /// For the clients of the other services (padrón A5, A13, WSCDC, wsfecred): one connection pool.
     transport: HttpTransport,
-    /// `[A5, A13, WSCDC]` endpoints ([`ArcaConfig::service_urls`]); `None` when not configured.
-    service_urls: [Option<String>; 3],
+    /// `[A5, A13, WSCDC, wsfecred]` endpoints ([`ArcaConfig::service_urls`]); `None` when not
+    /// configured.
+    service_urls: [Option<String>; 4],
 }
 
 impl Arca {
@@ -246,6 +247,7 @@ impl Arca {
             ArcaService::PadronA5 => endpoints.service_urls[0].clone(),
             ArcaService::PadronA13 => endpoints.service_urls[1].clone(),
             ArcaService::Wscdc => endpoints.service_urls[2].clone(),
+            ArcaService::Wsfecred => endpoints.service_urls[3].clone(),
         };
         Ok((url.ok_or(Error::ArcaNotConfigured)?, endpoints.transport.clone()))
     }

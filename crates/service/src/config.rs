@@ -221,12 +221,14 @@ pub struct ArcaConfig {
     /// mode they stay `None` until `serve` starts the simulator and fills them in.
     pub wsaa_url: Option<String>,
     pub wsfe_url: Option<String>,
-    /// The padrón (`ws_sr_constancia_inscripcion`, A5; `ws_sr_padron_a13`, A13) and WSCDC
-    /// endpoints: the override, else the environment's default. In simulator mode, unset, they
-    /// are the simulator's paths at `wsfe_url`'s origin (see [`ArcaConfig::service_urls`]).
+    /// The padrón (`ws_sr_constancia_inscripcion`, A5; `ws_sr_padron_a13`, A13), WSCDC and
+    /// wsfecred endpoints: the override, else the environment's default. In simulator mode,
+    /// unset, they are the simulator's paths at `wsfe_url`'s origin (see
+    /// [`ArcaConfig::service_urls`]).
     pub padron_a5_url: Option<String>,
     pub padron_a13_url: Option<String>,
     pub wscdc_url: Option<String>,
+    pub wsfecred_url: Option<String>,
     /// How long a padrón answer is served from the cache (`TAXPAYER_CACHE_TTL_SECONDS`, 86400).
     pub taxpayer_cache_ttl: Duration,
     pub timeout: Duration,
@@ -246,9 +248,10 @@ pub struct ArcaConfig {
 }
 
 impl ArcaConfig {
-    /// The A5, A13 and WSCDC endpoints: as configured, else — in simulator mode — the simulator's
-    /// own paths at the origin of `wsfe_url` (the simulator serves every service on one port).
-    pub fn service_urls(&self) -> [Option<String>; 3] {
+    /// The A5, A13, WSCDC and wsfecred endpoints: as configured, else — in simulator mode — the
+    /// simulator's own paths at the origin of `wsfe_url` (the simulator serves every service on
+    /// one port).
+    pub fn service_urls(&self) -> [Option<String>; 4] {
         let sibling = |path: &str| {
             if self.environment != ArcaEnvironment::Simulator {
                 return None;
@@ -266,6 +269,7 @@ impl ArcaConfig {
                 .clone()
                 .or_else(|| sibling("/sr-padron/webservices/personaServiceA13")),
             self.wscdc_url.clone().or_else(|| sibling("/WSCDC/service.asmx")),
+            self.wsfecred_url.clone().or_else(|| sibling("/wsfecred/FECredService")),
         ]
     }
 }
@@ -383,20 +387,22 @@ impl ArcaEnvironment {
         }
     }
 
-    /// The A5, A13 and WSCDC endpoints of the environment (docs/arca.md §J.1, §K); none for the
-    /// simulator, whose address is known only once it runs.
-    fn default_service_urls(self) -> [Option<&'static str>; 3] {
+    /// The A5, A13, WSCDC and wsfecred endpoints of the environment (docs/arca.md §J.1, §K,
+    /// §M.2); none for the simulator, whose address is known only once it runs.
+    fn default_service_urls(self) -> [Option<&'static str>; 4] {
         match self {
-            ArcaEnvironment::Simulator => [None, None, None],
+            ArcaEnvironment::Simulator => [None, None, None, None],
             ArcaEnvironment::Homologacion => [
                 Some("https://awshomo.afip.gov.ar/sr-padron/webservices/personaServiceA5"),
                 Some("https://awshomo.afip.gov.ar/sr-padron/webservices/personaServiceA13"),
                 Some("https://wswhomo.afip.gov.ar/WSCDC/service.asmx"),
+                Some("https://fwshomo.afip.gov.ar/wsfecred/FECredService"),
             ],
             ArcaEnvironment::Production => [
                 Some("https://aws.afip.gov.ar/sr-padron/webservices/personaServiceA5"),
                 Some("https://aws.afip.gov.ar/sr-padron/webservices/personaServiceA13"),
                 Some("https://servicios1.afip.gov.ar/WSCDC/service.asmx"),
+                Some("https://serviciosjava.afip.gob.ar/wsfecred/FECredService"),
             ],
         }
     }
@@ -817,12 +823,13 @@ impl Reader<'_> {
         // ARCA_WSAA_URL, ARCA_WSFE_URL: endpoint overrides.
         let wsaa_url = self.url("ARCA_WSAA_URL").or(default_wsaa.map(String::from));
         let wsfe_url = self.url("ARCA_WSFE_URL").or(default_wsfe.map(String::from));
-        // ARCA_PADRON_A5_URL, ARCA_PADRON_A13_URL, ARCA_WSCDC_URL: endpoint overrides of the
-        // padrón and voucher-verification services.
-        let [default_a5, default_a13, default_wscdc] = environment.default_service_urls();
+        // ARCA_PADRON_A5_URL, ARCA_PADRON_A13_URL, ARCA_WSCDC_URL, ARCA_WSFECRED_URL: endpoint
+        // overrides of the padrón, voucher-verification and FCE (wsfecred) services.
+        let [default_a5, default_a13, default_wscdc, default_wsfecred] = environment.default_service_urls();
         let padron_a5_url = self.url("ARCA_PADRON_A5_URL").or(default_a5.map(String::from));
         let padron_a13_url = self.url("ARCA_PADRON_A13_URL").or(default_a13.map(String::from));
         let wscdc_url = self.url("ARCA_WSCDC_URL").or(default_wscdc.map(String::from));
+        let wsfecred_url = self.url("ARCA_WSFECRED_URL").or(default_wsfecred.map(String::from));
         // TAXPAYER_CACHE_TTL_SECONDS: how long a padrón answer is reused (86400, 1 day; 0..=30 days).
         let taxpayer_cache_ttl = Duration::from_secs(self.number("TAXPAYER_CACHE_TTL_SECONDS", 86_400u64));
         if taxpayer_cache_ttl > TAXPAYER_CACHE_TTL_MAX {
@@ -878,6 +885,7 @@ impl Reader<'_> {
             padron_a5_url,
             padron_a13_url,
             wscdc_url,
+            wsfecred_url,
             taxpayer_cache_ttl,
             timeout,
             health_timeout,

@@ -16,6 +16,7 @@ pub mod docs;
 pub mod emails;
 pub mod error;
 pub mod extract;
+pub mod fce;
 pub mod health;
 pub mod input;
 pub mod invoice_pdfs;
@@ -144,6 +145,9 @@ pub fn api_routes(state: AppState) -> OpenApiRouter<AppState> {
             verifications::list_verifications
         ))
         .routes(routes!(verifications::get_verification))
+        .routes(routes!(fce::list_received))
+        .routes(routes!(fce::accept_received))
+        .routes(routes!(fce::reject_received))
         .routes(routes!(webhooks::create_webhook, webhooks::list_webhooks))
         .routes(routes!(
             webhooks::get_webhook,

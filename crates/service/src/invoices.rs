@@ -1,7 +1,8 @@
 //! Invoices: what `POST /v1/invoices` and its siblings do, without HTTP.
 //!
 //! A request ([`request`]) is composed into an unnumbered voucher with exact amounts and checked
-//! with ARCA's rules ([`compose`]); the monthly quota and the ARCA circuit breaker decide whether
+//! with ARCA's rules ([`compose`]); a Factura to a buyer obliged to receive FCE MiPyMEs becomes
+//! one, or is refused when its class was forced (`crate::fce`); the monthly quota and the ARCA circuit breaker decide whether
 //! it is accepted now, queued as `pending_retry`, or refused; the issuance engine commits it as
 //! `pending` before anything is answered (ARCHITECTURE.md invariant 5); then the caller's wait for
 //! the result is bounded, and an invoice still `pending` after it is shown, and stored, as
@@ -30,6 +31,7 @@ pub use view::{ArcaMessage, Invoice};
 
 use crate::arca::breaker::CircuitBreaker;
 use crate::config::QueueMode;
+use crate::fce::Fce;
 use crate::issuance::{self, Engine, NewInvoice};
 pub use crate::storage::invoices::{InvoiceFilter, InvoiceStatus};
 use crate::storage::{self, Storage};
@@ -80,6 +82,8 @@ pub struct Invoices {
     storage: Storage,
     /// Fills a receiver given only by its CUIT.
     taxpayers: Taxpayers,
+    /// Decides whether an invoice must be an FCE MiPyMEs (wsfecred).
+    fce: Fce,
     engine: Engine,
     breaker: Arc<CircuitBreaker>,
     queue_mode: QueueMode,
@@ -91,6 +95,7 @@ impl Invoices {
     pub fn new(
         storage: Storage,
         taxpayers: Taxpayers,
+        fce: Fce,
         engine: Engine,
         breaker: Arc<CircuitBreaker>,
         queue_mode: QueueMode,
@@ -99,6 +104,7 @@ impl Invoices {
         Invoices {
             storage,
             taxpayers,
+            fce,
             engine,
             breaker,
             queue_mode,
@@ -136,6 +142,17 @@ impl Invoices {
         let now = Utc::now();
         let fce_defaults = crate::issuer_profiles::fce_defaults(&self.storage, &account.id).await?;
         let voucher = compose::checked_voucher_with(request, &account, &fce_defaults, now)?;
+        // An invoice to a buyer obliged to receive FCE MiPyMEs becomes one (or is refused).
+        let fce = self
+            .fce
+            .settle(&account, request, &voucher, |fce| {
+                compose::checked_voucher_with(fce, &account, &fce_defaults, now)
+            })
+            .await?;
+        let (request, voucher) = match &fce {
+            Some((fce_request, fce_voucher)) => (fce_request, fce_voucher.clone()),
+            None => (request, voucher),
+        };
         usage::check_quota(&self.storage, &account, now).await?;
         let deferred_until = self.deferral(now)?;
         let body = serde_json::to_vec(request).unwrap_or_default();
@@ -184,8 +201,19 @@ impl Invoices {
         }
         let filled = receiver::fill(&self.taxpayers, &account.id, request).await?;
         let request = filled.as_ref().unwrap_or(request);
+        let now = Utc::now();
         let fce_defaults = crate::issuer_profiles::fce_defaults(&self.storage, &account.id).await?;
-        let voucher = compose::checked_voucher_with(request, &account, &fce_defaults, Utc::now())?;
+        let voucher = compose::checked_voucher_with(request, &account, &fce_defaults, now)?;
+        let fce = self
+            .fce
+            .settle(&account, request, &voucher, |fce| {
+                compose::checked_voucher_with(fce, &account, &fce_defaults, now)
+            })
+            .await?;
+        let (request, voucher) = match &fce {
+            Some((fce_request, fce_voucher)) => (fce_request, fce_voucher.clone()),
+            None => (request, voucher),
+        };
         let body = serde_json::to_vec(request).unwrap_or_default();
         let replacement = NewInvoice {
             account_id: account.id.clone(),

@@ -24,6 +24,9 @@
 //! - [`issuance::Engine`]: numbers and authorises invoices, one worker per series, behind the
 //!   ARCA circuit breaker.
 //! - [`verifications`]: received vouchers checked with ARCA's WSCDC, and ARCA's answers kept.
+//! - [`fce`]: FCE MiPyMEs through ARCA's wsfecred: whether an invoice must be an FCE (the
+//!   buyer's obligation, cached per account, CUIT and day), and the FCEs the account received,
+//!   accepted or rejected.
 //! - [`text`]: the rules every stored text, filter and key obeys (no control characters or
 //!   bidi overrides; line breaks only where several lines are meant).
 //! - [`outbox`]: outbound messages written with the change that causes them, delivered by its
@@ -50,6 +53,7 @@ pub mod customers;
 pub mod documents;
 pub mod email;
 mod error;
+pub mod fce;
 pub mod health;
 pub mod http;
 pub mod invoice_pdfs;

@@ -93,6 +93,12 @@ const FAMILIES: &[Family] = &[
         labelled: false,
     },
     Family {
+        name: "arca_fce_undecided_total",
+        help: "Invoices to a CUIT whose FCE MiPyMEs obligation wsfecred could not tell (issued with the class asked for), by reason: unavailable, not_authorized, no_certificate, refused.",
+        kind: Kind::Counter,
+        labelled: true,
+    },
+    Family {
         name: "arca_webhook_deliveries_total",
         help: "Webhook delivery attempts made by this instance, by outcome: delivered, transient (retried), permanent, abandoned (an attempt of an instance that died, closed by this one).",
         kind: Kind::Counter,
@@ -213,6 +219,11 @@ pub fn record_batch(size: usize) {
 /// One in-flight invoice reconciled with ARCA.
 pub fn record_reconciliation() {
     increment("arca_reconciliations_total", Vec::new());
+}
+
+/// An invoice's FCE class could not be decided (wsfecred did not answer usefully): `reason`.
+pub fn record_fce_undecided(reason: &'static str) {
+    increment("arca_fce_undecided_total", vec![("reason", reason.to_string())]);
 }
 
 /// A webhook delivery attempt of this instance ended with `outcome` (`delivered`, `transient`,

@@ -1,5 +1,5 @@
 //! [`AppState`]: what every handler can reach — the configuration, storage, keys, rate limiter,
-//! ARCA access, the taxpayers (padrón) module, the invoices module, its documents and their links, the engine, the clock, the
+//! ARCA access, the taxpayers (padrón) module, the invoices module, FCE (wsfecred), its documents and their links, the engine, the clock, the
 //! breaker, Redis, the maintenance switch, the cache of `/health/arca`'s probe, and the outbox's
 //! dispatcher with the emails it carries.
 //! [`crate::app::App`] builds it once; the HTTP layer and the health checks read it.
@@ -48,6 +48,8 @@ pub struct AppContext {
     pub taxpayers: crate::taxpayers::Taxpayers,
     /// Invoices: composition, ARCA's rules, the quota, submission and the wait for the result.
     pub invoices: Invoices,
+    /// FCE MiPyMEs through wsfecred: the buyer's obligation (cached) and the received FCEs.
+    pub fce: crate::fce::Fce,
     /// Renders approved invoices' PDFs.
     pub documents: Documents,
     /// Who may have an invoice's PDF (its account, a signed public link), and the links.

@@ -14,6 +14,7 @@ pub mod alerts;
 pub mod api_keys;
 pub mod certificates;
 pub mod customers;
+pub mod fce;
 pub mod invoices;
 pub mod issuer_profiles;
 pub mod migrations;

@@ -335,7 +335,14 @@ impl TestApp {
 
     /// POSTs JSON to any URL (the simulator's control API): (status, body).
     pub async fn post_json_to(&self, url: &str, body: &Value) -> (u16, Value) {
-        let request = hyper::Request::post(url)
+        self.send_json_to("POST", url, body).await
+    }
+
+    /// Sends JSON with `method` to any URL (the simulator's control API): (status, body).
+    pub async fn send_json_to(&self, method: &str, url: &str, body: &Value) -> (u16, Value) {
+        let request = hyper::Request::builder()
+            .method(method)
+            .uri(url)
             .header("content-type", "application/json")
             .body(Full::new(Bytes::from(serde_json::to_vec(body).unwrap())))
             .unwrap();

@@ -42,7 +42,7 @@ async fn services_report_each_authorization_from_stored_tickets_and_name_the_fix
         .iter()
         .map(|entry| entry["service"].as_str().unwrap())
         .collect();
-    assert_eq!(names, ["wsfe", PADRON_A5, "ws_sr_padron_a13", "wscdc"]);
+    assert_eq!(names, ["wsfe", PADRON_A5, "ws_sr_padron_a13", "wscdc", "wsfecred"]);
 
     let wsfe = entry(&first, "wsfe");
     assert_eq!(wsfe["authorized"], true, "{first}");
@@ -76,13 +76,14 @@ async fn services_report_each_authorization_from_stored_tickets_and_name_the_fix
     );
     assert_eq!(problem["arca_errors"][0]["code"], "coe.notAuthorized");
 
-    for service in ["ws_sr_padron_a13", "wscdc"] {
+    for service in ["ws_sr_padron_a13", "wscdc", "wsfecred"] {
         let other = entry(&first, service);
         assert_eq!(other["authorized"], true, "{first}");
         assert!(other["ticket_expires_at"].is_string());
     }
-    // One login per service without a ticket: the padrón refused, A13 and WSCDC stored theirs.
-    assert_eq!(app.simulator.calls("loginCms"), 4);
+    // One login per service without a ticket: the padrón refused, A13, WSCDC and wsfecred stored
+    // theirs.
+    assert_eq!(app.simulator.calls("loginCms"), 5);
 
     // Again: every ticket comes from storage; only the refused service is asked once more.
     let second = app.get(&path, &key).await.json();
@@ -90,8 +91,8 @@ async fn services_report_each_authorization_from_stored_tickets_and_name_the_fix
     assert_eq!(entry(&second, PADRON_A5)["authorized"], false);
     assert_eq!(
         app.simulator.calls("loginCms"),
-        5,
-        "no new login for wsfe, A13 or WSCDC"
+        6,
+        "no new login for wsfe, A13, WSCDC or wsfecred"
     );
 
     // A taxpayer lookup needs the padrón: the same fix-it problem, naming the service and CUIT.
@@ -134,7 +135,7 @@ async fn wsaa_unreachable_leaves_services_without_a_ticket_unknown_and_retryable
     assert_eq!(body.status, 200, "{}", body.text());
     let body = body.json();
     assert_eq!(entry(&body, "wsfe")["authorized"], true, "the stored ticket answers");
-    for service in [PADRON_A5, "ws_sr_padron_a13", "wscdc"] {
+    for service in [PADRON_A5, "ws_sr_padron_a13", "wscdc", "wsfecred"] {
         let unknown = entry(&body, service);
         assert!(unknown["authorized"].is_null(), "{body}");
         assert_eq!(unknown["problem"]["retryable"], true, "{body}");

@@ -6,7 +6,8 @@
 //! - [`not_authorized`]: which of ARCA's answers mean "not authorized": WSAA `coe.notAuthorized`
 //!   (the certificate has no relation for the service), WSFEv1 600 "No apareció CUIT en lista de
 //!   relaciones" and WSCDC 601 (the relation exists, but not for the represented CUIT), the
-//!   padrón's "no le permite actuar en representación" (the same, in the padrón's words).
+//!   padrón's "no le permite actuar en representación" (the same, in the padrón's words), and
+//!   wsfecred's (`arca_protocol::wsfecred::is_not_represented`).
 //! - [`Arca::check_services`]: `GET /v1/certificates/{id}/services`, one [`ServiceCheck`] per
 //!   [`ArcaService::ALL`].
 //!
@@ -144,6 +145,8 @@ pub fn not_authorized(
             ArcaService::Wsfe => arca_protocol::wsfe::outcome::is_missing_relation(err),
             // 601: "CUIT representada no incluida en Token".
             ArcaService::Wscdc => err.code == 601,
+            // wsfecred: the represented CUIT outside the ticket (601, or ARCA's text saying so).
+            ArcaService::Wsfecred => arca_protocol::wsfecred::is_not_represented(err),
             ArcaService::PadronA5 | ArcaService::PadronA13 => false,
         })
         .map(|err| NotAuthorized {
@@ -260,9 +263,10 @@ impl Arca {
                 ServiceCheck { service, outcome }
             }
         };
-        let [wsfe, a5, a13, wscdc] = ArcaService::ALL;
-        let (wsfe, a5, a13, wscdc) = tokio::join!(check(wsfe), check(a5), check(a13), check(wscdc));
-        Ok(vec![wsfe, a5, a13, wscdc])
+        let [wsfe, a5, a13, wscdc, wsfecred] = ArcaService::ALL;
+        let (wsfe, a5, a13, wscdc, wsfecred) =
+            tokio::join!(check(wsfe), check(a5), check(a13), check(wscdc), check(wsfecred));
+        Ok(vec![wsfe, a5, a13, wscdc, wsfecred])
     }
 }
 

@@ -24,15 +24,20 @@ pub enum ArcaService {
     /// `wscdc`: constatación de comprobantes: checks a voucher someone else issued.
     #[serde(rename = "wscdc")]
     Wscdc,
+    /// `wsfecred`: Factura de Crédito Electrónica MiPyMEs: whether a buyer is obliged to receive
+    /// FCE, and the FCEs the account received (accept, reject).
+    #[serde(rename = "wsfecred")]
+    Wsfecred,
 }
 
 impl ArcaService {
     /// Every service the product uses, in the order `GET /v1/certificates/{id}/services` lists them.
-    pub const ALL: [ArcaService; 4] = [
+    pub const ALL: [ArcaService; 5] = [
         ArcaService::Wsfe,
         ArcaService::PadronA5,
         ArcaService::PadronA13,
         ArcaService::Wscdc,
+        ArcaService::Wsfecred,
     ];
 
     /// The WSAA service name (the TRA's `<service>`).
@@ -42,6 +47,7 @@ impl ArcaService {
             ArcaService::PadronA5 => "ws_sr_constancia_inscripcion",
             ArcaService::PadronA13 => "ws_sr_padron_a13",
             ArcaService::Wscdc => "wscdc",
+            ArcaService::Wsfecred => "wsfecred",
         }
     }
 
@@ -57,6 +63,9 @@ impl ArcaService {
             ArcaService::PadronA5 => "looking up taxpayers: name, address, IVA condition",
             ArcaService::PadronA13 => "finding the CUIT of a DNI",
             ArcaService::Wscdc => "verifying vouchers received from others",
+            ArcaService::Wsfecred => {
+                "deciding when an invoice must be an FCE MiPyMEs, and accepting or rejecting FCEs received"
+            }
         }
     }
 
@@ -67,6 +76,7 @@ impl ArcaService {
             ArcaService::PadronA5 => "Consulta de constancia de inscripción (ws_sr_constancia_inscripcion)",
             ArcaService::PadronA13 => "Consulta a Padrón Alcance 13 (ws_sr_padron_a13)",
             ArcaService::Wscdc => "Constatación de comprobantes (wscdc)",
+            ArcaService::Wsfecred => "Factura de Crédito Electrónica MiPyMEs (wsfecred)",
         }
     }
 }

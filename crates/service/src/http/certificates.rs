@@ -245,7 +245,7 @@ pub async fn delete_certificate(
 #[derive(Debug, Serialize, ToSchema)]
 pub struct CertificateServicesView {
     pub certificate_id: String,
-    /// One entry per service: `wsfe`, `ws_sr_constancia_inscripcion`, `ws_sr_padron_a13`, `wscdc`.
+    /// One entry per service: `wsfe`, `ws_sr_constancia_inscripcion`, `ws_sr_padron_a13`, `wscdc`, `wsfecred`.
     pub services: Vec<ServiceAuthorizationView>,
 }
 

@@ -39,7 +39,7 @@ pub struct Problem {
     /// Stable machine-readable code: VALIDATION_ERROR, UNAUTHORIZED, API_KEY_MODE_MISMATCH,
     /// NOT_FOUND, CONFLICT, INVOICE_NOT_APPROVED, ISSUER_PROFILE_REQUIRED, NOT_CONFIGURED,
     /// PUBLIC_LINK_INVALID, PUBLIC_LINK_EXPIRED, TAXPAYER_NOT_FOUND, TAXPAYER_LOOKUP_UNAVAILABLE,
-    /// TAXPAYER_DATA_INCOMPLETE, ARCA_SERVICE_NOT_AUTHORIZED, CERTIFICATE_REJECTED,
+    /// TAXPAYER_DATA_INCOMPLETE, ARCA_SERVICE_NOT_AUTHORIZED, ARCA_REFUSED, CERTIFICATE_REJECTED,
     /// RATE_LIMIT_EXCEEDED, MAINTENANCE, INTERNAL_ERROR, …
     pub code: String,
     /// Whether the same request may succeed later.
@@ -464,6 +464,46 @@ impl From<crate::taxpayers::Error> for ApiError {
                     format!("{field} is required: ARCA's padrón does not settle it ({reason})"),
                 )
             },
+        }
+    }
+}
+
+/// An FCE operation refused: ARCA's refusal 422 `ARCA_REFUSED` with ARCA's codes (not
+/// retryable: ARCA decided), a voucher the account's CUIT did not receive 404; the rest as the
+/// service's errors (an outage 503/504 retryable, a certificate not authorized for wsfecred 422
+/// `ARCA_SERVICE_NOT_AUTHORIZED`).
+impl From<crate::fce::Error> for ApiError {
+    fn from(error: crate::fce::Error) -> ApiError {
+        use crate::fce::Error as Fce;
+        match error {
+            Fce::Service(error) => error.into(),
+            Fce::NotReceived { id } => {
+                ApiError::not_found(format!("ARCA lists no FCE {id} received by this account's CUIT"))
+            }
+            Fce::Refused { errors } => {
+                let summary = errors
+                    .iter()
+                    .map(|error| format!("{} {}", error.codigo, error.descripcion))
+                    .collect::<Vec<_>>()
+                    .join("; ");
+                ApiError {
+                    arca: Some(Box::new(ArcaDetails {
+                        errors: errors
+                            .into_iter()
+                            .map(|error| ArcaErrorView {
+                                code: error.codigo.to_string(),
+                                message: error.descripcion,
+                            })
+                            .collect(),
+                        ..ArcaDetails::default()
+                    })),
+                    ..ApiError::new(
+                        StatusCode::UNPROCESSABLE_ENTITY,
+                        "ARCA_REFUSED",
+                        format!("ARCA refused the operation: {summary}"),
+                    )
+                }
+            }
         }
     }
 }

@@ -1,0 +1,1 @@
+DROP TABLE fce_obligations;
