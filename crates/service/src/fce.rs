@@ -1,7 +1,9 @@
 //! FCE MiPyMEs (Facturas de Crédito Electrónicas, Ley 27.440) on the service's side of ARCA's
 //! `wsfecred` (docs/arca.md §M, §M.4):
 //!
-//! - Deciding the class of an invoice ([`Fce::settle`], called once by `Invoices::create`): a
+//! - Deciding the class of an invoice ([`Fce::settle`], called once by `Invoices::create`), for
+//!   an account that opted in to FCE by setting its issuer profile's `fce.cbu` (an FCE cannot be
+//!   issued without it; other accounts never ask wsfecred and keep their class): a
 //!   Factura A, B or C (1, 6, 11) to a CUIT (DocTipo 80) is checked against the buyer's
 //!   obligation on the voucher's date ([`Fce::obligation`], `consultarMontoObligadoRecepcion`,
 //!   cached per account, CUIT and date for [`OBLIGATION_TTL`] in `fce_obligations`). The rule
@@ -9,14 +11,19 @@
 //!   MonCotiz) at or above ARCA's `montoDesde` make the invoice the matching FCE (201, 206, 211)
 //!   when the caller left `tipo_comprobante` out, and refuse it (400 naming `tipo_comprobante`
 //!   and the rule) when the caller forced the ordinary class. Anything else is kept as it is and
-//!   never asks ARCA. When wsfecred cannot answer (down, the certificate not authorized for it,
-//!   no certificate), issuance is not blocked: the invoice keeps the caller's or the default
-//!   class (WSFEv1 still applies ARCA's rules to it), a warning is logged once per account and
-//!   CUIT and `arca_fce_undecided_total` counts it.
+//!   never asks ARCA. When wsfecred cannot answer (down, slower than [`OBLIGATION_TIMEOUT`], the
+//!   certificate not authorized for it, no certificate) or answers "obliged" without a
+//!   threshold, issuance is not blocked: the invoice keeps the caller's or the default class
+//!   (WSFEv1 still applies ARCA's rules to it), a warning is logged once per account and CUIT
+//!   and `arca_fce_undecided_total` counts it. An account wsfecred could not answer for is not
+//!   asked again for [`UNDECIDED_BACKOFF`] (in memory, per instance), and nothing is asked while
+//!   new invoices are deferred (the breaker open).
 //! - The FCEs the account received ([`Fce::received`], `consultarComprobantes` as `Receptor`,
 //!   ARCA's pages read up to [`RECEIVED_MAX`] vouchers and shown through the API's own
-//!   pagination) and the buyer's verdict on one ([`Fce::accept`], [`Fce::reject`]): ARCA's
-//!   refusal is [`Error::Refused`] with ARCA's codes.
+//!   pagination) and the buyer's verdict on one ([`Fce::accept`], [`Fce::reject`]; accepting
+//!   without an amount accepts the FCE account's balance: the invoice plus its debit notes less
+//!   its credit notes, as ARCA lists them): ARCA's refusal is [`Error::Refused`] with ARCA's
+//!   codes.
 //!
 //! Every call uses the account's `wsfecred` ticket (`Arca::service_session`); a ticket ARCA
 //! refuses is discarded and the call made once more with a new one. Nothing of the received
@@ -26,7 +33,7 @@
 //! closure composes, `invoices.rs` submits) and never talks to wsfecred but through the protocol
 //! crate's client.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::future::Future;
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
@@ -46,6 +53,7 @@ use chrono::{DateTime, NaiveDate, SubsecRound, Utc};
 use crate::accounts::{self, Account};
 use crate::arca::{Arca, ArcaService, authorization};
 use crate::invoices::compose;
+use crate::issuer_profiles::FceProfile;
 use crate::invoices::request::CreateInvoice;
 use crate::storage::fce::ObligationRow;
 use crate::storage::{self, Storage};
@@ -55,8 +63,22 @@ pub const OBLIGATION_TTL: Duration = Duration::from_secs(24 * 60 * 60);
 /// The most received FCEs one list reads from ARCA (its pages of ten); more is a 400 asking for
 /// a narrower filter.
 pub const RECEIVED_MAX: usize = 500;
-/// The most (account, CUIT) pairs remembered as warned about ([`Fce`]'s log once per pair).
+/// The most pages of ARCA's (ten vouchers each) one read asks for: enough for
+/// [`RECEIVED_MAX`] vouchers and one more page to see there are more.
+pub const RECEIVED_PAGES_MAX: usize = RECEIVED_MAX / arca_protocol::wsfecred::PAGE_SIZE + 1;
+/// The most pages of ARCA's one search for a single voucher (or one FCE account) reads.
+pub const FIND_PAGES_MAX: usize = 100;
+/// The longest an invoice waits for the buyer's obligation (`consultarMontoObligadoRecepcion`,
+/// with the ticket it may need): past it the invoice is issued undecided.
+pub const OBLIGATION_TIMEOUT: Duration = Duration::from_secs(3);
+/// How long an account whose obligation query could not be answered (wsfecred down or slow,
+/// the certificate not authorized for it, no certificate) is not asked again.
+pub const UNDECIDED_BACKOFF: Duration = Duration::from_secs(5 * 60);
+/// The most (account, CUIT) pairs remembered as warned about ([`Fce`]'s log once per pair), and
+/// the most accounts remembered as backed off.
 const WARNED_MAX: usize = 10_000;
+/// The largest amount wsfecred takes (`ImporteSimpleType`: 13 integer digits, 2 decimals).
+pub const SALDO_MAX: Decimal = Decimal::from_parts(2_764_472_319, 232_830, 0, false, 2); // 9999999999999.99
 /// Rejection reasons: 1 to this many.
 pub const MOTIVOS_MAX: usize = arca_protocol::wsfecred::MAX_MOTIVOS;
 /// A reason's code: 1 to this (ARCA's `codMotivo` is a short).
@@ -104,8 +126,17 @@ impl Error {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Obligation {
     pub obligado: bool,
-    /// The total (in pesos) from which FCE is required; `None` when ARCA named none.
+    /// The total (in pesos) from which FCE is required; `None` when ARCA named none (then an
+    /// obliged buyer is undecided: [`Obligation::decidable`]).
     pub monto_desde: Option<Decimal>,
+}
+
+impl Obligation {
+    /// Whether [`decide`] can use it: "obliged" needs ARCA's threshold (`montoDesde` is
+    /// optional in the WSDL, and no threshold is not "any total").
+    pub fn decidable(&self) -> bool {
+        !self.obligado || self.monto_desde.is_some()
+    }
 }
 
 /// What the caller said about the class.
@@ -162,7 +193,7 @@ pub fn total_in_pesos(voucher: &Voucher) -> Option<Decimal> {
 
 /// The rule of Ley 27.440 as the service applies it: a Factura A/B/C to a CUIT that is obliged
 /// to receive FCE on the voucher's date, for a total in pesos at or above ARCA's threshold
-/// (none named: any total), becomes the matching FCE when the caller left the class to the
+/// (none named: undecided, kept), becomes the matching FCE when the caller left the class to the
 /// service, and is refused when the caller forced it. Everything else is kept.
 pub fn decide(voucher: &Voucher, choice: ClassChoice, obligation: &Obligation) -> Decision {
     let (Some(fce), Some((cuit, fecha))) = (fce_class_of(voucher.cbte_tipo), lookup_target(voucher)) else {
@@ -174,7 +205,9 @@ pub fn decide(voucher: &Voucher, choice: ClassChoice, obligation: &Obligation) -
     let Some(total) = total_in_pesos(voucher) else {
         return Decision::Keep;
     };
-    let threshold = obligation.monto_desde.unwrap_or_default();
+    let Some(threshold) = obligation.monto_desde else {
+        return Decision::Keep;
+    };
     if total < threshold {
         return Decision::Keep;
     }
@@ -244,6 +277,9 @@ pub struct Fce {
     clock: Arc<dyn Clock>,
     /// (account, CUIT) pairs already warned about an undecided invoice, so the log says it once.
     warned: Arc<Mutex<HashSet<(String, Cuit)>>>,
+    /// Accounts wsfecred could not answer for, with when and why: not asked again for
+    /// [`UNDECIDED_BACKOFF`].
+    backoff: Arc<Mutex<HashMap<String, (DateTime<Utc>, &'static str)>>>,
 }
 
 impl Fce {
@@ -253,22 +289,42 @@ impl Fce {
             arca,
             clock,
             warned: Arc::default(),
+            backoff: Arc::default(),
         }
+    }
+
+    /// The account's cached answer for `cuit` on `fecha` when younger than [`OBLIGATION_TTL`];
+    /// a row that does not read back is an error.
+    async fn cached(&self, account_id: &str, cuit: Cuit, fecha: NaiveDate) -> Result<Option<Obligation>, crate::Error> {
+        let Some(row) = storage::fce::find(&self.storage, account_id, &cuit.to_string(), fecha).await? else {
+            return Ok(None);
+        };
+        if !is_fresh(row.fetched_at, self.now()) {
+            return Ok(None);
+        }
+        let monto_desde = match row.monto_desde.as_deref() {
+            None => None,
+            Some(text) => Some(text.parse::<Decimal>().map_err(|_| {
+                crate::Error::Database(sqlx::Error::Decode(
+                    format!("fce_obligations.monto_desde of CUIT {cuit} on {fecha} is not an amount").into(),
+                ))
+            })?),
+        };
+        Ok(Some(Obligation {
+            obligado: row.obligado,
+            monto_desde,
+        }))
     }
 
     /// Whether `cuit` is obliged to receive FCE on `fecha`, and from which total: the account's
     /// cached answer when younger than [`OBLIGATION_TTL`], else wsfecred's (then cached).
+    /// An answer [`decide`] cannot use ("obliged" without a threshold) is not cached.
     pub async fn obligation(&self, account_id: &str, cuit: Cuit, fecha: NaiveDate) -> Result<Obligation, crate::Error> {
+        if let Some(cached) = self.cached(account_id, cuit, fecha).await? {
+            return Ok(cached);
+        }
         let now = self.now();
         let key = cuit.to_string();
-        if let Some(row) = storage::fce::find(&self.storage, account_id, &key, fecha).await?
-            && is_fresh(row.fetched_at, now)
-        {
-            return Ok(Obligation {
-                obligado: row.obligado,
-                monto_desde: row.monto_desde.as_deref().and_then(|text| text.parse().ok()),
-            });
-        }
         let answer = self
             .call(account_id, |client, auth| async move {
                 client
@@ -280,6 +336,9 @@ impl Fce {
             obligado: answer.obligado,
             monto_desde: answer.monto_desde,
         };
+        if !obligation.decidable() {
+            return Ok(obligation);
+        }
         let row = ObligationRow {
             account_id: account_id.to_string(),
             cuit: key,
@@ -297,25 +356,31 @@ impl Fce {
     /// = the voucher date + [`compose::FCE_DEFAULT_PAYMENT_DAYS`]) and its voucher, composed and
     /// checked by `recompose`, when it becomes an FCE. A forced ordinary class the rule forbids is a 400
     /// naming `tipo_comprobante`; an FCE that lacks what FCE needs is a 400 saying FCE is
-    /// required for this buyer, beside what is missing.
+    /// required for this buyer, beside what is missing. Only for an account whose issuer
+    /// profile's `fce` has a CBU (`profile`); with `deferred` (new invoices wait behind the
+    /// breaker) only a cached answer is used.
     pub async fn settle(
         &self,
         account: &Account,
+        profile: &FceProfile,
+        deferred: bool,
         request: &CreateInvoice,
         voucher: &Voucher,
         recompose: impl FnOnce(&CreateInvoice) -> Result<Voucher, crate::Error>,
     ) -> Result<Option<(CreateInvoice, Voucher)>, crate::Error> {
+        if profile.cbu.is_none() {
+            return Ok(None);
+        }
         let Some((cuit, fecha)) = lookup_target(voucher) else {
             return Ok(None);
         };
-        let obligation = match self.obligation(&account.id, cuit, fecha).await {
-            Ok(obligation) => obligation,
-            Err(error @ crate::Error::Database(_)) => return Err(error),
-            Err(error) => {
-                self.undecided(&account.id, cuit, &error);
-                return Ok(None);
-            }
+        let Some(obligation) = self.settled_obligation(&account.id, cuit, fecha, deferred).await? else {
+            return Ok(None);
         };
+        if !obligation.decidable() {
+            self.undecided(&account.id, cuit, "no_threshold", &"wsfecred said obliged without montoDesde");
+            return Ok(None);
+        }
         let choice = if request.tipo_comprobante.is_some() {
             ClassChoice::Forced
         } else {
@@ -358,6 +423,73 @@ impl Fce {
         }
     }
 
+    /// The obligation [`Fce::settle`] uses: cached, or asked within [`OBLIGATION_TIMEOUT`] unless
+    /// `deferred` or the account is backed off; `None` (counted, logged once) when undecided.
+    async fn settled_obligation(
+        &self,
+        account_id: &str,
+        cuit: Cuit,
+        fecha: NaiveDate,
+        deferred: bool,
+    ) -> Result<Option<Obligation>, crate::Error> {
+        if let Some(cached) = self.cached(account_id, cuit, fecha).await? {
+            return Ok(Some(cached));
+        }
+        if deferred {
+            self.undecided(account_id, cuit, "unavailable", &"new invoices are deferred (breaker open)");
+            return Ok(None);
+        }
+        if let Some(reason) = self.backed_off(account_id) {
+            self.undecided(account_id, cuit, reason, &"wsfecred failed for this account a moment ago");
+            return Ok(None);
+        }
+        let asked = tokio::time::timeout(OBLIGATION_TIMEOUT, self.obligation(account_id, cuit, fecha)).await;
+        match asked {
+            Ok(Ok(obligation)) => Ok(Some(obligation)),
+            Ok(Err(error @ crate::Error::Database(_))) => Err(error),
+            Ok(Err(error)) => {
+                let reason = undecided_reason(&error);
+                if reason != "refused" {
+                    self.back_off(account_id, reason);
+                }
+                self.undecided(account_id, cuit, reason, &error);
+                Ok(None)
+            }
+            Err(_) => {
+                self.back_off(account_id, "unavailable");
+                self.undecided(
+                    account_id,
+                    cuit,
+                    "unavailable",
+                    &format!("no answer within {} s", OBLIGATION_TIMEOUT.as_secs()),
+                );
+                Ok(None)
+            }
+        }
+    }
+
+    /// Why the account is not asked now, when it failed less than [`UNDECIDED_BACKOFF`] ago.
+    fn backed_off(&self, account_id: &str) -> Option<&'static str> {
+        let now = self.now();
+        let backoff = self.backoff.lock().unwrap_or_else(PoisonError::into_inner);
+        let (since, reason) = backoff.get(account_id)?;
+        let age = now - *since;
+        (age >= chrono::Duration::zero() && age.to_std().is_ok_and(|age| age < UNDECIDED_BACKOFF)).then_some(*reason)
+    }
+
+    fn back_off(&self, account_id: &str, reason: &'static str) {
+        let now = self.now();
+        let mut backoff = self.backoff.lock().unwrap_or_else(PoisonError::into_inner);
+        // Bounded: the stale entries go first, then (still full) all of them.
+        if backoff.len() >= WARNED_MAX {
+            backoff.retain(|_, (since, _)| (now - *since).to_std().is_ok_and(|age| age < UNDECIDED_BACKOFF));
+            if backoff.len() >= WARNED_MAX {
+                backoff.clear();
+            }
+        }
+        backoff.insert(account_id.to_string(), (now, reason));
+    }
+
     /// The FCEs the account's CUIT received (ARCA's order), filtered, and how many match in all:
     /// every page ARCA has for the filter, up to [`RECEIVED_MAX`] vouchers.
     pub async fn received(
@@ -374,31 +506,53 @@ impl Fce {
         query.estado = filter.estado;
         query.fecha_desde = desde;
         query.fecha_hasta = hasta;
-        let all = self.all_received(&account, query).await?;
+        let (all, more) = self.all_received(&account, query, RECEIVED_PAGES_MAX, |_| false).await?;
+        if more || all.len() > RECEIVED_MAX {
+            return Err(crate::Error::invalid(
+                "desde",
+                format!(
+                    "more than {RECEIVED_MAX} received FCEs match: narrow the list with desde and hasta (or estado, \
+                     cuit_emisor)"
+                ),
+            )
+            .into());
+        }
         let total = i64::try_from(all.len()).unwrap_or(i64::MAX);
         let skip = usize::try_from(offset).unwrap_or(usize::MAX);
         let take = usize::try_from(limit).unwrap_or(0);
         Ok((all.into_iter().skip(skip).take(take).collect(), total))
     }
 
-    /// Accepts the received FCE `id` for `saldo_aceptado` (its total when `None`), in its
-    /// currency and rate.
+    /// Accepts the received FCE invoice `id` (201, 206, 211: its notes are accepted with it) for
+    /// `saldo_aceptado` (when `None`, its account's balance: the invoice plus its debit notes
+    /// less its credit notes, as ARCA lists them), in its currency and rate.
     pub async fn accept(&self, account_id: &str, id: &str, saldo_aceptado: Option<Decimal>) -> Result<Outcome, Error> {
         let factura = parse_id(id)?;
+        if !matches!(factura.cod_tipo_cmp, 201 | 206 | 211) {
+            return Err(crate::Error::invalid(
+                "id",
+                "must be an FCE invoice (201, 206, 211): its debit and credit notes are accepted with it",
+            )
+            .into());
+        }
         if let Some(saldo) = saldo_aceptado
-            && (saldo <= Decimal::ZERO || saldo.normalize().scale() > 2)
+            && (saldo <= Decimal::ZERO || saldo.normalize().scale() > 2 || saldo > SALDO_MAX)
         {
             return Err(crate::Error::invalid(
                 "saldo_aceptado",
-                "must be a positive amount with at most 2 decimals (never rounded)",
+                format!("must be a positive amount up to {SALDO_MAX} with at most 2 decimals (never rounded)"),
             )
             .into());
         }
         let account = accounts::find(&self.storage, account_id).await?;
         let received = self.find_received(&account, &factura).await?;
+        let saldo_aceptado = match saldo_aceptado {
+            Some(saldo) => saldo,
+            None => self.balance(&account, &received).await?,
+        };
         let aceptacion = Aceptacion {
             factura,
-            saldo_aceptado: saldo_aceptado.unwrap_or(received.importe_total),
+            saldo_aceptado,
             cod_moneda: received.cod_moneda.clone(),
             cotizacion_moneda_ult: received.cotizacion,
         };
@@ -409,7 +563,7 @@ impl Fce {
             })
             .await
             .map_err(Error::from_call)?;
-        outcome(id, operacion, EstadoCmp::Aceptado)
+        outcome(&id_of(&factura), operacion, EstadoCmp::Aceptado)
     }
 
     /// Rejects the received FCE `id` with `motivos` (1 to [`MOTIVOS_MAX`], each a code from 1
@@ -419,6 +573,7 @@ impl Fce {
         let factura = parse_id(id)?;
         let motivos = check_motivos(motivos)?;
         let account = accounts::find(&self.storage, account_id).await?;
+        let canonical = id_of(&factura);
         let rechazo = Rechazo { factura, motivos };
         let operacion = self
             .call(&account.id, |client, auth| {
@@ -427,16 +582,22 @@ impl Fce {
             })
             .await
             .map_err(Error::from_call)?;
-        outcome(id, operacion, EstadoCmp::Rechazado)
+        outcome(&canonical, operacion, EstadoCmp::Rechazado)
     }
 
-    /// Every page of `query` (from page 1), at most [`RECEIVED_MAX`] vouchers, addressed to the
-    /// account's CUIT.
-    async fn all_received(&self, account: &Account, mut query: ComprobantesQuery) -> Result<Vec<ReceivedFce>, Error> {
+    /// The pages of `query` (from page 1) addressed to the account's CUIT, read until ARCA says
+    /// there are no more, a page comes empty, a voucher satisfies `enough` or `pages_max` pages
+    /// were read; with whether ARCA has more than what was read.
+    async fn all_received(
+        &self,
+        account: &Account,
+        mut query: ComprobantesQuery,
+        pages_max: usize,
+        enough: impl Fn(&ComprobanteFce) -> bool,
+    ) -> Result<(Vec<ReceivedFce>, bool), Error> {
         let mut all = Vec::new();
-        let mut page = 1;
-        loop {
-            query.nro_pagina = page;
+        for page in 1..=pages_max {
+            query.nro_pagina = u32::try_from(page).unwrap_or(u32::MAX);
             let answer = self
                 .call(&account.id, |client, auth| {
                     let query = query.clone();
@@ -444,6 +605,10 @@ impl Fce {
                 })
                 .await
                 .map_err(Error::from_call)?;
+            if answer.comprobantes.is_empty() {
+                return Ok((all, false));
+            }
+            let found = answer.comprobantes.iter().any(&enough);
             all.extend(
                 answer
                     .comprobantes
@@ -454,21 +619,45 @@ impl Fce {
                         comprobante,
                     }),
             );
-            if all.len() > RECEIVED_MAX {
-                return Err(crate::Error::invalid(
-                    "desde",
-                    format!(
-                        "more than {RECEIVED_MAX} received FCEs match: narrow the list with desde and hasta (or \
-                         estado, cuit_emisor)"
-                    ),
-                )
-                .into());
+            if found || !answer.hay_mas {
+                return Ok((all, false));
             }
-            if !answer.hay_mas {
-                return Ok(all);
-            }
-            page += 1;
         }
+        Ok((all, true))
+    }
+
+    /// The balance of `invoice`'s FCE account (`codCtaCte`): the signed totals of the vouchers
+    /// ARCA lists in it (credit notes 203, 208, 213 subtract); the invoice's total when ARCA names
+    /// no account.
+    async fn balance(&self, account: &Account, invoice: &ComprobanteFce) -> Result<Decimal, Error> {
+        let Some(cta_cte) = invoice.cod_cta_cte else {
+            return Ok(invoice.importe_total);
+        };
+        let mut query = ComprobantesQuery::new(Rol::Receptor);
+        query.cuit_contraparte = Some(invoice.id.cuit_emisor);
+        let (vouchers, more) = self.all_received(account, query, FIND_PAGES_MAX, |_| false).await?;
+        if more {
+            return Err(crate::Error::invalid(
+                "saldo_aceptado",
+                format!(
+                    "ARCA lists more than {} FCEs from this issuer: the account's balance cannot be read whole, \
+                     give saldo_aceptado",
+                    FIND_PAGES_MAX * arca_protocol::wsfecred::PAGE_SIZE
+                ),
+            )
+            .into());
+        }
+        let mut balance = Decimal::ZERO;
+        for voucher in vouchers.iter().filter(|v| v.comprobante.cod_cta_cte == Some(cta_cte)) {
+            let total = voucher.comprobante.importe_total;
+            balance = if matches!(voucher.comprobante.id.cod_tipo_cmp, 203 | 208 | 213) {
+                balance.checked_sub(total)
+            } else {
+                balance.checked_add(total)
+            }
+            .ok_or_else(|| crate::Error::invalid("saldo_aceptado", "the account's balance overflows: give it"))?;
+        }
+        Ok(balance)
     }
 
     /// The received FCE `factura`, from ARCA's account of the CUIT (by issuer and type).
@@ -476,12 +665,22 @@ impl Fce {
         let mut query = ComprobantesQuery::new(Rol::Receptor);
         query.cuit_contraparte = Some(factura.cuit_emisor);
         query.cod_tipo_cmp = Some(factura.cod_tipo_cmp);
-        self.all_received(account, query)
-            .await?
-            .into_iter()
-            .map(|received| received.comprobante)
-            .find(|comprobante| comprobante.id == *factura)
-            .ok_or_else(|| Error::NotReceived { id: id_of(factura) })
+        let (vouchers, more) = self
+            .all_received(account, query, FIND_PAGES_MAX, |comprobante| comprobante.id == *factura)
+            .await?;
+        match vouchers.into_iter().find(|received| received.comprobante.id == *factura) {
+            Some(received) => Ok(received.comprobante),
+            None if more => Err(crate::Error::invalid(
+                "id",
+                format!(
+                    "not among the first {} FCEs of this type from this issuer that ARCA lists for this CUIT: \
+                     accept or reject it in ARCA's portal",
+                    FIND_PAGES_MAX * arca_protocol::wsfecred::PAGE_SIZE
+                ),
+            )
+            .into()),
+            None => Err(Error::NotReceived { id: id_of(factura) }),
+        }
     }
 
     /// `desde` and `hasta` as ARCA takes them: both or neither; `desde` alone runs to today.
@@ -536,13 +735,7 @@ impl Fce {
 
     /// An invoice whose class could not be decided: logged once per account and CUIT (the
     /// error's text names no secret: ARCA's codes and texts, or the fix-it), always counted.
-    fn undecided(&self, account_id: &str, cuit: Cuit, error: &crate::Error) {
-        let reason = match error {
-            crate::Error::ServiceNotAuthorized(_) => "not_authorized",
-            crate::Error::NoCertificate | crate::Error::CertificateUntrusted { .. } => "no_certificate",
-            crate::Error::Arca(error) if !error.retryable() && !error.arca_errors().is_empty() => "refused",
-            _ => "unavailable",
-        };
+    fn undecided(&self, account_id: &str, cuit: Cuit, reason: &'static str, error: &dyn std::fmt::Display) {
         crate::metrics::record_fce_undecided(reason);
         let first = {
             let mut warned = self.warned.lock().unwrap_or_else(PoisonError::into_inner);
@@ -567,6 +760,16 @@ impl Fce {
     /// The service's "now", to the microsecond (what the database keeps).
     fn now(&self) -> DateTime<Utc> {
         self.clock.now().trunc_subsecs(6)
+    }
+}
+
+/// The metric's reason for an obligation query that failed.
+fn undecided_reason(error: &crate::Error) -> &'static str {
+    match error {
+        crate::Error::ServiceNotAuthorized(_) => "not_authorized",
+        crate::Error::NoCertificate | crate::Error::CertificateUntrusted { .. } => "no_certificate",
+        crate::Error::Arca(error) if !error.retryable() && !error.arca_errors().is_empty() => "refused",
+        _ => "unavailable",
     }
 }
 
@@ -832,16 +1035,15 @@ mod tests {
         dollars.mon_cotiz = None;
         assert_eq!(total_in_pesos(&dollars), None);
         assert_eq!(decide(&dollars, ClassChoice::Omitted, &obliged("1")), Decision::Keep);
-        // Obliged without a threshold: any total.
-        let small = voucher(CbteTipo::FacturaB, "1");
-        let any = Obligation {
+        // Obliged without a threshold: undecided, kept (not "any total").
+        let big = voucher(CbteTipo::FacturaB, "99999999");
+        let no_threshold = Obligation {
             obligado: true,
             monto_desde: None,
         };
-        assert_eq!(
-            decide(&small, ClassChoice::Omitted, &any),
-            Decision::BecomeFce(CbteTipo::FceFacturaB)
-        );
+        assert!(!no_threshold.decidable());
+        assert_eq!(decide(&big, ClassChoice::Omitted, &no_threshold), Decision::Keep);
+        assert_eq!(decide(&big, ClassChoice::Forced, &no_threshold), Decision::Keep);
     }
 
     #[test]

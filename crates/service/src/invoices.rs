@@ -142,10 +142,13 @@ impl Invoices {
         let now = Utc::now();
         let fce_defaults = crate::issuer_profiles::fce_defaults(&self.storage, &account.id).await?;
         let voucher = compose::checked_voucher_with(request, &account, &fce_defaults, now)?;
+        // Refused or deferred before wsfecred is asked anything.
+        usage::check_quota(&self.storage, &account, now).await?;
+        let deferred_until = self.deferral(now)?;
         // An invoice to a buyer obliged to receive FCE MiPyMEs becomes one (or is refused).
         let fce = self
             .fce
-            .settle(&account, request, &voucher, |fce| {
+            .settle(&account, &fce_defaults, deferred_until.is_some(), request, &voucher, |fce| {
                 compose::checked_voucher_with(fce, &account, &fce_defaults, now)
             })
             .await?;
@@ -153,8 +156,6 @@ impl Invoices {
             Some((fce_request, fce_voucher)) => (fce_request, fce_voucher.clone()),
             None => (request, voucher),
         };
-        usage::check_quota(&self.storage, &account, now).await?;
-        let deferred_until = self.deferral(now)?;
         let body = serde_json::to_vec(request).unwrap_or_default();
         let submitted = self
             .engine
@@ -206,7 +207,7 @@ impl Invoices {
         let voucher = compose::checked_voucher_with(request, &account, &fce_defaults, now)?;
         let fce = self
             .fce
-            .settle(&account, request, &voucher, |fce| {
+            .settle(&account, &fce_defaults, false, request, &voucher, |fce| {
                 compose::checked_voucher_with(fce, &account, &fce_defaults, now)
             })
             .await?;

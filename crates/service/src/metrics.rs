@@ -94,7 +94,7 @@ const FAMILIES: &[Family] = &[
     },
     Family {
         name: "arca_fce_undecided_total",
-        help: "Invoices to a CUIT whose FCE MiPyMEs obligation wsfecred could not tell (issued with the class asked for), by reason: unavailable, not_authorized, no_certificate, refused.",
+        help: "Invoices to a CUIT whose FCE MiPyMEs obligation wsfecred could not tell (issued with the class asked for), by reason: unavailable (down, slow or deferred), not_authorized, no_certificate, refused, no_threshold (obliged without montoDesde).",
         kind: Kind::Counter,
         labelled: true,
     },

@@ -52,6 +52,10 @@ pub fn router() -> Router<Arc<State>> {
             "/fce/obligados/{cuit}",
             put(wsfecred::put_obligado).delete(wsfecred::delete_obligado),
         )
+        .route(
+            "/fce/no-mipyme/{cuit}",
+            put(wsfecred::put_no_mipyme).delete(wsfecred::delete_no_mipyme),
+        )
 }
 
 /// Every registry entry, keyed by CUIT, as the A5 blocks it holds.

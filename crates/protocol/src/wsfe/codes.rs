@@ -39,6 +39,9 @@ pub enum ErrorKind {
     Optionals,
     /// `Compradores` (RG 4109).
     Buyers,
+    /// An ordinary voucher the FCE MiPyMEs regime (Ley 27.440) excludes: the buyer must receive
+    /// FCE (10176, 10177, 10188, 10192; docs/arca.md §M.4).
+    FceRegime,
     /// `Actividades`.
     Activities,
     /// Parameters of the query operations (`FECompUltimoAutorizado`, `FECompConsultar`,
@@ -141,6 +144,12 @@ pub fn describe_error(code: i32) -> ErrorDescription {
             false,
             "Opcionales missing, repeated or with invalid values (FCE fields included)",
         ),
+        10176 | 10177 | 10188 | 10192 => (
+            FceRegime,
+            false,
+            "this buyer must receive FCE MiPyMEs: set the issuer profile's fce.cbu so the service issues FCE \
+             automatically, or use 201/206/211",
+        ),
         10133..=10150 | 10194 => (Buyers, false, "Compradores invalid (RG 4109)"),
         10218..=10231 => (Activities, false, "Actividades invalid or not active for the issuer"),
         11000..=11002 => (
@@ -182,6 +191,8 @@ mod tests {
         check(10016, ErrorKind::Numbering, false);
         check(10217, ErrorKind::Receiver, false);
         check(10246, ErrorKind::ReceiverVatCondition, false);
+        check(10192, ErrorKind::FceRegime, false);
+        assert!(describe_error(10192).hint.contains("fce.cbu"));
         check(15008, ErrorKind::Caea, false);
         check(782, ErrorKind::Caea, false);
         check(1200, ErrorKind::Caea, false);

@@ -90,12 +90,18 @@ pub struct FieldError {
 }
 
 impl ApiError {
-    /// 400 `ARCA_VALIDATION_FAILED`: ARCA rejected the invoice, which is kept as `failed`.
+    /// 400 `ARCA_VALIDATION_FAILED`: ARCA rejected the invoice, which is kept as `failed`. A
+    /// code the catalogue has a fix for (the FCE regime's) gives the `hint`.
     pub fn arca_rejected(invoice_id: String, errors: Vec<ArcaErrorView>) -> ApiError {
+        use arca_protocol::wsfe::{ErrorKind, describe_error};
+        let hint = errors.iter().find_map(|error| {
+            let described = describe_error(error.code.parse().ok()?);
+            (described.kind == ErrorKind::FceRegime).then(|| described.hint.to_string())
+        });
         ApiError {
             arca: Some(Box::new(ArcaDetails {
                 errors,
-                hint: None,
+                hint,
                 invoice_id: Some(invoice_id),
                 ..ArcaDetails::default()
             })),

@@ -138,6 +138,9 @@ pub fn with_rules_context<R>(
         .and_then(|s| s.find(nro))
         .map(|v: &StoredVoucher| (v.detail.cbte_fch.clone().unwrap_or_default(), v.detail.imp_total))
     };
+    let fce_threshold = |receiver: i64, fecha: NaiveDate| {
+        (wsfe.fce.obligado(receiver, fecha) && !wsfe.fce.no_mipyme.contains(&cuit)).then_some(wsfe.fce.threshold)
+    };
     check(&Context {
         today,
         issuer_cuit: cuit,
@@ -147,6 +150,7 @@ pub fn with_rules_context<R>(
         rates: &wsfe.rates,
         taxpayer: &taxpayer,
         stored_voucher: &stored,
+        fce_threshold: &fce_threshold,
     })
 }
 

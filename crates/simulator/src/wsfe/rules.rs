@@ -19,6 +19,7 @@ mod amounts;
 mod associated;
 mod compradores;
 mod currency;
+mod fce_obligation;
 #[cfg(test)]
 mod fixtures;
 mod header;
@@ -80,6 +81,9 @@ pub struct Context<'a> {
     pub taxpayer: &'a dyn Fn(i64) -> Taxpayer,
     /// An authorised voucher of this issuer, if stored: (CbteTipo, PtoVta, Nro) → (CbteFch, ImpTotal).
     pub stored_voucher: &'a dyn Fn(i64, i64, i64) -> Option<(String, Decimal)>,
+    /// The total in pesos from which this issuer must invoice the receiver CUIT with FCE on a
+    /// date (wsfecred's registry; `None`: not obliged, or the issuer is not a MiPyME).
+    pub fce_threshold: &'a dyn Fn(i64, NaiveDate) -> Option<Decimal>,
 }
 
 /// Header checks (10001–10007), in `Errors`; any finding rejects the whole request.
@@ -114,6 +118,7 @@ pub fn check_detail(context: &Context<'_>, detail: &Detail) -> Vec<Finding> {
     associated::check(&voucher, &mut findings);
     opcionales::check(&voucher, &mut findings);
     compradores::check(&voucher, &mut findings);
+    fce_obligation::check(&voucher, &mut findings);
     receiver::check_registry(&voucher, &mut findings);
     findings
 }

@@ -6,6 +6,9 @@
 //! - `PUT /_sim/fce/threshold` `{"monto_desde": "3958316.00"}` (positive, at most 2 decimals)
 //! - `PUT /_sim/fce/obligados/{cuit}` `{"obligado": true, "desde": "2019-01-01"}` (`desde`
 //!   defaults to 2019-01-01; `obligado: false` removes the CUIT); `DELETE` removes it.
+//! - `PUT /_sim/fce/no-mipyme/{cuit}` marks an issuer as not a MiPyME (WSFEv1 then lets it
+//!   invoice an obliged buyer with an ordinary Factura; every issuer is a MiPyME otherwise);
+//!   `DELETE` makes it one again. Shown as `no_mipyme` in `GET /_sim/fce`.
 
 use std::sync::Arc;
 
@@ -41,6 +44,7 @@ fn view(state: &State) -> Value {
         "threshold": {"monto_desde": wsfe.fce.threshold.to_string()},
         "obligados": obligados,
         "accounts": wsfe.fce.accounts,
+        "no_mipyme": wsfe.fce.no_mipyme.iter().map(ToString::to_string).collect::<Vec<_>>(),
     })
 }
 
@@ -116,6 +120,34 @@ pub(crate) async fn delete_obligado(AxumState(state): Shared, Path(cuit): Path<S
     };
     let mut wsfe = lock(&state.wsfe);
     let removed = wsfe.fce.obligados.remove(&key).is_some();
+    state.persist(&wsfe);
+    if removed {
+        StatusCode::NO_CONTENT.into_response()
+    } else {
+        StatusCode::NOT_FOUND.into_response()
+    }
+}
+
+/// `PUT /_sim/fce/no-mipyme/{cuit}`.
+pub(crate) async fn put_no_mipyme(AxumState(state): Shared, Path(cuit): Path<String>) -> Response {
+    let Some(key) = cuit_key(&cuit) else {
+        return bad_request(format!("{cuit} is not a valid CUIT"));
+    };
+    {
+        let mut wsfe = lock(&state.wsfe);
+        wsfe.fce.no_mipyme.insert(key);
+        state.persist(&wsfe);
+    }
+    Json(view(&state)).into_response()
+}
+
+/// `DELETE /_sim/fce/no-mipyme/{cuit}`.
+pub(crate) async fn delete_no_mipyme(AxumState(state): Shared, Path(cuit): Path<String>) -> Response {
+    let Some(key) = cuit_key(&cuit) else {
+        return bad_request(format!("{cuit} is not a valid CUIT"));
+    };
+    let mut wsfe = lock(&state.wsfe);
+    let removed = wsfe.fce.no_mipyme.remove(&key);
     state.persist(&wsfe);
     if removed {
         StatusCode::NO_CONTENT.into_response()

@@ -4,7 +4,7 @@
 //!
 //! It never decides an answer: [`super::account`] and the obligation queries of [`super`] do.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use chrono::NaiveDate;
 use rust_decimal::Decimal;
@@ -27,6 +27,10 @@ pub struct FceState {
     pub accounts: BTreeMap<String, Account>,
     /// The next `codCtaCte`.
     pub next_cta_cte: i64,
+    /// Issuer CUITs that are not MiPyMEs (every other issuer is): WSFEv1 lets them invoice an
+    /// obliged buyer with an ordinary Factura.
+    #[serde(default)]
+    pub no_mipyme: BTreeSet<i64>,
 }
 
 impl Default for FceState {
@@ -36,6 +40,7 @@ impl Default for FceState {
             obligados: BTreeMap::new(),
             accounts: BTreeMap::new(),
             next_cta_cte: FIRST_CTA_CTE,
+            no_mipyme: BTreeSet::new(),
         }
     }
 }

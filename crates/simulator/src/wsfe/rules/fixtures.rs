@@ -23,6 +23,12 @@ pub const NOT_IN_IVA: i64 = 20308769608;
 pub const NONEXISTENT: i64 = 20333333334;
 /// A CBU whose check digits hold (the issuer's, on FCE invoices).
 pub const FCE_CBU: &str = "2850590940090418135201";
+/// A receiver obliged to receive FCE from [`FCE_THRESHOLD`] (from MiPyME issuers: every one but
+/// [`NOT_MIPYME`]).
+pub const FCE_OBLIGED: i64 = 30712345671;
+pub const FCE_THRESHOLD: &str = "3958316.00";
+/// An issuer that is not a MiPyME.
+pub const NOT_MIPYME: i64 = 30500010912;
 /// The invoice every note of the fixtures is associated with: number 10 at point of sale 1,
 /// stored with ImpTotal 1000.
 pub const STORED_NRO: i64 = 10;
@@ -68,6 +74,8 @@ pub fn with_issuer_context<T>(header: &Header, issuer: i64, f: impl FnOnce(&Cont
         let invoice = params::cbte_kind(tipo) == Kind::Invoice;
         (invoice && pto_vta == 1 && nro == STORED_NRO).then(|| (day(-3), dec("1000")))
     };
+    let fce_threshold =
+        |receiver: i64, _: NaiveDate| (receiver == FCE_OBLIGED && issuer != NOT_MIPYME).then(|| dec(FCE_THRESHOLD));
     let context = Context {
         today: today(),
         issuer_cuit: issuer,
@@ -77,6 +85,7 @@ pub fn with_issuer_context<T>(header: &Header, issuer: i64, f: impl FnOnce(&Cont
         rates: &rates,
         taxpayer: &taxpayer,
         stored_voucher: &stored,
+        fce_threshold: &fce_threshold,
     };
     f(&context)
 }
