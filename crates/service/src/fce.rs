@@ -304,10 +304,12 @@ impl Fce {
         }
         let monto_desde = match row.monto_desde.as_deref() {
             None => None,
+            // As other unreadable stored rows: an error naming what (never read as no threshold).
             Some(text) => Some(text.parse::<Decimal>().map_err(|_| {
-                crate::Error::Database(sqlx::Error::Decode(
-                    format!("fce_obligations.monto_desde of CUIT {cuit} on {fecha} is not an amount").into(),
-                ))
+                crate::Error::Invalid(vec![(
+                    "fce_obligation".into(),
+                    format!("the stored obligation of CUIT {cuit} on {fecha} is unreadable (monto_desde)"),
+                )])
             })?),
         };
         Ok(Some(Obligation {

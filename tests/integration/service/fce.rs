@@ -1,3 +1,6 @@
+use std::sync::Arc;
+
+use arca_protocol::clock::ManualClock;
 use arca_simulator::{FaultAction, FaultRule};
 use serde_json::{Value, json};
 
@@ -165,7 +168,7 @@ async fn a_forced_ordinary_class_to_an_obliged_buyer_is_refused_naming_the_rule(
 }
 
 #[tokio::test]
-async fn an_fce_the_seller_cannot_issue_yet_says_fce_is_required_and_what_to_set() {
+async fn an_account_without_fce_keeps_its_class_and_arca_refuses_it_with_10192() {
     let app = TestApp::start().await;
     let (_, key, _) = app.account_with_certificate("Vendedora", CUIT_A).await;
     let profile = json!({
@@ -179,24 +182,87 @@ async fn an_fce_the_seller_cannot_issue_yet_says_fce_is_required_and_what_to_set
     assert_eq!(response.status, 200, "{}", response.text());
     oblige(&app, BUYER).await;
 
-    let refused = create(&app, &key, &invoice_to(BUYER, ABOVE, None)).await;
-    let problem = refused.problem(400, "VALIDATION_ERROR");
-    let fields = refused.error_fields();
-    assert_eq!(fields[0], "tipo_comprobante", "{problem}");
-    assert!(fields.contains(&"fce.cbu".to_string()), "{problem}");
-    let message = problem["errors"][0]["message"].as_str().unwrap();
-    assert!(
-        message.starts_with("FCE MiPyMEs is required for this buyer"),
-        "{message}"
-    );
-    assert!(message.contains(BUYER) && message.contains("201"), "{message}");
-    assert_eq!(app.get("/v1/invoices", &key).await.json()["pagination"]["total"], 0);
+    // Not opted in (no fce.cbu in the profile): wsfecred is never asked, the class is kept,
+    // forced or not, and WSFEv1 refuses it with ARCA's own text; the hint says what to do.
+    for tipo in [None, Some(1)] {
+        let refused = create(&app, &key, &invoice_to(BUYER, ABOVE, tipo)).await;
+        let problem = refused.problem(400, "ARCA_VALIDATION_FAILED");
+        let errors = problem["arca_errors"].as_array().unwrap();
+        assert!(
+            errors.iter().any(|error| error["code"] == "10192"
+                && error["message"]
+                    .as_str()
+                    .is_some_and(|text| text.contains("Ley n° 27.440"))),
+            "{problem}"
+        );
+        assert!(problem["hint"].as_str().unwrap().contains("fce.cbu"), "{problem}");
+        let id = problem["invoice_id"].as_str().unwrap();
+        let failed = app.get(&format!("/v1/invoices/{id}"), &key).await.json();
+        assert_eq!(failed["status"], "failed", "{failed}");
+        assert_eq!(failed["tipo_comprobante"], 1, "{failed}");
+    }
+    assert_eq!(obligation_calls(&app), 0, "not opted in: no question to wsfecred");
 
-    // The same invoice with the CBU in its own `fce` object goes through as an FCE.
-    let mut with_cbu = invoice_to(BUYER, ABOVE, None);
-    with_cbu["fce"] = json!({"cbu": "2850590940090418135201"});
-    let invoice = approved(&app, &key, &with_cbu).await;
-    assert_eq!(invoice["tipo_comprobante"], 201);
+    // An issuer that is not a MiPyME may invoice the obliged buyer with an ordinary Factura.
+    let url = format!("{}/_sim/fce/no-mipyme/{CUIT_A}", app.simulator.base_url());
+    let (status, body) = app.send_json_to("PUT", &url, &json!({})).await;
+    assert!((200..300).contains(&status), "{status} {body}");
+    let ordinary = approved(&app, &key, &invoice_to(BUYER, ABOVE, None)).await;
+    assert_eq!(ordinary["tipo_comprobante"], 1);
+    assert_eq!(obligation_calls(&app), 0);
+}
+
+#[tokio::test]
+async fn a_corrupt_cached_answer_is_an_error_not_a_guess() {
+    let app = TestApp::start().await;
+    let (account_id, key) = seller(&app).await;
+    let row = arca_service::storage::fce::ObligationRow {
+        account_id: account_id.clone(),
+        cuit: BUYER.to_string(),
+        fecha: arca_test_support::samples::today(),
+        obligado: true,
+        monto_desde: Some("no es un monto".into()),
+        fetched_at: chrono::Utc::now(),
+    };
+    arca_service::storage::fce::upsert(&app.storage, &row).await.unwrap();
+    let failed = create(&app, &key, &invoice_to(BUYER, ABOVE, None)).await;
+    failed.problem(400, "VALIDATION_ERROR");
+    assert_eq!(failed.error_fields(), ["fce_obligation"]);
+    assert_eq!(obligation_calls(&app), 0);
+    assert_eq!(app.get("/v1/invoices", &key).await.json()["pagination"]["total"], 0);
+}
+
+#[tokio::test]
+async fn each_account_asks_for_itself() {
+    let app = TestApp::start().await;
+    let (_, first) = seller(&app).await;
+    let (_, second, _) = app.account_with_certificate("Otra Vendedora", CUIT_A).await;
+    seller_profile(&app, &second).await;
+    oblige(&app, BUYER).await;
+    approved(&app, &first, &invoice_to(BUYER, ABOVE, None)).await;
+    assert_eq!(obligation_calls(&app), 1);
+    // The other account's answer is not this one's: it asks (and caches) its own.
+    let other = approved(&app, &second, &invoice_to(BUYER, ABOVE, None)).await;
+    assert_eq!(other["tipo_comprobante"], 201);
+    assert_eq!(obligation_calls(&app), 2);
+    approved(&app, &second, &invoice_to(BUYER, ABOVE, None)).await;
+    approved(&app, &first, &invoice_to(BUYER, ABOVE, None)).await;
+    assert_eq!(obligation_calls(&app), 2);
+}
+
+#[tokio::test]
+async fn quota_is_checked_before_wsfecred_is_asked() {
+    let app = TestApp::start().await;
+    let (_, key) = app.create_account("Chica", CUIT_A, json!({"monthly_quota": 1})).await;
+    let (certificate_pem, private_key_pem) = app.issue_certificate(CUIT_A, "Chica");
+    let body = json!({"certificate_pem": certificate_pem, "private_key_pem": private_key_pem});
+    assert_eq!(app.post_json("/v1/certificates", &key, &body).await.status, 201);
+    seller_profile(&app, &key).await;
+    approved(&app, &key, &invoice_to(CUIT_B, BELOW, Some(1))).await;
+    let calls = obligation_calls(&app);
+    let refused = create(&app, &key, &invoice_to(BUYER, ABOVE, None)).await;
+    assert_eq!(refused.status, 402, "{}", refused.text());
+    assert_eq!(obligation_calls(&app), calls, "refused before asking wsfecred");
 }
 
 #[tokio::test]
@@ -257,43 +323,109 @@ async fn a_repeat_under_its_idempotency_key_asks_wsfecred_nothing() {
     assert_eq!(obligation_calls(&app), 1);
 }
 
-#[tokio::test]
-async fn wsfecred_down_or_not_authorized_does_not_block_issuance() {
-    let app = TestApp::start().await;
-    let (account_id, key) = seller(&app).await;
-    // No relation for wsfecred: WSAA refuses the ticket, nothing is asked, the invoice goes.
-    authorize_wsfecred(&app, CUIT_A, false).await;
-    let invoice = approved(&app, &key, &invoice_to(BUYER, ABOVE, None)).await;
-    assert_eq!(invoice["tipo_comprobante"], 1, "the default class");
-    assert_eq!(obligation_calls(&app), 0);
+/// The value of `arca_fce_undecided_total{reason}` (the registry is the process's: other tests
+/// may add to it, so tests compare increases).
+async fn undecided(app: &TestApp, reason: &str) -> u64 {
+    let metrics = app.request("GET", "/metrics", &[], None).await.text();
+    let series = format!("arca_fce_undecided_total{{reason=\"{reason}\"}} ");
+    metrics
+        .lines()
+        .find_map(|line| line.strip_prefix(series.as_str()))
+        .map_or(0, |value| value.trim().parse::<f64>().expect("a counter") as u64)
+}
 
-    // wsfecred down.
-    authorize_wsfecred(&app, CUIT_A, true).await;
-    app.simulator.add_fault(FaultRule {
+/// An app on a clock the test moves, with a seller (CUIT_A, not a MiPyME, so WSFEv1 lets an
+/// ordinary Factura to the obliged BUYER through: the class shows whether the service decided).
+async fn undecided_app() -> (TestApp, Arc<ManualClock>, String, String) {
+    let clock = Arc::new(ManualClock::new(chrono::Utc::now()));
+    let app = TestApp::builder().clock(clock.clone()).start().await;
+    let (account_id, key) = seller(&app).await;
+    oblige(&app, BUYER).await;
+    let url = format!("{}/_sim/fce/no-mipyme/{CUIT_A}", app.simulator.base_url());
+    let (status, body) = app.send_json_to("PUT", &url, &json!({})).await;
+    assert!((200..300).contains(&status), "{status} {body}");
+    (app, clock, account_id, key)
+}
+
+fn obligation_fault(action: Option<FaultAction>, latency_ms: u64) -> FaultRule {
+    FaultRule {
         operation: "consultarMontoObligadoRecepcion".into(),
-        latency_ms: 0,
+        latency_ms,
         jitter_ms: 0,
-        action: Some(FaultAction::Http503),
+        action,
         probability: 1.0,
         remaining: None,
-    });
-    let invoice = approved(&app, &key, &invoice_to(CUIT_B, ABOVE, None)).await;
+    }
+}
+
+#[tokio::test]
+async fn wsfecred_not_authorized_does_not_block_issuance_and_is_not_asked_again_for_a_while() {
+    let (app, clock, account_id, key) = undecided_app().await;
+    authorize_wsfecred(&app, CUIT_A, false).await;
+    let before = undecided(&app, "not_authorized").await;
+    let invoice = approved(&app, &key, &invoice_to(BUYER, ABOVE, None)).await;
+    assert_eq!(invoice["tipo_comprobante"], 1, "undecided: the default class");
+    assert_eq!(obligation_calls(&app), 0);
+    assert!(undecided(&app, "not_authorized").await > before);
+    let logins = app.simulator.calls("loginCms");
+
+    // Backed off: the next invoices neither log in nor ask, and are counted.
+    let counted = undecided(&app, "not_authorized").await;
+    approved(&app, &key, &invoice_to(BUYER, ABOVE, None)).await;
+    assert_eq!(app.simulator.calls("loginCms"), logins, "no WSAA login while backed off");
+    assert!(undecided(&app, "not_authorized").await > counted);
+
+    // Authorized, and the back-off over: decided again.
+    authorize_wsfecred(&app, CUIT_A, true).await;
+    clock.advance(past_backoff());
+    let fce = approved(&app, &key, &invoice_to(BUYER, ABOVE, None)).await;
+    assert_eq!(fce["tipo_comprobante"], 201);
+    assert_eq!(obligation_calls(&app), 1);
+    assert_eq!(
+        arca_service::storage::fce::count(&app.storage, &account_id)
+            .await
+            .unwrap(),
+        1
+    );
+}
+
+#[tokio::test]
+async fn wsfecred_down_or_slow_does_not_block_issuance() {
+    let (app, clock, account_id, key) = undecided_app().await;
+    app.simulator.add_fault(obligation_fault(Some(FaultAction::Http503), 0));
+    let before = undecided(&app, "unavailable").await;
+    let invoice = approved(&app, &key, &invoice_to(BUYER, ABOVE, None)).await;
     assert_eq!(invoice["tipo_comprobante"], 1);
     assert_eq!(obligation_calls(&app), 1);
-    let metrics = app.request("GET", "/metrics", &[], None).await.text();
-    for reason in ["not_authorized", "unavailable"] {
-        assert!(
-            metrics.contains(&format!("arca_fce_undecided_total{{reason=\"{reason}\"}}")),
-            "{reason}: {metrics}"
-        );
-    }
-    // Nothing cached from an answer ARCA did not give.
+    assert!(undecided(&app, "unavailable").await > before);
+    // Nothing cached from an answer ARCA did not give; not asked again for a while.
     assert_eq!(
         arca_service::storage::fce::count(&app.storage, &account_id)
             .await
             .unwrap(),
         0
     );
+    approved(&app, &key, &invoice_to(BUYER, ABOVE, None)).await;
+    assert_eq!(obligation_calls(&app), 1);
+
+    // Slower than the bound: the invoice does not wait for it.
+    app.simulator.clear_faults();
+    app.simulator.add_fault(obligation_fault(None, 20_000));
+    clock.advance(past_backoff());
+    let started = std::time::Instant::now();
+    let slow = approved(&app, &key, &invoice_to(BUYER, ABOVE, None)).await;
+    assert_eq!(slow["tipo_comprobante"], 1);
+    assert!(
+        started.elapsed() < arca_service::fce::OBLIGATION_TIMEOUT + std::time::Duration::from_secs(5),
+        "{:?}",
+        started.elapsed()
+    );
+
+    // Answering again, after the back-off: decided.
+    app.simulator.clear_faults();
+    clock.advance(past_backoff());
+    let fce = approved(&app, &key, &invoice_to(BUYER, ABOVE, None)).await;
+    assert_eq!(fce["tipo_comprobante"], 201);
 }
 
 /// A buyer account (CUIT_B, obliged) and a seller account (CUIT_A) that issued it two FCEs:
@@ -350,6 +482,13 @@ async fn the_buyer_lists_accepts_and_rejects_what_it_received() {
         .find(|fce| fce["id"] == first_id.as_str())
         .unwrap();
     assert_eq!(listed["estado"], "PendienteRecepcion", "{listed}");
+    // An automatic FCE is due 30 days after its date.
+    let fecha: chrono::NaiveDate = serde_json::from_value(listed["fecha_emision"].clone()).unwrap();
+    assert_eq!(
+        listed["fecha_vencimiento_pago"],
+        json!(fecha + chrono::Days::new(30)),
+        "{listed}"
+    );
     assert_eq!(listed["importe_total"], first["total"], "{listed}");
     assert_eq!(listed["codigo_autorizacion"], first["cae"], "{listed}");
     assert_eq!(listed["cuit_emisor"], CUIT_A);
@@ -359,12 +498,18 @@ async fn the_buyer_lists_accepts_and_rejects_what_it_received() {
     assert_eq!(page["pagination"]["total"], 2);
     assert_eq!(page["data"].as_array().unwrap().len(), 1);
 
-    // Accept the first, without a body (its total): ARCA's account says Aceptado.
+    // Accept the first, without a body (its balance), by an id without zero padding: ARCA's
+    // account says Aceptado, and the answer names the canonical id.
     let bearer = format!("Bearer {buyer}");
+    let unpadded = format!(
+        "{CUIT_A}-201-{}-{}",
+        first["punto_venta"].as_i64().unwrap(),
+        first["numero"].as_i64().unwrap()
+    );
     let accepted = app
         .request(
             "POST",
-            &format!("/v1/fce/received/{first_id}/accept"),
+            &format!("/v1/fce/received/{unpadded}/accept"),
             &[("authorization", &bearer)],
             None,
         )
@@ -372,6 +517,7 @@ async fn the_buyer_lists_accepts_and_rejects_what_it_received() {
     assert_eq!(accepted.status, 200, "{}", accepted.text());
     let accepted = accepted.json();
     assert_eq!(accepted["estado"], "Aceptado", "{accepted}");
+    assert_eq!(accepted["id"], first_id.as_str(), "{accepted}");
     let aceptados = app.get("/v1/fce/received?estado=Aceptado", &buyer).await.json();
     assert_eq!(aceptados["pagination"]["total"], 1, "{aceptados}");
     assert_eq!(aceptados["data"][0]["id"], first_id.as_str());
@@ -463,6 +609,21 @@ async fn bad_ids_filters_and_reasons_are_named_and_nothing_is_asked() {
         .await;
     refused.problem(400, "VALIDATION_ERROR");
     assert_eq!(refused.error_fields(), ["saldo_aceptado"]);
+    let refused = app
+        .post_json(
+            &format!("/v1/fce/received/{id}/accept"),
+            &key,
+            &json!({"saldo_aceptado": "10000000000000.00"}),
+        )
+        .await;
+    refused.problem(400, "VALIDATION_ERROR");
+    assert_eq!(refused.error_fields(), ["saldo_aceptado"]);
+    // A note is accepted with its invoice, never by itself.
+    let refused = app
+        .post_json("/v1/fce/received/30712345671-203-00002-00000015/accept", &key, &json!({}))
+        .await;
+    refused.problem(400, "VALIDATION_ERROR");
+    assert_eq!(refused.error_fields(), ["id"]);
     for (query, field) in [
         ("estado=aceptado", "estado"),
         ("cuit_emisor=30712345670", "cuit_emisor"),
@@ -507,4 +668,66 @@ async fn received_fces_when_arca_is_down_or_the_certificate_is_not_authorized() 
     });
     let problem = app.get("/v1/fce/received", &key).await.problem(503, "ARCA_UNAVAILABLE");
     assert_eq!(problem["retryable"], true);
+}
+
+#[tokio::test]
+async fn accepting_without_an_amount_accepts_the_balance_after_a_credit_note() {
+    let app = TestApp::start().await;
+    let (buyer, seller, first, _) = two_received(&app).await;
+    let invoice_id = first["id"].as_str().unwrap();
+    let note = app
+        .post_json(
+            &format!("/v1/invoices/{invoice_id}/credit-notes"),
+            &seller,
+            &json!({"importe": "121000.00"}),
+        )
+        .await;
+    assert_eq!(note.status, 201, "{}", note.text());
+    assert_eq!(note.json()["tipo_comprobante"], 203);
+    let id = received_id(&first);
+    let accepted = app
+        .post_json(&format!("/v1/fce/received/{id}/accept"), &buyer, &json!({}))
+        .await;
+    assert_eq!(accepted.status, 200, "{}", accepted.text());
+    assert_eq!(accepted.json()["estado"], "Aceptado");
+}
+
+#[tokio::test]
+async fn the_received_list_reads_past_arcas_ten_per_page() {
+    let app = TestApp::start().await;
+    let (_, buyer, _) = app.account_with_certificate("Compradora", CUIT_B).await;
+    let (_, seller) = seller(&app).await;
+    oblige(&app, CUIT_B).await;
+    let mut ids = Vec::new();
+    for _ in 0..12 {
+        let invoice = approved(&app, &seller, &invoice_to(CUIT_B, ABOVE, None)).await;
+        assert_eq!(invoice["tipo_comprobante"], 201);
+        ids.push(received_id(&invoice));
+    }
+    let before = app.simulator.calls("consultarComprobantes");
+    let list = app.get("/v1/fce/received?limit=100", &buyer).await.json();
+    assert_eq!(list["pagination"]["total"], 12, "{list}");
+    assert_eq!(app.simulator.calls("consultarComprobantes") - before, 2, "two of ARCA's pages");
+    let tail = app.get("/v1/fce/received?limit=5&offset=10", &buyer).await.json();
+    assert_eq!(tail["data"].as_array().unwrap().len(), 2, "{tail}");
+    let listed: Vec<&str> = list["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|fce| fce["id"].as_str().unwrap())
+        .collect();
+    for id in &ids {
+        assert!(listed.contains(&id.as_str()), "{id}: {list}");
+    }
+    // The last one, on ARCA's second page, is found and accepted.
+    let last = ids.last().unwrap();
+    let accepted = app
+        .post_json(&format!("/v1/fce/received/{last}/accept"), &buyer, &json!({}))
+        .await;
+    assert_eq!(accepted.status, 200, "{}", accepted.text());
+}
+
+/// A second more than the back-off.
+fn past_backoff() -> chrono::Duration {
+    chrono::Duration::from_std(arca_service::fce::UNDECIDED_BACKOFF).unwrap() + chrono::Duration::seconds(1)
 }

@@ -48,13 +48,18 @@ mod tests {
     fn an_ordinary_invoice_to_an_obliged_buyer_at_the_threshold_is_10192() {
         for tipo in [1, 6, 11] {
             let at = findings(tipo, |d| {
+                d.doc_tipo = 80;
                 d.doc_nro = FCE_OBLIGED;
                 d.imp_total = dec("3958316.00");
             });
-            let refusal = at.iter().find(|f| f.code == 10192).expect("10192");
+            let refusal = at
+                .iter()
+                .find(|f| f.code == 10192)
+                .unwrap_or_else(|| panic!("{tipo}: {at:?}"));
             assert!(refusal.excluding);
             assert_eq!(refusal.message, super::NOT_VALID_UNDER_27440);
             let below = findings(tipo, |d| {
+                d.doc_tipo = 80;
                 d.doc_nro = FCE_OBLIGED;
             });
             assert!(!codes(&below).contains(&10192), "{tipo}: {below:?}");
@@ -65,6 +70,7 @@ mod tests {
     fn other_receivers_issuers_and_classes_are_not_10192() {
         let big = |d: &mut crate::wsfe::request::Detail| {
             d.imp_total = dec("5000000");
+            d.doc_tipo = 80;
             d.doc_nro = FCE_OBLIGED;
         };
         assert!(!codes(&findings_of_issuer(NOT_MIPYME, 1, big)).contains(&10192));
