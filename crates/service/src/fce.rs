@@ -53,8 +53,8 @@ use chrono::{DateTime, NaiveDate, SubsecRound, Utc};
 use crate::accounts::{self, Account};
 use crate::arca::{Arca, ArcaService, authorization};
 use crate::invoices::compose;
-use crate::issuer_profiles::FceProfile;
 use crate::invoices::request::CreateInvoice;
+use crate::issuer_profiles::FceProfile;
 use crate::storage::fce::ObligationRow;
 use crate::storage::{self, Storage};
 
@@ -380,7 +380,12 @@ impl Fce {
             return Ok(None);
         };
         if !obligation.decidable() {
-            self.undecided(&account.id, cuit, "no_threshold", &"wsfecred said obliged without montoDesde");
+            self.undecided(
+                &account.id,
+                cuit,
+                "no_threshold",
+                &"wsfecred said obliged without montoDesde",
+            );
             return Ok(None);
         }
         let choice = if request.tipo_comprobante.is_some() {
@@ -438,11 +443,21 @@ impl Fce {
             return Ok(Some(cached));
         }
         if deferred {
-            self.undecided(account_id, cuit, "unavailable", &"new invoices are deferred (breaker open)");
+            self.undecided(
+                account_id,
+                cuit,
+                "unavailable",
+                &"new invoices are deferred (breaker open)",
+            );
             return Ok(None);
         }
         if let Some(reason) = self.backed_off(account_id) {
-            self.undecided(account_id, cuit, reason, &"wsfecred failed for this account a moment ago");
+            self.undecided(
+                account_id,
+                cuit,
+                reason,
+                &"wsfecred failed for this account a moment ago",
+            );
             return Ok(None);
         }
         let asked = tokio::time::timeout(OBLIGATION_TIMEOUT, self.obligation(account_id, cuit, fecha)).await;
@@ -508,7 +523,9 @@ impl Fce {
         query.estado = filter.estado;
         query.fecha_desde = desde;
         query.fecha_hasta = hasta;
-        let (all, more) = self.all_received(&account, query, RECEIVED_PAGES_MAX, |_| false).await?;
+        let (all, more) = self
+            .all_received(&account, query, RECEIVED_PAGES_MAX, |_| false)
+            .await?;
         if more || all.len() > RECEIVED_MAX {
             return Err(crate::Error::invalid(
                 "desde",
@@ -670,7 +687,10 @@ impl Fce {
         let (vouchers, more) = self
             .all_received(account, query, FIND_PAGES_MAX, |comprobante| comprobante.id == *factura)
             .await?;
-        match vouchers.into_iter().find(|received| received.comprobante.id == *factura) {
+        match vouchers
+            .into_iter()
+            .find(|received| received.comprobante.id == *factura)
+        {
             Some(received) => Ok(received.comprobante),
             None if more => Err(crate::Error::invalid(
                 "id",

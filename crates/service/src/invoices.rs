@@ -148,9 +148,14 @@ impl Invoices {
         // An invoice to a buyer obliged to receive FCE MiPyMEs becomes one (or is refused).
         let fce = self
             .fce
-            .settle(&account, &fce_defaults, deferred_until.is_some(), request, &voucher, |fce| {
-                compose::checked_voucher_with(fce, &account, &fce_defaults, now)
-            })
+            .settle(
+                &account,
+                &fce_defaults,
+                deferred_until.is_some(),
+                request,
+                &voucher,
+                |fce| compose::checked_voucher_with(fce, &account, &fce_defaults, now),
+            )
             .await?;
         let (request, voucher) = match &fce {
             Some((fce_request, fce_voucher)) => (fce_request, fce_voucher.clone()),

@@ -372,7 +372,11 @@ async fn wsfecred_not_authorized_does_not_block_issuance_and_is_not_asked_again_
     // Backed off: the next invoices neither log in nor ask, and are counted.
     let counted = undecided(&app, "not_authorized").await;
     approved(&app, &key, &invoice_to(BUYER, ABOVE, None)).await;
-    assert_eq!(app.simulator.calls("loginCms"), logins, "no WSAA login while backed off");
+    assert_eq!(
+        app.simulator.calls("loginCms"),
+        logins,
+        "no WSAA login while backed off"
+    );
     assert!(undecided(&app, "not_authorized").await > counted);
 
     // Authorized, and the back-off over: decided again.
@@ -620,7 +624,11 @@ async fn bad_ids_filters_and_reasons_are_named_and_nothing_is_asked() {
     assert_eq!(refused.error_fields(), ["saldo_aceptado"]);
     // A note is accepted with its invoice, never by itself.
     let refused = app
-        .post_json("/v1/fce/received/30712345671-203-00002-00000015/accept", &key, &json!({}))
+        .post_json(
+            "/v1/fce/received/30712345671-203-00002-00000015/accept",
+            &key,
+            &json!({}),
+        )
         .await;
     refused.problem(400, "VALIDATION_ERROR");
     assert_eq!(refused.error_fields(), ["id"]);
@@ -707,7 +715,11 @@ async fn the_received_list_reads_past_arcas_ten_per_page() {
     let before = app.simulator.calls("consultarComprobantes");
     let list = app.get("/v1/fce/received?limit=100", &buyer).await.json();
     assert_eq!(list["pagination"]["total"], 12, "{list}");
-    assert_eq!(app.simulator.calls("consultarComprobantes") - before, 2, "two of ARCA's pages");
+    assert_eq!(
+        app.simulator.calls("consultarComprobantes") - before,
+        2,
+        "two of ARCA's pages"
+    );
     let tail = app.get("/v1/fce/received?limit=5&offset=10", &buyer).await.json();
     assert_eq!(tail["data"].as_array().unwrap().len(), 2, "{tail}");
     let listed: Vec<&str> = list["data"]

@@ -163,7 +163,20 @@ type Check = fn(&Error) -> bool;
 
 #[tokio::test]
 async fn errors_of_the_queries_are_classified() {
-    let cases: [(&[(i32, &str)], Check); 6] = [
+    let cases: [(&[(i32, &str)], Check); 10] = [
+        // The text decides: the simulator's codes with a business text are ARCA's refusal,
+        // neither a ticket problem nor retryable.
+        (&[(600, "El comprobante ya fue aceptado")], |e| {
+            matches!(e, Error::Rejected { .. }) && !e.needs_new_ticket() && !e.retryable()
+        }),
+        (&[(601, "El saldo aceptado no coincide")], |e| {
+            matches!(e, Error::Rejected { .. }) && !e.arca_errors().iter().any(is_not_represented)
+        }),
+        (&[(501, "La fecha desde es posterior a la fecha hasta")], |e| {
+            matches!(e, Error::Rejected { .. }) && !e.retryable()
+        }),
+        // Without a text, the code.
+        (&[(601, "")], |e| e.arca_errors().iter().any(is_not_represented)),
         (&[(600, "ValidacionDeToken: token expirado")], |e| {
             matches!(e, Error::TokenRejected { .. }) && e.needs_new_ticket() && !e.retryable()
         }),

@@ -5,14 +5,17 @@
 //!
 //! | Error | Meaning | Result |
 //! |---|---|---|
-//! | 600, or a text about the token | token or sign refused, ticket expired | [`Error::TokenRejected`]: get a new ticket |
-//! | 601, or a text saying the CUIT is not among the token's relations | the CUIT in `authRequest` is not among the ticket's relations | [`Error::Rejected`], [`is_not_represented`]; a new ticket does not help |
-//! | 500–502 | ARCA's application or database | [`Error::ArcaInternal`]: retryable |
+//! | a text saying the CUIT is not among the token's relations | the CUIT in `authRequest` is not among the ticket's relations | [`Error::Rejected`], [`is_not_represented`]; a new ticket does not help |
+//! | a text about the token | token or sign refused, ticket expired | [`Error::TokenRejected`]: get a new ticket |
+//! | a text about an internal or database error | ARCA's application or database | [`Error::ArcaInternal`]: retryable |
+//! | no text: 601, 600, 500–502 | as the rows above | as the rows above |
 //! | any other (`consultar*`) | ARCA refused the query | [`Error::Rejected`] |
 //! | any other with `resultado` (`aceptarFECred`, `rechazarFECred`) | ARCA's verdict | `Ok(Operacion { resultado: Rechazado, .. })` |
 //!
-//! The codes 500–502 and 600–601 are the simulator's (docs/arca.md §M.3, UNVERIFIED: no
-//! recorded traffic); the texts are matched too, so that ARCA's own wording classifies the same.
+//! The text decides: the codes 500–502 and 600–601 are the simulator's (docs/arca.md §M.3,
+//! UNVERIFIED: no recorded traffic), so they classify an error only when it comes without a
+//! text; an error with another text is ARCA's refusal whatever its code, never shown as a
+//! ticket or authorization problem or retried.
 //! A SOAP fault whose text is a token or representation refusal classifies the same way; any
 //! other fault is [`Error::Http`] (a `Client` fault is not retryable). No I/O here.
 
@@ -347,25 +350,42 @@ const NOT_REPRESENTED_TEXTS: [&str; 4] = [
     "no autorizado a representar",
 ];
 
+/// Fragments (lower case, no accents) of texts saying ARCA's application or database failed.
+const INTERNAL_TEXTS: [&str; 4] = ["error interno", "base de datos", "transaccion activa", "internal error"];
+
 /// Whether one of ARCA's errors says the represented CUIT is not among the ticket's relations
-/// (the certificate is not authorized to act for it): code 601 or such a text.
+/// (the certificate is not authorized to act for it): such a text, or code 601 without a text.
 pub fn is_not_represented(error: &ArcaErr) -> bool {
-    if error.code == NOT_REPRESENTED {
-        return true;
-    }
     let text = fold(&error.msg);
-    error.code != TOKEN_REJECTED && NOT_REPRESENTED_TEXTS.iter().any(|fragment| text.contains(fragment))
+    if text.trim().is_empty() {
+        return error.code == NOT_REPRESENTED;
+    }
+    NOT_REPRESENTED_TEXTS.iter().any(|fragment| text.contains(fragment))
 }
 
-/// Whether one of ARCA's errors refuses the token or its sign (code 600 or a text about the
-/// token).
+/// Whether one of ARCA's errors says its application or database failed: such a text, or
+/// 500–502 without a text.
+fn is_internal(error: &ArcaErr) -> bool {
+    let text = fold(&error.msg);
+    if text.trim().is_empty() {
+        return matches!(error.code, 500..=502);
+    }
+    INTERNAL_TEXTS.iter().any(|fragment| text.contains(fragment))
+}
+
+/// Whether one of ARCA's errors refuses the token or its sign: a text about the token (or the
+/// sign), or code 600 without a text.
 fn is_token_refusal(error: &ArcaErr) -> bool {
-    error.code == TOKEN_REJECTED || (!is_not_represented(error) && fold(&error.msg).contains("token"))
+    let text = fold(&error.msg);
+    if text.trim().is_empty() {
+        return error.code == TOKEN_REJECTED;
+    }
+    !is_not_represented(error) && (text.contains("token") || text.contains("firma"))
 }
 
 /// Errors that end a call even beside a `resultado`: authentication and infrastructure.
 fn is_fatal(error: &ArcaErr) -> bool {
-    matches!(error.code, 500..=502) || is_token_refusal(error) || is_not_represented(error)
+    is_internal(error) || is_token_refusal(error) || is_not_represented(error)
 }
 
 /// The error for `arrayErrores` that end the call (rules in the module docs).
@@ -375,7 +395,7 @@ pub fn error_from(errors: &[CodigoDescripcion]) -> Error {
         Error::TokenRejected { errors }
     } else if errors.iter().any(is_not_represented) {
         Error::Rejected { errors }
-    } else if errors.iter().any(|e| matches!(e.code, 500..=502)) {
+    } else if errors.iter().any(is_internal) {
         Error::ArcaInternal { errors }
     } else {
         Error::Rejected { errors }

@@ -40,7 +40,7 @@ pub struct Problem {
     /// NOT_FOUND, CONFLICT, INVOICE_NOT_APPROVED, ISSUER_PROFILE_REQUIRED, NOT_CONFIGURED,
     /// PUBLIC_LINK_INVALID, PUBLIC_LINK_EXPIRED, TAXPAYER_NOT_FOUND, TAXPAYER_LOOKUP_UNAVAILABLE,
     /// TAXPAYER_DATA_INCOMPLETE, ARCA_SERVICE_NOT_AUTHORIZED, ARCA_REFUSED, CERTIFICATE_REJECTED,
-    /// RATE_LIMIT_EXCEEDED, MAINTENANCE, INTERNAL_ERROR, …
+    /// ARCA_REQUEST_REJECTED, RATE_LIMIT_EXCEEDED, MAINTENANCE, INTERNAL_ERROR, …
     pub code: String,
     /// Whether the same request may succeed later.
     pub retryable: bool,
@@ -593,7 +593,9 @@ impl ApiError {
     /// last two retryable; never a 500. Padrón faults (docs/arca.md §J.3): unknown CUIT 404
     /// `TAXPAYER_NOT_FOUND`, invalid id 400 `INVALID_CUIT`, inactive key 422 `TAXPAYER_INACTIVE`,
     /// not represented 422 `ARCA_SERVICE_NOT_AUTHORIZED`, token or server faults 503 retryable;
-    /// a request refused before sending 400 `VALIDATION_ERROR`.
+    /// a request refused before sending 400 `VALIDATION_ERROR`; a SOAP `Client` fault (ARCA
+    /// could not read our request: sending it again fails again) 502 `ARCA_REQUEST_REJECTED`,
+    /// not retryable, as `arca_protocol::Error::retryable` says.
     fn from_arca(error: arca_protocol::Error) -> ApiError {
         use arca_protocol::Error as Arca;
         use arca_protocol::wsaa::WsaaFault;
@@ -726,6 +728,17 @@ impl ApiError {
                 cause,
                 ..ApiError::internal()
             },
+            Arca::Http { fault: Some(fault), .. } if fault.is_client() => ApiError {
+                cause,
+                ..ApiError::new(
+                    StatusCode::BAD_GATEWAY,
+                    "ARCA_REQUEST_REJECTED",
+                    format!(
+                        "ARCA could not process the request (SOAP fault {}); sending it again unchanged fails again",
+                        fault.code
+                    ),
+                )
+            },
             Arca::NotSent(_)
             | Arca::Http { .. }
             | Arca::Malformed(_)
@@ -746,6 +759,30 @@ mod padron_tests {
             fault,
             message: "texto de ARCA".into(),
         })
+    }
+
+    #[test]
+    fn a_client_fault_is_not_retryable_a_server_fault_is() {
+        let fault = |code: &str| {
+            ApiError::from_arca(arca_protocol::Error::Http {
+                status: 500,
+                body_excerpt: String::new(),
+                fault: Some(arca_protocol::error::SoapFault {
+                    code: code.into(),
+                    message: "texto".into(),
+                }),
+            })
+        };
+        let client = fault("soap:Client");
+        assert_eq!(
+            (client.status.as_u16(), client.code, client.retryable),
+            (502, "ARCA_REQUEST_REJECTED", false)
+        );
+        let server = fault("soap:Server");
+        assert_eq!(
+            (server.status.as_u16(), server.code, server.retryable),
+            (503, "ARCA_UNAVAILABLE", true)
+        );
     }
 
     #[test]

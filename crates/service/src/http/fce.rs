@@ -136,8 +136,9 @@ impl From<ReceivedFce> for ReceivedFceView {
 #[derive(Debug, Default, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct AcceptRequest {
-    /// The balance accepted: a decimal string with at most 2 decimals (more is refused, never
-    /// rounded); the voucher's total when omitted.
+    /// The balance accepted: a decimal string, positive, up to 9999999999999.99 with at most 2
+    /// decimals (more is refused, never rounded); when omitted, the FCE account's balance (the
+    /// invoice plus its debit notes less its credit notes, as ARCA lists them).
     #[schema(value_type = Option<String>, pattern = "^[0-9]{1,13}(\\.[0-9]{1,2})?$")]
     #[serde(default, deserialize_with = "decimal::optional")]
     pub saldo_aceptado: Option<Decimal>,
@@ -261,10 +262,10 @@ pub async fn list_received(
     tag = "fce",
     security(("api_key" = []), ("x_api_key" = [])),
     params(("id" = String, Path, pattern = "^[1-9][0-9]{10}-(20[1-3]|20[6-8]|21[1-3])-[0-9]{1,5}-[0-9]{1,8}$", description = "`{cuit_emisor}-{tipo}-{punto_de_venta}-{numero}`, e.g. `30712345671-201-00002-00000015` (the CUIT with a valid check digit; the point of sale and the number from 1)")),
-    request_body(content = Option<AcceptRequest>, description = "Optional: without a body the voucher's total is accepted"),
+    request_body(content = Option<AcceptRequest>, description = "Optional: without a body the FCE account's balance is accepted (invoice + debit notes − credit notes)"),
     responses(
         (status = 200, description = "ARCA accepted it", body = OperationView),
-        (status = 400, description = "The id or `saldo_aceptado` is invalid (named)", body = Problem, content_type = "application/problem+json"),
+        (status = 400, description = "The id (or a note's id: only FCE invoices 201/206/211 are accepted) or `saldo_aceptado` is invalid (named)", body = Problem, content_type = "application/problem+json"),
         (status = 401, body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "ARCA lists no such FCE received by the account's CUIT", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "ARCA_REFUSED with ARCA's codes (already accepted or rejected, …); NO_CERTIFICATE; ARCA_SERVICE_NOT_AUTHORIZED", body = Problem, content_type = "application/problem+json"),

@@ -17,7 +17,10 @@ pub struct CreateInvoice {
     #[schema(value_type = InvoiceMode)]
     pub mode: String,
     /// ARCA's CbteTipo (1 Factura A, 6 Factura B, 11 Factura C, …); chosen from the issuer's and
-    /// the receiver's IVA conditions when omitted.
+    /// the receiver's IVA conditions when omitted. For an account whose issuer profile's `fce` has
+    /// a CBU (opted in to FCE MiPyMEs), a Factura A/B/C to a CUIT obliged to receive FCE at or above
+    /// ARCA's threshold becomes 201/206/211 when omitted, and is refused (400) when forced; other
+    /// accounts keep the class (ARCA refuses it with 10192).
     #[schema(minimum = 1, maximum = 999)]
     pub tipo_comprobante: Option<i32>,
     #[schema(minimum = 1, maximum = 99998)]

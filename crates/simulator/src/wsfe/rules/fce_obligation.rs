@@ -22,7 +22,10 @@ pub(super) fn check(voucher: &Voucher<'_>, findings: &mut Vec<Finding>) {
     let Some(threshold) = (voucher.context.fce_threshold)(voucher.detail.doc_nro, fecha) else {
         return;
     };
-    let rate = match (voucher.detail.mon_cotiz, voucher.detail.mon_id.as_deref().map(str::trim)) {
+    let rate = match (
+        voucher.detail.mon_cotiz,
+        voucher.detail.mon_id.as_deref().map(str::trim),
+    ) {
         (Some(rate), _) => rate,
         (None, None | Some("PES")) => Decimal::ONE,
         // No rate to convert with: other rules speak about the currency.
