@@ -767,7 +767,7 @@ mod padron_tests {
             ApiError::from_arca(arca_protocol::Error::Http {
                 status: 500,
                 body_excerpt: String::new(),
-                fault: Some(arca_protocol::error::SoapFault {
+                fault: Some(arca_protocol::SoapFault {
                     code: code.into(),
                     message: "texto".into(),
                 }),
