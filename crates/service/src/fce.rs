@@ -88,6 +88,9 @@ pub const MOTIVO_TEXT_MIN: usize = 3;
 /// … and at most (ARCA's limits).
 pub const MOTIVO_TEXT_MAX: usize = 250;
 
+/// Accounts backed off: when each failed, and the metric's reason.
+type Backoff = HashMap<String, (DateTime<Utc>, &'static str)>;
+
 /// What can keep an FCE operation from succeeding.
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
@@ -279,7 +282,7 @@ pub struct Fce {
     warned: Arc<Mutex<HashSet<(String, Cuit)>>>,
     /// Accounts wsfecred could not answer for, with when and why: not asked again for
     /// [`UNDECIDED_BACKOFF`].
-    backoff: Arc<Mutex<HashMap<String, (DateTime<Utc>, &'static str)>>>,
+    backoff: Arc<Mutex<Backoff>>,
 }
 
 impl Fce {
