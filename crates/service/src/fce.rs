@@ -618,7 +618,8 @@ impl Fce {
         enough: impl Fn(&ComprobanteFce) -> bool,
     ) -> Result<(Vec<ReceivedFce>, bool), Error> {
         let mut all = Vec::new();
-        for page in 1..=pages_max {
+        let mut page = 1;
+        loop {
             query.nro_pagina = u32::try_from(page).unwrap_or(u32::MAX);
             let answer = self
                 .call(&account.id, |client, auth| {
@@ -627,9 +628,7 @@ impl Fce {
                 })
                 .await
                 .map_err(Error::from_call)?;
-            if answer.comprobantes.is_empty() {
-                return Ok((all, false));
-            }
+            let listed = answer.comprobantes.len();
             let found = answer.comprobantes.iter().any(&enough);
             all.extend(
                 answer
@@ -641,11 +640,11 @@ impl Fce {
                         comprobante,
                     }),
             );
-            if found || !answer.hay_mas {
-                return Ok((all, false));
+            if let Some(more) = stop_after(page, pages_max, listed, answer.hay_mas, found) {
+                return Ok((all, more));
             }
+            page += 1;
         }
-        Ok((all, true))
     }
 
     /// The balance of `invoice`'s FCE account (`codCtaCte`): the signed totals of the vouchers
@@ -785,6 +784,19 @@ impl Fce {
     /// The service's "now", to the microsecond (what the database keeps).
     fn now(&self) -> DateTime<Utc> {
         self.clock.now().trunc_subsecs(6)
+    }
+}
+
+/// After ARCA's page `page` (of at most `pages_max` read), which listed `listed` vouchers: stop
+/// (`Some(more)`, `more` when ARCA has pages left unread) or read the next one (`None`). An
+/// empty page stops whatever `hayMas` says (ARCA's paging gone wrong must not loop on).
+fn stop_after(page: usize, pages_max: usize, listed: usize, hay_mas: bool, found: bool) -> Option<bool> {
+    if listed == 0 || found || !hay_mas {
+        Some(false)
+    } else if page >= pages_max {
+        Some(true)
+    } else {
+        None
     }
 }
 
@@ -1069,6 +1081,20 @@ mod tests {
         assert!(!no_threshold.decidable());
         assert_eq!(decide(&big, ClassChoice::Omitted, &no_threshold), Decision::Keep);
         assert_eq!(decide(&big, ClassChoice::Forced, &no_threshold), Decision::Keep);
+    }
+
+    #[test]
+    fn paging_stops_on_an_empty_page_when_found_and_at_the_bound() {
+        // ARCA says there is more but the page is empty: stop, nothing more to read.
+        assert_eq!(stop_after(1, RECEIVED_PAGES_MAX, 0, true, false), Some(false));
+        assert_eq!(stop_after(3, RECEIVED_PAGES_MAX, 10, true, true), Some(false));
+        assert_eq!(stop_after(3, RECEIVED_PAGES_MAX, 4, false, false), Some(false));
+        assert_eq!(stop_after(3, RECEIVED_PAGES_MAX, 10, true, false), None);
+        assert_eq!(
+            stop_after(RECEIVED_PAGES_MAX, RECEIVED_PAGES_MAX, 10, true, false),
+            Some(true)
+        );
+        assert_eq!(RECEIVED_PAGES_MAX, 51);
     }
 
     #[test]
