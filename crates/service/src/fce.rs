@@ -497,6 +497,7 @@ impl Fce {
         (age >= chrono::Duration::zero() && age.to_std().is_ok_and(|age| age < UNDECIDED_BACKOFF)).then_some(*reason)
     }
 
+    /// Remembers that wsfecred could not answer for the account (bounded by [`WARNED_MAX`]).
     fn back_off(&self, account_id: &str, reason: &'static str) {
         let now = self.now();
         let mut backoff = self.backoff.lock().unwrap_or_else(PoisonError::into_inner);
