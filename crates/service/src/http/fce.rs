@@ -261,7 +261,7 @@ pub async fn list_received(
     path = "/v1/fce/received/{id}/accept",
     tag = "fce",
     security(("api_key" = []), ("x_api_key" = [])),
-    params(("id" = String, Path, pattern = "^[1-9][0-9]{10}-(20[1-3]|20[6-8]|21[1-3])-[0-9]{1,5}-[0-9]{1,8}$", description = "`{cuit_emisor}-{tipo}-{punto_de_venta}-{numero}`, e.g. `30712345671-201-00002-00000015` (the CUIT with a valid check digit; the point of sale and the number from 1)")),
+    params(("id" = String, Path, pattern = "^[1-9][0-9]{10}-(201|206|211)-[0-9]{1,5}-[0-9]{1,8}$", description = "`{cuit_emisor}-{tipo}-{punto_de_venta}-{numero}` of an FCE invoice (201, 206, 211: its notes are accepted with it), e.g. `30712345671-201-00002-00000015` (the CUIT with a valid check digit; the point of sale and the number from 1)")),
     request_body(content = Option<AcceptRequest>, description = "Optional: without a body the FCE account's balance is accepted (invoice + debit notes − credit notes)"),
     responses(
         (status = 200, description = "ARCA accepted it", body = OperationView),
