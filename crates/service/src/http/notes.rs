@@ -86,7 +86,7 @@ pub async fn cancel_invoice(
         (status = 400, body = Problem, content_type = "application/problem+json"),
         (status = 402, body = Problem, content_type = "application/problem+json"),
         (status = 404, body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "The invoice gets no note: not approved, cancelled or being cancelled, a note itself; or the Idempotency-Key was used for another request", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "The invoice gets no note: not approved, cancelled or being cancelled, a note itself, another of its notes still waiting for ARCA (named); or the Idempotency-Key was used for another request", body = Problem, content_type = "application/problem+json"),
     )
 )]
 pub async fn create_credit_note(
@@ -128,7 +128,7 @@ pub async fn create_credit_note(
         (status = 400, body = Problem, content_type = "application/problem+json"),
         (status = 402, body = Problem, content_type = "application/problem+json"),
         (status = 404, body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "The invoice gets no note: not approved, cancelled or being cancelled, a note itself; or the Idempotency-Key was used for another request", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "The invoice gets no note: not approved, cancelled or being cancelled, a note itself, another of its notes still waiting for ARCA (named); or the Idempotency-Key was used for another request", body = Problem, content_type = "application/problem+json"),
     )
 )]
 pub async fn create_debit_note(

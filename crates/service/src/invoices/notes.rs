@@ -14,8 +14,13 @@
 //!   `N` otherwise) and, unless they annul the invoice, no `FchVtoPago` (10175).
 //! - A credit never exceeds the balance ([`balance`]): the cancellation credits exactly what is
 //!   left, component by component; a partial credit is refused (400, naming the component) when
-//!   any of its components goes beyond what is left. The engine accepts notes of one original
-//!   one at a time, each against the notes it saw (`issuance::NoteOf`).
+//!   any of its components goes beyond what is left, or would leave at an IVA rate what no note
+//!   could credit ([`balance::unbalanced_remainder`]). The engine accepts notes of one original
+//!   one at a time, each against the notes it saw (`issuance::NoteOf`), and while one waits for
+//!   ARCA (pending, pending_retry) no other is accepted (409 naming it): a cancellation approved
+//!   before an earlier debit note would leave that debit on a cancelled invoice.
+//! - A note is never dated before its original, a cancellation never before the approved debit
+//!   notes it lists.
 //! - An original has at most one live cancellation: a second cancel answers the first
 //!   (the unique index `invoices_one_live_cancellation` decides races).
 //! - The original becomes `cancelled` in the transaction that records the note's CAE when its
