@@ -219,8 +219,10 @@ async fn when_arca_is_slower_than_the_wait_the_answer_is_202_pending_retry() {
         )
         .await
         .json();
+    // Still ARCA's to answer: shown as pending_retry, or as pending again if the series' worker
+    // numbered and sent it only after the wait had ended (a loaded machine), or approved already.
     assert!(
-        read["status"] == "pending_retry" || read["status"] == "approved",
+        ["pending_retry", "pending", "approved"].contains(&read["status"].as_str().unwrap_or_default()),
         "{read}"
     );
     let row = app

@@ -8,7 +8,8 @@
 use std::time::Duration;
 
 use arca_service::Storage;
-use arca_service::storage::invoices::InvoiceStatus;
+use arca_service::issuance::{self, NewInvoice, NoteOf};
+use arca_service::storage::invoices::{InvoiceStatus, NoteKind};
 use arca_simulator::padron::samples::RI_COMPANY;
 use arca_simulator::{FaultAction, FaultRule};
 use serde_json::{Value, json};
@@ -527,23 +528,262 @@ async fn failed_pending_and_note_invoices_get_no_notes() {
     assert_eq!(unknown.status, 404, "{}", unknown.text());
 }
 
+/// A note as another request composed it: `seen` are the notes it read, `kind` what it does.
+fn note_as_composed(
+    account_id: &str,
+    original_id: &str,
+    kind: NoteKind,
+    seen: Vec<String>,
+    key: Option<&str>,
+    hash: Option<String>,
+) -> NewInvoice {
+    let mut voucher = arca_test_support::samples::factura_b_of(1, 0, "100.00", "21.00");
+    voucher.cbte_tipo = arca_protocol::codes::CbteTipo::NotaCreditoB;
+    NewInvoice {
+        account_id: account_id.into(),
+        cuit: CUIT_A.into(),
+        voucher,
+        document: None,
+        cliente_nombre: None,
+        idempotency_key: key.map(str::to_string),
+        request_hash: hash,
+        usage: None,
+        deferred_until: None,
+        note: Some(NoteOf {
+            original_id: original_id.into(),
+            kind,
+            seen,
+        }),
+    }
+}
+
+/// Two cancels racing, driven step by step: the one composed before the other was accepted is
+/// sent back to compose again (`NotesChanged`), and composed after it, it is the first one
+/// (the unique index), whatever its key.
 #[tokio::test]
 async fn two_concurrent_cancels_make_one_note() {
     let app = TestApp::start().await;
+    let (account_id, key) = account(&app).await;
+    let id = id_of(&approved(&app, &key, &factura(6)).await);
+    let first = cancel(&app, &key, &id, Some("left")).await;
+    assert_eq!(first.status, 201, "{}", first.text());
+    let note_id = id_of(&first.json());
+    // The second, composed before the first was accepted: the notes it saw changed.
+    let stale = app
+        .state
+        .engine
+        .submit(note_as_composed(
+            &account_id,
+            &id,
+            NoteKind::Cancellation,
+            vec![],
+            Some("right"),
+            None,
+        ))
+        .await;
+    assert!(matches!(stale, Err(issuance::Error::NotesChanged { .. })), "{stale:?}");
+    // Through the API it composes again and answers the first.
+    let second = cancel(&app, &key, &id, Some("right")).await;
+    assert_eq!(second.status, 201, "{}", second.text());
+    assert_eq!(second.json()["id"], note_id.as_str(), "one cancellation");
+    assert_eq!(notes_of_type(&app, &key, 8).await, 1);
+    assert_eq!(read(&app, &key, &id).await["status"], "cancelled");
+}
+
+/// Two partial credits racing, driven step by step: the second was composed against the
+/// balance before the first; the engine sends it back, and composed again it is refused.
+#[tokio::test]
+async fn two_concurrent_partial_credits_never_exceed_the_balance() {
+    let app = TestApp::start().await;
+    let (account_id, key) = account(&app).await;
+    // 3000.00 + 21 %.
+    let id = id_of(&approved(&app, &key, &factura(6)).await);
+    let body = json!({"importe": "2420.00"});
+    let first = credit(&app, &key, &id, &body).await;
+    assert_eq!(first.status, 201, "{}", first.text());
+    let stale = app
+        .state
+        .engine
+        .submit(note_as_composed(&account_id, &id, NoteKind::Credit, vec![], None, None))
+        .await;
+    assert!(matches!(stale, Err(issuance::Error::NotesChanged { .. })), "{stale:?}");
+    let second = credit(&app, &key, &id, &body).await;
+    assert_eq!(second.status, 400, "{}", second.text());
+    assert!(
+        second.text().contains("exceeds the remaining 1000.00"),
+        "{}",
+        second.text()
+    );
+    assert_eq!(notes_of_type(&app, &key, 8).await, 1);
+    assert_eq!(read(&app, &key, &id).await["saldo"], "1210.00");
+}
+
+/// A retry of a note racing its first request, driven step by step: composed before the first
+/// was accepted, it reaches the engine after it, and is answered with it — not refused.
+#[tokio::test]
+async fn an_idempotent_retry_that_raced_its_first_request_gets_the_note() {
+    let app = TestApp::start().await;
+    let (account_id, key) = account(&app).await;
+    let id = id_of(&approved(&app, &key, &factura(6)).await);
+    let body = json!({"importe": "121.00"});
+    let path = format!("/v1/invoices/{id}/credit-notes");
+    let first = post(&app, &key, &path, &body, &[("idempotency-key", "nc-1")]).await;
+    assert_eq!(first.status, 201, "{}", first.text());
+    let note_id = id_of(&first.json());
+    let stored = arca_service::storage::invoices::find(&app.storage, &note_id)
+        .await
+        .expect("read")
+        .expect("the note");
+    let retried = app
+        .state
+        .engine
+        .submit(note_as_composed(
+            &account_id,
+            &id,
+            NoteKind::Credit,
+            vec![],
+            Some("nc-1"),
+            stored.request_hash.clone(),
+        ))
+        .await
+        .expect("the first request's note");
+    assert_eq!((retried.id.as_str(), retried.created), (note_id.as_str(), false));
+    let again = post(&app, &key, &path, &body, &[("idempotency-key", "nc-1")]).await;
+    assert_eq!(again.json()["id"], note_id.as_str(), "{}", again.text());
+    assert_eq!(notes_of_type(&app, &key, 8).await, 1);
+}
+
+/// While a note of an invoice waits for ARCA, no other note is accepted (409 naming it): a
+/// cancellation approved before a debit note accepted earlier would leave that debit on a
+/// cancelled invoice.
+#[tokio::test]
+async fn no_note_is_accepted_while_another_note_of_the_invoice_waits_for_arca() {
+    let app = TestApp::start().await;
     let (_, key) = account(&app).await;
     let id = id_of(&approved(&app, &key, &factura(6)).await);
-    let (first, second) = tokio::join!(
-        cancel(&app, &key, &id, Some("left")),
-        cancel(&app, &key, &id, Some("right"))
+    app.simulator
+        .add_fault(fault("FECAESolicitar", FaultAction::Http503, None));
+    let waiting = post(
+        &app,
+        &key,
+        &format!("/v1/invoices/{id}/credit-notes"),
+        &json!({"importe": "121.00"}),
+        &[("prefer", "respond-async")],
+    )
+    .await;
+    assert_eq!(waiting.status, 202, "{}", waiting.text());
+    let waiting_id = id_of(&waiting.json());
+    for refused in [
+        debit(&app, &key, &id, &json!({"importe": "121.00"})).await,
+        credit(&app, &key, &id, &json!({"importe": "121.00"})).await,
+        cancel(&app, &key, &id, None).await,
+    ] {
+        assert_eq!(refused.status, 409, "{}", refused.text());
+        assert!(refused.text().contains(&waiting_id), "{}", refused.text());
+    }
+    app.simulator.clear_faults();
+    app.state.engine.retry_deferred_now().await.unwrap();
+    let done = app.state.engine.wait_final(&waiting_id, WAIT).await.unwrap();
+    assert_eq!(done.status, InvoiceStatus::Approved, "{done:?}");
+    let debited = debit(&app, &key, &id, &json!({"importe": "121.00"})).await;
+    assert_eq!(debited.status, 201, "{}", debited.text());
+    let cancelled = cancel(&app, &key, &id, None).await;
+    assert_eq!(cancelled.status, 201, "{}", cancelled.text());
+    assert_eq!(cancelled.json()["total"], "3630.00");
+    let now = read(&app, &key, &id).await;
+    assert_eq!(
+        (now["status"].as_str(), now["saldo"].as_str()),
+        (Some("cancelled"), Some("0.00"))
     );
-    assert!(matches!(first.status, 201 | 202), "{}", first.text());
-    assert!(matches!(second.status, 201 | 202), "{}", second.text());
-    assert_eq!(first.json()["id"], second.json()["id"], "one cancellation");
-    assert_eq!(notes_of_type(&app, &key, 8).await, 1);
-    let note_id = id_of(&first.json());
-    let done = app.state.engine.wait_final(&note_id, WAIT).await.unwrap();
-    assert_eq!(done.status, InvoiceStatus::Approved);
+}
+
+/// A partial credit that would leave, at a rate, a base with no IVA is refused naming what
+/// works; the amount it names is accepted and the rest is cancelled by ARCA's rules.
+#[tokio::test]
+async fn a_partial_credit_leaving_a_remainder_no_note_can_credit_is_refused() {
+    let app = TestApp::start().await;
+    let (_, key) = account(&app).await;
+    let mut small = factura(6);
+    small["items"] =
+        json!([{"descripcion": "Tornillo", "cantidad": 1, "precio_unitario": "1.00", "iva_porcentaje": 21}]);
+    let id = id_of(&approved(&app, &key, &small).await);
+    let line = |precio: &str| json!({"items": [{"descripcion": "Devolución", "cantidad": 1, "precio_unitario": precio, "iva_porcentaje": 21}]});
+    let refused = credit(&app, &key, &id, &line("0.98")).await;
+    assert_eq!(refused.status, 400, "{}", refused.text());
+    assert_eq!(refused.error_fields(), ["items"], "{}", refused.text());
+    let text = refused.text();
+    assert!(text.contains("would leave base 0.02 with IVA 0.00"), "{text}");
+    assert!(text.contains("whole remaining base 1.00 (IVA 0.21)"), "{text}");
+    assert!(text.contains("such as 0.97"), "{text}");
+    let fits = credit(&app, &key, &id, &line("0.97")).await;
+    assert_eq!(fits.status, 201, "{}", fits.text());
+    let rest = cancel(&app, &key, &id, None).await;
+    assert_eq!(rest.status, 201, "{}", rest.text());
+    assert_eq!(rest.json()["total"], "0.04");
     assert_eq!(read(&app, &key, &id).await["status"], "cancelled");
+}
+
+/// A cancellation lists the approved debit notes: dated before one of them, it is refused.
+/// A tributo only a debit note introduced keeps that note's `Desc` (10042 for Id 99).
+#[tokio::test]
+async fn a_cancellation_is_dated_after_its_debit_notes_and_keeps_their_tributos_desc() {
+    let app = TestApp::start().await;
+    let (account_id, key) = account(&app).await;
+    let today = arca_test_support::samples::today();
+    let mut earlier = factura(6);
+    earlier["fecha"] = json!(today - chrono::Duration::days(2));
+    let id = id_of(&approved(&app, &key, &earlier).await);
+    let debited = debit(
+        &app,
+        &key,
+        &id,
+        &json!({"items": [{"descripcion": "Flete", "cantidad": 1, "precio_unitario": "100.00", "iva_porcentaje": 21}],
+                "tributos": [{"id": 99, "descripcion": "Tasa municipal", "base_imponible": "100.00", "alicuota": "1.00"}]}),
+    )
+    .await;
+    assert_eq!(debited.status, 201, "{}", debited.text());
+    let debit_id = id_of(&debited.json());
+    let early = post(
+        &app,
+        &key,
+        &format!("/v1/invoices/{id}/cancel"),
+        &json!({"fecha": today - chrono::Duration::days(1)}),
+        &[],
+    )
+    .await;
+    assert_eq!(early.status, 400, "{}", early.text());
+    assert_eq!(early.error_fields(), ["fecha"], "{}", early.text());
+    assert!(early.text().contains(&debit_id), "{}", early.text());
+    let cancelled = cancel(&app, &key, &id, None).await;
+    assert_eq!(cancelled.status, 201, "{}", cancelled.text());
+    let stored = consult(&app, &account_id, &cancelled.json()).await;
+    let tributo = stored
+        .detail
+        .tributos
+        .iter()
+        .find(|t| t.id == 99)
+        .expect("the debit's tributo");
+    assert_eq!(tributo.desc.as_deref(), Some("Tasa municipal"));
+    assert_eq!(read(&app, &key, &id).await["status"], "cancelled");
+}
+
+/// Another account's invoice does not exist for this one: no note of it (404).
+#[tokio::test]
+async fn another_accounts_invoice_gets_no_note_from_this_one() {
+    let app = TestApp::start().await;
+    let (_, key) = account(&app).await;
+    let id = id_of(&approved(&app, &key, &factura(6)).await);
+    let (_, other) = app.create_account("Otro", arca_test_support::CUIT_B, json!({})).await;
+    for refused in [
+        cancel(&app, &other, &id, None).await,
+        credit(&app, &other, &id, &json!({"importe": "1.21"})).await,
+        debit(&app, &other, &id, &json!({"importe": "1.21"})).await,
+    ] {
+        assert_eq!(refused.status, 404, "{}", refused.text());
+        assert!(!refused.text().contains("Almacén"), "{}", refused.text());
+    }
+    assert_eq!(read(&app, &key, &id).await["status"], "approved");
+    assert_eq!(notes_of_type(&app, &key, 8).await, 0);
 }
 
 #[tokio::test]

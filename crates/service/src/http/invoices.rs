@@ -232,14 +232,14 @@ pub async fn create_invoice(
     headers: HeaderMap,
     ApiJson(request): ApiJson<CreateInvoice>,
 ) -> Result<Response, ApiError> {
-    let idempotency_key = headers
-        .get("idempotency-key")
-        .map(|value| text::idempotency_key(value.as_bytes()))
-        .transpose()
-        .map_err(|message| ApiError::field("Idempotency-Key", message))?;
     let invoice = state
         .invoices
-        .create(tenant.account_id(), &request, idempotency_key, respond(&headers))
+        .create(
+            tenant.account_id(),
+            &request,
+            idempotency_key(&headers)?,
+            respond(&headers),
+        )
         .await?;
     Ok(answer(&state, invoice, StatusCode::CREATED))
 }
@@ -403,6 +403,15 @@ pub async fn list_invoices(
 }
 
 /// `Prefer: respond-async` answers at once; otherwise the request waits for ARCA's result.
+/// The `Idempotency-Key` header, checked (1 to 255 printable ASCII characters).
+pub(super) fn idempotency_key(headers: &HeaderMap) -> Result<Option<String>, ApiError> {
+    headers
+        .get("idempotency-key")
+        .map(|value| text::idempotency_key(value.as_bytes()))
+        .transpose()
+        .map_err(|message| ApiError::field("Idempotency-Key", message))
+}
+
 pub(super) fn respond(headers: &HeaderMap) -> Respond {
     if header(headers, "prefer").is_some_and(|p| p.contains("respond-async")) {
         Respond::Async

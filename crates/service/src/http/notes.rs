@@ -13,11 +13,10 @@ use axum::response::Response;
 use super::auth::Tenant;
 use super::error::{ApiError, Problem};
 use super::extract::ApiPath;
-use super::invoices::{InvoiceView, answer, respond};
+use super::invoices::{InvoiceView, answer, idempotency_key, respond};
 use super::json::{ApiJson, JsonBody};
 use crate::invoices::notes::{CancelInvoice, CreateNote, NoteRequest};
 use crate::state::AppState;
-use crate::text;
 
 /// Cancel an approved invoice: one credit note of its class for its whole remaining balance
 /// (the invoice and its approved debit notes, less what was credited), associated with them.
@@ -86,7 +85,7 @@ pub async fn cancel_invoice(
         (status = 400, body = Problem, content_type = "application/problem+json"),
         (status = 402, body = Problem, content_type = "application/problem+json"),
         (status = 404, body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "The invoice gets no note: not approved, cancelled or being cancelled, a note itself; or the Idempotency-Key was used for another request", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "The invoice gets no note: not approved, cancelled or being cancelled, a note itself, another of its notes still waiting for ARCA (named); or the Idempotency-Key was used for another request", body = Problem, content_type = "application/problem+json"),
     )
 )]
 pub async fn create_credit_note(
@@ -96,17 +95,7 @@ pub async fn create_credit_note(
     headers: HeaderMap,
     ApiJson(request): ApiJson<CreateNote>,
 ) -> Result<Response, ApiError> {
-    let note = state
-        .invoices
-        .note(
-            tenant.account_id(),
-            &id,
-            NoteRequest::Credit(&request),
-            idempotency_key(&headers)?,
-            respond(&headers),
-        )
-        .await?;
-    Ok(answer(&state, note, StatusCode::CREATED))
+    create_note(&state, &tenant, &id, &headers, NoteRequest::Credit(&request)).await
 }
 
 /// Debit an approved invoice: a debit note of its class, from `items` or an `importe`, which
@@ -128,7 +117,7 @@ pub async fn create_credit_note(
         (status = 400, body = Problem, content_type = "application/problem+json"),
         (status = 402, body = Problem, content_type = "application/problem+json"),
         (status = 404, body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "The invoice gets no note: not approved, cancelled or being cancelled, a note itself; or the Idempotency-Key was used for another request", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "The invoice gets no note: not approved, cancelled or being cancelled, a note itself, another of its notes still waiting for ARCA (named); or the Idempotency-Key was used for another request", body = Problem, content_type = "application/problem+json"),
     )
 )]
 pub async fn create_debit_note(
@@ -138,25 +127,28 @@ pub async fn create_debit_note(
     headers: HeaderMap,
     ApiJson(request): ApiJson<CreateNote>,
 ) -> Result<Response, ApiError> {
+    create_note(&state, &tenant, &id, &headers, NoteRequest::Debit(&request)).await
+}
+
+/// A credit or debit note of the account's invoice `id`, answered like a new invoice.
+async fn create_note(
+    state: &AppState,
+    tenant: &Tenant,
+    id: &str,
+    headers: &HeaderMap,
+    request: NoteRequest<'_>,
+) -> Result<Response, ApiError> {
     let note = state
         .invoices
         .note(
             tenant.account_id(),
-            &id,
-            NoteRequest::Debit(&request),
-            idempotency_key(&headers)?,
-            respond(&headers),
+            id,
+            request,
+            idempotency_key(headers)?,
+            respond(headers),
         )
         .await?;
-    Ok(answer(&state, note, StatusCode::CREATED))
-}
-
-fn idempotency_key(headers: &HeaderMap) -> Result<Option<String>, ApiError> {
-    headers
-        .get("idempotency-key")
-        .map(|value| text::idempotency_key(value.as_bytes()))
-        .transpose()
-        .map_err(|message| ApiError::field("Idempotency-Key", message))
+    Ok(answer(state, note, StatusCode::CREATED))
 }
 
 impl JsonBody for CancelInvoice {}

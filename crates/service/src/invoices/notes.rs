@@ -14,8 +14,13 @@
 //!   `N` otherwise) and, unless they annul the invoice, no `FchVtoPago` (10175).
 //! - A credit never exceeds the balance ([`balance`]): the cancellation credits exactly what is
 //!   left, component by component; a partial credit is refused (400, naming the component) when
-//!   any of its components goes beyond what is left. The engine accepts notes of one original
-//!   one at a time, each against the notes it saw (`issuance::NoteOf`).
+//!   any of its components goes beyond what is left, or would leave at an IVA rate what no note
+//!   could credit ([`balance::unbalanced_remainder`]). The engine accepts notes of one original
+//!   one at a time, each against the notes it saw (`issuance::NoteOf`), and while one waits for
+//!   ARCA (pending, pending_retry) no other is accepted (409 naming it): a cancellation approved
+//!   before an earlier debit note would leave that debit on a cancelled invoice.
+//! - A note is never dated before its original, a cancellation never before the approved debit
+//!   notes it lists.
 //! - An original has at most one live cancellation: a second cancel answers the first
 //!   (the unique index `invoices_one_live_cancellation` decides races).
 //! - The original becomes `cancelled` in the transaction that records the note's CAE when its
@@ -99,17 +104,20 @@ impl Invoices {
     ) -> Result<Invoice, Error> {
         let account = accounts::find(&self.storage, account_id).await?;
         let request_hash = request.hash(original_id);
-        if let Some(key) = &idempotency_key
-            && let Some((id, hash)) = stored::find_by_idempotency_key(&self.storage, &account.id, key).await?
-        {
-            if hash.as_deref() != Some(request_hash.as_str()) {
-                return Err(issuance::Error::IdempotencyConflict { id }.into());
-            }
-            return self.note_result(&id, account.cuit, respond).await;
-        }
         for _ in 0..ATTEMPTS {
             let original = self.row(&account.id, original_id).await?;
             let notes = stored::notes_of(&self.storage, &original.id).await?;
+            // The key is looked up after the notes, on every pass: a retry that raced the first
+            // request either finds its note here, or read notes without it and is sent round
+            // again by the engine (`NotesChanged`) — never refused for the note it created.
+            if let Some(key) = &idempotency_key
+                && let Some((id, hash)) = stored::find_by_idempotency_key(&self.storage, &account.id, key).await?
+            {
+                if hash.as_deref() != Some(request_hash.as_str()) {
+                    return Err(issuance::Error::IdempotencyConflict { id }.into());
+                }
+                return self.note_result(&id, account.cuit, respond).await;
+            }
             let now = Utc::now();
             let note = match prepare(&account, &original, &notes, request, now)? {
                 Prepared::Existing(id) => return self.note_result(&id, account.cuit, respond).await,
@@ -296,13 +304,14 @@ fn prepare(
             original.id, cancellation.id, cancellation.status
         )));
     }
-    if kind == NoteKind::Cancellation
-        && let Some(waiting) = notes
-            .iter()
-            .find(|note| matches!(note.status, InvoiceStatus::Pending | InvoiceStatus::PendingRetry))
+    // One note of an original waits for ARCA at a time: otherwise a cancellation approved
+    // before a debit note accepted earlier would leave that debit on a cancelled invoice.
+    if let Some(waiting) = notes
+        .iter()
+        .find(|note| matches!(note.status, InvoiceStatus::Pending | InvoiceStatus::PendingRetry))
     {
         return Err(Error::NoteRefused(format!(
-            "note {} of invoice {} is still {}: cancel once ARCA has answered it",
+            "note {} of invoice {} is still {}: send this note once ARCA has answered it",
             waiting.id, original.id, waiting.status
         )));
     }
@@ -318,6 +327,24 @@ fn prepare(
         return Err(
             crate::Error::invalid("fecha", format!("must not be before the invoice's date ({invoiced})")).into(),
         );
+    }
+    // A cancellation lists the approved debit notes too: it is not dated before any of them.
+    if kind == NoteKind::Cancellation
+        && let Some(debit) = notes
+            .iter()
+            .filter(|note| note.note_kind() == Some(NoteKind::Debit) && note.status == InvoiceStatus::Approved)
+            .filter(|note| note.fecha.is_some_and(|debited| fecha < debited))
+            .max_by_key(|note| note.fecha)
+    {
+        return Err(crate::Error::invalid(
+            "fecha",
+            format!(
+                "must not be before the date of debit note {} ({}), which the cancellation lists",
+                debit.id,
+                debit.fecha.unwrap_or(fecha)
+            ),
+        )
+        .into());
     }
     let counted = balance_notes(notes);
     let original_balance = Balance::of(&detail);
@@ -349,7 +376,11 @@ fn prepare(
             if kind == NoteKind::Credit {
                 let credited =
                     FECAEDetRequest::try_from(&voucher).map_err(|e| crate::Error::invalid(field, e.to_string()))?;
-                let problems = balance::excess(&creditable, &remaining, &Balance::of(&credited));
+                let credit = Balance::of(&credited);
+                let mut problems = balance::excess(&creditable, &remaining, &credit);
+                if problems.is_empty() {
+                    problems = balance::unbalanced_remainder(&remaining, &credit, tipo.is_fce());
+                }
                 if !problems.is_empty() {
                     return Err(crate::Error::Invalid(
                         problems

@@ -175,6 +175,17 @@ impl Engine {
             // Notes of one original are accepted one at a time (a row lock on PostgreSQL, the
             // write lock on SQLite), each against the notes it saw.
             let live = invoices::lock_original(&mut transaction, &note.original_id).await?;
+            // A repeat of a note already accepted is answered before the notes it saw are
+            // compared: the note it repeats is among them now.
+            if let Some(key) = &invoice.idempotency_key
+                && let Some((id, hash)) =
+                    invoices::find_by_idempotency_key_in(&mut transaction, &invoice.account_id, key).await?
+            {
+                if hash == invoice.request_hash {
+                    return Ok(Submitted { id, created: false });
+                }
+                return Err(Error::IdempotencyConflict { id });
+            }
             if live.as_ref() != Some(&note.seen) {
                 return Err(Error::NotesChanged {
                     id: note.original_id.clone(),

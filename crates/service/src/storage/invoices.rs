@@ -514,6 +514,22 @@ pub async fn find_by_idempotency_key(
     }))
 }
 
+/// [`find_by_idempotency_key`] inside `transaction` (after the lock a note's submit takes, so a
+/// repeat that raced the first request sees it).
+pub async fn find_by_idempotency_key_in(
+    transaction: &mut Transaction<'_>,
+    account_id: &str,
+    key: &str,
+) -> Result<Option<(String, Option<String>)>, Error> {
+    Ok(with_transaction!(transaction, connection => {
+        sqlx::query_as::<_, (String, Option<String>)>(BY_IDEMPOTENCY_KEY)
+            .bind(account_id)
+            .bind(key)
+            .fetch_optional(connection)
+            .await?
+    }))
+}
+
 /// Replaces the content of an invoice ARCA never received (`failed`, or `pending` /
 /// `pending_retry` without a number) and queues it again as `pending`. `false` when the invoice
 /// is not the account's or is numbered, in flight or final: an invoice carrying a number may be

@@ -267,6 +267,73 @@ pub fn excess(creditable: &Balance, remaining: &Balance, credit: &Balance) -> Ve
     problems
 }
 
+/// Every IVA rate at which crediting `credit` out of `remaining` would leave a remainder no
+/// note can credit (docs/arca.md §D.5, §D.6): a base with no IVA at a non-zero rate (10018), IVA
+/// with no base (10020), or — on FCE notes, which ARCA checks per rate (10051) — an IVA beyond
+/// the tolerance of base × rate. Each message names the rate, what would be left, and the bases
+/// that work: the whole remaining, or the largest smaller one that leaves a creditable rest.
+/// (A credit's IVA is its base × rate rounded to cents, as composition computes it.)
+pub fn unbalanced_remainder(remaining: &Balance, credit: &Balance, fce: bool) -> Vec<String> {
+    let mut problems = Vec::new();
+    for (component, amount) in credit.components() {
+        let Some(rate) = component.iva_rate().map(IvaRate::rate) else {
+            continue;
+        };
+        let left = remaining.get(component);
+        let rest = Amount {
+            base: left.base - amount.base,
+            tax: left.tax - amount.tax,
+        };
+        if creditable_rest(rest, rate, fce) {
+            continue;
+        }
+        let cent = Decimal::new(1, 2);
+        let mut base = amount.base.min(left.base) - cent;
+        let mut works = None;
+        for _ in 0..1000 {
+            if base <= Decimal::ZERO {
+                break;
+            }
+            let rest = Amount {
+                base: left.base - base,
+                tax: left.tax - round2(base * rate),
+            };
+            if creditable_rest(rest, rate, fce) {
+                works = Some(base);
+                break;
+            }
+            base -= cent;
+        }
+        let smaller = works.map_or_else(String::new, |base| format!(", or a smaller base such as {base:.2}"));
+        problems.push(format!(
+            "{component}: crediting base {:.2} with IVA {:.2} would leave base {:.2} with IVA {:.2}, which no note can credit; credit the whole remaining base {:.2} (IVA {:.2}){smaller}",
+            amount.base, amount.tax, rest.base, rest.tax, left.base, left.tax
+        ));
+    }
+    problems
+}
+
+/// Whether what is left at a rate can still be credited by a note of its own: nothing, or a
+/// base and an IVA that agree with the rate (within ARCA's tolerance on FCE notes).
+fn creditable_rest(rest: Amount, rate: Decimal, fce: bool) -> bool {
+    if rest.is_zero() {
+        return true;
+    }
+    if rest.base <= Decimal::ZERO || rest.tax < Decimal::ZERO {
+        return false;
+    }
+    if !rate.is_zero() && rest.tax.is_zero() {
+        return false;
+    }
+    if fce {
+        let expected = rest.base * rate;
+        // ARCA's tolerance: 0.01, or 0.01 % of the amount (docs/arca.md §D.5).
+        let tolerance = Decimal::new(1, 2).max(expected.abs() * Decimal::new(1, 4));
+        return (rest.tax - expected).abs() <= tolerance;
+    }
+    true
+}
+
 /// The net whose IVA at `rate` (rounded to cents, half away from zero, as composition does)
 /// makes exactly `importe`: `Ok(net)`, or the nearest totals that can be reached below and above.
 pub fn net_for_total(importe: Decimal, rate: Decimal) -> Result<Decimal, (Decimal, Decimal)> {
@@ -452,6 +519,53 @@ mod tests {
         );
         let fits = Balance::of(&detail(&[(5, "300.00", "63.00")], "0", &[]));
         assert!(excess(&original, &left, &fits).is_empty());
+    }
+
+    #[test]
+    fn a_partial_credit_that_leaves_an_uncreditable_remainder_names_what_works() {
+        let original = Balance::of(&detail(&[(5, "1.00", "0.21")], "0", &[]));
+        // 0.98 at 21 % is IVA 0.21: base 0.02 would be left with no IVA.
+        let credit = Balance::of(&detail(&[(5, "0.98", "0.21")], "0", &[]));
+        let problems = unbalanced_remainder(&original, &credit, false);
+        assert_eq!(
+            problems,
+            vec![
+                "IVA 21 %: crediting base 0.98 with IVA 0.21 would leave base 0.02 with IVA 0.00, which no note can \
+                 credit; credit the whole remaining base 1.00 (IVA 0.21), or a smaller base such as 0.97"
+                    .to_string()
+            ]
+        );
+        // The amounts it names work; so does the whole remaining.
+        let fits = Balance::of(&detail(&[(5, "0.97", "0.20")], "0", &[]));
+        assert!(unbalanced_remainder(&original, &fits, false).is_empty());
+        assert!(unbalanced_remainder(&original, &original, false).is_empty());
+        // IVA with no base left.
+        let tax_only = Balance::of(&detail(&[(5, "1.00", "0.20")], "0", &[]));
+        assert_eq!(unbalanced_remainder(&original, &tax_only, false).len(), 1);
+        // At 0 % a base with no IVA is fine.
+        let zero = Balance::of(&detail(&[(3, "1.00", "0.00")], "0", &[]));
+        let half = Balance::of(&detail(&[(3, "0.50", "0.00")], "0", &[]));
+        assert!(unbalanced_remainder(&zero, &half, false).is_empty());
+    }
+
+    #[test]
+    fn on_fce_notes_drift_beyond_the_tolerance_is_refused() {
+        // Left 100.00 / 21.00, crediting 0.02 (IVA 0.00) leaves 99.98 / 21.00: 20.9958 expected,
+        // within 0.01. Left 10.00 / 2.11 (drifted by earlier credits, still within tolerance):
+        // the same credit leaves 9.98 / 2.11, 2.0958 expected, off by 0.0142.
+        let left = Balance::of(&detail(&[(5, "100.00", "21.00")], "0", &[]));
+        let small = Balance::of(&detail(&[(5, "0.02", "0.00")], "0", &[]));
+        assert!(unbalanced_remainder(&left, &small, true).is_empty());
+        let drifted = Balance::of(&detail(&[(5, "10.00", "2.11")], "0", &[]));
+        let credit = Balance::of(&detail(&[(5, "0.02", "0.00")], "0", &[]));
+        let problems = unbalanced_remainder(&drifted, &credit, true);
+        assert_eq!(problems.len(), 1, "{problems:?}");
+        assert!(
+            problems[0].contains("would leave base 9.98 with IVA 2.11"),
+            "{problems:?}"
+        );
+        // Not an FCE note: ARCA does not check the rate's arithmetic on it.
+        assert!(unbalanced_remainder(&drifted, &credit, false).is_empty());
     }
 
     #[test]

@@ -81,6 +81,9 @@ pub(super) struct Context<'a> {
     fecha: NaiveDate,
     /// `CbtesAsoc`: the original, and on a cancellation its approved debit notes.
     asociados: Vec<AsociadoRequest>,
+    /// The tributos of the approved debit notes a cancellation lists: where a `Desc` of a
+    /// tributo the original lacks comes from (10042).
+    debit_tributos: Vec<arca_protocol::wsfe::Tributo>,
     /// `FchVtoPago` for services; none on a partial FCE note (10175).
     vencimiento_pago: Option<NaiveDate>,
     /// The original's request as stored (the printed fields, the receiver's address and email).
@@ -127,12 +130,16 @@ impl<'a> Context<'a> {
             })
         };
         let mut asociados = vec![asociado(original)?];
+        let mut debit_tributos = Vec::new();
         if kind == NoteKind::Cancellation {
             for debit in notes
                 .iter()
                 .filter(|n| n.note_kind() == Some(NoteKind::Debit) && n.status == InvoiceStatus::Approved)
             {
                 asociados.push(asociado(debit)?);
+                if let Ok(voucher) = crate::storage::invoices::voucher::from_json(&debit.voucher) {
+                    debit_tributos.extend(voucher.tributos);
+                }
             }
         }
         let vencimiento_pago = (concepto.includes_services() && !(tipo.is_fce() && kind != NoteKind::Cancellation))
@@ -146,6 +153,7 @@ impl<'a> Context<'a> {
             issuer,
             fecha,
             asociados,
+            debit_tributos,
             vencimiento_pago,
             document,
         })
@@ -303,12 +311,14 @@ impl<'a> Context<'a> {
                 }
                 Component::Tributo(id, alic) => {
                     let tipo = TributoTipo::from_code(id).ok_or_else(|| corrupt(format!("tributo Id {id}")))?;
+                    // The original's Desc, or the debit note's that introduced the tributo.
                     let desc = self
                         .detail
                         .tributos
                         .iter()
-                        .find(|t| t.id == id && t.alic.unwrap_or_default().normalize() == alic)
-                        .and_then(|t| t.desc.clone());
+                        .chain(&self.debit_tributos)
+                        .filter(|t| t.id == id && t.alic.unwrap_or_default().normalize() == alic)
+                        .find_map(|t| t.desc.clone());
                     tributos.push(Tributo {
                         id: tipo,
                         desc,
@@ -649,6 +659,7 @@ mod tests {
         assert_eq!(partial.fch_serv_desde, detail.fch_serv_desde);
         assert_eq!(partial.cbtes_asoc, associated);
         assert_eq!(document["tipo_nota"], "credit");
+        check_rules(&partial, account.cuit, context.issuer, fecha).expect("the partial note passes ARCA's rules");
 
         let context = Context::new(&account, &row, &detail, tipo, NoteKind::Cancellation, &[], fecha).unwrap();
         let (cancellation, _) = context.cancellation(&balance, true, Some("anulación")).unwrap();
@@ -661,6 +672,7 @@ mod tests {
             "an annulment may carry it"
         );
         assert_eq!(cancellation.cbtes_asoc, associated);
+        check_rules(&cancellation, account.cuit, context.issuer, fecha).expect("the cancellation passes ARCA's rules");
     }
 
     #[test]
