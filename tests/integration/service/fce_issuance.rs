@@ -106,6 +106,16 @@ async fn an_fce_invoice_is_approved_with_its_opcionales_and_the_profile_fills_th
         "{problems:?}"
     );
 
+    // `fce` is an object, never an array read by position.
+    let as_array = app
+        .put_json("/v1/account/issuer-profile", &key, &profile(json!([null, null])))
+        .await;
+    assert_eq!(as_array.status, 400, "{}", as_array.text());
+    let mut fce_array = fce_request();
+    fce_array["fce"] = json!([CBU]);
+    let refused = app.post_json("/v1/invoices", &key, &fce_array).await;
+    assert_eq!(refused.status, 400, "{}", refused.text());
+
     // The profile's FCE defaults: its CBU and alias; the transfer option defaults to SCA.
     let put = app
         .put_json(

@@ -182,7 +182,7 @@ impl JsonBody for RejectRequest {}
 
 /// ARCA's verdict: `A` done, `O` done with observations.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ToSchema)]
-pub enum Resultado {
+pub enum ResultadoFce {
     A,
     O,
 }
@@ -191,7 +191,7 @@ pub enum Resultado {
 #[derive(Debug, Serialize, ToSchema)]
 pub struct OperationView {
     pub id: String,
-    pub resultado: Resultado,
+    pub resultado: ResultadoFce,
     /// The voucher's state now: `Aceptado` or `Rechazado`.
     pub estado: EstadoFce,
     pub cod_cta_cte: Option<i64>,
@@ -204,8 +204,8 @@ impl From<Outcome> for OperationView {
         OperationView {
             id: outcome.id,
             resultado: match outcome.operacion.resultado {
-                ResultadoOperacion::ConObservaciones => Resultado::O,
-                _ => Resultado::A,
+                ResultadoOperacion::ConObservaciones => ResultadoFce::O,
+                _ => ResultadoFce::A,
             },
             estado: outcome.estado.into(),
             cod_cta_cte: outcome.operacion.cod_cta_cte,

@@ -53,7 +53,7 @@ pub struct IssuerProfileRequest {
     pub logo: Option<LogoRequest>,
     /// FCE MiPyMEs defaults, or `null`: what an FCE invoice takes when its request's `fce` leaves
     /// a value out.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::invoices::request::object::optional")]
     pub fce: Option<FceDefaults>,
 }
 

@@ -55,7 +55,11 @@ pub struct CreateInvoice {
     /// option and commercial references, sent as the voucher's opcionales. Each value left out
     /// is taken from the issuer profile's `fce` (the transfer option defaults to `SCA`). Only
     /// for FCE types: on any other type it is refused (ARCA 10169).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "object::optional"
+    )]
     pub fce: Option<FceRequest>,
     /// The issuer's IVA condition: `responsable_inscripto` (default), `monotributo` or `exento`.
     #[schema(value_type = Option<CondicionIvaEmisor>)]
@@ -363,6 +367,23 @@ pub struct AsociadoRequest {
 /// (no amount the API takes is negative), no exponent, no `_`, no spaces, no leading `+` or
 /// `.`: `"1_000"`, `"1e3"`, `" 5"`, `"-0.00"` are refused naming the field, never read as
 /// something else. Finer rules (2 decimals for amounts, 0–100 for a discount) are composition's.
+/// A nested object whose fields are all optional is read only from a JSON object (or `null`):
+/// serde would also read it from an array, by position (`[null, null]`), which no client means.
+pub mod object {
+    use serde::Deserialize;
+    use serde::de::{DeserializeOwned, Deserializer, Error};
+
+    pub fn optional<'de, D: Deserializer<'de>, T: DeserializeOwned>(deserializer: D) -> Result<Option<T>, D::Error> {
+        match Option::<serde_json::Value>::deserialize(deserializer)? {
+            None | Some(serde_json::Value::Null) => Ok(None),
+            Some(value @ serde_json::Value::Object(_)) => {
+                serde_json::from_value(value).map(Some).map_err(D::Error::custom)
+            }
+            Some(_) => Err(D::Error::custom("expected an object")),
+        }
+    }
+}
+
 pub mod decimal {
     use arca_protocol::money::Decimal;
     use serde::Deserialize;
