@@ -316,6 +316,33 @@ pub struct IssuanceConfig {
     pub breaker: BreakerConfig,
     /// What `POST /v1/invoices` does while the breaker is open.
     pub queue_mode: QueueMode,
+    /// CAEA contingency: how often it looks at grants and reports, and when it alerts.
+    pub contingency: ContingencyConfig,
+}
+
+/// CAEA contingency's timing (`CAEA_*`, README "CAEA contingency").
+#[derive(Debug, Clone)]
+pub struct ContingencyConfig {
+    /// `CAEA_CHECK_INTERVAL_MS`: how often each instance makes sure every opted-in account has
+    /// the CAEA of the current and (inside ARCA's window) the next fortnight, primes its
+    /// contingency series and alerts on a missing one (60000, at least 1000).
+    pub check_interval: Duration,
+    /// `CAEA_REPORT_INTERVAL_MS`: how often each instance looks for CAEA vouchers and points of
+    /// sale to report (30000, at least 100); it also looks as soon as the breaker closes.
+    pub report_interval: Duration,
+    /// `CAEA_ALERT_DAYS`: alert when a fortnight starts within this many days and the account has
+    /// no CAEA for it yet (2, 0–5: ARCA grants it from 5 days before).
+    pub alert_days: u32,
+}
+
+impl Default for ContingencyConfig {
+    fn default() -> Self {
+        ContingencyConfig {
+            check_interval: Duration::from_secs(60),
+            report_interval: Duration::from_secs(30),
+            alert_days: 2,
+        }
+    }
 }
 
 /// The ARCA circuit breaker's thresholds and durations.
@@ -343,11 +370,14 @@ impl Default for BreakerConfig {
 }
 
 /// `INVOICE_QUEUE_MODE`: while the ARCA circuit breaker is open, accept invoices as
-/// `pending_retry` (202, sent when it closes) or refuse them (503 `ARCA_UNAVAILABLE`).
+/// `pending_retry` (202, sent when it closes), refuse them (503 `ARCA_UNAVAILABLE`), or issue
+/// them under the account's CAEA on a contingency point of sale (`caea`; accounts without one,
+/// or without a usable CAEA, are queued as with `queue`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum QueueMode {
     Queue,
     Reject,
+    Caea,
 }
 
 /// Every problem found in the environment, reported together.
@@ -538,8 +568,10 @@ impl Reader<'_> {
             queue_mode: self.parsed("INVOICE_QUEUE_MODE", QueueMode::Queue, |text| match text {
                 "queue" => Ok(QueueMode::Queue),
                 "reject" => Ok(QueueMode::Reject),
-                _ => Err("expected queue or reject".into()),
+                "caea" => Ok(QueueMode::Caea),
+                _ => Err("expected queue, reject or caea".into()),
             }),
+            contingency: self.contingency(),
         };
         // ALLOWED_ORIGINS: comma-separated CORS origins (none by default; `*` for any).
         let allowed_origins = self.list("ALLOWED_ORIGINS");
@@ -982,6 +1014,26 @@ impl Reader<'_> {
     /// A variable's value; empty counts as unset.
     fn text(&mut self, name: &str) -> Option<String> {
         (self.lookup)(name).filter(|value| !value.trim().is_empty())
+    }
+
+    fn contingency(&mut self) -> ContingencyConfig {
+        let check_ms = self.number("CAEA_CHECK_INTERVAL_MS", 60_000u64);
+        if check_ms < 1000 {
+            self.problem("CAEA_CHECK_INTERVAL_MS", "must be at least 1000");
+        }
+        let report_ms = self.number("CAEA_REPORT_INTERVAL_MS", 30_000u64);
+        if report_ms < 100 {
+            self.problem("CAEA_REPORT_INTERVAL_MS", "must be at least 100");
+        }
+        let alert_days = self.number("CAEA_ALERT_DAYS", 2u32);
+        if alert_days > 5 {
+            self.problem("CAEA_ALERT_DAYS", "must be between 0 and 5");
+        }
+        ContingencyConfig {
+            check_interval: Duration::from_millis(check_ms.max(1000)),
+            report_interval: Duration::from_millis(report_ms.max(100)),
+            alert_days: alert_days.min(5),
+        }
     }
 
     fn parsed<T>(&mut self, name: &str, default: T, parse: impl Fn(&str) -> Result<T, String>) -> T {

@@ -11,6 +11,8 @@ pub mod accounts;
 pub mod api_keys;
 pub mod auth;
 pub mod certificates;
+pub mod contingency;
+pub mod contingency_reports;
 pub mod customers;
 pub mod docs;
 pub mod emails;

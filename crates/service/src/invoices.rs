@@ -323,7 +323,7 @@ impl Invoices {
         }
         let retry_at = self.breaker.retry_at().unwrap_or(now);
         match self.queue_mode {
-            QueueMode::Queue => Ok(Some(retry_at)),
+            QueueMode::Queue | QueueMode::Caea => Ok(Some(retry_at)),
             QueueMode::Reject => Err(Error::CircuitOpen {
                 retry_after: u64::try_from((retry_at - now).num_seconds()).unwrap_or(0),
             }),

@@ -48,6 +48,7 @@ pub mod app;
 pub mod arca;
 pub mod certificates;
 pub mod config;
+pub mod contingency;
 pub mod crypto;
 pub mod customers;
 pub mod documents;

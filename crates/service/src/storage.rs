@@ -13,6 +13,7 @@ pub mod accounts;
 pub mod alerts;
 pub mod api_keys;
 pub mod certificates;
+pub mod contingency;
 pub mod customers;
 pub mod fce;
 pub mod invoices;

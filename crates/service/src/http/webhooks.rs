@@ -56,6 +56,10 @@ pub enum SubscribableEvent {
     ArcaRecovered,
     #[serde(rename = "webhook.disabled")]
     WebhookDisabled,
+    #[serde(rename = "contingency.caea_missing")]
+    ContingencyCaeaMissing,
+    #[serde(rename = "contingency.report_rejected")]
+    ContingencyReportRejected,
 }
 
 /// A new subscription. `url` must be `https://` (`http://` too in simulator mode or with
@@ -70,8 +74,8 @@ pub struct CreateWebhookRequest {
         pattern = "^https?://[^\\s/?#@\\\\\\u0000-\\u001F\\u007F-\\u009F\\u202A-\\u202E\\u2066-\\u2069]+([/?][^\\s#\\u0000-\\u001F\\u007F-\\u009F\\u202A-\\u202E\\u2066-\\u2069]*)?$"
     )]
     pub url: String,
-    /// The event types to receive (1–14 entries; a repeated one counts once), or `["*"]` for all.
-    #[schema(value_type = Vec<SubscribableEvent>, min_items = 1, max_items = 14)]
+    /// The event types to receive (1–16 entries; a repeated one counts once), or `["*"]` for all.
+    #[schema(value_type = Vec<SubscribableEvent>, min_items = 1, max_items = 16)]
     pub events: Vec<String>,
     /// What the endpoint is for (at most 500 characters; line breaks and tabs allowed).
     #[schema(
@@ -102,7 +106,7 @@ pub struct UpdateWebhookRequest {
     )]
     pub url: Option<String>,
     #[serde(default, deserialize_with = "not_null")]
-    #[schema(value_type = Option<Vec<SubscribableEvent>>, min_items = 1, max_items = 14, nullable = false)]
+    #[schema(value_type = Option<Vec<SubscribableEvent>>, min_items = 1, max_items = 16, nullable = false)]
     pub events: Option<Vec<String>>,
     #[serde(default, deserialize_with = "nullable")]
     #[schema(

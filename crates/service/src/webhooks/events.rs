@@ -51,13 +51,19 @@ pub enum EventType {
     ArcaRecovered,
     #[serde(rename = "webhook.disabled")]
     WebhookDisabled,
+    /// A fortnight is about to start (`CAEA_ALERT_DAYS`) and the account has no CAEA for it.
+    #[serde(rename = "contingency.caea_missing")]
+    ContingencyCaeaMissing,
+    /// ARCA refused a voucher issued under a CAEA when it was reported (its codes in `data`).
+    #[serde(rename = "contingency.report_rejected")]
+    ContingencyReportRejected,
     /// `POST /v1/webhooks/{id}/test`: sent to that subscription only, whatever it lists.
     #[serde(rename = "ping")]
     Ping,
 }
 
 impl EventType {
-    pub const ALL: [EventType; 14] = [
+    pub const ALL: [EventType; 16] = [
         EventType::InvoiceCreated,
         EventType::InvoiceApproved,
         EventType::InvoiceFailed,
@@ -71,6 +77,8 @@ impl EventType {
         EventType::ArcaUnavailable,
         EventType::ArcaRecovered,
         EventType::WebhookDisabled,
+        EventType::ContingencyCaeaMissing,
+        EventType::ContingencyReportRejected,
         EventType::Ping,
     ];
 
@@ -89,6 +97,8 @@ impl EventType {
             EventType::ArcaUnavailable => "arca.unavailable",
             EventType::ArcaRecovered => "arca.recovered",
             EventType::WebhookDisabled => "webhook.disabled",
+            EventType::ContingencyCaeaMissing => "contingency.caea_missing",
+            EventType::ContingencyReportRejected => "contingency.report_rejected",
             EventType::Ping => "ping",
         }
     }

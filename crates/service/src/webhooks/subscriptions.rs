@@ -94,7 +94,7 @@ pub const MAX_PER_ACCOUNT: i64 = 20;
 pub const MAX_DESCRIPTION_CHARS: usize = 500;
 
 /// The most entries in `events` (every subscribable type and `*`).
-pub const MAX_EVENTS: usize = 14;
+pub const MAX_EVENTS: usize = 16;
 
 /// How long a rotated-out secret keeps signing beside the new one.
 pub const ROTATION_OVERLAP_HOURS: i64 = 24;

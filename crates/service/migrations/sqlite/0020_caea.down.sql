@@ -1,0 +1,13 @@
+DROP TABLE caea_no_movement;
+DROP INDEX invoices_caea_grant;
+DROP INDEX invoices_caea_unreported;
+ALTER TABLE invoices DROP COLUMN informado_at;
+ALTER TABLE invoices DROP COLUMN informe_observaciones;
+ALTER TABLE invoices DROP COLUMN informe_errores;
+ALTER TABLE invoices DROP COLUMN informe_estado;
+ALTER TABLE invoices DROP COLUMN cbte_fch_hs_gen;
+ALTER TABLE invoices DROP COLUMN caea_grant_id;
+ALTER TABLE invoices DROP COLUMN tipo_autorizacion;
+DROP TABLE caea_series;
+DROP TABLE caea_grants;
+ALTER TABLE points_of_sale DROP COLUMN contingencia;
