@@ -256,6 +256,16 @@ async fn accounts_without_an_active_contingency_point_of_sale_are_never_asked() 
     let view = app.get("/v1/contingency", &key_c).await.json();
     assert_eq!(view["habilitada"], false);
     assert_eq!(view["puntos_de_venta"], json!([]));
+
+    // While another instance holds the pass's lease, this one does not run it.
+    let now = clock_now(&clock);
+    let ms = now.timestamp_millis();
+    let claimed = storage::alerts::claim_job(&app.storage, "caea_grants", "another-instance", ms, ms + 60_000, ms)
+        .await
+        .expect("claim");
+    assert!(claimed);
+    let skipped = app.state.caea_grants.pass(now).await.expect("no error");
+    assert!(skipped.is_none(), "{skipped:?}");
 }
 
 #[tokio::test]
