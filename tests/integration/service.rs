@@ -14,6 +14,10 @@ mod certificate_services;
 mod certificates;
 /// Connection limits over TCP: header and idle timeouts, the connection cap.
 mod connections;
+/// CAEA contingency issuing: approved at once under the fortnight's CAEA on a contingency point
+/// of sale when the breaker opens (`INVOICE_QUEUE_MODE=caea`) or on explicit request while ARCA
+/// fails; contiguous numbers across crashes, retries and concurrent requests; the QR and PDF.
+mod contingency_issue;
 /// Customers: CRUD, document and IVA-condition validation, duplicates, filters, isolation.
 mod customers;
 /// TLS to PostgreSQL and Redis (`ARCA_TLS_TESTS=1`, after `scripts/tls-services.sh`).

@@ -28,7 +28,7 @@ impl Fortnight {
 
     /// The fortnight `date` falls in.
     pub fn containing(date: NaiveDate) -> Fortnight {
-        let periodo = i32::try_from(date.year() * 100 + i32::try_from(date.month()).unwrap_or(1)).unwrap_or(0);
+        let periodo = date.year() * 100 + i32::try_from(date.month()).unwrap_or(1);
         Fortnight {
             periodo,
             orden: if date.day() <= 15 { 1 } else { 2 },
@@ -150,8 +150,14 @@ mod tests {
         assert_eq!((second.periodo(), second.orden()), (202602, 2));
         assert_eq!(second.last_day(), day("2026-02-28"));
         assert_eq!(Fortnight::containing(day("2028-02-29")).last_day(), day("2028-02-29"));
-        assert_eq!(Fortnight::containing(day("2026-12-31")).next(), Fortnight::containing(day("2027-01-01")));
-        assert_eq!(Fortnight::containing(day("2027-01-01")).previous(), Fortnight::containing(day("2026-12-20")));
+        assert_eq!(
+            Fortnight::containing(day("2026-12-31")).next(),
+            Fortnight::containing(day("2027-01-01"))
+        );
+        assert_eq!(
+            Fortnight::containing(day("2027-01-01")).previous(),
+            Fortnight::containing(day("2026-12-20"))
+        );
     }
 
     #[test]
