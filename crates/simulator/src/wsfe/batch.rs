@@ -15,6 +15,10 @@ use crate::state::State;
 /// 10016 in `Errors`, the real text (§C.3).
 pub const NUMBERING_MESSAGE: &str = "El numero o fecha del comprobante no se corresponde con el proximo a autorizar. Consultar metodo FECompUltimoAutorizado.";
 
+/// The `CbteFch` rules relative to the day of the request (10016 in its `Obs` form, 10152),
+/// which only CAE requests are subject to.
+const CAE_DATE_WINDOW: [u32; 2] = [10016, 10152];
+
 /// How a detail that passed numbering and the rules is authorised.
 pub struct Grant {
     /// `CAE` or `CAEA`.
@@ -174,9 +178,14 @@ pub fn process(
             outcomes.push(rejected(detail, Vec::new()));
             continue;
         }
-        let findings = with_rules_context(wsfe, cuit, header, today, &settings, |context| {
+        let mut findings = with_rules_context(wsfe, cuit, header, today, &settings, |context| {
             rules::check_detail(context, detail)
         });
+        if authorization.emision_tipo == "CAEA" {
+            // A reported CAEA voucher's date is judged against the CAEA's validity (702, by
+            // `grant`), not against the day of the report: the CAE date window does not apply.
+            findings.retain(|f| !CAE_DATE_WINDOW.contains(&f.code));
+        }
         let observations: Vec<(u32, String)> = findings.iter().map(|f| (f.code, f.message.clone())).collect();
         if findings.iter().any(|f| f.excluding) {
             outcomes.push(rejected(detail, observations));
@@ -202,6 +211,7 @@ pub fn process(
                 fch_vto: expiry.clone().unwrap_or_default(),
                 fch_proceso: fch_proceso.clone(),
                 observaciones: observations.clone(),
+                informed_at: (authorization.emision_tipo == "CAEA").then(|| now.to_rfc3339()),
             },
         );
         expected = detail.cbte_hasta + 1;
