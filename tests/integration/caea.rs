@@ -357,7 +357,7 @@ async fn reports_need_a_caea_point_of_sale_the_generation_time_and_the_next_numb
         "{body}"
     );
 
-    // Numbering: 1 is accepted, 3 is not the next (703), 2 is.
+    // Numbering: 1 is accepted, 3 is not the next (703), 2 is; then 3 dated before 2 is 704.
     let first = client
         .fe_caea_reg_informativo(&auth, report(&caea, &voucher(CAEA_POINT, 1, day), made))
         .await
@@ -375,6 +375,12 @@ async fn reports_need_a_caea_point_of_sale_the_generation_time_and_the_next_numb
         .await
         .unwrap();
     assert_eq!(verdict(&second), (Resultado::A, vec![], vec![]));
+    // The next number dated before the last reported voucher: 704.
+    let earlier = client
+        .fe_caea_reg_informativo(&auth, report(&caea, &voucher(CAEA_POINT, 3, date("2027-01-04")), made))
+        .await
+        .unwrap();
+    assert_eq!(verdict(&earlier), (Resultado::R, vec![704], vec![]));
     let last = client.fe_comp_ultimo_autorizado(&auth, 5, 6).await.unwrap();
     assert_eq!(last.cbte_nro, 2);
 

@@ -104,7 +104,7 @@ pub fn request_cae(
                 details: &details,
                 now,
             },
-            10016,
+            batch::CAE_SEQUENCE,
             |wsfe, _, _| {
                 // 10005: a point of sale registered as a CAEA one is not enabled for CAE. Points
                 // not registered at all pass, as homologation lets them (§H.5).

@@ -31,6 +31,7 @@ const NO_MAIN_POINT: &str = "La CUIT solicitante debe poseer al menos un punto d
 const INFORM_GENERATION: &str =
     "Recuerde que debe informar la fecha y hora de generacion (CbteFchHsGen) de cada comprobante emitido con el CAEA.";
 const NOT_A_CAEA_POINT: &str = "El punto de venta informado no es del tipo CAEA. Consultar metodo FEParamGetPtosVenta.";
+const DATE_BEFORE_LAST: &str = "La fecha del comprobante no puede ser anterior a la del ultimo comprobante informado para el punto de venta y tipo.";
 const GENERATION_MISSING: &str = "El campo CbteFchHsGen es obligatorio para los comprobantes de puntos de venta CAEA.";
 const GENERATION_FORMAT: &str =
     "El campo CbteFchHsGen debe tener el formato AAAAMMDDHHMMSS y ser una fecha y hora validas.";
@@ -259,7 +260,11 @@ pub fn report(
                 details: &details,
                 now,
             },
-            703,
+            batch::Sequence {
+                // 703 with the CAE text (§D.1); 704 with the simulator's own (UNVERIFIED).
+                number: (703, batch::NUMBERING_MESSAGE),
+                date: (704, DATE_BEFORE_LAST),
+            },
             |wsfe, detail, cbte_fch| {
                 // 701: the point of sale is a CAEA one of this CUIT. One not registered at all
                 // is refused too: production does not report on unknown points (§G.10).
