@@ -208,6 +208,11 @@ async fn the_request_window_opens_five_days_before_the_fortnight_and_closes_on_i
     assert_eq!(grants[0]["fch_tope_inf"], "20270123");
     assert_eq!(grants[0]["fch_proceso"], "20261227");
     assert_eq!(grants[0]["cuit"], env.credentials.cuit().as_u64());
+    let cuit = env.credentials.cuit().as_u64();
+    let own = control_json(&env, "GET", &format!("/_sim/caea?cuit={cuit}"), &Value::Null).await;
+    assert_eq!(own["grants"].as_array().unwrap().len(), 3);
+    let other = control_json(&env, "GET", "/_sim/caea?cuit=30000000007", &Value::Null).await;
+    assert_eq!(other, json!({"grants": [], "no_movement": [], "vouchers": []}));
 }
 
 #[tokio::test]

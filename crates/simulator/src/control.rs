@@ -450,13 +450,20 @@ async fn set_outage(state: Shared, Json(change): Json<OutageChange>) -> Json<cra
     outage(state).await
 }
 
-/// What the simulated ARCA holds under CAEA: the grants, the no-movement notices and every
+#[derive(Deserialize)]
+struct CaeaFilter {
+    cuit: Option<i64>,
+}
+
+/// What the simulated ARCA holds under CAEA (of one CUIT with `?cuit=`): the grants, the no-movement notices and every
 /// reported voucher with when it was informed (the simulator's clock), for the chaos checker.
-async fn list_caea(AxumState(state): Shared) -> Json<serde_json::Value> {
+async fn list_caea(AxumState(state): Shared, Query(filter): Query<CaeaFilter>) -> Json<serde_json::Value> {
+    let wanted = |cuit: i64| filter.cuit.is_none_or(|f| f == cuit);
     let wsfe = lock(&state.wsfe);
     let grants: Vec<serde_json::Value> = wsfe
         .caeas
         .iter()
+        .filter(|g| wanted(g.cuit))
         .map(|g| {
             json!({
                 "cuit": g.cuit, "caea": g.caea, "periodo": g.periodo, "orden": g.orden,
@@ -468,10 +475,11 @@ async fn list_caea(AxumState(state): Shared) -> Json<serde_json::Value> {
     let no_movement: Vec<serde_json::Value> = wsfe
         .no_movement
         .iter()
+        .filter(|n| wanted(n.cuit))
         .map(|n| json!({"cuit": n.cuit, "caea": n.caea, "pto_vta": n.pto_vta, "fch_proceso": n.fch_proceso}))
         .collect();
     let mut vouchers = Vec::new();
-    for (key, series) in wsfe.all_series() {
+    for (key, series) in wsfe.all_series().filter(|(key, _)| wanted(key.cuit)) {
         for voucher in series.vouchers.values().filter(|v| v.emision_tipo == "CAEA") {
             vouchers.push(json!({
                 "cuit": key.cuit, "pto_vta": key.pto_vta, "cbte_tipo": key.cbte_tipo,
