@@ -24,7 +24,7 @@ const ORDER_FORMAT: &str = "El campo <Orden> debe tener el valor 1 (primera quin
 const NOT_FOUND: &str = "No existen datos en nuestros registros para los parametros ingresados.";
 
 // The texts below are the simulator's own: the manual lists these codes without texts we could
-// verify (docs/arca.md §G.10). UNVERIFIED.
+// verify (docs/arca.md §G.11). UNVERIFIED.
 const NO_CAEA_POINT: &str =
     "La CUIT solicitante no posee puntos de venta CAEA activos. Consultar metodo FEParamGetPtosVenta.";
 const NO_MAIN_POINT: &str = "La CUIT solicitante debe poseer al menos un punto de venta activo CAE o Controlador Fiscal Nueva Tecnologia como modalidad principal (RG 5782/2025).";
@@ -267,7 +267,7 @@ pub fn report(
             },
             |wsfe, detail, cbte_fch| {
                 // 701: the point of sale is a CAEA one of this CUIT. One not registered at all
-                // is refused too: production does not report on unknown points (§G.10).
+                // is refused too: production does not report on unknown points (§G.11).
                 if !wsfe
                     .point_of_sale(cuit, header.pto_vta)
                     .is_some_and(PointOfSale::is_caea)
