@@ -14,6 +14,9 @@ mod certificate_services;
 mod certificates;
 /// Connection limits over TCP: header and idle timeouts, the connection cap.
 mod connections;
+/// CAEA contingency, obtaining the CAEA: the contingency flag of points of sale, ARCA's
+/// window, the lost answer, priming, the missing-CAEA alert, `GET /v1/contingency`.
+mod contingency_grants;
 /// Customers: CRUD, document and IVA-condition validation, duplicates, filters, isolation.
 mod customers;
 /// TLS to PostgreSQL and Redis (`ARCA_TLS_TESTS=1`, after `scripts/tls-services.sh`).

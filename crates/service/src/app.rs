@@ -120,6 +120,14 @@ impl App {
         tokio::spawn(announce_availability(breaker.clone(), storage.clone(), clock.clone()));
         let jobs = crate::alerts::Jobs::new(storage.clone(), config.webhooks.clone(), clock.clone());
         jobs.spawn();
+        // The CAEA of every opted-in account, ahead of time (docs/arca.md §G).
+        let caea_grants = crate::contingency::grants::Grants::new(
+            storage.clone(),
+            arca.clone(),
+            clock.clone(),
+            config.issuance.contingency.clone(),
+        );
+        caea_grants.spawn();
         Ok(App {
             state: Arc::new(AppContext {
                 storage: storage.clone(),
@@ -143,6 +151,7 @@ impl App {
                 emails,
                 dispatcher,
                 jobs,
+                caea_grants,
                 config,
             }),
         })
@@ -168,6 +177,7 @@ impl App {
         let served = crate::server::serve(listener, router, self.state.config.server, shutdown).await;
         self.state.dispatcher.stop();
         self.state.jobs.stop();
+        self.state.caea_grants.stop();
         served
     }
 }
