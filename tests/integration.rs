@@ -9,6 +9,9 @@
 )]
 
 mod integration {
+    /// CAEA in the simulator: the request window, the registry rules, reports with their
+    /// generation time, no-movement notices, the outage switch and `GET /_sim/caea`.
+    mod caea;
     /// The simulator replays ARCA's recorded homologation traffic with the same answers' shape.
     mod fidelity;
     /// Padrón A5/A13 and WSCDC in the simulator: registry cases, SOAP variants, tickets, WSCDC

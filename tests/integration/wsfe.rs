@@ -251,8 +251,16 @@ async fn missing_auth_and_unknown_actions_get_arcas_answers() {
 #[tokio::test]
 async fn caea_is_granted_once_per_fortnight_reported_and_informed_without_movement() {
     use arca_protocol::wsfe::{FECAEADetRequest, FECAEARequest, FECAEDetRequest, FECabRequest};
+    use arca_simulator::PointOfSale;
     use chrono::Datelike;
     let env = TestEnv::start().await;
+    // A CAE point of sale (the main modality) and two CAEA ones (15003, 15016, 701).
+    let caea_point = |nro| PointOfSale {
+        emision_tipo: "CAEA - Ri Iva - Contingencias".into(),
+        ..PointOfSale::cae(nro)
+    };
+    env.simulator
+        .set_points_of_sale(vec![PointOfSale::cae(1), caea_point(5), caea_point(6)]);
     let (client, auth) = wsfe_client(&env).await;
     let day = today();
     let periodo = day.year() * 100 + day.month() as i32;
@@ -294,7 +302,10 @@ async fn caea_is_granted_once_per_fortnight_reported_and_informed_without_moveme
         fe_det_req: vec![FECAEADetRequest {
             detail,
             caea: caea.clone(),
-            cbte_fch_hs_gen: None,
+            // Generated a minute ago (1440 without it).
+            cbte_fch_hs_gen: Some(
+                (chrono::Utc::now() - chrono::Duration::hours(3) - chrono::Duration::minutes(1)).naive_utc(),
+            ),
         }],
     };
     let reported = client.fe_caea_reg_informativo(&auth, report).await.unwrap();

@@ -44,6 +44,8 @@ pub fn router() -> Router<Arc<State>> {
         .route("/points-of-sale", put(put_points_of_sale))
         .route("/rates", put(put_rates))
         .route("/wsfe", get(wsfe_settings).post(set_wsfe_settings))
+        .route("/outage", get(outage).post(set_outage))
+        .route("/caea", get(list_caea))
         .route("/padron", get(list_padron))
         .route("/padron/{cuit}", get(get_padron).put(put_padron).delete(delete_padron))
         .route("/fce", get(wsfecred::show))
@@ -386,6 +388,7 @@ async fn wsfe_settings(AxumState(state): Shared) -> Json<serde_json::Value> {
         "reg_x_req": settings.reg_x_req,
         "cae_validity_days": settings.cae_validity_days,
         "consumidor_final_threshold": settings.consumidor_final_threshold.to_string(),
+        "caea_report_days": settings.caea_report_days,
     }))
 }
 
@@ -394,6 +397,8 @@ struct WsfeSettings {
     reg_x_req: Option<i64>,
     cae_validity_days: Option<i64>,
     consumidor_final_threshold: Option<String>,
+    /// `FchTopeInf` of the CAEAs granted from now on = the fortnight's end + this many days.
+    caea_report_days: Option<i64>,
 }
 
 async fn set_wsfe_settings(state: Shared, Json(change): Json<WsfeSettings>) -> Response {
@@ -419,8 +424,75 @@ async fn set_wsfe_settings(state: Shared, Json(change): Json<WsfeSettings>) -> R
         if let Some(threshold) = threshold {
             settings.consumidor_final_threshold = threshold;
         }
+        if let Some(days) = change.caea_report_days {
+            settings.caea_report_days = days;
+        }
     }
     wsfe_settings(state).await.into_response()
+}
+
+#[derive(Deserialize)]
+struct OutageChange {
+    /// `FECAESolicitar` down (HTTP 503; `FEDummy`'s `AppServer` not OK).
+    cae: Option<bool>,
+    /// The five CAEA operations down (HTTP 503).
+    caea: Option<bool>,
+}
+
+/// `{"cae": bool, "caea": bool}`: which WSFEv1 fronts are down (`true`).
+async fn outage(AxumState(state): Shared) -> Json<crate::faults::OutageState> {
+    Json(state.outage.state())
+}
+
+/// Takes the CAE front and/or the CAEA operations down or up; an absent switch is unchanged.
+async fn set_outage(state: Shared, Json(change): Json<OutageChange>) -> Json<crate::faults::OutageState> {
+    state.outage.set(change.cae, change.caea);
+    outage(state).await
+}
+
+#[derive(Deserialize)]
+struct CaeaFilter {
+    cuit: Option<i64>,
+}
+
+/// What the simulated ARCA holds under CAEA (of one CUIT with `?cuit=`): the grants, the no-movement notices and every
+/// reported voucher with when it was informed (the simulator's clock), for the chaos checker.
+async fn list_caea(AxumState(state): Shared, Query(filter): Query<CaeaFilter>) -> Json<serde_json::Value> {
+    let wanted = |cuit: i64| filter.cuit.is_none_or(|f| f == cuit);
+    let wsfe = lock(&state.wsfe);
+    let grants: Vec<serde_json::Value> = wsfe
+        .caeas
+        .iter()
+        .filter(|g| wanted(g.cuit))
+        .map(|g| {
+            json!({
+                "cuit": g.cuit, "caea": g.caea, "periodo": g.periodo, "orden": g.orden,
+                "fch_vig_desde": g.fch_vig_desde, "fch_vig_hasta": g.fch_vig_hasta,
+                "fch_tope_inf": g.fch_tope_inf, "fch_proceso": g.fch_proceso,
+            })
+        })
+        .collect();
+    let no_movement: Vec<serde_json::Value> = wsfe
+        .no_movement
+        .iter()
+        .filter(|n| wanted(n.cuit))
+        .map(|n| json!({"cuit": n.cuit, "caea": n.caea, "pto_vta": n.pto_vta, "fch_proceso": n.fch_proceso}))
+        .collect();
+    let mut vouchers = Vec::new();
+    for (key, series) in wsfe.all_series().filter(|(key, _)| wanted(key.cuit)) {
+        for voucher in series.vouchers.values().filter(|v| v.emision_tipo == "CAEA") {
+            vouchers.push(json!({
+                "cuit": key.cuit, "pto_vta": key.pto_vta, "cbte_tipo": key.cbte_tipo,
+                "numero": voucher.detail.cbte_desde,
+                "caea": voucher.cod_autorizacion,
+                "cbte_fch": voucher.detail.cbte_fch,
+                "cbte_fch_hs_gen": voucher.detail.cbte_fch_hs_gen,
+                "imp_total": voucher.detail.imp_total.to_string(),
+                "informed_at": voucher.informed_at,
+            }));
+        }
+    }
+    Json(json!({"grants": grants, "no_movement": no_movement, "vouchers": vouchers}))
 }
 
 #[derive(Deserialize)]
@@ -484,6 +556,7 @@ async fn seed_voucher(AxumState(state): Shared, Json(seed): Json<VoucherSeed>) -
             fch_vto: seed.cbte_fch,
             fch_proceso: String::new(),
             observaciones: Vec::new(),
+            informed_at: None,
         },
     );
     state.persist(&wsfe);

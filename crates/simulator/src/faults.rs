@@ -2,8 +2,13 @@
 //!
 //! A rule matches an operation (`loginCms`, a WSFEv1 operation name, or `*`) and adds latency
 //! and/or an action. Rules are set at start-up or at runtime through `POST /_sim/faults`.
+//!
+//! Apart from the rules, an [`Outage`] takes WSFEv1's CAE front (`FECAESolicitar`) or its CAEA
+//! operations down on demand (`/_sim/outage`), the contingency the CAEA regime exists for.
+//! Nothing here decides an operation's answer: it only says whether to answer at all.
 
 use std::sync::Mutex;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use rand::Rng;
@@ -133,6 +138,56 @@ impl Faults {
     }
 }
 
+/// The WSFEv1 operations the `caea` switch of an [`Outage`] takes down.
+pub const CAEA_OPERATIONS: [&str; 5] = [
+    "FECAEASolicitar",
+    "FECAEAConsultar",
+    "FECAEARegInformativo",
+    "FECAEASinMovimientoInformar",
+    "FECAEASinMovimientoConsultar",
+];
+
+/// Which parts of WSFEv1 are down: while `cae` is, `FECAESolicitar` answers HTTP 503 and
+/// `FEDummy` reports its `AppServer` not OK; while `caea` is, the five CAEA operations answer
+/// HTTP 503. Every other operation keeps working. Both up by default.
+#[derive(Debug, Default)]
+pub struct Outage {
+    cae: AtomicBool,
+    caea: AtomicBool,
+}
+
+/// An [`Outage`]'s switches, as `/_sim/outage` shows and takes them (`true`: down).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OutageState {
+    pub cae: bool,
+    pub caea: bool,
+}
+
+impl Outage {
+    /// Changes the switches given; `None` leaves one as it is.
+    pub fn set(&self, cae: Option<bool>, caea: Option<bool>) {
+        if let Some(down) = cae {
+            self.cae.store(down, Ordering::SeqCst);
+        }
+        if let Some(down) = caea {
+            self.caea.store(down, Ordering::SeqCst);
+        }
+    }
+
+    pub fn state(&self) -> OutageState {
+        OutageState {
+            cae: self.cae.load(Ordering::SeqCst),
+            caea: self.caea.load(Ordering::SeqCst),
+        }
+    }
+
+    /// Whether `operation` must answer HTTP 503 without being processed.
+    pub fn blocks(&self, operation: &str) -> bool {
+        let state = self.state();
+        (state.cae && operation == "FECAESolicitar") || (state.caea && CAEA_OPERATIONS.contains(&operation))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -161,5 +216,22 @@ mod tests {
         assert_eq!(first.latency, Duration::from_millis(15));
         assert_eq!(faults.decide("loginCms").action, None);
         assert_eq!(faults.decide("FEDummy").latency, Duration::from_millis(5));
+    }
+
+    #[test]
+    fn an_outage_blocks_only_its_operations() {
+        let outage = Outage::default();
+        assert!(!outage.blocks("FECAESolicitar"));
+        outage.set(Some(true), None);
+        assert!(outage.blocks("FECAESolicitar"));
+        assert!(!outage.blocks("FECAEARegInformativo"));
+        assert!(!outage.blocks("FECompUltimoAutorizado"));
+        assert!(!outage.blocks("FEDummy"));
+        outage.set(Some(false), Some(true));
+        assert!(!outage.blocks("FECAESolicitar"));
+        for operation in CAEA_OPERATIONS {
+            assert!(outage.blocks(operation), "{operation}");
+        }
+        assert_eq!(outage.state(), OutageState { cae: false, caea: true });
     }
 }

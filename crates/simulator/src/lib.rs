@@ -5,7 +5,7 @@
 //! against its own certificate authority, applies the TRA's schema and time rules, issues 12-hour
 //! tickets whose signature it can check later, and enforces the preventive window. Tests and
 //! operators drive it through a control API under `/_sim/` (clock offset, faults, call counts,
-//! certificate signing).
+//! certificate signing, points of sale, the CAE/CAEA outage switch, CAEA records).
 //!
 //! Principal types: [`Simulator`] (configuration, then [`Simulator::spawn`]), [`RunningSimulator`],
 //! [`CertificateAuthority`].
@@ -31,5 +31,6 @@ pub mod wsfecred;
 pub use ca::CertificateAuthority;
 pub use clock::SimClock;
 pub use error::SimulatorError;
-pub use faults::{FaultAction, FaultRule};
+pub use faults::{FaultAction, FaultRule, OutageState};
 pub use server::{RunningSimulator, Simulator};
+pub use wsfe::store::PointOfSale;

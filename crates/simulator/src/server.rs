@@ -201,6 +201,19 @@ impl RunningSimulator {
         self.state.faults.clear();
     }
 
+    /// Takes `FECAESolicitar` (`cae`) and/or the CAEA operations (`caea`) down (`true`) or up;
+    /// `None` leaves a switch as it is. The same as `POST /_sim/outage`.
+    pub fn set_outage(&self, cae: Option<bool>, caea: Option<bool>) {
+        self.state.outage.set(cae, caea);
+    }
+
+    /// Replaces the registered points of sale (`PUT /_sim/points-of-sale`).
+    pub fn set_points_of_sale(&self, points: Vec<crate::PointOfSale>) {
+        let mut wsfe = lock(&self.state.wsfe);
+        wsfe.points_of_sale = points;
+        self.state.persist(&wsfe);
+    }
+
     pub async fn stop(mut self) {
         if let Some(stop) = self.stop.take() {
             let _ = stop.send(());

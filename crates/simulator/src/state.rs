@@ -7,7 +7,7 @@ use chrono::{DateTime, Duration, Utc};
 
 use crate::ca::CertificateAuthority;
 use crate::clock::SimClock;
-use crate::faults::Faults;
+use crate::faults::{Faults, Outage};
 use crate::wsfe::store::WsfeState;
 
 /// Settings fixed at start-up (some adjustable through `/_sim/`).
@@ -26,6 +26,9 @@ pub struct Settings {
     pub cae_validity_days: i64,
     /// Consumidor-final identification threshold in pesos (§D.7, RG 5700: 10,000,000).
     pub consumidor_final_threshold: rust_decimal::Decimal,
+    /// A CAEA's `FchTopeInf` = the fortnight's last day + this many days (§G.9: 8 per third
+    /// parties, unverified).
+    pub caea_report_days: i64,
     /// Where WSFEv1's state is written after each change (none: memory only).
     pub state_file: Option<std::path::PathBuf>,
 }
@@ -51,6 +54,7 @@ impl Default for Settings {
             reg_x_req: 250,
             cae_validity_days: 10,
             consumidor_final_threshold: rust_decimal::Decimal::from(10_000_000),
+            caea_report_days: 8,
             state_file: None,
         }
     }
@@ -68,6 +72,8 @@ pub struct State {
     pub ca: CertificateAuthority,
     pub clock: SimClock,
     pub faults: Faults,
+    /// The CAE front or the CAEA operations taken down (`/_sim/outage`).
+    pub outage: Outage,
     pub settings: Mutex<Settings>,
     /// Last ticket per (certificate fingerprint, service).
     pub issued: Mutex<HashMap<(String, String), IssuedTicket>>,
@@ -89,6 +95,7 @@ impl State {
             ca,
             clock: SimClock::default(),
             faults: Faults::default(),
+            outage: Outage::default(),
             settings: Mutex::new(settings),
             issued: Mutex::new(HashMap::new()),
             relations: Mutex::new(HashMap::new()),

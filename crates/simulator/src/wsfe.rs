@@ -84,6 +84,10 @@ pub async fn service(
     if let Some(response) = suffer(&decision, &connection).await {
         return response;
     }
+    if state.outage.blocks(&operation) {
+        // A failing ARCA front: nothing is processed.
+        return outage_page();
+    }
     let now = state.clock.now();
     match decision.action {
         Some(FaultAction::ArcaError { code }) => {
@@ -107,6 +111,17 @@ pub async fn service(
         std::future::pending::<()>().await;
     }
     response
+}
+
+/// What a WSFEv1 operation taken down by `/_sim/outage` answers: HTTP 503 with an HTML page.
+fn outage_page() -> Response {
+    let page = "<html><body><h1>503 Service Unavailable</h1></body></html>";
+    (
+        http::StatusCode::SERVICE_UNAVAILABLE,
+        [(http::header::CONTENT_TYPE, "text/html")],
+        page,
+    )
+        .into_response()
 }
 
 /// `GET /wsfev1/service.asmx?WSDL`: ARCA's WSDL with both addresses pointing here.
@@ -152,8 +167,11 @@ fn handle(
     now: DateTime<Utc>,
 ) -> Result<String, ParseError> {
     if operation == "FEDummy" {
+        // While the CAE front is down (`/_sim/outage`) the application server is not OK; the
+        // database and authentication servers still are.
+        let app_server = if state.outage.state().cae { "NO" } else { "OK" };
         let mut xml = Xml::new();
-        xml.text("AppServer", "OK")
+        xml.text("AppServer", app_server)
             .text("DbServer", "OK")
             .text("AuthServer", "OK");
         return Ok(xml.into_string());
@@ -176,18 +194,25 @@ fn handle(
         "FECAEARegInformativo" => caea::report(state, document, &fields, cuit, now),
         "FECAEASinMovimientoInformar" => caea::inform_no_movement(state, &fields, cuit, now),
         "FECAEASinMovimientoConsultar" => caea::consult_no_movement(state, &fields, cuit),
-        parameter => Ok(params_result(state, parameter, &fields, now)),
+        parameter => Ok(params_result(state, parameter, &fields, cuit, now)),
     }
 }
 
-/// `FEParamGet*` (§C.2): the static tables, the configured points of sale and rates.
-fn params_result(state: &State, operation: &str, fields: &request::Fields<'_>, now: DateTime<Utc>) -> String {
+/// `FEParamGet*` (§C.2): the static tables, the points of sale configured for `cuit` and rates.
+fn params_result(
+    state: &State,
+    operation: &str,
+    fields: &request::Fields<'_>,
+    cuit: i64,
+    now: DateTime<Utc>,
+) -> String {
     let rendered = match operation {
         "FEParamGetPtosVenta" => {
             let wsfe = crate::state::lock(&state.wsfe);
             let points: Vec<(i64, &str, bool, Option<&str>)> = wsfe
                 .points_of_sale
                 .iter()
+                .filter(|p| p.belongs_to(cuit))
                 .map(|p| (p.nro, p.emision_tipo.as_str(), p.bloqueado, p.fch_baja.as_deref()))
                 .collect();
             params::render_points_of_sale(&points)

@@ -196,7 +196,14 @@ async fn the_caea_is_asked_for_inside_arcas_window_and_stored_as_granted() {
         view["caea_actual"]["fecha_tope_informe"],
         stored.fch_tope_inf.to_string()
     );
-    assert_eq!(view["caea_actual"]["observaciones"], json!([]));
+    // The simulator reminds of CbteFchHsGen on every grant (Obs 15018, docs/arca.md §G.11).
+    let observed: Vec<&Value> = view["caea_actual"]["observaciones"]
+        .as_array()
+        .expect("observaciones")
+        .iter()
+        .map(|o| &o["code"])
+        .collect();
+    assert_eq!(observed, [&json!(15018)]);
     assert_eq!(view["caea_siguiente"]["periodo"], target.next().periodo());
     assert_eq!(view["ultimo_error"], Value::Null);
 }

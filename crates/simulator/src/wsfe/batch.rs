@@ -15,6 +15,23 @@ use crate::state::State;
 /// 10016 in `Errors`, the real text (§C.3).
 pub const NUMBERING_MESSAGE: &str = "El numero o fecha del comprobante no se corresponde con el proximo a autorizar. Consultar metodo FECompUltimoAutorizado.";
 
+/// The `CbteFch` rules relative to the day of the request (10016 in its `Obs` form, 10152),
+/// which only CAE requests are subject to.
+const CAE_DATE_WINDOW: [u32; 2] = [10016, 10152];
+
+/// The `Errors` a detail out of sequence gets: a number that is not the next one, or a date
+/// before the last authorised voucher's.
+pub struct Sequence {
+    pub number: (u32, &'static str),
+    pub date: (u32, &'static str),
+}
+
+/// `FECAESolicitar`: 10016 for both, ARCA's text (§C.3).
+pub const CAE_SEQUENCE: Sequence = Sequence {
+    number: (10016, NUMBERING_MESSAGE),
+    date: (10016, NUMBERING_MESSAGE),
+};
+
 /// How a detail that passed numbering and the rules is authorised.
 pub struct Grant {
     /// `CAE` or `CAEA`.
@@ -121,7 +138,7 @@ pub fn process(
     state: &State,
     wsfe: &mut WsfeState,
     submission: Submission<'_>,
-    numbering_code: u32,
+    sequence: Sequence,
     mut grant: impl FnMut(&WsfeState, &Detail, &str) -> Result<Grant, Refusal>,
 ) -> Batch {
     let Submission {
@@ -168,15 +185,27 @@ pub fn process(
                 continue;
             }
         };
-        // Not the next number, or dated before the last authorised voucher (10016 / 703).
-        if detail.cbte_desde != expected || last_date.as_deref().is_some_and(|last| cbte_fch.as_str() < last) {
-            errors.push((numbering_code, NUMBERING_MESSAGE.to_string()));
+        // Not the next number, or dated before the last authorised voucher (10016; 703 / 704).
+        let out_of_sequence = if detail.cbte_desde != expected {
+            Some(sequence.number)
+        } else if last_date.as_deref().is_some_and(|last| cbte_fch.as_str() < last) {
+            Some(sequence.date)
+        } else {
+            None
+        };
+        if let Some((code, message)) = out_of_sequence {
+            errors.push((code, message.to_string()));
             outcomes.push(rejected(detail, Vec::new()));
             continue;
         }
-        let findings = with_rules_context(wsfe, cuit, header, today, &settings, |context| {
+        let mut findings = with_rules_context(wsfe, cuit, header, today, &settings, |context| {
             rules::check_detail(context, detail)
         });
+        if authorization.emision_tipo == "CAEA" {
+            // A reported CAEA voucher's date is judged against the CAEA's validity (702, by
+            // `grant`), not against the day of the report: the CAE date window does not apply.
+            findings.retain(|f| !CAE_DATE_WINDOW.contains(&f.code));
+        }
         let observations: Vec<(u32, String)> = findings.iter().map(|f| (f.code, f.message.clone())).collect();
         if findings.iter().any(|f| f.excluding) {
             outcomes.push(rejected(detail, observations));
@@ -202,6 +231,7 @@ pub fn process(
                 fch_vto: expiry.clone().unwrap_or_default(),
                 fch_proceso: fch_proceso.clone(),
                 observaciones: observations.clone(),
+                informed_at: (authorization.emision_tipo == "CAEA").then(|| now.to_rfc3339()),
             },
         );
         expected = detail.cbte_hasta + 1;

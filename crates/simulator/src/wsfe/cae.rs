@@ -17,6 +17,11 @@ const AUTHORISABLE: [i64; 36] = [
     206, 207, 208, 211, 212, 213,
 ];
 
+/// 10005 for a CAEA point of sale in `FECAESolicitar`. The simulator's own text: the manual
+/// names the rule (point of sale registered and of the RECE type, §D.3) without a text we could
+/// verify. UNVERIFIED.
+const CAEA_POINT_FOR_CAE: &str = "El punto de venta informado no se encuentra habilitado para solicitar CAE: es un punto de venta CAEA. Consultar metodo FEParamGetPtosVenta.";
+
 /// Argentina's calendar day at `now`: N in ARCA's date rules (§H.3).
 pub fn argentina_date(now: DateTime<Utc>) -> NaiveDate {
     (now - Duration::hours(3)).date_naive()
@@ -76,7 +81,7 @@ pub fn records_per_request(state: &State) -> String {
     xml.into_string()
 }
 
-/// `FECAESolicitar` (§C.3).
+/// `FECAESolicitar` (§C.3); a CAEA point of sale is refused (10005).
 pub fn request_cae(
     state: &State,
     document: &Document,
@@ -99,8 +104,16 @@ pub fn request_cae(
                 details: &details,
                 now,
             },
-            10016,
-            |_, _, _| {
+            batch::CAE_SEQUENCE,
+            |wsfe, _, _| {
+                // 10005: a point of sale registered as a CAEA one is not enabled for CAE. Points
+                // not registered at all pass, as homologation lets them (§H.5).
+                if wsfe
+                    .point_of_sale(cuit, header.pto_vta)
+                    .is_some_and(super::store::PointOfSale::is_caea)
+                {
+                    return Err(batch::Refusal::Error(10005, CAEA_POINT_FOR_CAE.into()));
+                }
                 Ok(Grant {
                     emision_tipo: "CAE",
                     code: None,

@@ -51,6 +51,9 @@ pub struct StoredVoucher {
     /// `yyyymmddhhmiss`.
     pub fch_proceso: String,
     pub observaciones: Vec<(u32, String)>,
+    /// CAEA vouchers: when `FECAEARegInformativo` recorded it (the simulator clock, RFC 3339).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub informed_at: Option<String>,
 }
 
 /// Numbering and vouchers of one series.
@@ -83,6 +86,9 @@ pub struct CaeaGrant {
     pub fch_vig_hasta: String,
     pub fch_tope_inf: String,
     pub fch_proceso: String,
+    /// The observations given with the grant (15017, 15018), repeated by `FECAEAConsultar`.
+    #[serde(default)]
+    pub observaciones: Vec<(u32, String)>,
 }
 
 /// A "no movement" notice for a CAEA and point of sale.
@@ -98,16 +104,61 @@ pub struct NoMovement {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct PointOfSale {
     pub nro: i64,
+    /// `CAE - Ri Iva`, `CAEA - Ri Iva - Contingencias`, …: a CAEA point of sale is one whose
+    /// type starts with `CAEA` (docs/arca.md §G.3).
     #[serde(default = "cae_emission")]
     pub emision_tipo: String,
     #[serde(default)]
     pub bloqueado: bool,
     #[serde(default)]
     pub fch_baja: Option<String>,
+    /// The CUIT whose point of sale this is; absent: listed for every CUIT.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cuit: Option<i64>,
+    /// A domicile is linked to it (Obs 15017 on a CAEA request when a CAEA point is not).
+    #[serde(default = "linked")]
+    pub domicilio: bool,
 }
 
 fn cae_emission() -> String {
     "CAE - Ri Iva".to_string()
+}
+
+fn linked() -> bool {
+    true
+}
+
+impl PointOfSale {
+    /// A CAE point of sale with the defaults, listed for every CUIT.
+    pub fn cae(nro: i64) -> PointOfSale {
+        PointOfSale {
+            nro,
+            emision_tipo: cae_emission(),
+            bloqueado: false,
+            fch_baja: None,
+            cuit: None,
+            domicilio: true,
+        }
+    }
+
+    /// A CAEA (contingency) point of sale: its `EmisionTipo` starts with `CAEA`.
+    pub fn is_caea(&self) -> bool {
+        self.emision_tipo.trim_start().to_ascii_uppercase().starts_with("CAEA")
+    }
+
+    /// Neither blocked nor given a `FchBaja`.
+    pub fn is_active(&self) -> bool {
+        !self.bloqueado
+            && self
+                .fch_baja
+                .as_deref()
+                .is_none_or(|baja| baja.trim().is_empty() || baja == "NULL")
+    }
+
+    /// Registered for `cuit` (or for every CUIT).
+    pub fn belongs_to(&self, cuit: i64) -> bool {
+        self.cuit.is_none_or(|owner| owner == cuit)
+    }
 }
 
 /// Everything WSFEv1 keeps.
@@ -140,15 +191,7 @@ impl Default for WsfeState {
             caeas: Vec::new(),
             no_movement: Vec::new(),
             taxpayers: BTreeMap::new(),
-            points_of_sale: [1, 2, 3]
-                .into_iter()
-                .map(|nro| PointOfSale {
-                    nro,
-                    emision_tipo: cae_emission(),
-                    bloqueado: false,
-                    fch_baja: None,
-                })
-                .collect(),
+            points_of_sale: [1, 2, 3].into_iter().map(PointOfSale::cae).collect(),
             rates: [("DOL", "1050.5"), ("060", "1130.25"), ("012", "190.1")]
                 .into_iter()
                 .map(|(id, value)| (id.to_string(), rate(value)))
@@ -176,6 +219,11 @@ impl WsfeState {
 
     pub fn series_mut(&mut self, key: SeriesKey) -> &mut Series {
         self.series.entry(key.to_key()).or_default()
+    }
+
+    /// The point of sale `nro` as registered for `cuit`, if it is.
+    pub fn point_of_sale(&self, cuit: i64, nro: i64) -> Option<&PointOfSale> {
+        self.points_of_sale.iter().find(|p| p.nro == nro && p.belongs_to(cuit))
     }
 
     /// A fresh 14-digit authorisation code.

@@ -435,6 +435,7 @@ mod tests {
                 fch_vto: "20261211".into(),
                 fch_proceso: "20261201101112".into(),
                 observaciones: Vec::new(),
+                informed_at: None,
             },
         );
     }
