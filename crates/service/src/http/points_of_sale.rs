@@ -69,6 +69,8 @@ pub struct UpdatePointOfSaleRequest {
     #[serde(default, deserialize_with = "nullable")]
     #[schema(value_type = Option<String>, max_length = 300, pattern = "^[^\\u0000-\\u001F\\u007F-\\u009F\\u202A-\\u202E\\u2066-\\u2069]*$")]
     pub domicilio: Option<Option<String>>,
+    /// ARCA's `EmisionTipo`: only on a manual point (on one read from ARCA only the sync sets it;
+    /// a different value is 400 naming `tipo_emision`).
     #[serde(default, deserialize_with = "not_null")]
     #[schema(
         max_length = 100,
