@@ -184,7 +184,7 @@ impl App {
         let served = crate::server::serve(listener, router, self.state.config.server, shutdown).await;
         self.state.dispatcher.stop();
         self.state.jobs.stop();
-        self.state.caea_grants.stop();
+        self.state.caea_grants.stop().await;
         served
     }
 }

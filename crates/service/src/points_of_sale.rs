@@ -5,7 +5,10 @@
 //!
 //! `contingencia` marks a CAEA contingency point of sale (docs/arca.md §G): ARCA registers those
 //! with an `EmisionTipo` starting with `CAEA`, so a row read from ARCA with another emission type
-//! cannot be marked; a manual row can (the account vouches for it).
+//! cannot be marked; a manual row can (the account vouches for it). A row read from ARCA keeps
+//! ARCA's `tipo_emision` (a PATCH cannot change it). While a CAEA grant is live (its validity
+//! began and its reporting deadline has not passed) the account's contingency points of sale owe
+//! ARCA their report, so they cannot be unmarked, blocked, closed, renumbered or deleted (409).
 //!
 //! It never calls ARCA itself (the sync handler does) and never touches invoices.
 
@@ -63,9 +66,37 @@ pub fn contingency_verified(row: &PointOfSaleRow) -> bool {
     row.contingencia && row.origin == "arca" && is_caea_emission(&row.tipo_emision)
 }
 
-/// An active contingency point of sale: marked, not blocked, not closed.
-pub fn is_active_contingency(row: &PointOfSaleRow) -> bool {
-    row.contingencia && !row.bloqueado && row.fecha_baja.is_none()
+/// Whether `after` takes the point of sale `before` out of contingency: unmarked, blocked,
+/// closed or renumbered. (Whether `before` was an active contingency point is the database's
+/// `ACTIVE_CONTINGENCY`, the one definition.)
+pub fn leaves_contingency(before: &PointOfSaleRow, after: &PointOfSaleRow) -> bool {
+    (before.contingencia && !after.contingencia)
+        || (!before.bloqueado && after.bloqueado)
+        || (before.fecha_baja.is_none() && after.fecha_baja.is_some())
+        || before.numero != after.numero
+}
+
+/// [`Error::Conflict`] naming the point of sale when it is one of the account's active
+/// contingency points and a grant is live on `today` (its validity began, its `fch_tope_inf`
+/// has not passed): the point owes ARCA the report of that fortnight (its vouchers, or no
+/// movement), which the reporter only sends for current contingency points.
+async fn check_owes_no_report(storage: &Storage, account_id: &str, numero: i32, today: NaiveDate) -> Result<(), Error> {
+    if !storage::contingency::contingency_points(storage, account_id)
+        .await?
+        .contains(&numero)
+    {
+        return Ok(());
+    }
+    let live = storage::contingency::live_grants(storage, account_id, today).await?;
+    match live.first() {
+        None => Ok(()),
+        Some(grant) => Err(Error::Conflict(format!(
+            "point of sale {numero} is a contingency point of sale and owes ARCA the report of CAEA {} \
+             (fortnight {}-{}) until {}: it cannot be unmarked, blocked, closed, renumbered or deleted \
+             before that deadline",
+            grant.caea, grant.periodo, grant.orden, grant.fch_tope_inf
+        ))),
+    }
 }
 
 /// Creates a manual point of sale ([`Error::Conflict`] if the account has the number already).
@@ -89,7 +120,8 @@ pub async fn create(storage: &Storage, account_id: &str, new: NewPointOfSale) ->
         created_at: now,
         updated_at: now,
     };
-    check(&mut row, numero_problem)?;
+    let marking = row.contingencia;
+    check(&mut row, numero_problem.into_iter().collect(), marking)?;
     storage::points_of_sale::insert(storage, &row).await?;
     Ok(row)
 }
@@ -114,18 +146,21 @@ pub async fn list(
 }
 
 /// Applies `changes` to the account's point of sale `id`, checking the result as a whole.
+/// `today` is Argentina's day (whether a CAEA grant is live).
 pub async fn update(
     storage: &Storage,
     account_id: &str,
     id: &str,
     changes: PointOfSaleChanges,
+    today: NaiveDate,
 ) -> Result<PointOfSaleRow, Error> {
-    let mut row = find(storage, account_id, id).await?;
-    let mut numero_problem = None;
+    let before = find(storage, account_id, id).await?;
+    let mut row = before.clone();
+    let mut problems: Vec<Problem> = Vec::new();
     if let Some(numero) = changes.numero {
         match checked_numero(numero) {
             Ok(numero) => row.numero = numero,
-            Err(problem) => numero_problem = Some(problem),
+            Err(problem) => problems.push(problem),
         }
     }
     if let Some(descripcion) = changes.descripcion {
@@ -135,7 +170,18 @@ pub async fn update(
         row.domicilio = domicilio;
     }
     if let Some(tipo_emision) = changes.tipo_emision {
-        row.tipo_emision = tipo_emision;
+        if row.origin == "arca" && tipo_emision.trim() != row.tipo_emision.trim() {
+            problems.push((
+                "tipo_emision".into(),
+                format!(
+                    "is ARCA's EmisionTipo ({:?}) on a point of sale read from ARCA: only the sync from ARCA \
+                     (POST /v1/points-of-sale/sync) sets it",
+                    row.tipo_emision
+                ),
+            ));
+        } else {
+            row.tipo_emision = tipo_emision;
+        }
     }
     if let Some(bloqueado) = changes.bloqueado {
         row.bloqueado = bloqueado;
@@ -147,15 +193,21 @@ pub async fn update(
         row.contingencia = contingencia;
     }
     row.updated_at = storage::now();
-    check(&mut row, numero_problem)?;
+    check(&mut row, problems, changes.contingencia == Some(true))?;
+    if leaves_contingency(&before, &row) {
+        check_owes_no_report(storage, account_id, before.numero, today).await?;
+    }
     if !storage::points_of_sale::update(storage, &row).await? {
         return Err(Error::NotFound);
     }
     Ok(row)
 }
 
-/// Deletes the account's point of sale `id`.
-pub async fn delete(storage: &Storage, account_id: &str, id: &str) -> Result<(), Error> {
+/// Deletes the account's point of sale `id` (not a contingency point that owes a report, see
+/// [`update`]; `today` is Argentina's day).
+pub async fn delete(storage: &Storage, account_id: &str, id: &str, today: NaiveDate) -> Result<(), Error> {
+    let row = find(storage, account_id, id).await?;
+    check_owes_no_report(storage, account_id, row.numero, today).await?;
     if storage::points_of_sale::delete(storage, account_id, id).await? {
         Ok(())
     } else {
@@ -173,9 +225,11 @@ fn checked_numero(numero: i64) -> Result<i32, Problem> {
     }
 }
 
-/// Trims the text fields and reports every problem at once (`numero`'s, if any, first).
-fn check(row: &mut PointOfSaleRow, numero_problem: Option<Problem>) -> Result<(), Error> {
-    let mut problems: Vec<Problem> = numero_problem.into_iter().collect();
+/// Trims the text fields and reports every problem at once (`problems`, found before, first).
+/// `marking`: the caller sets `contingencia` to true now, so the row must be one ARCA registered
+/// for CAEA when read from ARCA (a row the sync contradicted later is left alone: ARCA's word
+/// already takes it out of `ACTIVE_CONTINGENCY`, and other changes must not fail on it).
+fn check(row: &mut PointOfSaleRow, mut problems: Vec<Problem>, marking: bool) -> Result<(), Error> {
     row.descripcion = row
         .descripcion
         .take()
@@ -207,7 +261,7 @@ fn check(row: &mut PointOfSaleRow, numero_problem: Option<Problem>) -> Result<()
     } else if let Err(problem) = text::check("tipo_emision", &row.tipo_emision, Lines::Single) {
         problems.push(problem);
     }
-    if row.contingencia && row.origin == "arca" && !is_caea_emission(&row.tipo_emision) {
+    if marking && row.contingencia && row.origin == "arca" && !is_caea_emission(&row.tipo_emision) {
         problems.push((
             "contingencia".into(),
             format!(
@@ -258,7 +312,7 @@ mod tests {
     #[test]
     fn check_trims_and_lists_every_problem() {
         let mut good = row();
-        check(&mut good, None).unwrap();
+        check(&mut good, Vec::new(), false).unwrap();
         assert_eq!(good.descripcion.as_deref(), Some("Local"));
         assert_eq!(good.tipo_emision, "CAE");
         assert_eq!(good.domicilio.as_deref(), Some("Av. Corrientes 1234, CABA"));
@@ -269,7 +323,8 @@ mod tests {
             tipo_emision: "  ".into(),
             ..row()
         };
-        let Err(Error::Invalid(problems)) = check(&mut bad, checked_numero(0).err()) else {
+        let Err(Error::Invalid(problems)) = check(&mut bad, checked_numero(0).err().into_iter().collect(), false)
+        else {
             panic!("expected problems");
         };
         let fields: Vec<&str> = problems.iter().map(|(field, _)| field.as_str()).collect();
@@ -286,29 +341,59 @@ mod tests {
             contingencia: true,
             ..row()
         };
-        check(&mut manual, None).unwrap();
+        check(&mut manual, Vec::new(), true).unwrap();
         assert!(!contingency_verified(&manual));
         let mut from_arca = PointOfSaleRow {
             contingencia: true,
             origin: "arca".into(),
             ..row()
         };
-        let Err(Error::Invalid(problems)) = check(&mut from_arca, None) else {
+        let Err(Error::Invalid(problems)) = check(&mut from_arca, Vec::new(), true) else {
             panic!("expected a problem");
         };
         assert_eq!(problems[0].0, "contingencia");
+        // Marked before ARCA's sync contradicted it: other changes still pass.
+        check(&mut from_arca, Vec::new(), false).unwrap();
         let mut caea = PointOfSaleRow {
             contingencia: true,
             origin: "arca".into(),
             tipo_emision: "CAEA - Ri Iva - Contingencias".into(),
             ..row()
         };
-        check(&mut caea, None).unwrap();
+        check(&mut caea, Vec::new(), true).unwrap();
         assert!(contingency_verified(&caea));
-        assert!(is_active_contingency(&caea));
-        assert!(!is_active_contingency(&PointOfSaleRow {
-            bloqueado: true,
-            ..caea
-        }));
+    }
+
+    #[test]
+    fn unmarking_blocking_closing_or_renumbering_leaves_contingency() {
+        let marked = PointOfSaleRow {
+            contingencia: true,
+            ..row()
+        };
+        let same = PointOfSaleRow {
+            descripcion: Some("otra".into()),
+            ..marked.clone()
+        };
+        assert!(!leaves_contingency(&marked, &same));
+        for changed in [
+            PointOfSaleRow {
+                contingencia: false,
+                ..marked.clone()
+            },
+            PointOfSaleRow {
+                bloqueado: true,
+                ..marked.clone()
+            },
+            PointOfSaleRow {
+                fecha_baja: NaiveDate::from_ymd_opt(2026, 12, 31),
+                ..marked.clone()
+            },
+            PointOfSaleRow {
+                numero: 2,
+                ..marked.clone()
+            },
+        ] {
+            assert!(leaves_contingency(&marked, &changed), "{changed:?}");
+        }
     }
 }

@@ -13,7 +13,7 @@ use std::sync::Arc;
 
 use arca_protocol::clock::ManualClock;
 use arca_service::contingency::calendar::{self, Fortnight};
-use arca_service::contingency::grants::PassReport;
+use arca_service::contingency::grants::{PassReport, REFUSAL_RETRY, fortnights_to_alert};
 use arca_service::storage::webhooks::SubscriptionRow;
 use arca_service::{Storage, storage};
 use arca_simulator::{FaultAction, FaultRule};
@@ -37,7 +37,7 @@ async fn start(clock: &Arc<ManualClock>) -> TestApp {
         .env("CAEA_CHECK_INTERVAL_MS", "3600000")
         .start()
         .await;
-    app.state.caea_grants.stop();
+    app.state.caea_grants.stop().await;
     app.simulator.set_ticket_lifetime(Duration::days(90));
     let points = json!([
         {"nro": CAE_POINT, "emision_tipo": "CAE - Ri Iva"},
@@ -250,15 +250,30 @@ async fn accounts_without_an_active_contingency_point_of_sale_are_never_asked() 
     let (_, key_c, _) = app.account_with_certificate("C", CUIT_C).await;
     let body = json!({"numero": 9, "tipo_emision": "CAEA", "contingencia": true, "bloqueado": true});
     assert_eq!(app.post_json("/v1/points-of-sale", &key_c, &body).await.status, 201);
-    // An account with a contingency point of sale but no certificate.
-    let (_, key_d) = app.create_account("D", CUIT_D, json!({})).await;
+    // An account with a contingency point of sale but no certificate: never asked for (ARCA
+    // cannot be), but alerted about its missing CAEA, saying why.
+    let (account_d, key_d) = app.create_account("D", CUIT_D, json!({})).await;
+    subscribe(&app, &account_d).await;
     let body = json!({"numero": 9, "tipo_emision": "CAEA", "contingencia": true});
     assert_eq!(app.post_json("/v1/points-of-sale", &key_d, &body).await.status, 201);
 
     let report = pass(&app, &clock).await;
-    assert_eq!(report, PassReport::default());
+    let due = fortnights_to_alert(calendar::argentina_today(clock_now(&clock)), 2).len();
+    assert_eq!(
+        report,
+        PassReport {
+            accounts: 1,
+            without_certificate: vec![account_d.clone()],
+            alerts: due,
+            ..PassReport::default()
+        }
+    );
     assert_eq!(app.simulator.calls("FECAEASolicitar"), 0);
     assert_eq!(app.simulator.calls("FECAEAConsultar"), 0);
+    let events = missing_events(&app.storage).await;
+    assert_eq!(events.len(), due, "{events:?}");
+    assert_eq!(events[0]["data"]["sin_certificado"], true, "{events:?}");
+    assert_eq!(events[0]["data"]["errores"], json!([]));
 
     let view = app.get("/v1/contingency", &key_c).await.json();
     assert_eq!(view["habilitada"], false);
@@ -273,6 +288,18 @@ async fn accounts_without_an_active_contingency_point_of_sale_are_never_asked() 
     assert!(claimed);
     let skipped = app.state.caea_grants.pass(now).await.expect("no error");
     assert!(skipped.is_none(), "{skipped:?}");
+    // A pass renews only its own lease (one that lost it stops).
+    let later = ms + 120_000;
+    assert!(
+        !storage::contingency::renew_job(&app.storage, "caea_grants", "this-instance", later)
+            .await
+            .expect("renew")
+    );
+    assert!(
+        storage::contingency::renew_job(&app.storage, "caea_grants", "another-instance", later)
+            .await
+            .expect("renew")
+    );
 }
 
 #[tokio::test]
@@ -310,6 +337,32 @@ async fn the_contingency_flag_is_validated_and_survives_the_sync() {
         )
         .await;
     assert_eq!(refused.status, 400, "{}", refused.text());
+    // ARCA's emission type cannot be rewritten to pass the rule: the sync alone sets it.
+    for body in [
+        json!({"tipo_emision": "CAEA x", "contingencia": true}),
+        json!({"tipo_emision": "CAEA x"}),
+    ] {
+        let refused = app.patch_json(&format!("/v1/points-of-sale/{cae}"), &key, &body).await;
+        let problem = refused.problem(400, "VALIDATION_ERROR");
+        assert!(
+            refused.error_fields().contains(&"tipo_emision".to_string()),
+            "{problem}"
+        );
+    }
+    let unchanged = app.get(&format!("/v1/points-of-sale/{cae}"), &key).await.json();
+    assert_eq!(
+        (unchanged["tipo_emision"].clone(), unchanged["contingencia"].clone()),
+        (json!("CAE - Ri Iva"), json!(false))
+    );
+    // Its own value again is no change.
+    let same = app
+        .patch_json(
+            &format!("/v1/points-of-sale/{cae}"),
+            &key,
+            &json!({"tipo_emision": "CAE - Ri Iva"}),
+        )
+        .await;
+    assert_eq!(same.status, 200, "{}", same.text());
 
     // ARCA's CAEA one can; a sync keeps the flag.
     let caea = point_id(&app, &key, CAEA_POINT).await;
@@ -378,17 +431,26 @@ async fn priming_takes_arcas_last_numbers_and_never_lowers_them() {
     assert_eq!(app.post_json_to(&url, &seed).await.0, 204);
     // Another account (another CUIT) that opted in too: never shown to the first.
     let (_, key_b) = opted_in(&app, "Otro", CUIT_B).await;
+    // The CUIT once numbered an FCE invoice (a `series` row, on another point of sale): that
+    // type is primed too. An M type it never issued is not.
+    let fce = storage::series::SeriesKey {
+        cuit: CUIT_A.into(),
+        punto_venta: 3,
+        cbte_tipo: 201,
+    };
+    storage::series::ensure(&app.storage, &fce).await.expect("write");
 
     at(&app, &clock, noon(target.first_day())).await;
     let report = pass(&app, &clock).await;
     assert_eq!(report.granted.len(), 2, "{report:?}");
-    // A Responsable Inscripto's A and B invoices and notes on point 5 (B has no profile: A, B and C).
-    assert_eq!(report.primed, 6 + 9);
+    // A Responsable Inscripto's A and B invoices and notes on point 5, and FCE A (201), the
+    // type it issued (B has no profile: A, B and C).
+    assert_eq!(report.primed, 7 + 9);
     let series = storage::contingency::series_of(&app.storage, CUIT_A)
         .await
         .expect("read");
     let numbers: Vec<(i32, i64)> = series.iter().map(|row| (row.cbte_tipo, row.last_number)).collect();
-    assert_eq!(numbers, [(1, 0), (2, 0), (3, 0), (6, 41), (7, 0), (8, 0)]);
+    assert_eq!(numbers, [(1, 0), (2, 0), (3, 0), (6, 41), (7, 0), (8, 0), (201, 0)]);
     assert!(series.iter().all(|row| row.punto_venta == 5));
 
     // Primed series are not asked for again within the fortnight.
@@ -403,7 +465,7 @@ async fn priming_takes_arcas_last_numbers_and_never_lowers_them() {
         .expect("write");
     at(&app, &clock, noon(target.next().first_day())).await;
     let report = pass(&app, &clock).await;
-    assert_eq!(report.primed, 6 + 9);
+    assert_eq!(report.primed, 7 + 9);
     let series = storage::contingency::series_of(&app.storage, CUIT_A)
         .await
         .expect("read");
@@ -413,13 +475,17 @@ async fn priming_takes_arcas_last_numbers_and_never_lowers_them() {
 
     // GET /v1/contingency: the caller's series only.
     let view = app.get("/v1/contingency", &key).await.json();
-    assert_eq!(view["series"].as_array().map(Vec::len), Some(6), "{view}");
+    assert_eq!(view["series"].as_array().map(Vec::len), Some(7), "{view}");
     assert_eq!(view["series"][3]["punto_venta"], 5);
     assert_eq!(view["series"][3]["tipo_comprobante"], 6);
     assert_eq!(view["series"][3]["ultimo_numero"], 45);
     let other = app.get("/v1/contingency", &key_b).await.json();
     assert_eq!(other["series"].as_array().map(Vec::len), Some(9), "{other}");
     assert_ne!(other["caea_actual"]["caea"], view["caea_actual"]["caea"]);
+    // Another account of the same CUIT, without contingency points of its own, sees none.
+    let (_, key_twin) = app.create_account("Gemelo", CUIT_A, json!({})).await;
+    let twin = app.get("/v1/contingency", &key_twin).await.json();
+    assert_eq!(twin["series"], json!([]), "{twin}");
 }
 
 fn clock_now(clock: &ManualClock) -> DateTime<Utc> {
@@ -484,9 +550,13 @@ async fn a_missing_caea_alerts_once_with_arcas_codes() {
     let (account, key) = opted_in(&app, "Almacén", CUIT_A).await;
     subscribe(&app, &account).await;
 
+    let counted = missing_total(&app).await;
     let report = pass(&app, &clock).await;
     assert_eq!(report.refused, only(&account, &[target]));
     assert_eq!(report.alerts, 1);
+    // The registry is the process's, shared with the tests running beside this one (which may
+    // alert too): the count went up, at least by this alert.
+    assert!(missing_total(&app).await > counted);
     let events = missing_events(&app.storage).await;
     assert_eq!(events.len(), 1, "{events:?}");
     let data = &events[0]["data"];
@@ -495,15 +565,212 @@ async fn a_missing_caea_alerts_once_with_arcas_codes() {
     assert_eq!(data["fecha_inicio"], target.first_day().to_string());
     assert_eq!(data["errores"][0]["code"], 15006, "{data}");
 
-    // Again: refused again, but the alert fired already.
+    // Again within the hour: ARCA is not asked again, and the alert fired already.
+    let asked = app.simulator.calls("FECAEASolicitar");
     let report = pass(&app, &clock).await;
     assert_eq!(report.alerts, 0);
+    assert!(report.refused.is_empty(), "{report:?}");
+    assert_eq!(report.deferred, only(&account, &[target]));
+    assert_eq!(app.simulator.calls("FECAEASolicitar"), asked);
+    assert_eq!(missing_events(&app.storage).await.len(), 1);
+
+    // An hour later it is asked for again (and refused again); still one alert.
+    clock.set(clock_now(&clock) + REFUSAL_RETRY);
+    let report = pass(&app, &clock).await;
+    assert_eq!(report.refused, only(&account, &[target]));
+    assert_eq!(report.alerts, 0);
+    assert_eq!(app.simulator.calls("FECAEASolicitar"), asked + 1);
     assert_eq!(missing_events(&app.storage).await.len(), 1);
 
     let view = app.get("/v1/contingency", &key).await.json();
     assert_eq!(view["caea_actual"], Value::Null);
     assert_eq!(view["ultimo_error"]["periodo"], target.periodo());
     assert_eq!(view["ultimo_error"]["errores"][0]["code"], 15006);
+
+    // Once that fortnight and the next are over, its refusal is history.
+    clock.set(noon(target.next().next().first_day()));
+    let view = app.get("/v1/contingency", &key).await.json();
+    assert_eq!(view["ultimo_error"], Value::Null, "{view}");
+}
+
+/// `arca_caea_missing_total`'s value on `/metrics`.
+async fn missing_total(app: &TestApp) -> f64 {
     let metrics = app.get("/metrics", "").await.text();
-    assert!(metrics.contains("arca_caea_missing_total "), "{metrics}");
+    metrics
+        .lines()
+        .find_map(|line| line.strip_prefix("arca_caea_missing_total "))
+        .and_then(|value| value.trim().parse().ok())
+        .unwrap_or_else(|| panic!("no arca_caea_missing_total: {metrics}"))
+}
+
+#[tokio::test]
+async fn the_next_fortnight_is_alerted_within_alert_days() {
+    // Both fortnights are ahead of the simulator's clock, so ARCA refuses them (15006).
+    let target = ahead().next();
+    let clock = Arc::new(ManualClock::new(noon(target.first_day() - Duration::days(3))));
+    let app = start(&clock).await;
+    let (account, _) = opted_in(&app, "Almacén", CUIT_A).await;
+    subscribe(&app, &account).await;
+
+    // Three days before it (CAEA_ALERT_DAYS is 2): only the current fortnight is alerted.
+    let report = pass(&app, &clock).await;
+    assert_eq!(report.alerts, 1, "{report:?}");
+    let events = missing_events(&app.storage).await;
+    assert_eq!(events.len(), 1);
+    assert_eq!(
+        events[0]["data"]["fecha_inicio"],
+        target.previous().first_day().to_string()
+    );
+
+    // Two days before: the next one too, with ARCA's refusal of it.
+    clock.set(noon(target.first_day() - Duration::days(2)));
+    let report = pass(&app, &clock).await;
+    assert_eq!(report.alerts, 1, "{report:?}");
+    let events = missing_events(&app.storage).await;
+    assert_eq!(events.len(), 2);
+    let data = &events[1]["data"];
+    assert_eq!(data["periodo"], target.periodo());
+    assert_eq!(data["orden"], target.orden());
+    assert_eq!(data["fecha_inicio"], target.first_day().to_string());
+    assert_eq!(data["errores"][0]["code"], 15006, "{data}");
+    assert_eq!(data["sin_certificado"], false);
+}
+
+#[tokio::test]
+async fn after_arcas_first_failure_a_pass_asks_it_nothing_more() {
+    let target = ahead();
+    let clock = Arc::new(ManualClock::new(noon(target.first_day())));
+    let app = start(&clock).await;
+    opted_in(&app, "A", CUIT_A).await;
+    opted_in(&app, "B", CUIT_B).await;
+    at(&app, &clock, noon(target.first_day())).await;
+    app.simulator.add_fault(FaultRule {
+        operation: "FECAEASolicitar".into(),
+        latency_ms: 0,
+        jitter_ms: 0,
+        action: Some(FaultAction::Http503),
+        probability: 1.0,
+        remaining: None,
+    });
+
+    let report = pass(&app, &clock).await;
+    assert_eq!(report.accounts, 2);
+    assert_eq!(report.failed, 1, "{report:?}");
+    assert!(report.arca_unavailable);
+    assert_eq!(app.simulator.calls("FECAEASolicitar"), 1);
+    assert_eq!(app.simulator.calls("FECompUltimoAutorizado"), 0);
+    // Both accounts are still alerted about the fortnight that began without a CAEA.
+    assert_eq!(report.alerts, 2, "{report:?}");
+}
+
+#[tokio::test]
+async fn a_contingency_point_that_owes_a_report_stays_one_until_the_deadline() {
+    let target = ahead();
+    let clock = Arc::new(ManualClock::new(noon(target.first_day())));
+    let app = start(&clock).await;
+    let (account, key) = opted_in(&app, "Almacén", CUIT_A).await;
+    let id = point_id(&app, &key, CAEA_POINT).await;
+    let path = format!("/v1/points-of-sale/{id}");
+
+    // Before any grant it may be unmarked and marked again.
+    for flag in [false, true] {
+        let changed = app.patch_json(&path, &key, &json!({"contingencia": flag})).await;
+        assert_eq!(changed.status, 200, "{}", changed.text());
+    }
+
+    at(&app, &clock, noon(target.first_day())).await;
+    assert_eq!(pass(&app, &clock).await.granted, only(&account, &[target]));
+    let stored = grant(&app, &account, target).await.expect("stored");
+
+    // While the grant is live, the point owes its report: it stays a contingency point.
+    for body in [
+        json!({"contingencia": false}),
+        json!({"bloqueado": true}),
+        json!({"fecha_baja": target.last_day().to_string()}),
+        json!({"numero": 7}),
+    ] {
+        let refused = app.patch_json(&path, &key, &body).await;
+        let problem = refused.problem(409, "CONFLICT");
+        let detail = problem["detail"].as_str().expect("a detail");
+        assert!(detail.contains("point of sale 5"), "{detail}");
+        assert!(detail.contains(&stored.caea), "{detail}");
+    }
+    let deleted = app.delete(&path, &key).await;
+    deleted.problem(409, "CONFLICT");
+    // Other changes are fine.
+    let renamed = app
+        .patch_json(&path, &key, &json!({"descripcion": "Contingencia"}))
+        .await;
+    assert_eq!(renamed.status, 200, "{}", renamed.text());
+    // A point that was not a contingency point is not held.
+    let cae = point_id(&app, &key, CAE_POINT).await;
+    let blocked = app
+        .patch_json(&format!("/v1/points-of-sale/{cae}"), &key, &json!({"bloqueado": true}))
+        .await;
+    assert_eq!(blocked.status, 200, "{}", blocked.text());
+
+    // On the reporting deadline it still owes; the day after, it is free.
+    clock.set(noon(stored.fch_tope_inf));
+    assert_eq!(
+        app.patch_json(&path, &key, &json!({"contingencia": false}))
+            .await
+            .status,
+        409
+    );
+    clock.set(noon(stored.fch_tope_inf + Duration::days(1)));
+    let unmarked = app.patch_json(&path, &key, &json!({"contingencia": false})).await;
+    assert_eq!(unmarked.status, 200, "{}", unmarked.text());
+    assert_eq!(app.delete(&path, &key).await.status, 204);
+}
+
+#[tokio::test]
+async fn a_flag_arcas_sync_contradicts_does_not_count_nor_block_other_changes() {
+    let clock = Arc::new(ManualClock::new(Utc::now()));
+    let app = start(&clock).await;
+    let (_, key, _) = app.account_with_certificate("A", CUIT_A).await;
+    // A manual point the account marked, which ARCA lists as a CAE point of sale.
+    let manual = app
+        .post_json(
+            "/v1/points-of-sale",
+            &key,
+            &json!({"numero": CAE_POINT, "tipo_emision": "CAEA", "contingencia": true}),
+        )
+        .await;
+    assert_eq!(manual.status, 201, "{}", manual.text());
+    let path = format!("/v1/points-of-sale/{}", manual.json()["id"].as_str().expect("an id"));
+    assert_eq!(
+        app.get("/v1/contingency", &key).await.json()["puntos_de_venta"],
+        json!([CAE_POINT])
+    );
+    assert_eq!(
+        app.post_json("/v1/points-of-sale/sync", &key, &json!({})).await.status,
+        200
+    );
+
+    // The sync kept the flag, ARCA contradicts it: not verified, not a contingency point.
+    let point = app.get(&path, &key).await.json();
+    assert_eq!(
+        (
+            point["origin"].clone(),
+            point["contingencia"].clone(),
+            point["contingencia_verificada"].clone()
+        ),
+        (json!("arca"), json!(true), json!(false))
+    );
+    let view = app.get("/v1/contingency", &key).await.json();
+    assert_eq!(
+        (view["habilitada"].clone(), view["puntos_de_venta"].clone()),
+        (json!(false), json!([]))
+    );
+    assert_eq!(pass(&app, &clock).await.accounts, 0);
+    assert_eq!(app.simulator.calls("FECAEASolicitar"), 0);
+
+    // Other changes pass; marking it again does not.
+    let renamed = app.patch_json(&path, &key, &json!({"descripcion": "Mostrador"})).await;
+    assert_eq!(renamed.status, 200, "{}", renamed.text());
+    let marked = app.patch_json(&path, &key, &json!({"contingencia": true})).await;
+    marked.problem(400, "VALIDATION_ERROR");
+    assert_eq!(marked.error_fields(), ["contingencia"]);
+    let unmarked = app.patch_json(&path, &key, &json!({"contingencia": false})).await;
+    assert_eq!(unmarked.status, 200, "{}", unmarked.text());
 }

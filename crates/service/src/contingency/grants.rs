@@ -1,17 +1,21 @@
 //! Obtaining the CAEA (docs/arca.md §G): for every opted-in account (an active contingency
-//! point of sale and an active certificate), the CAEA of the current fortnight and, once ARCA's
+//! point of sale), the CAEA of the current fortnight and, once ARCA's
 //! window opened, of the next one; the contingency series primed with ARCA's last numbers while
 //! ARCA answers; and `contingency.caea_missing` when a fortnight is near (or has begun) without
 //! one.
 //!
 //! [`Grants`] runs a pass at start-up and every `CAEA_CHECK_INTERVAL_MS`, on one instance at a
-//! time (the `caea_grants` job lease of `job_leases`, as the alert jobs). A pass, per account
-//! and fortnight without a stored grant: `FECAEASolicitar`; its answer is stored as ARCA gave it
-//! (dates, `FchTopeInf`, observations). 15008 ("already granted": an earlier answer was lost)
-//! → `FECAEAConsultar`, whose grant is stored. A transport failure stores nothing: the next pass
-//! asks again and meets 15008. Any other refusal (15003, 15016, …) is kept in memory per
-//! instance (what `GET /v1/contingency` shows as `ultimo_error`), counted and logged once per
-//! account, fortnight and set of codes.
+//! time (the `caea_grants` job lease of `job_leases`, as the alert jobs, renewed before each
+//! account: a pass that lost its lease stops). A pass, per account and fortnight without a
+//! stored grant: `FECAEASolicitar`; its answer is stored as ARCA gave it (dates, `FchTopeInf`,
+//! observations). 15008 ("already granted": an earlier answer was lost) → `FECAEAConsultar`,
+//! whose grant is stored. A transport failure stores nothing: the next pass asks again and meets
+//! 15008; after ARCA's first transport failure or internal error a pass asks ARCA nothing more
+//! (the alerts are still evaluated). Any other refusal (15003, 15016, …) is kept in memory per
+//! instance, per account and fortnight (what `GET /v1/contingency` shows as `ultimo_error`),
+//! counted and logged once per account, fortnight and set of codes, and not asked again for
+//! [`REFUSAL_RETRY`]. An account without a usable certificate is not asked for but still
+//! alerted (`sin_certificado`).
 //!
 //! The decisions are the pure functions at the top ([`fortnights_to_alert`],
 //! [`voucher_types`], [`needs_priming`]); the rest is I/O around them. It never issues or
@@ -45,8 +49,13 @@ pub const ALREADY_GRANTED: i32 = 15008;
 /// The most observations stored with a grant (the migration's documented limit).
 pub const OBSERVATIONS_MAX: usize = 50;
 
-/// How long a pass's lease lasts: a crashed instance's pass is taken over after it.
+/// How long a pass's lease lasts (renewed before each account): a crashed instance's pass is
+/// taken over after it.
 const LEASE: Duration = Duration::from_secs(300);
+
+/// How long a fortnight ARCA refused is not asked for again (per account and instance): a
+/// refusal such as 15003 or 15016 does not change within minutes.
+pub const REFUSAL_RETRY: chrono::TimeDelta = chrono::TimeDelta::hours(1);
 
 /// Voucher types of a Responsable Inscripto (A and B: invoices, debit and credit notes).
 pub const RI_TYPES: [i32; 6] = [1, 2, 3, 6, 7, 8];
@@ -97,7 +106,7 @@ pub fn needs_priming(primed_at: Option<DateTime<Utc>>, now: DateTime<Utc>) -> bo
     primed_at.is_none_or(|primed| primed < starts_at(current))
 }
 
-/// ARCA's last refusal of a CAEA request for an account (in memory, per instance).
+/// ARCA's last refusal of a CAEA request for an account and fortnight (in memory, per instance).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Refusal {
     pub periodo: i32,
@@ -118,8 +127,16 @@ pub struct PassReport {
     pub recovered: Vec<(String, Fortnight)>,
     /// Requests ARCA refused (codes other than 15008).
     pub refused: Vec<(String, Fortnight)>,
+    /// Fortnights not asked for because ARCA refused them less than [`REFUSAL_RETRY`] ago.
+    pub deferred: Vec<(String, Fortnight)>,
+    /// Accounts without a usable certificate (not asked for; still alerted).
+    pub without_certificate: Vec<String>,
     /// Requests with no answer (transport failure, ARCA internal error): asked again next pass.
     pub failed: usize,
+    /// Whether ARCA failed to answer during the pass, so the rest of the pass asked it nothing.
+    pub arca_unavailable: bool,
+    /// Whether the pass stopped because another instance took its lease over.
+    pub lease_lost: bool,
     /// Contingency series primed.
     pub primed: usize,
     /// `contingency.caea_missing` alerts fired.
@@ -138,10 +155,12 @@ struct Inner {
     clock: Arc<dyn Clock>,
     config: ContingencyConfig,
     owner: String,
-    /// The last refusal per account.
-    refusals: Mutex<HashMap<String, Refusal>>,
+    /// The last refusal per account and fortnight.
+    refusals: Mutex<HashMap<(String, Fortnight), Refusal>>,
     /// (account, fortnight, codes) already logged: a refusal is logged once, not every pass.
     logged: Mutex<HashSet<(String, Fortnight, Vec<i32>)>>,
+    /// (account, kind of failure) of sessions that could not be opened, already logged.
+    session_logged: Mutex<HashSet<(String, String)>>,
     task: Mutex<Option<tokio::task::JoinHandle<()>>>,
 }
 
@@ -155,8 +174,28 @@ enum Obtained {
         recovered: bool,
     },
     Refused,
-    /// Nothing known: transport failure, ARCA internal error, a malformed grant.
+    /// Nothing known: transport failure, ARCA internal error (`unavailable`), a malformed grant.
+    Failed {
+        unavailable: bool,
+    },
+}
+
+/// Why an account's session could not be opened.
+enum NoSession {
+    NoCertificate,
     Failed,
+}
+
+/// ARCA did not answer (nothing sent, no answer, 5xx, internal error): the rest of the pass
+/// asks it nothing.
+fn arca_unavailable(error: &arca_protocol::Error) -> bool {
+    use arca_protocol::Error as E;
+    match error {
+        E::NotSent(_) | E::OutcomeUnknown(_) | E::ArcaInternal { .. } => true,
+        E::Http { fault: Some(fault), .. } if fault.is_client() => false,
+        E::Http { status, .. } => *status >= 500,
+        _ => false,
+    }
 }
 
 impl Grants {
@@ -170,6 +209,7 @@ impl Grants {
                 owner: storage::new_id("caea"),
                 refusals: Mutex::default(),
                 logged: Mutex::default(),
+                session_logged: Mutex::default(),
                 task: Mutex::default(),
             }),
         }
@@ -183,17 +223,35 @@ impl Grants {
         }
     }
 
-    /// Stops the background passes (a pass in progress stops at its next await; its lease
-    /// expires).
-    pub fn stop(&self) {
-        if let Some(task) = locked(&self.inner.task).take() {
+    /// Stops the background passes: a pass in progress stops at its next await, and its lease
+    /// is let go once the task ended (another instance may run the next pass at once).
+    pub async fn stop(&self) {
+        let task = locked(&self.inner.task).take();
+        if let Some(task) = task {
             task.abort();
+            // Cancelled (or finished): either way it holds nothing any more.
+            let _ = task.await;
+            if let Err(error) = storage::alerts::abandon_job(&self.inner.storage, JOB_NAME, &self.inner.owner).await {
+                tracing::warn!(error = %error, "could not let the CAEA pass's lease go; it expires by itself");
+            }
         }
     }
 
-    /// ARCA's last refusal of a CAEA request for the account, as this instance saw it.
-    pub fn last_refusal(&self, account_id: &str) -> Option<Refusal> {
-        locked(&self.inner.refusals).get(account_id).cloned()
+    /// ARCA's last refusal of the account's CAEA request for `fortnight`, as this instance saw it.
+    pub fn refusal(&self, account_id: &str, fortnight: Fortnight) -> Option<Refusal> {
+        locked(&self.inner.refusals)
+            .get(&(account_id.to_string(), fortnight))
+            .cloned()
+    }
+
+    /// ARCA's latest refusal of the account's CAEA request for the fortnight of `now` or the
+    /// next one, as this instance saw it (older fortnights' refusals are history).
+    pub fn last_refusal(&self, account_id: &str, now: DateTime<Utc>) -> Option<Refusal> {
+        let current = Fortnight::containing(calendar::argentina_today(now));
+        [current, current.next()]
+            .into_iter()
+            .filter_map(|fortnight| self.refusal(account_id, fortnight))
+            .max_by_key(|refusal| refusal.at)
     }
 
     /// A pass at `now` unless another instance is running one (`None` then).
@@ -246,7 +304,15 @@ impl Grants {
 
     async fn run_pass(&self, now: DateTime<Utc>) -> Result<PassReport, Error> {
         let mut report = PassReport::default();
+        let lease_ms = i64::try_from(LEASE.as_millis()).unwrap_or(i64::MAX);
         for account in storage::contingency::opted_in_accounts(&self.inner.storage).await? {
+            // The lease runs on the clock's time, which moves while ARCA is slow.
+            let expires = self.inner.clock.now().timestamp_millis().saturating_add(lease_ms);
+            if !storage::contingency::renew_job(&self.inner.storage, JOB_NAME, &self.inner.owner, expires).await? {
+                tracing::warn!("the CAEA pass outlived its lease and another instance took it over; stopping");
+                report.lease_lost = true;
+                break;
+            }
             report.accounts += 1;
             self.check_account(&account, now, &mut report).await?;
         }
@@ -264,13 +330,29 @@ impl Grants {
         let today = calendar::argentina_today(now);
         let mut session: Option<ArcaSession> = None;
         let mut held = 0;
+        let mut without_certificate = false;
         for fortnight in Fortnight::to_request(today) {
             if self.stored(account, fortnight).await?.is_some() {
                 held += 1;
                 continue;
             }
-            let Some(current) = self.session(account, &mut session).await else {
-                break;
+            if report.arca_unavailable {
+                continue;
+            }
+            if self
+                .refusal(&account.account_id, fortnight)
+                .is_some_and(|refusal| now < refusal.at + REFUSAL_RETRY)
+            {
+                report.deferred.push((account.account_id.clone(), fortnight));
+                continue;
+            }
+            let current = match self.session(account, &mut session).await {
+                Ok(current) => current,
+                Err(NoSession::NoCertificate) => {
+                    without_certificate = true;
+                    break;
+                }
+                Err(NoSession::Failed) => break,
             };
             match self.obtain(account, &current, fortnight, now).await? {
                 Obtained::Stored { recovered } => {
@@ -283,17 +365,25 @@ impl Grants {
                     list.push((account.account_id.clone(), fortnight));
                 }
                 Obtained::Refused => report.refused.push((account.account_id.clone(), fortnight)),
-                Obtained::Failed => {
+                Obtained::Failed { unavailable } => {
                     report.failed += 1;
+                    report.arca_unavailable |= unavailable;
                     break;
                 }
             }
         }
-        if held > 0 {
-            report.primed += self.prime(account, &mut session, now).await?;
+        if without_certificate {
+            report.without_certificate.push(account.account_id.clone());
+        }
+        if held > 0 && !report.arca_unavailable && !without_certificate {
+            report.primed += self
+                .prime(account, &mut session, now, &mut report.arca_unavailable)
+                .await?;
         }
         for fortnight in fortnights_to_alert(today, self.inner.config.alert_days) {
-            if self.stored(account, fortnight).await?.is_none() && self.alert_missing(account, fortnight, now).await? {
+            if self.stored(account, fortnight).await?.is_none()
+                && self.alert_missing(account, fortnight, now, without_certificate).await?
+            {
                 report.alerts += 1;
             }
         }
@@ -310,21 +400,36 @@ impl Grants {
         .await
     }
 
-    /// The account's WSFEv1 session, opened once per pass; `None` when there is none to be had
-    /// (no usable certificate, WSAA refused or unreachable: logged).
-    async fn session(&self, account: &OptedInAccount, session: &mut Option<ArcaSession>) -> Option<ArcaSession> {
+    /// The account's WSFEv1 session, opened once per pass; an error when there is none to be
+    /// had (no usable certificate, WSAA refused or unreachable), logged once per account and
+    /// kind of failure until a session opens again.
+    async fn session(
+        &self,
+        account: &OptedInAccount,
+        session: &mut Option<ArcaSession>,
+    ) -> Result<ArcaSession, NoSession> {
         if let Some(open) = session {
-            return Some(open.clone());
+            return Ok(open.clone());
         }
         match self.inner.arca.session(&account.account_id).await {
             Ok(open) => {
+                locked(&self.inner.session_logged).retain(|(logged, _)| logged != &account.account_id);
                 *session = Some(open.clone());
-                Some(open)
+                Ok(open)
             }
-            Err(Error::NoCertificate) => None,
             Err(error) => {
-                tracing::warn!(account_id = %account.account_id, error = %error, "no ARCA session to ask for the CAEA");
-                None
+                let (kind, why) = match &error {
+                    Error::NoCertificate => ("no_certificate".to_string(), NoSession::NoCertificate),
+                    other => (format!("{:?}", std::mem::discriminant(other)), NoSession::Failed),
+                };
+                if locked(&self.inner.session_logged).insert((account.account_id.clone(), kind)) {
+                    tracing::warn!(
+                        account_id = %account.account_id,
+                        error = %error,
+                        "no ARCA session to ask for the CAEA (logged once until a session opens)"
+                    );
+                }
+                Err(why)
             }
         }
     }
@@ -366,7 +471,7 @@ impl Grants {
                 fortnight = %fortnight,
                 "ARCA's CAEA answer lacks the code or a date, or names another fortnight: not stored"
             );
-            return Ok(Obtained::Failed);
+            return Ok(Obtained::Failed { unavailable: false });
         };
         if granted.observaciones.len() > OBSERVATIONS_MAX {
             tracing::warn!(
@@ -377,19 +482,22 @@ impl Grants {
                 "ARCA answered more observations with the CAEA than are stored"
             );
         }
-        storage::contingency::insert_grant(&self.inner.storage, &row).await?;
-        locked(&self.inner.refusals).remove(&account.account_id);
-        tracing::info!(account_id = %account.account_id, fortnight = %fortnight, recovered, "CAEA obtained");
-        crate::metrics::record_caea_granted(recovered);
+        let inserted = storage::contingency::insert_grant(&self.inner.storage, &row).await?;
+        locked(&self.inner.refusals).remove(&(account.account_id.clone(), fortnight));
+        if inserted {
+            tracing::info!(account_id = %account.account_id, fortnight = %fortnight, recovered, "CAEA obtained");
+            crate::metrics::record_caea_granted(recovered);
+        }
         Ok(Obtained::Stored { recovered })
     }
 
-    /// A refusal: kept as the account's last, counted, logged once per fortnight and codes.
+    /// A refusal: kept as the account's last for the fortnight (not asked again for
+    /// [`REFUSAL_RETRY`]); counted and logged once per account, fortnight and set of codes.
     fn refused(&self, account: &OptedInAccount, fortnight: Fortnight, codes: Vec<(i32, String)>, now: DateTime<Utc>) {
-        crate::metrics::record_caea_refused();
         let numbers: Vec<i32> = codes.iter().map(|(code, _)| *code).collect();
         let first = locked(&self.inner.logged).insert((account.account_id.clone(), fortnight, numbers.clone()));
         if first {
+            crate::metrics::record_caea_refused();
             tracing::warn!(
                 account_id = %account.account_id,
                 fortnight = %fortnight,
@@ -399,7 +507,7 @@ impl Grants {
             );
         }
         locked(&self.inner.refusals).insert(
-            account.account_id.clone(),
+            (account.account_id.clone(), fortnight),
             Refusal {
                 periodo: fortnight.periodo(),
                 orden: fortnight.orden(),
@@ -422,17 +530,20 @@ impl Grants {
             error = %error,
             "no answer to the CAEA request; asking again at the next pass"
         );
-        Obtained::Failed
+        Obtained::Failed {
+            unavailable: arca_unavailable(error),
+        }
     }
 
     /// Primes the account's contingency series that were never primed or not since the current
     /// fortnight began, with `FECompUltimoAutorizado`. Stops at ARCA's first failure (the next
-    /// pass goes on). Returns how many it primed.
+    /// pass goes on; `unavailable` set when ARCA did not answer). Returns how many it primed.
     async fn prime(
         &self,
         account: &OptedInAccount,
         session: &mut Option<ArcaSession>,
         now: DateTime<Utc>,
+        unavailable: &mut bool,
     ) -> Result<usize, Error> {
         let storage = &self.inner.storage;
         let points = storage::contingency::contingency_points(storage, &account.account_id).await?;
@@ -442,7 +553,7 @@ impl Grants {
         let condition = storage::issuer_profiles::find(storage, &account.account_id)
             .await?
             .and_then(|profile| CondicionIva::parse(&profile.condicion_iva));
-        let issued = storage::contingency::issued_types(storage, &account.account_id, &IF_ISSUED_TYPES).await?;
+        let issued = storage::contingency::issued_types(storage, &account.cuit, &IF_ISSUED_TYPES).await?;
         let types = voucher_types(condition, &issued);
         let primed_at: HashMap<(i32, i32), DateTime<Utc>> = storage::contingency::series_of(storage, &account.cuit)
             .await?
@@ -455,7 +566,7 @@ impl Grants {
                 if !needs_priming(primed_at.get(&(punto_venta, cbte_tipo)).copied(), now) {
                     continue;
                 }
-                let Some(open) = self.session(account, session).await else {
+                let Ok(open) = self.session(account, session).await else {
                     return Ok(primed);
                 };
                 match open
@@ -476,6 +587,7 @@ impl Grants {
                         primed += 1;
                     }
                     Err(error) => {
+                        *unavailable |= arca_unavailable(&error);
                         tracing::warn!(
                             account_id = %account.account_id,
                             punto_venta,
@@ -498,6 +610,7 @@ impl Grants {
         account: &OptedInAccount,
         fortnight: Fortnight,
         now: DateTime<Utc>,
+        without_certificate: bool,
     ) -> Result<bool, Error> {
         let key = format!(
             "{}:{}:{}-{}",
@@ -506,9 +619,7 @@ impl Grants {
             fortnight.periodo(),
             fortnight.orden()
         );
-        let refusal = self
-            .last_refusal(&account.account_id)
-            .filter(|refusal| (refusal.periodo, refusal.orden) == (fortnight.periodo(), fortnight.orden()));
+        let refusal = self.refusal(&account.account_id, fortnight);
         let mut transaction = self.inner.storage.begin().await?;
         if !storage::webhooks::mark_once(&mut transaction, &key, now).await? {
             transaction.commit().await?;
@@ -517,7 +628,7 @@ impl Grants {
         let event = Event {
             account_id: account.account_id.clone(),
             event_type: EventType::ContingencyCaeaMissing,
-            data: missing_data(fortnight, refusal.as_ref()),
+            data: missing_data(fortnight, refusal.as_ref(), without_certificate),
         };
         events::emit(&mut transaction, &event, now).await?;
         transaction.commit().await?;
@@ -541,9 +652,10 @@ pub struct Overview {
     /// The grant of the fortnight `now` falls in, and of the next one.
     pub current: Option<CaeaGrantRow>,
     pub next: Option<CaeaGrantRow>,
-    /// Its contingency series.
+    /// Its contingency series (its CUIT's, on its own active contingency points).
     pub series: Vec<crate::storage::contingency::CaeaSeriesRow>,
-    /// ARCA's last refusal of its CAEA requests, as this instance saw it.
+    /// ARCA's latest refusal of its CAEA request for the current or next fortnight, as this
+    /// instance saw it.
     pub last_refusal: Option<Refusal>,
 }
 
@@ -551,7 +663,6 @@ impl Grants {
     /// The account's contingency at `now` (its own rows only).
     pub async fn overview(&self, account_id: &str, now: DateTime<Utc>) -> Result<Overview, Error> {
         let storage = &self.inner.storage;
-        let account = crate::accounts::find(storage, account_id).await?;
         let current = Fortnight::containing(calendar::argentina_today(now));
         let grant = |fortnight: Fortnight| {
             storage::contingency::find_grant(storage, account_id, fortnight.periodo(), i32::from(fortnight.orden()))
@@ -560,15 +671,16 @@ impl Grants {
             points: storage::contingency::contingency_points(storage, account_id).await?,
             current: grant(current).await?,
             next: grant(current.next()).await?,
-            series: storage::contingency::series_of(storage, &account.cuit.to_string()).await?,
-            last_refusal: self.last_refusal(account_id),
+            series: storage::contingency::account_series(storage, account_id).await?,
+            last_refusal: self.last_refusal(account_id, now),
         })
     }
 }
 
 /// `contingency.caea_missing`'s data: `{"periodo", "orden", "fecha_inicio", "errores":
-/// [{"code", "message"}]}` (ARCA's last refusal for that fortnight; empty when none).
-pub fn missing_data(fortnight: Fortnight, refusal: Option<&Refusal>) -> serde_json::Value {
+/// [{"code", "message"}], "sin_certificado"}` (ARCA's last refusal for that fortnight, empty
+/// when none; whether the account has no usable certificate to ask ARCA with).
+pub fn missing_data(fortnight: Fortnight, refusal: Option<&Refusal>, without_certificate: bool) -> serde_json::Value {
     let errores: Vec<serde_json::Value> = refusal
         .map(|refusal| {
             refusal
@@ -583,6 +695,7 @@ pub fn missing_data(fortnight: Fortnight, refusal: Option<&Refusal>) -> serde_js
         "orden": fortnight.orden(),
         "fecha_inicio": fortnight.first_day().to_string(),
         "errores": errores,
+        "sin_certificado": without_certificate,
     })
 }
 
@@ -746,11 +859,14 @@ mod tests {
             codes: vec![(15016, "no habilitado".into())],
             at: Utc::now(),
         };
-        let data = missing_data(fortnight, Some(&refusal));
+        let data = missing_data(fortnight, Some(&refusal), false);
         assert_eq!(data["periodo"], 202701);
         assert_eq!(data["orden"], 1);
         assert_eq!(data["fecha_inicio"], "2027-01-01");
         assert_eq!(data["errores"][0]["code"], 15016);
-        assert_eq!(missing_data(fortnight, None)["errores"], serde_json::json!([]));
+        assert_eq!(data["sin_certificado"], false);
+        let bare = missing_data(fortnight, None, true);
+        assert_eq!(bare["errores"], serde_json::json!([]));
+        assert_eq!(bare["sin_certificado"], true);
     }
 }

@@ -15,6 +15,7 @@ use super::error::{ApiError, Problem};
 use super::extract::ApiPath;
 use super::json::{ApiJson, JsonBody, not_null, nullable};
 use super::pagination::{Page, PageParams, Pagination};
+use crate::contingency::calendar;
 use crate::points_of_sale::{self, NewPointOfSale, PointOfSaleChanges};
 use crate::state::AppState;
 use crate::storage;
@@ -68,6 +69,8 @@ pub struct UpdatePointOfSaleRequest {
     #[serde(default, deserialize_with = "nullable")]
     #[schema(value_type = Option<String>, max_length = 300, pattern = "^[^\\u0000-\\u001F\\u007F-\\u009F\\u202A-\\u202E\\u2066-\\u2069]*$")]
     pub domicilio: Option<Option<String>>,
+    /// ARCA's `EmisionTipo`: only on a manual point (on one read from ARCA only the sync sets it;
+    /// a different value is 400 naming `tipo_emision`).
     #[serde(default, deserialize_with = "not_null")]
     #[schema(
         max_length = 100,
@@ -82,7 +85,9 @@ pub struct UpdatePointOfSaleRequest {
     #[schema(value_type = Option<NaiveDate>)]
     pub fecha_baja: Option<Option<NaiveDate>>,
     /// Marks or unmarks a CAEA contingency point of sale. A point read from ARCA (`origin:
-    /// arca`) can be marked only if ARCA's `EmisionTipo` starts with `CAEA`.
+    /// arca`) can be marked only if ARCA's `EmisionTipo` starts with `CAEA`. Unmarking (or
+    /// blocking, closing, renumbering, deleting) is refused (409) while a CAEA of the account is
+    /// live (from its first day to ARCA's reporting deadline).
     #[serde(default, deserialize_with = "not_null")]
     #[schema(nullable = false)]
     pub contingencia: Option<bool>,
@@ -247,7 +252,7 @@ pub async fn get_point_of_sale(
         (status = 400, body = Problem, content_type = "application/problem+json"),
         (status = 401, body = Problem, content_type = "application/problem+json"),
         (status = 404, body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "The account already has the new number", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "The account already has the new number, or the change unmarks, blocks, closes or renumbers a contingency point of sale that owes ARCA the report of a live CAEA", body = Problem, content_type = "application/problem+json"),
     )
 )]
 pub async fn update_point_of_sale(
@@ -265,7 +270,8 @@ pub async fn update_point_of_sale(
         fecha_baja: request.fecha_baja,
         contingencia: request.contingencia,
     };
-    let row = points_of_sale::update(&state.storage, tenant.account_id(), &id, changes).await?;
+    let today = calendar::argentina_today(state.clock.now());
+    let row = points_of_sale::update(&state.storage, tenant.account_id(), &id, changes, today).await?;
     Ok(Json(PointOfSaleView::from(row)))
 }
 
@@ -281,6 +287,7 @@ pub async fn update_point_of_sale(
         (status = 400, description = "A path parameter holds a control character or a bidi override", body = Problem, content_type = "application/problem+json"),
         (status = 401, body = Problem, content_type = "application/problem+json"),
         (status = 404, body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "A contingency point of sale that owes ARCA the report of a live CAEA", body = Problem, content_type = "application/problem+json"),
     )
 )]
 pub async fn delete_point_of_sale(
@@ -288,7 +295,8 @@ pub async fn delete_point_of_sale(
     tenant: Tenant,
     ApiPath(id): ApiPath<String>,
 ) -> Result<StatusCode, ApiError> {
-    points_of_sale::delete(&state.storage, tenant.account_id(), &id).await?;
+    let today = calendar::argentina_today(state.clock.now());
+    points_of_sale::delete(&state.storage, tenant.account_id(), &id, today).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 

@@ -8,13 +8,12 @@
 // (Paths are written out in each section, so the sections need no shared `use` lines.)
 
 /// An account that opted in to CAEA contingency (at least one active contingency point of
-/// sale) and has an active certificate to ask ARCA with.
+/// sale). Whether it has a certificate to ask ARCA with is found when its session is opened.
 #[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
 pub struct OptedInAccount {
     pub account_id: String,
     pub cuit: String,
 }
-
 /// One row of `caea_grants`: a CAEA as ARCA granted it.
 #[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
 pub struct CaeaGrantRow {
@@ -51,16 +50,20 @@ pub struct CaeaSeriesRow {
 const GRANT_COLUMNS: &str = "id, account_id, cuit, periodo, orden, caea, fch_vig_desde, fch_vig_hasta, \
      fch_tope_inf, fch_proceso, observaciones, obtained_at";
 
-/// The SQL condition of an active contingency point of sale (table alias `p`).
-const ACTIVE_CONTINGENCY: &str = "p.contingencia AND NOT p.bloqueado AND p.fecha_baja IS NULL";
+/// The SQL condition of an active contingency point of sale (table alias `p`): marked, not
+/// blocked, not closed, and not contradicted by ARCA (a row read from ARCA whose `EmisionTipo`
+/// does not start with `CAEA` is not one, whatever its flag says: ARCA's word wins without the
+/// sync writing the flag). The one definition every part uses (Rust has no twin of it).
+pub(crate) const ACTIVE_CONTINGENCY: &str = "p.contingencia AND NOT p.bloqueado AND p.fecha_baja IS NULL \
+     AND NOT (p.origin = 'arca' AND upper(ltrim(p.tipo_emision)) NOT LIKE 'CAEA%')";
 
-/// Every opted-in account with an active certificate, by id. Accounts without a contingency
-/// point of sale are never listed: nothing asks ARCA for them.
+/// Every opted-in account, by id, with or without a certificate (one without is still alerted
+/// about its missing CAEA). Accounts without a contingency point of sale are never listed:
+/// nothing asks ARCA for them.
 pub async fn opted_in_accounts(storage: &super::Storage) -> Result<Vec<OptedInAccount>, crate::Error> {
     let sql = format!(
         "SELECT a.id AS account_id, a.cuit FROM accounts a \
          WHERE EXISTS (SELECT 1 FROM points_of_sale p WHERE p.account_id = a.id AND {ACTIVE_CONTINGENCY}) \
-         AND EXISTS (SELECT 1 FROM certificates c WHERE c.account_id = a.id AND c.status = 'active') \
          ORDER BY a.id"
     );
     Ok(super::with_pool!(storage, pool => sqlx::query_as::<_, OptedInAccount>(&sql).fetch_all(pool).await?))
@@ -130,6 +133,39 @@ pub async fn series_of(storage: &super::Storage, cuit: &str) -> Result<Vec<CaeaS
     Ok(super::with_pool!(storage, pool => sqlx::query_as::<_, CaeaSeriesRow>(SQL).bind(cuit).fetch_all(pool).await?))
 }
 
+/// The contingency series an account may show: its CUIT's series on the account's own active
+/// contingency points of sale (another account with the same CUIT, or a point no longer
+/// marked, shows nothing).
+pub async fn account_series(storage: &super::Storage, account_id: &str) -> Result<Vec<CaeaSeriesRow>, crate::Error> {
+    let sql = format!(
+        "SELECT s.cuit, s.punto_venta, s.cbte_tipo, s.last_number, s.primed_at FROM caea_series s \
+         JOIN accounts a ON a.id = $1 AND a.cuit = s.cuit \
+         WHERE EXISTS (SELECT 1 FROM points_of_sale p WHERE p.account_id = a.id AND p.numero = s.punto_venta \
+         AND {ACTIVE_CONTINGENCY}) ORDER BY s.punto_venta, s.cbte_tipo"
+    );
+    Ok(super::with_pool!(storage, pool => {
+        sqlx::query_as::<_, CaeaSeriesRow>(&sql).bind(account_id).fetch_all(pool).await?
+    }))
+}
+
+/// The account's grants live on `today` (Argentina's day): their validity began
+/// (`fch_vig_desde <= today`) and ARCA's deadline to report under them has not passed
+/// (`today <= fch_tope_inf`). While one is live, each of its contingency points of sale owes
+/// ARCA a report (its vouchers or no movement). Oldest first.
+pub async fn live_grants(
+    storage: &super::Storage,
+    account_id: &str,
+    today: chrono::NaiveDate,
+) -> Result<Vec<CaeaGrantRow>, crate::Error> {
+    let sql = format!(
+        "SELECT {GRANT_COLUMNS} FROM caea_grants WHERE account_id = $1 AND fch_vig_desde <= $2 \
+         AND fch_tope_inf >= $2 ORDER BY periodo, orden"
+    );
+    Ok(super::with_pool!(storage, pool => {
+        sqlx::query_as::<_, CaeaGrantRow>(&sql).bind(account_id).bind(today).fetch_all(pool).await?
+    }))
+}
+
 /// Primes a contingency series with ARCA's last authorised number: the row's `last_number`
 /// becomes the higher of the stored one and `last_number` (never lower), `primed_at` `now`.
 pub async fn prime_series(
@@ -157,8 +193,10 @@ pub async fn prime_series(
     Ok(())
 }
 
-/// Which of `types` the account ever issued (FCE and M classes are primed only then).
-pub async fn issued_types(storage: &super::Storage, account_id: &str, types: &[i32]) -> Result<Vec<i32>, crate::Error> {
+/// Which of `types` the CUIT ever issued (FCE and M classes are primed only then), read from
+/// the small `series` table (a row per series the CUIT ever numbered, keyed by CUIT first), not
+/// from its invoices.
+pub async fn issued_types(storage: &super::Storage, cuit: &str, types: &[i32]) -> Result<Vec<i32>, crate::Error> {
     if types.is_empty() {
         return Ok(Vec::new());
     }
@@ -167,15 +205,29 @@ pub async fn issued_types(storage: &super::Storage, account_id: &str, types: &[i
         .collect::<Vec<_>>()
         .join(", ");
     let sql = format!(
-        "SELECT DISTINCT cbte_tipo FROM invoices WHERE account_id = $1 AND cbte_tipo IN ({placeholders}) \
+        "SELECT DISTINCT cbte_tipo FROM series WHERE cuit = $1 AND cbte_tipo IN ({placeholders}) \
          ORDER BY cbte_tipo"
     );
     Ok(super::with_pool!(storage, pool => {
-        let mut query = sqlx::query_scalar::<_, i32>(&sql).bind(account_id);
+        let mut query = sqlx::query_scalar::<_, i32>(&sql).bind(cuit);
         for tipo in types {
             query = query.bind(*tipo);
         }
         query.fetch_all(pool).await?
+    }))
+}
+
+/// Extends job `name`'s lease held by `owner` to `expires_ms`; `false` when `owner` no longer
+/// holds it (it expired and another instance took it: the caller stops).
+pub async fn renew_job(
+    storage: &super::Storage,
+    name: &str,
+    owner: &str,
+    expires_ms: i64,
+) -> Result<bool, crate::Error> {
+    const SQL: &str = "UPDATE job_leases SET lease_expires_at = $3 WHERE name = $1 AND owner = $2";
+    Ok(super::with_pool!(storage, pool => {
+        sqlx::query(SQL).bind(name).bind(owner).bind(expires_ms).execute(pool).await?.rows_affected() == 1
     }))
 }
 
