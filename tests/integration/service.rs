@@ -14,6 +14,9 @@ mod certificate_services;
 mod certificates;
 /// Connection limits over TCP: header and idle timeouts, the connection cap.
 mod connections;
+/// CAEA reporting: vouchers informed in batches, rejections with ARCA's codes and an event, lost
+/// answers reconciled, ARCA down and back, points of sale without movement, the reports view.
+mod contingency_reports;
 /// Customers: CRUD, document and IVA-condition validation, duplicates, filters, isolation.
 mod customers;
 /// TLS to PostgreSQL and Redis (`ARCA_TLS_TESTS=1`, after `scripts/tls-services.sh`).

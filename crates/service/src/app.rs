@@ -38,6 +38,8 @@ const REDIS_START_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(
 /// The service, ready to serve.
 pub struct App {
     state: AppState,
+    /// The CAEA reporter's background passes, stopped with the server.
+    reporter: crate::contingency::report::Reporter,
 }
 
 impl App {
@@ -120,6 +122,18 @@ impl App {
         tokio::spawn(announce_availability(breaker.clone(), storage.clone(), clock.clone()));
         let jobs = crate::alerts::Jobs::new(storage.clone(), config.webhooks.clone(), clock.clone());
         jobs.spawn();
+        // CAEA reporting (contingency::report): every instance runs passes; series leases make
+        // one sender per series.
+        let reporter = crate::contingency::report::Reporter::new(
+            storage.clone(),
+            arca.clone(),
+            clock.clone(),
+            crate::contingency::report::ReporterConfig {
+                report_interval: config.issuance.contingency.report_interval,
+                lease_ttl: config.issuance.lease_ttl,
+            },
+        );
+        reporter.spawn(breaker.clone());
         Ok(App {
             state: Arc::new(AppContext {
                 storage: storage.clone(),
@@ -145,6 +159,7 @@ impl App {
                 jobs,
                 config,
             }),
+            reporter,
         })
     }
 
@@ -168,6 +183,7 @@ impl App {
         let served = crate::server::serve(listener, router, self.state.config.server, shutdown).await;
         self.state.dispatcher.stop();
         self.state.jobs.stop();
+        self.reporter.stop();
         served
     }
 }

@@ -150,8 +150,14 @@ mod tests {
         assert_eq!((second.periodo(), second.orden()), (202602, 2));
         assert_eq!(second.last_day(), day("2026-02-28"));
         assert_eq!(Fortnight::containing(day("2028-02-29")).last_day(), day("2028-02-29"));
-        assert_eq!(Fortnight::containing(day("2026-12-31")).next(), Fortnight::containing(day("2027-01-01")));
-        assert_eq!(Fortnight::containing(day("2027-01-01")).previous(), Fortnight::containing(day("2026-12-20")));
+        assert_eq!(
+            Fortnight::containing(day("2026-12-31")).next(),
+            Fortnight::containing(day("2027-01-01"))
+        );
+        assert_eq!(
+            Fortnight::containing(day("2027-01-01")).previous(),
+            Fortnight::containing(day("2026-12-20"))
+        );
     }
 
     #[test]
