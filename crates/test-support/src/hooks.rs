@@ -69,6 +69,7 @@ pub async fn caea_grant(
                 .bind(now)
                 .execute($pool)
                 .await?
+                .rows_affected()
         };
     }
     match storage {
@@ -99,6 +100,7 @@ pub async fn contingency_point_of_sale(
                 .bind(now)
                 .execute($pool)
                 .await?
+                .rows_affected()
         };
     }
     match storage {
