@@ -10,7 +10,6 @@
 //! issuing path records them. Passes run with `Reporter::run_once(now)`, `now` chosen by the
 //! test; the app's own reporter waits an hour between passes. Nothing sleeps.
 
-use std::sync::Arc;
 use std::time::Duration;
 
 use arca_protocol::voucher::Voucher;
