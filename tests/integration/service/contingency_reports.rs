@@ -454,3 +454,24 @@ async fn reports_are_the_callers_own_and_limit_is_checked() {
     let response = world.app.get("/v1/contingency/reports?limit=24", &world.key).await;
     assert_eq!(response.status, 200);
 }
+
+/// This process's count of CAEA reports sent after their deadline.
+fn late_reports() -> f64 {
+    arca_service::metrics::render(&[])
+        .lines()
+        .find_map(|line| line.strip_prefix("arca_caea_late_reports_total "))
+        .and_then(|value| value.trim().parse().ok())
+        .unwrap_or(0.0)
+}
+
+#[tokio::test]
+async fn a_report_after_the_deadline_is_still_sent_and_counted() {
+    let world = World::start().await;
+    world.vouchers(1..=1, None).await;
+    let before = late_reports();
+    // The day after FchTopeInf.
+    let pass = world.reporter.run_once(after(world.tope)).await.expect("a pass");
+    assert_eq!(pass.informed, 1, "{pass:?}");
+    assert!(late_reports() > before, "the late report is counted");
+    assert_eq!(world.arca_vouchers().await.len(), 1);
+}
