@@ -475,3 +475,30 @@ async fn a_report_after_the_deadline_is_still_sent_and_counted() {
     assert!(late_reports() > before, "the late report is counted");
     assert_eq!(world.arca_vouchers().await.len(), 1);
 }
+
+#[tokio::test]
+async fn two_reporters_never_send_a_voucher_twice() {
+    let world = World::start().await;
+    let url = format!("{}/_sim/wsfe", world.app.simulator.base_url());
+    let (status, _) = world.app.post_json_to(&url, &json!({"reg_x_req": 1})).await;
+    assert_eq!(status, 200);
+    world.vouchers(1..=4, None).await;
+    // Another instance's reporter: its own lease owner, the same database and ARCA.
+    let other = Reporter::new(
+        world.app.storage.clone(),
+        world.app.state.arca.clone(),
+        world.app.state.clock.clone(),
+        ReporterConfig {
+            report_interval: Duration::from_secs(3600),
+            lease_ttl: Duration::from_secs(30),
+        },
+    );
+    let now = Utc::now();
+    let (first, second) = tokio::join!(world.reporter.run_once(now), other.run_once(now));
+    let (first, second) = (first.expect("a pass"), second.expect("a pass"));
+    assert_eq!(first.informed + second.informed, 4, "{first:?} {second:?}");
+    assert_eq!(world.app.simulator.calls("FECAEARegInformativo"), 4);
+    assert_eq!(estados(&world.states().await), ["informado"; 4]);
+    let held: Vec<u64> = world.arca_vouchers().await.into_iter().map(|(n, _, _)| n).collect();
+    assert_eq!(held, [1, 2, 3, 4]);
+}
