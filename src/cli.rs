@@ -7,6 +7,7 @@ mod accounts;
 mod bench;
 mod cert;
 mod chaos;
+mod chaos_contingency;
 mod chaos_webhooks;
 pub mod http_client;
 mod invoice;
@@ -57,6 +58,9 @@ enum Command {
     /// Kill service instances while they deliver webhooks, then check that every committed event
     /// was delivered and none invented (PostgreSQL).
     ChaosWebhooks(chaos_webhooks::Args),
+    /// Take ARCA's CAE service down while instances issue and are killed, then check that every
+    /// invoice got exactly one CAE or CAEA and every CAEA voucher was reported (PostgreSQL).
+    ChaosContingency(chaos_contingency::Args),
     /// Invoices, for operators: `invoice pdf ID --out FILE` writes an approved invoice's PDF.
     #[command(subcommand)]
     Invoice(invoice::Command),
@@ -83,6 +87,7 @@ impl Cli {
             Command::Bench(command) => bench::run(command).await,
             Command::Chaos(args) => chaos::run(args).await,
             Command::ChaosWebhooks(args) => chaos_webhooks::run(args).await,
+            Command::ChaosContingency(args) => chaos_contingency::run(args).await,
             Command::Invoice(command) => invoice::run(command).await,
             Command::Maintenance(command) => maintenance::run(command).await,
             Command::Smoke(args) => smoke::run(args).await,

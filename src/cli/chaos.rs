@@ -80,7 +80,33 @@ pub struct Args {
     /// more of them meet a fault or a kill.
     #[arg(long, default_value_t = 10)]
     records_per_request: u32,
-    /// PostgreSQL server where a fresh database `arca_chaos_<random>` is created (and dropped
+    #[command(flatten)]
+    scratch: Scratch,
+    /// How long to wait, after the last kill, for every invoice to be final.
+    #[arg(long, default_value_t = 300)]
+    settle_timeout_secs: u64,
+}
+
+pub async fn run(args: Args) -> anyhow::Result<()> {
+    if args.instances < 2 || args.series == 0 || args.concurrency == 0 {
+        bail!("--instances must be at least 2 (one is killed at a time), --series and --concurrency at least 1");
+    }
+    let report = args
+        .scratch
+        .run("chaos", "arca_chaos", async |work, url| run_in(&args, work, url).await)
+        .await?;
+    report.print();
+    if !report.clean() {
+        bail!("chaos: exactly-once issuance violated (see the counts above)");
+    }
+    Ok(())
+}
+
+/// Where a run stands: a fresh PostgreSQL database and a work directory (logs, the CA),
+/// dropped at the end unless `--keep`. Every chaos scenario takes these two options.
+#[derive(Debug, clap::Args)]
+pub(super) struct Scratch {
+    /// PostgreSQL server where a fresh database `<scenario>_<random>` is created (and dropped
     /// at the end unless --keep).
     #[arg(
         long,
@@ -91,39 +117,39 @@ pub struct Args {
     /// Keep the database and the work directory (logs, CA) for inspection.
     #[arg(long)]
     keep: bool,
-    /// How long to wait, after the last kill, for every invoice to be final.
-    #[arg(long, default_value_t = 300)]
-    settle_timeout_secs: u64,
 }
 
-pub async fn run(args: Args) -> anyhow::Result<()> {
-    if args.instances < 2 || args.series == 0 || args.concurrency == 0 {
-        bail!("--instances must be at least 2 (one is killed at a time), --series and --concurrency at least 1");
-    }
-    let work = tempdir()?;
-    let database = ScratchDatabase::create(&args.postgres_url, "arca_chaos")
-        .await
-        .with_context(|| format!("creating a database on PostgreSQL at {}", redact(&args.postgres_url)))?;
-    let database_url = database.url();
-    println!("chaos: database {}, work directory {}", database.name(), work.display());
-
-    let outcome = run_in(&args, &work, &database_url).await;
-
-    if args.keep {
-        println!("chaos: kept database {} and {}", database.name(), work.display());
-    } else {
-        let name = database.name().to_string();
-        if let Err(error) = database.drop_now().await {
-            eprintln!("chaos: could not drop {name}: {error}");
+impl Scratch {
+    /// Creates the database (named `prefix_<random>`) and the work directory, runs `scenario`
+    /// in them, and drops both unless `--keep`; `label` prefixes what it prints.
+    pub(super) async fn run<R>(
+        &self,
+        label: &str,
+        prefix: &str,
+        scenario: impl AsyncFnOnce(&Path, &str) -> anyhow::Result<R>,
+    ) -> anyhow::Result<R> {
+        let work = tempdir()?;
+        let database = ScratchDatabase::create(&self.postgres_url, prefix)
+            .await
+            .with_context(|| format!("creating a database on PostgreSQL at {}", redact(&self.postgres_url)))?;
+        let database_url = database.url();
+        println!(
+            "{label}: database {}, work directory {}",
+            database.name(),
+            work.display()
+        );
+        let outcome = scenario(&work, &database_url).await;
+        if self.keep {
+            println!("{label}: kept database {} and {}", database.name(), work.display());
+        } else {
+            let name = database.name().to_string();
+            if let Err(error) = database.drop_now().await {
+                eprintln!("{label}: could not drop {name}: {error}");
+            }
+            let _ = std::fs::remove_dir_all(&work);
         }
-        let _ = std::fs::remove_dir_all(&work);
+        outcome
     }
-    let report = outcome?;
-    report.print();
-    if !report.clean() {
-        bail!("chaos: exactly-once issuance violated (see the counts above)");
-    }
-    Ok(())
 }
 
 async fn run_in(args: &Args, work: &Path, database_url: &str) -> anyhow::Result<Report> {
@@ -198,7 +224,7 @@ async fn run_in(args: &Args, work: &Path, database_url: &str) -> anyhow::Result<
         args.series,
         args.concurrency,
     ));
-    let kills = kill_and_restart(instances.clone(), env, args.kills).await?;
+    let kills = kill_and_restart(instances.clone(), &env, args.kills).await?;
     let accepted = load.await.context("the load task")??;
     let submit_seconds = started.elapsed().as_secs_f64();
 
@@ -383,15 +409,15 @@ impl Instance {
         let _ = self.child.wait().await;
     }
 
-    async fn stop(&mut self) {
+    pub(super) async fn stop(&mut self) {
         self.kill().await;
     }
 }
 
 /// Kills a random instance every 0.3–2 s and restarts it on the same port after 0.1–1 s.
-async fn kill_and_restart(
+pub(super) async fn kill_and_restart(
     instances: Arc<Mutex<Vec<Instance>>>,
-    env: InstanceEnv,
+    env: &InstanceEnv,
     kills: usize,
 ) -> anyhow::Result<usize> {
     let mut done = 0;
@@ -409,7 +435,7 @@ async fn kill_and_restart(
         println!("chaos: kill {done}/{kills}: instance {} (SIGKILL)", instance.index);
         tokio::time::sleep(Duration::from_millis(down)).await;
         let (index, port) = (instance.index, instance.port);
-        *instance = Instance::start_on(&env, index, port).await?;
+        *instance = Instance::start_on(env, index, port).await?;
     }
     Ok(done)
 }
@@ -480,14 +506,19 @@ async fn post_invoices(
 
 /// The total of a net of `cents` plus 21 % IVA, rounded to cents half away from zero (ARCA's
 /// rounding, as the service computes it), as ARCA's `ImpTotal` text.
-fn total_with_iva(cents: usize) -> String {
+pub(super) fn total_with_iva(cents: usize) -> String {
     // total in hundredths of a cent: cents * 121; round to cents.
     let hundredths = cents * 121;
     let rounded = (hundredths + 50) / 100;
     format!("{}.{:02}", rounded / 100, rounded % 100)
 }
 
-async fn post_until_accepted(clients: &[HttpClient], api_key: &str, key: &str, body: &Value) -> anyhow::Result<String> {
+pub(super) async fn post_until_accepted(
+    clients: &[HttpClient],
+    api_key: &str,
+    key: &str,
+    body: &Value,
+) -> anyhow::Result<String> {
     let bearer = format!("Bearer {api_key}");
     let headers = [
         ("authorization", bearer.as_str()),
@@ -747,7 +778,7 @@ async fn check(
 }
 
 /// `1210.00`, `1210.0` and `1210` are the same amount.
-fn normalise(amount: &str) -> String {
+pub(super) fn normalise(amount: &str) -> String {
     let amount = amount.trim();
     match amount.split_once('.') {
         Some((units, decimals)) => {
@@ -763,7 +794,7 @@ fn normalise(amount: &str) -> String {
 }
 
 /// Lines of the instances' logs containing `needle`.
-fn count_in_logs(work: &Path, needle: &str) -> anyhow::Result<usize> {
+pub(super) fn count_in_logs(work: &Path, needle: &str) -> anyhow::Result<usize> {
     let mut count = 0;
     for entry in std::fs::read_dir(work)? {
         let path = entry?.path();

@@ -28,7 +28,6 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Context, anyhow, bail};
 use arca_service::storage::Storage;
-use arca_test_support::scratch::ScratchDatabase;
 use bytes::Bytes;
 use http_body_util::{BodyExt, Full};
 use hyper_util::rt::TokioIo;
@@ -36,7 +35,7 @@ use rand::Rng;
 use serde_json::{Value, json};
 use tokio::sync::Mutex;
 
-use super::chaos::{Instance, InstanceEnv, World, hex, redact, tempdir};
+use super::chaos::{Instance, InstanceEnv, Scratch, World, hex};
 use super::http_client::HttpClient;
 
 #[derive(Debug, clap::Args)]
@@ -59,17 +58,8 @@ pub struct Args {
     /// How long the receiver holds each request before answering 200, in milliseconds.
     #[arg(long, default_value_t = 30)]
     receiver_delay_ms: u64,
-    /// PostgreSQL server where a fresh database `arca_chaos_webhooks_<random>` is created (and
-    /// dropped at the end unless --keep).
-    #[arg(
-        long,
-        env = "CHAOS_POSTGRES_URL",
-        default_value = "postgres://postgres@127.0.0.1:5432/postgres"
-    )]
-    postgres_url: String,
-    /// Keep the database and the work directory (logs) for inspection.
-    #[arg(long)]
-    keep: bool,
+    #[command(flatten)]
+    scratch: Scratch,
     /// How long to wait, after the last kill, for every delivery to be over.
     #[arg(long, default_value_t = 120)]
     settle_timeout_secs: u64,
@@ -79,31 +69,12 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
     if args.concurrency == 0 || args.invoices == 0 {
         bail!("--invoices and --concurrency must be at least 1");
     }
-    let work = tempdir()?;
-    let database = ScratchDatabase::create(&args.postgres_url, "arca_chaos_webhooks")
-        .await
-        .with_context(|| format!("creating a database on PostgreSQL at {}", redact(&args.postgres_url)))?;
-    let database_url = database.url();
-    println!(
-        "chaos-webhooks: database {}, work directory {}",
-        database.name(),
-        work.display()
-    );
-    let outcome = run_in(&args, &work, &database_url).await;
-    if args.keep {
-        println!(
-            "chaos-webhooks: kept database {} and {}",
-            database.name(),
-            work.display()
-        );
-    } else {
-        let name = database.name().to_string();
-        if let Err(error) = database.drop_now().await {
-            eprintln!("chaos-webhooks: could not drop {name}: {error}");
-        }
-        let _ = std::fs::remove_dir_all(&work);
-    }
-    let report = outcome?;
+    let report = args
+        .scratch
+        .run("chaos-webhooks", "arca_chaos_webhooks", async |work, url| {
+            run_in(&args, work, url).await
+        })
+        .await?;
     report.print();
     if !report.clean() {
         bail!("chaos-webhooks: a committed event was not delivered, or a delivery was invented (see the counts above)");

@@ -75,6 +75,12 @@ impl HttpClient {
         self.send("POST", path, headers, Some(Bytes::from(bytes))).await
     }
 
+    /// `PUT {base}{path}` with `body` as JSON: (status, answer as JSON).
+    pub async fn put_json(&self, path: &str, body: &Value, headers: &[(&str, &str)]) -> anyhow::Result<(u16, Value)> {
+        let bytes = serde_json::to_vec(body).context("encoding the request body")?;
+        self.send("PUT", path, headers, Some(Bytes::from(bytes))).await
+    }
+
     /// `GET {base}{path}`: (status, answer as JSON).
     pub async fn get_json(&self, path: &str, headers: &[(&str, &str)]) -> anyhow::Result<(u16, Value)> {
         self.send("GET", path, headers, None).await

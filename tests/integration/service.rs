@@ -14,6 +14,9 @@ mod certificate_services;
 mod certificates;
 /// Connection limits over TCP: header and idle timeouts, the connection cap.
 mod connections;
+/// CAEA contingency, obtaining the CAEA: the contingency flag of points of sale, ARCA's
+/// window, the lost answer, priming, the missing-CAEA alert, `GET /v1/contingency`.
+mod contingency_grants;
 /// CAEA reporting: vouchers informed in batches, rejections with ARCA's codes and an event, lost
 /// answers reconciled, ARCA down and back, points of sale without movement, the reports view.
 mod contingency_reports;

@@ -113,6 +113,15 @@ impl HttpTransport {
         self
     }
 
+    /// `POST`s a SOAP 1.1 `envelope` to `url` with `SOAPAction: action` (quoted by the caller,
+    /// as each service spells it) and returns the HTTP status and the body, for the service's
+    /// own interpretation (its faults, its errors).
+    pub async fn post_soap(&self, url: &str, action: &str, envelope: String) -> Result<(u16, String), Error> {
+        let headers = [("Content-Type", "text/xml; charset=utf-8"), ("SOAPAction", action)];
+        let response = self.post(url, &headers, envelope).await?;
+        Ok((response.status.as_u16(), response.body))
+    }
+
     /// POSTs `body` and reads the whole answer, whatever its status; reports the call to the
     /// observer, if any, under the operation named by the `SOAPAction` header's last segment.
     pub async fn post(&self, url: &str, headers: &[(&str, &str)], body: String) -> Result<HttpResponse, Error> {

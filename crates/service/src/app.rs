@@ -122,6 +122,14 @@ impl App {
         tokio::spawn(announce_availability(breaker.clone(), storage.clone(), clock.clone()));
         let jobs = crate::alerts::Jobs::new(storage.clone(), config.webhooks.clone(), clock.clone());
         jobs.spawn();
+        // The CAEA of every opted-in account, ahead of time (docs/arca.md §G).
+        let caea_grants = crate::contingency::grants::Grants::new(
+            storage.clone(),
+            arca.clone(),
+            clock.clone(),
+            config.issuance.contingency.clone(),
+        );
+        caea_grants.spawn();
         // CAEA reporting (contingency::report): every instance runs passes; series leases make
         // one sender per series.
         let reporter = crate::contingency::report::Reporter::new(
@@ -157,6 +165,7 @@ impl App {
                 emails,
                 dispatcher,
                 jobs,
+                caea_grants,
                 config,
             }),
             reporter,
@@ -183,6 +192,7 @@ impl App {
         let served = crate::server::serve(listener, router, self.state.config.server, shutdown).await;
         self.state.dispatcher.stop();
         self.state.jobs.stop();
+        self.state.caea_grants.stop();
         self.reporter.stop();
         served
     }

@@ -151,6 +151,7 @@ pub fn api_routes(state: AppState) -> OpenApiRouter<AppState> {
         .routes(routes!(fce::list_received))
         .routes(routes!(fce::accept_received))
         .routes(routes!(fce::reject_received))
+        .routes(routes!(contingency::get_contingency))
         .routes(routes!(webhooks::create_webhook, webhooks::list_webhooks))
         .routes(routes!(
             webhooks::get_webhook,

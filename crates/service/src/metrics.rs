@@ -111,6 +111,24 @@ const FAMILIES: &[Family] = &[
         labelled: true,
     },
     Family {
+        name: "arca_caea_granted_total",
+        help: "CAEAs obtained from ARCA and stored, by how: requested (FECAEASolicitar) or recovered (FECAEAConsultar after 15008, a lost answer).",
+        kind: Kind::Counter,
+        labelled: true,
+    },
+    Family {
+        name: "arca_caea_refused_total",
+        help: "CAEA requests ARCA refused with codes other than 15008 (15003, 15016, ...); the codes are logged.",
+        kind: Kind::Counter,
+        labelled: false,
+    },
+    Family {
+        name: "arca_caea_missing_total",
+        help: "contingency.caea_missing alerts: a fortnight near or begun without a CAEA for an opted-in account.",
+        kind: Kind::Counter,
+        labelled: false,
+    },
+    Family {
         name: "arca_webhook_deliveries_total",
         help: "Webhook delivery attempts made by this instance, by outcome: delivered, transient (retried), permanent, abandoned (an attempt of an instance that died, closed by this one).",
         kind: Kind::Counter,
@@ -248,6 +266,22 @@ pub fn record_caea_late_report() {
 /// An invoice's FCE class could not be decided (wsfecred did not answer usefully): `reason`.
 pub fn record_fce_undecided(reason: &'static str) {
     increment("arca_fce_undecided_total", vec![("reason", reason.to_string())]);
+}
+
+/// A CAEA stored: `recovered` when FECAEAConsultar found it after 15008.
+pub fn record_caea_granted(recovered: bool) {
+    let how = if recovered { "recovered" } else { "requested" };
+    increment("arca_caea_granted_total", vec![("how", how.to_string())]);
+}
+
+/// ARCA refused a CAEA request.
+pub fn record_caea_refused() {
+    increment("arca_caea_refused_total", Vec::new());
+}
+
+/// A `contingency.caea_missing` alert fired.
+pub fn record_caea_missing() {
+    increment("arca_caea_missing_total", Vec::new());
 }
 
 /// A webhook delivery attempt of this instance ended with `outcome` (`delivered`, `transient`,

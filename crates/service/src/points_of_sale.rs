@@ -3,6 +3,10 @@
 //! A point of sale may have its own `domicilio`, which its invoices print instead of the issuer
 //! profile's domicilio comercial.
 //!
+//! `contingencia` marks a CAEA contingency point of sale (docs/arca.md §G): ARCA registers those
+//! with an `EmisionTipo` starting with `CAEA`, so a row read from ARCA with another emission type
+//! cannot be marked; a manual row can (the account vouches for it).
+//!
 //! It never calls ARCA itself (the sync handler does) and never touches invoices.
 
 use chrono::NaiveDate;
@@ -29,6 +33,7 @@ pub struct NewPointOfSale {
     pub tipo_emision: Option<String>,
     pub bloqueado: Option<bool>,
     pub fecha_baja: Option<NaiveDate>,
+    pub contingencia: Option<bool>,
 }
 
 /// A partial update: `None` leaves a field as it is; `Some(None)` clears a nullable one.
@@ -40,6 +45,27 @@ pub struct PointOfSaleChanges {
     pub tipo_emision: Option<String>,
     pub bloqueado: Option<bool>,
     pub fecha_baja: Option<Option<NaiveDate>>,
+    pub contingencia: Option<bool>,
+}
+
+/// Whether ARCA's `EmisionTipo` names a CAEA point of sale ("CAEA", "CAEA - Ri Iva -
+/// Contingencias", …: it starts with `CAEA`, in any case).
+pub fn is_caea_emission(tipo_emision: &str) -> bool {
+    tipo_emision
+        .trim_start()
+        .get(..4)
+        .is_some_and(|prefix| prefix.eq_ignore_ascii_case("CAEA"))
+}
+
+/// Whether ARCA itself vouches for the row's contingency flag: read from ARCA with a CAEA
+/// emission type. A manual row's flag is the account's word.
+pub fn contingency_verified(row: &PointOfSaleRow) -> bool {
+    row.contingencia && row.origin == "arca" && is_caea_emission(&row.tipo_emision)
+}
+
+/// An active contingency point of sale: marked, not blocked, not closed.
+pub fn is_active_contingency(row: &PointOfSaleRow) -> bool {
+    row.contingencia && !row.bloqueado && row.fecha_baja.is_none()
 }
 
 /// Creates a manual point of sale ([`Error::Conflict`] if the account has the number already).
@@ -59,6 +85,7 @@ pub async fn create(storage: &Storage, account_id: &str, new: NewPointOfSale) ->
         bloqueado: new.bloqueado.unwrap_or(false),
         fecha_baja: new.fecha_baja,
         origin: "manual".to_string(),
+        contingencia: new.contingencia.unwrap_or(false),
         created_at: now,
         updated_at: now,
     };
@@ -115,6 +142,9 @@ pub async fn update(
     }
     if let Some(fecha_baja) = changes.fecha_baja {
         row.fecha_baja = fecha_baja;
+    }
+    if let Some(contingencia) = changes.contingencia {
+        row.contingencia = contingencia;
     }
     row.updated_at = storage::now();
     check(&mut row, numero_problem)?;
@@ -177,6 +207,16 @@ fn check(row: &mut PointOfSaleRow, numero_problem: Option<Problem>) -> Result<()
     } else if let Err(problem) = text::check("tipo_emision", &row.tipo_emision, Lines::Single) {
         problems.push(problem);
     }
+    if row.contingencia && row.origin == "arca" && !is_caea_emission(&row.tipo_emision) {
+        problems.push((
+            "contingencia".into(),
+            format!(
+                "ARCA lists this point of sale with EmisionTipo {:?}: only a point of sale ARCA registered \
+                 for CAEA (EmisionTipo starting with CAEA) can be a contingency point of sale",
+                row.tipo_emision
+            ),
+        ));
+    }
     if problems.is_empty() {
         Ok(())
     } else {
@@ -200,6 +240,7 @@ mod tests {
             bloqueado: false,
             fecha_baja: None,
             origin: "manual".into(),
+            contingencia: false,
             created_at: now,
             updated_at: now,
         }
@@ -233,5 +274,41 @@ mod tests {
         };
         let fields: Vec<&str> = problems.iter().map(|(field, _)| field.as_str()).collect();
         assert_eq!(fields, ["numero", "descripcion", "domicilio", "tipo_emision"]);
+    }
+
+    #[test]
+    fn only_caea_points_read_from_arca_can_be_contingency_points() {
+        assert!(is_caea_emission("CAEA - Ri Iva - Contingencias"));
+        assert!(is_caea_emission("caea"));
+        assert!(!is_caea_emission("CAE - Ri Iva"));
+        assert!(!is_caea_emission("CAE"));
+        let mut manual = PointOfSaleRow {
+            contingencia: true,
+            ..row()
+        };
+        check(&mut manual, None).unwrap();
+        assert!(!contingency_verified(&manual));
+        let mut from_arca = PointOfSaleRow {
+            contingencia: true,
+            origin: "arca".into(),
+            ..row()
+        };
+        let Err(Error::Invalid(problems)) = check(&mut from_arca, None) else {
+            panic!("expected a problem");
+        };
+        assert_eq!(problems[0].0, "contingencia");
+        let mut caea = PointOfSaleRow {
+            contingencia: true,
+            origin: "arca".into(),
+            tipo_emision: "CAEA - Ri Iva - Contingencias".into(),
+            ..row()
+        };
+        check(&mut caea, None).unwrap();
+        assert!(contingency_verified(&caea));
+        assert!(is_active_contingency(&caea));
+        assert!(!is_active_contingency(&PointOfSaleRow {
+            bloqueado: true,
+            ..caea
+        }));
     }
 }

@@ -1,7 +1,7 @@
 //! [`AppState`]: what every handler can reach — the configuration, storage, keys, rate limiter,
 //! ARCA access, the taxpayers (padrón) module, the invoices module, FCE (wsfecred), its documents and their links, the engine, the clock, the
 //! breaker, Redis, the maintenance switch, the cache of `/health/arca`'s probe, and the outbox's
-//! dispatcher with the emails it carries.
+//! dispatcher with the emails it carries, and the CAEA keeper.
 //! [`crate::app::App`] builds it once; the HTTP layer and the health checks read it.
 //!
 //! It never builds anything and never serves: it is the shape both sides agree on.
@@ -70,4 +70,7 @@ pub struct AppContext {
     /// The scheduled alert jobs (certificate expiry, quota), one instance at a time; tests call
     /// `run_once(now)`.
     pub jobs: crate::alerts::Jobs,
+    /// The CAEA keeper (obtains, primes, alerts), one instance at a time; tests stop it and
+    /// call `pass(now)`.
+    pub caea_grants: crate::contingency::grants::Grants,
 }

@@ -35,13 +35,9 @@ impl WscdcClient {
     }
 
     async fn send(&self, operation: &str, envelope: String) -> Result<(u16, String), Error> {
-        let action = soap_action(operation);
-        let headers = [
-            ("Content-Type", "text/xml; charset=utf-8"),
-            ("SOAPAction", action.as_str()),
-        ];
-        let response = self.transport.post(&self.url, &headers, envelope).await?;
-        Ok((response.status.as_u16(), response.body))
+        self.transport
+            .post_soap(&self.url, &soap_action(operation), envelope)
+            .await
     }
 
     /// `ComprobanteDummy`: health of the three servers (no ticket).

@@ -28,7 +28,7 @@ impl Fortnight {
 
     /// The fortnight `date` falls in.
     pub fn containing(date: NaiveDate) -> Fortnight {
-        let periodo = i32::try_from(date.year() * 100 + i32::try_from(date.month()).unwrap_or(1)).unwrap_or(0);
+        let periodo = date.year() * 100 + i32::try_from(date.month()).unwrap_or(1);
         Fortnight {
             periodo,
             orden: if date.day() <= 15 { 1 } else { 2 },

@@ -49,6 +49,10 @@ pub struct CreatePointOfSaleRequest {
     pub bloqueado: Option<bool>,
     /// The day it was closed in ARCA (`YYYY-MM-DD`); null while open.
     pub fecha_baja: Option<NaiveDate>,
+    /// A CAEA contingency point of sale (false when omitted): the account opts in to CAEA
+    /// contingency with it (`GET /v1/contingency`). On a manual point the account vouches that
+    /// ARCA registered it for CAEA.
+    pub contingencia: Option<bool>,
 }
 
 /// Only the fields present change; `null` clears `descripcion`, `domicilio` or `fecha_baja`.
@@ -77,6 +81,11 @@ pub struct UpdatePointOfSaleRequest {
     #[serde(default, deserialize_with = "nullable")]
     #[schema(value_type = Option<NaiveDate>)]
     pub fecha_baja: Option<Option<NaiveDate>>,
+    /// Marks or unmarks a CAEA contingency point of sale. A point read from ARCA (`origin:
+    /// arca`) can be marked only if ARCA's `EmisionTipo` starts with `CAEA`.
+    #[serde(default, deserialize_with = "not_null")]
+    #[schema(nullable = false)]
+    pub contingencia: Option<bool>,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -91,6 +100,12 @@ pub struct PointOfSaleView {
     pub fecha_baja: Option<NaiveDate>,
     /// `manual` (created through the API) or `arca` (read from ARCA).
     pub origin: String,
+    /// A CAEA contingency point of sale: used only to issue under the account's CAEA, never
+    /// for CAE issuance.
+    pub contingencia: bool,
+    /// Whether ARCA vouches for `contingencia`: the point was read from ARCA with a CAEA
+    /// emission type. False on a manual point (the account's word) and when not marked.
+    pub contingencia_verificada: bool,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
 }
@@ -121,6 +136,7 @@ pub async fn create_point_of_sale(
         tipo_emision: request.tipo_emision,
         bloqueado: request.bloqueado,
         fecha_baja: request.fecha_baja,
+        contingencia: request.contingencia,
     };
     let row = points_of_sale::create(&state.storage, tenant.account_id(), new).await?;
     Ok((StatusCode::CREATED, Json(PointOfSaleView::from(row))))
@@ -247,6 +263,7 @@ pub async fn update_point_of_sale(
         tipo_emision: request.tipo_emision,
         bloqueado: request.bloqueado,
         fecha_baja: request.fecha_baja,
+        contingencia: request.contingencia,
     };
     let row = points_of_sale::update(&state.storage, tenant.account_id(), &id, changes).await?;
     Ok(Json(PointOfSaleView::from(row)))
@@ -277,6 +294,7 @@ pub async fn delete_point_of_sale(
 
 impl From<PointOfSaleRow> for PointOfSaleView {
     fn from(row: PointOfSaleRow) -> PointOfSaleView {
+        let contingencia_verificada = points_of_sale::contingency_verified(&row);
         PointOfSaleView {
             id: row.id,
             numero: row.numero,
@@ -286,6 +304,8 @@ impl From<PointOfSaleRow> for PointOfSaleView {
             bloqueado: row.bloqueado,
             fecha_baja: row.fecha_baja,
             origin: row.origin,
+            contingencia: row.contingencia,
+            contingencia_verificada,
             created_at: row.created_at,
             updated_at: row.updated_at,
         }

@@ -4,6 +4,181 @@
 //!
 //! Sections: grants and priming (grants.rs), issuing (issue), reports (report.rs, no_movement.rs).
 
+// --- grants (GRANTS) ---
+// (Paths are written out in each section, so the sections need no shared `use` lines.)
+
+/// An account that opted in to CAEA contingency (at least one active contingency point of
+/// sale) and has an active certificate to ask ARCA with.
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct OptedInAccount {
+    pub account_id: String,
+    pub cuit: String,
+}
+
+/// One row of `caea_grants`: a CAEA as ARCA granted it.
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct CaeaGrantRow {
+    pub id: String,
+    pub account_id: String,
+    pub cuit: String,
+    /// yyyymm.
+    pub periodo: i32,
+    /// 1 (days 1–15) or 2 (16 to the month's end).
+    pub orden: i32,
+    /// 14 digits.
+    pub caea: String,
+    pub fch_vig_desde: chrono::NaiveDate,
+    pub fch_vig_hasta: chrono::NaiveDate,
+    /// ARCA's deadline to report what was issued under it.
+    pub fch_tope_inf: chrono::NaiveDate,
+    /// ARCA's `FchProceso`, as text.
+    pub fch_proceso: Option<String>,
+    /// ARCA's observations, JSON `[{"code", "msg"}]` (at most 50).
+    pub observaciones: Option<String>,
+    pub obtained_at: chrono::DateTime<chrono::Utc>,
+}
+
+/// One row of `caea_series`: a contingency series and its last number.
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct CaeaSeriesRow {
+    pub cuit: String,
+    pub punto_venta: i32,
+    pub cbte_tipo: i32,
+    pub last_number: i64,
+    pub primed_at: chrono::DateTime<chrono::Utc>,
+}
+
+const GRANT_COLUMNS: &str = "id, account_id, cuit, periodo, orden, caea, fch_vig_desde, fch_vig_hasta, \
+     fch_tope_inf, fch_proceso, observaciones, obtained_at";
+
+/// The SQL condition of an active contingency point of sale (table alias `p`).
+const ACTIVE_CONTINGENCY: &str = "p.contingencia AND NOT p.bloqueado AND p.fecha_baja IS NULL";
+
+/// Every opted-in account with an active certificate, by id. Accounts without a contingency
+/// point of sale are never listed: nothing asks ARCA for them.
+pub async fn opted_in_accounts(storage: &super::Storage) -> Result<Vec<OptedInAccount>, crate::Error> {
+    let sql = format!(
+        "SELECT a.id AS account_id, a.cuit FROM accounts a \
+         WHERE EXISTS (SELECT 1 FROM points_of_sale p WHERE p.account_id = a.id AND {ACTIVE_CONTINGENCY}) \
+         AND EXISTS (SELECT 1 FROM certificates c WHERE c.account_id = a.id AND c.status = 'active') \
+         ORDER BY a.id"
+    );
+    Ok(super::with_pool!(storage, pool => sqlx::query_as::<_, OptedInAccount>(&sql).fetch_all(pool).await?))
+}
+
+/// The numbers of the account's active contingency points of sale, ascending.
+pub async fn contingency_points(storage: &super::Storage, account_id: &str) -> Result<Vec<i32>, crate::Error> {
+    let sql = format!(
+        "SELECT p.numero FROM points_of_sale p WHERE p.account_id = $1 AND {ACTIVE_CONTINGENCY} ORDER BY p.numero"
+    );
+    Ok(super::with_pool!(storage, pool => {
+        sqlx::query_scalar::<_, i32>(&sql).bind(account_id).fetch_all(pool).await?
+    }))
+}
+
+/// The account's grant for a fortnight, if stored.
+pub async fn find_grant(
+    storage: &super::Storage,
+    account_id: &str,
+    periodo: i32,
+    orden: i32,
+) -> Result<Option<CaeaGrantRow>, crate::Error> {
+    let sql = format!("SELECT {GRANT_COLUMNS} FROM caea_grants WHERE account_id = $1 AND periodo = $2 AND orden = $3");
+    Ok(super::with_pool!(storage, pool => {
+        sqlx::query_as::<_, CaeaGrantRow>(&sql)
+            .bind(account_id)
+            .bind(periodo)
+            .bind(orden)
+            .fetch_optional(pool)
+            .await?
+    }))
+}
+
+/// Stores a grant unless the account already has one for its fortnight (another instance
+/// stored it first: ARCA grants one CAEA per fortnight, so it is the same). `true` when
+/// this call stored it.
+pub async fn insert_grant(storage: &super::Storage, row: &CaeaGrantRow) -> Result<bool, crate::Error> {
+    let sql = format!(
+        "INSERT INTO caea_grants ({GRANT_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) \
+         ON CONFLICT (account_id, periodo, orden) DO NOTHING"
+    );
+    let affected = super::with_pool!(storage, pool => {
+        sqlx::query(&sql)
+            .bind(&row.id)
+            .bind(&row.account_id)
+            .bind(&row.cuit)
+            .bind(row.periodo)
+            .bind(row.orden)
+            .bind(&row.caea)
+            .bind(row.fch_vig_desde)
+            .bind(row.fch_vig_hasta)
+            .bind(row.fch_tope_inf)
+            .bind(&row.fch_proceso)
+            .bind(&row.observaciones)
+            .bind(row.obtained_at)
+            .execute(pool)
+            .await?
+            .rows_affected()
+    });
+    Ok(affected == 1)
+}
+
+/// The contingency series of a CUIT, by point of sale and type.
+pub async fn series_of(storage: &super::Storage, cuit: &str) -> Result<Vec<CaeaSeriesRow>, crate::Error> {
+    const SQL: &str = "SELECT cuit, punto_venta, cbte_tipo, last_number, primed_at FROM caea_series \
+         WHERE cuit = $1 ORDER BY punto_venta, cbte_tipo";
+    Ok(super::with_pool!(storage, pool => sqlx::query_as::<_, CaeaSeriesRow>(SQL).bind(cuit).fetch_all(pool).await?))
+}
+
+/// Primes a contingency series with ARCA's last authorised number: the row's `last_number`
+/// becomes the higher of the stored one and `last_number` (never lower), `primed_at` `now`.
+pub async fn prime_series(
+    storage: &super::Storage,
+    cuit: &str,
+    punto_venta: i32,
+    cbte_tipo: i32,
+    last_number: i64,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<(), crate::Error> {
+    const SQL: &str = "INSERT INTO caea_series (cuit, punto_venta, cbte_tipo, last_number, primed_at) \
+         VALUES ($1, $2, $3, $4, $5) ON CONFLICT (cuit, punto_venta, cbte_tipo) DO UPDATE SET \
+         last_number = CASE WHEN excluded.last_number > caea_series.last_number \
+         THEN excluded.last_number ELSE caea_series.last_number END, primed_at = excluded.primed_at";
+    super::with_pool!(storage, pool => {
+        sqlx::query(SQL)
+            .bind(cuit)
+            .bind(punto_venta)
+            .bind(cbte_tipo)
+            .bind(last_number)
+            .bind(now)
+            .execute(pool)
+            .await?;
+    });
+    Ok(())
+}
+
+/// Which of `types` the account ever issued (FCE and M classes are primed only then).
+pub async fn issued_types(storage: &super::Storage, account_id: &str, types: &[i32]) -> Result<Vec<i32>, crate::Error> {
+    if types.is_empty() {
+        return Ok(Vec::new());
+    }
+    let placeholders = (2..=types.len() + 1)
+        .map(|n| format!("${n}"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let sql = format!(
+        "SELECT DISTINCT cbte_tipo FROM invoices WHERE account_id = $1 AND cbte_tipo IN ({placeholders}) \
+         ORDER BY cbte_tipo"
+    );
+    Ok(super::with_pool!(storage, pool => {
+        let mut query = sqlx::query_scalar::<_, i32>(&sql).bind(account_id);
+        for tipo in types {
+            query = query.bind(*tipo);
+        }
+        query.fetch_all(pool).await?
+    }))
+}
+
 // --- reports (REPORT) ---
 //
 // The reporter's reads and writes: CAEA vouchers by series and number, their `informe_estado`

@@ -20,6 +20,9 @@ pub struct PointOfSaleRow {
     pub fecha_baja: Option<NaiveDate>,
     /// `manual` or `arca`.
     pub origin: String,
+    /// A CAEA contingency point of sale (docs/arca.md §G): the account opted in with it. The
+    /// sync from ARCA never touches it.
+    pub contingencia: bool,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
 }
@@ -47,7 +50,7 @@ impl From<&arca_protocol::wsfe::PtoVenta> for ArcaPointOfSale {
     }
 }
 
-const COLUMNS: &str = "id, account_id, numero, descripcion, domicilio, tipo_emision, bloqueado, fecha_baja, origin, created_at, updated_at";
+const COLUMNS: &str = "id, account_id, numero, descripcion, domicilio, tipo_emision, bloqueado, fecha_baja, origin, contingencia, created_at, updated_at";
 
 fn duplicate(numero: i32) -> impl FnOnce() -> String {
     move || format!("the account already has point of sale {numero}")
@@ -56,8 +59,8 @@ fn duplicate(numero: i32) -> impl FnOnce() -> String {
 /// Inserts a point of sale; [`Error::Conflict`] when the account already has its number.
 pub async fn insert(storage: &Storage, row: &PointOfSaleRow) -> Result<(), Error> {
     const SQL: &str = "INSERT INTO points_of_sale \
-         (id, account_id, numero, descripcion, tipo_emision, bloqueado, fecha_baja, origin, created_at, updated_at, domicilio) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)";
+         (id, account_id, numero, descripcion, tipo_emision, bloqueado, fecha_baja, origin, created_at, updated_at, domicilio, contingencia) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)";
     with_pool!(storage, pool => {
         sqlx::query(SQL)
             .bind(&row.id)
@@ -71,6 +74,7 @@ pub async fn insert(storage: &Storage, row: &PointOfSaleRow) -> Result<(), Error
             .bind(row.created_at)
             .bind(row.updated_at)
             .bind(&row.domicilio)
+            .bind(row.contingencia)
             .execute(pool)
             .await
             .map_err(|error| conflict_if_duplicate(error, duplicate(row.numero)))?;
@@ -112,10 +116,11 @@ pub async fn count(storage: &Storage, account_id: &str) -> Result<i64, Error> {
 }
 
 /// Writes every editable column of the account's row `row.id` (number, description, domicilio,
-/// emission type, blocked, closing date) and `updated_at`; false when the account has no such row.
+/// emission type, blocked, closing date, contingency flag) and `updated_at`; false when the
+/// account has no such row.
 pub async fn update(storage: &Storage, row: &PointOfSaleRow) -> Result<bool, Error> {
     const SQL: &str = "UPDATE points_of_sale SET numero = $3, descripcion = $4, tipo_emision = $5, \
-         bloqueado = $6, fecha_baja = $7, updated_at = $8, domicilio = $9 WHERE account_id = $1 AND id = $2";
+         bloqueado = $6, fecha_baja = $7, updated_at = $8, domicilio = $9, contingencia = $10 WHERE account_id = $1 AND id = $2";
     let affected = with_pool!(storage, pool => {
         sqlx::query(SQL)
             .bind(&row.account_id)
@@ -127,6 +132,7 @@ pub async fn update(storage: &Storage, row: &PointOfSaleRow) -> Result<bool, Err
             .bind(row.fecha_baja)
             .bind(row.updated_at)
             .bind(&row.domicilio)
+            .bind(row.contingencia)
             .execute(pool)
             .await
             .map_err(|error| conflict_if_duplicate(error, duplicate(row.numero)))?
@@ -147,7 +153,8 @@ pub async fn delete(storage: &Storage, account_id: &str, id: &str) -> Result<boo
 /// Writes what ARCA lists for the account (`POST /v1/points-of-sale/sync` calls this with the
 /// answer of FEParamGetPtosVenta), in one transaction: a number the account lacks is inserted
 /// with `origin = 'arca'`; a number it has gets ARCA's emission type, blocked flag and closing
-/// date and becomes `origin = 'arca'`, keeping its id, `descripcion` and `domicilio`. Rows ARCA does not list
+/// date and becomes `origin = 'arca'`, keeping its id, `descripcion`, `domicilio` and
+/// `contingencia` (the account's choice, never reset by a sync). Rows ARCA does not list
 /// are left alone. Returns how many rows were written.
 pub async fn upsert_points_of_sale_from_arca(
     storage: &Storage,
