@@ -17,6 +17,10 @@ mod connections;
 /// CAEA contingency, obtaining the CAEA: the contingency flag of points of sale, ARCA's
 /// window, the lost answer, priming, the missing-CAEA alert, `GET /v1/contingency`.
 mod contingency_grants;
+/// CAEA contingency issuing: approved at once under the fortnight's CAEA on a contingency point
+/// of sale when the breaker opens (`INVOICE_QUEUE_MODE=caea`) or on explicit request while ARCA
+/// fails; contiguous numbers across crashes, retries and concurrent requests; the QR and PDF.
+mod contingency_issue;
 /// CAEA reporting: vouchers informed in batches, rejections with ARCA's codes and an event, lost
 /// answers reconciled, ARCA down and back, points of sale without movement, the reports view.
 mod contingency_reports;

@@ -48,6 +48,8 @@ const ROW_PAD: f32 = 2.5;
 
 /// The QR with its quiet zone: 28 mm.
 const QR_SIZE: f32 = 79.4;
+/// What a voucher issued under a CAEA prints beside its authorisation.
+pub const CONTINGENCY_LEGEND: &str = "Comprobante emitido en contingencia (CAEA)";
 const CAE_BOX: f32 = QR_SIZE + 8.0;
 
 /// Logos are fitted inside this box, keeping their proportions.
@@ -704,6 +706,10 @@ impl<'d> Plan<'d> {
             top + 60.0,
             "Consulte su validez escaneando el código QR.",
         );
+        if self.doc.autorizacion.kind == AuthorizationKind::Caea {
+            // Issued on a contingency point of sale under the fortnight's CAEA (RG 5782/2025).
+            draw_text(surface, &BOLD, 7.5, x, top + 74.0, CONTINGENCY_LEGEND);
+        }
 
         let authorization = &self.doc.autorizacion;
         let (code_label, due_label) = match authorization.kind {

@@ -243,6 +243,17 @@ pub fn factura_b() -> InvoiceDocument {
     document(6, consumer(), items, totales)
 }
 
+/// Factura B (6) issued in contingency under a CAEA (docs/arca.md §G.4): "CAEA N°", its
+/// validity's end, the contingency legend, and a QR whose `tipoCodAut` is `A`.
+pub fn factura_b_caea() -> InvoiceDocument {
+    let mut document = factura_b();
+    document.punto_venta = 5;
+    document.autorizacion.kind = AuthorizationKind::Caea;
+    document.autorizacion.codigo = "36123456789012".into();
+    document.qr_data = qr_url(&document);
+    document
+}
+
 /// Factura C (11) from a monotributista: no IVA anywhere.
 pub fn factura_c() -> InvoiceDocument {
     let items: Vec<Item> = (0..3).map(|index| item(index, None)).collect();
@@ -377,5 +388,6 @@ pub fn all() -> Vec<(&'static str, InvoiceDocument)> {
         ("factura_fce_a", factura_fce_a()),
         ("nota_credito_fce_a", nota_credito_fce_a()),
         ("factura_40_items", factura_items(40)),
+        ("factura_b_caea", factura_b_caea()),
     ]
 }

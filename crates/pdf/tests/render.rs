@@ -132,6 +132,10 @@ fn money(document: &InvoiceDocument, value: Decimal) -> String {
 /// The fields every voucher prints, with this document's values.
 fn assert_mandatory_fields(name: &str, document: &InvoiceDocument, text: &str) {
     let kind = arca_pdf::voucher::voucher_type(document.cbte_tipo);
+    let code = match document.autorizacion.kind {
+        arca_pdf::AuthorizationKind::Cae => "CAE",
+        arca_pdf::AuthorizationKind::Caea => "CAEA",
+    };
     let checks = [
         (kind.name.to_owned(), "voucher name"),
         (kind.letter.as_str().to_owned(), "letter"),
@@ -179,10 +183,10 @@ fn assert_mandatory_fields(name: &str, document: &InvoiceDocument, text: &str) {
             format!("Condición de venta: {}", document.receptor.condicion_venta),
             "condición de venta",
         ),
-        (format!("CAE N°: {}", document.autorizacion.codigo), "CAE"),
+        (format!("{code} N°: {}", document.autorizacion.codigo), "CAE"),
         (
             format!(
-                "Fecha de Vto. de CAE: {}",
+                "Fecha de Vto. de {code}: {}",
                 format::date(document.autorizacion.vencimiento)
             ),
             "CAE due date",
@@ -394,6 +398,25 @@ fn forty_items_flow_over_pages_with_the_header_on_each() {
     for index in 5..40 {
         assert_has(&text, &format!("(lote {})", index + 1), "item");
     }
+}
+
+#[test]
+fn a_caea_voucher_prints_its_caea_and_the_contingency_legend() {
+    let document = samples::factura_b_caea();
+    let (pdf, text) = rendered(&document);
+    assert_mandatory_fields("B CAEA", &document, &text);
+    assert_has(&text, "CAEA N°: 36123456789012", "CAEA label and code");
+    assert_has(&text, "Fecha de Vto. de CAEA:", "CAEA due label");
+    assert_has(
+        &text,
+        "Comprobante emitido en contingencia (CAEA)",
+        "contingency legend",
+    );
+    assert_lacks(&text, "CAE N°:", "no CAE label");
+    assert!(pdf.qr(pdf.pages()).contains("p="), "a QR");
+    assert_eq!(pdf.qr(pdf.pages()), document.qr_data);
+    let (_pdf, cae_text) = rendered(&samples::factura_b());
+    assert_lacks(&cae_text, "contingencia", "a CAE voucher has no contingency legend");
 }
 
 #[test]

@@ -109,6 +109,7 @@ impl App {
             config.arca.taxpayer_cache_ttl,
         );
         let fce = crate::fce::Fce::new(storage.clone(), arca.clone(), clock.clone());
+        let arca_probe = Arc::new(ProbeCache::new(config.arca.health_cache, clock.clone()));
         let invoices = Invoices::new(
             storage.clone(),
             taxpayers.clone(),
@@ -117,7 +118,13 @@ impl App {
             breaker.clone(),
             config.issuance.queue_mode,
             config.issuance.wait,
-        );
+        )
+        .with_contingency(crate::invoices::CaeServiceProbe {
+            arca: arca.clone(),
+            probe: arca_probe.clone(),
+            timeout: config.arca.health_timeout,
+            clock: clock.clone(),
+        });
         // arca.unavailable / arca.recovered as this instance's breaker opens and closes.
         tokio::spawn(announce_availability(breaker.clone(), storage.clone(), clock.clone()));
         let jobs = crate::alerts::Jobs::new(storage.clone(), config.webhooks.clone(), clock.clone());
@@ -161,7 +168,7 @@ impl App {
                 started_at: Instant::now(),
                 redis,
                 maintenance: Maintenance::new(&config.maintenance, storage.clone()),
-                arca_probe: ProbeCache::new(config.arca.health_cache, clock),
+                arca_probe,
                 emails,
                 dispatcher,
                 jobs,

@@ -212,7 +212,11 @@ pub fn invoice_document(row: &InvoiceRow, snapshot: &Snapshot, logo: Option<&Log
             .collect::<Result<Vec<_>, &str>>()?,
         fce: fce(row.cbte_tipo, &voucher),
         autorizacion: Authorization {
-            kind: AuthorizationKind::Cae,
+            // Issued in contingency: "CAEA N°", its validity's end, and the contingency legend.
+            kind: match row.authorization.tipo_autorizacion {
+                crate::storage::invoices::TipoAutorizacion::Cae => AuthorizationKind::Cae,
+                crate::storage::invoices::TipoAutorizacion::Caea => AuthorizationKind::Caea,
+            },
             codigo: cae.clone(),
             vencimiento,
         },
@@ -397,6 +401,7 @@ mod tests {
             approved_at: Some(now),
             original_id: None,
             note_kind_text: None,
+            authorization: Default::default(),
         }
     }
 

@@ -31,6 +31,7 @@ pub use view::{ArcaMessage, Invoice};
 
 use crate::arca::breaker::CircuitBreaker;
 use crate::config::QueueMode;
+use crate::contingency::issue as contingency;
 use crate::fce::Fce;
 use crate::issuance::{self, Engine, NewInvoice};
 pub use crate::storage::invoices::{InvoiceFilter, InvoiceStatus};
@@ -62,6 +63,10 @@ pub enum Error {
     /// note itself, no balance left): the message says why.
     #[error("{0}")]
     NoteRefused(String),
+    /// A request for CAEA refused, or a contingency point of sale asked for a CAE
+    /// (`contingency::issue`).
+    #[error(transparent)]
+    Contingency(#[from] crate::contingency::issue::Refusal),
     /// Only a failed or not yet numbered invoice can be edited.
     #[error("invoice {id} is {status} and can no longer be edited (only failed or not yet numbered ones can)")]
     NotEditable { id: String, status: InvoiceStatus },
@@ -89,6 +94,28 @@ pub struct Invoices {
     queue_mode: QueueMode,
     /// How long a request waits for ARCA's answer before it is answered as `pending_retry`.
     wait: Duration,
+    /// The cached FEDummy and the clock the CAEA decision reads (`None`: FEDummy never asked,
+    /// the machine's clock).
+    contingency: Option<CaeServiceProbe>,
+}
+
+/// What the CAEA decision asks besides the breaker: whether ARCA's FEDummy says its
+/// application server is down (the `/health/arca` cache, shared), and the App's clock for
+/// Argentina's today and `CbteFchHsGen`.
+#[derive(Clone)]
+pub struct CaeServiceProbe {
+    pub arca: Arc<crate::arca::Arca>,
+    pub probe: Arc<crate::arca::probe::ProbeCache>,
+    pub timeout: Duration,
+    pub clock: Arc<dyn arca_protocol::clock::Clock>,
+}
+
+/// The decision for one new invoice, with the grant a CAEA one is issued under.
+struct Route {
+    decision: contingency::Decision,
+    grant: Option<storage::contingency::CaeaGrantRow>,
+    today: chrono::NaiveDate,
+    now: DateTime<Utc>,
 }
 
 impl Invoices {
@@ -109,7 +136,14 @@ impl Invoices {
             breaker,
             queue_mode,
             wait,
+            contingency: None,
         }
+    }
+
+    /// With the FEDummy probe and the clock the CAEA decision reads.
+    pub fn with_contingency(mut self, probe: CaeServiceProbe) -> Invoices {
+        self.contingency = Some(probe);
+        self
     }
 
     /// Composes, checks and submits a new invoice, then waits for its result (see [`Respond`]).
@@ -142,42 +176,68 @@ impl Invoices {
         let now = Utc::now();
         let fce_defaults = crate::issuer_profiles::fce_defaults(&self.storage, &account.id).await?;
         let voucher = compose::checked_voucher_with(request, &account, &fce_defaults, now)?;
-        // Refused or deferred before wsfecred is asked anything.
+        // Refused before wsfecred is asked anything.
         usage::check_quota(&self.storage, &account, now).await?;
-        let deferred_until = self.deferral(now)?;
+        // While ARCA fails (or CAEA is asked for), wsfecred's cached answer only.
+        let arca_failing = self.breaker.is_open() || request.contingencia == Some(true);
         // An invoice to a buyer obliged to receive FCE MiPyMEs becomes one (or is refused).
         let fce = self
             .fce
-            .settle(
-                &account,
-                &fce_defaults,
-                deferred_until.is_some(),
-                request,
-                &voucher,
-                |fce| compose::checked_voucher_with(fce, &account, &fce_defaults, now),
-            )
+            .settle(&account, &fce_defaults, arca_failing, request, &voucher, |fce| {
+                compose::checked_voucher_with(fce, &account, &fce_defaults, now)
+            })
             .await?;
-        let (request, voucher) = match &fce {
+        let (request, mut voucher) = match &fce {
             Some((fce_request, fce_voucher)) => (fce_request, fce_voucher.clone()),
             None => (request, voucher),
         };
+        // CAE now, queued, refused, or under the CAEA (`contingency::issue`).
+        let route = self.route(&account, request, &voucher).await?;
+        let deferred_until = match &route.decision {
+            contingency::Decision::Cae => None,
+            contingency::Decision::Queue => Some(self.breaker.retry_at().unwrap_or(now)),
+            contingency::Decision::Reject => return Err(self.circuit_open(now)),
+            contingency::Decision::Refused(refusal) => return Err(refusal.clone().into()),
+            contingency::Decision::Caea { .. } => None,
+        };
         let body = serde_json::to_vec(request).unwrap_or_default();
-        let submitted = self
-            .engine
-            .submit(NewInvoice {
-                account_id: account.id.clone(),
-                cuit: account.cuit.to_string(),
+        let mut new_invoice = NewInvoice {
+            account_id: account.id.clone(),
+            cuit: account.cuit.to_string(),
+            voucher: voucher.clone(),
+            document: Some(String::from_utf8_lossy(&body).into_owned()),
+            cliente_nombre: request.cliente.razon_social.clone(),
+            idempotency_key,
+            request_hash: Some(request_hash),
+            // Counted on accepted invoices, in the transaction that stores the invoice.
+            usage: Some((usage::month_of(now), account.monthly_quota)),
+            deferred_until,
+            note: None,
+        };
+        if let (contingency::Decision::Caea { punto_venta, .. }, Some(grant)) = (&route.decision, &route.grant) {
+            // On the contingency point of sale, dated (today when omitted: inside the grant).
+            voucher.punto_venta = u32::try_from(*punto_venta).unwrap_or_default();
+            voucher.cbte_fch = voucher.cbte_fch.or(Some(route.today));
+            let caea_invoice = NewInvoice {
                 voucher,
-                document: Some(String::from_utf8_lossy(&body).into_owned()),
-                cliente_nombre: request.cliente.razon_social.clone(),
-                idempotency_key,
-                request_hash: Some(request_hash),
-                // Counted on accepted invoices, in the transaction that stores the invoice.
-                usage: Some((usage::month_of(now), account.monthly_quota)),
-                deferred_until,
-                note: None,
-            })
-            .await?;
+                ..new_invoice.clone()
+            };
+            match self.engine.issue_caea(caea_invoice, grant, route.now).await {
+                // Approved at once: nothing to wait for.
+                Ok(issued) => return self.result(&issued.id, account.cuit, Respond::Async).await,
+                // Not asked for explicitly: queued as the breaker's open state says.
+                Err(issuance::Error::CaeaUnavailable(reason)) if request.contingencia.is_none() => {
+                    tracing::warn!(reason = %reason, "CAEA not usable: the invoice is queued");
+                    new_invoice.deferred_until = Some(self.breaker.retry_at().unwrap_or(now));
+                }
+                Err(issuance::Error::CaeaUnavailable(reason)) => {
+                    return Err(contingency::Refusal::Unavailable(reason).into());
+                }
+                Err(other) => return Err(other.into()),
+            }
+        }
+        let deferred_until = new_invoice.deferred_until;
+        let submitted = self.engine.submit(new_invoice).await?;
         // Queued behind an open breaker: nothing to wait for.
         let respond = if deferred_until.is_some() {
             Respond::Async
@@ -204,6 +264,25 @@ impl Invoices {
             return Err(Error::NoteRefused(format!(
                 "invoice {id} is a note: notes are not edited; a failed one is made again through its original"
             )));
+        }
+        if request.contingencia == Some(true) {
+            return Err(contingency::Refusal::Field {
+                field: "contingencia",
+                message: "an edited invoice is issued with a CAE: CAEA is asked for on new invoices only".into(),
+            }
+            .into());
+        }
+        let points = storage::contingency::contingency_points(&self.storage, &account.id).await?;
+        if let Ok(punto_venta) = i32::try_from(request.punto_venta)
+            && points.contains(&punto_venta)
+        {
+            return Err(contingency::Refusal::Field {
+                field: "punto_venta",
+                message: format!(
+                    "point of sale {punto_venta} is a contingency (CAEA) point of sale; it issues only under CAEA"
+                ),
+            }
+            .into());
         }
         let filled = receiver::fill(&self.taxpayers, &account.id, request).await?;
         let request = filled.as_ref().unwrap_or(request);
@@ -314,20 +393,95 @@ impl Invoices {
         Ok(true)
     }
 
-    /// While the ARCA circuit breaker is open: with `INVOICE_QUEUE_MODE=queue` the time until
-    /// which a new invoice is deferred (it is accepted as `pending_retry`), with `reject`
-    /// [`Error::CircuitOpen`]. `None` when the breaker is closed.
+    /// While the ARCA circuit breaker is open: with `INVOICE_QUEUE_MODE=queue` (or `caea`: notes
+    /// are never issued under CAEA) the time until which a new note is deferred (it is accepted
+    /// as `pending_retry`), with `reject` [`Error::CircuitOpen`]. `None` when the breaker is
+    /// closed.
     fn deferral(&self, now: DateTime<Utc>) -> Result<Option<DateTime<Utc>>, Error> {
         if !self.breaker.is_open() {
             return Ok(None);
         }
-        let retry_at = self.breaker.retry_at().unwrap_or(now);
         match self.queue_mode {
-            QueueMode::Queue | QueueMode::Caea => Ok(Some(retry_at)),
-            QueueMode::Reject => Err(Error::CircuitOpen {
-                retry_after: u64::try_from((retry_at - now).num_seconds()).unwrap_or(0),
-            }),
+            QueueMode::Queue | QueueMode::Caea => Ok(Some(self.breaker.retry_at().unwrap_or(now))),
+            QueueMode::Reject => Err(self.circuit_open(now)),
         }
+    }
+
+    /// [`Error::CircuitOpen`] with the seconds until the breaker lets a call through.
+    fn circuit_open(&self, now: DateTime<Utc>) -> Error {
+        let retry_at = self.breaker.retry_at().unwrap_or(now);
+        Error::CircuitOpen {
+            retry_after: u64::try_from((retry_at - now).num_seconds()).unwrap_or(0),
+        }
+    }
+
+    /// Gathers what `contingency::issue::decide` looks at and decides: the breaker, the account's
+    /// active contingency points of sale (one query; none for most accounts), and only when CAEA
+    /// is possible the grant covering Argentina's today, the primed series and (for an explicit
+    /// `contingencia` while the breaker is closed) the cached FEDummy.
+    async fn route(
+        &self,
+        account: &accounts::Account,
+        request: &CreateInvoice,
+        voucher: &arca_protocol::voucher::Voucher,
+    ) -> Result<Route, Error> {
+        let now = match &self.contingency {
+            Some(probe) => probe.clock.now(),
+            None => Utc::now(),
+        };
+        let today = crate::contingency::calendar::argentina_today(now);
+        let breaker_open = self.breaker.is_open();
+        let points = storage::contingency::contingency_points(&self.storage, &account.id).await?;
+        let cbte_tipo = voucher.cbte_tipo.code();
+        let caea_possible = !points.is_empty()
+            && match request.contingencia {
+                Some(true) => true,
+                Some(false) => false,
+                None => breaker_open && self.queue_mode == QueueMode::Caea,
+            };
+        let (grant, primed) = if caea_possible {
+            let grant = storage::contingency::grant_covering(&self.storage, &account.id, today).await?;
+            let primed =
+                storage::contingency::primed_points(&self.storage, &account.cuit.to_string(), cbte_tipo, &points)
+                    .await?;
+            (grant, primed)
+        } else {
+            (None, Vec::new())
+        };
+        let dummy_down = match (&self.contingency, request.contingencia) {
+            (Some(probe), Some(true)) if caea_possible && !breaker_open => probe
+                .probe
+                .get_or_probe(crate::arca::probe::fe_dummy(&probe.arca, probe.timeout))
+                .await
+                .failure
+                .is_some(),
+            _ => false,
+        };
+        let window = grant.as_ref().map(|grant| contingency::GrantWindow {
+            id: grant.id.clone(),
+            fch_vig_desde: grant.fch_vig_desde,
+            fch_vig_hasta: grant.fch_vig_hasta,
+        });
+        let decision = contingency::decide(&contingency::Situation {
+            queue_mode: self.queue_mode,
+            breaker_open,
+            dummy_down,
+            requested: request.contingencia,
+            punto_venta: i32::try_from(voucher.punto_venta).unwrap_or(i32::MAX),
+            cbte_tipo,
+            is_note: voucher.cbte_tipo.is_note(),
+            is_fce: voucher.cbte_tipo.is_fce(),
+            fecha: voucher.cbte_fch,
+            contingency_points: &points,
+            primed_points: &primed,
+            grant: window.as_ref(),
+        });
+        Ok(Route {
+            decision,
+            grant,
+            today,
+            now,
+        })
     }
 }
 

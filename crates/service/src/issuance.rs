@@ -78,6 +78,10 @@ pub enum Error {
     /// approved): nothing was stored; its balance is computed again.
     #[error("the notes of invoice {id} changed meanwhile")]
     NotesChanged { id: String },
+    /// The invoice cannot be issued under CAEA now (its contingency series was never primed, or
+    /// is at 99999999): why.
+    #[error("no CAEA can be used now: {0}")]
+    CaeaUnavailable(String),
     /// A stored voucher could not be read back.
     #[error("invoice {id}: stored voucher unreadable: {reason}")]
     Corrupt { id: String, reason: String },

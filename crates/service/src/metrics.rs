@@ -140,6 +140,12 @@ const FAMILIES: &[Family] = &[
         kind: Kind::Histogram(DURATION_BUCKETS),
         labelled: false,
     },
+    Family {
+        name: "arca_caea_invoices_total",
+        help: "Invoices this instance issued under a CAEA (contingency: ARCA's CAE service failing).",
+        kind: Kind::Counter,
+        labelled: false,
+    },
 ];
 
 type Labels = Vec<(&'static str, String)>;
@@ -249,6 +255,11 @@ pub fn record_batch(size: usize) {
 /// One in-flight invoice reconciled with ARCA.
 pub fn record_reconciliation() {
     increment("arca_reconciliations_total", Vec::new());
+}
+
+/// One invoice issued under a CAEA.
+pub fn record_caea_invoice() {
+    increment("arca_caea_invoices_total", Vec::new());
 }
 
 /// `count` CAEA reports of this instance ended with `outcome` (`informed`, `rejected`, `unknown`).

@@ -62,7 +62,9 @@ pub struct AppContext {
     /// `MAINTENANCE_MODE` and the shared flag of `arca-api maintenance on|off`.
     pub maintenance: Maintenance,
     /// The last `FEDummy` of `/health/arca`, shared by probes for `ARCA_HEALTH_CACHE_MS`.
-    pub arca_probe: ProbeCache,
+    /// Shared with the invoices module (an explicit `"contingencia"` asks it whether ARCA's CAE
+    /// service is down).
+    pub arca_probe: Arc<ProbeCache>,
     /// Invoice emails: queued through the outbox.
     pub emails: Emails,
     /// Delivers the outbox; runs while the app serves (tests may stop it and drive passes).

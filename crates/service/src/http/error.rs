@@ -40,7 +40,8 @@ pub struct Problem {
     /// NOT_FOUND, CONFLICT, INVOICE_NOT_APPROVED, ISSUER_PROFILE_REQUIRED, NOT_CONFIGURED,
     /// PUBLIC_LINK_INVALID, PUBLIC_LINK_EXPIRED, TAXPAYER_NOT_FOUND, TAXPAYER_LOOKUP_UNAVAILABLE,
     /// TAXPAYER_DATA_INCOMPLETE, ARCA_SERVICE_NOT_AUTHORIZED, ARCA_REFUSED, CERTIFICATE_REJECTED,
-    /// ARCA_REQUEST_REJECTED, RATE_LIMIT_EXCEEDED, MAINTENANCE, INTERNAL_ERROR, …
+    /// ARCA_REQUEST_REJECTED, RATE_LIMIT_EXCEEDED, MAINTENANCE, CONTINGENCY_NOT_ACTIVE,
+    /// CONTINGENCY_NOT_CONFIGURED, CAEA_UNAVAILABLE, INTERNAL_ERROR, …
     pub code: String,
     /// Whether the same request may succeed later.
     pub retryable: bool,
@@ -223,6 +224,57 @@ impl ApiError {
                 StatusCode::SERVICE_UNAVAILABLE,
                 "ARCA_UNAVAILABLE",
                 "ARCA is failing and the circuit breaker is open; the invoice was not accepted, send it again later",
+            )
+        }
+    }
+
+    /// A request for CAEA (`"contingencia"`) refused, or CAEA not usable now (docs/arca.md §G):
+    /// 409 `CONTINGENCY_NOT_ACTIVE`, 422 `CONTINGENCY_NOT_CONFIGURED`, 503 `CAEA_UNAVAILABLE`
+    /// (retryable), or 400 naming the field, each with a hint.
+    pub fn contingency(refusal: crate::contingency::issue::Refusal) -> ApiError {
+        use crate::contingency::issue::Refusal;
+        let with_hint = |error: ApiError, hint: &str| ApiError {
+            arca: Some(Box::new(ArcaDetails {
+                hint: Some(hint.to_string()),
+                ..ArcaDetails::default()
+            })),
+            ..error
+        };
+        match refusal {
+            Refusal::NotActive => with_hint(
+                ApiError::new(StatusCode::CONFLICT, "CONTINGENCY_NOT_ACTIVE", refusal.to_string()),
+                "CAEA is for contingencies only: ARCA's CAE service answers, so send the invoice without \"contingencia\" (it gets a CAE)",
+            ),
+            Refusal::NotConfigured => with_hint(
+                ApiError::new(
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                    "CONTINGENCY_NOT_CONFIGURED",
+                    refusal.to_string(),
+                ),
+                "mark a point of sale ARCA registered as CAEA `contingencia` (PATCH /v1/points-of-sale/{id}); the service then obtains a CAEA every fortnight",
+            ),
+            Refusal::Unavailable(reason) => ApiError::caea_unavailable(reason),
+            Refusal::Field { field, message } => ApiError::field(field, message),
+        }
+    }
+
+    /// 503 `CAEA_UNAVAILABLE` (retryable): the account opted in to CAEA, but none can be used now.
+    pub fn caea_unavailable(reason: String) -> ApiError {
+        ApiError {
+            retryable: true,
+            retry_after: Some(60),
+            arca: Some(Box::new(ArcaDetails {
+                hint: Some(
+                    "the CAEA of today's fortnight and the primed contingency series come from ARCA while it answers \
+                     (GET /v1/contingency shows them); send the invoice without \"contingencia\" to queue it instead"
+                        .into(),
+                ),
+                ..ArcaDetails::default()
+            })),
+            ..ApiError::new(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "CAEA_UNAVAILABLE",
+                format!("no CAEA can be used now: {reason}"),
             )
         }
     }
@@ -417,6 +469,7 @@ impl From<crate::invoices::Error> for ApiError {
             Invoices::CircuitOpen { retry_after } => ApiError::circuit_open(retry_after),
             Invoices::NotFound => ApiError::not_found("no such invoice"),
             error @ (Invoices::NotEditable { .. } | Invoices::NoteRefused(_)) => ApiError::conflict(error.to_string()),
+            Invoices::Contingency(refusal) => ApiError::contingency(refusal),
         }
     }
 }
@@ -553,6 +606,7 @@ impl From<crate::issuance::Error> for ApiError {
                 "the Idempotency-Key was used for another request (invoice {id})"
             )),
             Issuance::NotFound => ApiError::not_found("no such invoice"),
+            Issuance::CaeaUnavailable(reason) => ApiError::caea_unavailable(reason),
             Issuance::NotesChanged { id } => ApiError::conflict(format!(
                 "invoice {id} got another note while this one was being accepted: send it again"
             )),

@@ -24,7 +24,7 @@ pub use crate::invoices::CreateInvoice;
 use crate::invoices::request::{CondicionVenta, ItemRequest};
 use crate::invoices::{Invoice, InvoiceFilter, InvoiceStatus, Respond};
 use crate::state::AppState;
-use crate::storage::invoices::NoteKind;
+use crate::storage::invoices::{InformeEstado, NoteKind, TipoAutorizacion};
 use crate::text;
 
 /// An ARCA code and message.
@@ -48,9 +48,23 @@ pub struct InvoiceView {
     pub iva_total: String,
     pub tributos_total: String,
     pub total: String,
+    /// The CAE once approved with one; `null` on an invoice issued under a CAEA (its code is in
+    /// `caea`), so a client reading `cae` never takes a CAEA for a CAE.
     pub cae: Option<String>,
+    /// The CAE's expiry (`null` on a CAEA invoice: see `vencimiento_caea`).
     pub vencimiento_cae: Option<NaiveDate>,
-    /// ARCA's QR URL (RG 4892) once authorised.
+    /// `CAE` (asked for each voucher) or `CAEA` (issued in contingency under the fortnight's
+    /// CAEA, docs/arca.md §G), on every invoice.
+    pub tipo_autorizacion: TipoAutorizacion,
+    /// The CAEA (14 digits) of an invoice issued under one; `null` otherwise.
+    pub caea: Option<String>,
+    /// The CAEA's validity end (the fortnight's last day); `null` otherwise.
+    pub vencimiento_caea: Option<NaiveDate>,
+    /// `true` when issued in contingency (under a CAEA, on a contingency point of sale).
+    pub contingencia: bool,
+    /// A CAEA invoice's report to ARCA (FECAEARegInformativo); `null` for a CAE invoice.
+    pub informe_caea: Option<InformeCaeaView>,
+    /// ARCA's QR URL (RG 4892) once authorised (`tipoCodAut` `A` and the CAEA for a CAEA invoice).
     pub qr_data: Option<String>,
     /// The PDF's path (`/v1/invoices/{id}/pdf`, with the API key): on every invoice; it answers
     /// 409 `INVOICE_NOT_APPROVED` until the invoice is approved.
@@ -92,6 +106,30 @@ pub struct InvoiceView {
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
     pub approved_at: Option<DateTime<Utc>>,
+}
+
+/// A CAEA invoice's report to ARCA.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct InformeCaeaView {
+    /// `pendiente` (not yet informed, or being reconciled), `informado` (ARCA accepted it) or
+    /// `rechazado` (ARCA refused it: `errores`; the account is alerted).
+    pub estado: EstadoInforme,
+    /// ARCA's codes when it refused the report.
+    pub errores: Vec<ArcaMessage>,
+    /// ARCA's observations on an accepted report.
+    pub observaciones: Vec<ArcaMessage>,
+    pub informado_at: Option<DateTime<Utc>>,
+    /// The reporting deadline ARCA gave with the CAEA (`FchTopeInf`).
+    pub fecha_tope: Option<NaiveDate>,
+}
+
+/// A CAEA report's state as shown.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum EstadoInforme {
+    Pendiente,
+    Informado,
+    Rechazado,
 }
 
 /// What a note does to its original.
@@ -148,7 +186,20 @@ impl InvoiceView {
                 })
                 .collect()
         };
+        let informe_caea = invoice.informe_caea.map(|informe| InformeCaeaView {
+            estado: match informe.estado {
+                InformeEstado::Informado => EstadoInforme::Informado,
+                InformeEstado::Rechazado => EstadoInforme::Rechazado,
+                InformeEstado::Pendiente | InformeEstado::EnCurso => EstadoInforme::Pendiente,
+            },
+            errores: messages(informe.errores),
+            observaciones: messages(informe.observaciones),
+            informado_at: informe.informado_at,
+            fecha_tope: informe.fecha_tope,
+        });
         let row = invoice.row;
+        let tipo_autorizacion = row.authorization.tipo_autorizacion;
+        let caea = tipo_autorizacion == TipoAutorizacion::Caea;
         let printed = invoice.printed.unwrap_or_default();
         let tipo_nota = row.note_kind().map(TipoNota::from);
         let comprobante_original = invoice.original.map(|original| ComprobanteOriginal {
@@ -184,8 +235,13 @@ impl InvoiceView {
             iva_total: format!("{:.2}", invoice.iva_total),
             tributos_total: format!("{:.2}", invoice.tributos_total),
             total: format!("{:.2}", invoice.total),
-            cae: row.cae,
-            vencimiento_cae: row.cae_vencimiento,
+            cae: if caea { None } else { row.cae.clone() },
+            vencimiento_cae: if caea { None } else { row.cae_vencimiento },
+            tipo_autorizacion,
+            caea: if caea { row.cae } else { None },
+            vencimiento_caea: if caea { row.cae_vencimiento } else { None },
+            contingencia: caea,
+            informe_caea,
             qr_data: invoice.qr_data,
             pdf_url: links.pdf_url,
             public_pdf_url: links.public_pdf_url,
@@ -218,12 +274,13 @@ impl InvoiceView {
         ("Prefer" = Option<String>, Header, description = "`respond-async`: answer 202 at once"),
     ),
     responses(
-        (status = 201, body = InvoiceView, description = "approved: it has a CAE"),
+        (status = 201, body = InvoiceView, description = "approved: it has a CAE, or (CAEA contingency) was issued at once under the fortnight's CAEA (`tipo_autorizacion` `CAEA`)"),
         (status = 202, body = InvoiceView, description = "accepted, not yet authorised: `pending` with `Prefer: respond-async`, `pending_retry` when ARCA did not answer within the wait or the circuit breaker is open"),
         (status = 400, body = Problem, content_type = "application/problem+json"),
         (status = 402, body = Problem, content_type = "application/problem+json"),
-        (status = 409, body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "A receiver given by its CUIT could not be filled from ARCA's padrón: TAXPAYER_NOT_FOUND, TAXPAYER_DATA_INCOMPLETE (`cliente.condicion_iva`), ARCA_SERVICE_NOT_AUTHORIZED, NO_CERTIFICATE", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "CONFLICT (an Idempotency-Key reused with another body), CONTINGENCY_NOT_ACTIVE (`contingencia: true` while ARCA's CAE service answers)", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "A receiver given by its CUIT could not be filled from ARCA's padrón: TAXPAYER_NOT_FOUND, TAXPAYER_DATA_INCOMPLETE (`cliente.condicion_iva`), ARCA_SERVICE_NOT_AUTHORIZED, NO_CERTIFICATE; CONTINGENCY_NOT_CONFIGURED (`contingencia: true` without an active contingency point of sale)", body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "ARCA_UNAVAILABLE (breaker open, INVOICE_QUEUE_MODE=reject), CAEA_UNAVAILABLE (`contingencia: true` with no usable CAEA); retryable", body = Problem, content_type = "application/problem+json"),
     )
 )]
 pub async fn create_invoice(

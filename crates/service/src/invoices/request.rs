@@ -72,6 +72,13 @@ pub struct CreateInvoice {
     /// `GET /v1/invoices/{id}`, never in lists.
     #[schema(schema_with = metadata_schema)]
     pub metadata: Option<serde_json::Value>,
+    /// CAEA contingency (docs/arca.md §G): `true` asks to issue it at once under the account's
+    /// CAEA on a contingency point of sale, accepted only while ARCA's CAE service fails (breaker
+    /// open or FEDummy down; else 409 `CONTINGENCY_NOT_ACTIVE`); `false` never uses CAEA (with
+    /// the breaker open it is queued or refused as `INVOICE_QUEUE_MODE` says). Omitted: CAEA only
+    /// when the breaker is open and `INVOICE_QUEUE_MODE=caea`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub contingencia: Option<bool>,
 }
 
 /// The document's form of `metadata`: the limits `invoices::limits` enforces, stated so that a

@@ -9,7 +9,7 @@ use arca_protocol::money::Decimal;
 use arca_protocol::qr::{AuthorizationKind, QrData};
 
 use super::request::{CondicionVenta, ItemRequest};
-use crate::storage::invoices::{self, InvoiceRow, InvoiceStatus, NoteKind};
+use crate::storage::invoices::{self, InformeEstado, InvoiceRow, InvoiceStatus, NoteKind, TipoAutorizacion};
 
 /// An ARCA code and message kept with an invoice.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -43,6 +43,43 @@ pub struct Invoice {
     /// What an approved Factura still has to credit (its remaining balance, total), single reads
     /// only.
     pub saldo: Option<Decimal>,
+    /// A CAEA invoice's report to ARCA; `None` for a CAE invoice.
+    pub informe_caea: Option<InformeCaea>,
+}
+
+/// Where a CAEA invoice's report to ARCA stands (docs/arca.md §G.5).
+#[derive(Debug, Clone)]
+pub struct InformeCaea {
+    /// `pendiente`, `informado` or `rechazado`; a report that may have reached ARCA and is being
+    /// reconciled (`en_curso`) is shown `pendiente`.
+    pub estado: InformeEstado,
+    /// ARCA's codes when it refused the report.
+    pub errores: Vec<ArcaMessage>,
+    /// ARCA's observations on the report.
+    pub observaciones: Vec<ArcaMessage>,
+    pub informado_at: Option<chrono::DateTime<chrono::Utc>>,
+    /// The grant's reporting deadline (`FchTopeInf`).
+    pub fecha_tope: Option<chrono::NaiveDate>,
+}
+
+impl InformeCaea {
+    fn of(row: &InvoiceRow) -> Option<InformeCaea> {
+        let columns = &row.authorization;
+        if columns.tipo_autorizacion != TipoAutorizacion::Caea {
+            return None;
+        }
+        let estado = match columns.informe_estado() {
+            Some(InformeEstado::EnCurso) | None => InformeEstado::Pendiente,
+            Some(other) => other,
+        };
+        Some(InformeCaea {
+            estado,
+            errores: messages(columns.informe_errores.as_deref()),
+            observaciones: messages(columns.informe_observaciones.as_deref()),
+            informado_at: columns.informado_at,
+            fecha_tope: columns.caea_fch_tope_inf,
+        })
+    }
 }
 
 /// The invoice a note adjusts, as the note shows it.
@@ -113,12 +150,18 @@ impl Invoice {
             original: None,
             notes: None,
             saldo: None,
+            informe_caea: InformeCaea::of(&row),
             row,
         }
     }
 
     pub fn status(&self) -> InvoiceStatus {
         self.row.status
+    }
+
+    /// Issued under a CAEA (in contingency).
+    pub fn is_caea(&self) -> bool {
+        self.row.authorization.tipo_autorizacion == TipoAutorizacion::Caea
     }
 
     /// `PPPPP-NNNNNNNN` once numbered.
@@ -152,7 +195,11 @@ pub(crate) fn qr_url(row: &InvoiceRow, issuer: Cuit, total: Decimal) -> Option<S
             ctz: detail.as_ref().and_then(|d| d.mon_cotiz).unwrap_or(Decimal::ONE),
             tipo_doc_rec: identified.then_some(row.doc_tipo),
             nro_doc_rec: identified.then(|| u64::try_from(row.doc_nro).ok()).flatten(),
-            tipo_cod_aut: AuthorizationKind::Cae,
+            // A CAEA invoice's code is its fortnight's CAEA: `tipoCodAut` "A" (§F, §G.4).
+            tipo_cod_aut: match row.authorization.tipo_autorizacion {
+                TipoAutorizacion::Cae => AuthorizationKind::Cae,
+                TipoAutorizacion::Caea => AuthorizationKind::Caea,
+            },
             cod_aut: cae.parse().unwrap_or_default(),
         }
         .to_url(),

@@ -254,6 +254,131 @@ impl Engine {
         })
     }
 
+    /// Issues the invoice under the CAEA of `grant` on its (contingency) point of sale, in ONE
+    /// transaction (ARCHITECTURE.md invariant 23): the next number of the contingency series
+    /// (`UPDATE caea_series … RETURNING`, the row held until commit, so no two transactions share
+    /// a number and one that does not commit leaves no gap), the invoice inserted and recorded
+    /// `approved` with the CAEA, `CbteFchHsGen` and `informe_estado` 'pendiente', its usage
+    /// count (a quota passed rolls everything back), `invoice.created` and `invoice.approved`,
+    /// and the approval email. ARCA is not called. An idempotency key the account used before
+    /// returns that invoice (same hash; its number was not taken) or refuses (another body).
+    /// [`Error::CaeaUnavailable`] when the series was never primed or is at 99999999.
+    pub async fn issue_caea(
+        &self,
+        invoice: NewInvoice,
+        grant: &crate::storage::contingency::CaeaGrantRow,
+        now: chrono::DateTime<chrono::Utc>,
+    ) -> Result<Submitted, Error> {
+        use crate::storage::contingency;
+        if invoice.note.is_some() || invoice.deferred_until.is_some() {
+            return Err(Error::Invalid(
+                "a note or a deferred invoice is not issued under CAEA".into(),
+            ));
+        }
+        let row = new_row(&invoice)?;
+        let series = &row.series;
+        let mut transaction = self.inner.storage.begin().await?;
+        // The number first: the first statement writes, so SQLite's writer lock is taken at once.
+        let Some(numero) =
+            contingency::take_number(&mut transaction, &series.cuit, series.punto_venta, series.cbte_tipo).await?
+        else {
+            drop(transaction);
+            let last =
+                contingency::last_number(&self.inner.storage, &series.cuit, series.punto_venta, series.cbte_tipo)
+                    .await?;
+            return Err(Error::CaeaUnavailable(match last {
+                None => format!(
+                    "the contingency series of point of sale {} and voucher type {} was never primed with ARCA's last number",
+                    series.punto_venta, series.cbte_tipo
+                ),
+                Some(_) => format!(
+                    "the contingency series of point of sale {} and voucher type {} reached 99999999",
+                    series.punto_venta, series.cbte_tipo
+                ),
+            }));
+        };
+        match invoices::insert(&mut transaction, &row).await? {
+            Inserted::Created => {}
+            // A repeat: the number taken above goes back with the rollback.
+            Inserted::Existing { id, request_hash } if request_hash == invoice.request_hash => {
+                return Ok(Submitted { id, created: false });
+            }
+            Inserted::Existing { id, .. } => return Err(Error::IdempotencyConflict { id }),
+            Inserted::LiveCancellation { id } => return Ok(Submitted { id, created: false }),
+        }
+        let subscriptions = storage::webhooks::enabled_for_account(&mut transaction, &invoice.account_id).await?;
+        let links = &self.inner.context.config.links;
+        let mut emitted = invoice_events::emit_one(
+            &mut transaction,
+            &subscriptions,
+            EventType::InvoiceCreated,
+            &row.id,
+            links,
+            now,
+        )
+        .await?;
+        let generated = crate::contingency::calendar::generation_stamp(now);
+        let approval = contingency::CaeaApproval {
+            id: &row.id,
+            numero,
+            grant,
+            cbte_fch_hs_gen: &generated,
+            now,
+        };
+        if !contingency::record_caea_approved(&mut transaction, &approval).await? {
+            return Err(Error::Invalid(format!(
+                "invoice {} could not be recorded under CAEA",
+                row.id
+            )));
+        }
+        if let Some((month, quota)) = &invoice.usage {
+            let used = usage::increment_usage(&mut transaction, &invoice.account_id, month).await?;
+            if let Some(quota) = quota.filter(|quota| used > *quota) {
+                return Err(Error::Storage(crate::Error::QuotaExceeded {
+                    quota,
+                    used: used - 1,
+                    month: month.clone(),
+                }));
+            }
+            if let Some(quota) = quota.filter(|quota| used == crate::alerts::warning_at(*quota) || used == *quota) {
+                let stored = crate::alerts::quota_crossed(
+                    &mut transaction,
+                    Some(&subscriptions),
+                    &invoice.account_id,
+                    month,
+                    used,
+                    quota,
+                    now,
+                )
+                .await?;
+                emitted |= stored > 0;
+            }
+        }
+        emitted |= invoice_events::emit_one(
+            &mut transaction,
+            &subscriptions,
+            EventType::InvoiceApproved,
+            &row.id,
+            links,
+            now,
+        )
+        .await?;
+        // The approval's email, in the same transaction (ARCHITECTURE.md invariant 16).
+        let mut transaction = storage::series::Fenced::unleased(transaction);
+        let emails = crate::email::enqueue_on_approval(&mut transaction, std::slice::from_ref(&row.id), now).await?;
+        transaction.commit().await?;
+        if emitted || emails > 0 {
+            crate::outbox::wake_all();
+        }
+        crate::metrics::record_caea_invoice();
+        tracing::info!(invoice.id = %row.id, numero, punto_venta = series.punto_venta, "issued under CAEA");
+        self.inner.context.watchers.publish(&row.id, InvoiceStatus::Approved);
+        Ok(Submitted {
+            id: row.id,
+            created: true,
+        })
+    }
+
     /// Replaces an invoice ARCA never received (failed, or waiting without a number) and queues it
     /// again; `Error::NotFound` when it is not the account's or can no longer be edited (numbered,
     /// in flight, approved, cancelled).

@@ -225,6 +225,102 @@ pub struct InvoiceRow {
     /// For a note: `cancellation`, `credit` or `debit` (see [`InvoiceRow::note_kind`]).
     #[sqlx(rename = "note_kind")]
     pub note_kind_text: Option<String>,
+    /// How it was authorised, and under CAEA its grant and report state (migration 0020_caea).
+    #[sqlx(flatten)]
+    pub authorization: AuthorizationColumns,
+}
+
+/// How ARCA authorised an invoice (`tipo_autorizacion` column; its `CHECK` constraint lists the
+/// same two): a CAE asked for each voucher, or the CAEA of a fortnight (docs/arca.md §G).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, utoipa::ToSchema)]
+pub enum TipoAutorizacion {
+    #[default]
+    #[serde(rename = "CAE")]
+    Cae,
+    #[serde(rename = "CAEA")]
+    Caea,
+}
+
+impl TipoAutorizacion {
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            TipoAutorizacion::Cae => "CAE",
+            TipoAutorizacion::Caea => "CAEA",
+        }
+    }
+}
+
+impl TryFrom<String> for TipoAutorizacion {
+    type Error = String;
+
+    fn try_from(text: String) -> Result<Self, Self::Error> {
+        match text.as_str() {
+            "CAE" => Ok(TipoAutorizacion::Cae),
+            "CAEA" => Ok(TipoAutorizacion::Caea),
+            _ => Err(format!("unknown tipo_autorizacion {text:?}")),
+        }
+    }
+}
+
+/// A CAEA voucher's report to ARCA (`informe_estado` column; its `CHECK` constraint lists the
+/// same four): see migration 0020_caea.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum InformeEstado {
+    Pendiente,
+    EnCurso,
+    Informado,
+    Rechazado,
+}
+
+impl InformeEstado {
+    pub const ALL: [InformeEstado; 4] = [
+        InformeEstado::Pendiente,
+        InformeEstado::EnCurso,
+        InformeEstado::Informado,
+        InformeEstado::Rechazado,
+    ];
+
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            InformeEstado::Pendiente => "pendiente",
+            InformeEstado::EnCurso => "en_curso",
+            InformeEstado::Informado => "informado",
+            InformeEstado::Rechazado => "rechazado",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<InformeEstado> {
+        InformeEstado::ALL.into_iter().find(|state| state.as_str() == text)
+    }
+}
+
+/// The authorisation columns of an invoice: all NULL (and `tipo_autorizacion` CAE) for a CAE
+/// invoice.
+#[derive(Debug, Clone, Default, sqlx::FromRow)]
+pub struct AuthorizationColumns {
+    #[sqlx(try_from = "String")]
+    pub tipo_autorizacion: TipoAutorizacion,
+    /// The `caea_grants` row whose CAEA it carries.
+    pub caea_grant_id: Option<String>,
+    /// `CbteFchHsGen`: when it was generated (Argentina, `yyyymmddhhmiss`).
+    pub cbte_fch_hs_gen: Option<String>,
+    /// See [`InformeEstado`] ([`AuthorizationColumns::informe_estado`]).
+    #[sqlx(rename = "informe_estado")]
+    pub informe_estado_text: Option<String>,
+    /// ARCA's rejection codes, JSON `[{"code", "msg"}]`.
+    pub informe_errores: Option<String>,
+    /// ARCA's observations on the report, JSON `[{"code", "msg"}]`.
+    pub informe_observaciones: Option<String>,
+    pub informado_at: Option<DateTime<Utc>>,
+    /// The grant's reporting deadline (`FchTopeInf`), read with the row.
+    pub caea_fch_tope_inf: Option<NaiveDate>,
+}
+
+impl AuthorizationColumns {
+    /// The report state of a CAEA voucher; `None` for a CAE invoice.
+    pub fn informe_estado(&self) -> Option<InformeEstado> {
+        self.informe_estado_text.as_deref().and_then(InformeEstado::parse)
+    }
 }
 
 impl InvoiceRow {
@@ -286,7 +382,9 @@ fn columns_of(amounts: &str, document: &str) -> String {
     format!(
         "id, account_id, status, cuit, punto_venta, cbte_tipo, numero, voucher, {document} AS document, fecha, doc_tipo, doc_nro, \
          cliente_nombre, {}, cae, cae_vencimiento, arca_observaciones, arca_errores, send_state, attempts, \
-         next_attempt_at, idempotency_key, request_hash, created_at, updated_at, approved_at, original_id, note_kind",
+         next_attempt_at, idempotency_key, request_hash, created_at, updated_at, approved_at, original_id, note_kind, \
+         tipo_autorizacion, caea_grant_id, cbte_fch_hs_gen, informe_estado, informe_errores, informe_observaciones, informado_at, \
+         (SELECT fch_tope_inf FROM caea_grants WHERE caea_grants.id = invoices.caea_grant_id) AS caea_fch_tope_inf",
         amounts
     )
 }

@@ -240,6 +240,8 @@ impl<'a> Context<'a> {
                 .pointer("/condicion_venta")
                 .and_then(|v| serde_json::from_value::<CondicionVenta>(v.clone()).ok()),
             metadata,
+            // Notes are never issued under CAEA (`contingency::issue`).
+            contingencia: None,
         }
     }
 
@@ -619,6 +621,7 @@ mod tests {
             approved_at: Some(now),
             original_id: None,
             note_kind_text: None,
+            authorization: Default::default(),
         };
         (account, row, detail)
     }
