@@ -21,6 +21,9 @@ mod contingency_grants;
 /// of sale when the breaker opens (`INVOICE_QUEUE_MODE=caea`) or on explicit request while ARCA
 /// fails; contiguous numbers across crashes, retries and concurrent requests; the QR and PDF.
 mod contingency_issue;
+/// CAEA reporting: vouchers informed in batches, rejections with ARCA's codes and an event, lost
+/// answers reconciled, ARCA down and back, points of sale without movement, the reports view.
+mod contingency_reports;
 /// Customers: CRUD, document and IVA-condition validation, duplicates, filters, isolation.
 mod customers;
 /// TLS to PostgreSQL and Redis (`ARCA_TLS_TESTS=1`, after `scripts/tls-services.sh`).

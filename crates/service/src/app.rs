@@ -38,6 +38,8 @@ const REDIS_START_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(
 /// The service, ready to serve.
 pub struct App {
     state: AppState,
+    /// The CAEA reporter's background passes, stopped with the server.
+    reporter: crate::contingency::report::Reporter,
 }
 
 impl App {
@@ -135,6 +137,18 @@ impl App {
             config.issuance.contingency.clone(),
         );
         caea_grants.spawn();
+        // CAEA reporting (contingency::report): every instance runs passes; series leases make
+        // one sender per series.
+        let reporter = crate::contingency::report::Reporter::new(
+            storage.clone(),
+            arca.clone(),
+            clock.clone(),
+            crate::contingency::report::ReporterConfig {
+                report_interval: config.issuance.contingency.report_interval,
+                lease_ttl: config.issuance.lease_ttl,
+            },
+        );
+        reporter.spawn(breaker.clone());
         Ok(App {
             state: Arc::new(AppContext {
                 storage: storage.clone(),
@@ -161,6 +175,7 @@ impl App {
                 caea_grants,
                 config,
             }),
+            reporter,
         })
     }
 
@@ -185,6 +200,7 @@ impl App {
         self.state.dispatcher.stop();
         self.state.jobs.stop();
         self.state.caea_grants.stop().await;
+        self.reporter.stop();
         served
     }
 }

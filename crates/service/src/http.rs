@@ -147,6 +147,7 @@ pub fn api_routes(state: AppState) -> OpenApiRouter<AppState> {
             verifications::list_verifications
         ))
         .routes(routes!(verifications::get_verification))
+        .routes(routes!(contingency_reports::get_contingency_reports))
         .routes(routes!(fce::list_received))
         .routes(routes!(fce::accept_received))
         .routes(routes!(fce::reject_received))

@@ -93,6 +93,18 @@ const FAMILIES: &[Family] = &[
         labelled: false,
     },
     Family {
+        name: "arca_caea_reports_total",
+        help: "CAEA vouchers and no-movement notices reported to ARCA by this instance, by outcome: informed, rejected, unknown (no answer: reconciled next pass).",
+        kind: Kind::Counter,
+        labelled: true,
+    },
+    Family {
+        name: "arca_caea_late_reports_total",
+        help: "CAEA reports (vouchers or no-movement notices) sent after ARCA's deadline (FchTopeInf).",
+        kind: Kind::Counter,
+        labelled: false,
+    },
+    Family {
         name: "arca_fce_undecided_total",
         help: "Invoices to a CUIT whose FCE MiPyMEs obligation wsfecred could not tell (issued with the class asked for), by reason: unavailable (down, slow or deferred), not_authorized, no_certificate, refused, no_threshold (obliged without montoDesde).",
         kind: Kind::Counter,
@@ -248,6 +260,18 @@ pub fn record_reconciliation() {
 /// One invoice issued under a CAEA.
 pub fn record_caea_invoice() {
     increment("arca_caea_invoices_total", Vec::new());
+}
+
+/// `count` CAEA reports of this instance ended with `outcome` (`informed`, `rejected`, `unknown`).
+pub fn record_caea_reports(outcome: &'static str, count: usize) {
+    for _ in 0..count {
+        increment("arca_caea_reports_total", vec![("outcome", outcome.to_string())]);
+    }
+}
+
+/// A CAEA report sent after its grant's `FchTopeInf`.
+pub fn record_caea_late_report() {
+    increment("arca_caea_late_reports_total", Vec::new());
 }
 
 /// An invoice's FCE class could not be decided (wsfecred did not answer usefully): `reason`.

@@ -30,7 +30,7 @@ use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder
         (name = "invoices", description = "Invoices: composed, pre-validated, numbered and authorised with ARCA"),
         (name = "verifications", description = "Vouchers the caller received, checked with ARCA's WSCDC, and ARCA's answers"),
         (name = "fce", description = "FCE MiPyMEs the account's CUIT received (ARCA's wsfecred account): list, accept, reject"),
-        (name = "contingency", description = "CAEA contingency: opt-in, the fortnight's CAEA, contingency series"),
+        (name = "contingency", description = "CAEA contingency: opt-in, the fortnight's CAEA, contingency series, and their reporting to ARCA"),
         (name = "webhooks", description = "Signed webhook subscriptions of the caller's account and their delivery log"),
         (name = "public", description = "What needs no API key: an approved invoice's PDF through its signed, expiring link"),
     )

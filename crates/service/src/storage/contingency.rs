@@ -360,3 +360,400 @@ pub async fn record_caea_approved(
     });
     Ok(affected == 1)
 }
+
+// --- reports (REPORT) ---
+//
+// The reporter's reads and writes: CAEA vouchers by series and number, their `informe_estado`
+// (written only under the series' fence), the `caea_no_movement` rows, and the reads of
+// `GET /v1/contingency/reports`. It never calls ARCA and never decides an outcome
+// (`contingency::report` and `contingency::no_movement` do).
+// In a module of its own so that its imports never clash with the other sections'.
+pub use reports::*;
+
+mod reports {
+    use chrono::{DateTime, NaiveDate, Utc};
+
+    use super::ACTIVE_CONTINGENCY;
+    use crate::Error;
+    use crate::storage::series::{Fenced, SeriesKey};
+    use crate::storage::transaction::with_transaction;
+    use crate::storage::{Storage, with_pool};
+    use crate::webhooks::events::{self, Event};
+
+    /// A series with CAEA vouchers not yet informed, and the account that issues on it.
+    #[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+    pub struct UnreportedSeries {
+        pub account_id: String,
+        pub cuit: String,
+        pub punto_venta: i32,
+        pub cbte_tipo: i32,
+    }
+
+    impl UnreportedSeries {
+        pub fn key(&self) -> SeriesKey {
+            SeriesKey {
+                cuit: self.cuit.clone(),
+                punto_venta: self.punto_venta,
+                cbte_tipo: self.cbte_tipo,
+            }
+        }
+    }
+
+    /// Every series with a CAEA voucher `pendiente` or `en_curso` (the reporter's queue, index
+    /// `invoices_caea_unreported`).
+    pub async fn unreported_series(storage: &Storage) -> Result<Vec<UnreportedSeries>, Error> {
+        const SQL: &str = "SELECT DISTINCT account_id, cuit, punto_venta, cbte_tipo FROM invoices \
+             WHERE informe_estado IN ('pendiente', 'en_curso') ORDER BY cuit, punto_venta, cbte_tipo, account_id";
+        Ok(with_pool!(storage, pool => sqlx::query_as::<_, UnreportedSeries>(SQL).fetch_all(pool).await?))
+    }
+
+    /// A CAEA voucher not yet informed: its number and report state.
+    #[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+    pub struct UnreportedHead {
+        pub id: String,
+        pub numero: i64,
+        pub informe_estado: String,
+    }
+
+    /// The series' CAEA vouchers `pendiente` or `en_curso`, by number.
+    pub async fn unreported(storage: &Storage, key: &SeriesKey) -> Result<Vec<UnreportedHead>, Error> {
+        const SQL: &str = "SELECT id, numero, informe_estado FROM invoices \
+             WHERE cuit = $1 AND punto_venta = $2 AND cbte_tipo = $3 AND informe_estado IN ('pendiente', 'en_curso') \
+             AND numero IS NOT NULL ORDER BY numero";
+        Ok(with_pool!(storage, pool => {
+            sqlx::query_as::<_, UnreportedHead>(SQL)
+                .bind(&key.cuit)
+                .bind(key.punto_venta)
+                .bind(key.cbte_tipo)
+                .fetch_all(pool)
+                .await?
+        }))
+    }
+
+    /// A CAEA voucher as the reporter sends it: the stored unnumbered detail, its number, the CAEA
+    /// (`cae`), when it was generated, and its grant's reporting deadline.
+    #[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+    pub struct ReportVoucher {
+        pub id: String,
+        pub account_id: String,
+        pub numero: i64,
+        pub voucher: String,
+        pub cae: Option<String>,
+        pub cbte_fch_hs_gen: Option<String>,
+        pub informe_estado: String,
+        pub fch_tope_inf: Option<NaiveDate>,
+        pub periodo: Option<i32>,
+        pub orden: Option<i32>,
+    }
+
+    /// The series' CAEA vouchers numbered `from..=to` that are still `pendiente` or `en_curso`.
+    pub async fn report_vouchers(
+        storage: &Storage,
+        key: &SeriesKey,
+        from: i64,
+        to: i64,
+    ) -> Result<Vec<ReportVoucher>, Error> {
+        const SQL: &str = "SELECT i.id, i.account_id, i.numero, i.voucher, i.cae, i.cbte_fch_hs_gen, i.informe_estado, \
+             g.fch_tope_inf, g.periodo, g.orden \
+             FROM invoices i LEFT JOIN caea_grants g ON g.id = i.caea_grant_id \
+             WHERE i.cuit = $1 AND i.punto_venta = $2 AND i.cbte_tipo = $3 AND i.numero BETWEEN $4 AND $5 \
+             AND i.informe_estado IN ('pendiente', 'en_curso') ORDER BY i.numero";
+        Ok(with_pool!(storage, pool => {
+            sqlx::query_as::<_, ReportVoucher>(SQL)
+                .bind(&key.cuit)
+                .bind(key.punto_venta)
+                .bind(key.cbte_tipo)
+                .bind(from)
+                .bind(to)
+                .fetch_all(pool)
+                .await?
+        }))
+    }
+
+    /// Write-ahead: the series' `pendiente` vouchers numbered `from..=to` become `en_curso` before
+    /// the request that carries them is sent. Returns how many changed.
+    pub async fn mark_in_progress(
+        fenced: &mut Fenced<'_>,
+        key: &SeriesKey,
+        from: i64,
+        to: i64,
+        now: DateTime<Utc>,
+    ) -> Result<u64, Error> {
+        const SQL: &str = "UPDATE invoices SET informe_estado = 'en_curso', updated_at = $6 \
+             WHERE cuit = $1 AND punto_venta = $2 AND cbte_tipo = $3 AND numero BETWEEN $4 AND $5 \
+             AND informe_estado = 'pendiente'";
+        Ok(with_transaction!(fenced.transaction(), connection => {
+            sqlx::query(SQL)
+                .bind(&key.cuit)
+                .bind(key.punto_venta)
+                .bind(key.cbte_tipo)
+                .bind(from)
+                .bind(to)
+                .bind(now)
+                .execute(connection)
+                .await?
+                .rows_affected()
+        }))
+    }
+
+    /// ARCA accepted the voucher (`informado`), with its observations (JSON, or `None`).
+    pub async fn record_informed(
+        fenced: &mut Fenced<'_>,
+        id: &str,
+        observaciones: Option<&str>,
+        now: DateTime<Utc>,
+    ) -> Result<(), Error> {
+        const SQL: &str = "UPDATE invoices SET informe_estado = 'informado', informe_observaciones = $2, \
+             informe_errores = NULL, informado_at = $3, updated_at = $3 \
+             WHERE id = $1 AND informe_estado IN ('pendiente', 'en_curso')";
+        with_transaction!(fenced.transaction(), connection => {
+            sqlx::query(SQL).bind(id).bind(observaciones).bind(now).execute(connection).await?;
+        });
+        Ok(())
+    }
+
+    /// ARCA refused the voucher (`rechazado`, its codes in `errores`), and the alert `event` in the
+    /// same transaction.
+    pub async fn record_rejected(
+        fenced: &mut Fenced<'_>,
+        id: &str,
+        errores: Option<&str>,
+        observaciones: Option<&str>,
+        event: &Event,
+        now: DateTime<Utc>,
+    ) -> Result<(), Error> {
+        const SQL: &str = "UPDATE invoices SET informe_estado = 'rechazado', informe_errores = $2, \
+             informe_observaciones = $3, updated_at = $4 \
+             WHERE id = $1 AND informe_estado IN ('pendiente', 'en_curso')";
+        with_transaction!(fenced.transaction(), connection => {
+            sqlx::query(SQL)
+                .bind(id)
+                .bind(errores)
+                .bind(observaciones)
+                .bind(now)
+                .execute(connection)
+                .await?;
+        });
+        events::emit(fenced.transaction(), event, now).await?;
+        Ok(())
+    }
+
+    /// ARCA did not consume the voucher's number: `pendiente` again, to be sent again unchanged.
+    pub async fn record_not_consumed(fenced: &mut Fenced<'_>, id: &str, now: DateTime<Utc>) -> Result<(), Error> {
+        const SQL: &str = "UPDATE invoices SET informe_estado = 'pendiente', updated_at = $2 \
+             WHERE id = $1 AND informe_estado = 'en_curso'";
+        with_transaction!(fenced.transaction(), connection => {
+            sqlx::query(SQL).bind(id).bind(now).execute(connection).await?;
+        });
+        Ok(())
+    }
+
+    /// A point of sale that must be informed without movement for a grant: the grant's validity
+    /// ended, the point is an active contingency point of sale of the grant's account, no CAEA
+    /// invoice of the grant is on it, and it is not yet informed or rejected (`estado` NULL: never
+    /// tried; `en_curso`: a call may have reached ARCA).
+    #[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+    pub struct NoMovementDue {
+        pub grant_id: String,
+        pub account_id: String,
+        pub caea: String,
+        pub periodo: i32,
+        pub orden: i32,
+        pub fch_tope_inf: NaiveDate,
+        pub punto_venta: i32,
+        pub estado: Option<String>,
+    }
+
+    /// Every [`NoMovementDue`] whose grant's validity ended before `today` (Argentina's day).
+    pub async fn no_movement_due(storage: &Storage, today: NaiveDate) -> Result<Vec<NoMovementDue>, Error> {
+        let sql = format!(
+            "SELECT g.id AS grant_id, g.account_id, g.caea, g.periodo, g.orden, g.fch_tope_inf, \
+             p.numero AS punto_venta, n.estado \
+             FROM caea_grants g \
+             JOIN points_of_sale p ON p.account_id = g.account_id AND {ACTIVE_CONTINGENCY} \
+             LEFT JOIN caea_no_movement n ON n.grant_id = g.id AND n.punto_venta = p.numero \
+             WHERE g.fch_vig_hasta < $1 AND (n.estado IS NULL OR n.estado = 'en_curso') \
+             AND NOT EXISTS (SELECT 1 FROM invoices i WHERE i.caea_grant_id = g.id AND i.punto_venta = p.numero) \
+             ORDER BY g.periodo, g.orden, g.account_id, p.numero"
+        );
+        Ok(with_pool!(storage, pool => {
+            sqlx::query_as::<_, NoMovementDue>(&sql).bind(today).fetch_all(pool).await?
+        }))
+    }
+
+    /// Write-ahead for `FECAEASinMovimientoInformar`: the row `en_curso`. `false` when a row already
+    /// exists (another instance took it meanwhile: the next pass looks at it).
+    pub async fn claim_no_movement(
+        storage: &Storage,
+        grant_id: &str,
+        punto_venta: i32,
+        now: DateTime<Utc>,
+    ) -> Result<bool, Error> {
+        const SQL: &str = "INSERT INTO caea_no_movement (grant_id, punto_venta, estado, updated_at) \
+             VALUES ($1, $2, 'en_curso', $3) ON CONFLICT (grant_id, punto_venta) DO NOTHING";
+        Ok(with_pool!(storage, pool => {
+            sqlx::query(SQL).bind(grant_id).bind(punto_venta).bind(now).execute(pool).await?.rows_affected() == 1
+        }))
+    }
+
+    /// ARCA's verdict on a no-movement notice: `informado` (with `fch_proceso`) or `rechazado`
+    /// (with `errores` and the alert `event`, in the same transaction). Only an `en_curso` row
+    /// changes.
+    #[allow(clippy::too_many_arguments)]
+    pub async fn record_no_movement(
+        storage: &Storage,
+        grant_id: &str,
+        punto_venta: i32,
+        informed: bool,
+        fch_proceso: Option<&str>,
+        errores: Option<&str>,
+        event: Option<&Event>,
+        now: DateTime<Utc>,
+    ) -> Result<(), Error> {
+        const SQL: &str = "UPDATE caea_no_movement SET estado = $3, fch_proceso = $4, errores = $5, updated_at = $6 \
+             WHERE grant_id = $1 AND punto_venta = $2 AND estado = 'en_curso'";
+        let estado = if informed { "informado" } else { "rechazado" };
+        let mut transaction = storage.begin().await?;
+        let changed = with_transaction!(&mut transaction, connection => {
+            sqlx::query(SQL)
+                .bind(grant_id)
+                .bind(punto_venta)
+                .bind(estado)
+                .bind(fch_proceso)
+                .bind(errores)
+                .bind(now)
+                .execute(connection)
+                .await?
+                .rows_affected()
+        });
+        if changed == 1
+            && let Some(event) = event
+        {
+            events::emit(&mut transaction, event, now).await?;
+        }
+        transaction.commit().await
+    }
+
+    /// A grant as `GET /v1/contingency/reports` shows it.
+    #[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+    pub struct ReportGrant {
+        pub id: String,
+        pub periodo: i32,
+        pub orden: i32,
+        pub caea: String,
+        pub fch_vig_desde: NaiveDate,
+        pub fch_vig_hasta: NaiveDate,
+        pub fch_tope_inf: NaiveDate,
+    }
+
+    /// The account's newest `limit` grants (newest fortnight first).
+    pub async fn report_grants(storage: &Storage, account_id: &str, limit: i64) -> Result<Vec<ReportGrant>, Error> {
+        const SQL: &str = "SELECT id, periodo, orden, caea, fch_vig_desde, fch_vig_hasta, fch_tope_inf FROM caea_grants \
+             WHERE account_id = $1 ORDER BY periodo DESC, orden DESC LIMIT $2";
+        Ok(with_pool!(storage, pool => {
+            sqlx::query_as::<_, ReportGrant>(SQL).bind(account_id).bind(limit).fetch_all(pool).await?
+        }))
+    }
+
+    /// How many of the grant's vouchers are in each report state: (`informe_estado`, count).
+    pub async fn report_counts(
+        storage: &Storage,
+        account_id: &str,
+        grant_id: &str,
+    ) -> Result<Vec<(String, i64)>, Error> {
+        const SQL: &str = "SELECT informe_estado, COUNT(*) FROM invoices \
+             WHERE account_id = $1 AND caea_grant_id = $2 AND informe_estado IS NOT NULL GROUP BY informe_estado";
+        Ok(with_pool!(storage, pool => {
+            sqlx::query_as::<_, (String, i64)>(SQL).bind(account_id).bind(grant_id).fetch_all(pool).await?
+        }))
+    }
+
+    /// A voucher ARCA refused when it was reported.
+    #[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+    pub struct RejectedVoucher {
+        pub id: String,
+        pub punto_venta: i32,
+        pub cbte_tipo: i32,
+        pub numero: i64,
+        pub informe_errores: Option<String>,
+    }
+
+    /// The grant's first `limit` rejected vouchers, by series and number.
+    pub async fn rejected_vouchers(
+        storage: &Storage,
+        account_id: &str,
+        grant_id: &str,
+        limit: i64,
+    ) -> Result<Vec<RejectedVoucher>, Error> {
+        const SQL: &str = "SELECT id, punto_venta, cbte_tipo, numero, informe_errores FROM invoices \
+             WHERE account_id = $1 AND caea_grant_id = $2 AND informe_estado = 'rechazado' AND numero IS NOT NULL \
+             ORDER BY punto_venta, cbte_tipo, numero LIMIT $3";
+        Ok(with_pool!(storage, pool => {
+            sqlx::query_as::<_, RejectedVoucher>(SQL)
+                .bind(account_id)
+                .bind(grant_id)
+                .bind(limit)
+                .fetch_all(pool)
+                .await?
+        }))
+    }
+
+    /// Where the grant's reporting is stuck: its first rejected voucher with vouchers after it in
+    /// the same series still waiting to be informed (they follow a number ARCA refused, so none of
+    /// them can be informed until an operator resolves it). (punto_venta, numero).
+    pub async fn blocked_at(storage: &Storage, account_id: &str, grant_id: &str) -> Result<Option<(i32, i64)>, Error> {
+        const SQL: &str = "SELECT r.punto_venta, r.numero FROM invoices r \
+             WHERE r.account_id = $1 AND r.caea_grant_id = $2 AND r.informe_estado = 'rechazado' AND r.numero IS NOT NULL \
+             AND EXISTS (SELECT 1 FROM invoices p WHERE p.cuit = r.cuit AND p.punto_venta = r.punto_venta \
+                 AND p.cbte_tipo = r.cbte_tipo AND p.informe_estado IN ('pendiente', 'en_curso') AND p.numero > r.numero) \
+             ORDER BY r.punto_venta, r.cbte_tipo, r.numero LIMIT 1";
+        Ok(with_pool!(storage, pool => {
+            sqlx::query_as::<_, (i32, i64)>(SQL).bind(account_id).bind(grant_id).fetch_optional(pool).await?
+        }))
+    }
+
+    /// A point of sale's no-movement state for a grant (`estado` NULL: not tried yet).
+    #[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+    pub struct NoMovementState {
+        pub punto_venta: i32,
+        pub estado: Option<String>,
+        pub fch_proceso: Option<String>,
+        pub errores: Option<String>,
+    }
+
+    /// The grant's points of sale without movement: the account's active contingency points of sale
+    /// with no CAEA invoice of the grant, and every point with a no-movement row, by number.
+    pub async fn no_movement_states(
+        storage: &Storage,
+        account_id: &str,
+        grant_id: &str,
+    ) -> Result<Vec<NoMovementState>, Error> {
+        let unused_sql = format!(
+            "SELECT p.numero AS punto_venta, n.estado, n.fch_proceso, n.errores FROM points_of_sale p \
+             LEFT JOIN caea_no_movement n ON n.grant_id = $2 AND n.punto_venta = p.numero \
+             WHERE p.account_id = $1 AND {ACTIVE_CONTINGENCY} \
+             AND NOT EXISTS (SELECT 1 FROM invoices i WHERE i.caea_grant_id = $2 AND i.punto_venta = p.numero)"
+        );
+        const NOTICES: &str = "SELECT n.punto_venta, n.estado, n.fch_proceso, n.errores FROM caea_no_movement n \
+             JOIN caea_grants g ON g.id = n.grant_id WHERE g.account_id = $1 AND n.grant_id = $2";
+        let (unused, notices) = with_pool!(storage, pool => {
+            let unused = sqlx::query_as::<_, NoMovementState>(&unused_sql)
+                .bind(account_id)
+                .bind(grant_id)
+                .fetch_all(pool)
+                .await?;
+            let notices = sqlx::query_as::<_, NoMovementState>(NOTICES)
+                .bind(account_id)
+                .bind(grant_id)
+                .fetch_all(pool)
+                .await?;
+            (unused, notices)
+        });
+        let mut by_point: std::collections::BTreeMap<i32, NoMovementState> =
+            unused.into_iter().map(|state| (state.punto_venta, state)).collect();
+        for notice in notices {
+            by_point.insert(notice.punto_venta, notice);
+        }
+        Ok(by_point.into_values().collect())
+    }
+}
