@@ -36,6 +36,13 @@ BUSINESS_RULE_CODES = {
     # ARCA's wsfecred refused accepting or rejecting an FCE (unknown voucher, not addressed to
     # the account's CUIT, already accepted, a balance that is not the voucher's): ARCA's records.
     "ARCA_REFUSED": "ARCA's FCE account",
+    # CAEA contingency: `"contingencia": true` from an account without a contingency point of
+    # sale, while ARCA's CAE service answers, or without a usable CAEA; a contingency series at
+    # its last number: the account's setup and ARCA's state, not the request's shape.
+    "CONTINGENCY_NOT_CONFIGURED": "the account's contingency points of sale",
+    "CONTINGENCY_NOT_ACTIVE": "ARCA's CAE service answers",
+    "CAEA_UNAVAILABLE": "the account's CAEA",
+    "CAEA_SERIES_EXHAUSTED": "the contingency series",
 }
 
 # Field errors of a VALIDATION_ERROR for rules no JSON Schema can state: the field (a regular
@@ -133,6 +140,14 @@ BUSINESS_RULE_FIELD_ERRORS = [
     # A voucher's QR URL carries base64 of a JSON document: whether it decodes to ARCA's QR data
     # is beyond what a pattern can state.
     (r"qr_url", r"not an ARCA voucher QR URL"),
+    # CAEA contingency: a point of sale the account marked as a contingency one issues only
+    # under CAEA; an edit is issued with a CAE; a point of sale read from ARCA keeps ARCA's
+    # EmisionTipo and is a contingency one only if ARCA registered it for CAEA; a CAEA invoice's
+    # date lies in the CAEA's validity: the account's points of sale and grants, not the shape.
+    (r"punto_venta", r"point of sale [0-9]+ is a contingency"),
+    (r"contingencia", r"(an edited invoice is issued with a CAE|ARCA lists this point of sale)"),
+    (r"tipo_emision", r"is ARCA's EmisionTipo"),
+    (r"fecha", r".* (is outside the CAEA's validity|is before the last contingency voucher)"),
     # Which certificate fields go together, and whether the bundle or PEM can be read.
     (r"body", "send pkcs12_base64"),
     (r"(pkcs12_base64|passphrase|certificate_pem|private_key_pem)", ""),
