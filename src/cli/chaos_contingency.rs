@@ -156,14 +156,20 @@ async fn run_in(args: &Args, work: &Path, database_url: &str) -> anyhow::Result<
         bail!("registering the simulator's points of sale: {status} {body}");
     }
 
-    // Everyone's time: the evening of the current fortnight's last day (Argentina).
+    // The service signs its WSAA requests with the machine's time: the certificate's login
+    // happens before the clocks move, and its ticket outlives the run.
+    let (status, body) = sim
+        .post_json("/_sim/wsaa", &json!({"ticket_lifetime_seconds": 30 * 24 * 3600}), &[])
+        .await?;
+    if status >= 300 {
+        bail!("setting the simulator's ticket lifetime: {status} {body}");
+    }
     let clock = SharedClock {
         file: work.join("clock"),
         sim: sim.clone(),
     };
     let today = (Utc::now() - chrono::Duration::hours(3)).date_naive();
     let last_day = fortnight_end(today);
-    clock.set(argentina_evening(last_day)).await?;
 
     let env = InstanceEnv {
         exe,
@@ -202,6 +208,10 @@ async fn run_in(args: &Args, work: &Path, database_url: &str) -> anyhow::Result<
     if status != 201 && status != 200 {
         bail!("uploading the certificate: {status} {body}");
     }
+    // Everyone's time: the evening of the current fortnight's last day (Argentina).
+    clock
+        .set(argentina_evening(last_day).max(Utc::now() + chrono::Duration::minutes(1)))
+        .await?;
     for numero in CONTINGENCY_POINTS {
         let point = json!({"numero": numero, "tipo_emision": "CAEA - Ri Iva - Contingencias", "contingencia": true,
                            "descripcion": "Contingencia"});
