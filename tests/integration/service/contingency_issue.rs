@@ -644,3 +644,88 @@ async fn execute(storage: &arca_service::Storage, sql: &str) {
         arca_service::Storage::Sqlite(pool) => sqlx::query(sql).execute(pool).await.map(|_| ()).unwrap(),
     }
 }
+
+#[tokio::test]
+async fn the_created_event_and_the_approval_email_of_a_caea_invoice_name_the_caea() {
+    let app = TestApp::builder()
+        .clock(fixed_clock())
+        .env("ARCA_CIRCUIT_BREAKER", "true")
+        .env("INVOICE_QUEUE_MODE", "caea")
+        .start()
+        .await;
+    let now = mid_fortnight();
+    let (account, key) = opted_in(&app, CUIT_A, now).await;
+    let (_, hasta, tope) = fortnight_at(now);
+    let subscribed = arca_service::storage::webhooks::SubscriptionRow {
+        id: arca_service::storage::new_id("wh"),
+        account_id: account.clone(),
+        url: "https://example.com/hooks".into(),
+        events: json!(["*"]).to_string(),
+        description: None,
+        enabled: true,
+        secret: b"sealed elsewhere".to_vec(),
+        previous_secret: None,
+        previous_secret_expires_at: None,
+        failing_since: None,
+        disabled_reason: None,
+        disabled_at: None,
+        created_at: now,
+        updated_at: now,
+    };
+    arca_service::storage::webhooks::insert_subscription_row(&app.storage, &subscribed)
+        .await
+        .expect("a subscription");
+    let changed = app
+        .patch_json("/v1/account", &key, &json!({"enviar_email_automatico": true}))
+        .await;
+    assert_eq!(changed.status, 200, "{}", changed.text());
+    let mut body = factura_b("100.00");
+    body["cliente"]["email"] = json!("cliente@example.com");
+    let issued = post(&app, &key, &body).await;
+    assert_caea(&issued, tope);
+    let id = issued.json()["id"].as_str().unwrap().to_string();
+
+    // Both events show the invoice approved under the CAEA, never a CAE `pending` one.
+    let events = outbox(&app.storage, "webhook").await;
+    let mut types = Vec::new();
+    for payload in events {
+        let event_id = payload["event_id"].as_str().unwrap();
+        let event = arca_service::storage::webhooks::event_body(&app.storage, event_id)
+            .await
+            .unwrap()
+            .expect("the event");
+        let event: Value = serde_json::from_str(&event).unwrap();
+        if event["data"]["id"] != id.as_str() {
+            continue;
+        }
+        assert_eq!(event["data"]["tipo_autorizacion"], "CAEA", "{event}");
+        assert_eq!(event["data"]["status"], "approved", "{event}");
+        assert_eq!(event["data"]["contingencia"], true, "{event}");
+        types.push(event["type"].as_str().unwrap().to_string());
+    }
+    types.sort();
+    assert_eq!(types, ["invoice.approved", "invoice.created"]);
+
+    // The approval email names the CAEA as such.
+    let emails = outbox(&app.storage, "email").await;
+    assert_eq!(emails.len(), 1, "{emails:?}");
+    let text = emails[0]["mensaje"].as_str().unwrap();
+    assert!(
+        text.contains(&format!(
+            "emitida en contingencia con el CAEA {CAEA} (vigente hasta el {})",
+            hasta.format("%d/%m/%Y")
+        )),
+        "{text}"
+    );
+    assert!(!text.contains("con el CAE "), "{text}");
+}
+
+/// The payloads of the outbox's messages of `kind`.
+async fn outbox(storage: &arca_service::Storage, kind: &str) -> Vec<Value> {
+    let sql = format!("SELECT payload FROM outbox_messages WHERE kind = '{kind}' ORDER BY created_at, id");
+    let rows: Vec<String> = match storage {
+        arca_service::Storage::Postgres(pool) => sqlx::query_scalar(&sql).fetch_all(pool).await.unwrap(),
+        arca_service::Storage::Sqlite(pool) => sqlx::query_scalar(&sql).fetch_all(pool).await.unwrap(),
+    };
+    rows.iter().map(|row| serde_json::from_str(row).unwrap()).collect()
+}
