@@ -393,15 +393,69 @@ async fn a_number_taken_by_a_transaction_that_never_committed_is_the_next_one_is
         .start()
         .await;
     let now = mid_fortnight();
-    let (_, key) = opted_in(&app, CUIT_A, now).await;
+    let (account, key) = opted_in(&app, CUIT_A, now).await;
     let (_, _, tope) = fortnight_at(now);
-    // A crash between numbering and recording: the number taken, the transaction gone.
+    // A crash between numbering and committing: the number taken, the invoice inserted and
+    // recorded approved under the CAEA (what `issue_caea` does), the transaction gone.
+    use arca_service::storage::{contingency, invoices};
+    let grant = contingency::grant_covering(&app.storage, &account, argentina_today(now))
+        .await
+        .unwrap()
+        .expect("today's grant");
     let mut transaction = app.storage.begin().await.unwrap();
-    let taken = arca_service::storage::contingency::take_number(&mut transaction, CUIT_A, CONTINGENCY_POS, 6)
+    let taken = contingency::take_number(&mut transaction, CUIT_A, CONTINGENCY_POS, 6)
         .await
         .unwrap();
     assert_eq!(taken, Some(PRIMED + 1));
+    let id = arca_service::storage::new_id("inv");
+    let zero = || "0.00".to_string();
+    let row = invoices::NewInvoiceRow {
+        id: id.clone(),
+        account_id: account.clone(),
+        series: arca_service::storage::series::SeriesKey {
+            cuit: CUIT_A.to_string(),
+            punto_venta: CONTINGENCY_POS,
+            cbte_tipo: 6,
+        },
+        voucher: "{}".into(),
+        document: None,
+        fecha: Some(argentina_today(now)),
+        doc_tipo: 99,
+        doc_nro: 0,
+        cliente_nombre: None,
+        amounts: invoices::Amounts {
+            imp_total: "121.00".into(),
+            imp_tot_conc: zero(),
+            imp_neto: "100.00".into(),
+            imp_op_ex: zero(),
+            imp_trib: zero(),
+            imp_iva: "21.00".into(),
+        },
+        idempotency_key: None,
+        request_hash: None,
+        deferred_until_ms: None,
+        created_at: now,
+        original_id: None,
+        note_kind: None,
+    };
+    assert!(matches!(
+        invoices::insert(&mut transaction, &row).await.unwrap(),
+        invoices::Inserted::Created
+    ));
+    let approval = contingency::CaeaApproval {
+        id: &id,
+        numero: PRIMED + 1,
+        grant: &grant,
+        cbte_fch_hs_gen: "20261208120000",
+        now,
+    };
+    assert!(
+        contingency::record_caea_approved(&mut transaction, &approval)
+            .await
+            .unwrap()
+    );
     drop(transaction);
+    assert!(invoices::find(&app.storage, &id).await.unwrap().is_none(), "no invoice");
     let last = arca_service::storage::contingency::last_number(&app.storage, CUIT_A, CONTINGENCY_POS, 6)
         .await
         .unwrap();
