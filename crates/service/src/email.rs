@@ -146,6 +146,7 @@ impl Emails {
             numero: row.numero.ok_or(Error::NotFound)?,
             cae: row.cae.clone(),
             cae_vencimiento: row.cae_vencimiento,
+            caea: row.authorization.tipo_autorizacion == storage::invoices::TipoAutorizacion::Caea,
             total: row.amounts.imp_total.clone(),
         };
         Ok((row, facts))
@@ -189,7 +190,38 @@ pub async fn enqueue_on_approval(
         return Ok(0);
     }
     let candidates = storage::outbox::approved_for_email(fenced, approved).await?;
-    let mut queued = 0;
+    let messages = approval_messages(candidates, now);
+    for message in &messages {
+        storage::outbox::insert_fenced(fenced, message).await?;
+    }
+    Ok(messages.len())
+}
+
+/// [`enqueue_on_approval`] in the transaction that issues an invoice under a CAEA: it holds no
+/// series lease (no CAE worker writes a contingency series; its number comes from the
+/// `caea_series` row the transaction holds), so it is a plain transaction, not a fenced one.
+pub async fn enqueue_on_caea_approval(
+    transaction: &mut storage::transaction::Transaction<'_>,
+    approved: &[String],
+    now: DateTime<Utc>,
+) -> Result<usize, Error> {
+    if approved.is_empty() {
+        return Ok(0);
+    }
+    let candidates = storage::outbox::approved_for_email_in(transaction, approved).await?;
+    let messages = approval_messages(candidates, now);
+    for message in &messages {
+        storage::outbox::insert(transaction, message).await?;
+    }
+    Ok(messages.len())
+}
+
+/// The approval emails of `candidates` (those with a usable `cliente.email`).
+fn approval_messages(
+    candidates: Vec<storage::outbox::ApprovedInvoice>,
+    now: DateTime<Utc>,
+) -> Vec<storage::outbox::NewMessage> {
+    let mut messages = Vec::new();
     for candidate in candidates {
         let (Some(address), Some(numero)) = (cliente_email(candidate.document.as_deref()), candidate.numero) else {
             continue;
@@ -202,6 +234,7 @@ pub async fn enqueue_on_approval(
             numero,
             cae: candidate.cae.clone(),
             cae_vencimiento: candidate.cae_vencimiento,
+            caea: candidate.tipo_autorizacion == storage::invoices::TipoAutorizacion::Caea,
             total: candidate.imp_total.clone(),
         };
         let payload = EmailPayload {
@@ -221,8 +254,7 @@ pub async fn enqueue_on_approval(
             next_attempt_at: now.timestamp_millis(),
             created_at: now,
         };
-        storage::outbox::insert_fenced(fenced, &message).await?;
-        queued += 1;
+        messages.push(message);
     }
-    Ok(queued)
+    messages
 }

@@ -3,7 +3,9 @@
 //! A request ([`request`]) is composed into an unnumbered voucher with exact amounts and checked
 //! with ARCA's rules ([`compose`]); a Factura to a buyer obliged to receive FCE MiPyMEs becomes
 //! one, or is refused when its class was forced (`crate::fce`); the monthly quota and the ARCA circuit breaker decide whether
-//! it is accepted now, queued as `pending_retry`, or refused; the issuance engine commits it as
+//! it is accepted now, queued as `pending_retry`, refused, or issued under the CAEA
+//! (`crate::contingency::issue` decides; the engine's `issue_caea` commits it `approved` at once,
+//! ARCHITECTURE.md invariant 23); otherwise the issuance engine commits it as
 //! `pending` before anything is answered (ARCHITECTURE.md invariant 5); then the caller's wait for
 //! the result is bounded, and an invoice still `pending` after it is shown, and stored, as
 //! `pending_retry` (ARCHITECTURE.md "The API contract"). [`Invoice`] ([`view`]) is the result as
@@ -114,8 +116,8 @@ pub struct CaeServiceProbe {
 struct Route {
     decision: contingency::Decision,
     grant: Option<storage::contingency::CaeaGrantRow>,
-    today: chrono::NaiveDate,
-    now: DateTime<Utc>,
+    /// The account's active contingency points of sale.
+    points: Vec<i32>,
 }
 
 impl Invoices {
@@ -137,6 +139,15 @@ impl Invoices {
             queue_mode,
             wait,
             contingency: None,
+        }
+    }
+
+    /// The App's clock (the machine's without a contingency probe): what `create`, `update` and
+    /// the notes date, count and decide with, and what the CAEA issuance reads again once its number is held.
+    pub(crate) fn clock(&self) -> Arc<dyn arca_protocol::clock::Clock> {
+        match &self.contingency {
+            Some(probe) => probe.clock.clone(),
+            None => Arc::new(arca_protocol::clock::SystemClock),
         }
     }
 
@@ -173,7 +184,7 @@ impl Invoices {
         }
         let filled = receiver::fill(&self.taxpayers, &account.id, request).await?;
         let request = filled.as_ref().unwrap_or(request);
-        let now = Utc::now();
+        let now = self.clock().now();
         let fce_defaults = crate::issuer_profiles::fce_defaults(&self.storage, &account.id).await?;
         let voucher = compose::checked_voucher_with(request, &account, &fce_defaults, now)?;
         // Refused before wsfecred is asked anything.
@@ -192,7 +203,7 @@ impl Invoices {
             None => (request, voucher),
         };
         // CAE now, queued, refused, or under the CAEA (`contingency::issue`).
-        let route = self.route(&account, request, &voucher).await?;
+        let route = self.route(&account, request, &voucher, now).await?;
         let deferred_until = match &route.decision {
             contingency::Decision::Cae => None,
             contingency::Decision::Queue => Some(self.breaker.retry_at().unwrap_or(now)),
@@ -215,26 +226,43 @@ impl Invoices {
             note: None,
         };
         if let (contingency::Decision::Caea { punto_venta, .. }, Some(grant)) = (&route.decision, &route.grant) {
-            // On the contingency point of sale, dated (today when omitted: inside the grant).
+            // On the contingency point of sale; the engine dates it (today when omitted) once
+            // its number is held, never before the series' previous voucher.
             voucher.punto_venta = u32::try_from(*punto_venta).unwrap_or_default();
-            voucher.cbte_fch = voucher.cbte_fch.or(Some(route.today));
             let caea_invoice = NewInvoice {
                 voucher,
                 ..new_invoice.clone()
             };
-            match self.engine.issue_caea(caea_invoice, grant, route.now).await {
+            let clock = self.clock();
+            let refusal = match self.engine.issue_caea(caea_invoice, grant, clock.as_ref()).await {
                 // Approved at once: nothing to wait for.
                 Ok(issued) => return self.result(&issued.id, account.cuit, Respond::Async).await,
-                // Not asked for explicitly: queued as the breaker's open state says.
-                Err(issuance::Error::CaeaUnavailable(reason)) if request.contingencia.is_none() => {
-                    tracing::warn!(reason = %reason, "CAEA not usable: the invoice is queued");
-                    new_invoice.deferred_until = Some(self.breaker.retry_at().unwrap_or(now));
-                }
-                Err(issuance::Error::CaeaUnavailable(reason)) => {
-                    return Err(contingency::Refusal::Unavailable(reason).into());
-                }
+                Err(issuance::Error::CaeaUnavailable(reason)) => contingency::Refusal::Unavailable(reason),
+                Err(issuance::Error::CaeaDate(message)) => contingency::Refusal::Field {
+                    field: "fecha",
+                    message,
+                },
+                Err(issuance::Error::CaeaSeriesExhausted(reason)) => contingency::Refusal::Exhausted(reason),
                 Err(other) => return Err(other.into()),
+            };
+            // Asked for explicitly, or on a contingency point of sale (never used for a CAE):
+            // refused. Otherwise queued as the breaker's open state says.
+            if request.contingencia == Some(true) {
+                return Err(refusal.into());
             }
+            if let Ok(asked) = i32::try_from(request.punto_venta)
+                && route.points.contains(&asked)
+            {
+                return Err(contingency::Refusal::Field {
+                    field: "punto_venta",
+                    message: format!(
+                        "point of sale {asked} is a contingency (CAEA) point of sale; it issues only under CAEA, which cannot issue this invoice now: {refusal}"
+                    ),
+                }
+                .into());
+            }
+            tracing::warn!(reason = %refusal, "CAEA not usable: the invoice is queued");
+            new_invoice.deferred_until = Some(self.breaker.retry_at().unwrap_or(now));
         }
         let deferred_until = new_invoice.deferred_until;
         let submitted = self.engine.submit(new_invoice).await?;
@@ -286,7 +314,7 @@ impl Invoices {
         }
         let filled = receiver::fill(&self.taxpayers, &account.id, request).await?;
         let request = filled.as_ref().unwrap_or(request);
-        let now = Utc::now();
+        let now = self.clock().now();
         let fce_defaults = crate::issuer_profiles::fce_defaults(&self.storage, &account.id).await?;
         let voucher = compose::checked_voucher_with(request, &account, &fce_defaults, now)?;
         let fce = self
@@ -424,11 +452,8 @@ impl Invoices {
         account: &accounts::Account,
         request: &CreateInvoice,
         voucher: &arca_protocol::voucher::Voucher,
+        now: DateTime<Utc>,
     ) -> Result<Route, Error> {
-        let now = match &self.contingency {
-            Some(probe) => probe.clock.now(),
-            None => Utc::now(),
-        };
         let today = crate::contingency::calendar::argentina_today(now);
         let breaker_open = self.breaker.is_open();
         let points = storage::contingency::contingency_points(&self.storage, &account.id).await?;
@@ -472,6 +497,7 @@ impl Invoices {
             is_note: voucher.cbte_tipo.is_note(),
             is_fce: voucher.cbte_tipo.is_fce(),
             fecha: voucher.cbte_fch,
+            today,
             contingency_points: &points,
             primed_points: &primed,
             grant: window.as_ref(),
@@ -479,8 +505,7 @@ impl Invoices {
         Ok(Route {
             decision,
             grant,
-            today,
-            now,
+            points,
         })
     }
 }

@@ -82,6 +82,14 @@ pub enum Error {
     /// is at 99999999): why.
     #[error("no CAEA can be used now: {0}")]
     CaeaUnavailable(String),
+    /// The contingency series is at 99999999: never wrapped, and no retry helps (another
+    /// contingency point of sale does).
+    #[error("the contingency series is exhausted: {0}")]
+    CaeaSeriesExhausted(String),
+    /// The voucher's date cannot be numbered next on its contingency series (before the previous
+    /// number's date, or after Argentina's today): why. Nothing was stored.
+    #[error("fecha: {0}")]
+    CaeaDate(String),
     /// A stored voucher could not be read back.
     #[error("invoice {id}: stored voucher unreadable: {reason}")]
     Corrupt { id: String, reason: String },

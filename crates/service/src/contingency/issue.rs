@@ -12,8 +12,9 @@
 //! - `"contingencia": true` asks for CAEA in any mode. It is accepted only while ARCA's CAE
 //!   service fails (breaker open or FEDummy down): otherwise 409 `CONTINGENCY_NOT_ACTIVE`. An
 //!   account with no active contingency point of sale gets 422 `CONTINGENCY_NOT_CONFIGURED`; no
-//!   grant for today or an unprimed series 503 `CAEA_UNAVAILABLE`; a note, an FCE or a date
-//!   outside the grant 400 naming the field.
+//!   grant for today or an unprimed series 503 `CAEA_UNAVAILABLE`; a note, an FCE, a date
+//!   outside the grant or after today 400 naming the field. Once the number is held the engine
+//!   dates the voucher with [`caea_date`]: never before the series' previous voucher.
 //! - Not under CAEA, ever: credit and debit notes (they adjust an invoice that may have a CAE on
 //!   another point of sale and are issued with the original, so they wait for ARCA) and FCE
 //!   MiPyMEs (201–213: the buyer's acceptance runs through wsfecred on CAE vouchers).
@@ -56,6 +57,8 @@ pub struct Situation<'a> {
     pub is_fce: bool,
     /// The voucher's date (`None`: today, inside the grant by construction).
     pub fecha: Option<NaiveDate>,
+    /// Argentina's today (the grant covers it): a later `fecha` is not issued under CAEA.
+    pub today: NaiveDate,
     /// The account's active contingency points of sale (`contingencia`, not blocked, no
     /// `fecha_baja`), ascending.
     pub contingency_points: &'a [i32],
@@ -94,6 +97,9 @@ pub enum Refusal {
     /// 503 `CAEA_UNAVAILABLE` (retryable): no grant for today, or the series was never primed.
     #[error("contingencia: no CAEA can be used now: {0}")]
     Unavailable(String),
+    /// 409 `CAEA_SERIES_EXHAUSTED` (not retryable): the contingency series is at 99999999.
+    #[error("punto_venta: the contingency series cannot be numbered further: {0}")]
+    Exhausted(String),
     /// 400 naming `field`.
     #[error("{field}: {message}")]
     Field { field: &'static str, message: String },
@@ -186,6 +192,17 @@ fn caea(situation: &Situation<'_>) -> Result<Decision, Refusal> {
             ),
         });
     }
+    if let Some(fecha) = situation.fecha
+        && fecha > situation.today
+    {
+        return Err(Refusal::Field {
+            field: "fecha",
+            message: format!(
+                "{fecha} is after today ({}): under CAEA a voucher is dated at most today, so the next numbers of its series are never dated before it (ARCA 10016)",
+                situation.today
+            ),
+        });
+    }
     let punto_venta = if situation.contingency_points.contains(&situation.punto_venta) {
         situation.punto_venta
     } else {
@@ -207,6 +224,32 @@ fn caea(situation: &Situation<'_>) -> Result<Decision, Refusal> {
         punto_venta,
         grant_id: grant.id.clone(),
     })
+}
+
+/// The date of a voucher numbered next on a contingency series, decided once its number is held:
+/// `requested` (the request's `fecha`) when it is neither before `previous` (the date of the
+/// number before it, when that one is ours) nor after `today` (Argentina's, read after taking
+/// the number); without one, `today`, or `previous` when the clock of the instance that issued
+/// it was ahead. Dates never go backwards along a series (ARCA 10016): the `Err` says why.
+pub fn caea_date(
+    requested: Option<NaiveDate>,
+    previous: Option<NaiveDate>,
+    today: NaiveDate,
+) -> Result<NaiveDate, String> {
+    let Some(fecha) = requested else {
+        return Ok(previous.map_or(today, |previous| previous.max(today)));
+    };
+    if fecha > today {
+        return Err(format!(
+            "{fecha} is after today ({today}): under CAEA a voucher is dated at most today"
+        ));
+    }
+    if let Some(previous) = previous.filter(|previous| fecha < *previous) {
+        return Err(format!(
+            "{fecha} is before {previous}, the date of the previous number of its contingency series: dates never go backwards along a series (ARCA 10016)"
+        ));
+    }
+    Ok(fecha)
 }
 
 #[cfg(test)]
@@ -238,6 +281,7 @@ mod tests {
             is_note: false,
             is_fce: false,
             fecha: None,
+            today: day("2026-12-10"),
             contingency_points: POINTS,
             primed_points: POINTS,
             grant: Some(grant),
@@ -395,7 +439,7 @@ mod tests {
             Decision::Refused(Refusal::Field { field: "fecha", .. })
         ));
         let inside = Situation {
-            fecha: Some(day("2026-12-15")),
+            fecha: Some(day("2026-12-01")),
             ..explicit.clone()
         };
         assert_eq!(decide(&inside), caea_on(5));
@@ -459,5 +503,38 @@ mod tests {
                 "{situation:?}"
             );
         }
+    }
+
+    #[test]
+    fn dates_never_go_backwards_along_a_series() {
+        let today = day("2026-12-10");
+        assert_eq!(caea_date(None, None, today), Ok(today));
+        assert_eq!(caea_date(None, Some(day("2026-12-09")), today), Ok(today));
+        // Another instance's clock was ahead: the date follows the previous number's.
+        assert_eq!(caea_date(None, Some(day("2026-12-11")), today), Ok(day("2026-12-11")));
+        assert_eq!(
+            caea_date(Some(day("2026-12-09")), Some(day("2026-12-09")), today),
+            Ok(day("2026-12-09"))
+        );
+        assert!(caea_date(Some(day("2026-12-02")), Some(day("2026-12-09")), today).is_err());
+        assert!(caea_date(Some(day("2026-12-11")), None, today).is_err());
+    }
+
+    #[test]
+    fn a_date_after_today_is_not_issued_under_caea() {
+        let grant = grant();
+        let later = Situation {
+            fecha: Some(day("2026-12-13")),
+            ..situation(&grant)
+        };
+        assert_eq!(decide(&later), Decision::Queue);
+        let explicit = Situation {
+            requested: Some(true),
+            ..later
+        };
+        assert!(matches!(
+            decide(&explicit),
+            Decision::Refused(Refusal::Field { field: "fecha", .. })
+        ));
     }
 }

@@ -46,6 +46,9 @@ pub struct InvoiceFacts {
     pub numero: i64,
     pub cae: Option<String>,
     pub cae_vencimiento: Option<NaiveDate>,
+    /// Issued in contingency: `cae` is the CAEA and `cae_vencimiento` the end of its validity,
+    /// never worded as a CAE.
+    pub caea: bool,
     /// The total as decimal text (`"1210.00"`).
     pub total: String,
 }
@@ -78,7 +81,12 @@ impl InvoiceFacts {
             self.issuer_cuit,
             self.total
         );
-        if let (Some(cae), Some(vencimiento)) = (&self.cae, self.cae_vencimiento) {
+        if let (Some(caea), Some(vencimiento), true) = (&self.cae, self.cae_vencimiento, self.caea) {
+            text.push_str(&format!(
+                "Fue emitida en contingencia con el CAEA {caea} (vigente hasta el {}).\n",
+                vencimiento.format("%d/%m/%Y")
+            ));
+        } else if let (Some(cae), Some(vencimiento)) = (&self.cae, self.cae_vencimiento) {
             text.push_str(&format!(
                 "Fue autorizada por ARCA con el CAE {cae}, que vence el {}.\n",
                 vencimiento.format("%d/%m/%Y")
@@ -166,8 +174,25 @@ mod tests {
             numero: 42,
             cae: Some("74123456789012".into()),
             cae_vencimiento: NaiveDate::from_ymd_opt(2026, 12, 15),
+            caea: false,
             total: "1210.00".into(),
         }
+    }
+
+    #[test]
+    fn a_caea_invoice_is_never_worded_as_a_cae() {
+        let facts = InvoiceFacts {
+            cae: Some("21234567890123".into()),
+            caea: true,
+            ..facts(6)
+        };
+        let text = facts.default_text();
+        assert!(
+            text.contains("emitida en contingencia con el CAEA 21234567890123 (vigente hasta el 15/12/2026)"),
+            "{text}"
+        );
+        assert!(!text.contains("CAE 2"), "{text}");
+        assert!(!text.contains("autorizada"), "{text}");
     }
 
     #[test]

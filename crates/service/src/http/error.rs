@@ -41,7 +41,7 @@ pub struct Problem {
     /// PUBLIC_LINK_INVALID, PUBLIC_LINK_EXPIRED, TAXPAYER_NOT_FOUND, TAXPAYER_LOOKUP_UNAVAILABLE,
     /// TAXPAYER_DATA_INCOMPLETE, ARCA_SERVICE_NOT_AUTHORIZED, ARCA_REFUSED, CERTIFICATE_REJECTED,
     /// ARCA_REQUEST_REJECTED, RATE_LIMIT_EXCEEDED, MAINTENANCE, CONTINGENCY_NOT_ACTIVE,
-    /// CONTINGENCY_NOT_CONFIGURED, CAEA_UNAVAILABLE, INTERNAL_ERROR, …
+    /// CONTINGENCY_NOT_CONFIGURED, CAEA_UNAVAILABLE, CAEA_SERIES_EXHAUSTED, INTERNAL_ERROR, …
     pub code: String,
     /// Whether the same request may succeed later.
     pub retryable: bool,
@@ -230,7 +230,7 @@ impl ApiError {
 
     /// A request for CAEA (`"contingencia"`) refused, or CAEA not usable now (docs/arca.md §G):
     /// 409 `CONTINGENCY_NOT_ACTIVE`, 422 `CONTINGENCY_NOT_CONFIGURED`, 503 `CAEA_UNAVAILABLE`
-    /// (retryable), or 400 naming the field, each with a hint.
+    /// (retryable), 409 `CAEA_SERIES_EXHAUSTED`, or 400 naming the field, each with a hint.
     pub fn contingency(refusal: crate::contingency::issue::Refusal) -> ApiError {
         use crate::contingency::issue::Refusal;
         let with_hint = |error: ApiError, hint: &str| ApiError {
@@ -254,6 +254,7 @@ impl ApiError {
                 "mark a point of sale ARCA registered as CAEA `contingencia` (PATCH /v1/points-of-sale/{id}); the service then obtains a CAEA every fortnight",
             ),
             Refusal::Unavailable(reason) => ApiError::caea_unavailable(reason),
+            Refusal::Exhausted(reason) => ApiError::caea_series_exhausted(reason),
             Refusal::Field { field, message } => ApiError::field(field, message),
         }
     }
@@ -266,7 +267,7 @@ impl ApiError {
             arca: Some(Box::new(ArcaDetails {
                 hint: Some(
                     "the CAEA of today's fortnight and the primed contingency series come from ARCA while it answers \
-                     (GET /v1/contingency shows them); send the invoice without \"contingencia\" to queue it instead"
+                     (GET /v1/contingency shows them); without \"contingencia\" the invoice follows INVOICE_QUEUE_MODE"
                         .into(),
                 ),
                 ..ArcaDetails::default()
@@ -275,6 +276,25 @@ impl ApiError {
                 StatusCode::SERVICE_UNAVAILABLE,
                 "CAEA_UNAVAILABLE",
                 format!("no CAEA can be used now: {reason}"),
+            )
+        }
+    }
+
+    /// 409 `CAEA_SERIES_EXHAUSTED` (not retryable): the contingency series is at 99999999 and is
+    /// never wrapped.
+    pub fn caea_series_exhausted(reason: String) -> ApiError {
+        ApiError {
+            arca: Some(Box::new(ArcaDetails {
+                hint: Some(
+                    "the series is at 99999999 and is never wrapped: issue on another contingency point of sale (`punto_venta`)"
+                        .into(),
+                ),
+                ..ArcaDetails::default()
+            })),
+            ..ApiError::new(
+                StatusCode::CONFLICT,
+                "CAEA_SERIES_EXHAUSTED",
+                format!("the contingency series cannot be numbered further: {reason}"),
             )
         }
     }
@@ -607,6 +627,8 @@ impl From<crate::issuance::Error> for ApiError {
             )),
             Issuance::NotFound => ApiError::not_found("no such invoice"),
             Issuance::CaeaUnavailable(reason) => ApiError::caea_unavailable(reason),
+            Issuance::CaeaSeriesExhausted(reason) => ApiError::caea_series_exhausted(reason),
+            Issuance::CaeaDate(message) => ApiError::field("fecha", message),
             Issuance::NotesChanged { id } => ApiError::conflict(format!(
                 "invoice {id} got another note while this one was being accepted: send it again"
             )),

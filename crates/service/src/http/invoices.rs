@@ -278,7 +278,7 @@ impl InvoiceView {
         (status = 202, body = InvoiceView, description = "accepted, not yet authorised: `pending` with `Prefer: respond-async`, `pending_retry` when ARCA did not answer within the wait or the circuit breaker is open"),
         (status = 400, body = Problem, content_type = "application/problem+json"),
         (status = 402, body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "CONFLICT (an Idempotency-Key reused with another body), CONTINGENCY_NOT_ACTIVE (`contingencia: true` while ARCA's CAE service answers)", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "CONFLICT (an Idempotency-Key reused with another body), CONTINGENCY_NOT_ACTIVE (`contingencia: true` while ARCA's CAE service answers), CAEA_SERIES_EXHAUSTED (the contingency series is at 99999999)", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "A receiver given by its CUIT could not be filled from ARCA's padrón: TAXPAYER_NOT_FOUND, TAXPAYER_DATA_INCOMPLETE (`cliente.condicion_iva`), ARCA_SERVICE_NOT_AUTHORIZED, NO_CERTIFICATE; CONTINGENCY_NOT_CONFIGURED (`contingencia: true` without an active contingency point of sale)", body = Problem, content_type = "application/problem+json"),
         (status = 503, description = "ARCA_UNAVAILABLE (breaker open, INVOICE_QUEUE_MODE=reject), CAEA_UNAVAILABLE (`contingencia: true` with no usable CAEA); retryable", body = Problem, content_type = "application/problem+json"),
     )

@@ -118,11 +118,16 @@ impl Invoices {
                 }
                 return self.note_result(&id, account.cuit, respond).await;
             }
-            let now = Utc::now();
-            let note = match prepare(&account, &original, &notes, request, now)? {
+            let now = self.clock().now();
+            let mut note = match prepare(&account, &original, &notes, request, now)? {
                 Prepared::Existing(id) => return self.note_result(&id, account.cuit, respond).await,
                 Prepared::Note(note) => note,
             };
+            if original.authorization.tipo_autorizacion == stored::TipoAutorizacion::Caea {
+                // Never a CAE on the contingency point of sale: the note gets its CAE on a CAE
+                // one (its `CbtesAsoc` still names the original's point of sale).
+                note.voucher.punto_venta = self.note_point_of_sale(&account, &original).await?;
+            }
             usage::check_quota(&self.storage, &account, now).await?;
             let deferred_until = self.deferral(now)?;
             let submitted = self
@@ -161,6 +166,34 @@ impl Invoices {
         Err(Error::NoteRefused(format!(
             "invoice {original_id} kept getting other notes while this one was composed: send it again"
         )))
+    }
+
+    /// The point of sale a note of a CAEA invoice is issued on with a CAE (a contingency point
+    /// of sale never gets one, and ARCA refuses it, docs/arca.md §G): the point of sale the
+    /// original's request named when it is not a contingency one (the invoice went to CAEA
+    /// because ARCA failed), else the account's lowest active point of sale that is not, else a
+    /// 409 saying why.
+    async fn note_point_of_sale(&self, account: &Account, original: &InvoiceRow) -> Result<u32, Error> {
+        let contingency = crate::storage::contingency::contingency_points(&self.storage, &account.id).await?;
+        let requested = original
+            .document
+            .as_deref()
+            .and_then(|document| serde_json::from_str::<serde_json::Value>(document).ok())
+            .and_then(|document| document.get("punto_venta").and_then(serde_json::Value::as_i64))
+            .and_then(|punto_venta| i32::try_from(punto_venta).ok())
+            .filter(|punto_venta| (1..=99998).contains(punto_venta))
+            .filter(|punto_venta| *punto_venta != original.punto_venta && !contingency.contains(punto_venta));
+        let point = match requested {
+            Some(point) => Some(point),
+            None => crate::storage::contingency::lowest_cae_point(&self.storage, &account.id).await?,
+        };
+        point.and_then(|point| u32::try_from(point).ok()).ok_or_else(|| {
+            Error::NoteRefused(format!(
+                "invoice {} was issued under CAEA on contingency point of sale {}, which never issues with a CAE, \
+                 and the account has no other active point of sale to issue its note on: add one (POST /v1/points-of-sale)",
+                original.id, original.punto_venta
+            ))
+        })
     }
 
     /// The note as [`Invoices::result`] shows it, with its original linked.

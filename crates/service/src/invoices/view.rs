@@ -50,8 +50,8 @@ pub struct Invoice {
 /// Where a CAEA invoice's report to ARCA stands (docs/arca.md §G.5).
 #[derive(Debug, Clone)]
 pub struct InformeCaea {
-    /// `pendiente`, `informado` or `rechazado`; a report that may have reached ARCA and is being
-    /// reconciled (`en_curso`) is shown `pendiente`.
+    /// As stored; the API (`http/invoices.rs`, the one place that maps it) shows a report that
+    /// may have reached ARCA and is being reconciled (`en_curso`) as `pendiente`.
     pub estado: InformeEstado,
     /// ARCA's codes when it refused the report.
     pub errores: Vec<ArcaMessage>,
@@ -68,12 +68,9 @@ impl InformeCaea {
         if columns.tipo_autorizacion != TipoAutorizacion::Caea {
             return None;
         }
-        let estado = match columns.informe_estado() {
-            Some(InformeEstado::EnCurso) | None => InformeEstado::Pendiente,
-            Some(other) => other,
-        };
         Some(InformeCaea {
-            estado,
+            // A CAEA invoice always has one; the API shows `en_curso` as `pendiente` (http/invoices.rs).
+            estado: columns.informe_estado().unwrap_or(InformeEstado::Pendiente),
             errores: messages(columns.informe_errores.as_deref()),
             observaciones: messages(columns.informe_observaciones.as_deref()),
             informado_at: columns.informado_at,

@@ -214,30 +214,9 @@ impl Engine {
             now,
         )
         .await?;
-        if let Some((month, quota)) = &invoice.usage {
-            let used = usage::increment_usage(&mut transaction, &invoice.account_id, month).await?;
-            if let Some(quota) = quota.filter(|quota| used > *quota) {
-                return Err(Error::Storage(crate::Error::QuotaExceeded {
-                    quota,
-                    used: used - 1,
-                    month: month.clone(),
-                }));
-            }
-            // Crossing 90 % or 100 % of the quota: its alert, in the transaction that counts it.
-            if let Some(quota) = quota.filter(|quota| used == crate::alerts::warning_at(*quota) || used == *quota) {
-                let stored = crate::alerts::quota_crossed(
-                    &mut transaction,
-                    Some(&subscriptions),
-                    &invoice.account_id,
-                    month,
-                    used,
-                    quota,
-                    now,
-                )
-                .await?;
-                emitted |= stored > 0;
-            }
-        }
+        emitted |= self
+            .count_usage(&mut transaction, &invoice, &subscriptions, now)
+            .await?;
         let work = notifications::Message::Work {
             from: self.inner.context.owner.clone(),
             series: series.clone(),
@@ -254,20 +233,65 @@ impl Engine {
         })
     }
 
+    /// Counts the accepted invoice in its month's usage, in its transaction: a quota passed is
+    /// `QuotaExceeded` (the caller's transaction rolls back); crossing 90 % or 100 % stores its
+    /// alert. `true` when an alert was stored for delivery.
+    async fn count_usage(
+        &self,
+        transaction: &mut storage::transaction::Transaction<'_>,
+        invoice: &NewInvoice,
+        subscriptions: &[(String, String)],
+        now: chrono::DateTime<chrono::Utc>,
+    ) -> Result<bool, Error> {
+        let Some((month, quota)) = &invoice.usage else {
+            return Ok(false);
+        };
+        let used = usage::increment_usage(transaction, &invoice.account_id, month).await?;
+        if let Some(quota) = quota.filter(|quota| used > *quota) {
+            return Err(Error::Storage(crate::Error::QuotaExceeded {
+                quota,
+                used: used - 1,
+                month: month.clone(),
+            }));
+        }
+        // Crossing 90 % or 100 % of the quota: its alert, in the transaction that counts it.
+        if let Some(quota) = quota.filter(|quota| used == crate::alerts::warning_at(*quota) || used == *quota) {
+            let stored = crate::alerts::quota_crossed(
+                transaction,
+                Some(subscriptions),
+                &invoice.account_id,
+                month,
+                used,
+                quota,
+                now,
+            )
+            .await?;
+            return Ok(stored > 0);
+        }
+        Ok(false)
+    }
+
     /// Issues the invoice under the CAEA of `grant` on its (contingency) point of sale, in ONE
     /// transaction (ARCHITECTURE.md invariant 23): the next number of the contingency series
     /// (`UPDATE caea_series … RETURNING`, the row held until commit, so no two transactions share
-    /// a number and one that does not commit leaves no gap), the invoice inserted and recorded
-    /// `approved` with the CAEA, `CbteFchHsGen` and `informe_estado` 'pendiente', its usage
-    /// count (a quota passed rolls everything back), `invoice.created` and `invoice.approved`,
-    /// and the approval email. ARCA is not called. An idempotency key the account used before
-    /// returns that invoice (same hash; its number was not taken) or refuses (another body).
-    /// [`Error::CaeaUnavailable`] when the series was never primed or is at 99999999.
+    /// a number and one that does not commit leaves no gap), the voucher's date checked against
+    /// the previous number's (dates never go backwards along a series, ARCA 10016), the invoice
+    /// inserted and recorded `approved` with the CAEA, `CbteFchHsGen` and `informe_estado`
+    /// 'pendiente', its usage count (a quota passed rolls everything back), `invoice.created` and
+    /// `invoice.approved` (both read the approved row), and the approval email. ARCA is not
+    /// called. An idempotency key the account used before returns that invoice (same hash; its
+    /// number was not taken) or refuses (another body).
+    ///
+    /// The date: `clock` is read again once the number is held, so an undated voucher is dated
+    /// Argentina's today as of its number (never before the previous number's date); a dated one
+    /// later than that today or before the previous number's date is [`Error::CaeaDate`].
+    /// [`Error::CaeaUnavailable`] when the series was never primed or the grant no longer covers
+    /// the date; [`Error::CaeaSeriesExhausted`] at 99999999.
     pub async fn issue_caea(
         &self,
-        invoice: NewInvoice,
+        mut invoice: NewInvoice,
         grant: &crate::storage::contingency::CaeaGrantRow,
-        now: chrono::DateTime<chrono::Utc>,
+        clock: &dyn arca_protocol::clock::Clock,
     ) -> Result<Submitted, Error> {
         use crate::storage::contingency;
         if invoice.note.is_some() || invoice.deferred_until.is_some() {
@@ -275,28 +299,39 @@ impl Engine {
                 "a note or a deferred invoice is not issued under CAEA".into(),
             ));
         }
-        let row = new_row(&invoice)?;
-        let series = &row.series;
+        let cuit = invoice.cuit.clone();
+        let punto_venta = i32::try_from(invoice.voucher.punto_venta)
+            .map_err(|_| Error::Invalid(format!("punto de venta {}", invoice.voucher.punto_venta)))?;
+        let cbte_tipo = invoice.voucher.cbte_tipo.code();
         let mut transaction = self.inner.storage.begin().await?;
         // The number first: the first statement writes, so SQLite's writer lock is taken at once.
-        let Some(numero) =
-            contingency::take_number(&mut transaction, &series.cuit, series.punto_venta, series.cbte_tipo).await?
-        else {
+        let Some(numero) = contingency::take_number(&mut transaction, &cuit, punto_venta, cbte_tipo).await? else {
             drop(transaction);
-            let last =
-                contingency::last_number(&self.inner.storage, &series.cuit, series.punto_venta, series.cbte_tipo)
-                    .await?;
-            return Err(Error::CaeaUnavailable(match last {
-                None => format!(
-                    "the contingency series of point of sale {} and voucher type {} was never primed with ARCA's last number",
-                    series.punto_venta, series.cbte_tipo
-                ),
-                Some(_) => format!(
-                    "the contingency series of point of sale {} and voucher type {} reached 99999999",
-                    series.punto_venta, series.cbte_tipo
-                ),
-            }));
+            let last = contingency::last_number(&self.inner.storage, &cuit, punto_venta, cbte_tipo).await?;
+            return Err(match last {
+                None => Error::CaeaUnavailable(format!(
+                    "the contingency series of point of sale {punto_venta} and voucher type {cbte_tipo} was never primed with ARCA's last number"
+                )),
+                Some(_) => Error::CaeaSeriesExhausted(format!(
+                    "the contingency series of point of sale {punto_venta} and voucher type {cbte_tipo} reached 99999999"
+                )),
+            });
         };
+        // Read with the series row held: no later number can be dated before this one.
+        let now = clock.now();
+        let today = crate::contingency::calendar::argentina_today(now);
+        let previous = contingency::number_date(&mut transaction, &cuit, punto_venta, cbte_tipo, numero - 1).await?;
+        let fecha =
+            crate::contingency::issue::caea_date(invoice.voucher.cbte_fch, previous, today).map_err(Error::CaeaDate)?;
+        if !(grant.fch_vig_desde..=grant.fch_vig_hasta).contains(&fecha) {
+            return Err(Error::CaeaUnavailable(format!(
+                "{fecha} is outside the CAEA's validity ({} to {}): its fortnight ended",
+                grant.fch_vig_desde, grant.fch_vig_hasta
+            )));
+        }
+        invoice.voucher.cbte_fch = Some(fecha);
+        let mut row = new_row(&invoice)?;
+        row.created_at = now;
         match invoices::insert(&mut transaction, &row).await? {
             Inserted::Created => {}
             // A repeat: the number taken above goes back with the rollback.
@@ -306,17 +341,6 @@ impl Engine {
             Inserted::Existing { id, .. } => return Err(Error::IdempotencyConflict { id }),
             Inserted::LiveCancellation { id } => return Ok(Submitted { id, created: false }),
         }
-        let subscriptions = storage::webhooks::enabled_for_account(&mut transaction, &invoice.account_id).await?;
-        let links = &self.inner.context.config.links;
-        let mut emitted = invoice_events::emit_one(
-            &mut transaction,
-            &subscriptions,
-            EventType::InvoiceCreated,
-            &row.id,
-            links,
-            now,
-        )
-        .await?;
         let generated = crate::contingency::calendar::generation_stamp(now);
         let approval = contingency::CaeaApproval {
             id: &row.id,
@@ -326,52 +350,29 @@ impl Engine {
             now,
         };
         if !contingency::record_caea_approved(&mut transaction, &approval).await? {
-            return Err(Error::Invalid(format!(
-                "invoice {} could not be recorded under CAEA",
-                row.id
-            )));
+            return Err(Error::Corrupt {
+                id: row.id.clone(),
+                reason: "the invoice inserted in this transaction could not be recorded under CAEA".into(),
+            });
         }
-        if let Some((month, quota)) = &invoice.usage {
-            let used = usage::increment_usage(&mut transaction, &invoice.account_id, month).await?;
-            if let Some(quota) = quota.filter(|quota| used > *quota) {
-                return Err(Error::Storage(crate::Error::QuotaExceeded {
-                    quota,
-                    used: used - 1,
-                    month: month.clone(),
-                }));
-            }
-            if let Some(quota) = quota.filter(|quota| used == crate::alerts::warning_at(*quota) || used == *quota) {
-                let stored = crate::alerts::quota_crossed(
-                    &mut transaction,
-                    Some(&subscriptions),
-                    &invoice.account_id,
-                    month,
-                    used,
-                    quota,
-                    now,
-                )
-                .await?;
-                emitted |= stored > 0;
-            }
+        let subscriptions = storage::webhooks::enabled_for_account(&mut transaction, &invoice.account_id).await?;
+        let mut emitted = self
+            .count_usage(&mut transaction, &invoice, &subscriptions, now)
+            .await?;
+        // Both events read the row as approved under the CAEA (never a CAE `pending` snapshot).
+        let links = &self.inner.context.config.links;
+        for event in [EventType::InvoiceCreated, EventType::InvoiceApproved] {
+            emitted |= invoice_events::emit_one(&mut transaction, &subscriptions, event, &row.id, links, now).await?;
         }
-        emitted |= invoice_events::emit_one(
-            &mut transaction,
-            &subscriptions,
-            EventType::InvoiceApproved,
-            &row.id,
-            links,
-            now,
-        )
-        .await?;
         // The approval's email, in the same transaction (ARCHITECTURE.md invariant 16).
-        let mut transaction = storage::series::Fenced::unleased(transaction);
-        let emails = crate::email::enqueue_on_approval(&mut transaction, std::slice::from_ref(&row.id), now).await?;
+        let emails =
+            crate::email::enqueue_on_caea_approval(&mut transaction, std::slice::from_ref(&row.id), now).await?;
         transaction.commit().await?;
         if emitted || emails > 0 {
             crate::outbox::wake_all();
         }
         crate::metrics::record_caea_invoice();
-        tracing::info!(invoice.id = %row.id, numero, punto_venta = series.punto_venta, "issued under CAEA");
+        tracing::info!(invoice.id = %row.id, numero, punto_venta, "issued under CAEA");
         self.inner.context.watchers.publish(&row.id, InvoiceStatus::Approved);
         Ok(Submitted {
             id: row.id,

@@ -301,6 +301,42 @@ pub async fn take_number(
     }))
 }
 
+/// The account's lowest active point of sale that issues with a CAE (not flagged
+/// `contingencia`, nor a CAEA point of sale in ARCA's registry): where a note of a CAEA invoice
+/// is issued.
+pub async fn lowest_cae_point(storage: &super::Storage, account_id: &str) -> Result<Option<i32>, crate::Error> {
+    const SQL: &str = "SELECT p.numero FROM points_of_sale p WHERE p.account_id = $1 AND NOT p.contingencia \
+         AND NOT p.bloqueado AND p.fecha_baja IS NULL \
+         AND NOT (p.origin = 'arca' AND upper(ltrim(p.tipo_emision)) LIKE 'CAEA%') ORDER BY p.numero LIMIT 1";
+    Ok(super::with_pool!(storage, pool => {
+        sqlx::query_scalar::<_, i32>(SQL).bind(account_id).fetch_optional(pool).await?
+    }))
+}
+
+/// The date (`fecha`) of the invoice numbered `numero` on a series, in the caller's
+/// transaction (the unique key on the series and number); `None` when that number is not ours
+/// (primed from ARCA's last) or undated.
+pub async fn number_date(
+    transaction: &mut super::transaction::Transaction<'_>,
+    cuit: &str,
+    punto_venta: i32,
+    cbte_tipo: i32,
+    numero: i64,
+) -> Result<Option<chrono::NaiveDate>, crate::Error> {
+    const SQL: &str =
+        "SELECT fecha FROM invoices WHERE cuit = $1 AND punto_venta = $2 AND cbte_tipo = $3 AND numero = $4";
+    let fecha = super::transaction::with_transaction!(transaction, connection => {
+        sqlx::query_scalar::<_, Option<chrono::NaiveDate>>(SQL)
+            .bind(cuit)
+            .bind(punto_venta)
+            .bind(cbte_tipo)
+            .bind(numero)
+            .fetch_optional(connection)
+            .await?
+    });
+    Ok(fecha.flatten())
+}
+
 /// The last number issued (or primed) on a contingency series; `None` when it was never primed.
 pub async fn last_number(
     storage: &super::Storage,

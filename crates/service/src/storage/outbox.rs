@@ -662,6 +662,9 @@ pub struct ApprovedInvoice {
     pub numero: Option<i64>,
     pub cae: Option<String>,
     pub cae_vencimiento: Option<chrono::NaiveDate>,
+    /// CAE, or CAEA (issued in contingency: `cae` holds the CAEA).
+    #[sqlx(try_from = "String")]
+    pub tipo_autorizacion: super::invoices::TipoAutorizacion,
     /// The request as accepted (its `cliente.email`).
     pub document: Option<String>,
     /// The total as decimal text.
@@ -671,20 +674,29 @@ pub struct ApprovedInvoice {
 /// Among `ids`, the approved invoices whose account has `send_email_on_approval` on, read in the
 /// fenced transaction that approves them (so their number and CAE are the ones being recorded).
 pub async fn approved_for_email(fenced: &mut Fenced<'_>, ids: &[String]) -> Result<Vec<ApprovedInvoice>, Error> {
+    approved_for_email_in(fenced.transaction(), ids).await
+}
+
+/// [`approved_for_email`] in a plain transaction: the one that issues an invoice under a CAEA,
+/// which holds no series lease (its number comes from the `caea_series` row it holds).
+pub async fn approved_for_email_in(
+    transaction: &mut Transaction<'_>,
+    ids: &[String],
+) -> Result<Vec<ApprovedInvoice>, Error> {
     let mut found = Vec::new();
     // Chunks keep the bound parameters far below either dialect's limit.
     for chunk in ids.chunks(250) {
         let placeholders: Vec<String> = (1..=chunk.len()).map(|n| format!("${n}")).collect();
         let sql = format!(
             "SELECT invoices.id, invoices.account_id, accounts.name AS account_name, invoices.cuit, invoices.cbte_tipo, \
-             invoices.punto_venta, invoices.numero, invoices.cae, invoices.cae_vencimiento, invoices.document, \
+             invoices.punto_venta, invoices.numero, invoices.cae, invoices.cae_vencimiento, invoices.tipo_autorizacion, invoices.document, \
              CAST(invoices.imp_total AS TEXT) AS imp_total \
              FROM invoices JOIN accounts ON accounts.id = invoices.account_id \
              WHERE accounts.send_email_on_approval AND invoices.status = 'approved' AND invoices.id IN ({}) \
              ORDER BY invoices.id",
             placeholders.join(", ")
         );
-        let rows = with_transaction!(fenced.transaction(), connection => {
+        let rows = with_transaction!(transaction, connection => {
             let mut query = sqlx::query_as::<_, ApprovedInvoice>(&sql);
             for id in chunk {
                 query = query.bind(id);

@@ -101,13 +101,6 @@ impl<'c> Fenced<'c> {
         &mut self.transaction
     }
 
-    /// A transaction that holds no series lease, for the writes that serialise otherwise and
-    /// share the fenced statements (the approval email): issuing under a CAEA, whose numbers
-    /// come from the `caea_series` row the transaction holds (`storage::contingency::take_number`).
-    pub(crate) fn unleased(transaction: Transaction<'c>) -> Fenced<'c> {
-        Fenced { transaction }
-    }
-
     /// Adds a cross-instance notification, sent when the fenced writes commit.
     pub async fn notify(&mut self, message: &super::notifications::Message) -> Result<(), Error> {
         super::notifications::send(&mut self.transaction, message).await
