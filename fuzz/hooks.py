@@ -147,7 +147,7 @@ BUSINESS_RULE_FIELD_ERRORS = [
     (r"punto_venta", r"point of sale [0-9]+ is a contingency"),
     (r"contingencia", r"(an edited invoice is issued with a CAE|ARCA lists this point of sale)"),
     (r"tipo_emision", r"is ARCA's EmisionTipo"),
-    (r"fecha", r".* (is outside the CAEA's validity|is before the last contingency voucher)"),
+    (r"fecha", r".* (is outside the CAEA's validity|is after today|is before [0-9-]+, the date of the previous number)"),
     # Which certificate fields go together, and whether the bundle or PEM can be read.
     (r"body", "send pkcs12_base64"),
     (r"(pkcs12_base64|passphrase|certificate_pem|private_key_pem)", ""),
