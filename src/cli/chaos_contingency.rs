@@ -96,11 +96,13 @@ struct SharedClock {
 impl SharedClock {
     /// Sets every process's time to `at`.
     async fn set(&self, at: DateTime<Utc>) -> anyhow::Result<()> {
-        let offset_ms = (at - Utc::now()).num_milliseconds();
-        SimulatorClock::set_offset(&self.file, offset_ms).context("writing the clock file")?;
+        // Whole seconds: the simulator takes its offset in seconds, and both clocks must agree
+        // (a voucher's generation time after ARCA's processing time is refused, 1441).
+        let offset_seconds = (at - Utc::now()).num_seconds();
+        SimulatorClock::set_offset(&self.file, offset_seconds * 1000).context("writing the clock file")?;
         let (status, body) = self
             .sim
-            .post_json("/_sim/clock", &json!({"offset_seconds": offset_ms / 1000}), &[])
+            .post_json("/_sim/clock", &json!({"offset_seconds": offset_seconds}), &[])
             .await?;
         if status >= 300 {
             bail!("setting the simulator's clock: {status} {body}");
