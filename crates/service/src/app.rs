@@ -38,8 +38,6 @@ const REDIS_START_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(
 /// The service, ready to serve.
 pub struct App {
     state: AppState,
-    /// The CAEA reporter's background passes, stopped with the server.
-    reporter: crate::contingency::report::Reporter,
 }
 
 impl App {
@@ -173,9 +171,9 @@ impl App {
                 dispatcher,
                 jobs,
                 caea_grants,
+                caea_reporter: reporter,
                 config,
             }),
-            reporter,
         })
     }
 
@@ -200,7 +198,7 @@ impl App {
         self.state.dispatcher.stop();
         self.state.jobs.stop();
         self.state.caea_grants.stop().await;
-        self.reporter.stop();
+        self.state.caea_reporter.stop();
         served
     }
 }

@@ -94,7 +94,7 @@ const FAMILIES: &[Family] = &[
     },
     Family {
         name: "arca_caea_reports_total",
-        help: "CAEA vouchers and no-movement notices reported to ARCA by this instance, by outcome: informed, rejected, unknown (no answer: reconciled next pass).",
+        help: "CAEA vouchers and no-movement notices reported to ARCA by this instance, by outcome: informed, rejected, unknown (no answer: reconciled next pass), refused (a request ARCA refused as a whole: the vouchers wait).",
         kind: Kind::Counter,
         labelled: true,
     },
@@ -262,7 +262,7 @@ pub fn record_caea_invoice() {
     increment("arca_caea_invoices_total", Vec::new());
 }
 
-/// `count` CAEA reports of this instance ended with `outcome` (`informed`, `rejected`, `unknown`).
+/// `count` CAEA reports of this instance ended with `outcome` (`informed`, `rejected`, `unknown`, `refused`).
 pub fn record_caea_reports(outcome: &'static str, count: usize) {
     for _ in 0..count {
         increment("arca_caea_reports_total", vec![("outcome", outcome.to_string())]);

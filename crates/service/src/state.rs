@@ -75,4 +75,7 @@ pub struct AppContext {
     /// The CAEA keeper (obtains, primes, alerts), one instance at a time; tests stop it and
     /// call `pass(now)`.
     pub caea_grants: crate::contingency::grants::Grants,
+    /// The CAEA reporter's background passes (every instance; series leases make one sender per
+    /// series); tests stop it and call `run_once(now)` so that only their passes report.
+    pub caea_reporter: crate::contingency::report::Reporter,
 }

@@ -129,8 +129,12 @@ async fn inform(storage: &Storage, arca: &Arca, due: &NoMovementDue, now: DateTi
 
 async fn record(storage: &Storage, due: &NoMovementDue, outcome: &Outcome, now: DateTime<Utc>) -> Result<(), Error> {
     match outcome {
-        Outcome::Unknown => Ok(()),
+        Outcome::Unknown => {
+            metrics::record_caea_reports("unknown", 1);
+            Ok(())
+        }
         Outcome::Informed { fch_proceso } => {
+            metrics::record_caea_reports("informed", 1);
             reports::record_no_movement(
                 storage,
                 &due.grant_id,

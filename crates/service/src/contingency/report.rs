@@ -98,6 +98,8 @@ struct Inner {
     owner: String,
     /// `FECompTotXRequest` per CUIT, asked once.
     capacity: Mutex<HashMap<String, u32>>,
+    /// The codes of the last whole-request refusal per series (to log it once while it repeats).
+    refusals: Mutex<HashMap<String, String>>,
     task: Mutex<Option<tokio::task::JoinHandle<()>>>,
 }
 
@@ -111,6 +113,7 @@ impl Reporter {
                 config,
                 owner: storage::new_id("caea_reporter"),
                 capacity: Mutex::new(HashMap::new()),
+                refusals: Mutex::new(HashMap::new()),
                 task: Mutex::new(None),
             }),
         }
@@ -195,14 +198,29 @@ impl Reporter {
         let storage = &self.inner.storage;
         let key = series.key();
         series::ensure(storage, &key).await?;
-        let now_ms = now.timestamp_millis();
-        let Some(token) = series::acquire_lease(storage, &key, &self.inner.owner, now_ms, self.expires_ms(now)).await?
+        // Lease times come from the clock at each step, never from the pass's start (`now`).
+        let Some(token) = series::acquire_lease(
+            storage,
+            &key,
+            &self.inner.owner,
+            self.inner.clock.now().timestamp_millis(),
+            self.lease_expiry(),
+        )
+        .await?
         else {
             // Another instance reports it now.
             return Ok(());
         };
         let result = self.report_leased(series, &key, token, now, pass).await;
-        if let Err(error) = series::release_lease(storage, &key, &self.inner.owner, token, now_ms).await {
+        if let Err(error) = series::release_lease(
+            storage,
+            &key,
+            &self.inner.owner,
+            token,
+            self.inner.clock.now().timestamp_millis(),
+        )
+        .await
+        {
             tracing::warn!(error = %error, "could not release a series lease; it expires on its own");
         }
         result
@@ -232,10 +250,7 @@ impl Reporter {
         ) {
             let rows = reports::report_vouchers(storage, key, first.numero, end.numero).await?;
             for row in rows.iter().filter(|row| to_check.contains(row.id.as_str())) {
-                if !self
-                    .reconcile(&session, series, key, token, row, last, now, pass)
-                    .await?
-                {
+                if !self.reconcile(&session, key, token, row, last, now, pass).await? {
                     return Ok(());
                 }
             }
@@ -259,7 +274,7 @@ impl Reporter {
             let rows = reports::report_vouchers(storage, key, from, to).await?;
             let details = rows.iter().map(numbered_detail).collect::<Result<Vec<_>, Error>>()?;
             // Write-ahead: from here on a request carrying them may reach ARCA.
-            let Some(mut fenced) = self.fence(key, token, now).await? else {
+            let Some(mut fenced) = self.fence(key, token).await? else {
                 return Ok(());
             };
             reports::mark_in_progress(&mut fenced, key, from, to, now).await?;
@@ -276,7 +291,24 @@ impl Reporter {
             };
             match session.client.fe_caea_reg_informativo(&session.auth, request).await {
                 Ok(response) => {
-                    let verdicts = plan::read_answer(&sent, &response);
+                    let mut verdicts = plan::read_answer(&sent, &response);
+                    if let Some(codes) = plan::request_refusal(&response) {
+                        // Not a verdict on a voucher: they wait, the pass backs off, and the
+                        // capacity is asked again (it may have been lowered).
+                        self.record(key, token, &rows, &verdicts, now, pass).await?;
+                        self.capacities().remove(&series.cuit);
+                        self.refused(key, &codes);
+                        pass.failed_series += 1;
+                        return Ok(());
+                    }
+                    if plan::numbering_refusal(&response)
+                        && verdicts.iter().all(|(_, verdict)| *verdict == Verdict::Pending)
+                    {
+                        // We only send what follows ARCA's last number: ask again, and if our
+                        // first number was right the refusal is about that voucher.
+                        let again = self.last_authorized(&session, series, key).await?;
+                        plan::numbering_rejection(&mut verdicts, again, &response);
+                    }
                     let all_informed = verdicts.iter().all(|(_, v)| matches!(v, Verdict::Informed { .. }));
                     self.record(key, token, &rows, &verdicts, now, pass).await?;
                     if !all_informed {
@@ -287,7 +319,7 @@ impl Reporter {
                 Err(error) => {
                     if !error.is_outcome_unknown() {
                         // ARCA did not act on it (refused as a whole, not reached): pendiente again.
-                        if let Some(mut fenced) = self.fence(key, token, now).await? {
+                        if let Some(mut fenced) = self.fence(key, token).await? {
                             for row in &rows {
                                 reports::record_not_consumed(&mut fenced, &row.id, now).await?;
                             }
@@ -317,7 +349,6 @@ impl Reporter {
     async fn reconcile(
         &self,
         session: &ArcaSession,
-        series: &UnreportedSeries,
         key: &SeriesKey,
         token: i64,
         row: &ReportVoucher,
@@ -337,7 +368,7 @@ impl Reporter {
         } else {
             None
         };
-        let Some(mut fenced) = self.fence(key, token, now).await? else {
+        let Some(mut fenced) = self.fence(key, token).await? else {
             return Ok(false);
         };
         match plan::reconcile(number, last, &sent, stored.as_ref()) {
@@ -353,7 +384,7 @@ impl Reporter {
                 metrics::record_caea_reports("informed", 1);
             }
             Reconciled::Inconsistent(message) => {
-                self.reject(&mut fenced, series, key, row, &[message], &[], now).await?;
+                self.reject(&mut fenced, key, row, &[message], &[], now).await?;
                 pass.rejected += 1;
             }
             Reconciled::NotConsumed => reports::record_not_consumed(&mut fenced, &row.id, now).await?,
@@ -372,14 +403,8 @@ impl Reporter {
         now: DateTime<Utc>,
         pass: &mut Pass,
     ) -> Result<(), Error> {
-        let Some(mut fenced) = self.fence(key, token, now).await? else {
+        let Some(mut fenced) = self.fence(key, token).await? else {
             return Ok(());
-        };
-        let series = UnreportedSeries {
-            account_id: rows.first().map(|row| row.account_id.clone()).unwrap_or_default(),
-            cuit: key.cuit.clone(),
-            punto_venta: key.punto_venta,
-            cbte_tipo: key.cbte_tipo,
         };
         for (row, (_, verdict)) in rows.iter().zip(verdicts) {
             match verdict {
@@ -390,8 +415,7 @@ impl Reporter {
                     metrics::record_caea_reports("informed", 1);
                 }
                 Verdict::Rejected { errors, observations } => {
-                    self.reject(&mut fenced, &series, key, row, errors, observations, now)
-                        .await?;
+                    self.reject(&mut fenced, key, row, errors, observations, now).await?;
                     pass.rejected += 1;
                 }
                 Verdict::Pending => reports::record_not_consumed(&mut fenced, &row.id, now).await?,
@@ -404,12 +428,33 @@ impl Reporter {
         fenced.commit().await
     }
 
+    /// Logs (at error, once per series and set of codes while it repeats) and counts a request
+    /// ARCA refused as a whole.
+    fn refused(&self, key: &SeriesKey, codes: &[ArcaMessage]) {
+        metrics::record_caea_reports("refused", 1);
+        let signature = codes.iter().map(|c| c.code.as_str()).collect::<Vec<_>>().join(",");
+        let series_id = format!("{}-{}-{}", key.cuit, key.punto_venta, key.cbte_tipo);
+        let repeated = self
+            .inner
+            .refusals
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .insert(series_id, signature.clone())
+            .is_some_and(|previous| previous == signature);
+        if repeated {
+            tracing::warn!(punto_venta = key.punto_venta, cbte_tipo = key.cbte_tipo, codes = %signature,
+                "ARCA refused a CAEA report again as a whole; the vouchers wait");
+        } else {
+            tracing::error!(punto_venta = key.punto_venta, cbte_tipo = key.cbte_tipo, codes = %signature,
+                "ARCA refused a CAEA report as a whole; the vouchers wait (pendiente) until the cause is fixed");
+        }
+    }
+
     /// `rechazado`, the alert event, the error log and the metric.
     #[allow(clippy::too_many_arguments)]
     async fn reject(
         &self,
         fenced: &mut Fenced<'_>,
-        series: &UnreportedSeries,
         key: &SeriesKey,
         row: &ReportVoucher,
         errors: &[ArcaMessage],
@@ -417,8 +462,9 @@ impl Reporter {
         now: DateTime<Utc>,
     ) -> Result<(), Error> {
         let numero_completo = format!("{:05}-{:08}", key.punto_venta, row.numero);
+        // The voucher's own account: two accounts may share a CUIT (and so a series).
         let event = Event {
-            account_id: series.account_id.clone(),
+            account_id: row.account_id.clone(),
             event_type: EventType::ContingencyReportRejected,
             data: json!({
                 "id": row.id,
@@ -451,20 +497,26 @@ impl Reporter {
         Ok(())
     }
 
-    /// Logs and counts vouchers reported after their grant's `FchTopeInf` (they are still sent).
+    /// Counts vouchers reported after their grant's `FchTopeInf` (they are still sent), and logs
+    /// them once per request.
     fn warn_if_late(&self, rows: &[ReportVoucher], now: DateTime<Utc>) {
         let today = calendar::argentina_today(now);
-        for row in rows {
-            if let Some(deadline) = row.fch_tope_inf
-                && today > deadline
-            {
-                metrics::record_caea_late_report();
-                tracing::error!(
-                    invoice_id = %row.id,
-                    fch_tope_inf = %deadline,
-                    "reporting a CAEA voucher after ARCA's deadline (FchTopeInf)"
-                );
-            }
+        let late: Vec<&ReportVoucher> = rows
+            .iter()
+            .filter(|row| row.fch_tope_inf.is_some_and(|deadline| today > deadline))
+            .collect();
+        for _ in &late {
+            metrics::record_caea_late_report();
+        }
+        if let (Some(first), Some(last)) = (late.first(), late.last()) {
+            tracing::error!(
+                count = late.len(),
+                first_invoice_id = %first.id,
+                numero_desde = first.numero,
+                numero_hasta = last.numero,
+                fch_tope_inf = ?first.fch_tope_inf,
+                "reporting CAEA vouchers after ARCA's deadline (FchTopeInf)"
+            );
         }
     }
 
@@ -517,9 +569,9 @@ impl Reporter {
             .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
-    async fn fence(&self, key: &SeriesKey, token: i64, now: DateTime<Utc>) -> Result<Option<Fenced<'static>>, Error> {
+    async fn fence(&self, key: &SeriesKey, token: i64) -> Result<Option<Fenced<'static>>, Error> {
         let transaction = self.inner.storage.begin().await?;
-        let fenced = series::fence(transaction, key, &self.inner.owner, token, self.expires_ms(now)).await?;
+        let fenced = series::fence(transaction, key, &self.inner.owner, token, self.lease_expiry()).await?;
         if fenced.is_none() {
             tracing::warn!(
                 punto_venta = key.punto_venta,
@@ -530,9 +582,10 @@ impl Reporter {
         Ok(fenced)
     }
 
-    fn expires_ms(&self, now: DateTime<Utc>) -> i64 {
+    /// The lease's expiry counted from the clock now (not from the pass's start).
+    fn lease_expiry(&self) -> i64 {
         let ttl = i64::try_from(self.inner.config.lease_ttl.as_millis()).unwrap_or(i64::MAX);
-        now.timestamp_millis().saturating_add(ttl)
+        self.inner.clock.now().timestamp_millis().saturating_add(ttl)
     }
 }
 

@@ -21,6 +21,15 @@ pub struct ReportsQuery {
     limit: Option<String>,
 }
 
+/// The documented form of [`ReportsQuery`].
+#[derive(Debug, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct ReportsParams {
+    /// Fortnights to show, newest first: 1–24 (default 6).
+    #[param(minimum = 1, maximum = 24, default = 6)]
+    pub limit: Option<i64>,
+}
+
 /// The fortnights, newest first.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct ReportsView {
@@ -35,7 +44,7 @@ pub struct ReportsView {
     path = "/v1/contingency/reports",
     tag = "contingency",
     security(("api_key" = []), ("x_api_key" = [])),
-    params(("limit" = Option<i64>, Query, description = "Fortnights to show, newest first: 1–24 (default 6)")),
+    params(ReportsParams),
     responses(
         (status = 200, body = ReportsView),
         (status = 400, description = "`limit` is not a whole number from 1 to 24, or an unknown parameter", body = Problem, content_type = "application/problem+json"),

@@ -600,7 +600,15 @@ mod reports {
         pub estado: Option<String>,
     }
 
-    /// Every [`NoMovementDue`] whose grant's validity ended before `today` (Argentina's day).
+    /// How many days after a grant's `FchTopeInf` its no-movement notices are still sent
+    /// automatically; older ones need an operator (the notices are decided from today's points of
+    /// sale, which say little about a fortnight long past).
+    pub const NO_MOVEMENT_HORIZON_DAYS: i64 = 30;
+
+    /// Every [`NoMovementDue`] whose grant's validity ended before `today` (Argentina's day) and
+    /// whose `FchTopeInf` is at most [`NO_MOVEMENT_HORIZON_DAYS`] past. A point of sale counts as
+    /// used when the CUIT has a CAEA voucher with that CAEA on it (whichever account issued it);
+    /// a notice already sent for the same CUIT, CAEA and point of sale is not sent again.
     pub async fn no_movement_due(storage: &Storage, today: NaiveDate) -> Result<Vec<NoMovementDue>, Error> {
         let sql = format!(
             "SELECT g.id AS grant_id, g.account_id, g.caea, g.periodo, g.orden, g.fch_tope_inf, \
@@ -608,12 +616,17 @@ mod reports {
              FROM caea_grants g \
              JOIN points_of_sale p ON p.account_id = g.account_id AND {ACTIVE_CONTINGENCY} \
              LEFT JOIN caea_no_movement n ON n.grant_id = g.id AND n.punto_venta = p.numero \
-             WHERE g.fch_vig_hasta < $1 AND (n.estado IS NULL OR n.estado = 'en_curso') \
-             AND NOT EXISTS (SELECT 1 FROM invoices i WHERE i.caea_grant_id = g.id AND i.punto_venta = p.numero) \
+             WHERE g.fch_vig_hasta < $1 AND g.fch_tope_inf >= $2 \
+             AND (n.estado IS NULL OR n.estado = 'en_curso') \
+             AND NOT EXISTS (SELECT 1 FROM invoices i WHERE i.cuit = g.cuit AND i.cae = g.caea \
+                 AND i.punto_venta = p.numero AND i.tipo_autorizacion = 'CAEA') \
+             AND NOT EXISTS (SELECT 1 FROM caea_no_movement n2 JOIN caea_grants g2 ON g2.id = n2.grant_id \
+                 WHERE g2.cuit = g.cuit AND g2.caea = g.caea AND g2.id <> g.id AND n2.punto_venta = p.numero) \
              ORDER BY g.periodo, g.orden, g.account_id, p.numero"
         );
+        let oldest_deadline = today - chrono::Duration::days(NO_MOVEMENT_HORIZON_DAYS);
         Ok(with_pool!(storage, pool => {
-            sqlx::query_as::<_, NoMovementDue>(&sql).bind(today).fetch_all(pool).await?
+            sqlx::query_as::<_, NoMovementDue>(&sql).bind(today).bind(oldest_deadline).fetch_all(pool).await?
         }))
     }
 
@@ -734,14 +747,18 @@ mod reports {
         }))
     }
 
-    /// Where the grant's reporting is stuck: its first rejected voucher with vouchers after it in
-    /// the same series still waiting to be informed (they follow a number ARCA refused, so none of
-    /// them can be informed until an operator resolves it). (punto_venta, numero).
+    /// Where the grant's reporting is stuck: the account's first rejected CAEA voucher (of this
+    /// grant or an earlier one: numbering runs on across fortnights) with vouchers of this grant
+    /// after it in the same series still waiting to be informed (they follow a number ARCA
+    /// refused, so none of them can be informed until an operator resolves it).
+    /// (punto_venta, numero).
     pub async fn blocked_at(storage: &Storage, account_id: &str, grant_id: &str) -> Result<Option<(i32, i64)>, Error> {
         const SQL: &str = "SELECT r.punto_venta, r.numero FROM invoices r \
-             WHERE r.account_id = $1 AND r.caea_grant_id = $2 AND r.informe_estado = 'rechazado' AND r.numero IS NOT NULL \
-             AND EXISTS (SELECT 1 FROM invoices p WHERE p.cuit = r.cuit AND p.punto_venta = r.punto_venta \
-                 AND p.cbte_tipo = r.cbte_tipo AND p.informe_estado IN ('pendiente', 'en_curso') AND p.numero > r.numero) \
+             WHERE r.account_id = $1 AND r.tipo_autorizacion = 'CAEA' AND r.informe_estado = 'rechazado' \
+             AND r.numero IS NOT NULL \
+             AND EXISTS (SELECT 1 FROM invoices p WHERE p.caea_grant_id = $2 AND p.cuit = r.cuit \
+                 AND p.punto_venta = r.punto_venta AND p.cbte_tipo = r.cbte_tipo \
+                 AND p.informe_estado IN ('pendiente', 'en_curso') AND p.numero > r.numero) \
              ORDER BY r.punto_venta, r.cbte_tipo, r.numero LIMIT 1";
         Ok(with_pool!(storage, pool => {
             sqlx::query_as::<_, (i32, i64)>(SQL).bind(account_id).bind(grant_id).fetch_optional(pool).await?

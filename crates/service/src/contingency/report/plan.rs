@@ -16,6 +16,55 @@ use crate::issuance::reconcile::{self, INCONSISTENT, Resolution};
 /// again once the numbers before it are informed.
 pub const NUMBERING_ERRORS: [i32; 2] = [703, 10016];
 
+/// Whether `code` is one ARCA gives for a request as a whole (the header, the access ticket, the
+/// CUIT's relation, the point of sale's type, the number of records), not a verdict on a voucher:
+/// nothing was consumed, the vouchers wait (docs/arca.md §D.10).
+pub fn is_request_error(code: i32) -> bool {
+    matches!(code, 600..=602 | 700 | 701 | 1300 | 10000..=10007)
+}
+
+/// ARCA's codes when it refused the request as a whole (a request-level code and no voucher
+/// accepted): every voucher goes back to `pendiente`; `None` otherwise.
+pub fn request_refusal(response: &FECAEAResponse) -> Option<Vec<ArcaMessage>> {
+    let accepted = response.fe_det_resp.iter().any(|d| d.detail.resultado == Resultado::A);
+    let refused = response.errors.iter().any(|e| is_request_error(e.code))
+        || (response.fe_det_resp.is_empty() && !response.errors.is_empty());
+    (refused && !accepted).then(|| {
+        response
+            .errors
+            .iter()
+            .map(|e| ArcaMessage::new(e.code, e.msg.clone()))
+            .collect()
+    })
+}
+
+/// Whether ARCA refused the request only for its numbering (every error 703/10016): the caller
+/// asks `FECompUltimoAutorizado` again, and if our first number was the right one the first
+/// voucher is rejected instead of being sent again for ever ([`numbering_rejection`]).
+pub fn numbering_refusal(response: &FECAEAResponse) -> bool {
+    !response.errors.is_empty() && response.errors.iter().all(|e| NUMBERING_ERRORS.contains(&e.code))
+}
+
+/// After a [`numbering_refusal`] whose every voucher was `Pending`: when ARCA's last number is
+/// (still) the one before our first, the refusal is not about numbering order, so the first
+/// voucher is rejected with ARCA's codes and the rest wait behind it.
+pub fn numbering_rejection(verdicts: &mut [(u64, Verdict)], last_again: u64, response: &FECAEAResponse) {
+    let Some((first, verdict)) = verdicts.first_mut() else {
+        return;
+    };
+    if *verdict != Verdict::Pending || last_again.saturating_add(1) != *first {
+        return;
+    }
+    *verdict = Verdict::Rejected {
+        errors: response
+            .errors
+            .iter()
+            .map(|e| ArcaMessage::new(e.code, e.msg.clone()))
+            .collect(),
+        observations: Vec::new(),
+    };
+}
+
 /// The next request: the `pendiente` numbers (sorted) that follow ARCA's `last` without a gap,
 /// at most `capacity`. Empty when the next number is not waiting (the series is blocked at a
 /// rejected voucher, or nothing waits).
@@ -54,19 +103,34 @@ pub enum Verdict {
 }
 
 /// Reads ARCA's answer for the numbers sent (in order).
+///
+/// An answer whose details do not match what was sent (a number not sent, a detail covering
+/// more than one number, a number twice) is not interpreted: every voucher is `Unknown` and is
+/// reconciled next pass. A request refused as a whole ([`request_refusal`]) makes every voucher
+/// `Pending`.
 pub fn read_answer(sent: &[u64], response: &FECAEAResponse) -> Vec<(u64, Verdict)> {
     let details: HashMap<i64, _> = response
         .fe_det_resp
         .iter()
         .map(|detail| (detail.detail.cbte_desde, &detail.detail))
         .collect();
+    let matches_sent = details.len() == response.fe_det_resp.len()
+        && response.fe_det_resp.iter().all(|d| {
+            d.detail.cbte_desde == d.detail.cbte_hasta
+                && u64::try_from(d.detail.cbte_desde).is_ok_and(|n| sent.contains(&n))
+        });
+    if !matches_sent {
+        return sent.iter().map(|&number| (number, Verdict::Unknown)).collect();
+    }
+    if request_refusal(response).is_some() {
+        return sent.iter().map(|&number| (number, Verdict::Pending)).collect();
+    }
     let request_errors: Vec<ArcaMessage> = response
         .errors
         .iter()
         .map(|e| ArcaMessage::new(e.code, e.msg.clone()))
         .collect();
-    let numbering_only =
-        !response.errors.is_empty() && response.errors.iter().all(|e| NUMBERING_ERRORS.contains(&e.code));
+    let numbering_only = numbering_refusal(response);
     let mut rejected_before = false;
     sent.iter()
         .map(|&number| {
@@ -116,7 +180,17 @@ pub enum Reconciled {
 
 /// Decides from `sent` (the detail as reported, numbered), the CAEA it was issued under, ARCA's
 /// last number and what `FECompConsultar` answered for ours (only asked when `number <= last`).
+///
+/// ARCA is not documented to return `FchVto` for a voucher issued under a CAEA (docs/arca.md
+/// §G.5 only states `CodAutorizacion` = the CAEA and `EmisionTipo` CAEA), and the reporter does
+/// not use it: a missing `FchVto` is not a difference here.
 pub fn reconcile(number: u64, last: u64, sent: &FECAEADetRequest, stored: Option<&FECompConsResponse>) -> Reconciled {
+    let stored = stored.map(|held| {
+        let mut held = held.clone();
+        held.fch_vto = held.fch_vto.or(Some(chrono::NaiveDate::MIN));
+        held
+    });
+    let stored = stored.as_ref();
     match reconcile::resolve(number, last, &sent.detail, stored) {
         Resolution::NotConsumed => Reconciled::NotConsumed,
         Resolution::Inconsistent(message) => Reconciled::Inconsistent(message),
@@ -329,6 +403,62 @@ mod tests {
             Reconciled::Informed { observations: vec![] }
         );
         assert_eq!(reconcile(6, 5, &ours, None), Reconciled::NotConsumed);
+        let mut without_expiry = held.clone();
+        without_expiry.fch_vto = None;
+        assert_eq!(
+            reconcile(5, 5, &ours, Some(&without_expiry)),
+            Reconciled::Informed { observations: vec![] }
+        );
+    }
+
+    #[test]
+    fn a_request_refused_as_a_whole_keeps_every_voucher_waiting() {
+        let answer = response(
+            vec![detail(5, Resultado::R, vec![]), detail(6, Resultado::R, vec![])],
+            vec![ArcaErr {
+                code: 701,
+                msg: "punto de venta".into(),
+            }],
+        );
+        assert!(request_refusal(&answer).is_some());
+        let verdicts = read_answer(&[5, 6], &answer);
+        assert!(verdicts.iter().all(|(_, verdict)| *verdict == Verdict::Pending));
+        let bare = response(
+            vec![],
+            vec![ArcaErr {
+                code: 10001,
+                msg: "cab".into(),
+            }],
+        );
+        assert!(request_refusal(&bare).is_some());
+        assert!(read_answer(&[5], &bare).iter().all(|(_, v)| *v == Verdict::Pending));
+    }
+
+    #[test]
+    fn details_that_do_not_match_what_was_sent_are_not_read() {
+        let answer = response(vec![detail(9, Resultado::A, vec![])], vec![]);
+        assert_eq!(read_answer(&[5], &answer), vec![(5, Verdict::Unknown)]);
+    }
+
+    #[test]
+    fn a_numbering_refusal_of_the_right_number_rejects_the_first_voucher() {
+        let answer = response(
+            vec![detail(5, Resultado::R, vec![]), detail(6, Resultado::R, vec![])],
+            vec![ArcaErr {
+                code: 703,
+                msg: "numero".into(),
+            }],
+        );
+        let mut verdicts = read_answer(&[5, 6], &answer);
+        assert!(numbering_refusal(&answer));
+        // ARCA's last moved on meanwhile: they only wait.
+        let mut moved = verdicts.clone();
+        numbering_rejection(&mut moved, 5, &answer);
+        assert_eq!(moved[0].1, Verdict::Pending);
+        // ARCA's last is still the one before ours: the first voucher is rejected.
+        numbering_rejection(&mut verdicts, 4, &answer);
+        assert!(matches!(&verdicts[0].1, Verdict::Rejected { errors, .. } if errors[0].code == "703"));
+        assert_eq!(verdicts[1].1, Verdict::Pending);
     }
 
     #[test]
