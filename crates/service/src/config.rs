@@ -50,6 +50,20 @@ pub struct Config {
     pub email: EmailConfig,
     /// Webhook deliveries and the alerts' scheduled checks.
     pub webhooks: WebhookConfig,
+    /// The web dashboard's sessions (`/dashboard`).
+    pub dashboard: DashboardConfig,
+}
+
+/// The dashboard's server-side sessions (`DASHBOARD_SESSION_*`).
+#[derive(Debug, Clone)]
+pub struct DashboardConfig {
+    /// `DASHBOARD_SESSION_IDLE_MINUTES`: a session unused this long is over (30, 1–1440).
+    pub session_idle: Duration,
+    /// `DASHBOARD_SESSION_MAX_HOURS`: a session is over this long after sign-in, used or not
+    /// (12, 1–720).
+    pub session_max: Duration,
+    /// Whether the session cookie carries `Secure` (every `APP_ENV` but development).
+    pub secure_cookie: bool,
 }
 
 /// Webhooks (`WEBHOOK_*`, README "Webhooks") and the scheduled alert checks.
@@ -595,6 +609,7 @@ impl Reader<'_> {
                 ),
             );
         }
+        let dashboard = self.dashboard(app_env);
         Some(Config {
             app_env,
             host,
@@ -614,7 +629,25 @@ impl Reader<'_> {
             allowed_origins,
             email,
             webhooks,
+            dashboard,
         })
+    }
+
+    fn dashboard(&mut self, app_env: AppEnv) -> DashboardConfig {
+        // DASHBOARD_SESSION_IDLE_MINUTES (30, 1–1440), DASHBOARD_SESSION_MAX_HOURS (12, 1–720).
+        let idle_minutes = self.number("DASHBOARD_SESSION_IDLE_MINUTES", 30u64);
+        if !(1..=1440).contains(&idle_minutes) {
+            self.problem("DASHBOARD_SESSION_IDLE_MINUTES", "must be between 1 and 1440");
+        }
+        let max_hours = self.number("DASHBOARD_SESSION_MAX_HOURS", 12u64);
+        if !(1..=720).contains(&max_hours) {
+            self.problem("DASHBOARD_SESSION_MAX_HOURS", "must be between 1 and 720");
+        }
+        DashboardConfig {
+            session_idle: Duration::from_secs(idle_minutes.clamp(1, 1440) * 60),
+            session_max: Duration::from_secs(max_hours.clamp(1, 720) * 3600),
+            secure_cookie: app_env != AppEnv::Development,
+        }
     }
 
     fn webhooks(&mut self, simulator: bool) -> WebhookConfig {

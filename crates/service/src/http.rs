@@ -77,6 +77,7 @@ pub fn router(state: AppState) -> Router {
         .route("/health/redis", get(health::redis))
         .route("/health/arca", get(health::arca))
         .route("/metrics", get(metrics::metrics_text))
+        .merge(crate::dashboard::router())
         .fallback(|| async { ApiError::not_found("no route for this path") })
         .method_not_allowed_fallback(|| async { ApiError::method_not_allowed() })
         // Per route (so the path parameters are known): NUL and other control characters in an

@@ -51,6 +51,7 @@ pub mod config;
 pub mod contingency;
 pub mod crypto;
 pub mod customers;
+pub mod dashboard;
 pub mod documents;
 pub mod email;
 mod error;

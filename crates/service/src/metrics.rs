@@ -141,6 +141,12 @@ const FAMILIES: &[Family] = &[
         labelled: false,
     },
     Family {
+        name: "arca_dashboard_render_seconds",
+        help: "Server time of a dashboard page, from the request to the rendered answer (its data loading included), by page (the matched route).",
+        kind: Kind::Histogram(DURATION_BUCKETS),
+        labelled: true,
+    },
+    Family {
         name: "arca_caea_invoices_total",
         help: "Invoices this instance issued under a CAEA (contingency: ARCA's CAE service failing).",
         kind: Kind::Counter,
@@ -302,6 +308,15 @@ pub fn record_webhook_attempt(outcome: &'static str, elapsed: Duration) {
     observe(
         "arca_webhook_delivery_duration_seconds",
         Vec::new(),
+        elapsed.as_secs_f64(),
+    );
+}
+
+/// A dashboard page (`page`, its route template) was answered after `elapsed`.
+pub fn record_dashboard_render(page: &str, elapsed: Duration) {
+    observe(
+        "arca_dashboard_render_seconds",
+        vec![("page", page.to_string())],
         elapsed.as_secs_f64(),
     );
 }

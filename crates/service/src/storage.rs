@@ -15,6 +15,7 @@ pub mod api_keys;
 pub mod certificates;
 pub mod contingency;
 pub mod customers;
+pub mod dashboard_sessions;
 pub mod fce;
 pub mod invoices;
 pub mod issuer_profiles;

@@ -3,6 +3,7 @@
 //!
 //! - [`samples`]: the sample CUITs, a Factura B voucher, and the minimal invoice request.
 //! - [`scratch`]: a PostgreSQL database of its own (created, migrated, dropped).
+//! - `dashboard` (feature `app`): a cookie-jar client of the dashboard's forms.
 //! - [`hooks`]: test-only writes that production code never makes (an invoice left in flight
 //!   as a crash leaves it).
 //! - `receiver` (feature `app`): a real HTTP receiver for webhook tests.
@@ -17,6 +18,8 @@
 
 #[cfg(feature = "app")]
 pub mod app;
+#[cfg(feature = "app")]
+pub mod dashboard;
 pub mod hooks;
 #[cfg(feature = "app")]
 pub mod receiver;

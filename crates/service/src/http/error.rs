@@ -322,6 +322,14 @@ impl ApiError {
         self.status
     }
 
+    /// Logs what went wrong inside, if anything: once, where the failure becomes an answer
+    /// (the API's problem+json here, or the dashboard's error page).
+    pub fn log_cause(&self) {
+        if let Some(cause) = &self.cause {
+            tracing::error!(code = self.code, error = %cause, "request failed");
+        }
+    }
+
     pub fn problem(&self) -> Problem {
         Problem {
             kind: format!(
@@ -346,9 +354,7 @@ impl ApiError {
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         // The one place a failure is logged: where it becomes the answer.
-        if let Some(cause) = &self.cause {
-            tracing::error!(code = self.code, error = %cause, "request failed");
-        }
+        self.log_cause();
         let body = serde_json::to_vec(&self.problem()).unwrap_or_default();
         let mut response = (self.status, body).into_response();
         let headers = response.headers_mut();

@@ -101,7 +101,14 @@ pub async fn revoke(
 ) -> Result<Option<String>, Error> {
     const SQL: &str = "UPDATE api_keys SET revoked_at = $3 WHERE id = $1 AND account_id = $2 AND revoked_at IS NULL \
          RETURNING hash";
+    // Its dashboard sessions end with it (they are refused anyway: every session read asks that
+    // the key is not revoked; this only drops the rows).
+    const END_SESSIONS: &str = "DELETE FROM dashboard_sessions WHERE account_id = $1 AND api_key_id = $2";
     Ok(with_pool!(storage, pool => {
-        sqlx::query_scalar::<_, String>(SQL).bind(id).bind(account_id).bind(now).fetch_optional(pool).await?
+        let mut tx = pool.begin().await?;
+        let hash = sqlx::query_scalar::<_, String>(SQL).bind(id).bind(account_id).bind(now).fetch_optional(&mut *tx).await?;
+        sqlx::query(END_SESSIONS).bind(account_id).bind(id).execute(&mut *tx).await?;
+        tx.commit().await?;
+        hash
     }))
 }
