@@ -26,6 +26,8 @@ mod contingency_issue;
 mod contingency_reports;
 /// Customers: CRUD, document and IVA-condition validation, duplicates, filters, isolation.
 mod customers;
+/// The dashboard's sessions: sign-in, cookies, CSRF, idle and absolute expiry, revocation.
+mod dashboard_sessions;
 /// TLS to PostgreSQL and Redis (`ARCA_TLS_TESTS=1`, after `scripts/tls-services.sh`).
 mod data_store_tls;
 /// `/openapi.json` and `/docs`.

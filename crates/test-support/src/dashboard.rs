@@ -145,7 +145,8 @@ impl<'a> DashboardClient<'a> {
                     )
                     .as_bytes(),
                 ),
-                None => body.extend_from_slice(format!("Content-Disposition: form-data; name=\"{name}\"\r\n\r\n").as_bytes()),
+                None => body
+                    .extend_from_slice(format!("Content-Disposition: form-data; name=\"{name}\"\r\n\r\n").as_bytes()),
             }
             body.extend_from_slice(bytes);
             body.extend_from_slice(b"\r\n");

@@ -79,7 +79,9 @@ mod tests {
     fn dates_and_times_are_argentine() {
         let day = NaiveDate::from_ymd_opt(2026, 12, 5).unwrap();
         assert_eq!(date(&day), "05/12/2026");
-        let instant = DateTime::parse_from_rfc3339("2026-12-05T02:30:00Z").unwrap().with_timezone(&Utc);
+        let instant = DateTime::parse_from_rfc3339("2026-12-05T02:30:00Z")
+            .unwrap()
+            .with_timezone(&Utc);
         assert_eq!(datetime(&instant), "04/12/2026 23:30");
         assert_eq!(cuit("20123456789"), "20-12345678-9");
     }

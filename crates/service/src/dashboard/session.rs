@@ -121,7 +121,11 @@ fn to_sign_in(parts: &Parts, state: &AppState, expired: bool) -> Response {
     let mut location = String::from("/dashboard/login");
     let mut query = form_urlencoded::Serializer::new(String::new());
     if parts.method == Method::GET && safe_next(parts.uri.path()).is_some() {
-        let next = parts.uri.path_and_query().map(|path| path.as_str()).unwrap_or("/dashboard");
+        let next = parts
+            .uri
+            .path_and_query()
+            .map(|path| path.as_str())
+            .unwrap_or("/dashboard");
         query.append_pair("next", next);
     }
     if expired {
@@ -286,13 +290,26 @@ struct SignInQuery {
 }
 
 /// The sign-in form, with a fresh CSRF token in its own cookie.
-async fn sign_in_page(State(state): State<AppState>, axum::extract::Query(query): axum::extract::Query<SignInQuery>) -> Response {
-    let next = query.next.as_deref().and_then(safe_next).unwrap_or("/dashboard/invoices");
+async fn sign_in_page(
+    State(state): State<AppState>,
+    axum::extract::Query(query): axum::extract::Query<SignInQuery>,
+) -> Response {
+    let next = query
+        .next
+        .as_deref()
+        .and_then(safe_next)
+        .unwrap_or("/dashboard/invoices");
     let notice = query.aviso.as_deref().and_then(Notice::from_code);
     sign_in_form(&state, next, None, notice, StatusCode::OK)
 }
 
-fn sign_in_form(state: &AppState, next: &str, error: Option<String>, notice: Option<Notice>, status: StatusCode) -> Response {
+fn sign_in_form(
+    state: &AppState,
+    next: &str,
+    error: Option<String>,
+    notice: Option<Notice>,
+    status: StatusCode,
+) -> Response {
     let csrf = random_token();
     let page = SignInPage {
         csrf: csrf.clone(),
@@ -343,9 +360,7 @@ async fn sign_in(State(state): State<AppState>, headers: HeaderMap, body: Bytes)
     };
     let next = safe_next(&form.next).unwrap_or("/dashboard/invoices").to_string();
     let presented = form.api_key.trim();
-    let refuse = |message: &str| {
-        sign_in_form(&state, &next, Some(message.to_string()), None, StatusCode::UNAUTHORIZED)
-    };
+    let refuse = |message: &str| sign_in_form(&state, &next, Some(message.to_string()), None, StatusCode::UNAUTHORIZED);
     if presented.is_empty() {
         return refuse("Ingresá una clave API.");
     }
@@ -354,7 +369,9 @@ async fn sign_in(State(state): State<AppState>, headers: HeaderMap, body: Bytes)
         && key_mode != instance_mode
     {
         return refuse(match instance_mode {
-            KeyMode::Test => "Esta instancia usa el simulador u homologación: ingresá una clave de prueba (arca_test_…).",
+            KeyMode::Test => {
+                "Esta instancia usa el simulador u homologación: ingresá una clave de prueba (arca_test_…)."
+            }
             KeyMode::Live => "Esta instancia usa ARCA en producción: ingresá una clave de producción (arca_live_…).",
         });
     }
@@ -368,7 +385,16 @@ async fn sign_in(State(state): State<AppState>, headers: HeaderMap, body: Bytes)
     let config = &state.config.dashboard;
     let idle = TimeDelta::from_std(config.session_idle).unwrap_or(TimeDelta::MAX);
     let max = TimeDelta::from_std(config.session_max).unwrap_or(TimeDelta::MAX);
-    let opened = open(&state, &token, &authenticated.account_id, &authenticated.key_id, now, now + max, now - idle).await;
+    let opened = open(
+        &state,
+        &token,
+        &authenticated.account_id,
+        &authenticated.key_id,
+        now,
+        now + max,
+        now - idle,
+    )
+    .await;
     if let Err(error) = opened {
         return error.into_response();
     }
@@ -429,7 +455,10 @@ mod tests {
 
     #[test]
     fn next_stays_on_the_dashboard() {
-        assert_eq!(safe_next("/dashboard/invoices?estado=approved"), Some("/dashboard/invoices?estado=approved"));
+        assert_eq!(
+            safe_next("/dashboard/invoices?estado=approved"),
+            Some("/dashboard/invoices?estado=approved")
+        );
         assert_eq!(safe_next("//evil.example/dashboard"), None);
         assert_eq!(safe_next("https://evil.example/dashboard"), None);
         assert_eq!(safe_next("/dashboard\\..\\x"), None);
