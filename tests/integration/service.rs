@@ -28,6 +28,9 @@ mod contingency_reports;
 mod customers;
 /// The dashboard's sessions: sign-in, cookies, CSRF, idle and absolute expiry, revocation.
 mod dashboard_sessions;
+/// The dashboard's settings pages: customers, points of sale and their sync, certificates (upload,
+/// CSR, days to expiry), API keys (shown once, revoked with their sessions).
+mod dashboard_settings;
 /// TLS to PostgreSQL and Redis (`ARCA_TLS_TESTS=1`, after `scripts/tls-services.sh`).
 mod data_store_tls;
 /// `/openapi.json` and `/docs`.
