@@ -26,6 +26,9 @@ mod contingency_issue;
 mod contingency_reports;
 /// Customers: CRUD, document and IVA-condition validation, duplicates, filters, isolation.
 mod customers;
+/// The dashboard's operations pages: webhooks and their delivery log (retry), usage and its
+/// chart, contingency.
+mod dashboard_ops;
 /// The dashboard's sessions: sign-in, cookies, CSRF, idle and absolute expiry, revocation.
 mod dashboard_sessions;
 /// The dashboard's settings pages: customers, points of sale and their sync, certificates (upload,
