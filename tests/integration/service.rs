@@ -26,8 +26,14 @@ mod contingency_issue;
 mod contingency_reports;
 /// Customers: CRUD, document and IVA-condition validation, duplicates, filters, isolation.
 mod customers;
+/// The dashboard's operations pages: webhooks and their delivery log (retry), usage and its
+/// chart, contingency.
+mod dashboard_ops;
 /// The dashboard's sessions: sign-in, cookies, CSRF, idle and absolute expiry, revocation.
 mod dashboard_sessions;
+/// The dashboard's settings pages: customers, points of sale and their sync, certificates (upload,
+/// CSR, days to expiry), API keys (shown once, revoked with their sessions).
+mod dashboard_settings;
 /// TLS to PostgreSQL and Redis (`ARCA_TLS_TESTS=1`, after `scripts/tls-services.sh`).
 mod data_store_tls;
 /// `/openapi.json` and `/docs`.

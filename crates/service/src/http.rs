@@ -17,6 +17,7 @@ pub mod customers;
 pub mod docs;
 pub mod emails;
 pub mod error;
+pub mod examples;
 pub mod extract;
 pub mod fce;
 pub mod health;
@@ -71,7 +72,7 @@ pub fn router(state: AppState) -> Router {
                 async move { docs::openapi_response(&json) }
             }),
         )
-        .route("/docs", get(docs::docs_page))
+        .merge(docs::routes())
         .route("/health", get(health::liveness))
         .route("/health/database", get(health::database))
         .route("/health/redis", get(health::redis))

@@ -36,6 +36,9 @@
 //!   probes, Prometheus metrics, the maintenance switch shared through the database, JSON logs.
 //! - [`app::App`]: builds the [`state::AppState`] handlers share, and serves the axum router
 //!   ([`http`]) until shutdown, through [`server`] (header and idle timeouts, a connection cap).
+//! - [`dashboard`]: the web dashboard over the same domain modules; [`embedded`]: static files
+//!   compiled into the binary, served under hashed names (the dashboard's assets, `/docs`'
+//!   Swagger UI).
 //!
 //! It never starts the ARCA simulator (the binary does, and hands the endpoints in through the
 //! configuration) and never prints secrets: keys, salts and tokens are
@@ -54,6 +57,7 @@ pub mod customers;
 pub mod dashboard;
 pub mod documents;
 pub mod email;
+pub mod embedded;
 mod error;
 pub mod fce;
 pub mod health;

@@ -10,11 +10,14 @@
 //! began and its reporting deadline has not passed) the account's contingency points of sale owe
 //! ARCA their report, so they cannot be unmarked, blocked, closed, renumbered or deleted (409).
 //!
-//! It never calls ARCA itself (the sync handler does) and never touches invoices.
+//! [`sync_from_arca`] is the one call to ARCA here: `FEParamGetPtosVenta` through the account's
+//! session, for the API's `POST /v1/points-of-sale/sync` and the dashboard's button alike. It
+//! never touches invoices.
 
-use chrono::NaiveDate;
+use chrono::{NaiveDate, Utc};
 
 use crate::Error;
+use crate::arca::Arca;
 use crate::storage::points_of_sale::PointOfSaleRow;
 pub use crate::storage::points_of_sale::{ArcaPointOfSale, upsert_points_of_sale_from_arca};
 use crate::storage::{self, Storage};
@@ -213,6 +216,34 @@ pub async fn delete(storage: &Storage, account_id: &str, id: &str, today: NaiveD
     } else {
         Err(Error::NotFound)
     }
+}
+
+/// What [`sync_from_arca`] did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Synced {
+    /// Points of sale ARCA listed for the account's CUIT (`FEParamGetPtosVenta`).
+    pub listed_by_arca: usize,
+    /// Rows created or updated here.
+    pub synchronised: u64,
+}
+
+/// Reads the account's points of sale from ARCA (`FEParamGetPtosVenta`, through the account's
+/// session and certificate) and stores them ([`upsert_points_of_sale_from_arca`]): existing
+/// ones keep their id, description and contingency flag; ones ARCA no longer lists are left
+/// alone. ARCA's refusals are explained as the API shows them (`ArcaSession::explain`).
+pub async fn sync_from_arca(storage: &Storage, arca: &Arca, account_id: &str) -> Result<Synced, Error> {
+    let session = arca.session(account_id).await?;
+    let listed = session
+        .client
+        .fe_param_get_ptos_venta(&session.auth)
+        .await
+        .map_err(|error| session.explain(error))?;
+    let points: Vec<ArcaPointOfSale> = listed.iter().map(ArcaPointOfSale::from).collect();
+    let synchronised = upsert_points_of_sale_from_arca(storage, account_id, &points, Utc::now()).await?;
+    Ok(Synced {
+        listed_by_arca: points.len(),
+        synchronised,
+    })
 }
 
 type Problem = (String, String);

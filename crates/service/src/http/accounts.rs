@@ -124,7 +124,10 @@ pub async fn create_account(
     )?;
     let (account, key) = accounts::create(&state.storage, state.keys.salt(), state.keys.mode(), new).await?;
     let view = CreatedAccountView {
-        account: AccountView::new(account, usage::month_of(Utc::now()), 0),
+        account: AccountView::new(
+            account.clone(),
+            usage::Summary::new(usage::month_of(state.clock.now()), 0, account.monthly_quota),
+        ),
         api_key: NewApiKeyView::from(key),
     };
     Ok((StatusCode::CREATED, Json(view)))
@@ -143,8 +146,8 @@ pub async fn create_account(
 )]
 pub async fn get_account(State(state): State<AppState>, tenant: Tenant) -> Result<Json<AccountView>, ApiError> {
     let account = accounts::find(&state.storage, tenant.account_id()).await?;
-    let (period, invoices) = usage::this_month(&state.storage, &account.id, Utc::now()).await?;
-    Ok(Json(AccountView::new(account, period, invoices)))
+    let summary = usage::summary(&state.storage, &account, state.clock.now()).await?;
+    Ok(Json(AccountView::new(account, summary)))
 }
 
 /// Change the caller's account settings.
@@ -167,12 +170,12 @@ pub async fn update_account(
 ) -> Result<Json<AccountView>, ApiError> {
     let account =
         accounts::update_settings(&state.storage, tenant.account_id(), request.enviar_email_automatico).await?;
-    let (period, invoices) = usage::this_month(&state.storage, &account.id, Utc::now()).await?;
-    Ok(Json(AccountView::new(account, period, invoices)))
+    let summary = usage::summary(&state.storage, &account, state.clock.now()).await?;
+    Ok(Json(AccountView::new(account, summary)))
 }
 
 impl AccountView {
-    pub(crate) fn new(account: Account, period: String, invoices: i64) -> AccountView {
+    pub(crate) fn new(account: Account, usage: usage::Summary) -> AccountView {
         AccountView {
             id: account.id,
             name: account.name,
@@ -183,9 +186,9 @@ impl AccountView {
                 requests_per_minute: account.requests_per_minute,
             },
             usage: UsageView {
-                period,
-                invoices,
-                remaining: account.monthly_quota.map(|quota| (quota - invoices).max(0)),
+                period: usage.period,
+                invoices: usage.invoices,
+                remaining: usage.remaining,
             },
             enviar_email_automatico: account.send_email_on_approval,
             created_at: account.created_at,

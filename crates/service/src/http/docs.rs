@@ -1,13 +1,26 @@
-//! `/openapi.json` (OpenAPI 3.1, generated from the handlers) and `/docs`, a small static page
-//! that renders it in the browser with no assets from elsewhere (the build is offline).
+//! `/openapi.json` (OpenAPI 3.1, generated from the handlers, [completed](complete) with the
+//! answers every operation can give and [examples](super::examples)) and `/docs`, Swagger UI
+//! rendering it: the vendored `swagger-ui-dist` (`assets/docs/`, its licence and origin beside
+//! it) and a small start script, compiled into the binary and served under hashed names.
+//!
+//! It never loads anything from another origin: `/docs` is served with a Content-Security-Policy
+//! of its own allowing only this origin (scripts from files only, no inline script).
 
-use std::sync::Arc;
+use std::sync::{Arc, LazyLock};
 
+use axum::Router;
+use axum::extract::{Path, Request};
 use axum::http::{HeaderValue, header};
+use axum::middleware::{Next, from_fn};
 use axum::response::{Html, IntoResponse, Response};
+use axum::routing::get;
 use utoipa::Modify;
 use utoipa::openapi::OpenApi;
 use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme};
+
+use super::error::ApiError;
+use crate::embedded::{self, Embedded};
+use crate::state::AppState;
 
 /// Document-level parts the handlers don't carry: title, security schemes.
 #[derive(utoipa::OpenApi)]
@@ -67,10 +80,12 @@ impl Modify for SecuritySchemes {
     }
 }
 
-/// The serialized document, [completed](complete), computed once.
+/// The serialized document, [completed](complete) and with its [examples](super::examples::apply),
+/// computed once.
 pub fn openapi_json(document: &OpenApi) -> Arc<String> {
     let mut value = serde_json::to_value(document).unwrap_or_default();
     complete(&mut value);
+    super::examples::apply(&mut value);
     Arc::new(serde_json::to_string_pretty(&value).unwrap_or_else(|_| "{}".into()))
 }
 
@@ -214,6 +229,102 @@ pub fn openapi_response(json: &str) -> Response {
     response
 }
 
-pub async fn docs_page() -> Html<&'static str> {
-    Html(include_str!("docs.html"))
+const ASSETS_PREFIX: &str = "/docs/assets";
+
+/// Swagger UI's bundle and stylesheet (vendored, unchanged) and our start script.
+static ASSETS: LazyLock<[Embedded; 3]> = LazyLock::new(|| {
+    [
+        Embedded::new(
+            ASSETS_PREFIX,
+            "swagger-ui",
+            "css",
+            include_bytes!("../../assets/docs/swagger-ui.css"),
+            "text/css; charset=utf-8",
+        ),
+        Embedded::new(
+            ASSETS_PREFIX,
+            "swagger-ui-bundle",
+            "js",
+            include_bytes!("../../assets/docs/swagger-ui-bundle.js"),
+            "text/javascript; charset=utf-8",
+        ),
+        Embedded::new(
+            ASSETS_PREFIX,
+            "init",
+            "js",
+            include_bytes!("../../assets/docs/init.js"),
+            "text/javascript; charset=utf-8",
+        ),
+    ]
+});
+
+/// The page: Swagger UI's stylesheet, its bundle, then the script that starts it on
+/// `/openapi.json`.
+static PAGE: LazyLock<String> = LazyLock::new(|| {
+    let [css, bundle, init] = &*ASSETS;
+    format!(
+        r#"<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>arca-api — API reference</title>
+<link rel="stylesheet" href="{css}">
+</head>
+<body>
+<noscript><p>This page needs JavaScript. The OpenAPI document itself is <a href="/openapi.json">/openapi.json</a>.</p></noscript>
+<div id="swagger-ui"></div>
+<script src="{bundle}"></script>
+<script src="{init}"></script>
+</body>
+</html>
+"#,
+        css = css.url(),
+        bundle = bundle.url(),
+        init = init.url(),
+    )
+});
+
+/// `/docs`' policy: this origin only, scripts from files only. Swagger UI sets inline styles
+/// (`style-src 'unsafe-inline'`), shows `data:` images, and "Try it out" calls this origin.
+pub const CONTENT_SECURITY_POLICY: &str = "default-src 'self'; script-src 'self'; \
+     style-src 'self' 'unsafe-inline'; img-src 'self' data:; connect-src 'self'; \
+     form-action 'self'; frame-ancestors 'none'; base-uri 'none'; object-src 'none'";
+
+/// `/docs`, `/docs/` and `/docs/assets/{file}`, behind `/docs`' own security headers.
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/docs", get(docs_page))
+        .route("/docs/", get(docs_page))
+        .route("/docs/assets/{file}", get(asset))
+        .layer(from_fn(security_headers))
+}
+
+async fn docs_page() -> Response {
+    let mut response = Html(PAGE.as_str()).into_response();
+    // The page names the assets by hash: a new build's page must be fetched again.
+    response
+        .headers_mut()
+        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
+    response
+}
+
+async fn asset(Path(file): Path<String>) -> Response {
+    match embedded::find(&*ASSETS, &format!("{ASSETS_PREFIX}/{file}")) {
+        Some(asset) => asset.response(),
+        None => ApiError::not_found("no such file").into_response(),
+    }
+}
+
+async fn security_headers(request: Request, next: Next) -> Response {
+    let mut response = next.run(request).await;
+    let headers = response.headers_mut();
+    headers.insert(
+        header::CONTENT_SECURITY_POLICY,
+        HeaderValue::from_static(CONTENT_SECURITY_POLICY),
+    );
+    headers.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
+    headers.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
+    headers.insert(header::REFERRER_POLICY, HeaderValue::from_static("same-origin"));
+    response
 }

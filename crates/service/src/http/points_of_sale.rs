@@ -1,7 +1,6 @@
 //! `GET/POST /v1/points-of-sale`, `GET/PATCH/DELETE /v1/points-of-sale/{id}`: the caller's
 //! points of sale. (`POST /v1/points-of-sale/sync` reads them from ARCA through
-//! [`crate::points_of_sale::upsert_points_of_sale_from_arca`] once the account's ARCA session
-//! exists.)
+//! [`crate::points_of_sale::sync_from_arca`], as the dashboard's button does.)
 
 use axum::Json;
 use axum::extract::State;
@@ -18,8 +17,7 @@ use super::pagination::{Page, PageParams, Pagination};
 use crate::contingency::calendar;
 use crate::points_of_sale::{self, NewPointOfSale, PointOfSaleChanges};
 use crate::state::AppState;
-use crate::storage;
-use crate::storage::points_of_sale::{ArcaPointOfSale, PointOfSaleRow};
+use crate::storage::points_of_sale::PointOfSaleRow;
 
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -196,23 +194,10 @@ pub struct SyncView {
     )
 )]
 pub async fn sync_points_of_sale(State(state): State<AppState>, tenant: Tenant) -> Result<Json<SyncView>, ApiError> {
-    let session = state.arca.session(tenant.account_id()).await?;
-    let listed = session
-        .client
-        .fe_param_get_ptos_venta(&session.auth)
-        .await
-        .map_err(|error| session.explain(error))?;
-    let points: Vec<ArcaPointOfSale> = listed.iter().map(ArcaPointOfSale::from).collect();
-    let synchronised = storage::points_of_sale::upsert_points_of_sale_from_arca(
-        &state.storage,
-        tenant.account_id(),
-        &points,
-        Utc::now(),
-    )
-    .await?;
+    let synced = points_of_sale::sync_from_arca(&state.storage, &state.arca, tenant.account_id()).await?;
     Ok(Json(SyncView {
-        listed_by_arca: points.len(),
-        synchronised,
+        listed_by_arca: synced.listed_by_arca,
+        synchronised: synced.synchronised,
     }))
 }
 

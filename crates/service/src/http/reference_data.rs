@@ -22,7 +22,7 @@ pub struct TableView {
 #[derive(Debug, Serialize, ToSchema)]
 pub struct RowView {
     /// ARCA's id: a number, or text for currencies (`DOL`).
-    #[schema(value_type = Object)]
+    #[schema(schema_with = row_id_schema)]
     pub id: RowId,
     pub description: String,
     pub valid_from: Option<NaiveDate>,
@@ -31,6 +31,15 @@ pub struct RowView {
     /// `iva-conditions` only: the voucher classes the condition applies to (`A/M/C`).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub voucher_classes: Option<String>,
+}
+
+/// `id` is an integer or a string, as [`RowId`] serializes.
+fn row_id_schema() -> utoipa::openapi::Object {
+    use utoipa::openapi::schema::{ObjectBuilder, SchemaType, Type};
+    ObjectBuilder::new()
+        .schema_type(SchemaType::from_iter([Type::Integer, Type::String]))
+        .description(Some("ARCA's id: a number, or text for currencies (`DOL`)."))
+        .build()
 }
 
 #[derive(Debug, Serialize, ToSchema)]

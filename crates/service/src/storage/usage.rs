@@ -1,4 +1,7 @@
-//! The `usage` table: invoices accepted per account and month (`YYYY-MM`, Argentina's calendar).
+//! The `usage` table: invoices accepted per account and month (`YYYY-MM`, Argentina's calendar),
+//! and the per-day counts of the usage page, read from `invoices`.
+
+use chrono::{DateTime, Utc};
 
 use super::transaction::{Transaction, with_transaction};
 use super::{Storage, with_pool};
@@ -24,4 +27,53 @@ pub async fn usage(storage: &Storage, account_id: &str, month: &str) -> Result<i
         sqlx::query_scalar::<_, i64>(SQL).bind(account_id).bind(month).fetch_optional(pool).await?
     });
     Ok(count.unwrap_or(0))
+}
+
+/// The most ranges [`invoices_per_range`] counts at once: a month's days.
+pub const MAX_RANGES: usize = 31;
+
+/// The account's invoices whose `created_at` falls in each range `[bounds[i], bounds[i + 1])`:
+/// one count per range, in order. One statement, the same text on both dialects: a `UNION ALL`
+/// of one `COUNT(*)` per range, each a range scan of `invoices_account_created` (account,
+/// created_at). At most [`MAX_RANGES`] ranges (a month of days): more is refused.
+pub async fn invoices_per_range(
+    storage: &Storage,
+    account_id: &str,
+    bounds: &[DateTime<Utc>],
+) -> Result<Vec<i64>, Error> {
+    let ranges = bounds.len().saturating_sub(1);
+    if ranges == 0 {
+        return Ok(Vec::new());
+    }
+    if ranges > MAX_RANGES {
+        return Err(Error::invalid(
+            "bounds",
+            format!("at most {MAX_RANGES} ranges are counted at once"),
+        ));
+    }
+    let sql = (0..ranges)
+        .map(|index| {
+            format!(
+                "SELECT CAST({index} AS BIGINT) AS range_index, COUNT(*) AS invoices FROM invoices \
+                 WHERE account_id = $1 AND created_at >= ${} AND created_at < ${}",
+                index + 2,
+                index + 3
+            )
+        })
+        .collect::<Vec<_>>()
+        .join(" UNION ALL ");
+    let rows: Vec<(i64, i64)> = with_pool!(storage, pool => {
+        let mut query = sqlx::query_as::<_, (i64, i64)>(&sql).bind(account_id);
+        for bound in bounds {
+            query = query.bind(*bound);
+        }
+        query.fetch_all(pool).await?
+    });
+    let mut counts = vec![0; ranges];
+    for (index, count) in rows {
+        if let Some(slot) = usize::try_from(index).ok().and_then(|index| counts.get_mut(index)) {
+            *slot = count;
+        }
+    }
+    Ok(counts)
 }

@@ -64,6 +64,8 @@ pub fn certificate(row: CertificateRow, now: DateTime<Utc>) -> serde_json::Value
 
 /// The account with its usage in `period` as `GET /v1/account` shows it.
 pub fn account(row: AccountRow, period: String, invoices: i64) -> Result<serde_json::Value, Error> {
-    let view = crate::http::accounts::AccountView::new(Account::from_row(row)?, period, invoices);
+    let account = Account::from_row(row)?;
+    let usage = crate::usage::Summary::new(period, invoices, account.monthly_quota);
+    let view = crate::http::accounts::AccountView::new(account, usage);
     Ok(serde_json::to_value(view).unwrap_or_default())
 }
