@@ -3,9 +3,19 @@
 //! so, when Chromium is not installed — unless `ARCA_BROWSER_TESTS=1` (CI), which makes a missing
 //! browser a failure ([`driver`] has the rules).
 
+/// Every page filled with data: axe-core, the 150 KB budget, the README's screenshots.
+mod accessibility;
+/// `/docs`: Swagger UI and its try-it-out.
+mod docs;
 /// Chromium through one shared chromedriver; waits, axe-core, page weight, screenshots
 /// (helpers: a file of tests may leave some unused).
 #[allow(dead_code)]
 mod driver;
+/// Operations pages: a webhook delivery retried.
+mod ops;
+/// An account filled through the API for the pages to show.
+mod seed;
 /// Sign-in, sign-out, CSRF, the 404 page, another account's objects.
 mod sessions;
+/// Settings pages: a certificate uploaded, an API key created and revoked.
+mod settings;

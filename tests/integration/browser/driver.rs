@@ -283,7 +283,7 @@ impl Browser {
 
     /// Waits for an element matching `css` whose text contains `text`.
     pub async fn find_text(&self, css: &str, text: &str) -> Element {
-        // `css` is a tag name, or a tag with one class or id: turned into XPath.
+        // `css`: descendant steps of tags, classes and ids (turned into XPath).
         let xpath = css_to_xpath(css, text);
         match self
             .client
@@ -374,35 +374,7 @@ impl Browser {
     /// axe-core's default rules on the current page: fails on any serious or critical
     /// violation, listing each with its nodes.
     pub async fn assert_accessible(&self, page: &str) {
-        let loaded = self
-            .execute(&format!("{AXE}\n;return typeof axe !== 'undefined';"), vec![])
-            .await;
-        assert_eq!(loaded, json!(true), "axe-core did not load into {page}");
-        let result = self
-            .client
-            .execute_async(
-                "const done = arguments[arguments.length - 1];\
-                 axe.run(document).then(r => done({violations: r.violations.map(v => ({\
-                   id: v.id, impact: v.impact, help: v.help,\
-                   nodes: v.nodes.map(n => ({target: n.target.join(' '), summary: n.failureSummary}))\
-                 }))}), e => done({error: String(e)}));",
-                vec![],
-            )
-            .await
-            .or_fail(&format!("run axe-core on {page}"));
-        assert!(
-            result["error"].is_null(),
-            "axe-core failed on {page}: {}",
-            result["error"]
-        );
-        let serious: Vec<&Value> = result["violations"]
-            .as_array()
-            .map(|all| {
-                all.iter()
-                    .filter(|violation| matches!(violation["impact"].as_str(), Some("serious" | "critical")))
-                    .collect()
-            })
-            .unwrap_or_default();
+        let serious = self.serious_violations(page).await;
         if !serious.is_empty() {
             let mut report = String::new();
             for violation in &serious {
@@ -425,6 +397,41 @@ impl Browser {
                 serious.len()
             );
         }
+    }
+
+    /// The serious and critical violations axe-core's default rules (none disabled) find on the
+    /// current page: `{id, impact, help, nodes: [{target, summary}]}`.
+    pub async fn serious_violations(&self, page: &str) -> Vec<Value> {
+        let loaded = self
+            .execute(&format!("{AXE}\n;return typeof axe !== 'undefined';"), vec![])
+            .await;
+        assert_eq!(loaded, json!(true), "axe-core did not load into {page}");
+        let result = self
+            .client
+            .execute_async(
+                "const done = arguments[arguments.length - 1];\
+                 axe.run(document).then(r => done({violations: r.violations.map(v => ({\
+                   id: v.id, impact: v.impact, help: v.help,\
+                   nodes: v.nodes.map(n => ({target: n.target.join(' '), summary: n.failureSummary}))\
+                 }))}), e => done({error: String(e)}));",
+                vec![],
+            )
+            .await
+            .or_fail(&format!("run axe-core on {page}"));
+        assert!(
+            result["error"].is_null(),
+            "axe-core failed on {page}: {}",
+            result["error"]
+        );
+        result["violations"]
+            .as_array()
+            .map(|all| {
+                all.iter()
+                    .filter(|violation| matches!(violation["impact"].as_str(), Some("serious" | "critical")))
+                    .cloned()
+                    .collect()
+            })
+            .unwrap_or_default()
     }
 
     /// The bytes a first visit to the current page costs: the document and every stylesheet,
@@ -484,22 +491,74 @@ fn form_urlencoded_component(value: &str) -> String {
         .collect()
 }
 
-/// `tag`, `tag.class`, `tag#id` or `.class` as an XPath whose text contains `text`.
+/// A CSS selector of descendant steps, each a tag and/or `.class`es, `#id`s and `[attr]` or
+/// `[attr='value']` (`tr[data-key-id='k1'] td.status`), as an XPath whose last step's text
+/// contains `text`.
 fn css_to_xpath(css: &str, text: &str) -> String {
-    let (tag, rest) = match css.find(['.', '#']) {
-        Some(at) => (&css[..at], &css[at..]),
-        None => (css, ""),
-    };
-    let tag = if tag.is_empty() { "*" } else { tag };
-    let condition = if let Some(class) = rest.strip_prefix('.') {
-        format!("[contains(concat(' ', normalize-space(@class), ' '), ' {class} ')]")
-    } else if let Some(id) = rest.strip_prefix('#') {
-        format!("[@id='{id}']")
-    } else {
-        String::new()
-    };
+    let steps: Vec<String> = css.split_whitespace().map(css_step_to_xpath).collect();
     format!(
-        "//{tag}{condition}[contains(normalize-space(), {})]",
+        "//{}[contains(normalize-space(), {})]",
+        steps.join("//"),
         xpath_literal(text)
     )
+}
+
+/// One compound selector (`td.status`, `#id`, `.a.b`, `tr[data-id='x']`) as an XPath step.
+fn css_step_to_xpath(step: &str) -> String {
+    let tag_end = step.find(['.', '#', '[']).unwrap_or(step.len());
+    let tag = if tag_end == 0 { "*" } else { &step[..tag_end] };
+    let mut conditions = String::new();
+    let mut rest = &step[tag_end..];
+    while let Some(kind) = rest.chars().next() {
+        let body = &rest[1..];
+        if kind == '[' {
+            let end = body
+                .find(']')
+                .unwrap_or_else(|| panic!("css_to_xpath: unclosed [ in {step}"));
+            let condition = match body[..end].split_once('=') {
+                Some((name, value)) => {
+                    let value = value.trim_matches(|c| c == '\'' || c == '"');
+                    format!("[@{name}={}]", xpath_literal(value))
+                }
+                None => format!("[@{}]", &body[..end]),
+            };
+            conditions.push_str(&condition);
+            rest = &body[end + 1..];
+            continue;
+        }
+        let end = body.find(['.', '#', '[']).unwrap_or(body.len());
+        let name = &body[..end];
+        assert!(
+            !name.is_empty() && !name.contains([':', '>', '~', '+']),
+            "css_to_xpath: unsupported selector {step}"
+        );
+        match kind {
+            '.' => conditions.push_str(&format!(
+                "[contains(concat(' ', normalize-space(@class), ' '), ' {name} ')]"
+            )),
+            '#' => conditions.push_str(&format!("[@id='{name}']")),
+            _ => panic!("css_to_xpath: unsupported selector {step}"),
+        }
+        rest = &body[end..];
+    }
+    format!("{tag}{conditions}")
+}
+
+#[test]
+fn css_selectors_become_xpath() {
+    assert_eq!(
+        css_to_xpath("#ops td.status", "200"),
+        "//*[@id='ops']//td[contains(concat(' ', normalize-space(@class), ' '), ' status ')]\
+         [contains(normalize-space(), \"200\")]"
+    );
+    assert_eq!(
+        css_to_xpath("tr[data-key-id='k1'] td", "x"),
+        "//tr[@data-key-id=\"k1\"]//td[contains(normalize-space(), \"x\")]"
+    );
+    assert_eq!(
+        css_to_xpath("tr[data-delivery-id] td.status", "x"),
+        "//tr[@data-delivery-id]//td[contains(concat(' ', normalize-space(@class), ' '), ' status ')]\
+         [contains(normalize-space(), \"x\")]"
+    );
+    assert_eq!(xpath_literal("a\"b'c"), "concat(\"a\", '\"', \"b'c\")");
 }
