@@ -26,6 +26,9 @@ mod contingency_issue;
 mod contingency_reports;
 /// Customers: CRUD, document and IVA-condition validation, duplicates, filters, isolation.
 mod customers;
+/// The dashboard's invoices: list, filters and pages, detail with history and ARCA's messages,
+/// PDF, email, cancellation, the new-invoice form and its padrón fill, CSRF, isolation.
+mod dashboard_invoices;
 /// The dashboard's sessions: sign-in, cookies, CSRF, idle and absolute expiry, revocation.
 mod dashboard_sessions;
 /// TLS to PostgreSQL and Redis (`ARCA_TLS_TESTS=1`, after `scripts/tls-services.sh`).
