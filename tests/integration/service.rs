@@ -26,6 +26,9 @@ mod contingency_issue;
 mod contingency_reports;
 /// Customers: CRUD, document and IVA-condition validation, duplicates, filters, isolation.
 mod customers;
+/// The dashboard's invoices: list, filters and pages, detail with history and ARCA's messages,
+/// PDF, email, cancellation, the new-invoice form and its padrón fill, CSRF, isolation.
+mod dashboard_invoices;
 /// The dashboard's operations pages: webhooks and their delivery log (retry), usage and its
 /// chart, contingency.
 mod dashboard_ops;

@@ -16,6 +16,7 @@
 //! never numbers or sends an invoice (the engine does).
 
 pub mod compose;
+pub mod filter;
 pub mod limits;
 pub mod notes;
 pub mod receiver;
@@ -28,8 +29,9 @@ use std::time::Duration;
 use chrono::{DateTime, Utc};
 use sha2::{Digest, Sha256};
 
+pub use filter::ListQuery;
 pub use request::{AsociadoRequest, Cliente, CreateInvoice, FceRequest, ItemRequest, TributoRequest};
-pub use view::{ArcaMessage, Invoice};
+pub use view::{ArcaMessage, Change, HistoryEntry, Invoice};
 
 use crate::arca::breaker::CircuitBreaker;
 use crate::config::QueueMode;

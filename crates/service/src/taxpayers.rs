@@ -120,6 +120,17 @@ pub struct CondicionIvaView {
     pub evidence: String,
 }
 
+impl Taxpayer {
+    /// The domicilio fiscal in one line, as an invoice's receiver is filled with it.
+    pub fn domicilio_line(&self) -> Option<String> {
+        self.domicilio_fiscal
+            .as_ref()
+            .and_then(one_line_address)
+            .map(|address| single_line(&address, ADDRESS_MAX))
+            .filter(|address| !address.is_empty())
+    }
+}
+
 /// One taxpayer and how fresh the answer is.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Lookup {

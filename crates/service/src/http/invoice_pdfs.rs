@@ -135,7 +135,7 @@ pub async fn get_public_invoice_pdf(
     Ok(pdf_response(pdf, headers))
 }
 
-fn pdf_response(pdf: InvoicePdf, mut headers: HeaderMap) -> Response {
+pub(crate) fn pdf_response(pdf: InvoicePdf, mut headers: HeaderMap) -> Response {
     headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("application/pdf"));
     // The file name is ASCII letters, digits and dashes (`invoice_pdfs::filename`).
     if let Ok(disposition) = HeaderValue::from_str(&format!("inline; filename=\"{}\"", pdf.filename)) {

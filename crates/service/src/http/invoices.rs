@@ -15,14 +15,14 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use super::auth::Tenant;
-use super::error::{ApiError, ArcaErrorView, FieldError, Problem};
+use super::error::{ApiError, ArcaErrorView, Problem};
 use super::extract::{ApiPath, ApiQuery};
 use super::json::{ApiJson, JsonBody};
 use super::pagination::{Page, PageParams, Pagination};
 use crate::invoice_pdfs::InvoiceLinks;
 pub use crate::invoices::CreateInvoice;
 use crate::invoices::request::{CondicionVenta, ItemRequest};
-use crate::invoices::{Invoice, InvoiceFilter, InvoiceStatus, Respond};
+use crate::invoices::{Invoice, InvoiceFilter, InvoiceStatus, ListQuery, Respond};
 use crate::state::AppState;
 use crate::storage::invoices::{InformeEstado, NoteKind, TipoAutorizacion};
 use crate::text;
@@ -385,50 +385,19 @@ pub struct ListFilters {
 }
 
 impl ListFilters {
-    /// The filters as the invoices module takes them, or every value out of its range named.
+    /// The filters as the invoices module takes them, or every value out of its range named
+    /// (the invoices module's check, [`ListQuery::check`]).
     fn into_filter(self) -> Result<InvoiceFilter, ApiError> {
-        let mut errors = Vec::new();
-        let mut refuse = |field: &str, message: &str| {
-            errors.push(FieldError {
-                field: field.into(),
-                message: message.into(),
-            });
-        };
-        let cliente_documento = match self.cliente_documento.as_deref() {
-            None => None,
-            Some(digits) if (1..=11).contains(&digits.len()) && digits.bytes().all(|b| b.is_ascii_digit()) => {
-                digits.parse::<i64>().ok()
-            }
-            Some(_) => {
-                refuse("cliente_documento", "must be 1 to 11 digits");
-                None
-            }
-        };
-        if self
-            .cliente_nombre
-            .as_ref()
-            .is_some_and(|name| name.chars().count() > 200)
-        {
-            refuse("cliente_nombre", "must be at most 200 characters");
-        }
-        if self.punto_venta.is_some_and(|n| !(1..=99998).contains(&n)) {
-            refuse("punto_venta", "must be a whole number from 1 to 99998");
-        }
-        if self.tipo_comprobante.is_some_and(|n| !(1..=999).contains(&n)) {
-            refuse("tipo_comprobante", "must be a whole number from 1 to 999");
-        }
-        if !errors.is_empty() {
-            return Err(ApiError::validation(errors));
-        }
-        Ok(InvoiceFilter {
+        Ok(ListQuery {
             status: self.status,
             fecha_desde: self.fecha_desde,
             fecha_hasta: self.fecha_hasta,
             cliente_nombre: self.cliente_nombre,
-            cliente_documento,
+            cliente_documento: self.cliente_documento,
             punto_venta: self.punto_venta,
             tipo_comprobante: self.tipo_comprobante,
-        })
+        }
+        .check()?)
     }
 }
 

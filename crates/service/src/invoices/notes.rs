@@ -204,6 +204,26 @@ impl Invoices {
     }
 }
 
+impl Invoice {
+    /// Whether `POST /v1/invoices/{id}/cancel` would make a new cancellation of it now, as
+    /// [`prepare`] decides before the date and ARCA's rules: an approved Factura, not a note,
+    /// with a balance left, no live cancellation and no note waiting for ARCA. Needs the single
+    /// read's notes and balance ([`link`]); `false` without them.
+    pub fn cancellable(&self) -> bool {
+        let (Some(notes), Some(saldo)) = (&self.notes, self.saldo) else {
+            return false;
+        };
+        self.row.status == InvoiceStatus::Approved
+            && self.row.original_id.is_none()
+            && note_type(self.row.cbte_tipo, NoteKind::Cancellation).is_some()
+            && !saldo.is_zero()
+            && !notes.iter().any(|note| {
+                (note.kind == NoteKind::Cancellation && note.status != InvoiceStatus::Failed)
+                    || matches!(note.status, InvoiceStatus::Pending | InvoiceStatus::PendingRetry)
+            })
+    }
+}
+
 /// Fills what the single-invoice read shows besides the row: a note's original, an invoice's
 /// notes and remaining balance (`saldo`). Lists leave them out (one query per page).
 pub async fn link(storage: &crate::Storage, invoice: &mut Invoice) -> Result<(), Error> {
@@ -236,6 +256,8 @@ pub async fn link(storage: &crate::Storage, invoice: &mut Invoice) -> Result<(),
                     numero_completo: row.numero.map(|n| format!("{:05}-{:08}", row.punto_venta, n)),
                     status: row.status,
                     tipo_comprobante: row.cbte_tipo,
+                    created_at: row.created_at,
+                    approved_at: row.approved_at,
                     id: row.id,
                 })
             })

@@ -18,6 +18,50 @@ pub struct ArcaMessage {
     pub message: String,
 }
 
+impl ArcaMessage {
+    /// What the catalogue of WSFEv1 codes says to do about this one (docs/arca.md §D), when it
+    /// knows the code.
+    pub fn hint(&self) -> Option<&'static str> {
+        use arca_protocol::wsfe::{ErrorKind, describe_error};
+        let described = describe_error(self.code.trim().parse().ok()?);
+        (described.kind != ErrorKind::Unknown).then_some(described.hint)
+    }
+}
+
+/// One step of an invoice's way, as its row and its notes record it (there is no separate
+/// event log: webhook events are stored only for subscribed accounts).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HistoryEntry {
+    pub at: chrono::DateTime<chrono::Utc>,
+    pub change: Change,
+}
+
+/// What happened at a [`HistoryEntry`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Change {
+    /// Accepted and stored (`pending`, or deferred behind an open breaker).
+    Received,
+    /// ARCA authorised it (a CAE, or issued under the fortnight's CAEA).
+    Approved { caea: bool },
+    /// ARCA rejected it (its codes are the invoice's `errores`).
+    Failed,
+    /// ARCA did not answer (or slowly): retried automatically; `attempts` so far and when the
+    /// next one goes.
+    Retrying {
+        attempts: i32,
+        next_attempt_at: Option<chrono::DateTime<chrono::Utc>>,
+    },
+    /// A note against it was made (its status now).
+    Note {
+        id: String,
+        kind: NoteKind,
+        status: InvoiceStatus,
+        numero_completo: Option<String>,
+    },
+    /// Its balance reached zero with a credit note's approval.
+    Cancelled,
+}
+
 /// An invoice as the API shows it (the HTTP layer only formats it).
 #[derive(Debug, Clone)]
 pub struct Invoice {
@@ -96,6 +140,8 @@ pub struct NoteLink {
     pub status: InvoiceStatus,
     pub numero_completo: Option<String>,
     pub total: Decimal,
+    pub created_at: chrono::DateTime<chrono::Utc>,
+    pub approved_at: Option<chrono::DateTime<chrono::Utc>>,
 }
 
 /// The request's fields that only the printed invoice uses.
@@ -164,6 +210,66 @@ impl Invoice {
     /// `PPPPP-NNNNNNNN` once numbered.
     pub fn numero_completo(&self) -> Option<String> {
         self.row.numero.map(|n| format!("{:05}-{:08}", self.row.punto_venta, n))
+    }
+
+    /// Its way so far, oldest first, from what its row and (single reads) its notes record:
+    /// received, approved, failed or retrying now, each note, cancelled. An edited invoice
+    /// shows its latest round.
+    pub fn history(&self) -> Vec<HistoryEntry> {
+        let row = &self.row;
+        let mut entries = vec![HistoryEntry {
+            at: row.created_at,
+            change: Change::Received,
+        }];
+        if let Some(at) = row.approved_at {
+            entries.push(HistoryEntry {
+                at,
+                change: Change::Approved { caea: self.is_caea() },
+            });
+        }
+        match row.status {
+            InvoiceStatus::Failed => entries.push(HistoryEntry {
+                at: row.updated_at,
+                change: Change::Failed,
+            }),
+            InvoiceStatus::PendingRetry => entries.push(HistoryEntry {
+                at: row.updated_at,
+                change: Change::Retrying {
+                    attempts: row.attempts,
+                    next_attempt_at: row
+                        .next_attempt_at
+                        .and_then(chrono::DateTime::<chrono::Utc>::from_timestamp_millis),
+                },
+            }),
+            InvoiceStatus::Pending | InvoiceStatus::Approved | InvoiceStatus::Cancelled => {}
+        }
+        for note in self.notes.iter().flatten() {
+            entries.push(HistoryEntry {
+                at: note.created_at,
+                change: Change::Note {
+                    id: note.id.clone(),
+                    kind: note.kind,
+                    status: note.status,
+                    numero_completo: note.numero_completo.clone(),
+                },
+            });
+        }
+        if row.status == InvoiceStatus::Cancelled {
+            // Cancelled in the transaction that approved the zeroing note.
+            let at = self
+                .notes
+                .iter()
+                .flatten()
+                .filter_map(|note| note.approved_at)
+                .max()
+                .unwrap_or(row.updated_at);
+            entries.push(HistoryEntry {
+                at,
+                change: Change::Cancelled,
+            });
+        }
+        entries.sort_by_key(|entry| entry.at);
+        entries
     }
 }
 
