@@ -11,6 +11,8 @@ mod docs;
 /// (helpers: a file of tests may leave some unused).
 #[allow(dead_code)]
 mod driver;
+/// Invoices: the new-invoice form (live totals, padrón, field errors), issued and listed.
+mod invoices;
 /// Operations pages: a webhook delivery retried.
 mod ops;
 /// An account filled through the API for the pages to show.

@@ -16,12 +16,17 @@ async fn every_dashboard_page_filled_with_data_passes_axe_and_weighs_under_150_k
     let app = seed::app().await;
     browser.on(&app);
     let filled = seed::fill(&app, "Almacén Don Pepe SRL").await;
-    browser.sign_in(&filled.key, "/dashboard/customers").await;
+    browser.sign_in(&filled.key, "/dashboard/invoices").await;
 
+    let newest = filled.invoices.last().unwrap()["id"].as_str().unwrap().to_string();
     // (path, screenshot name)
     let pages: Vec<(String, Option<&str>)> = vec![
+        ("/dashboard/invoices".into(), Some("invoices")),
+        ("/dashboard/invoices/new".into(), None),
+        (format!("/dashboard/invoices/{newest}"), Some("invoice")),
         ("/dashboard/customers".into(), None),
         ("/dashboard/customers/new".into(), None),
+        (format!("/dashboard/customers/{}", filled.customer_id), None),
         ("/dashboard/points-of-sale".into(), None),
         ("/dashboard/certificates".into(), Some("certificates")),
         ("/dashboard/api-keys".into(), None),

@@ -75,6 +75,8 @@ impl Driver {
     fn start(chromedriver: &Path, chromium: PathBuf) -> Result<Driver, String> {
         let mut child = Command::new(chromedriver)
             .arg("--port=0")
+            // Chromium on Linux takes its interface language (dates in inputs) from these.
+            .env("LANGUAGE", "es_AR:es")
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
             .stderr(Stdio::null())
@@ -205,7 +207,10 @@ impl Browser {
             "goog:chromeOptions".into(),
             json!({
                 "binary": driver.chromium,
+                // Argentina's language, as the dashboard's users: dates in inputs read dd/mm/aaaa.
+                "prefs": {"intl": {"accept_languages": "es-AR,es"}},
                 "args": [
+                    "--lang=es-AR",
                     "--headless=new", "--no-sandbox", "--disable-gpu", "--window-size=1280,900",
                     "--disable-dev-shm-usage", "--no-first-run", "--disable-extensions",
                     "--disable-background-networking", "--disable-sync", "--disable-default-apps",
@@ -468,12 +473,38 @@ impl Browser {
             .unwrap_or_else(|| panic!("measuring the page failed: {total}"))
     }
 
-    /// Saves the window as `docs/screenshots/<name>.png` when `ARCA_SCREENSHOTS=1`.
+    /// Saves the whole page (the window grown to its height, at most 2400 px, then restored) as
+    /// `docs/screenshots/<name>.png` when `ARCA_SCREENSHOTS=1`.
     pub async fn screenshot(&self, name: &str) {
         if std::env::var("ARCA_SCREENSHOTS").as_deref() != Ok("1") {
             return;
         }
+        let (width, height) = self.client.get_window_size().await.or_fail("read the window's size");
+        // The window's outer height minus its viewport, so that the page fits whole.
+        let chrome = self
+            .execute("return window.outerHeight - window.innerHeight;", vec![])
+            .await
+            .as_u64()
+            .unwrap_or(0);
+        let page = self
+            .execute(
+                "window.scrollTo(0, 0); if (document.activeElement) document.activeElement.blur();\
+                 return document.documentElement.scrollHeight;",
+                vec![],
+            )
+            .await
+            .as_u64()
+            .unwrap_or(height);
+        let full = (page + chrome).clamp(height, 2400) as u32;
+        self.client
+            .set_window_size(width as u32, full)
+            .await
+            .or_fail("grow the window");
         let png = self.client.screenshot().await.or_fail("take a screenshot");
+        self.client
+            .set_window_size(width as u32, height as u32)
+            .await
+            .or_fail("restore the window");
         let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/screenshots");
         std::fs::create_dir_all(&dir).or_fail("create docs/screenshots");
         std::fs::write(dir.join(format!("{name}.png")), png).or_fail("write the screenshot");

@@ -10,8 +10,9 @@ use serde_json::{Value, json};
 /// What [`fill`] made.
 pub struct Filled {
     pub key: String,
+    /// A customer (ACME Argentina SA).
+    pub customer_id: String,
     /// Approved invoices, oldest first.
-    #[allow(dead_code)] // the invoice pages' tests read it once those pages are on main
     pub invoices: Vec<Value>,
     pub webhook_id: String,
     /// Kept alive: the webhook's deliveries go to it.
@@ -43,7 +44,7 @@ async fn created(app: &TestApp, key: &str, path: &str, body: Value) -> Value {
 /// Fills a new account named `name` (CUIT A).
 pub async fn fill(app: &TestApp, name: &str) -> Filled {
     let (_, key, _) = app.account_with_certificate(name, CUIT_A).await;
-    created(
+    let customer = created(
         app,
         &key,
         "/v1/customers",
@@ -99,6 +100,7 @@ pub async fn fill(app: &TestApp, name: &str) -> Filled {
 
     Filled {
         key,
+        customer_id: customer["id"].as_str().unwrap().to_string(),
         invoices,
         webhook_id,
         receiver,

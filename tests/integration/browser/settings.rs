@@ -48,7 +48,6 @@ async fn a_certificate_uploaded_from_files_is_listed_with_its_expiry() {
     assert!(days > 30, "{stored}");
     let expiry = browser.text(&format!("tr[data-certificate-id='{id}'] td.expiry")).await;
     assert_eq!(expiry, format!("Faltan {days} días"));
-    browser.screenshot("certificates").await;
     browser.close().await;
 }
 
