@@ -18,10 +18,10 @@ use axum::routing::{get, post};
 use chrono::{DateTime, Utc};
 use serde::Deserialize;
 
-use super::customers::{FormFailure, Pager, pagination, render_with};
 use super::format;
+use super::lists::{FormFailure, Pager, pagination_of, render_with};
 use super::page::{FieldErrors, Layout, Nav, Notice, PageError, redirect_with, render};
-use super::session::{Posted, Session, parse_form, same_origin};
+use super::session::{Posted, Session, same_origin};
 use crate::accounts;
 use crate::certificates::{self, Certificate, Status, Upload};
 use crate::http::error::FieldError;
@@ -37,12 +37,6 @@ pub fn routes() -> Router<AppState> {
         .route("/dashboard/certificates/csr", post(create_csr))
         .route("/dashboard/certificates/csr/{id}", get(download_csr))
         .route("/dashboard/certificates/{id}/delete", post(delete))
-}
-
-#[derive(Debug, Default, Deserialize)]
-struct ListQuery {
-    limit: Option<String>,
-    offset: Option<String>,
 }
 
 /// How close a certificate is to its end.
@@ -182,8 +176,7 @@ async fn list_page(
     session: Session,
     RawQuery(query): RawQuery,
 ) -> Result<Response, PageError> {
-    let query: ListQuery = parse_form(query.as_deref().unwrap_or(""))?;
-    let pagination = pagination(query.limit.as_deref(), query.offset.as_deref())?;
+    let pagination = pagination_of(query.as_deref())?;
     let page = list(
         &state,
         &session,
