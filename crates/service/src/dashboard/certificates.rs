@@ -441,4 +441,34 @@ mod tests {
         assert_eq!(expiry_text(Expiry::Expired, Some(-1)), "Venció hace 1 día");
         assert_eq!(expiry_text(Expiry::Pending, None), "Sin certificado todavía");
     }
+
+    fn certificate(status: Status, days: Option<i64>) -> Certificate {
+        Certificate {
+            id: "cert_1".into(),
+            status,
+            cuit: "20267565393".into(),
+            subject: None,
+            fingerprint: None,
+            not_before: None,
+            not_after: days.map(|days| Utc::now() + chrono::Duration::days(days)),
+            days_to_expiry: days,
+            csr_pem: None,
+            created_at: Utc::now(),
+        }
+    }
+
+    #[test]
+    fn the_expiry_is_highlighted_from_thirty_days_and_once_past() {
+        let class = |status, days| Row::of(certificate(status, days)).expiry_class();
+        assert_eq!(class(Status::Active, Some(31)), "");
+        assert_eq!(class(Status::Active, Some(30)), "warn");
+        assert_eq!(class(Status::Active, Some(0)), "warn");
+        assert_eq!(class(Status::Expired, Some(0)), "danger");
+        assert_eq!(class(Status::Expired, Some(-5)), "danger");
+        assert_eq!(class(Status::Pending, None), "");
+        assert_eq!(
+            Row::of(certificate(Status::Expired, Some(-5))).expiry_text,
+            "Venció hace 5 días"
+        );
+    }
 }
