@@ -210,6 +210,7 @@ fn print_banner(demo: &Demo, port: u16) {
     let banner = format!(
         "\nDemo account {} created (CUIT {DEMO_CUIT}), certificate in {}.\n\
          Its API key, shown only this once:\n\n    {key}\n\n\
+         Dashboard (sign in with the key): http://127.0.0.1:{port}/dashboard\n\
          Try it:\n    curl -H 'Authorization: Bearer {key}' http://127.0.0.1:{port}/v1/account\n\
          API reference: http://127.0.0.1:{port}/docs\n\n",
         demo.account_id,

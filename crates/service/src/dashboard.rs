@@ -24,6 +24,7 @@ pub mod contingency;
 pub mod customers;
 pub mod format;
 pub mod invoices;
+pub mod lists;
 pub mod page;
 pub mod points_of_sale;
 pub mod session;

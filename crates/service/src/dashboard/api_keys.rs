@@ -15,10 +15,10 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use serde::Deserialize;
 
-use super::customers::{FormFailure, Pager, pagination, render_with};
 use super::format;
+use super::lists::{FormFailure, Pager, pagination_of, render_with};
 use super::page::{Layout, Nav, Notice, PageError, redirect_with, render};
-use super::session::{Posted, Session, parse_form};
+use super::session::{Posted, Session};
 use crate::api_keys::{ApiKey, CreatedKey, KeyMode};
 use crate::http::pagination::{DEFAULT_LIMIT, Pagination};
 use crate::state::AppState;
@@ -27,12 +27,6 @@ pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/dashboard/api-keys", get(list_page).post(create))
         .route("/dashboard/api-keys/{id}/revoke", post(revoke))
-}
-
-#[derive(Debug, Default, Deserialize)]
-struct ListQuery {
-    limit: Option<String>,
-    offset: Option<String>,
 }
 
 /// A key as the list shows it: never the key.
@@ -110,8 +104,7 @@ async fn list_page(
     session: Session,
     RawQuery(query): RawQuery,
 ) -> Result<Response, PageError> {
-    let query: ListQuery = parse_form(query.as_deref().unwrap_or(""))?;
-    let pagination = pagination(query.limit.as_deref(), query.offset.as_deref())?;
+    let pagination = pagination_of(query.as_deref())?;
     render(
         &list(
             &state,

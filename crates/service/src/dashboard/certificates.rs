@@ -18,10 +18,10 @@ use axum::routing::{get, post};
 use chrono::{DateTime, Utc};
 use serde::Deserialize;
 
-use super::customers::{FormFailure, Pager, pagination, render_with};
 use super::format;
+use super::lists::{FormFailure, Pager, pagination_of, render_with};
 use super::page::{FieldErrors, Layout, Nav, Notice, PageError, redirect_with, render};
-use super::session::{Posted, Session, parse_form, same_origin};
+use super::session::{Posted, Session, same_origin};
 use crate::accounts;
 use crate::certificates::{self, Certificate, Status, Upload};
 use crate::http::error::FieldError;
@@ -37,12 +37,6 @@ pub fn routes() -> Router<AppState> {
         .route("/dashboard/certificates/csr", post(create_csr))
         .route("/dashboard/certificates/csr/{id}", get(download_csr))
         .route("/dashboard/certificates/{id}/delete", post(delete))
-}
-
-#[derive(Debug, Default, Deserialize)]
-struct ListQuery {
-    limit: Option<String>,
-    offset: Option<String>,
 }
 
 /// How close a certificate is to its end.
@@ -182,8 +176,7 @@ async fn list_page(
     session: Session,
     RawQuery(query): RawQuery,
 ) -> Result<Response, PageError> {
-    let query: ListQuery = parse_form(query.as_deref().unwrap_or(""))?;
-    let pagination = pagination(query.limit.as_deref(), query.offset.as_deref())?;
+    let pagination = pagination_of(query.as_deref())?;
     let page = list(
         &state,
         &session,
@@ -447,5 +440,35 @@ mod tests {
         assert_eq!(expiry_text(Expiry::Expired, Some(-3)), "Venció hace 3 días");
         assert_eq!(expiry_text(Expiry::Expired, Some(-1)), "Venció hace 1 día");
         assert_eq!(expiry_text(Expiry::Pending, None), "Sin certificado todavía");
+    }
+
+    fn certificate(status: Status, days: Option<i64>) -> Certificate {
+        Certificate {
+            id: "cert_1".into(),
+            status,
+            cuit: "20267565393".into(),
+            subject: None,
+            fingerprint: None,
+            not_before: None,
+            not_after: days.map(|days| Utc::now() + chrono::Duration::days(days)),
+            days_to_expiry: days,
+            csr_pem: None,
+            created_at: Utc::now(),
+        }
+    }
+
+    #[test]
+    fn the_expiry_is_highlighted_from_thirty_days_and_once_past() {
+        let class = |status, days| Row::of(certificate(status, days)).expiry_class();
+        assert_eq!(class(Status::Active, Some(31)), "");
+        assert_eq!(class(Status::Active, Some(30)), "warn");
+        assert_eq!(class(Status::Active, Some(0)), "warn");
+        assert_eq!(class(Status::Expired, Some(0)), "danger");
+        assert_eq!(class(Status::Expired, Some(-5)), "danger");
+        assert_eq!(class(Status::Pending, None), "");
+        assert_eq!(
+            Row::of(certificate(Status::Expired, Some(-5))).expiry_text,
+            "Venció hace 5 días"
+        );
     }
 }

@@ -12,12 +12,11 @@ use axum::extract::{RawQuery, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
-use serde::Deserialize;
 
-use super::customers::{FormFailure, Pager, pagination, render_with};
 use super::format;
+use super::lists::{FormFailure, Pager, pagination_of, render_with};
 use super::page::{Layout, Nav, Notice, PageError, redirect_with, render};
-use super::session::{Posted, Session, parse_form};
+use super::session::{Posted, Session};
 use crate::http::pagination::Pagination;
 use crate::points_of_sale::{self, contingency_verified};
 use crate::state::AppState;
@@ -27,12 +26,6 @@ pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/dashboard/points-of-sale", get(list_page))
         .route("/dashboard/points-of-sale/sync", post(sync))
-}
-
-#[derive(Debug, Default, Deserialize)]
-struct ListQuery {
-    limit: Option<String>,
-    offset: Option<String>,
 }
 
 /// A point of sale as the list shows it.
@@ -84,8 +77,7 @@ async fn list_page(
     session: Session,
     RawQuery(query): RawQuery,
 ) -> Result<Response, PageError> {
-    let query: ListQuery = parse_form(query.as_deref().unwrap_or(""))?;
-    let pagination = pagination(query.limit.as_deref(), query.offset.as_deref())?;
+    let pagination = pagination_of(query.as_deref())?;
     let page = list(&state, &session, pagination, FormFailure::default()).await?;
     render(&page)
 }
