@@ -65,6 +65,7 @@ async fn a_key_created_is_shown_once_and_once_revoked_its_session_is_refused() {
     browser.click("#create-key").await;
     let created = browser.text("#new-key").await;
     assert!(created.starts_with("arca_test_"), "{created}");
+    browser.assert_accessible("the new key, shown once").await;
     assert_eq!(app.get("/v1/account", &created).await.status, 200);
     // Shown once: the list afterwards has its prefix only.
     browser.goto("/dashboard/api-keys").await;
