@@ -51,23 +51,30 @@ async fn every_dashboard_page_filled_with_data_passes_axe_and_weighs_under_150_k
         }
     }
 
-    // The check can fail: an image without a text alternative and a field without a label, added
-    // to the last page, are reported.
+    // The check can fail: an image without a text alternative, a field without a label and a
+    // button in the page's own background colour, added to the last page, are reported.
     browser
         .execute(
             "const main = document.querySelector('main');\
-             main.insertAdjacentHTML('beforeend', '<img src=\"data:image/gif;base64,R0lGODlhAQABAAAAACw=\"><input type=\"text\">');",
+             main.insertAdjacentHTML('beforeend', '<img src=\"data:image/gif;base64,R0lGODlhAQABAAAAACw=\"><input type=\"text\">');\
+             const hidden = document.createElement('button');\
+             hidden.textContent = 'Eliminar';\
+             hidden.style.color = getComputedStyle(document.body).backgroundColor;\
+             hidden.style.background = 'none'; hidden.style.border = 'none';\
+             main.append(hidden);",
             vec![],
         )
         .await;
     let found: Vec<String> = browser
-        .serious_violations("the page with a broken image and field")
+        .serious_violations("the page with a broken image, field and button")
         .await
         .iter()
         .map(|violation| violation["id"].as_str().unwrap_or("").to_string())
         .collect();
     assert!(
-        found.contains(&"image-alt".to_string()) && found.contains(&"label".to_string()),
+        ["image-alt", "label", "color-contrast"]
+            .iter()
+            .all(|rule| found.contains(&rule.to_string())),
         "{found:?}"
     );
     browser.close().await;
