@@ -4,7 +4,7 @@
 //! it) and a small start script, compiled into the binary and served under hashed names.
 //!
 //! It never loads anything from another origin: `/docs` is served with a Content-Security-Policy
-//! of its own allowing only this origin (scripts from files only, no inline script).
+//! of its own allowing only this origin (scripts from files only, no inline script or style).
 
 use std::sync::{Arc, LazyLock};
 
