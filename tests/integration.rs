@@ -9,6 +9,9 @@
 )]
 
 mod integration {
+    /// The dashboard and `/docs` in headless Chromium through chromedriver (skipped, saying so,
+    /// when not installed, unless `ARCA_BROWSER_TESTS=1`).
+    mod browser;
     /// CAEA in the simulator: the request window, the registry rules, reports with their
     /// generation time, no-movement notices, the outage switch and `GET /_sim/caea`.
     mod caea;
