@@ -131,11 +131,10 @@ async fn docs_page_is_swagger_ui_served_from_this_origin() {
         .problem(404, "NOT_FOUND");
 }
 
-/// The policy: scripts from this origin's files only (never inline, never eval); Swagger UI's
-/// inline styles and `data:` images; "Try it out" calls this origin only; no framing.
-const DOCS_POLICY: &str = "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; \
-     img-src 'self' data:; connect-src 'self'; form-action 'self'; frame-ancestors 'none'; \
-     base-uri 'none'; object-src 'none'";
+/// The policy: scripts from this origin's files only (never inline, never eval), no inline style
+/// either, `data:` images (Swagger UI's icons); "Try it out" calls this origin only; no framing.
+const DOCS_POLICY: &str = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; \
+     connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'; object-src 'none'";
 
 /// Swagger UI starts on this service's document with "Try it out" open and the key kept, and the
 /// bearer scheme lets "Authorize" take an API key.

@@ -18,7 +18,8 @@ pub struct Operation {
     pub method: &'static str,
     /// The path as the document names it (`/v1/invoices/{id}`).
     pub path: &'static str,
-    /// The request bodies: (name, summary, JSON). Empty when the operation takes none.
+    /// The request bodies: (name, summary, JSON). Empty when the operation takes none. Swagger UI
+    /// lists them by name, alphabetically, and fills "Try it out" with the first.
     pub requests: &'static [(&'static str, &'static str, &'static str)],
     /// The success status and its JSON answer; `None` when it has no JSON body (204, a PDF).
     pub response: Option<(&'static str, &'static str)>,
@@ -263,7 +264,7 @@ pub const OPERATIONS: &[Operation] = &[
                 r#"{"pkcs12_base64": "MIIJqQIBAzCCCW8GCSqGSIb3DQEHAaCC…", "passphrase": "clave-del-p12"}"#,
             ),
             (
-                "completa_csr",
+                "pem_de_csr",
                 "The certificate ARCA issued for a CSR made here (abbreviated)",
                 r#"{"certificate_pem": "-----BEGIN CERTIFICATE-----\nMIIDSjCCAjKgAwIBAgII…\n-----END CERTIFICATE-----\n"}"#,
             ),
@@ -618,7 +619,7 @@ pub const OPERATIONS: &[Operation] = &[
         path: "/v1/invoices",
         requests: &[
             (
-                "factura_b_consumidor_final",
+                "consumidor_final",
                 "A Factura B to an unidentified consumidor final (README: The issuer profile)",
                 r#"
   {"mode": "advanced", "tipo_comprobante": 6, "punto_venta": 1, "concepto": "productos",
@@ -627,7 +628,7 @@ pub const OPERATIONS: &[Operation] = &[
    "items": [{"descripcion": "Yerba 1kg", "cantidad": 2, "precio_unitario": "1500.00", "iva_porcentaje": 21}]}"#,
             ),
             (
-                "fce_mipymes",
+                "fce_elegida",
                 "An FCE MiPyMEs invoice, its type named (README: FCE MiPyMEs invoices)",
                 r#"
   {"mode": "advanced", "tipo_comprobante": 201, "punto_venta": 1, "concepto": "productos",
@@ -638,7 +639,7 @@ pub const OPERATIONS: &[Operation] = &[
    "items": [{"descripcion": "Chapa laminada", "cantidad": 10, "precio_unitario": "150000.00", "iva_porcentaje": 21}]}"#,
             ),
             (
-                "clase_decidida",
+                "fce_decidida",
                 "The type left to the service: an FCE when the buyer is obliged (README: FCE MiPyMEs decided for you)",
                 r#"{"mode": "advanced", "punto_venta": 1, "concepto": "productos",
        "cliente": {"cuit": "30712345671", "razon_social": "Acería Grande S.A.", "condicion_iva": "responsable_inscripto"},
