@@ -52,6 +52,30 @@ pub struct Config {
     pub webhooks: WebhookConfig,
     /// The web dashboard's sessions (`/dashboard`).
     pub dashboard: DashboardConfig,
+    /// The AI provider of `mode: simple` invoices (`AI_*`); `None` when `AI_BASE_URL` and
+    /// `AI_MODEL` are unset (simple mode then answers 422 `NOT_CONFIGURED`).
+    pub ai: Option<AiConfig>,
+}
+
+/// The settings `mode: simple` needs, named by its `NOT_CONFIGURED` answer.
+pub const AI_REQUIRED_SETTINGS: [&str; 2] = ["AI_BASE_URL", "AI_MODEL"];
+
+/// The AI provider of `mode: simple` invoices (README "Simple mode"): any OpenAI-compatible Chat
+/// Completions endpoint — OpenAI, a local Ollama or llama.cpp server.
+#[derive(Debug, Clone)]
+pub struct AiConfig {
+    /// `AI_BASE_URL`: the API's base URL, `/chat/completions` appended
+    /// (`https://api.openai.com/v1`, `http://127.0.0.1:11434/v1`).
+    pub base_url: String,
+    /// `AI_API_KEY`: sent as `Authorization: Bearer …` when set (a local server needs none). A
+    /// secret: never printed.
+    pub api_key: Option<Secret>,
+    /// `AI_MODEL`: the model named in every request (`gpt-4o-mini`, `qwen2.5:7b-instruct`).
+    pub model: String,
+    /// `AI_TIMEOUT_MS`: one call's whole bound, connect to last byte (30000, 100–600000).
+    pub timeout: Duration,
+    /// `AI_MIN_CONFIDENCE`: the confidence `confirmar: true` needs to issue (0.8, 0–1).
+    pub min_confidence: f64,
 }
 
 /// The dashboard's server-side sessions (`DASHBOARD_SESSION_*`).
@@ -598,13 +622,16 @@ impl Reader<'_> {
                 "must be below OUTBOX_LEASE_TTL_MS (an attempt must end before its lease does)",
             );
         }
-        // A handler waiting for ARCA moves no byte: the idle bound must outlast those waits.
-        let longest_wait = arca.timeout.max(issuance.wait) * 2;
+        let ai = self.ai();
+        // A handler waiting for ARCA (or the AI provider) moves no byte: the idle bound must
+        // outlast those waits.
+        let ai_timeout = ai.as_ref().map_or(Duration::ZERO, |ai| ai.timeout);
+        let longest_wait = arca.timeout.max(issuance.wait).max(ai_timeout) * 2;
         if server.idle_timeout < longest_wait {
             self.problem(
                 "HTTP_IDLE_TIMEOUT_MS",
                 &format!(
-                    "must be at least twice the longer of ARCA_TIMEOUT_MS and INVOICE_WAIT_TIMEOUT_MS ({} ms)",
+                    "must be at least twice the longest of ARCA_TIMEOUT_MS, INVOICE_WAIT_TIMEOUT_MS and AI_TIMEOUT_MS ({} ms)",
                     longest_wait.as_millis()
                 ),
             );
@@ -630,7 +657,53 @@ impl Reader<'_> {
             email,
             webhooks,
             dashboard,
+            ai,
         })
+    }
+
+    fn ai(&mut self) -> Option<AiConfig> {
+        // AI_BASE_URL and AI_MODEL: both or neither (without them `mode: simple` answers 422
+        // NOT_CONFIGURED). AI_API_KEY: optional bearer token (secret). AI_TIMEOUT_MS (30000,
+        // 100–600000). AI_MIN_CONFIDENCE (0.8, 0–1).
+        let base_url = self.url("AI_BASE_URL");
+        if base_url.as_ref().is_some_and(|url| url.contains(['?', '#'])) {
+            self.problem("AI_BASE_URL", "a base URL carries no query or fragment");
+        }
+        let model = self.text("AI_MODEL").map(|model| model.trim().to_string());
+        let api_key = self.text("AI_API_KEY").map(|key| Secret::new(key.trim().to_string()));
+        let timeout_ms = self.number("AI_TIMEOUT_MS", 30_000u64);
+        if !(100..=600_000).contains(&timeout_ms) {
+            self.problem("AI_TIMEOUT_MS", "must be between 100 and 600000");
+        }
+        let min_confidence = self.parsed("AI_MIN_CONFIDENCE", 0.8f64, |text| {
+            text.parse::<f64>()
+                .ok()
+                .filter(|value| (0.0..=1.0).contains(value))
+                .ok_or_else(|| "expected a number from 0 to 1".to_string())
+        });
+        match (base_url, model) {
+            (Some(base_url), Some(model)) => Some(AiConfig {
+                base_url: base_url.trim_end_matches('/').to_string(),
+                api_key,
+                model,
+                timeout: Duration::from_millis(timeout_ms.clamp(100, 600_000)),
+                min_confidence,
+            }),
+            (None, None) => {
+                if api_key.is_some() {
+                    self.problem("AI_API_KEY", "needs AI_BASE_URL and AI_MODEL");
+                }
+                None
+            }
+            (Some(_), None) => {
+                self.problem("AI_MODEL", "required with AI_BASE_URL (the model every request names)");
+                None
+            }
+            (None, Some(_)) => {
+                self.problem("AI_BASE_URL", "required with AI_MODEL (the provider's OpenAI-compatible API)");
+                None
+            }
+        }
     }
 
     fn dashboard(&mut self, app_env: AppEnv) -> DashboardConfig {
@@ -1305,6 +1378,62 @@ mod tests {
             assert_eq!(error.problems.len(), 1, "{name}={value}: {error}");
             assert!(error.problems[0].starts_with(name), "{error}");
         }
+    }
+
+    #[test]
+    fn ai_settings_are_both_or_neither_and_never_echo_the_key() {
+        let dir = tempfile::tempdir().unwrap();
+        let data_dir = dir.path().to_str().unwrap();
+        assert!(check(&[("DATA_DIR", data_dir)]).unwrap().ai.is_none());
+        let config = check(&[
+            ("DATA_DIR", data_dir),
+            ("AI_BASE_URL", "http://127.0.0.1:11434/v1/"),
+            ("AI_MODEL", "qwen2.5:7b-instruct"),
+        ])
+        .unwrap();
+        let ai = config.ai.unwrap();
+        assert_eq!(ai.base_url, "http://127.0.0.1:11434/v1", "the trailing slash goes");
+        assert!(ai.api_key.is_none());
+        assert_eq!(ai.timeout, Duration::from_secs(30));
+        assert!((ai.min_confidence - 0.8).abs() < f64::EPSILON);
+        let config = check(&[
+            ("DATA_DIR", data_dir),
+            ("AI_BASE_URL", "https://api.openai.com/v1"),
+            ("AI_MODEL", "gpt-4o-mini"),
+            ("AI_API_KEY", "sk-test-do-not-print-0123456789"),
+            ("AI_MIN_CONFIDENCE", "0.95"),
+            ("AI_TIMEOUT_MS", "5000"),
+        ])
+        .unwrap();
+        assert!(!format!("{config:?}").contains("sk-test-do-not-print"));
+        let ai = config.ai.unwrap();
+        assert_eq!(ai.api_key.unwrap().expose(), "sk-test-do-not-print-0123456789");
+        assert_eq!(ai.timeout, Duration::from_millis(5000));
+        for vars in [
+            vec![("AI_BASE_URL", "https://api.openai.com/v1")],
+            vec![("AI_MODEL", "gpt-4o-mini")],
+            vec![("AI_API_KEY", "sk-test-0123456789")],
+            vec![("AI_BASE_URL", "api.openai.com"), ("AI_MODEL", "m")],
+            vec![("AI_BASE_URL", "http://x/v1"), ("AI_MODEL", "m"), ("AI_MIN_CONFIDENCE", "1.5")],
+            vec![("AI_BASE_URL", "http://x/v1"), ("AI_MODEL", "m"), ("AI_MIN_CONFIDENCE", "NaN")],
+            vec![("AI_BASE_URL", "http://x/v1"), ("AI_MODEL", "m"), ("AI_TIMEOUT_MS", "50")],
+        ] {
+            let mut all = vec![("DATA_DIR", data_dir)];
+            all.extend(vars.iter().copied());
+            let error = check(&all).unwrap_err();
+            assert_eq!(error.problems.len(), 1, "{vars:?}: {error}");
+            assert!(error.problems[0].starts_with("AI_"), "{error}");
+            assert!(!error.to_string().contains("sk-test"), "{error}");
+        }
+        // The handler waits for the provider: the idle bound must outlast it.
+        let error = check(&[
+            ("DATA_DIR", data_dir),
+            ("AI_BASE_URL", "http://x/v1"),
+            ("AI_MODEL", "m"),
+            ("AI_TIMEOUT_MS", "40000"),
+        ])
+        .unwrap_err();
+        assert!(error.problems[0].starts_with("HTTP_IDLE_TIMEOUT_MS"), "{error}");
     }
 
     #[test]

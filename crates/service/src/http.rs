@@ -33,6 +33,7 @@ pub mod pagination;
 pub mod points_of_sale;
 pub mod rate_limit;
 pub mod reference_data;
+pub mod simple_mode;
 pub mod taxpayers;
 pub mod verifications;
 pub mod webhooks;

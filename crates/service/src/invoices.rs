@@ -114,6 +114,23 @@ pub struct CaeServiceProbe {
     pub clock: Arc<dyn arca_protocol::clock::Clock>,
 }
 
+/// A request as [`Invoices::check`] leaves it: the receiver filled (an FCE when the buyer is
+/// obliged), and its unnumbered voucher with exact amounts, checked with ARCA's rules.
+#[derive(Debug, Clone)]
+pub struct Checked {
+    pub request: CreateInvoice,
+    pub voucher: arca_protocol::voucher::Voucher,
+}
+
+/// Where a new invoice came from, when not from an advanced request (`mode: simple`).
+#[derive(Debug, Clone, Copy)]
+pub struct Origin<'a> {
+    /// The hash its `Idempotency-Key` is checked against: the simple request's.
+    pub request_hash: &'a str,
+    /// The description and the model's answer, stored with it.
+    pub audit: &'a storage::ai_drafts::Audit,
+}
+
 /// The decision for one new invoice, with the grant a CAEA one is issued under.
 struct Route {
     decision: contingency::Decision,
@@ -168,42 +185,109 @@ impl Invoices {
         idempotency_key: Option<String>,
         respond: Respond,
     ) -> Result<Invoice, Error> {
-        let account = accounts::find(&self.storage, account_id).await?;
-        // The idempotency hash is the request's as sent: a repeat matches even if the padrón's
-        // data changed in between.
-        let sent = serde_json::to_vec(request).unwrap_or_default();
-        let request_hash = hex(&Sha256::digest(&sent));
-        // A repeat is answered before the padrón is asked again: it may be down, or say otherwise
-        // by now. (The engine checks the key again, atomically, when it stores a new invoice.)
-        if let Some(key) = &idempotency_key
-            && let Some((id, hash)) =
-                crate::storage::invoices::find_by_idempotency_key(&self.storage, &account.id, key).await?
-        {
-            if hash.as_deref() != Some(request_hash.as_str()) {
-                return Err(crate::issuance::Error::IdempotencyConflict { id }.into());
-            }
-            return self.result(&id, account.cuit, respond).await;
+        self.create_from(account_id, request, idempotency_key, respond, None).await
+    }
+
+    /// The invoice an idempotency key already made for the account, if any: `request_hash`
+    /// must be the one it was made with (another body is a conflict). Answered before anything
+    /// else is asked (the padrón, wsfecred, the AI provider): they may be down, or say otherwise
+    /// by now. (The engine checks the key again, atomically, when it stores a new invoice.)
+    pub async fn repeated(
+        &self,
+        account_id: &str,
+        idempotency_key: Option<&str>,
+        request_hash: &str,
+        respond: Respond,
+    ) -> Result<Option<Invoice>, Error> {
+        let Some(key) = idempotency_key else {
+            return Ok(None);
+        };
+        let Some((id, hash)) = crate::storage::invoices::find_by_idempotency_key(&self.storage, account_id, key).await?
+        else {
+            return Ok(None);
+        };
+        if hash.as_deref() != Some(request_hash) {
+            return Err(crate::issuance::Error::IdempotencyConflict { id }.into());
         }
+        let account = accounts::find(&self.storage, account_id).await?;
+        self.result(&id, account.cuit, respond).await.map(Some)
+    }
+
+    /// What a request becomes before anything is stored, as [`Invoices::create`] makes it: the
+    /// receiver filled from the padrón, the voucher composed with exact amounts and checked with
+    /// ARCA's rules, and a Factura to a buyer obliged to receive FCE MiPyMEs turned into one (or
+    /// refused). Nothing is stored, counted or submitted: `mode: simple` drafts are checked
+    /// here.
+    pub async fn check(&self, account_id: &str, request: &CreateInvoice) -> Result<Checked, Error> {
+        let account = accounts::find(&self.storage, account_id).await?;
+        let now = self.clock().now();
+        self.prepare(&account, request, now, false).await
+    }
+
+    /// The steps [`Invoices::check`] and [`Invoices::create`] share; with `quota`, the monthly
+    /// quota is checked after composition and before wsfecred is asked anything.
+    async fn prepare(
+        &self,
+        account: &accounts::Account,
+        request: &CreateInvoice,
+        now: DateTime<Utc>,
+        quota: bool,
+    ) -> Result<Checked, Error> {
         let filled = receiver::fill(&self.taxpayers, &account.id, request).await?;
         let request = filled.as_ref().unwrap_or(request);
-        let now = self.clock().now();
         let fce_defaults = crate::issuer_profiles::fce_defaults(&self.storage, &account.id).await?;
-        let voucher = compose::checked_voucher_with(request, &account, &fce_defaults, now)?;
-        // Refused before wsfecred is asked anything.
-        usage::check_quota(&self.storage, &account, now).await?;
+        let voucher = compose::checked_voucher_with(request, account, &fce_defaults, now)?;
+        if quota {
+            // Refused before wsfecred is asked anything.
+            usage::check_quota(&self.storage, account, now).await?;
+        }
         // While ARCA fails (or CAEA is asked for), wsfecred's cached answer only.
         let arca_failing = self.breaker.is_open() || request.contingencia == Some(true);
         // An invoice to a buyer obliged to receive FCE MiPyMEs becomes one (or is refused).
         let fce = self
             .fce
-            .settle(&account, &fce_defaults, arca_failing, request, &voucher, |fce| {
-                compose::checked_voucher_with(fce, &account, &fce_defaults, now)
+            .settle(account, &fce_defaults, arca_failing, request, &voucher, |fce| {
+                compose::checked_voucher_with(fce, account, &fce_defaults, now)
             })
             .await?;
-        let (request, mut voucher) = match &fce {
-            Some((fce_request, fce_voucher)) => (fce_request, fce_voucher.clone()),
-            None => (request, voucher),
+        Ok(match fce {
+            Some((request, voucher)) => Checked { request, voucher },
+            None => Checked {
+                request: request.clone(),
+                voucher,
+            },
+        })
+    }
+
+    /// [`Invoices::create`] for a request that came from elsewhere: a `mode: simple` invoice is
+    /// made idempotent on its own request's hash (the model may draft a repeat differently) and
+    /// keeps its audit (the description and the model's answer) in the transaction that stores
+    /// it.
+    pub async fn create_from(
+        &self,
+        account_id: &str,
+        request: &CreateInvoice,
+        idempotency_key: Option<String>,
+        respond: Respond,
+        origin: Option<Origin<'_>>,
+    ) -> Result<Invoice, Error> {
+        let account = accounts::find(&self.storage, account_id).await?;
+        // The idempotency hash is the request's as sent: a repeat matches even if the padrón's
+        // data changed in between.
+        let request_hash = match &origin {
+            Some(origin) => origin.request_hash.to_string(),
+            None => hex(&Sha256::digest(serde_json::to_vec(request).unwrap_or_default())),
         };
+        if let Some(invoice) = self
+            .repeated(&account.id, idempotency_key.as_deref(), &request_hash, respond)
+            .await?
+        {
+            return Ok(invoice);
+        }
+        let audit = origin.map(|origin| origin.audit);
+        let now = self.clock().now();
+        let Checked { request, voucher } = self.prepare(&account, request, now, true).await?;
+        let (request, mut voucher) = (&request, voucher);
         // CAE now, queued, refused, or under the CAEA (`contingency::issue`).
         let route = self.route(&account, request, &voucher, now).await?;
         let deferred_until = match &route.decision {
@@ -236,7 +320,11 @@ impl Invoices {
                 ..new_invoice.clone()
             };
             let clock = self.clock();
-            let refusal = match self.engine.issue_caea(caea_invoice, grant, clock.as_ref()).await {
+            let refusal = match self
+                .engine
+                .issue_caea_with(caea_invoice, grant, clock.as_ref(), audit)
+                .await
+            {
                 // Approved at once: nothing to wait for.
                 Ok(issued) => return self.result(&issued.id, account.cuit, Respond::Async).await,
                 Err(issuance::Error::CaeaUnavailable(reason)) => contingency::Refusal::Unavailable(reason),
@@ -267,7 +355,7 @@ impl Invoices {
             new_invoice.deferred_until = Some(self.breaker.retry_at().unwrap_or(now));
         }
         let deferred_until = new_invoice.deferred_until;
-        let submitted = self.engine.submit(new_invoice).await?;
+        let submitted = self.engine.submit_with(new_invoice, audit).await?;
         // Queued behind an open breaker: nothing to wait for.
         let respond = if deferred_until.is_some() {
             Respond::Async

@@ -17,6 +17,9 @@
 //!   cached per account in the database; invoices and customers given only a CUIT are filled from it.
 //! - [`invoices`]: an invoice request composed, checked with ARCA's rules, counted against the
 //!   quota and submitted; the invoice as the API shows it.
+//! - [`simple_mode`]: `mode: simple` invoices — a free-text description drafted by an
+//!   OpenAI-compatible model (`AI_*`), checked like an advanced invoice, issued when confirmed
+//!   and confident enough.
 //! - [`issuer_profiles`]: the fiscal data a printed invoice shows that ARCA does not return;
 //!   [`documents`]: an approved invoice's PDF, from what was kept with it at approval.
 //! - [`invoice_pdfs`]: who may have an invoice's PDF (its account, a signed public link of
@@ -75,6 +78,7 @@ pub mod public_links;
 pub mod rate_limit;
 pub mod redis_tls;
 pub mod server;
+pub mod simple_mode;
 pub mod simulator_clock;
 pub mod state;
 pub mod storage;

@@ -48,6 +48,8 @@ pub struct AppContext {
     pub taxpayers: crate::taxpayers::Taxpayers,
     /// Invoices: composition, ARCA's rules, the quota, submission and the wait for the result.
     pub invoices: Invoices,
+    /// `mode: simple` invoices: the AI provider's drafts, checked and issued through `invoices`.
+    pub simple_mode: crate::simple_mode::SimpleMode,
     /// FCE MiPyMEs through wsfecred: the buyer's obligation (cached) and the received FCEs.
     pub fce: crate::fce::Fce,
     /// Renders approved invoices' PDFs.

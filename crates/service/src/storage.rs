@@ -9,6 +9,7 @@
 //! `migrations/sqlite/`, see [`migrations`].
 
 pub mod access_tickets;
+pub mod ai_drafts;
 pub mod accounts;
 pub mod alerts;
 pub mod api_keys;

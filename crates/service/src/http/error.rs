@@ -25,6 +25,9 @@ pub struct ApiError {
     arca: Option<Box<ArcaDetails>>,
     /// What went wrong inside, for the log line written when the answer goes out; never sent.
     cause: Option<String>,
+    /// A `mode: simple` draft refused for issuing, shown as `borrador` (boxed: most errors
+    /// have none).
+    draft: Option<Box<serde_json::Value>>,
 }
 
 /// The problem+json body.
@@ -41,7 +44,8 @@ pub struct Problem {
     /// PUBLIC_LINK_INVALID, PUBLIC_LINK_EXPIRED, TAXPAYER_NOT_FOUND, TAXPAYER_LOOKUP_UNAVAILABLE,
     /// TAXPAYER_DATA_INCOMPLETE, ARCA_SERVICE_NOT_AUTHORIZED, ARCA_REFUSED, CERTIFICATE_REJECTED,
     /// ARCA_REQUEST_REJECTED, RATE_LIMIT_EXCEEDED, MAINTENANCE, CONTINGENCY_NOT_ACTIVE,
-    /// CONTINGENCY_NOT_CONFIGURED, CAEA_UNAVAILABLE, CAEA_SERIES_EXHAUSTED, INTERNAL_ERROR, …
+    /// CONTINGENCY_NOT_CONFIGURED, CAEA_UNAVAILABLE, CAEA_SERIES_EXHAUSTED,
+    /// CONFIRMATION_REQUIRED, AI_PROVIDER_UNAVAILABLE, AI_PROVIDER_TIMEOUT, INTERNAL_ERROR, …
     pub code: String,
     /// Whether the same request may succeed later.
     pub retryable: bool,
@@ -65,6 +69,12 @@ pub struct Problem {
     /// `ARCA_SERVICE_NOT_AUTHORIZED`: the CUIT whose relations must change (the account's).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub cuit: Option<String>,
+    /// `mode: simple` with `confirmar: true` refused (`CONFIRMATION_REQUIRED`, or a
+    /// `VALIDATION_ERROR` of the draft): the draft, its confidence and its `dudas`, to confirm
+    /// or correct. Nothing was issued.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<super::simple_mode::SimpleDraftView>)]
+    pub borrador: Option<serde_json::Value>,
 }
 
 #[derive(Debug, Clone, Default)]
@@ -124,6 +134,7 @@ impl ApiError {
             retry_after: None,
             arca: None,
             cause: None,
+            draft: None,
         }
     }
 
@@ -299,6 +310,78 @@ impl ApiError {
         }
     }
 
+    /// 422 `NOT_CONFIGURED`: a capability whose settings are missing on this server, each
+    /// named in `errors[]`.
+    pub fn not_configured(detail: impl Into<String>, missing: &[&str]) -> ApiError {
+        ApiError {
+            errors: missing
+                .iter()
+                .map(|name| FieldError {
+                    field: (*name).to_string(),
+                    message: "setting missing on this server".into(),
+                })
+                .collect(),
+            ..ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "NOT_CONFIGURED", detail)
+        }
+    }
+
+    /// The AI provider failed: 504 `AI_PROVIDER_TIMEOUT` when it did not answer in time, 503
+    /// `AI_PROVIDER_UNAVAILABLE` otherwise; retryable as the failure says (a 429 or 5xx, a
+    /// network error, an unusable answer are; a refused key or an unknown model are not, the
+    /// settings must change). The cause is logged, never the description or the answer.
+    pub fn ai_provider(error: &crate::simple_mode::ProviderError) -> ApiError {
+        use crate::simple_mode::ProviderError;
+        let retryable = error.retryable();
+        let retry_after = match error {
+            ProviderError::Status {
+                retry_after: Some(seconds),
+                ..
+            } => Some((*seconds).max(1)),
+            _ if retryable => Some(5),
+            _ => None,
+        };
+        let (status, code, detail) = match error {
+            ProviderError::Timeout(_) => (
+                StatusCode::GATEWAY_TIMEOUT,
+                "AI_PROVIDER_TIMEOUT",
+                format!("{error}; nothing was issued, try again"),
+            ),
+            ProviderError::Status { .. } if !retryable => (
+                StatusCode::SERVICE_UNAVAILABLE,
+                "AI_PROVIDER_UNAVAILABLE",
+                format!("{error}: check AI_BASE_URL, AI_MODEL and AI_API_KEY; nothing was issued"),
+            ),
+            _ => (
+                StatusCode::SERVICE_UNAVAILABLE,
+                "AI_PROVIDER_UNAVAILABLE",
+                format!("{error}; nothing was issued, try again"),
+            ),
+        };
+        ApiError {
+            retryable,
+            retry_after,
+            cause: Some(error.to_string()),
+            ..ApiError::new(status, code, detail)
+        }
+    }
+
+    /// This error with a `mode: simple` draft shown as `borrador`.
+    pub fn with_draft(self, draft: serde_json::Value) -> ApiError {
+        ApiError {
+            draft: Some(Box::new(draft)),
+            ..self
+        }
+    }
+
+    /// 422 `CONFIRMATION_REQUIRED`: a `mode: simple` draft under `AI_MIN_CONFIDENCE`; `errors[]`
+    /// lists what to confirm (its `dudas`).
+    pub fn confirmation_required(detail: impl Into<String>, dudas: Vec<FieldError>) -> ApiError {
+        ApiError {
+            errors: dudas,
+            ..ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "CONFIRMATION_REQUIRED", detail)
+        }
+    }
+
     pub fn unavailable(detail: impl Into<String>) -> ApiError {
         ApiError {
             retryable: true,
@@ -347,6 +430,7 @@ impl ApiError {
             invoice_id: self.arca.as_ref().and_then(|arca| arca.invoice_id.clone()),
             service: self.arca.as_ref().and_then(|arca| arca.service.clone()),
             cuit: self.arca.as_ref().and_then(|arca| arca.cuit.clone()),
+            borrador: self.draft.as_deref().cloned(),
         }
     }
 }
@@ -463,20 +547,10 @@ impl From<Error> for ApiError {
                     "ARCA is not configured on this server",
                 )
             },
-            Error::EmailNotConfigured(missing) => ApiError {
-                errors: missing
-                    .iter()
-                    .map(|name| FieldError {
-                        field: (*name).to_string(),
-                        message: "setting missing on this server".into(),
-                    })
-                    .collect(),
-                ..ApiError::new(
-                    StatusCode::UNPROCESSABLE_ENTITY,
-                    "NOT_CONFIGURED",
-                    format!("email is not configured on this server: set {}", missing.join(" and ")),
-                )
-            },
+            Error::EmailNotConfigured(missing) => ApiError::not_configured(
+                format!("email is not configured on this server: set {}", missing.join(" and ")),
+                &missing,
+            ),
             other => ApiError {
                 cause: Some(other.to_string()),
                 ..ApiError::internal()

@@ -17,12 +17,14 @@ use utoipa::{IntoParams, ToSchema};
 use super::auth::Tenant;
 use super::error::{ApiError, ArcaErrorView, Problem};
 use super::extract::{ApiPath, ApiQuery};
-use super::json::{ApiJson, JsonBody};
+use super::json::{ApiJson, JsonBody, shape};
+use super::simple_mode::{InvoiceBody, InvoiceRequest, SimpleDraftView};
 use super::pagination::{Page, PageParams, Pagination};
 use crate::invoice_pdfs::InvoiceLinks;
 pub use crate::invoices::CreateInvoice;
 use crate::invoices::request::{CondicionVenta, ItemRequest};
 use crate::invoices::{Invoice, InvoiceFilter, InvoiceStatus, ListQuery, Respond};
+use crate::simple_mode::{Outcome, SimpleInvoice};
 use crate::state::AppState;
 use crate::storage::invoices::{InformeEstado, NoteKind, TipoAutorizacion};
 use crate::text;
@@ -262,33 +264,53 @@ impl InvoiceView {
     }
 }
 
-/// Create and authorize an invoice.
+/// Create and authorize an invoice: `mode: advanced` (the structured invoice) or `mode: simple`
+/// (a description the configured AI provider drafts; README "Simple mode").
 #[utoipa::path(
     post,
     path = "/v1/invoices",
     tag = "invoices",
     security(("api_key" = []), ("x_api_key" = [])),
-    request_body = CreateInvoice,
+    request_body = InvoiceRequest,
     params(
-        ("Idempotency-Key" = Option<String>, Header, max_length = 255, min_length = 1, pattern = "^[ -~]{1,255}$", description = "1 to 255 printable ASCII characters. Same key and body: the same invoice; another body: 409"),
+        ("Idempotency-Key" = Option<String>, Header, max_length = 255, min_length = 1, pattern = "^[ -~]{1,255}$", description = "1 to 255 printable ASCII characters. Same key and body: the same invoice; another body: 409 (`mode: simple`: only with `confirmar: true`, on the simple body)"),
         ("Prefer" = Option<String>, Header, description = "`respond-async`: answer 202 at once"),
     ),
     responses(
-        (status = 201, body = InvoiceView, description = "approved: it has a CAE, or (CAEA contingency) was issued at once under the fortnight's CAEA (`tipo_autorizacion` `CAEA`)"),
+        (status = 200, body = SimpleDraftView, description = "`mode: simple` with `confirmar: false` (the default): the draft, its `confidence` and its `dudas`; nothing was issued or stored"),
+        (status = 201, body = InvoiceView, description = "approved: it has a CAE, or (CAEA contingency) was issued at once under the fortnight's CAEA (`tipo_autorizacion` `CAEA`); `mode: simple` with `confirmar: true` and a confidence at least AI_MIN_CONFIDENCE answers the same"),
         (status = 202, body = InvoiceView, description = "accepted, not yet authorised: `pending` with `Prefer: respond-async`, `pending_retry` when ARCA did not answer within the wait or the circuit breaker is open"),
-        (status = 400, body = Problem, content_type = "application/problem+json"),
+        (status = 400, description = "VALIDATION_ERROR naming each field (and ARCA's code); for `mode: simple` with `confirmar: true`, the draft's errors with the draft as `borrador`. ARCA_VALIDATION_FAILED when ARCA rejected the invoice (kept as failed)", body = Problem, content_type = "application/problem+json"),
         (status = 402, body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "CONFLICT (an Idempotency-Key reused with another body), CONTINGENCY_NOT_ACTIVE (`contingencia: true` while ARCA's CAE service answers), CAEA_SERIES_EXHAUSTED (the contingency series is at 99999999)", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "A receiver given by its CUIT could not be filled from ARCA's padrón: TAXPAYER_NOT_FOUND, TAXPAYER_DATA_INCOMPLETE (`cliente.condicion_iva`), ARCA_SERVICE_NOT_AUTHORIZED, NO_CERTIFICATE; CONTINGENCY_NOT_CONFIGURED (`contingencia: true` without an active contingency point of sale)", body = Problem, content_type = "application/problem+json"),
-        (status = 503, description = "ARCA_UNAVAILABLE (breaker open, INVOICE_QUEUE_MODE=reject), CAEA_UNAVAILABLE (`contingencia: true` with no usable CAEA); retryable", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "A receiver given by its CUIT could not be filled from ARCA's padrón: TAXPAYER_NOT_FOUND, TAXPAYER_DATA_INCOMPLETE (`cliente.condicion_iva`), ARCA_SERVICE_NOT_AUTHORIZED, NO_CERTIFICATE; CONTINGENCY_NOT_CONFIGURED (`contingencia: true` without an active contingency point of sale). `mode: simple`: NOT_CONFIGURED (no AI provider: `errors[]` names AI_BASE_URL and AI_MODEL), CONFIRMATION_REQUIRED (`confirmar: true` and the draft's confidence is under AI_MIN_CONFIDENCE: the draft as `borrador`, what to confirm in `errors[]`)", body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "ARCA_UNAVAILABLE (breaker open, INVOICE_QUEUE_MODE=reject), CAEA_UNAVAILABLE (`contingencia: true` with no usable CAEA); `mode: simple`: AI_PROVIDER_UNAVAILABLE (the provider failed or gave no usable draft; `retryable` says whether to try again); nothing is issued", body = Problem, content_type = "application/problem+json"),
+        (status = 504, description = "AI_PROVIDER_TIMEOUT: `mode: simple` and the provider did not answer within AI_TIMEOUT_MS; retryable, nothing is issued", body = Problem, content_type = "application/problem+json"),
     )
 )]
 pub async fn create_invoice(
     State(state): State<AppState>,
     tenant: Tenant,
     headers: HeaderMap,
-    ApiJson(request): ApiJson<CreateInvoice>,
+    ApiJson(body): ApiJson<InvoiceBody>,
 ) -> Result<Response, ApiError> {
+    if body.is_simple() {
+        let request: SimpleInvoice = shape(body.0)?;
+        let outcome = state
+            .simple_mode
+            .run(
+                tenant.account_id(),
+                &request,
+                idempotency_key(&headers)?,
+                respond(&headers),
+            )
+            .await?;
+        return Ok(match outcome {
+            Outcome::Draft(draft) => (StatusCode::OK, Json(SimpleDraftView::new(*draft))).into_response(),
+            Outcome::Issued(invoice) => answer(&state, *invoice, StatusCode::CREATED),
+        });
+    }
+    let request: CreateInvoice = shape(body.0)?;
     let invoice = state
         .invoices
         .create(

@@ -136,6 +136,12 @@ fn check_text<T: JsonBody>(bytes: &[u8]) -> Result<(), ApiError> {
 /// number with no fractional part (`7.0`) is the whole number it writes, as JSON Schema's
 /// `integer` says: it reaches an integer field as `7`.
 fn parse<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
+    shape(strict_value(bytes)?)
+}
+
+/// The JSON syntax step of [`parse`]: the value, with its keys once and its whole numbers
+/// as integers, or a 400 naming `body` and the position.
+fn strict_value(bytes: &[u8]) -> Result<serde_json::Value, ApiError> {
     let Strict(value) = serde_json::from_slice(bytes).map_err(|error| {
         let message = without_position(&error);
         let position = format!("at line {} column {}", error.line(), error.column());
@@ -147,6 +153,13 @@ fn parse<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
             ApiError::field("body", format!("malformed JSON {position}"))
         }
     })?;
+    Ok(value)
+}
+
+/// The shape step of [`parse`]: `value` (already read by [`ApiJson`]) as `T`, or a 400 naming
+/// the field by its path. A body whose type depends on one of its fields (`POST /v1/invoices`'
+/// `mode`) is read as a [`serde_json::Value`] first and given its type here.
+pub fn shape<T: DeserializeOwned>(value: serde_json::Value) -> Result<T, ApiError> {
     serde_path_to_error::deserialize(value).map_err(|error| {
         let path = error.path().to_string();
         let inner = error.into_inner();

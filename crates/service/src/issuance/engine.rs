@@ -167,6 +167,17 @@ impl Engine {
     /// The invoice and its usage count commit together; when the count passes the quota (two
     /// requests raced past the HTTP layer's check) nothing is stored and the quota error returns.
     pub async fn submit(&self, invoice: NewInvoice) -> Result<Submitted, Error> {
+        self.submit_with(invoice, None).await
+    }
+
+    /// [`Engine::submit`], storing `audit` (a `mode: simple` invoice's description and model
+    /// answer, `storage::ai_drafts`) in the transaction that stores a new invoice; a repeat of
+    /// an idempotent request stores nothing more.
+    pub async fn submit_with(
+        &self,
+        invoice: NewInvoice,
+        audit: Option<&storage::ai_drafts::Audit>,
+    ) -> Result<Submitted, Error> {
         let row = new_row(&invoice)?;
         let series = row.series.clone();
         let now = row.created_at;
@@ -200,6 +211,10 @@ impl Engine {
             Inserted::Existing { id, .. } => return Err(Error::IdempotencyConflict { id }),
             // A second cancellation of one invoice is the first one, whatever its key.
             Inserted::LiveCancellation { id } => return Ok(Submitted { id, created: false }),
+        }
+        if let Some(audit) = audit {
+            let audit = storage::ai_drafts::AiDraftRow::new(audit, &row.id, &invoice.account_id, now);
+            storage::ai_drafts::insert(&mut transaction, &audit).await?;
         }
         // `invoice.created` right after the insert, in its transaction, and before the quota
         // check: a submit refused for quota rolls both back (ARCHITECTURE.md "Webhook events").
@@ -289,9 +304,21 @@ impl Engine {
     /// the date; [`Error::CaeaSeriesExhausted`] at 99999999.
     pub async fn issue_caea(
         &self,
+        invoice: NewInvoice,
+        grant: &crate::storage::contingency::CaeaGrantRow,
+        clock: &dyn arca_protocol::clock::Clock,
+    ) -> Result<Submitted, Error> {
+        self.issue_caea_with(invoice, grant, clock, None).await
+    }
+
+    /// [`Engine::issue_caea`], storing `audit` with the new invoice in its transaction (as
+    /// [`Engine::submit_with`]).
+    pub async fn issue_caea_with(
+        &self,
         mut invoice: NewInvoice,
         grant: &crate::storage::contingency::CaeaGrantRow,
         clock: &dyn arca_protocol::clock::Clock,
+        audit: Option<&storage::ai_drafts::Audit>,
     ) -> Result<Submitted, Error> {
         use crate::storage::contingency;
         if invoice.note.is_some() || invoice.deferred_until.is_some() {
@@ -340,6 +367,10 @@ impl Engine {
             }
             Inserted::Existing { id, .. } => return Err(Error::IdempotencyConflict { id }),
             Inserted::LiveCancellation { id } => return Ok(Submitted { id, created: false }),
+        }
+        if let Some(audit) = audit {
+            let audit = storage::ai_drafts::AiDraftRow::new(audit, &row.id, &invoice.account_id, now);
+            storage::ai_drafts::insert(&mut transaction, &audit).await?;
         }
         let generated = crate::contingency::calendar::generation_stamp(now);
         let approval = contingency::CaeaApproval {

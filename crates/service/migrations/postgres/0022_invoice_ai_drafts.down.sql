@@ -1,0 +1,2 @@
+DROP INDEX invoice_ai_drafts_account;
+DROP TABLE invoice_ai_drafts;
