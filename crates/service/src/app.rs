@@ -124,12 +124,8 @@ impl App {
             clock: clock.clone(),
         });
         // `mode: simple`: the AI provider (AI_*), when configured.
-        let simple_mode = crate::simple_mode::SimpleMode::new(
-            storage.clone(),
-            invoices.clone(),
-            config.ai.as_ref(),
-            clock.clone(),
-        )?;
+        let simple_mode =
+            crate::simple_mode::SimpleMode::new(storage.clone(), invoices.clone(), config.ai.as_ref(), clock.clone())?;
         // arca.unavailable / arca.recovered as this instance's breaker opens and closes.
         tokio::spawn(announce_availability(breaker.clone(), storage.clone(), clock.clone()));
         let jobs = crate::alerts::Jobs::new(storage.clone(), config.webhooks.clone(), clock.clone());

@@ -700,7 +700,10 @@ impl Reader<'_> {
                 None
             }
             (None, Some(_)) => {
-                self.problem("AI_BASE_URL", "required with AI_MODEL (the provider's OpenAI-compatible API)");
+                self.problem(
+                    "AI_BASE_URL",
+                    "required with AI_MODEL (the provider's OpenAI-compatible API)",
+                );
                 None
             }
         }
@@ -1414,9 +1417,21 @@ mod tests {
             vec![("AI_MODEL", "gpt-4o-mini")],
             vec![("AI_API_KEY", "sk-test-0123456789")],
             vec![("AI_BASE_URL", "api.openai.com"), ("AI_MODEL", "m")],
-            vec![("AI_BASE_URL", "http://x/v1"), ("AI_MODEL", "m"), ("AI_MIN_CONFIDENCE", "1.5")],
-            vec![("AI_BASE_URL", "http://x/v1"), ("AI_MODEL", "m"), ("AI_MIN_CONFIDENCE", "NaN")],
-            vec![("AI_BASE_URL", "http://x/v1"), ("AI_MODEL", "m"), ("AI_TIMEOUT_MS", "50")],
+            vec![
+                ("AI_BASE_URL", "http://x/v1"),
+                ("AI_MODEL", "m"),
+                ("AI_MIN_CONFIDENCE", "1.5"),
+            ],
+            vec![
+                ("AI_BASE_URL", "http://x/v1"),
+                ("AI_MODEL", "m"),
+                ("AI_MIN_CONFIDENCE", "NaN"),
+            ],
+            vec![
+                ("AI_BASE_URL", "http://x/v1"),
+                ("AI_MODEL", "m"),
+                ("AI_TIMEOUT_MS", "50"),
+            ],
         ] {
             let mut all = vec![("DATA_DIR", data_dir)];
             all.extend(vars.iter().copied());

@@ -185,7 +185,8 @@ impl Invoices {
         idempotency_key: Option<String>,
         respond: Respond,
     ) -> Result<Invoice, Error> {
-        self.create_from(account_id, request, idempotency_key, respond, None).await
+        self.create_from(account_id, request, idempotency_key, respond, None)
+            .await
     }
 
     /// The invoice an idempotency key already made for the account, if any: `request_hash`
@@ -202,7 +203,8 @@ impl Invoices {
         let Some(key) = idempotency_key else {
             return Ok(None);
         };
-        let Some((id, hash)) = crate::storage::invoices::find_by_idempotency_key(&self.storage, account_id, key).await?
+        let Some((id, hash)) =
+            crate::storage::invoices::find_by_idempotency_key(&self.storage, account_id, key).await?
         else {
             return Ok(None);
         };

@@ -355,9 +355,10 @@ fn draft_errors(error: invoices::Error) -> Result<(Vec<(String, String)>, bool),
             )],
             true,
         )),
-        invoices::Error::Taxpayer(Taxpayers::Unsettled { field, reason }) => {
-            Ok((vec![(field, format!("required: ARCA's padrón does not settle it ({reason})"))], false))
-        }
+        invoices::Error::Taxpayer(Taxpayers::Unsettled { field, reason }) => Ok((
+            vec![(field, format!("required: ARCA's padrón does not settle it ({reason})"))],
+            false,
+        )),
         invoices::Error::Taxpayer(Taxpayers::Service(crate::Error::Invalid(problems))) => Ok((problems, false)),
         invoices::Error::Contingency(crate::contingency::issue::Refusal::Field { field, message }) => {
             Ok((vec![(field.to_string(), message)], false))

@@ -9,8 +9,8 @@
 //! `migrations/sqlite/`, see [`migrations`].
 
 pub mod access_tickets;
-pub mod ai_drafts;
 pub mod accounts;
+pub mod ai_drafts;
 pub mod alerts;
 pub mod api_keys;
 pub mod certificates;

@@ -7,6 +7,8 @@
 //! - [`hooks`]: test-only writes that production code never makes (an invoice left in flight
 //!   as a crash leaves it).
 //! - `receiver` (feature `app`): a real HTTP receiver for webhook tests.
+//! - `ai_provider` (feature `app`): an OpenAI-compatible stand-in for `mode: simple` tests,
+//!   recording what the service sends and answering drafts, errors or nothing.
 //! - `app` (feature `app`): `TestApp`, the service on 127.0.0.1:0 against a fresh
 //!   database and its own ARCA simulator, with a small HTTP client.
 //!
@@ -16,6 +18,8 @@
 // Test support panics on purpose: a failed set-up fails the test that asked for it.
 #![allow(clippy::unwrap_used)]
 
+#[cfg(feature = "app")]
+pub mod ai_provider;
 #[cfg(feature = "app")]
 pub mod app;
 #[cfg(feature = "app")]

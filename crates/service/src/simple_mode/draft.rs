@@ -37,10 +37,14 @@ pub fn build(read: &Read, context: &Context, punto_venta: Option<u32>, known: Op
         .lines
         .iter()
         .map(|line| {
-            let rate = line.iva_porcentaje.unwrap_or_else(|| DEFAULT_IVA.parse().unwrap_or_default());
+            let rate = line
+                .iva_porcentaje
+                .unwrap_or_else(|| DEFAULT_IVA.parse().unwrap_or_default());
             let precio_unitario = if itemises && line.precio_incluye_iva && !rate.is_zero() {
                 let hundred = Decimal::from(100);
-                (line.precio_unitario * hundred / (hundred + rate)).round_dp(6).normalize()
+                (line.precio_unitario * hundred / (hundred + rate))
+                    .round_dp(6)
+                    .normalize()
             } else {
                 line.precio_unitario
             };
@@ -69,7 +73,12 @@ pub fn build(read: &Read, context: &Context, punto_venta: Option<u32>, known: Op
         .filter(|numero| context.points_of_sale.contains(numero));
     let punto_venta = punto_venta
         .or_else(|| named.and_then(|numero| u32::try_from(numero).ok()))
-        .or_else(|| context.points_of_sale.first().and_then(|numero| u32::try_from(*numero).ok()))
+        .or_else(|| {
+            context
+                .points_of_sale
+                .first()
+                .and_then(|numero| u32::try_from(*numero).ok())
+        })
         .unwrap_or(1);
     let services = draft.concepto != "productos";
     let mut dates_supplied = false;
@@ -291,19 +300,32 @@ mod tests {
 
     #[test]
     fn a_final_price_becomes_a_net_one_for_a_responsable_inscripto() {
-        let built = build(&answer(consumidor_final(), "productos", true), &context(None), None, None);
+        let built = build(
+            &answer(consumidor_final(), "productos", true),
+            &context(None),
+            None,
+            None,
+        );
         let item = &built.request.items[0];
         // 1500 / 1.21, to 6 decimals.
         assert_eq!(item.precio_unitario.to_string(), "1239.669421");
         assert_eq!(item.iva_porcentaje.unwrap().to_string(), "21");
         assert_eq!(item.descripcion, "Yerba  mate", "control characters become spaces");
         assert_eq!(item.unidad.as_deref(), Some("kg"));
-        assert_eq!(built.request.punto_venta, 7, "the text's point of sale, which the account has");
+        assert_eq!(
+            built.request.punto_venta, 7,
+            "the text's point of sale, which the account has"
+        );
         assert_eq!(built.request.cliente.documento_tipo, Some(99));
         assert_eq!(built.request.cliente.condicion_iva.as_deref(), Some("consumidor_final"));
         assert!(!built.receiver_not_found);
         // A net price stays; the client's point of sale wins.
-        let built = build(&answer(consumidor_final(), "productos", false), &context(None), Some(2), None);
+        let built = build(
+            &answer(consumidor_final(), "productos", false),
+            &context(None),
+            Some(2),
+            None,
+        );
         assert_eq!(built.request.items[0].precio_unitario.to_string(), "1500");
         assert_eq!(built.request.punto_venta, 2);
     }
@@ -358,12 +380,22 @@ mod tests {
 
     #[test]
     fn services_without_dates_get_today() {
-        let built = build(&answer(consumidor_final(), "servicios", false), &context(None), None, None);
+        let built = build(
+            &answer(consumidor_final(), "servicios", false),
+            &context(None),
+            None,
+            None,
+        );
         assert!(built.dates_supplied);
         let today = NaiveDate::from_ymd_opt(2026, 3, 10);
         assert_eq!(built.request.fecha_servicio_desde, today);
         assert_eq!(built.request.fecha_vencimiento_pago, today);
-        let built = build(&answer(consumidor_final(), "productos", false), &context(None), None, None);
+        let built = build(
+            &answer(consumidor_final(), "productos", false),
+            &context(None),
+            None,
+            None,
+        );
         assert!(!built.dates_supplied);
         assert_eq!(built.request.fecha_servicio_desde, None);
     }

@@ -133,7 +133,12 @@ impl Provider {
 
     /// Asks for one completion constrained by `schema`; the model's answer (the first choice's
     /// content, at most [`MAX_ANSWER_BYTES`]) as text, not yet read against the schema.
-    pub async fn complete(&self, messages: &[Message], schema_name: &str, schema: &Value) -> Result<String, ProviderError> {
+    pub async fn complete(
+        &self,
+        messages: &[Message],
+        schema_name: &str,
+        schema: &Value,
+    ) -> Result<String, ProviderError> {
         let body = serde_json::to_vec(&self.body(messages, schema_name, schema))
             .map_err(|error| ProviderError::Malformed(format!("the request could not be written: {error}")))?;
         let mut request = http::Request::post(self.endpoint.as_str())
@@ -215,10 +220,14 @@ pub fn content_of(bytes: &[u8]) -> Result<String, ProviderError> {
         return Err(ProviderError::Malformed("the completion has no choice".into()));
     };
     if choice.message.refusal.is_some_and(|refusal| !refusal.is_empty()) {
-        return Err(ProviderError::Malformed("the model refused to draft the invoice".into()));
+        return Err(ProviderError::Malformed(
+            "the model refused to draft the invoice".into(),
+        ));
     }
     if choice.finish_reason.as_deref() == Some("length") {
-        return Err(ProviderError::Malformed("the answer was cut at the model's length limit".into()));
+        return Err(ProviderError::Malformed(
+            "the answer was cut at the model's length limit".into(),
+        ));
     }
     let content = choice.message.content.unwrap_or_default();
     if content.trim().is_empty() {
@@ -252,7 +261,8 @@ mod tests {
     #[test]
     fn the_content_of_a_completion_and_what_is_refused() {
         let completion = |message: Value, finish: &str| {
-            serde_json::to_vec(&json!({"choices": [{"index": 0, "message": message, "finish_reason": finish}]})).unwrap()
+            serde_json::to_vec(&json!({"choices": [{"index": 0, "message": message, "finish_reason": finish}]}))
+                .unwrap()
         };
         let ok = completion(json!({"role": "assistant", "content": "{\"a\": 1}"}), "stop");
         assert_eq!(content_of(&ok).unwrap(), "{\"a\": 1}");
@@ -262,7 +272,10 @@ mod tests {
             (completion(json!({"content": null, "refusal": "no"}), "stop"), "refused"),
             (completion(json!({"content": "{\"a\""}), "length"), "cut"),
             (completion(json!({"content": "  "}), "stop"), "empty"),
-            (completion(json!({"content": "x".repeat(MAX_ANSWER_BYTES + 1)}), "stop"), "exceeds 32 KiB"),
+            (
+                completion(json!({"content": "x".repeat(MAX_ANSWER_BYTES + 1)}), "stop"),
+                "exceeds 32 KiB",
+            ),
         ] {
             let error = content_of(&bytes).unwrap_err();
             assert!(error.to_string().contains(why), "{error}");
@@ -272,9 +285,21 @@ mod tests {
 
     #[test]
     fn which_statuses_are_retryable() {
-        for (status, retryable) in [(429, true), (500, true), (503, true), (408, true), (400, false), (401, false), (404, false)] {
+        for (status, retryable) in [
+            (429, true),
+            (500, true),
+            (503, true),
+            (408, true),
+            (400, false),
+            (401, false),
+            (404, false),
+        ] {
             assert_eq!(
-                ProviderError::Status { status, retry_after: None }.retryable(),
+                ProviderError::Status {
+                    status,
+                    retry_after: None
+                }
+                .retryable(),
                 retryable,
                 "{status}"
             );
