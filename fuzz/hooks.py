@@ -43,6 +43,10 @@ BUSINESS_RULE_CODES = {
     "CONTINGENCY_NOT_ACTIVE": "ARCA's CAE service answers",
     "CAEA_UNAVAILABLE": "the account's CAEA",
     "CAEA_SERIES_EXHAUSTED": "the contingency series",
+    # A capability whose settings this server lacks: `mode: simple` invoices without an AI
+    # provider (AI_BASE_URL, AI_MODEL), which the fuzzed `serve` never has. The server's setup,
+    # not the request's shape.
+    "NOT_CONFIGURED": "a setting of this server",
 }
 
 # Field errors of a VALIDATION_ERROR for rules no JSON Schema can state: the field (a regular

@@ -571,14 +571,19 @@ async fn the_invoice_examples_are_the_readme_s() {
     }
 }
 
-/// What "Try it out" sends with the invoice examples is accepted: each is approved (201).
+/// What "Try it out" sends with the invoice examples is accepted: each advanced one is approved
+/// (201). The `mode: simple` ones need an AI provider: `simple_mode.rs` sends them to its
+/// stand-in.
 #[tokio::test]
 async fn the_invoice_examples_are_approved() {
     let app = TestApp::start().await;
     let (_, key, _) = app.account_with_certificate("Almacén", CUIT_A).await;
     let document = app.request("GET", "/openapi.json", &[], None).await.json();
     let media = json_content(&document["paths"]["/v1/invoices"]["post"]["requestBody"]).unwrap();
-    let examples = examples_of(media);
+    let examples: Vec<&Value> = examples_of(media)
+        .into_iter()
+        .filter(|example| example["mode"] != "simple")
+        .collect();
     assert!(examples.len() >= 3);
     for example in examples {
         let mut body = example.clone();

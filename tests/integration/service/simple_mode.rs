@@ -279,6 +279,63 @@ async fn two_kilos_of_yerba_become_an_approved_factura_b_in_one_call() {
     assert_eq!(audits(&app, &account).await, 1);
 }
 
+/// The document's `mode: simple` examples (the README's) answer what it says: the draft 200,
+/// the confirmed one 201.
+#[tokio::test]
+async fn the_documented_examples_answer_as_documented() {
+    let provider = AiProvider::start().await;
+    let app = app_with(&provider, "30000").await;
+    let (_, key, _) = app.account_with_certificate("Almacén", CUIT_A).await;
+    let document = app.request("GET", "/openapi.json", &[], None).await.json();
+    let examples = document
+        .pointer("/paths/~1v1~1invoices/post/requestBody/content/application~1json/examples")
+        .and_then(Value::as_object)
+        .unwrap()
+        .values()
+        .map(|example| example["value"].clone())
+        .filter(|example| example["mode"] == "simple")
+        .collect::<Vec<_>>();
+    assert_eq!(examples.len(), 2, "{examples:?}");
+    let operation = &document["paths"]["/v1/invoices"]["post"];
+    // The body is either request, told apart by `mode`.
+    let body = &operation["requestBody"]["content"]["application/json"]["schema"];
+    assert_eq!(body["$ref"], "#/components/schemas/InvoiceRequest", "{body}");
+    let choices: Vec<&str> = document["components"]["schemas"]["InvoiceRequest"]["oneOf"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|choice| choice["$ref"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        choices,
+        [
+            "#/components/schemas/CreateInvoice",
+            "#/components/schemas/SimpleInvoice"
+        ]
+    );
+    let simple = &document["components"]["schemas"]["SimpleInvoice"];
+    assert_eq!(simple["properties"]["descripcion"]["maxLength"], 2000);
+    for status in ["200", "422", "503", "504"] {
+        assert!(operation["responses"][status].is_object(), "{status} is documented");
+    }
+    for example in examples {
+        provider.answer_with([Answer::draft(&yerba_draft())]);
+        let answered = app.post_json("/v1/invoices", &key, &example).await;
+        let expected = if example["confirmar"] == true { 201 } else { 200 };
+        assert_eq!(answered.status, expected, "{example}: {}", answered.text());
+        let documented = &operation["responses"][expected.to_string()]["content"]["application/json"]["example"];
+        let keys = |value: &Value| {
+            value
+                .as_object()
+                .unwrap()
+                .keys()
+                .cloned()
+                .collect::<std::collections::BTreeSet<_>>()
+        };
+        assert_eq!(keys(&answered.json()), keys(documented), "{example}");
+    }
+}
+
 #[tokio::test]
 async fn low_confidence_is_422_with_the_draft_and_what_to_confirm() {
     let provider = AiProvider::start().await;

@@ -56,18 +56,61 @@ pub fn apply(document: &mut Value) {
             }
             media.insert("examples".into(), Value::Object(examples));
         }
-        if let Some((status, text)) = operation.response
-            && let Some(value) = parse(operation, text)
-            && let Some(media) = target
-                .get_mut("responses")
-                .and_then(|responses| responses.get_mut(status))
-                .and_then(|response| response.pointer_mut("/content/application~1json"))
-                .and_then(Value::as_object_mut)
-        {
-            media.insert("example".into(), value);
+        let more = MORE_RESPONSES
+            .iter()
+            .filter(|(method, path, _, _)| *method == operation.method && *path == operation.path)
+            .map(|(_, _, status, text)| (*status, *text));
+        for (status, text) in operation.response.into_iter().chain(more) {
+            if let Some(value) = parse(operation, text)
+                && let Some(media) = target
+                    .get_mut("responses")
+                    .and_then(|responses| responses.get_mut(status))
+                    .and_then(|response| response.pointer_mut("/content/application~1json"))
+                    .and_then(Value::as_object_mut)
+            {
+                media.insert("example".into(), value);
+            }
         }
     }
 }
+
+/// Answers of an operation beside its [`Operation::response`]: (method, path, status, JSON).
+/// `POST /v1/invoices` answers a `mode: simple` draft with 200 and an invoice with 201.
+pub const MORE_RESPONSES: &[(&str, &str, &str, &str)] = &[(
+    "POST",
+    "/v1/invoices",
+    "200",
+    r#"{"mode": "simple",
+ "emitida": false,
+ "borrador": {"mode": "advanced",
+              "tipo_comprobante": null,
+              "punto_venta": 1,
+              "concepto": "productos",
+              "cliente": {"documento_tipo": 99, "documento_numero": "0", "razon_social": "Consumidor Final",
+                          "condicion_iva": "consumidor_final"},
+              "items": [{"descripcion": "Yerba mate", "cantidad": "2", "precio_unitario": "1239.669421",
+                         "bonificacion": "0", "iva_porcentaje": "21", "iva_condicion": null, "unidad": "kg"}],
+              "tributos": [],
+              "fecha": null,
+              "fecha_servicio_desde": null,
+              "fecha_servicio_hasta": null,
+              "fecha_vencimiento_pago": null,
+              "moneda": null,
+              "cotizacion": null,
+              "comprobantes_asociados": [],
+              "condicion_iva_emisor": "responsable_inscripto",
+              "metadata": null},
+ "tipo_comprobante": 6,
+ "subtotal": "2479.34",
+ "iva_total": "520.66",
+ "tributos_total": "0.00",
+ "total": "3000.00",
+ "confidence": 0.85,
+ "min_confidence": 0.8,
+ "dudas": [],
+ "errores": [],
+ "modelo": "gpt-4o-mini"}"#,
+)];
 
 fn parse(operation: &Operation, text: &str) -> Option<Value> {
     serde_json::from_str(text)
@@ -644,6 +687,16 @@ pub const OPERATIONS: &[Operation] = &[
                 r#"{"mode": "advanced", "punto_venta": 1, "concepto": "productos",
        "cliente": {"cuit": "30712345671", "razon_social": "Acería Grande S.A.", "condicion_iva": "responsable_inscripto"},
        "items": [{"descripcion": "Chapa laminada", "cantidad": 1, "precio_unitario": "4000000.00", "iva_porcentaje": 21}]}"#,
+            ),
+            (
+                "simple_borrador",
+                "mode: simple, a draft: the description drafted by the AI provider, nothing issued (README: Simple mode)",
+                r#"{"mode": "simple", "descripcion": "2 kg de yerba a $1.500 para consumidor final"}"#,
+            ),
+            (
+                "simple_confirmar",
+                "mode: simple, issued in one call when the draft's confidence reaches AI_MIN_CONFIDENCE (README: Simple mode)",
+                r#"{"mode": "simple", "descripcion": "2 kg de yerba a $1.500 para consumidor final", "confirmar": true}"#,
             ),
         ],
         response: Some((

@@ -127,7 +127,10 @@ pub(crate) fn draft(
         errors.push((field.to_string(), message.to_string()));
     };
     if request.mode != "advanced" {
-        problem("mode", "only `advanced` is available (`simple` needs an AI provider)");
+        problem(
+            "mode",
+            "`advanced` for a structured invoice (`simple` takes only a description: README \"Simple mode\")",
+        );
     }
     let cbte_tipo = match request.tipo_comprobante {
         Some(code) => {

@@ -13,7 +13,8 @@ use utoipa::ToSchema;
 #[derive(Debug, Clone, Deserialize, Serialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CreateInvoice {
-    /// `advanced` (structured). `simple` needs an AI provider and is not available here.
+    /// `advanced` (structured). A described invoice is `mode: simple` (`SimpleInvoice`, drafted
+    /// by the configured AI provider).
     #[schema(value_type = InvoiceMode)]
     pub mode: String,
     /// ARCA's CbteTipo (1 Factura A, 6 Factura B, 11 Factura C, …); chosen from the issuer's and
