@@ -21,13 +21,11 @@ pub struct ApiError {
     errors: Vec<FieldError>,
     retryable: bool,
     retry_after: Option<u64>,
-    /// ARCA's codes and a hint, for ARCA problems (boxed: most errors have none).
+    /// ARCA's codes and a hint, for ARCA problems, and a `mode: simple` draft (boxed: most
+    /// errors have none).
     arca: Option<Box<ArcaDetails>>,
     /// What went wrong inside, for the log line written when the answer goes out; never sent.
     cause: Option<String>,
-    /// A `mode: simple` draft refused for issuing, shown as `borrador` (boxed: most errors
-    /// have none).
-    draft: Option<Box<serde_json::Value>>,
 }
 
 /// The problem+json body.
@@ -86,6 +84,8 @@ struct ArcaDetails {
     /// The service and CUIT of `ARCA_SERVICE_NOT_AUTHORIZED`.
     service: Option<String>,
     cuit: Option<String>,
+    /// A `mode: simple` draft refused for issuing, shown as `borrador`.
+    draft: Option<serde_json::Value>,
 }
 
 #[derive(Debug, Clone, Serialize, ToSchema)]
@@ -134,7 +134,6 @@ impl ApiError {
             retry_after: None,
             arca: None,
             cause: None,
-            draft: None,
         }
     }
 
@@ -366,11 +365,9 @@ impl ApiError {
     }
 
     /// This error with a `mode: simple` draft shown as `borrador`.
-    pub fn with_draft(self, draft: serde_json::Value) -> ApiError {
-        ApiError {
-            draft: Some(Box::new(draft)),
-            ..self
-        }
+    pub fn with_draft(mut self, draft: serde_json::Value) -> ApiError {
+        self.arca.get_or_insert_with(Box::default).draft = Some(draft);
+        self
     }
 
     /// 422 `CONFIRMATION_REQUIRED`: a `mode: simple` draft under `AI_MIN_CONFIDENCE`; `errors[]`
@@ -430,7 +427,7 @@ impl ApiError {
             invoice_id: self.arca.as_ref().and_then(|arca| arca.invoice_id.clone()),
             service: self.arca.as_ref().and_then(|arca| arca.service.clone()),
             cuit: self.arca.as_ref().and_then(|arca| arca.cuit.clone()),
-            borrador: self.draft.as_deref().cloned(),
+            borrador: self.arca.as_ref().and_then(|arca| arca.draft.clone()),
         }
     }
 }
@@ -735,6 +732,7 @@ impl ApiError {
                 invoice_id: None,
                 service: Some(refusal.service.wsaa_name().to_string()),
                 cuit: refusal.cuit_to_fix().map(|cuit| cuit.to_string()),
+                draft: None,
             })),
             ..ApiError::new(
                 StatusCode::UNPROCESSABLE_ENTITY,

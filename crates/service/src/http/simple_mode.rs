@@ -19,7 +19,7 @@ use crate::simple_mode::{self, Draft, Duda, SimpleInvoice};
 #[serde(untagged)]
 #[allow(dead_code)]
 pub enum InvoiceRequest {
-    Advanced(CreateInvoice),
+    Advanced(Box<CreateInvoice>),
     Simple(SimpleInvoice),
 }
 
