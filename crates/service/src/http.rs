@@ -138,6 +138,7 @@ pub fn api_routes(state: AppState) -> OpenApiRouter<AppState> {
         .routes(routes!(reference_data::get_table))
         .routes(routes!(reference_data::get_exchange_rate))
         .routes(routes!(invoices::create_invoice, invoices::list_invoices))
+        .routes(routes!(invoices::validate_invoice))
         .routes(routes!(invoices::get_invoice, invoices::update_invoice))
         .routes(routes!(notes::cancel_invoice))
         .routes(routes!(notes::create_credit_note))

@@ -26,6 +26,7 @@ pub mod view;
 use std::sync::Arc;
 use std::time::Duration;
 
+use arca_protocol::money::Decimal;
 use chrono::{DateTime, Utc};
 use sha2::{Digest, Sha256};
 
@@ -120,6 +121,30 @@ pub struct CaeServiceProbe {
 pub struct Checked {
     pub request: CreateInvoice,
     pub voucher: arca_protocol::voucher::Voucher,
+}
+
+impl Checked {
+    /// The composed voucher's type and totals.
+    pub fn totals(&self) -> Totals {
+        let voucher = &self.voucher;
+        Totals {
+            tipo_comprobante: voucher.cbte_tipo.code(),
+            subtotal: voucher.imp_neto.amount() + voucher.imp_tot_conc.amount() + voucher.imp_op_ex.amount(),
+            iva_total: voucher.imp_iva.amount(),
+            tributos_total: voucher.imp_trib.amount(),
+            total: voucher.imp_total.amount(),
+        }
+    }
+}
+
+/// A checked invoice's voucher type and totals, before it is numbered or sent.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Totals {
+    pub tipo_comprobante: i32,
+    pub subtotal: Decimal,
+    pub iva_total: Decimal,
+    pub tributos_total: Decimal,
+    pub total: Decimal,
 }
 
 /// Where a new invoice came from, when not from an advanced request (`mode: simple`).

@@ -32,7 +32,6 @@ pub mod schema;
 use std::sync::Arc;
 
 use arca_protocol::clock::Clock;
-use arca_protocol::money::Decimal;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use utoipa::ToSchema;
@@ -41,7 +40,7 @@ pub use confidence::{Assessment, Duda};
 pub use provider::{Provider, ProviderError};
 
 use crate::config::AiConfig;
-use crate::invoices::{self, CreateInvoice, Invoice, Invoices, Respond};
+use crate::invoices::{self, Checked, CreateInvoice, Invoice, Invoices, Respond, Totals};
 use crate::storage::{self, Storage};
 
 /// `descripcion`: at most this many characters.
@@ -126,28 +125,6 @@ pub struct Draft {
     pub errors: Vec<(String, String)>,
     /// The model that drafted it.
     pub model: String,
-}
-
-/// The composed voucher's type and totals.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Totals {
-    pub tipo_comprobante: i32,
-    pub subtotal: Decimal,
-    pub iva_total: Decimal,
-    pub tributos_total: Decimal,
-    pub total: Decimal,
-}
-
-impl Totals {
-    fn of(voucher: &arca_protocol::voucher::Voucher) -> Totals {
-        Totals {
-            tipo_comprobante: voucher.cbte_tipo.code(),
-            subtotal: voucher.imp_neto.amount() + voucher.imp_tot_conc.amount() + voucher.imp_op_ex.amount(),
-            iva_total: voucher.imp_iva.amount(),
-            tributos_total: voucher.imp_trib.amount(),
-            total: voucher.imp_total.amount(),
-        }
-    }
 }
 
 /// What a simple request got.
@@ -268,7 +245,7 @@ impl SimpleMode {
                 Err(error) => return Err(error.into()),
             },
         };
-        let totals = checked.as_ref().map(|checked| Totals::of(&checked.voucher));
+        let totals = checked.as_ref().map(Checked::totals);
         let signals = signals(&read, &built, receiver_not_found, totals.as_ref(), !errors.is_empty());
         let assessment = confidence::assess(&signals, self.min_confidence);
         let draft = Draft {

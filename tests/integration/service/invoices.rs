@@ -234,3 +234,42 @@ async fn when_arca_is_slower_than_the_wait_the_answer_is_202_pending_retry() {
     assert_eq!(row.status, InvoiceStatus::Approved, "{row:?}");
     assert_eq!(row.numero, Some(1));
 }
+
+#[tokio::test]
+async fn validate_checks_like_create_and_issues_nothing() {
+    let app = TestApp::start().await;
+    let (_, key, _) = app.account_with_certificate("Almacén", CUIT_A).await;
+    let checked = app.post_json("/v1/invoices/validate", &key, &factura_b()).await;
+    assert_eq!(checked.status, 200, "{}", checked.text());
+    let checked = checked.json();
+    assert_eq!(checked["valida"], true);
+    assert_eq!(checked["tipo_comprobante"], 6);
+    assert_eq!(
+        (&checked["subtotal"], &checked["iva_total"], &checked["total"]),
+        (&json!("3000.00"), &json!("630.00"), &json!("3630.00"))
+    );
+    assert_eq!(checked["factura"]["cliente"]["documento_tipo"], 99);
+
+    // The refusals `POST /v1/invoices` gives, field by field.
+    let mut body = factura_b();
+    body["cliente"]["documento_numero"] = json!("123");
+    body["items"][0]["iva_porcentaje"] = json!(19);
+    let refused = app.post_json("/v1/invoices/validate", &key, &body).await;
+    let problem = refused.problem(400, "VALIDATION_ERROR");
+    let created = post(&app, &key, &body, &[]).await.problem(400, "VALIDATION_ERROR");
+    assert_eq!(problem["errors"], created["errors"]);
+    let mut unknown = factura_b();
+    unknown["descuento"] = json!("10");
+    let refused = app.post_json("/v1/invoices/validate", &key, &unknown).await;
+    assert_eq!(
+        refused.problem(400, "VALIDATION_ERROR")["errors"][0]["field"],
+        "descuento"
+    );
+
+    // Nothing stored, numbered, or asked of ARCA's WSFEv1.
+    assert_eq!(app.get("/v1/invoices", &key).await.json()["pagination"]["total"], 0);
+    assert_eq!(app.simulator.calls("FECAESolicitar"), 0);
+    assert_eq!(app.get("/v1/account", &key).await.json()["usage"]["invoices"], 0);
+    let issued = post(&app, &key, &factura_b(), &[]).await.json();
+    assert_eq!(issued["numero"], 1, "validating took no number");
+}

@@ -323,6 +323,57 @@ pub async fn create_invoice(
     Ok(answer(&state, invoice, StatusCode::CREATED))
 }
 
+/// An invoice that passed every check `POST /v1/invoices` makes before numbering it: what it
+/// would be issued as. Nothing was stored, numbered or sent to ARCA's WSFEv1.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ValidationView {
+    /// Always `true`: an invoice that fails a check answers 400 `VALIDATION_ERROR` instead.
+    pub valida: bool,
+    /// The voucher type it would be issued as (FCE when the buyer is obliged to receive one).
+    pub tipo_comprobante: i32,
+    /// Decimal strings, as an invoice shows them.
+    pub subtotal: String,
+    pub iva_total: String,
+    pub tributos_total: String,
+    pub total: String,
+    /// The request as it would be issued: the receiver filled from ARCA's padrón when given by
+    /// its CUIT alone.
+    pub factura: CreateInvoice,
+}
+
+/// Check an advanced invoice without issuing it: the padrón fill, composition and ARCA's rules
+/// with their codes, the same checks `POST /v1/invoices` makes. Nothing is stored, numbered or
+/// counted against the quota, and ARCA's WSFEv1 is not called.
+#[utoipa::path(
+    post,
+    path = "/v1/invoices/validate",
+    tag = "invoices",
+    security(("api_key" = []), ("x_api_key" = [])),
+    request_body = CreateInvoice,
+    responses(
+        (status = 200, body = ValidationView, description = "the invoice passes every check; nothing was issued"),
+        (status = 400, description = "VALIDATION_ERROR naming each field and the rule (ARCA's code in the message when it is one of ARCA's rules)", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "A receiver given by its CUIT could not be filled from ARCA's padrón: TAXPAYER_NOT_FOUND, TAXPAYER_DATA_INCOMPLETE, ARCA_SERVICE_NOT_AUTHORIZED, NO_CERTIFICATE", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+pub async fn validate_invoice(
+    State(state): State<AppState>,
+    tenant: Tenant,
+    ApiJson(request): ApiJson<CreateInvoice>,
+) -> Result<Json<ValidationView>, ApiError> {
+    let checked = state.invoices.check(tenant.account_id(), &request).await?;
+    let totals = checked.totals();
+    Ok(Json(ValidationView {
+        valida: true,
+        tipo_comprobante: totals.tipo_comprobante,
+        subtotal: format!("{:.2}", totals.subtotal),
+        iva_total: format!("{:.2}", totals.iva_total),
+        tributos_total: format!("{:.2}", totals.tributos_total),
+        total: format!("{:.2}", totals.total),
+        factura: checked.request,
+    }))
+}
+
 /// Edit a `failed` (or not yet numbered) invoice and resubmit it: the body is the whole invoice
 /// again, checked like a new one. Approved, cancelled and in-flight invoices answer 409.
 #[utoipa::path(
