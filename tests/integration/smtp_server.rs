@@ -1,5 +1,5 @@
 //! A real SMTP server for the email tests: aiosmtpd (`tests/smtp/server.py`), in the virtual
-//! environment `scripts/smtp-venv.sh` creates (`SMTP_TEST_VENV`, else `<target dir>/smtp-venv`),
+//! environment `scripts/python-venv.sh smtp` creates (`SMTP_TEST_VENV`, else `<target dir>/smtp-venv`),
 //! on 127.0.0.1 at a free port. The first test that needs it runs that script (once per test
 //! process), so `cargo test --workspace` on a fresh clone works with `python3` and `venv`; if the
 //! script fails, the tests fail with its output.
@@ -32,44 +32,19 @@ pub struct SmtpOptions {
     pub refuse: Option<(String, Option<u32>)>,
 }
 
-/// The email tests' virtual environment: `SMTP_TEST_VENV`, else `<target dir>/smtp-venv`.
+/// The email tests' virtual environment: `SMTP_TEST_VENV`, else `<target dir>/smtp-venv`, created
+/// on first use (`scripts/python-venv.sh smtp`; the email tests need it: no skip).
 pub fn venv() -> PathBuf {
-    if let Ok(path) = std::env::var("SMTP_TEST_VENV") {
-        return PathBuf::from(path);
-    }
-    // The test binary is <target dir>/debug/deps/integration-<hash>.
-    let exe = std::env::current_exe().expect("the test binary's path");
-    let target = exe.ancestors().nth(3).expect("a target directory").to_path_buf();
-    target.join("smtp-venv")
-}
-
-/// Runs `scripts/smtp-venv.sh` for [`venv`] once per test process (it returns at once when the
-/// environment is up to date).
-fn ensure_venv() {
-    static ONCE: std::sync::Once = std::sync::Once::new();
-    ONCE.call_once(|| {
-        let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-        let output = std::process::Command::new(root.join("scripts/smtp-venv.sh"))
-            .env("SMTP_TEST_VENV", venv())
-            .current_dir(root)
-            .output()
-            .expect("scripts/smtp-venv.sh could not be started");
-        assert!(
-            output.status.success(),
-            "scripts/smtp-venv.sh failed:\n{}{}",
-            String::from_utf8_lossy(&output.stdout),
-            String::from_utf8_lossy(&output.stderr)
-        );
-    });
+    crate::integration::support::python_venv("smtp", "SMTP_TEST_VENV")
+        .unwrap_or_else(|why| panic!("the SMTP test server cannot be installed:\n{why}"))
 }
 
 impl SmtpServer {
     pub async fn start(options: SmtpOptions) -> SmtpServer {
-        ensure_venv();
         let python = venv().join("bin/python");
         assert!(
             python.is_file(),
-            "the SMTP test server's virtual environment is missing at {}: run scripts/smtp-venv.sh \
+            "the SMTP test server's virtual environment is missing at {}: run scripts/python-venv.sh smtp \
              (with the same CARGO_TARGET_DIR, or SMTP_TEST_VENV; .ci/run does)",
             venv().display()
         );

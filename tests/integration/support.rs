@@ -98,3 +98,48 @@ pub async fn wsfe_client(env: &TestEnv) -> (arca_protocol::wsfe::WsfeClient, arc
 }
 
 pub use arca_test_support::samples::{factura_b, money, today};
+
+/// The virtual environment of one of the tests' Python tools (`tests/<name>/requirements.txt`):
+/// `$<env_var>` when set, else `<target dir>/<name>-venv`. `scripts/python-venv.sh` creates it
+/// on first use in this process (at once when it is up to date). `Err(why)` when pip cannot
+/// reach its package index (exit 75: the caller skips, saying so); any other failure panics
+/// with the script's output.
+pub fn python_venv(name: &str, env_var: &str) -> Result<PathBuf, String> {
+    use std::collections::HashMap;
+    use std::sync::{Mutex, OnceLock};
+    static DONE: OnceLock<Mutex<HashMap<String, Result<PathBuf, String>>>> = OnceLock::new();
+    let mut done = DONE
+        .get_or_init(Default::default)
+        .lock()
+        .unwrap_or_else(|e| e.into_inner());
+    if let Some(result) = done.get(name) {
+        return result.clone();
+    }
+    let venv = std::env::var(env_var).map(PathBuf::from).unwrap_or_else(|_| {
+        // The test binary is <target dir>/debug/deps/integration-<hash>.
+        let exe = std::env::current_exe().expect("the test binary's path");
+        exe.ancestors()
+            .nth(3)
+            .expect("a target directory")
+            .join(format!("{name}-venv"))
+    });
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let output = std::process::Command::new(root.join("scripts/python-venv.sh"))
+        .arg(name)
+        .arg(&venv)
+        .current_dir(root)
+        .output()
+        .expect("scripts/python-venv.sh could not be started");
+    let said = format!(
+        "{}{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let result = match output.status.code() {
+        Some(0) => Ok(venv),
+        Some(75) => Err(said),
+        _ => panic!("scripts/python-venv.sh {name} failed:\n{said}"),
+    };
+    done.insert(name.to_string(), result.clone());
+    result
+}

@@ -9,7 +9,7 @@
 //! machine's time (the receivers check it is within five minutes, as the Standard Webhooks
 //! libraries do).
 //!
-//! The receiver's virtual environment (`scripts/webhooks-venv.sh`: `WEBHOOKS_TEST_VENV`, else
+//! The receiver's virtual environment (`scripts/python-venv.sh webhooks`: `WEBHOOKS_TEST_VENV`, else
 //! `<target dir>/webhooks-venv`) is created on first use. If the script fails the tests fail with
 //! its output, except when pip cannot reach its index at all (exit 75): then they print why and
 //! skip. node must be installed (`.ci/run`'s packages stage installs `nodejs`).
@@ -102,43 +102,10 @@ async fn next_line(lines: &mut Lines<BufReader<ChildStdout>>, what: &str) -> Str
 
 // --- The Python receiver: the official Standard Webhooks library and Python's hmac. ---------------
 
-/// The receiver's virtual environment: `WEBHOOKS_TEST_VENV`, else `<target dir>/webhooks-venv`.
-fn venv() -> PathBuf {
-    if let Ok(path) = std::env::var("WEBHOOKS_TEST_VENV") {
-        return PathBuf::from(path);
-    }
-    // The test binary is <target dir>/debug/deps/integration-<hash>.
-    let exe = std::env::current_exe().expect("the test binary's path");
-    exe.ancestors()
-        .nth(3)
-        .expect("a target directory")
-        .join("webhooks-venv")
-}
-
-/// Runs `scripts/webhooks-venv.sh` once per test process: `Ok` when the environment is there,
-/// `Err(why)` when pip cannot reach its index (the tests then skip, saying so); any other
-/// failure panics with the script's output.
-fn ensure_venv() -> Result<(), String> {
-    static RESULT: std::sync::OnceLock<Result<(), String>> = std::sync::OnceLock::new();
-    RESULT
-        .get_or_init(|| {
-            let output = std::process::Command::new(root().join("scripts/webhooks-venv.sh"))
-                .env("WEBHOOKS_TEST_VENV", venv())
-                .current_dir(root())
-                .output()
-                .expect("scripts/webhooks-venv.sh could not be started");
-            let said = format!(
-                "{}{}",
-                String::from_utf8_lossy(&output.stdout),
-                String::from_utf8_lossy(&output.stderr)
-            );
-            match output.status.code() {
-                Some(0) => Ok(()),
-                Some(75) => Err(said),
-                _ => panic!("scripts/webhooks-venv.sh failed:\n{said}"),
-            }
-        })
-        .clone()
+/// The receiver's virtual environment (`WEBHOOKS_TEST_VENV`, else `<target dir>/webhooks-venv`),
+/// created on first use; `Err(why)` when pip cannot reach its index.
+fn ensure_venv() -> Result<PathBuf, String> {
+    crate::integration::support::python_venv("webhooks", "WEBHOOKS_TEST_VENV")
 }
 
 /// `tests/webhooks/receiver.py`, verifying with `secrets`; `None` (after printing why) when its
@@ -154,11 +121,14 @@ struct PyReceiver {
 impl PyReceiver {
     #[allow(clippy::print_stderr)]
     async fn start(secrets: &[&Secret]) -> Option<PyReceiver> {
-        if let Err(why) = ensure_venv() {
-            eprintln!("SKIPPED: the Standard Webhooks library cannot be installed, pip is unreachable:\n{why}");
-            return None;
-        }
-        let python = venv().join("bin/python");
+        let venv = match ensure_venv() {
+            Ok(venv) => venv,
+            Err(why) => {
+                eprintln!("SKIPPED: the Standard Webhooks library cannot be installed, pip is unreachable:\n{why}");
+                return None;
+            }
+        };
+        let python = venv.join("bin/python");
         let dir = tempfile::tempdir().unwrap();
         let secrets_file = dir.path().join("secrets");
         write_secrets(&secrets_file, secrets);
