@@ -12,6 +12,7 @@ mod chaos_webhooks;
 pub mod http_client;
 mod invoice;
 mod maintenance;
+mod mcp;
 mod migrate;
 mod serve;
 mod simulator;
@@ -67,6 +68,9 @@ enum Command {
     /// Maintenance mode for every instance: on, off, status.
     #[command(subcommand)]
     Maintenance(maintenance::Command),
+    /// A Model Context Protocol server over stdio for AI assistants, working against a running
+    /// arca-api (`ARCA_API_URL`, `ARCA_API_KEY`).
+    Mcp(mcp::Args),
     /// Issue one sandbox invoice through a running service and check its CAE (exit 0/1).
     Smoke(smoke::Args),
     /// Webhooks, for development: `webhooks listen --port P [--secret whsec_…]` receives,
@@ -91,6 +95,7 @@ impl Cli {
             Command::Invoice(command) => invoice::run(command).await,
             Command::Maintenance(command) => maintenance::run(command).await,
             Command::Smoke(args) => smoke::run(args).await,
+            Command::Mcp(args) => mcp::run(args).await,
             Command::Webhooks(command) => webhooks::run(command).await,
         }
     }

@@ -17,6 +17,9 @@ mod integration {
     mod caea;
     /// The simulator replays ARCA's recorded homologation traffic with the same answers' shape.
     mod fidelity;
+    /// `arca-api mcp` driven by the official MCP Python SDK's stdio client against a running
+    /// service: tools, resources, coded errors, an invoice issued and read back, live keys.
+    mod mcp;
     /// Padrón A5/A13 and WSCDC in the simulator: registry cases, SOAP variants, tickets, WSCDC
     /// against WSFEv1's vouchers.
     mod padron_wscdc;
@@ -24,7 +27,7 @@ mod integration {
     mod rules;
     /// The REST service over HTTP: SQLite by default, PostgreSQL + Redis with
     /// `TEST_DATABASE=postgres`.
-    mod service;
+    pub mod service;
     /// A real SMTP server (aiosmtpd) for the email tests.
     pub mod smtp_server;
     pub mod support;

@@ -98,7 +98,7 @@ mod serve;
 /// `mode: simple` against an OpenAI-compatible stand-in: the call's schema, context, model and
 /// key; drafts, the "2 kg de yerba" Factura B in one call, low confidence, ARCA's codes,
 /// provider failures storing nothing, `NOT_CONFIGURED`, no description in the logs.
-mod simple_mode;
+pub mod simple_mode;
 /// Taxpayers from ARCA's padrón: every registry case of the simulator, batches of 250 in one
 /// call, the per-account cache and its TTL, DNI look-ups, invoices and customers filled from a
 /// CUIT, outages and a certificate not authorized for the padrón.

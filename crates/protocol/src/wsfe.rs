@@ -38,7 +38,7 @@ pub use caea::{
     FECAEASinMovimientoInformar, FECAEASolicitar,
 };
 pub use client::WsfeClient;
-pub use codes::{ErrorDescription, ErrorKind, describe_error};
+pub use codes::{ErrorDescription, ErrorKind, describe_error, known_codes};
 pub use from_voucher::{MAX_CBTE_NRO, MAX_DOC_NRO, MAX_PTO_VTA, OutOfRange};
 pub use messages::{ArcaErr, Evt, Obs, Resultado};
 pub use operation::{Operation, interpret, parse_response, request_envelope, soap_action};

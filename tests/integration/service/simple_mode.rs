@@ -34,7 +34,7 @@ fn certeza(certeza: f64, explicito: bool) -> Value {
 }
 
 /// The model's draft of [`YERBA`], as a good model answers it.
-fn yerba_draft() -> Value {
+pub fn yerba_draft() -> Value {
     json!({
         "tipo_comprobante": null,
         "concepto": "productos",

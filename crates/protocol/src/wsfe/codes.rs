@@ -53,6 +53,64 @@ pub enum ErrorKind {
     Unknown,
 }
 
+impl ErrorKind {
+    /// A stable snake_case name for the family (`numbering`, `receiver_vat_condition`).
+    pub fn name(self) -> &'static str {
+        use ErrorKind::*;
+        match self {
+            Internal => "internal",
+            Token => "token",
+            NotFound => "not_found",
+            Issuer => "issuer",
+            Header => "header",
+            Numbering => "numbering",
+            Dates => "dates",
+            Amounts => "amounts",
+            Vat => "vat",
+            Tributos => "tributos",
+            Receiver => "receiver",
+            Currency => "currency",
+            ReceiverVatCondition => "receiver_vat_condition",
+            AssociatedVouchers => "associated_vouchers",
+            Optionals => "optionals",
+            Buyers => "buyers",
+            FceRegime => "fce_regime",
+            Activities => "activities",
+            QueryParameters => "query_parameters",
+            Caea => "caea",
+            Unknown => "unknown",
+        }
+    }
+
+    /// What the family's codes are about, in a sentence.
+    pub fn meaning(self) -> &'static str {
+        use ErrorKind::*;
+        match self {
+            Internal => "ARCA's own application or database failed while handling the request",
+            Token => "ARCA refused the access ticket (token and sign) the request carried",
+            NotFound => "ARCA has no data for the parameters asked",
+            Issuer => "the issuer's situation in ARCA's registry does not allow this voucher",
+            Header => "the request's header or batch shape (point of sale, voucher type, number of details)",
+            Numbering => "the voucher numbers, or their order against the last one ARCA authorised",
+            Dates => "the voucher, service or payment dates",
+            Amounts => "the amounts: their signs, precision or arithmetic",
+            Vat => "the IVA (VAT) breakdown and its rates",
+            Tributos => "the other taxes (tributos) and their sum",
+            Receiver => "the receiver's document or registry situation",
+            Currency => "the currency, its quotation or the foreign-currency payment flag",
+            ReceiverVatCondition => "the receiver's IVA condition (RG 5616), required on every voucher",
+            AssociatedVouchers => "the associated vouchers or period a note refers to",
+            Optionals => "the optional fields (Opcionales), FCE MiPyMEs fields included",
+            Buyers => "the list of buyers (Compradores, RG 4109)",
+            FceRegime => "the FCE MiPyMEs regime (Ley 27.440): this buyer must receive an FCE",
+            Activities => "the issuer's economic activities (Actividades)",
+            QueryParameters => "the parameters of a query operation",
+            Caea => "a CAEA request, a report of what was issued under one, or a no-movement report",
+            Unknown => "not in the project's catalogue",
+        }
+    }
+}
+
 /// What is known about one code.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ErrorDescription {
@@ -173,6 +231,18 @@ pub fn describe_error(code: i32) -> ErrorDescription {
     ErrorDescription { kind, retryable, hint }
 }
 
+/// The ranges the catalogue's codes fall in (WSFEv1 codes are 500–15018).
+const CATALOGUE_RANGES: [std::ops::RangeInclusive<i32>; 2] = [500..=1441, 10000..=15018];
+
+/// Every code the catalogue describes, in ascending order.
+pub fn known_codes() -> impl Iterator<Item = (i32, ErrorDescription)> {
+    CATALOGUE_RANGES
+        .into_iter()
+        .flatten()
+        .map(|code| (code, describe_error(code)))
+        .filter(|(_, description)| description.kind != ErrorKind::Unknown)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -197,5 +267,22 @@ mod tests {
         check(782, ErrorKind::Caea, false);
         check(1200, ErrorKind::Caea, false);
         check(99999, ErrorKind::Unknown, false);
+    }
+
+    #[test]
+    fn the_known_codes_are_every_described_one_and_no_other() {
+        let known: Vec<i32> = known_codes().map(|(code, _)| code).collect();
+        assert!(known.windows(2).all(|pair| pair[0] < pair[1]));
+        for code in [500, 502, 600, 602, 10016, 10192, 10246, 15008, 782, 1200, 1441] {
+            assert!(known.contains(&code), "{code}");
+        }
+        assert!(!known.contains(&10_001_000) && !known.contains(&499) && !known.contains(&9999));
+        // Every code outside the ranges is unknown: the ranges hold the whole catalogue.
+        for code in (0..500).chain(1442..10000).chain(15019..20000) {
+            assert_eq!(describe_error(code).kind, ErrorKind::Unknown, "{code}");
+        }
+        let names: std::collections::HashSet<_> = known_codes().map(|(_, d)| d.kind.name()).collect();
+        assert!(names.len() > 15 && !names.contains("unknown"));
+        assert!(known_codes().all(|(_, d)| !d.kind.meaning().is_empty()));
     }
 }
