@@ -103,10 +103,13 @@ impl Cli {
 
 impl Cli {
     /// The log filter when neither `LOG_LEVEL` nor `RUST_LOG` sets one: `info`, except for the
-    /// benchmark, whose per-request log lines would bury its report (and cost it time).
+    /// benchmark, whose per-request log lines would bury its report (and cost it time), and the
+    /// MCP server.
     pub fn default_log_level(&self) -> &'static str {
         match self.command {
             Command::Bench(_) => "warn",
+            // An assistant shows an MCP server's stderr as its log: warnings and errors only.
+            Command::Mcp(_) => "warn",
             _ => "info",
         }
     }
