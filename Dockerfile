@@ -10,9 +10,12 @@
 #              dependency layer below is rebuilt only when they change;
 #   builder  - the pinned toolchain (rust-toolchain.toml: 1.95.0) builds the dependencies
 #              against empty stand-ins of our crates, then the real sources, with
-#              `cargo build --release --locked`;
-#   runtime  - debian:bookworm-slim with libssl3, ca-certificates and curl (for HEALTHCHECK),
-#              a non-root user, the binary, nothing else.
+#              `cargo build --release --locked`, OpenSSL linked statically (Debian's libssl.a)
+#              and symbols stripped: the binary then loads glibc's libraries only;
+#              scripts/image-rootfs.sh assembles the image's file system from it;
+#   runtime  - FROM scratch: that file system (the binary, glibc's libraries, the CA bundle,
+#              user 10001, /data and /tmp), nothing else: no shell, no package manager, no curl
+#              (the HEALTHCHECK is `arca-api healthcheck`).
 # The build reads nothing outside this repository (the ARCA test data under testdata/ is read
 # by tests only).
 
@@ -32,8 +35,11 @@ RUN find . -path ./target -prune -o \( -name Cargo.toml -o -name Cargo.lock -o -
 # --- builder ------------------------------------------------------------------------------
 FROM ${RUST_IMAGE} AS builder
 RUN apt-get update \
- && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends pkg-config libssl-dev \
+ && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends pkg-config libssl-dev ca-certificates \
  && rm -rf /var/lib/apt/lists/*
+# OpenSSL from Debian's static libraries (no libssl3 in the image); no symbols in the binary.
+ENV OPENSSL_STATIC=1 \
+    CARGO_PROFILE_RELEASE_STRIP=symbols
 WORKDIR /src
 COPY --from=recipe /recipe.tar /recipe.tar
 # Dependencies only: our crates are empty stand-ins here (a lib.rs per crate, main.rs and the
@@ -50,33 +56,30 @@ COPY . .
 # The real sources are older than the stand-ins' build: touch them so cargo rebuilds our crates.
 RUN find src crates tests -name '*.rs' -exec touch {} + \
  && cargo build --release --locked --bin arca-api \
- && cp target/release/arca-api /arca-api \
- && /arca-api --version
+ && /src/target/release/arca-api --version \
+ && scripts/image-rootfs.sh /src/target/release/arca-api /rootfs
 
 # --- runtime ------------------------------------------------------------------------------
-FROM ${RUNTIME_IMAGE} AS runtime
-RUN apt-get update \
- && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends libssl3 ca-certificates curl \
- && apt-get clean \
- && rm -rf /var/lib/apt/lists/* /var/cache/apt/* /var/log/apt /var/log/dpkg.log \
- && groupadd --gid 10001 arca \
- && useradd --uid 10001 --gid arca --home-dir /data --no-create-home --shell /usr/sbin/nologin arca \
- && mkdir -p /data/simulator-ca \
- && chown -R arca:arca /data
-COPY --from=builder /arca-api /usr/local/bin/arca-api
+FROM scratch AS runtime
+COPY --from=builder /rootfs/ /
 # DATA_DIR holds the SQLite file (zero-setup mode), generated secrets (simulator mode only),
 # the simulator's CA and the demo certificate. Production runs on PostgreSQL and keeps nothing
 # here that matters, but the volume makes the zero-setup mode survive a restart.
+# SSL_CERT_FILE: the statically linked OpenSSL's own default path (/usr/lib/ssl) is not in the
+# image; the CA bundle is where Debian keeps it.
 ENV HOST=0.0.0.0 \
     PORT=3000 \
     DATA_DIR=/data \
     LOG_FORMAT=json \
-    SIMULATOR_CA_DIR=/data/simulator-ca
+    SIMULATOR_CA_DIR=/data/simulator-ca \
+    SSL_CERT_FILE=/etc/ssl/certs/ca-certificates.crt \
+    PATH=/usr/local/bin
 WORKDIR /data
 VOLUME ["/data"]
-USER arca:arca
+USER 10001:10001
 EXPOSE 3000
-# /health answers 503 when a required dependency (database, Redis when configured) is down.
+# /health answers 503 when a required dependency (database, Redis when configured) is down;
+# `arca-api healthcheck` exits 1 then (and when nothing answers within 4 s).
 HEALTHCHECK --interval=15s --timeout=5s --start-period=30s --retries=3 \
-  CMD curl --fail --silent --show-error --max-time 4 "http://127.0.0.1:${PORT}/health" > /dev/null || exit 1
+  CMD ["arca-api", "healthcheck"]
 CMD ["arca-api", "serve"]

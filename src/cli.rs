@@ -6,6 +6,7 @@ mod accounts;
 #[allow(clippy::cast_possible_truncation, clippy::cast_possible_wrap, clippy::cast_sign_loss)]
 mod bench;
 mod cert;
+mod healthcheck;
 mod chaos;
 mod chaos_contingency;
 mod chaos_webhooks;
@@ -71,6 +72,9 @@ enum Command {
     /// A Model Context Protocol server over stdio for AI assistants, working against a running
     /// arca-api (`ARCA_API_URL`, `ARCA_API_KEY`).
     Mcp(mcp::Args),
+    /// Exit 0 when a running instance's `/health` answers 200 `ok`, 1 otherwise (the container
+    /// image's HEALTHCHECK).
+    Healthcheck(healthcheck::Args),
     /// Issue one sandbox invoice through a running service and check its CAE (exit 0/1).
     Smoke(smoke::Args),
     /// Webhooks, for development: `webhooks listen --port P [--secret whsec_…]` receives,
@@ -96,6 +100,7 @@ impl Cli {
             Command::Maintenance(command) => maintenance::run(command).await,
             Command::Smoke(args) => smoke::run(args).await,
             Command::Mcp(args) => mcp::run(args).await,
+            Command::Healthcheck(args) => healthcheck::run(args).await,
             Command::Webhooks(command) => webhooks::run(command).await,
         }
     }
@@ -109,7 +114,7 @@ impl Cli {
         match self.command {
             Command::Bench(_) => "warn",
             // An assistant shows an MCP server's stderr as its log: warnings and errors only.
-            Command::Mcp(_) => "warn",
+            Command::Mcp(_) | Command::Healthcheck(_) => "warn",
             _ => "info",
         }
     }

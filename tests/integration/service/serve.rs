@@ -152,3 +152,44 @@ impl Drop for KillOnDrop {
         self.0.wait().ok();
     }
 }
+
+/// `arca-api healthcheck` (the image's HEALTHCHECK, no curl): exit 0 against a healthy
+/// instance, 1 with the answer named against one answering 503, 1 when nothing listens.
+#[tokio::test]
+async fn healthcheck_exits_0_only_when_the_instance_answers_ok() {
+    let app = arca_test_support::TestApp::start().await;
+    let healthcheck = |url: String| async move {
+        tokio::process::Command::new(env!("CARGO_BIN_EXE_arca-api"))
+            .args(["healthcheck", "--url", &format!("{url}/health"), "--timeout-ms", "3000"])
+            .output()
+            .await
+            .expect("run arca-api healthcheck")
+    };
+    let healthy = healthcheck(app.base_url.clone()).await;
+    assert!(healthy.status.success(), "{}", String::from_utf8_lossy(&healthy.stderr));
+
+    // A server that answers 503 as an unhealthy instance does.
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let unhealthy_url = format!("http://{}", listener.local_addr().unwrap());
+    tokio::spawn(async move {
+        use tokio::io::{AsyncReadExt, AsyncWriteExt};
+        while let Ok((mut stream, _)) = listener.accept().await {
+            let mut request = [0u8; 1024];
+            let _ = stream.read(&mut request).await;
+            let body = r#"{"status":"unhealthy"}"#;
+            let answer = format!(
+                "HTTP/1.1 503 Service Unavailable\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
+                body.len()
+            );
+            let _ = stream.write_all(answer.as_bytes()).await;
+        }
+    });
+    let unhealthy = healthcheck(unhealthy_url).await;
+    assert_eq!(unhealthy.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&unhealthy.stderr).contains("503"));
+
+    let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let nothing = format!("http://{}", closed.local_addr().unwrap());
+    drop(closed);
+    assert_eq!(healthcheck(nothing).await.status.code(), Some(1));
+}
