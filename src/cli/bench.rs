@@ -20,6 +20,7 @@
 
 mod load;
 mod pdf;
+mod receiver;
 mod setup;
 mod stats;
 mod webhooks;
