@@ -75,6 +75,11 @@ impl Receiver {
         self.state.requests.load(std::sync::atomic::Ordering::Relaxed)
     }
 
+    /// Distinct events received.
+    pub fn events(&self) -> usize {
+        *self.state.count.borrow()
+    }
+
     /// When each event first arrived, once `count` distinct events did or `timeout` passed.
     pub async fn wait_for(&self, count: usize, timeout: Duration) -> HashMap<String, Instant> {
         let mut changes = self.state.count.subscribe();

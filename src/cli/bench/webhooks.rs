@@ -90,6 +90,7 @@ async fn measure(args: &Args, scratch: &Scratch) -> anyhow::Result<()> {
         redis_url: None,
         latency_ms: 0,
         requests_per_minute: 10_000,
+        accounts: 1,
         extra: vec![
             ("WEBHOOK_ENDPOINT_CONCURRENCY", args.endpoint_concurrency.to_string()),
             // The receiver is on 127.0.0.1 (simulator mode allows it anyway).
@@ -107,7 +108,7 @@ async fn measure_in(args: &Args, world: &World) -> anyhow::Result<()> {
     let receiver = Receiver::start().await?;
     for (index, event_type) in TYPES.iter().take(args.subscriptions).enumerate() {
         let url = receiver.url(&format!("/hook/{index}"));
-        subscribe(world, &world.account_id, &url, &[event_type.as_str()])
+        subscribe(world, &world.accounts[0].id, &url, &[event_type.as_str()])
             .await
             .with_context(|| format!("subscribing {url}"))?;
     }
@@ -128,7 +129,11 @@ async fn measure_in(args: &Args, world: &World) -> anyhow::Result<()> {
     for producer in 0..args.producers {
         let first = producer * per_producer;
         let last = (first + per_producer).min(args.events);
-        let (storage, account, committed) = (world.state.storage.clone(), world.account_id.clone(), committed.clone());
+        let (storage, account, committed) = (
+            world.state.storage.clone(),
+            world.accounts[0].id.clone(),
+            committed.clone(),
+        );
         let (batch, subscriptions, run) = (args.events_per_transaction, args.subscriptions, run.clone());
         producers.spawn(async move {
             let mut index = first;
