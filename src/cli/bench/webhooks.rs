@@ -220,8 +220,8 @@ async fn measure_in(args: &Args, world: &World) -> anyhow::Result<()> {
     );
     println!(
         "  delay commit -> 2xx: p50 {} ms, p99 {} ms, max {} ms",
-        ms(percentile(&delays, 0.50)),
-        ms(percentile(&delays, 0.99)),
+        ms(percentile(&delays, 50.0)),
+        ms(percentile(&delays, 99.0)),
         ms(delays.last().copied().unwrap_or_default())
     );
     println!(
