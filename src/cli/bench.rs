@@ -1,36 +1,57 @@
 //! `arca-api bench issuance`: issuance throughput and latency against the simulator with a
 //! configured ARCA latency, and in the same run the one-invoice-per-request way peer libraries
-//! issue (ask the last number, send last + 1), for comparison (ARCHITECTURE.md "Testing layers").
+//! issue (ask the last number, send last + 1), for comparison (ARCHITECTURE.md "Testing layers");
+//! and the CPU time each approved invoice costs the service and PostgreSQL ([`cpu`]).
 //!
 //! Everything runs in this process ([`setup`]): the simulator with `--latency-ms` on every
-//! operation, the service on 127.0.0.1:0 over a fresh database, an account with a certificate.
+//! operation, the service on 127.0.0.1:0 over a fresh database (on a tokio runtime of its own,
+//! so that its CPU time can be told apart), one account with a certificate, or `--accounts N`
+//! each with its own CUIT and certificate. Each account is subscribed to the invoice events with
+//! a local receiver that answers 204 ([`receiver`]), so the outbox does its normal work; after
+//! each measured run the bench waits for the outbox to have nothing left to deliver.
 //! The load ([`load`]) goes over real HTTP (the service) or real SOAP (the baseline); [`stats`]
-//! turns per-request timings into the table. Runs, in order: the engine (N invoices, C in
-//! flight, each waiting for its CAE); a lone invoice (one at a time); the API alone (`Prefer:
+//! turns per-request timings into the table. Runs, in order: a lone invoice (one at a time); the
+//! engine (N invoices, C in flight, each waiting for its CAE); the API alone (`Prefer:
 //! respond-async`) and the engine draining what it accepted; the baseline (last + 1 under a
-//! lock); and last + 1 without the lock, to show the collisions (10016) the lock avoids. It is a tool, not a test: it asserts no timing, it
-//! only fails when an invoice is not approved.
+//! lock); and last + 1 without the lock, to show the collisions (10016) the lock avoids. The
+//! engine's invoices go round-robin over `--series` points of sale of one account, or over the
+//! `--accounts` accounts' keys, each on point of sale 1 (not both). It is a tool, not a test: it
+//! asserts no timing, it only fails when an invoice is not approved.
+//!
+//! The CPU table gives, for the lone, engine, API-only and queue-drain runs, the service's,
+//! PostgreSQL's and the rest of the process's (simulator, load generator, receiver) user +
+//! system time per invoice, read from `/proc` at the start of the run and after its webhooks
+//! were delivered ([`cpu`] says what is counted where). The API-only run's window ends with its
+//! last answer (no wait for the outbox): the engine is already issuing what it accepted, so its
+//! figure holds part of the engine's work too; the queue-drain run spans both, from the first
+//! request to the last approval and its webhooks: the whole cost of an invoice issued
+//! asynchronously.
 //!
 //! The load generator shares the machine (and its cores) with the service and the simulator,
-//! so the figures are a floor for what the service alone would do.
+//! so the throughput figures are a floor for what the service alone would do.
 //!
 //! `arca-api bench pdf` ([`pdf`]) times the invoice PDF renderer alone, in process.
 //! `arca-api bench webhooks` ([`webhooks`]) measures the outbox's webhook deliveries: events per
 //! second from commit to a local receiver's 2xx, and the delay of each.
 
+mod cpu;
 mod load;
 mod pdf;
+mod receiver;
 mod setup;
 mod stats;
 mod webhooks;
 
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
-use anyhow::anyhow;
+use anyhow::{Context, anyhow};
 use arca_service::invoices::InvoiceStatus;
+use arca_service::webhooks::events::EventType;
 
+use self::cpu::{Meter, Usage};
 use self::load::Peer;
+use self::receiver::Receiver;
 use self::setup::{Scratch, Settings, World};
 use self::stats::{Run, ms};
 use super::http_client::HttpClient;
@@ -43,9 +64,25 @@ const RECORDS_PER_REQUEST: f64 = 250.0;
 /// The outcome of a request whose invoice got its CAE.
 const APPROVED: &str = InvoiceStatus::Approved.as_str();
 
+/// The outcome of a request the service accepted without waiting (`respond-async`).
+const ACCEPTED: &str = "accepted";
+
 /// The points of sale of each mode, far apart so that their numbering never meets.
 const BASELINE_POINT_OF_SALE: u32 = 101;
 const RACE_POINT_OF_SALE: u32 = 201;
+
+/// The events each bench account's webhook subscription takes: every invoice event.
+const INVOICE_EVENTS: [EventType; 6] = [
+    EventType::InvoiceCreated,
+    EventType::InvoiceApproved,
+    EventType::InvoiceFailed,
+    EventType::InvoicePendingRetry,
+    EventType::InvoiceUpdated,
+    EventType::InvoiceCancelled,
+];
+
+/// How long the bench waits, after a run, for the outbox to deliver what the run caused.
+const SETTLE_TIMEOUT: Duration = Duration::from_secs(120);
 
 #[derive(Debug, clap::Subcommand)]
 pub enum Command {
@@ -79,9 +116,14 @@ pub struct Args {
     /// Redis for the service's caches and rate limits (a random key prefix); default in-process.
     #[arg(long)]
     redis_url: Option<String>,
-    /// Series (points of sale) the engine's invoices are spread over, round-robin.
+    /// Series (points of sale) of the one account the engine's invoices are spread over,
+    /// round-robin.
     #[arg(long, default_value_t = 1)]
     series: u32,
+    /// Accounts, each with its own CUIT, certificate and API key, the engine's invoices spread
+    /// over them round-robin, each on point of sale 1 (one series each). Not with `--series`.
+    #[arg(long, default_value_t = 1)]
+    accounts: usize,
     /// Invoices sent one at a time (concurrency 1): the latency of a lone invoice.
     #[arg(long, default_value_t = 20)]
     lone_invoices: usize,
@@ -108,8 +150,18 @@ pub async fn run(command: Command) -> anyhow::Result<()> {
 }
 
 async fn issuance(args: Args) -> anyhow::Result<()> {
-    if args.invoices == 0 || args.concurrency == 0 || args.series == 0 {
-        return Err(anyhow!("--invoices, --concurrency and --series must be at least 1"));
+    if args.invoices == 0 || args.concurrency == 0 || args.series == 0 || args.accounts == 0 {
+        return Err(anyhow!(
+            "--invoices, --concurrency, --series and --accounts must be at least 1"
+        ));
+    }
+    if args.accounts > 1 && args.series > 1 {
+        return Err(anyhow!(
+            "--accounts {} and --series {} together: --accounts N gives N accounts with one series each, \
+             --series N one account with N series; choose one",
+            args.accounts,
+            args.series
+        ));
     }
     let scratch = Scratch::create(args.database_url.as_deref()).await?;
     let result = measure(&args, &scratch).await;
@@ -126,79 +178,162 @@ async fn measure(args: &Args, scratch: &Scratch) -> anyhow::Result<()> {
         // Enterprise is 10,000 a minute; a long run must not meet the limiter, which stays in
         // the path as in production.
         requests_per_minute: i64::try_from(total_requests * 2).unwrap_or(i64::MAX).max(10_000),
-        extra: Vec::new(),
+        accounts: args.accounts,
+        // The webhook receiver is on 127.0.0.1.
+        extra: vec![("WEBHOOK_ALLOW_PRIVATE_URLS", "true".to_string())],
     };
     eprintln!("starting the simulator and the service ...");
     let world = World::start(&settings, scratch).await?;
-    let result = measure_in(args, &world).await;
+    let meter = Meter::new(&scratch.database_url);
+    let result = measure_in(args, &world, meter).await;
     world.stop().await;
     result
 }
 
-async fn measure_in(args: &Args, world: &World) -> anyhow::Result<()> {
+/// Where one of the engine's invoices goes: an account's key and a point of sale.
+struct Lane {
+    bearer: String,
+    punto_venta: u32,
+}
+
+/// The engine's lanes: `--series` points of sale of the first account, or point of sale 1 of
+/// each of the `--accounts` accounts.
+fn lanes(args: &Args, world: &World) -> Vec<Lane> {
+    if world.accounts.len() > 1 {
+        world
+            .accounts
+            .iter()
+            .map(|account| Lane {
+                bearer: format!("Bearer {}", account.api_key.expose()),
+                punto_venta: 1,
+            })
+            .collect()
+    } else {
+        let bearer = world
+            .accounts
+            .first()
+            .map(|account| format!("Bearer {}", account.api_key.expose()))
+            .unwrap_or_default();
+        (0..args.series)
+            .map(|series| Lane {
+                bearer: bearer.clone(),
+                punto_venta: 1 + series,
+            })
+            .collect()
+    }
+}
+
+async fn measure_in(args: &Args, world: &World, meter: Meter) -> anyhow::Result<()> {
     let client = HttpClient::new(&world.base_url)?.with_timeout(Duration::from_secs(120));
     eprintln!(
         "service at {}, simulator at {}",
         client.base_url(),
         world.simulator.base_url()
     );
-    let bearer = format!("Bearer {}", world.api_key.expose());
-    let (status, account) = client.get_json("/v1/account", &[("authorization", &bearer)]).await?;
-    if status != 200 {
-        return Err(anyhow!("the service refused the bench account: {account}"));
-    }
-
-    // Warm-up: one invoice per series, so that each worker knows its last number and ARCA's
-    // records per request, and the connections exist.
-    for series in 0..args.series {
-        let outcome = load::post_invoice(&client, &bearer, 1 + series).await;
-        if outcome != APPROVED {
-            return Err(anyhow!("warm-up invoice on point of sale {}: {outcome}", 1 + series));
+    let lanes = Arc::new(lanes(args, world));
+    for account in &world.accounts {
+        let bearer = format!("Bearer {}", account.api_key.expose());
+        let (status, body) = client.get_json("/v1/account", &[("authorization", &bearer)]).await?;
+        if status != 200 {
+            return Err(anyhow!(
+                "the service refused the bench account {}: {body}",
+                account.cuit
+            ));
         }
     }
-    let session = world.state.arca.session(&world.account_id).await?;
-    let peer = Peer {
-        client: session.client,
-        auth: session.auth,
+
+    // Every account subscribed to its invoice events, at a receiver on this (the bench's) side.
+    let receiver = Receiver::start().await.context("starting the webhook receiver")?;
+    let events: Vec<&str> = INVOICE_EVENTS.iter().map(|event| event.as_str()).collect();
+    for (index, account) in world.accounts.iter().enumerate() {
+        receiver::subscribe(world, &account.id, &receiver.url(&format!("/hook/{index}")), &events)
+            .await
+            .with_context(|| format!("subscribing account {} to its invoice events", account.cuit))?;
+    }
+
+    // Warm-up: one invoice per lane, so that each worker knows its last number and ARCA's
+    // records per request, and the connections exist.
+    for lane in lanes.iter() {
+        let outcome = load::post_invoice(&client, &lane.bearer, lane.punto_venta).await;
+        if outcome != APPROVED {
+            return Err(anyhow!(
+                "warm-up invoice on point of sale {}: {outcome}",
+                lane.punto_venta
+            ));
+        }
+    }
+    // One WSFEv1 caller per account that the baseline uses (the first, or each of --accounts).
+    let mut peers = Vec::with_capacity(world.accounts.len());
+    for account in &world.accounts {
+        let session = world.state.arca.session(&account.id).await?;
+        peers.push(Peer {
+            client: session.client,
+            auth: session.auth,
+        });
+    }
+    let Some(first_peer) = peers.first().cloned() else {
+        return Err(anyhow!("no bench account"));
     };
-    let round_trip = peer.round_trip(5).await?;
+    let round_trip = first_peer.round_trip(5).await?;
+    settle(world).await;
 
     // The lone invoice first, on an idle system: right after the load, the database is still
     // busy with its aftermath (autovacuum, checkpoints), which is not the engine's latency.
     eprintln!("lone invoice: {} invoices one at a time ...", args.lone_invoices);
+    let before = meter.sample();
     let lone = {
-        let (client, bearer) = (client.clone(), bearer.clone());
+        let (client, lanes) = (client.clone(), lanes.clone());
         load::drive("engine, lone invoice", args.lone_invoices, 1, move |_| {
-            let (client, bearer) = (client.clone(), bearer.clone());
-            async move { load::post_invoice(&client, &bearer, 1).await }
+            let (client, lanes) = (client.clone(), lanes.clone());
+            async move {
+                match lanes.first() {
+                    Some(lane) => load::post_invoice(&client, &lane.bearer, lane.punto_venta).await,
+                    None => "no lane".to_string(),
+                }
+            }
         })
         .await
     };
+    settle(world).await;
+    let lone_cpu = CpuRow::of(&lone, APPROVED, meter.sample().since(&before));
 
     eprintln!(
-        "engine: {} invoices, {} in flight, over {} series ...",
-        args.invoices, args.concurrency, args.series
+        "engine: {} invoices, {} in flight, over {} ...",
+        args.invoices,
+        args.concurrency,
+        lanes_description(args, world)
     );
+    let before = meter.sample();
     let engine = {
-        let (client, bearer, series) = (client.clone(), bearer.clone(), args.series);
+        let (client, lanes) = (client.clone(), lanes.clone());
         load::drive(
             "engine (POST /v1/invoices)",
             args.invoices,
             args.concurrency,
             move |index| {
-                let (client, bearer) = (client.clone(), bearer.clone());
-                async move { load::post_invoice(&client, &bearer, 1 + index as u32 % series).await }
+                let (client, lanes) = (client.clone(), lanes.clone());
+                async move {
+                    let lane = &lanes[index % lanes.len()];
+                    load::post_invoice(&client, &lane.bearer, lane.punto_venta).await
+                }
             },
         )
         .await
     };
+    settle(world).await;
+    // In the results table's order.
+    let mut cpu = vec![CpuRow::of(&engine, APPROVED, meter.sample().since(&before)), lone_cpu];
 
     let queued = if args.async_invoices > 0 {
         eprintln!(
             "queue: {} invoices accepted with respond-async, then awaited ...",
             args.async_invoices
         );
-        Some(accept_then_drain(args, world, &client, &bearer).await?)
+        let (accepted, drained, accepted_cpu, drained_cpu) =
+            accept_then_drain(args, world, &client, &lanes, meter).await?;
+        cpu.push(CpuRow::of(&accepted, ACCEPTED, accepted_cpu));
+        cpu.push(CpuRow::of(&drained, APPROVED, drained_cpu));
+        Some((accepted, drained))
     } else {
         None
     };
@@ -208,19 +343,31 @@ async fn measure_in(args: &Args, world: &World) -> anyhow::Result<()> {
         args.baseline_invoices
     );
     let baseline = {
+        // Its series: the same count as the engine's lanes, each under its own lock: point of
+        // sale 101 of each account, or 101, 102, … of the one account.
+        let baseline_lanes: Arc<Vec<(Peer, u32)>> = Arc::new(if peers.len() > 1 {
+            peers
+                .iter()
+                .map(|peer| (peer.clone(), BASELINE_POINT_OF_SALE))
+                .collect()
+        } else {
+            (0..args.series)
+                .map(|series| (first_peer.clone(), BASELINE_POINT_OF_SALE + series))
+                .collect()
+        });
         let locks: Arc<Vec<tokio::sync::Mutex<()>>> =
-            Arc::new((0..args.series).map(|_| tokio::sync::Mutex::new(())).collect());
-        let (peer, series) = (peer.clone(), args.series);
+            Arc::new((0..baseline_lanes.len()).map(|_| tokio::sync::Mutex::new(())).collect());
         load::drive(
             "last+1 per request (locked)",
             args.baseline_invoices,
             args.concurrency,
             move |index| {
-                let (peer, locks) = (peer.clone(), locks.clone());
+                let (baseline_lanes, locks) = (baseline_lanes.clone(), locks.clone());
                 async move {
-                    let series_index = index as u32 % series;
-                    let _held = locks[series_index as usize].lock().await;
-                    peer.issue_last_plus_one(BASELINE_POINT_OF_SALE + series_index).await
+                    let lane = index % baseline_lanes.len();
+                    let _held = locks[lane].lock().await;
+                    let (peer, punto_venta) = &baseline_lanes[lane];
+                    peer.issue_last_plus_one(*punto_venta).await
                 }
             },
         )
@@ -228,7 +375,7 @@ async fn measure_in(args: &Args, world: &World) -> anyhow::Result<()> {
     };
 
     let race = if args.race_callers > 0 {
-        let peer = peer.clone();
+        let peer = first_peer.clone();
         Some(
             load::drive(
                 "last+1 without a lock",
@@ -252,10 +399,12 @@ async fn measure_in(args: &Args, world: &World) -> anyhow::Result<()> {
         queued,
         baseline,
         race,
+        cpu,
+        webhooks: (receiver.requests(), receiver.events()),
     };
     print_report(args, world, &results);
     let queue_failures = results.queued.as_ref().map_or(0, |(accepted, drained)| {
-        accepted.unexpected("accepted") + drained.unexpected(APPROVED)
+        accepted.unexpected(ACCEPTED) + drained.unexpected(APPROVED)
     });
     let failed = results.engine.unexpected(APPROVED)
         + results.lone.unexpected(APPROVED)
@@ -267,28 +416,70 @@ async fn measure_in(args: &Args, world: &World) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// `1 series`, `4 series` or `3 accounts, one series each`.
+fn lanes_description(args: &Args, world: &World) -> String {
+    if world.accounts.len() > 1 {
+        format!("{} accounts, one series each", world.accounts.len())
+    } else {
+        format!("{} series", args.series)
+    }
+}
+
+/// Waits until the outbox has no webhook delivery waiting or in flight (every account's), so
+/// that a run's CPU window holds the deliveries its invoices caused; at most [`SETTLE_TIMEOUT`].
+/// Its reads of the queue (every 50 ms) are the bench's, a small part of the window.
+async fn settle(world: &World) {
+    let deadline = Instant::now() + SETTLE_TIMEOUT;
+    loop {
+        match arca_service::storage::outbox::webhook_queue(&world.state.storage).await {
+            Ok(queue) if queue.pending + queue.retrying + queue.delivering == 0 => return,
+            Ok(queue) if Instant::now() >= deadline => {
+                eprintln!(
+                    "warning: webhook deliveries still waiting after {} s ({} pending, {} retrying, {} in flight): \
+                     the next run's CPU time includes them",
+                    SETTLE_TIMEOUT.as_secs(),
+                    queue.pending,
+                    queue.retrying,
+                    queue.delivering
+                );
+                return;
+            }
+            Ok(_) => {}
+            Err(error) => {
+                eprintln!("warning: cannot read the outbox's queue ({error}): not waiting for webhooks");
+                return;
+            }
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
 /// Accepts `--async-invoices` invoices with `respond-async` at `--concurrency` (the API's own
 /// rate), then awaits each through the engine in this process until it is final. The second run
 /// spans from the first request to the last approval: the engine with a queue that the API
-/// fills as fast as it can.
+/// fills as fast as it can. Also returns the CPU used by each: the first until its last answer,
+/// the second from the first request until the webhooks of the last approval were delivered.
 async fn accept_then_drain(
     args: &Args,
     world: &World,
     client: &HttpClient,
-    bearer: &str,
-) -> anyhow::Result<(Run, Run)> {
+    lanes: &Arc<Vec<Lane>>,
+    meter: Meter,
+) -> anyhow::Result<(Run, Run, Usage, Usage)> {
     let ids = Arc::new(std::sync::Mutex::new(Vec::with_capacity(args.async_invoices)));
-    let started = std::time::Instant::now();
+    let before = meter.sample();
+    let started = Instant::now();
     let accepted = {
-        let (client, bearer, series, ids) = (client.clone(), bearer.to_string(), args.series, ids.clone());
+        let (client, lanes, ids) = (client.clone(), lanes.clone(), ids.clone());
         load::drive(
             "API only (respond-async)",
             args.async_invoices,
             args.concurrency,
             move |index| {
-                let (client, bearer, ids) = (client.clone(), bearer.clone(), ids.clone());
+                let (client, lanes, ids) = (client.clone(), lanes.clone(), ids.clone());
                 async move {
-                    let (outcome, id) = load::post_invoice_async(&client, &bearer, 1 + index as u32 % series).await;
+                    let lane = &lanes[index % lanes.len()];
+                    let (outcome, id) = load::post_invoice_async(&client, &lane.bearer, lane.punto_venta).await;
                     if let Some(id) = id {
                         ids.lock().unwrap_or_else(|poisoned| poisoned.into_inner()).push(id);
                     }
@@ -298,6 +489,7 @@ async fn accept_then_drain(
         )
         .await
     };
+    let accepted_cpu = meter.sample().since(&before);
     let ids = std::mem::take(&mut *ids.lock().unwrap_or_else(|poisoned| poisoned.into_inner()));
     let mut results = Vec::with_capacity(ids.len());
     for id in &ids {
@@ -312,7 +504,29 @@ async fn accept_then_drain(
         started.elapsed(),
         results,
     );
-    Ok((accepted, drained))
+    settle(world).await;
+    let drained_cpu = meter.sample().since(&before);
+    Ok((accepted, drained, accepted_cpu, drained_cpu))
+}
+
+/// One line of the CPU table: a run, how many invoices it counts (those that ended `counted`)
+/// and what it used.
+struct CpuRow {
+    mode: String,
+    invoices: usize,
+    counted: &'static str,
+    usage: Usage,
+}
+
+impl CpuRow {
+    fn of(run: &Run, counted: &'static str, usage: Usage) -> CpuRow {
+        CpuRow {
+            mode: run.mode.clone(),
+            invoices: run.outcomes.get(counted).copied().unwrap_or(0),
+            counted,
+            usage,
+        }
+    }
 }
 
 /// Every run of one bench.
@@ -325,6 +539,10 @@ struct Results {
     queued: Option<(Run, Run)>,
     baseline: Run,
     race: Option<Run>,
+    /// The CPU table's lines: engine, lone, API only, queue drained.
+    cpu: Vec<CpuRow>,
+    /// Requests the webhook receiver got, and distinct events among them.
+    webhooks: (usize, usize),
 }
 
 fn print_report(args: &Args, world: &World, results: &Results) {
@@ -335,10 +553,17 @@ fn print_report(args: &Args, world: &World, results: &Results) {
         queued,
         baseline,
         race,
+        cpu,
+        webhooks,
     } = results;
     let round_trip = *round_trip;
     let cores = std::thread::available_parallelism().map_or(0, usize::from);
-    let limit = RECORDS_PER_REQUEST * f64::from(args.series) / (args.latency_ms.max(1) as f64 / 1000.0);
+    let lanes = if world.accounts.len() > 1 {
+        world.accounts.len() as f64
+    } else {
+        f64::from(args.series)
+    };
+    let limit = RECORDS_PER_REQUEST * lanes / (args.latency_ms.max(1) as f64 / 1000.0);
     let ratio = if baseline.throughput() > 0.0 {
         engine.throughput() / baseline.throughput()
     } else {
@@ -347,11 +572,11 @@ fn print_report(args: &Args, world: &World, results: &Results) {
     let lone_p50 = lone.percentile(50.0);
     let overhead = lone_p50.as_secs_f64() - round_trip.as_secs_f64();
     let mut report = format!(
-        "\narca-api bench issuance: {} database, ARCA latency {} ms, {} series, {} cores, pool {}{}\n\
+        "\narca-api bench issuance: {} database, ARCA latency {} ms, {}, {} cores, pool {}{}\n\
          ARCA round trip (FECompUltimoAutorizado from this process, median of 5): {} ms\n\n",
         world.dialect,
         args.latency_ms,
-        args.series,
+        lanes_description(args, world),
         cores,
         args.pool_size,
         if args.redis_url.is_some() { ", Redis" } else { "" },
@@ -368,14 +593,13 @@ fn print_report(args: &Args, world: &World, results: &Results) {
     report.push_str(&format!(
         "\nthroughput engine / baseline: {:.1} / {:.2} invoices/s = {ratio:.0}x\n\
          lone invoice: p50 {} ms = round trip + {:.1} ms (p90 {} ms)\n\
-         physical limit: {RECORDS_PER_REQUEST} vouchers per round trip per series x {} series / {} ms = {limit:.0}/s; \
+         physical limit: {RECORDS_PER_REQUEST} vouchers per round trip per series x {lanes} series / {} ms = {limit:.0}/s; \
          engine at {:.0} % of it\n",
         engine.throughput(),
         baseline.throughput(),
         ms(lone_p50),
         overhead * 1000.0,
         ms(lone.percentile(90.0)),
-        args.series,
         args.latency_ms,
         100.0 * engine.throughput() / limit,
     ));
@@ -383,5 +607,59 @@ fn print_report(args: &Args, world: &World, results: &Results) {
     for run in runs {
         report.push_str(&format!("  {:<28} {}\n", run.mode, run.outcome_summary()));
     }
+    report.push('\n');
+    report.push_str(&cpu_table(cpu));
+    let (requests, events) = webhooks;
+    report.push_str(&format!(
+        "webhooks: {requests} deliveries received ({events} distinct events), {} subscription(s) to the invoice events\n",
+        world.accounts.len()
+    ));
     println!("{report}");
+}
+
+/// The CPU table: per run, milliseconds of CPU (user + system) per invoice of the service, of
+/// PostgreSQL and of the rest of this process, the window's wall time and the service's CPU
+/// seconds per wall second.
+fn cpu_table(rows: &[CpuRow]) -> String {
+    let per_invoice = |used: Option<Duration>, invoices: usize| match used {
+        Some(used) if invoices > 0 => format!("{:.2}", used.as_secs_f64() * 1000.0 / invoices as f64),
+        _ => "n/a".to_string(),
+    };
+    let mut text = String::from(
+        "CPU time per invoice, ms (user + system): the service (its runtime's and SQLite's threads), \
+         PostgreSQL (the whole local server),\n\
+         the rest of this process (simulator, load, webhook receiver); from the run's first request \
+         until its webhooks were delivered (API only: its last answer)\n",
+    );
+    text.push_str(&format!(
+        "{:<28} {:>8} {:<8} {:>10} {:>11} {:>11} {:>9} {:>13}\n",
+        "mode", "invoices", "", "service", "postgres", "sim+load", "wall s", "svc CPU/wall"
+    ));
+    let mut exited = 0;
+    for row in rows {
+        let usage = &row.usage;
+        let wall = usage.wall.as_secs_f64();
+        let utilisation = match usage.service {
+            Some(service) if wall > 0.0 => format!("{:.2}", service.as_secs_f64() / wall),
+            _ => "n/a".to_string(),
+        };
+        text.push_str(&format!(
+            "{:<28} {:>8} {:<8} {:>10} {:>11} {:>11} {:>9.2} {:>13}\n",
+            row.mode,
+            row.invoices,
+            row.counted,
+            per_invoice(usage.service, row.invoices),
+            per_invoice(usage.postgres, row.invoices),
+            per_invoice(usage.rest, row.invoices),
+            wall,
+            utilisation,
+        ));
+        exited += usage.exited_service_threads;
+    }
+    if exited > 0 {
+        text.push_str(&format!(
+            "warning: {exited} service threads exited within a window; their CPU time there counts under sim+load\n"
+        ));
+    }
+    text
 }

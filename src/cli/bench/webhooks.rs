@@ -4,7 +4,7 @@
 //!
 //! Everything runs in this process: the service ([`super::setup::World`], its dispatcher with
 //! the real HTTP delivery, signing every request), a real HTTP receiver on 127.0.0.1:0 that
-//! answers 204 at once, and `--producers` tasks that each commit transactions of
+//! answers 204 at once ([`super::receiver`]), and `--producers` tasks that each commit transactions of
 //! `--events-per-transaction` events written by `webhooks::events::emit` after a row standing for
 //! the change that causes them (an `alert_marks` row), as the service's own changes do, then wake
 //! the dispatcher (`outbox::wake_all`). There are `--subscriptions`
@@ -17,18 +17,14 @@
 //! the database share the machine's cores with the dispatcher, so the figures are a floor.
 
 use std::collections::HashMap;
-use std::convert::Infallible;
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, anyhow};
 use arca_service::webhooks::events::{Event, EventType, emit};
-use bytes::Bytes;
-use http_body_util::{BodyExt, Full};
-use hyper_util::rt::TokioIo;
 use serde_json::json;
-use tokio::sync::watch;
 
+use super::receiver::{Receiver, subscribe};
 use super::setup::{Scratch, Settings, World};
 use super::stats::{ms, percentile};
 
@@ -94,6 +90,7 @@ async fn measure(args: &Args, scratch: &Scratch) -> anyhow::Result<()> {
         redis_url: None,
         latency_ms: 0,
         requests_per_minute: 10_000,
+        accounts: 1,
         extra: vec![
             ("WEBHOOK_ENDPOINT_CONCURRENCY", args.endpoint_concurrency.to_string()),
             // The receiver is on 127.0.0.1 (simulator mode allows it anyway).
@@ -111,7 +108,7 @@ async fn measure_in(args: &Args, world: &World) -> anyhow::Result<()> {
     let receiver = Receiver::start().await?;
     for (index, event_type) in TYPES.iter().take(args.subscriptions).enumerate() {
         let url = receiver.url(&format!("/hook/{index}"));
-        subscribe(world, &url, *event_type)
+        subscribe(world, &world.accounts[0].id, &url, &[event_type.as_str()])
             .await
             .with_context(|| format!("subscribing {url}"))?;
     }
@@ -132,7 +129,11 @@ async fn measure_in(args: &Args, world: &World) -> anyhow::Result<()> {
     for producer in 0..args.producers {
         let first = producer * per_producer;
         let last = (first + per_producer).min(args.events);
-        let (storage, account, committed) = (world.state.storage.clone(), world.account_id.clone(), committed.clone());
+        let (storage, account, committed) = (
+            world.state.storage.clone(),
+            world.accounts[0].id.clone(),
+            committed.clone(),
+        );
         let (batch, subscriptions, run) = (args.events_per_transaction, args.subscriptions, run.clone());
         producers.spawn(async move {
             let mut index = first;
@@ -219,8 +220,8 @@ async fn measure_in(args: &Args, world: &World) -> anyhow::Result<()> {
     );
     println!(
         "  delay commit -> 2xx: p50 {} ms, p99 {} ms, max {} ms",
-        ms(percentile(&delays, 0.50)),
-        ms(percentile(&delays, 0.99)),
+        ms(percentile(&delays, 50.0)),
+        ms(percentile(&delays, 99.0)),
         ms(delays.last().copied().unwrap_or_default())
     );
     println!(
@@ -235,114 +236,5 @@ async fn measure_in(args: &Args, world: &World) -> anyhow::Result<()> {
             args.timeout_secs
         ));
     }
-    Ok(())
-}
-
-/// A local HTTP receiver: answers 204 at once and notes when each event (the body's `id`) first
-/// arrived.
-struct Receiver {
-    address: std::net::SocketAddr,
-    state: Arc<ReceiverState>,
-    task: tokio::task::JoinHandle<()>,
-}
-
-struct ReceiverState {
-    first: Mutex<HashMap<String, Instant>>,
-    requests: std::sync::atomic::AtomicUsize,
-    count: watch::Sender<usize>,
-}
-
-impl Drop for Receiver {
-    fn drop(&mut self) {
-        self.task.abort();
-    }
-}
-
-impl Receiver {
-    async fn start() -> anyhow::Result<Receiver> {
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
-        let address = listener.local_addr()?;
-        let state = Arc::new(ReceiverState {
-            first: Mutex::new(HashMap::new()),
-            requests: std::sync::atomic::AtomicUsize::new(0),
-            count: watch::channel(0).0,
-        });
-        let shared = state.clone();
-        let task = tokio::spawn(async move {
-            loop {
-                let Ok((stream, _)) = listener.accept().await else {
-                    continue;
-                };
-                let state = shared.clone();
-                tokio::spawn(async move {
-                    let service = hyper::service::service_fn(move |request| receive(state.clone(), request));
-                    let _ = hyper::server::conn::http1::Builder::new()
-                        .serve_connection(TokioIo::new(stream), service)
-                        .await;
-                });
-            }
-        });
-        Ok(Receiver { address, state, task })
-    }
-
-    fn url(&self, path: &str) -> String {
-        format!("http://{}{path}", self.address)
-    }
-
-    fn requests(&self) -> usize {
-        self.state.requests.load(std::sync::atomic::Ordering::Relaxed)
-    }
-
-    /// When each event first arrived, once `count` distinct events did or `timeout` passed.
-    async fn wait_for(&self, count: usize, timeout: Duration) -> HashMap<String, Instant> {
-        let mut changes = self.state.count.subscribe();
-        let _ = tokio::time::timeout(timeout, changes.wait_for(|n| *n >= count)).await;
-        self.state.first.lock().unwrap_or_else(PoisonError::into_inner).clone()
-    }
-}
-
-async fn receive(
-    state: Arc<ReceiverState>,
-    request: hyper::Request<hyper::body::Incoming>,
-) -> Result<hyper::Response<Full<Bytes>>, Infallible> {
-    let body = request
-        .into_body()
-        .collect()
-        .await
-        .map(|b| b.to_bytes())
-        .unwrap_or_default();
-    let at = Instant::now();
-    state.requests.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-    let id = serde_json::from_slice::<serde_json::Value>(&body)
-        .ok()
-        .and_then(|value| value.get("id").and_then(|id| id.as_str()).map(str::to_string));
-    if let Some(id) = id {
-        let distinct = {
-            let mut first = state.first.lock().unwrap_or_else(PoisonError::into_inner);
-            first.entry(id).or_insert(at);
-            first.len()
-        };
-        state.count.send_replace(distinct);
-    }
-    let mut response = hyper::Response::new(Full::new(Bytes::new()));
-    *response.status_mut() = hyper::StatusCode::NO_CONTENT;
-    Ok(response)
-}
-
-/// Subscribes `url` to `event_type` for the bench account.
-async fn subscribe(world: &World, url: &str, event_type: EventType) -> anyhow::Result<()> {
-    let state = &world.state;
-    let context = arca_service::webhooks::subscriptions::Context {
-        storage: &state.storage,
-        secrets: &state.secrets,
-        allow_private_urls: true,
-    };
-    let new = arca_service::webhooks::subscriptions::NewSubscription {
-        url: url.to_string(),
-        events: vec![event_type.as_str().to_string()],
-        description: Some("bench".to_string()),
-        enabled: true,
-    };
-    arca_service::webhooks::subscriptions::create(context, &world.account_id, new, chrono::Utc::now()).await?;
     Ok(())
 }
