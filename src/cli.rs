@@ -6,10 +6,10 @@ mod accounts;
 #[allow(clippy::cast_possible_truncation, clippy::cast_possible_wrap, clippy::cast_sign_loss)]
 mod bench;
 mod cert;
-mod healthcheck;
 mod chaos;
 mod chaos_contingency;
 mod chaos_webhooks;
+mod healthcheck;
 pub mod http_client;
 mod invoice;
 mod maintenance;

@@ -30,7 +30,6 @@ use anyhow::{Context, anyhow, bail};
 use arca_service::storage::Storage;
 use bytes::Bytes;
 use http_body_util::{BodyExt, Full};
-use hyper_util::rt::TokioIo;
 use rand::Rng;
 use serde_json::{Value, json};
 use tokio::sync::Mutex;
@@ -542,20 +541,8 @@ impl Receiver {
         let address = listener.local_addr()?;
         let received = Arc::new(StdMutex::new(Vec::new()));
         let shared = received.clone();
-        let task = tokio::spawn(async move {
-            loop {
-                let Ok((stream, _)) = listener.accept().await else {
-                    continue;
-                };
-                let received = shared.clone();
-                tokio::spawn(async move {
-                    let service = hyper::service::service_fn(move |request| receive(received.clone(), delay, request));
-                    let _ = hyper::server::conn::http1::Builder::new()
-                        .serve_connection(TokioIo::new(stream), service)
-                        .await;
-                });
-            }
-        });
+        let task =
+            arca_test_support::http_server::serve(listener, move |request| receive(shared.clone(), delay, request));
         Ok(Receiver {
             address,
             received,

@@ -27,9 +27,7 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
         Some(url) => url,
         None => {
             let port = std::env::var("PORT").unwrap_or_else(|_| "3000".into());
-            let port: u16 = port
-                .parse()
-                .map_err(|_| anyhow!("PORT={port} is not a port number"))?;
+            let port: u16 = port.parse().map_err(|_| anyhow!("PORT={port} is not a port number"))?;
             format!("http://127.0.0.1:{port}/health")
         }
     };
@@ -64,10 +62,7 @@ mod tests {
             split("http://127.0.0.1:3000/health").unwrap(),
             ("http://127.0.0.1:3000", "/health")
         );
-        assert_eq!(
-            split("https://example.com").unwrap(),
-            ("https://example.com", "/")
-        );
+        assert_eq!(split("https://example.com").unwrap(), ("https://example.com", "/"));
         assert!(split("127.0.0.1:3000/health").is_err());
     }
 }

@@ -4,6 +4,8 @@
 //! - [`samples`]: the sample CUITs, a Factura B voucher, and the minimal invoice request.
 //! - [`scratch`]: a PostgreSQL database of its own (created, migrated, dropped).
 //! - `dashboard` (feature `app`): a cookie-jar client of the dashboard's forms.
+//! - [`http_server`]: a local HTTP/1.1 server in a task, for the stand-ins below and the
+//!   binary's receivers.
 //! - [`hooks`]: test-only writes that production code never makes (an invoice left in flight
 //!   as a crash leaves it).
 //! - `receiver` (feature `app`): a real HTTP receiver for webhook tests.
@@ -25,6 +27,7 @@ pub mod app;
 #[cfg(feature = "app")]
 pub mod dashboard;
 pub mod hooks;
+pub mod http_server;
 #[cfg(feature = "app")]
 pub mod receiver;
 pub mod samples;

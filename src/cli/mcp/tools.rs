@@ -16,19 +16,10 @@ use rmcp::{ErrorData, RoleServer, ServerHandler, schemars, tool, tool_handler, t
 use serde::Deserialize;
 use serde_json::{Map, Value, json};
 
+use arca_service::arca::reference_data::Table;
+
 use super::catalogue;
 use crate::cli::http_client::HttpClient;
-
-/// The code tables `GET /v1/reference-data/{table}` serves.
-pub const TABLES: [&str; 7] = [
-    "invoice-types",
-    "iva-rates",
-    "document-types",
-    "currencies",
-    "iva-conditions",
-    "concept-types",
-    "tax-types",
-];
 
 /// The resources' addresses.
 const OPENAPI_URI: &str = "arca-api://openapi.json";
@@ -169,30 +160,28 @@ pub struct CodeInput {
     pub code: i32,
 }
 
-/// A code table's name.
-#[derive(Debug, Clone, Copy, Deserialize, schemars::JsonSchema)]
-#[serde(rename_all = "kebab-case")]
-pub enum Table {
-    InvoiceTypes,
-    IvaRates,
-    DocumentTypes,
-    Currencies,
-    IvaConditions,
-    ConceptTypes,
-    TaxTypes,
+/// A code table, by the name `GET /v1/reference-data/{table}` takes (the service's own list).
+#[derive(Debug, Clone, Copy)]
+pub struct TableName(Table);
+
+impl<'de> Deserialize<'de> for TableName {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<TableName, D::Error> {
+        let slug = String::deserialize(deserializer)?;
+        Table::from_slug(&slug).map(TableName).ok_or_else(|| {
+            let names: Vec<&str> = Table::ALL.iter().map(|table| table.slug()).collect();
+            serde::de::Error::custom(format!("unknown table `{slug}`, expected one of {}", names.join(", ")))
+        })
+    }
 }
 
-impl Table {
-    fn slug(self) -> &'static str {
-        match self {
-            Table::InvoiceTypes => TABLES[0],
-            Table::IvaRates => TABLES[1],
-            Table::DocumentTypes => TABLES[2],
-            Table::Currencies => TABLES[3],
-            Table::IvaConditions => TABLES[4],
-            Table::ConceptTypes => TABLES[5],
-            Table::TaxTypes => TABLES[6],
-        }
+impl schemars::JsonSchema for TableName {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "Table".into()
+    }
+
+    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        let names: Vec<&str> = Table::ALL.iter().map(|table| table.slug()).collect();
+        schemars::json_schema!({"type": "string", "enum": names})
     }
 }
 
@@ -201,7 +190,7 @@ impl Table {
 #[serde(deny_unknown_fields)]
 pub struct TableInput {
     /// Which of ARCA's code tables.
-    pub table: Table,
+    pub table: TableName,
 }
 
 #[tool_router]
@@ -307,7 +296,7 @@ impl ArcaMcp {
                        currencies, iva-conditions, concept-types or tax-types."
     )]
     async fn reference_data(&self, Parameters(input): Parameters<TableInput>) -> Result<CallToolResult, ErrorData> {
-        self.get(&format!("/v1/reference-data/{}", input.table.slug())).await
+        self.get(&format!("/v1/reference-data/{}", input.table.0.slug())).await
     }
 }
 
@@ -373,7 +362,8 @@ impl ServerHandler for ArcaMcp {
                 .with_description("Every code the project knows: family, meaning, whether to retry, the fix")
                 .with_mime_type("application/json"),
         ];
-        resources.extend(TABLES.iter().map(|table| {
+        resources.extend(Table::ALL.iter().map(|table| {
+            let table = table.slug();
             Resource::new(format!("{TABLE_URI_PREFIX}{table}"), format!("reference-data-{table}"))
                 .with_title(format!("ARCA's code table {table}"))
                 .with_mime_type("application/json")
@@ -394,7 +384,7 @@ impl ServerHandler for ArcaMcp {
             return self.api_resource("/openapi.json", uri).await;
         }
         if let Some(table) = uri.strip_prefix(TABLE_URI_PREFIX)
-            && TABLES.contains(&table)
+            && Table::from_slug(table).is_some()
         {
             return self.api_resource(&format!("/v1/reference-data/{table}"), uri).await;
         }
