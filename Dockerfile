@@ -37,8 +37,12 @@ FROM ${RUST_IMAGE} AS builder
 RUN apt-get update \
  && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends pkg-config libssl-dev ca-certificates \
  && rm -rf /var/lib/apt/lists/*
-# OpenSSL from Debian's static libraries (no libssl3 in the image); no symbols in the binary.
+# OpenSSL from Debian's static libraries (no libssl3 in the image): without pkg-config, which
+# would link the shared ones; no symbols in the binary.
 ENV OPENSSL_STATIC=1 \
+    OPENSSL_NO_PKG_CONFIG=1 \
+    OPENSSL_LIB_DIR=/usr/lib/x86_64-linux-gnu \
+    OPENSSL_INCLUDE_DIR=/usr/include \
     CARGO_PROFILE_RELEASE_STRIP=symbols
 WORKDIR /src
 COPY --from=recipe /recipe.tar /recipe.tar
