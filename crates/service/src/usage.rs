@@ -2,9 +2,10 @@
 //!
 //! Months are Argentina's calendar months (UTC−3 all year: Argentina keeps no daylight saving
 //! time), as invoice dates are. The invoices endpoint is expected to call [`check_quota`] before
-//! accepting an invoice and [`increment_usage`] in the transaction that stores it; comparing the
-//! count `increment_usage` returns with the quota closes the window between two concurrent
-//! checks (roll back when it exceeds the quota).
+//! accepting an invoice and, in the transaction that stores it, [`increment_usage`] for an
+//! account with a quota (comparing the count it returns with the quota closes the window between
+//! two concurrent checks: roll back when it exceeds the quota) or [`count_usage`] for one without
+//! (a shard of the month picked at random, so concurrent acceptances do not queue on one row).
 //!
 //! [`summary`] is the month's count against the quota (`GET /v1/account`'s `usage`, the
 //! dashboard's usage page); [`per_day`] counts the invoices stored on each of the month's days,
@@ -15,7 +16,7 @@ use chrono::{DateTime, Datelike, Duration, FixedOffset, NaiveDate, NaiveTime, Ti
 use crate::Error;
 use crate::accounts::Account;
 use crate::storage::Storage;
-pub use crate::storage::usage::{increment_usage, usage};
+pub use crate::storage::usage::{count_usage, increment_usage, usage};
 
 /// Argentina's offset from UTC, west of Greenwich.
 const ARGENTINA_UTC_OFFSET_SECONDS: i32 = 3 * 3600;

@@ -95,3 +95,48 @@ async fn unlimited_accounts_always_pass() {
     assert_eq!(view["usage"]["invoices"], 3);
     assert_eq!(view["usage"]["remaining"], serde_json::Value::Null);
 }
+
+/// An account without a quota counts on shards of its month (migration 0023), so concurrent
+/// acceptances do not wait on one row: the month's count is their sum, whichever shard each
+/// picked; an exact increment (an account given a quota later) returns the whole count; and
+/// migrating down folds the shards back into one row per month.
+#[tokio::test]
+async fn counts_without_a_quota_are_spread_over_shards_and_summed() {
+    let app = TestApp::start().await;
+    let (account, _) = app.create_account("A", CUIT_A, json!({})).await;
+    let month = usage::month_of(Utc::now());
+    for _ in 0..40 {
+        let mut transaction = app.storage.begin().await.unwrap();
+        usage::count_usage(&mut transaction, &account, &month).await.unwrap();
+        transaction.commit().await.unwrap();
+    }
+    assert_eq!(usage::usage(&app.storage, &account, &month).await.unwrap(), 40);
+    let rows: i64 = match &app.storage {
+        arca_service::Storage::Postgres(pool) => sqlx::query_scalar("SELECT COUNT(*) FROM usage WHERE account_id = $1")
+            .bind(&account)
+            .fetch_one(pool)
+            .await
+            .unwrap(),
+        arca_service::Storage::Sqlite(pool) => sqlx::query_scalar("SELECT COUNT(*) FROM usage WHERE account_id = $1")
+            .bind(&account)
+            .fetch_one(pool)
+            .await
+            .unwrap(),
+    };
+    assert!(rows > 1, "40 counts on {rows} shard(s)");
+    assert_eq!(
+        count_invoices(&app, &account, &month, 1).await,
+        41,
+        "the exact count sums every shard"
+    );
+
+    use arca_service::storage::migrations;
+    assert_eq!(migrations::down(&app.storage, 1).await.unwrap(), 1);
+    assert_eq!(
+        usage::usage(&app.storage, &account, &month).await.unwrap(),
+        41,
+        "folded into one row"
+    );
+    migrations::up(&app.storage).await.unwrap();
+    assert_eq!(usage::usage(&app.storage, &account, &month).await.unwrap(), 41);
+}

@@ -261,8 +261,14 @@ impl Engine {
         let Some((month, quota)) = &invoice.usage else {
             return Ok(false);
         };
+        let Some(quota) = *quota else {
+            // No quota to compare with: counted on a shard of the month, so this account's
+            // concurrent acceptances do not queue on one row.
+            usage::count_usage(transaction, &invoice.account_id, month).await?;
+            return Ok(false);
+        };
         let used = usage::increment_usage(transaction, &invoice.account_id, month).await?;
-        if let Some(quota) = quota.filter(|quota| used > *quota) {
+        if used > quota {
             return Err(Error::Storage(crate::Error::QuotaExceeded {
                 quota,
                 used: used - 1,
@@ -270,7 +276,7 @@ impl Engine {
             }));
         }
         // Crossing 90 % or 100 % of the quota: its alert, in the transaction that counts it.
-        if let Some(quota) = quota.filter(|quota| used == crate::alerts::warning_at(*quota) || used == *quota) {
+        if used == crate::alerts::warning_at(quota) || used == quota {
             let stored = crate::alerts::quota_crossed(
                 transaction,
                 Some(subscriptions),

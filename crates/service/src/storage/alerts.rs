@@ -134,8 +134,9 @@ const ACCOUNT_COLUMNS: &str =
 /// Every account that accepted invoices in `month`, with the count.
 pub async fn usage_in_month(storage: &Storage, month: &str) -> Result<Vec<AccountUsage>, Error> {
     let sql = format!(
-        "SELECT {ACCOUNT_COLUMNS}, u.invoices FROM accounts a JOIN usage u ON u.account_id = a.id \
-         WHERE u.month = $1 ORDER BY a.id"
+        "SELECT {ACCOUNT_COLUMNS}, u.invoices FROM accounts a JOIN \
+         (SELECT account_id, CAST(SUM(invoices) AS BIGINT) AS invoices FROM usage WHERE month = $1 GROUP BY account_id) u \
+         ON u.account_id = a.id ORDER BY a.id"
     );
     Ok(with_pool!(storage, pool => sqlx::query_as::<_, AccountUsage>(&sql).bind(month).fetch_all(pool).await?))
 }
@@ -150,11 +151,11 @@ pub async fn account_in(transaction: &mut Transaction<'_>, id: &str) -> Result<O
 
 /// The account's count of invoices in `month`, read in the caller's transaction.
 pub async fn usage_in(transaction: &mut Transaction<'_>, account_id: &str, month: &str) -> Result<i64, Error> {
-    const SQL: &str = "SELECT invoices FROM usage WHERE account_id = $1 AND month = $2";
-    let count = with_transaction!(transaction, connection => {
-        sqlx::query_scalar::<_, i64>(SQL).bind(account_id).bind(month).fetch_optional(connection).await?
-    });
-    Ok(count.unwrap_or(0))
+    const SQL: &str =
+        "SELECT CAST(COALESCE(SUM(invoices), 0) AS BIGINT) FROM usage WHERE account_id = $1 AND month = $2";
+    Ok(with_transaction!(transaction, connection => {
+        sqlx::query_scalar::<_, i64>(SQL).bind(account_id).bind(month).fetch_one(connection).await?
+    }))
 }
 
 /// One enabled subscription of an account: (account id, subscription id, events JSON).
