@@ -47,7 +47,6 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Context, anyhow};
 use arca_service::invoices::InvoiceStatus;
-use arca_service::webhooks::events::EventType;
 
 use self::cpu::{Meter, Usage};
 use self::load::Peer;
@@ -70,16 +69,6 @@ const ACCEPTED: &str = "accepted";
 /// The points of sale of each mode, far apart so that their numbering never meets.
 const BASELINE_POINT_OF_SALE: u32 = 101;
 const RACE_POINT_OF_SALE: u32 = 201;
-
-/// The events each bench account's webhook subscription takes: every invoice event.
-const INVOICE_EVENTS: [EventType; 6] = [
-    EventType::InvoiceCreated,
-    EventType::InvoiceApproved,
-    EventType::InvoiceFailed,
-    EventType::InvoicePendingRetry,
-    EventType::InvoiceUpdated,
-    EventType::InvoiceCancelled,
-];
 
 /// How long the bench waits, after a run, for the outbox to deliver what the run caused.
 const SETTLE_TIMEOUT: Duration = Duration::from_secs(120);
@@ -244,7 +233,7 @@ async fn measure_in(args: &Args, world: &World, meter: Meter) -> anyhow::Result<
 
     // Every account subscribed to its invoice events, at a receiver on this (the bench's) side.
     let receiver = Receiver::start().await.context("starting the webhook receiver")?;
-    let events: Vec<&str> = INVOICE_EVENTS.iter().map(|event| event.as_str()).collect();
+    let events: Vec<&str> = webhooks::INVOICE_EVENTS.iter().map(|event| event.as_str()).collect();
     for (index, account) in world.accounts.iter().enumerate() {
         receiver::subscribe(world, &account.id, &receiver.url(&format!("/hook/{index}")), &events)
             .await

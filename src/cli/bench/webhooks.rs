@@ -28,8 +28,9 @@ use super::receiver::{Receiver, subscribe};
 use super::setup::{Scratch, Settings, World};
 use super::stats::{ms, percentile};
 
-/// The event types the subscriptions take, one each (in this order).
-const TYPES: [EventType; 6] = [
+/// Every invoice event: `bench webhooks`' subscriptions take one each (in this order),
+/// `bench issuance`'s subscription all of them.
+pub(super) const INVOICE_EVENTS: [EventType; 6] = [
     EventType::InvoiceCreated,
     EventType::InvoiceApproved,
     EventType::InvoiceFailed,
@@ -75,8 +76,11 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
             "--events, --producers and --events-per-transaction must be at least 1"
         ));
     }
-    if !(1..=TYPES.len()).contains(&args.subscriptions) {
-        return Err(anyhow!("--subscriptions must be between 1 and {}", TYPES.len()));
+    if !(1..=INVOICE_EVENTS.len()).contains(&args.subscriptions) {
+        return Err(anyhow!(
+            "--subscriptions must be between 1 and {}",
+            INVOICE_EVENTS.len()
+        ));
     }
     let scratch = Scratch::create(args.database_url.as_deref()).await?;
     let result = measure(&args, &scratch).await;
@@ -106,7 +110,7 @@ async fn measure(args: &Args, scratch: &Scratch) -> anyhow::Result<()> {
 
 async fn measure_in(args: &Args, world: &World) -> anyhow::Result<()> {
     let receiver = Receiver::start().await?;
-    for (index, event_type) in TYPES.iter().take(args.subscriptions).enumerate() {
+    for (index, event_type) in INVOICE_EVENTS.iter().take(args.subscriptions).enumerate() {
         let url = receiver.url(&format!("/hook/{index}"));
         subscribe(world, &world.accounts[0].id, &url, &[event_type.as_str()])
             .await
@@ -150,7 +154,7 @@ async fn measure_in(args: &Args, world: &World) -> anyhow::Result<()> {
                 for n in index..end {
                     let event = Event {
                         account_id: account.clone(),
-                        event_type: TYPES[n % subscriptions],
+                        event_type: INVOICE_EVENTS[n % subscriptions],
                         data: json!({"id": format!("inv_bench_{n}"), "status": "approved", "numero": n}),
                     };
                     if let Some(id) = emit(&mut transaction, &event, now).await? {
