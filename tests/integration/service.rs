@@ -92,7 +92,7 @@ mod rate_limit;
 /// ARCA's code tables and exchange rates through the account's session, cached.
 mod reference_data;
 /// No token, sign, key, passphrase or API key in the logs (at debug) or in an answer.
-mod secrets_in_logs;
+pub mod secrets_in_logs;
 /// The binary's zero-setup `serve`: demo account, printed key, in-process simulator.
 mod serve;
 /// `mode: simple` against an OpenAI-compatible stand-in: the call's schema, context, model and

@@ -131,3 +131,16 @@ impl From<openssl::error::ErrorStack> for Error {
         Error::Crypto(format!("OpenSSL: {error}"))
     }
 }
+
+/// An error and its causes, `: `-joined (a refused connection, a TLS failure under a client
+/// error): the text outbound HTTP clients report. It shows only what the errors display.
+pub fn with_causes(error: &dyn std::error::Error) -> String {
+    let mut text = error.to_string();
+    let mut source = error.source();
+    while let Some(cause) = source {
+        text.push_str(": ");
+        text.push_str(&cause.to_string());
+        source = cause.source();
+    }
+    text
+}

@@ -6,13 +6,13 @@
 //! timeout, 429, 500) storing nothing, `NOT_CONFIGURED`, idempotency, and the description never
 //! in the logs at info level.
 
-use std::sync::{Arc, Mutex};
-
 use serde_json::{Value, json};
 use tracing_subscriber::EnvFilter;
 
 use arca_test_support::ai_provider::{AiProvider, Answer};
 use arca_test_support::{CUIT_A, TestApp, TestResponse};
+
+use super::secrets_in_logs::Captured;
 
 const MODEL: &str = "modelo-de-prueba";
 const AI_KEY: &str = "sk-standin-0123456789abcdef";
@@ -528,21 +528,6 @@ async fn provider_failures_are_503_or_504_and_store_nothing() {
     assert_eq!(invoices_total(&app, &key).await, 0);
 }
 
-/// A log sink the test reads back.
-#[derive(Clone, Default)]
-struct Captured(Arc<Mutex<Vec<u8>>>);
-
-impl std::io::Write for Captured {
-    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(bytes);
-        Ok(bytes.len())
-    }
-
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
 #[tokio::test]
 async fn the_description_and_the_answer_never_reach_the_logs_at_info_level() {
     // As in secrets_in_logs.rs: a second dispatcher makes every callsite ask this one too, and
@@ -586,11 +571,5 @@ async fn the_description_and_the_answer_never_reach_the_logs_at_info_level() {
     assert!(!logs.is_empty(), "info lines were captured");
     for needle in [description, "Canarias Serena", "Zapiola-Quintanilla", AI_KEY] {
         assert!(!logs.contains(needle), "{needle:?} appears in the logs:\n{logs}");
-    }
-}
-
-impl Captured {
-    fn text(&self) -> String {
-        String::from_utf8_lossy(&self.0.lock().unwrap()).into_owned()
     }
 }

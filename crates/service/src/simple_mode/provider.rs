@@ -244,14 +244,7 @@ pub fn content_of(bytes: &[u8]) -> Result<String, ProviderError> {
 
 /// A client error with its causes (a refused connection, a TLS failure); never a header.
 fn describe(error: &hyper_util::client::legacy::Error) -> ProviderError {
-    let mut text = error.to_string();
-    let mut source = std::error::Error::source(error);
-    while let Some(cause) = source {
-        text.push_str(": ");
-        text.push_str(&cause.to_string());
-        source = cause.source();
-    }
-    ProviderError::Unreachable(text)
+    ProviderError::Unreachable(crate::error::with_causes(error))
 }
 
 #[cfg(test)]

@@ -336,14 +336,7 @@ fn build_client(config: &WebhookConfig) -> Result<WebhookClient, Error> {
 /// A client error with its causes (a refused connection, the SSRF guard's refusal, a TLS
 /// failure); never the URL or a header.
 fn describe(error: &hyper_util::client::legacy::Error) -> String {
-    let mut text = error.to_string();
-    let mut source = std::error::Error::source(error);
-    while let Some(cause) = source {
-        text.push_str(": ");
-        text.push_str(&cause.to_string());
-        source = cause.source();
-    }
-    text
+    crate::error::with_causes(error)
 }
 
 #[cfg(test)]
