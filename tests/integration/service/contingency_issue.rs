@@ -63,6 +63,9 @@ async fn opted_in_with(
     validity: (NaiveDate, NaiveDate, NaiveDate),
     cbte_tipos: &[i32],
 ) -> (String, String) {
+    // The grant is the test's: the app's own CAEA pass asks for none (its start-up pass could
+    // otherwise run late, once the account is opted in).
+    app.state.caea_grants.stop().await;
     let (account, key, _) = app.account_with_certificate("Almacén", cuit).await;
     hooks::caea_ready(
         &app.storage,
@@ -676,6 +679,9 @@ async fn a_note_of_a_caea_invoice_is_issued_on_a_cae_point_of_sale() {
 
 /// [`opted_in`] with the series primed at `last`.
 async fn opted_in_at(app: &TestApp, cuit: &str, now: chrono::DateTime<Utc>, last: i64) -> (String, String) {
+    // The grant is the test's: the app's own CAEA pass asks for none (its start-up pass could
+    // otherwise run late, once the account is opted in).
+    app.state.caea_grants.stop().await;
     let (account, key, _) = app.account_with_certificate("Almacén", cuit).await;
     hooks::caea_ready(
         &app.storage,

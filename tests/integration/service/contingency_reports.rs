@@ -8,8 +8,8 @@
 //! The CAEA is granted by the simulator (`FECAEASolicitar` on its clock, today); the grant row
 //! and the vouchers are written with `arca_test_support::hooks` exactly as the contingency
 //! issuing path records them. Passes run with `Reporter::run_once(now)`, `now` chosen by the
-//! test; the app's own background reporter is stopped before anything is written, so no pass
-//! but the test's runs. Nothing sleeps.
+//! test; the app's own background reporter and CAEA pass are stopped before anything is
+//! written, so no pass but the test's runs. Nothing sleeps.
 
 use std::time::Duration;
 
@@ -49,8 +49,11 @@ impl World {
             .env("CAEA_REPORT_INTERVAL_MS", "3600000")
             .start()
             .await;
-        // Only the test's passes report (the counts below are exact).
+        // Only the test's passes report (the counts below are exact), and no CAEA pass of the
+        // app's own asks for a grant or writes one beside the test's (its start-up pass could
+        // otherwise run late, once the points of sale below exist).
         app.state.caea_reporter.stop();
+        app.state.caea_grants.stop().await;
         let (account, key, _) = app.account_with_certificate("Kiosco", CUIT_A).await;
         let points = json!([
             {"nro": 1, "emision_tipo": "CAE - Ri Iva"},
