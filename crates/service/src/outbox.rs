@@ -19,8 +19,10 @@ pub mod dispatcher;
 pub mod retention;
 pub mod retry;
 
+use std::any::Any;
 use std::future::Future;
 use std::pin::Pin;
+use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 
@@ -72,10 +74,39 @@ impl Attempted {
     }
 }
 
+/// What a kind read once for a claimed batch of its messages ([`Deliver::prepare`]), handed to
+/// each of their attempts: one statement for many messages instead of one per message.
+#[derive(Clone, Default)]
+pub struct Prepared(Option<Arc<dyn Any + Send + Sync>>);
+
+impl Prepared {
+    pub fn new<T: Any + Send + Sync>(value: T) -> Prepared {
+        Prepared(Some(Arc::new(value)))
+    }
+
+    /// What the kind prepared, if it was a `T` (nothing when the kind prepares nothing or its read
+    /// failed: each attempt then reads for itself).
+    pub fn get<T: Any>(&self) -> Option<&T> {
+        self.0.as_deref().and_then(|value| value.downcast_ref::<T>())
+    }
+}
+
 /// One kind's way out: delivers a message once and says how it went. It never retries by
 /// itself (the dispatcher does) and never panics on a bad payload (that is a permanent outcome).
 pub trait Deliver: Send + Sync {
-    fn deliver<'a>(&'a self, message: &'a MessageRow) -> Pin<Box<dyn Future<Output = Attempted> + Send + 'a>>;
+    /// Reads what the attempts of `messages` (a claimed batch of this kind) need, at once.
+    /// Nothing by default.
+    fn prepare<'a>(&'a self, messages: &'a [&'a MessageRow]) -> Pin<Box<dyn Future<Output = Prepared> + Send + 'a>> {
+        let _ = messages;
+        Box::pin(std::future::ready(Prepared::default()))
+    }
+
+    /// One attempt at `message`, with what [`Deliver::prepare`] read for its batch.
+    fn deliver<'a>(
+        &'a self,
+        message: &'a MessageRow,
+        prepared: &'a Prepared,
+    ) -> Pin<Box<dyn Future<Output = Attempted> + Send + 'a>>;
 
     /// Retries after the first attempt for this kind; `None` takes the dispatcher's
     /// (`OUTBOX_MAX_RETRIES`). Webhooks answer `WEBHOOK_MAX_RETRIES`.

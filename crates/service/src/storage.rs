@@ -180,6 +180,24 @@ pub fn now() -> chrono::DateTime<chrono::Utc> {
     Utc::now().trunc_subsecs(6)
 }
 
+/// `$first, $first+1, …` for `count` bound parameters: an `IN (…)` list written the same way on
+/// both dialects.
+pub(crate) fn placeholders(first: usize, count: usize) -> String {
+    (first..first + count)
+        .map(|n| format!("${n}"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// `rows` rows of a `VALUES` list, `width` bound parameters each, numbered from `$first`:
+/// `($1, $2), ($3, $4)` for 2, 2, 1.
+pub(crate) fn values_rows(rows: usize, width: usize, first: usize) -> String {
+    (0..rows)
+        .map(|row| format!("({})", placeholders(first + row * width, width)))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
 /// A fresh random identifier such as `acct_3f9a…`: a type prefix and 96 bits of OS randomness,
 /// so identifiers reveal neither order nor count.
 pub fn new_id(prefix: &str) -> String {
@@ -227,4 +245,18 @@ pub fn postgres_options(config: &DatabaseConfig) -> Result<PgConnectOptions, Err
         options = options.ssl_root_cert(path);
     }
     Ok(options)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn in_lists_and_values_lists_number_their_parameters() {
+        assert_eq!(placeholders(2, 3), "$2, $3, $4");
+        assert_eq!(placeholders(1, 1), "$1");
+        assert_eq!(values_rows(2, 2, 2), "($2, $3), ($4, $5)");
+        assert_eq!(values_rows(1, 3, 1), "($1, $2, $3)");
+        assert_eq!(values_rows(0, 2, 2), "");
+    }
 }

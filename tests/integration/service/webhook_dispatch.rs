@@ -292,15 +292,15 @@ async fn retention_purges_final_deliveries_and_events_past_the_period_and_nothin
         let account = account.clone();
         async move {
             let mut transaction = storage.begin().await.unwrap();
-            arca_service::storage::webhooks::insert_event(
+            arca_service::storage::webhooks::insert_events(
                 &mut transaction,
-                &arca_service::storage::webhooks::NewEvent {
+                &[arca_service::storage::webhooks::NewEvent {
                     id: &id,
                     account_id: &account,
                     event_type: "ping",
                     body: "{}",
                     created_at: at(created),
-                },
+                }],
             )
             .await
             .unwrap();

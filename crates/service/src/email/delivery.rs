@@ -20,7 +20,7 @@ use lettre::{AsyncSmtpTransport, AsyncTransport, Tokio1Executor};
 use super::message::{self, EmailPayload};
 use crate::config::{ArcaEnvironment, Config, SmtpTls};
 use crate::documents::Documents;
-use crate::outbox::{AttemptOutcome, Attempted, Deliver, MessageRow};
+use crate::outbox::{AttemptOutcome, Attempted, Deliver, MessageRow, Prepared};
 
 /// Where emails go.
 #[derive(Clone)]
@@ -131,7 +131,11 @@ pub struct EmailDelivery {
 }
 
 impl Deliver for EmailDelivery {
-    fn deliver<'a>(&'a self, message: &'a MessageRow) -> Pin<Box<dyn Future<Output = Attempted> + Send + 'a>> {
+    fn deliver<'a>(
+        &'a self,
+        message: &'a MessageRow,
+        _prepared: &'a Prepared,
+    ) -> Pin<Box<dyn Future<Output = Attempted> + Send + 'a>> {
         Box::pin(self.send(message))
     }
 }

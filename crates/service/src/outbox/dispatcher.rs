@@ -7,14 +7,16 @@
 //!   them died — with one conditional UPDATE (`storage::outbox::claim_batch`: no row is ever
 //!   claimed by two instances), opens their attempts in multi-row INSERTs and closes the dead
 //!   instance's attempts as `abandoned`.
-//! - **Deliver**: each claimed message is attempted in a task of its own through its kind's
-//!   [`Deliver`]: at most `max_in_flight` attempts at once in this instance, and at most
+//! - **Deliver**: each kind's deliverer first reads what the batch's attempts need at once
+//!   ([`Deliver::prepare`]: for webhooks, the subscriptions and the events' bodies); then each
+//!   claimed message is attempted in a task of its own through its kind's [`Deliver`]: at most `max_in_flight` attempts at once in this instance, and at most
 //!   `endpoint_concurrency` at once to one webhook subscription (a message's `subject_id`). A
 //!   claim leaves out the subscriptions already at their bound and takes at most that bound per
 //!   subscription, so a claimed message waits for its endpoint at most one round of attempts
 //!   (the lease, `OUTBOX_LEASE_TTL_MS`, must outlast two attempts' timeouts).
 //! - **Settle**: attempts that ended are recorded together, as [`retry::settle`] decides, in one
-//!   transaction (`storage::outbox::finish_batch`), each fenced by its owner and attempt number.
+//!   transaction of two multi-row statements (`storage::outbox::finish_batch`), each row fenced by
+//!   its owner and attempt number.
 //!   An attempt frees its endpoint's slot as soon as its answer is in.
 //!
 //! [`Dispatcher::spawn`] runs this as a pipeline: a settler task records what ended while the
@@ -34,7 +36,7 @@ use arca_protocol::clock::Clock;
 use tokio::sync::{Notify, Semaphore};
 use tokio::task::JoinSet;
 
-use super::{Attempted, Deliver, MessageKind, retry};
+use super::{Attempted, Deliver, MessageKind, Prepared, retry};
 use crate::Error;
 use crate::storage::outbox::{self as store, AttemptOutcome, ClaimRequest, MessageRow, Settlement};
 use crate::storage::{self, Storage};
@@ -251,9 +253,7 @@ impl Dispatcher {
                         // A full claim means more may be waiting; a short one that nothing more is
                         // due except for busy endpoints, which an ending attempt frees.
                         look = claimed.len() == room;
-                        for message in claimed {
-                            self.start(&mut attempts, message);
-                        }
+                        self.start_all(&mut attempts, claimed).await;
                     }
                     Err(error) => {
                         tracing::error!(error = %error, "outbox claim failed");
@@ -333,9 +333,7 @@ impl Dispatcher {
             }
             attempted += claimed.len();
             let mut attempts = JoinSet::new();
-            for message in claimed {
-                self.start(&mut attempts, message);
-            }
+            self.start_all(&mut attempts, claimed).await;
             let mut ended = Vec::new();
             while let Some(joined) = attempts.join_next().await {
                 collect(&mut ended, joined);
@@ -366,8 +364,24 @@ impl Dispatcher {
         Ok(claimed)
     }
 
+    /// Starts the attempts of a claimed batch, each kind's messages with what its deliverer
+    /// prepared for them ([`Deliver::prepare`]: one read for the batch).
+    async fn start_all(&self, attempts: &mut JoinSet<Ended>, claimed: Vec<MessageRow>) {
+        let mut prepared: HashMap<MessageKind, Prepared> = HashMap::new();
+        for (kind, deliverer) in &self.deliverers {
+            let batch: Vec<&MessageRow> = claimed.iter().filter(|message| message.kind == *kind).collect();
+            if !batch.is_empty() {
+                prepared.insert(*kind, deliverer.prepare(&batch).await);
+            }
+        }
+        for message in claimed {
+            let batch = prepared.get(&message.kind).cloned().unwrap_or_default();
+            self.start(attempts, message, batch);
+        }
+    }
+
     /// Starts `message`'s attempt in `attempts`, behind its endpoint's gate for a webhook.
-    fn start(&self, attempts: &mut JoinSet<Ended>, message: MessageRow) {
+    fn start(&self, attempts: &mut JoinSet<Ended>, message: MessageRow, prepared: Prepared) {
         let gate = (message.kind == MessageKind::Webhook)
             .then(|| self.lock_endpoints().enter(&message.subject_id, self.endpoint_bound()));
         let deliverer = self.deliverers.get(&message.kind).cloned();
@@ -384,7 +398,7 @@ impl Dispatcher {
             };
             let started = Instant::now();
             let attempted = match deliverer {
-                Some(deliverer) => deliverer.deliver(&message).await,
+                Some(deliverer) => deliverer.deliver(&message, &prepared).await,
                 None => Attempted {
                     outcome: AttemptOutcome::Transient,
                     reply: format!("this instance cannot deliver {} messages", message.kind.as_str()),

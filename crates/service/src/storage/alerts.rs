@@ -170,10 +170,7 @@ pub async fn subscriptions_for_invoices(
 ) -> Result<Vec<AccountSubscription>, Error> {
     let mut found: Vec<AccountSubscription> = Vec::new();
     for chunk in ids.chunks(250) {
-        let placeholders = (1..=chunk.len())
-            .map(|n| format!("${n}"))
-            .collect::<Vec<_>>()
-            .join(", ");
+        let placeholders = super::placeholders(1, chunk.len());
         let sql = format!(
             "SELECT account_id, id, events FROM webhook_subscriptions WHERE enabled AND account_id IN \
              (SELECT account_id FROM invoices WHERE id IN ({placeholders})) ORDER BY account_id, id"

@@ -200,10 +200,7 @@ pub async fn issued_types(storage: &super::Storage, cuit: &str, types: &[i32]) -
     if types.is_empty() {
         return Ok(Vec::new());
     }
-    let placeholders = (2..=types.len() + 1)
-        .map(|n| format!("${n}"))
-        .collect::<Vec<_>>()
-        .join(", ");
+    let placeholders = super::placeholders(2, types.len());
     let sql = format!(
         "SELECT DISTINCT cbte_tipo FROM series WHERE cuit = $1 AND cbte_tipo IN ({placeholders}) \
          ORDER BY cbte_tipo"

@@ -525,7 +525,7 @@ pub async fn originals_of_notes_in(
         let sql = format!(
             "SELECT {columns} FROM invoices WHERE status = 'approved' AND id IN \
              (SELECT original_id FROM invoices WHERE original_id IS NOT NULL AND id IN ({})) ORDER BY id",
-            in_list(chunk.len(), 1)
+            super::placeholders(1, chunk.len())
         );
         let originals = with_transaction!(&mut *transaction, connection => {
             let mut query = sqlx::query_as::<_, InvoiceRow>(&sql);
@@ -580,7 +580,7 @@ pub async fn mark_cancelled(fenced: &mut Fenced<'_>, ids: &[String], now: DateTi
         let sql = format!(
             "UPDATE invoices SET status = 'cancelled', updated_at = $1 \
              WHERE status = 'approved' AND id IN ({}) RETURNING id",
-            in_list(chunk.len(), 2)
+            super::placeholders(2, chunk.len())
         );
         let rows = with_transaction!(&mut *transaction, connection => {
             let mut query = sqlx::query_scalar::<_, String>(&sql).bind(now);
@@ -844,19 +844,6 @@ pub async fn next_retry_at(storage: &Storage, key: &SeriesKey) -> Result<Option<
 /// either dialect's limit (SQLite 32,766, PostgreSQL 65,535) whatever `FECompTotXRequest` says.
 const ROWS_PER_STATEMENT: usize = 250;
 
-/// `($2, $3), ($4, $5), …`: `rows` tuples of `columns` placeholders numbered from `first`.
-fn values_list(rows: usize, columns: usize, first: usize) -> String {
-    (0..rows)
-        .map(|row| {
-            let placeholders: Vec<String> = (0..columns)
-                .map(|column| format!("${}", first + row * columns + column))
-                .collect();
-            format!("({})", placeholders.join(", "))
-        })
-        .collect::<Vec<_>>()
-        .join(", ")
-}
-
 /// Numbers a whole batch in one statement per [`ROWS_PER_STATEMENT`] invoices
 /// (write-ahead, ARCHITECTURE.md invariant 2): one round trip instead of one per invoice, which under load is
 /// what a worker step spent most of its time on. Returns how many invoices were still waiting
@@ -875,7 +862,7 @@ pub async fn assign_numbers(
             "UPDATE invoices SET numero = v.column2, send_state = 'in_flight', status = 'pending', updated_at = $1 \
              FROM (VALUES {}) AS v WHERE invoices.id = v.column1 AND invoices.send_state = 'none' \
              AND invoices.status IN ('pending', 'pending_retry')",
-            values_list(chunk.len(), 2, 2)
+            super::values_rows(chunk.len(), 2, 2)
         );
         let affected = with_transaction!(transaction, connection => {
             let mut query = sqlx::query(&sql).bind(now);
@@ -916,7 +903,7 @@ pub async fn record_approved_batch(
              next_attempt_at = NULL, approved_at = $1, updated_at = $1, issuer_snapshot = {SNAPSHOT_SUBQUERY} \
              FROM (VALUES {}) AS v \
              WHERE invoices.id = v.column1 AND invoices.numero = v.column2 AND invoices.send_state = 'in_flight'",
-            values_list(chunk.len(), 5, 2)
+            super::values_rows(chunk.len(), 5, 2)
         );
         let affected = with_transaction!(transaction, connection => {
             let mut query = sqlx::query(&sql).bind(now);
@@ -1059,7 +1046,7 @@ pub async fn announce_retry(transaction: &mut Transaction<'_>, ids: &[String]) -
         let sql = format!(
             "UPDATE invoices SET retry_announced = TRUE \
              WHERE id IN ({}) AND status = 'pending_retry' AND NOT retry_announced RETURNING id",
-            in_list(chunk.len(), 1)
+            super::placeholders(1, chunk.len())
         );
         let rows = with_transaction!(&mut *transaction, connection => {
             let mut query = sqlx::query_scalar::<_, String>(&sql);
@@ -1085,7 +1072,7 @@ pub async fn find_many_in(transaction: &mut Transaction<'_>, ids: &[String]) -> 
         let sql = format!(
             "SELECT {} FROM invoices WHERE id IN ({}) ORDER BY created_at, id",
             columns_of(amounts, "document"),
-            in_list(chunk.len(), 1)
+            super::placeholders(1, chunk.len())
         );
         let found = with_transaction!(&mut *transaction, connection => {
             let mut query = sqlx::query_as::<_, InvoiceRow>(&sql);
@@ -1097,14 +1084,6 @@ pub async fn find_many_in(transaction: &mut Transaction<'_>, ids: &[String]) -> 
         rows.extend(found);
     }
     Ok(rows)
-}
-
-/// `$first, $first+1, …` for an `IN (…)` of `count` values.
-fn in_list(count: usize, first: usize) -> String {
-    (first..first + count)
-        .map(|n| format!("${n}"))
-        .collect::<Vec<_>>()
-        .join(", ")
 }
 
 /// Makes every deferred invoice due now; returns the series that have some.
@@ -1149,14 +1128,4 @@ pub async fn count_by_status(storage: &Storage) -> Result<Vec<(InvoiceStatus, i6
         .into_iter()
         .filter_map(|(status, count)| InvoiceStatus::parse(&status).map(|status| (status, count)))
         .collect())
-}
-
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn values_lists_number_placeholders_row_by_row() {
-        assert_eq!(super::values_list(2, 2, 2), "($2, $3), ($4, $5)");
-        assert_eq!(super::values_list(1, 3, 1), "($1, $2, $3)");
-        assert_eq!(super::values_list(0, 2, 2), "");
-    }
 }

@@ -189,20 +189,34 @@ const COLUMNS: &str = "id, account_id, kind, subject_id, payload, status, attemp
 
 /// Inserts a `pending` message in the caller's transaction (ARCHITECTURE.md invariant 16).
 pub async fn insert(transaction: &mut Transaction<'_>, message: &NewMessage) -> Result<(), Error> {
-    const SQL: &str = "INSERT INTO outbox_messages (id, account_id, kind, subject_id, payload, status, attempts, \
-         next_attempt_at, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, 'pending', 0, $6, $7, $7)";
-    with_transaction!(transaction, connection => {
-        sqlx::query(SQL)
-            .bind(&message.id)
-            .bind(&message.account_id)
-            .bind(message.kind.as_str())
-            .bind(&message.subject_id)
-            .bind(&message.payload)
-            .bind(message.next_attempt_at)
-            .bind(message.created_at)
-            .execute(connection)
-            .await?;
-    });
+    insert_many(transaction, &[message]).await
+}
+
+/// [`insert`] for many messages: one multi-row INSERT per [`CHUNK`].
+pub async fn insert_many(transaction: &mut Transaction<'_>, messages: &[&NewMessage]) -> Result<(), Error> {
+    for chunk in messages.chunks(CHUNK) {
+        let sql = format!(
+            "INSERT INTO outbox_messages (id, account_id, kind, subject_id, payload, status, attempts, \
+             next_attempt_at, created_at, updated_at) \
+             SELECT column1, column2, column3, column4, column5, 'pending', 0, column6, column7, column7 \
+             FROM (VALUES {}) AS v",
+            super::values_rows(chunk.len(), 7, 1)
+        );
+        with_transaction!(&mut *transaction, connection => {
+            let mut query = sqlx::query(&sql);
+            for message in chunk {
+                query = query
+                    .bind(&message.id)
+                    .bind(&message.account_id)
+                    .bind(message.kind.as_str())
+                    .bind(&message.subject_id)
+                    .bind(&message.payload)
+                    .bind(message.next_attempt_at)
+                    .bind(message.created_at);
+            }
+            query.execute(connection).await?;
+        });
+    }
     Ok(())
 }
 
@@ -323,12 +337,9 @@ pub async fn claim_batch(storage: &Storage, request: &ClaimRequest<'_>) -> Resul
     let busy = if request.busy_subjects.is_empty() {
         String::new()
     } else {
-        let placeholders: Vec<String> = (0..request.busy_subjects.len())
-            .map(|n| format!("${}", n + 8))
-            .collect();
         format!(
             " AND NOT (kind = 'webhook' AND subject_id IN ({}))",
-            placeholders.join(", ")
+            super::placeholders(8, request.busy_subjects.len())
         )
     };
     let claim_sql = format!(
@@ -369,12 +380,11 @@ pub async fn claim_batch(storage: &Storage, request: &ClaimRequest<'_>) -> Resul
     let retried: Vec<&MessageRow> = claimed.iter().filter(|message| message.attempts > 1).collect();
     let mut abandoned = 0;
     for chunk in retried.chunks(CHUNK) {
-        let placeholders: Vec<String> = (0..chunk.len()).map(|n| format!("${}", n + 2)).collect();
         let sql = format!(
             "UPDATE outbox_attempts SET finished_at = $1, outcome = 'abandoned', \
              reply = 'the instance attempting it stopped before recording an outcome (its lease expired)' \
              WHERE finished_at IS NULL AND message_id IN ({}) RETURNING message_id",
-            placeholders.join(", ")
+            super::placeholders(2, chunk.len())
         );
         let closed = with_transaction!(&mut transaction, connection => {
             let mut query = sqlx::query_scalar::<_, String>(&sql).bind(request.now);
@@ -389,12 +399,9 @@ pub async fn claim_batch(storage: &Storage, request: &ClaimRequest<'_>) -> Resul
             .count();
     }
     for chunk in claimed.chunks(CHUNK) {
-        let rows: Vec<String> = (0..chunk.len())
-            .map(|n| format!("(${}, ${}, ${})", 3 * n + 1, 3 * n + 2, 3 * n + 3))
-            .collect();
         let sql = format!(
             "INSERT INTO outbox_attempts (message_id, number, started_at) VALUES {}",
-            rows.join(", ")
+            super::values_rows(chunk.len(), 3, 1)
         );
         with_transaction!(&mut transaction, connection => {
             let mut query = sqlx::query(&sql);
@@ -428,10 +435,9 @@ pub struct AttemptRecord<'a> {
 }
 
 /// Records attempt `number` of message `id` (its outcome, the remote server's reply, the HTTP
-/// status and duration) and settles the message, if `owner` still holds it under that attempt. The attempt
-/// row is completed either way (it happened); `false` when the lease was lost meanwhile and the
-/// message was left to whoever took it.
-#[allow(clippy::too_many_arguments)]
+/// status and duration) and settles the message, if `owner` still holds it under that attempt.
+/// The attempt row is completed either way (it happened); `false` when the lease was lost
+/// meanwhile and the message was left to whoever took it. [`finish_batch`] of one.
 pub async fn finish(
     storage: &Storage,
     id: &str,
@@ -441,58 +447,14 @@ pub async fn finish(
     settlement: &Settlement,
     now: DateTime<Utc>,
 ) -> Result<bool, Error> {
-    let mut transaction = storage.begin().await?;
-    let settled = finish_in(&mut transaction, id, owner, number, attempt, settlement, now).await?;
-    transaction.commit().await?;
-    Ok(settled)
-}
-
-/// [`finish`]'s two statements in `transaction`.
-async fn finish_in(
-    transaction: &mut Transaction<'_>,
-    id: &str,
-    owner: &str,
-    number: i32,
-    attempt: &AttemptRecord<'_>,
-    settlement: &Settlement,
-    now: DateTime<Utc>,
-) -> Result<bool, Error> {
-    const ATTEMPT: &str = "UPDATE outbox_attempts SET finished_at = $3, outcome = $4, reply = $5, http_status = $6, \
-         duration_ms = $7 WHERE message_id = $1 AND number = $2 AND finished_at IS NULL";
-    let reply = attempt.reply;
-    const SETTLE: &str = "UPDATE outbox_messages SET status = $4, next_attempt_at = COALESCE($5, next_attempt_at), \
-         last_error = $6, delivered_at = $7, lease_owner = NULL, lease_expires_at = NULL, updated_at = $8 \
-         WHERE id = $1 AND lease_owner = $2 AND attempts = $3 AND status = 'delivering'";
-    let (status, retry_at, last_error, delivered_at) = match settlement {
-        Settlement::Delivered => (MessageStatus::Delivered, None, None, Some(now)),
-        Settlement::RetryAt(at) => (MessageStatus::Pending, Some(*at), Some(reply), None),
-        Settlement::Failed => (MessageStatus::Failed, None, Some(reply), None),
+    let item = Finish {
+        id,
+        number,
+        attempt: attempt.clone(),
+        settlement: settlement.clone(),
     };
-    let settled = with_transaction!(transaction, connection => {
-        sqlx::query(ATTEMPT)
-            .bind(id)
-            .bind(number)
-            .bind(now)
-            .bind(attempt.outcome.as_str())
-            .bind(reply)
-            .bind(attempt.http_status.map(i32::from))
-            .bind(attempt.duration_ms.max(0))
-            .execute(&mut *connection)
-            .await?;
-        sqlx::query(SETTLE)
-            .bind(id)
-            .bind(owner)
-            .bind(number)
-            .bind(status.as_str())
-            .bind(retry_at)
-            .bind(last_error)
-            .bind(delivered_at)
-            .bind(now)
-            .execute(&mut *connection)
-            .await?
-            .rows_affected()
-    });
-    Ok(settled == 1)
+    let settled = finish_batch(storage, owner, std::slice::from_ref(&item), now).await?;
+    Ok(settled.first().copied().unwrap_or(false))
 }
 
 /// One attempt's end, for [`finish_batch`].
@@ -505,8 +467,13 @@ pub struct Finish<'a> {
     pub settlement: Settlement,
 }
 
-/// [`finish`] for several attempts of `owner`, in one transaction (one commit for the lot);
-/// for each, whether it still held its message.
+/// [`finish`] for several attempts of `owner`, in one transaction (one commit for the lot) of two
+/// multi-row statements per [`CHUNK`] of attempts: the attempts completed, then the messages
+/// settled, each row fenced as in [`finish`] (its message's owner and attempt number). For each
+/// attempt, whether it still held its message.
+///
+/// Both statements join a `VALUES` list (`UPDATE … FROM (VALUES …) AS v`, whose columns both
+/// dialects name `column1`, `column2`, …), so one text serves PostgreSQL and SQLite.
 pub async fn finish_batch(
     storage: &Storage,
     owner: &str,
@@ -517,23 +484,83 @@ pub async fn finish_batch(
         return Ok(Vec::new());
     }
     let mut transaction = storage.begin().await?;
-    let mut settled = Vec::with_capacity(finished.len());
-    for item in finished {
-        settled.push(
-            finish_in(
-                &mut transaction,
-                item.id,
-                owner,
-                item.number,
-                &item.attempt,
-                &item.settlement,
-                now,
-            )
-            .await?,
-        );
+    let mut held = std::collections::HashSet::new();
+    for chunk in finished.chunks(CHUNK) {
+        complete_attempts(&mut transaction, chunk, now).await?;
+        held.extend(settle_messages(&mut transaction, owner, chunk, now).await?);
     }
     transaction.commit().await?;
-    Ok(settled)
+    Ok(finished.iter().map(|item| held.contains(item.id)).collect())
+}
+
+/// Completes the attempt rows of `chunk` (only those still open).
+async fn complete_attempts(transaction: &mut Transaction<'_>, chunk: &[Finish<'_>], now: DateTime<Utc>) -> Result<(), Error> {
+    let sql = format!(
+        "UPDATE outbox_attempts SET finished_at = $1, outcome = v.column3, reply = v.column4, \
+         http_status = v.column5, duration_ms = v.column6 FROM (VALUES {}) AS v \
+         WHERE outbox_attempts.message_id = v.column1 AND outbox_attempts.number = v.column2 \
+         AND outbox_attempts.finished_at IS NULL",
+        super::values_rows(chunk.len(), 6, 2)
+    );
+    with_transaction!(transaction, connection => {
+        let mut query = sqlx::query(&sql).bind(now);
+        for item in chunk {
+            query = query
+                .bind(item.id)
+                .bind(item.number)
+                .bind(item.attempt.outcome.as_str())
+                .bind(item.attempt.reply)
+                .bind(item.attempt.http_status.map(i32::from))
+                .bind(item.attempt.duration_ms.max(0));
+        }
+        query.execute(&mut *connection).await?;
+    });
+    Ok(())
+}
+
+/// Settles the messages of `chunk` still held by `owner` under their attempt; returns their ids.
+async fn settle_messages(
+    transaction: &mut Transaction<'_>,
+    owner: &str,
+    chunk: &[Finish<'_>],
+    now: DateTime<Utc>,
+) -> Result<Vec<String>, Error> {
+    let sql = format!(
+        "UPDATE outbox_messages SET status = v.column3, next_attempt_at = COALESCE(v.column4, next_attempt_at), \
+         last_error = v.column5, delivered_at = v.column6, lease_owner = NULL, lease_expires_at = NULL, updated_at = $1 \
+         FROM (VALUES {}) AS v \
+         WHERE outbox_messages.id = v.column1 AND outbox_messages.attempts = v.column2 \
+         AND outbox_messages.lease_owner = $2 AND outbox_messages.status = 'delivering' \
+         RETURNING outbox_messages.id",
+        super::values_rows(chunk.len(), 6, 3)
+    );
+    Ok(with_transaction!(transaction, connection => {
+        let mut query = sqlx::query_scalar::<_, String>(&sql).bind(now).bind(owner);
+        for item in chunk {
+            let (status, retry_at, last_error, delivered_at) = settlement_columns(item, now);
+            query = query
+                .bind(item.id)
+                .bind(item.number)
+                .bind(status.as_str())
+                .bind(retry_at)
+                .bind(last_error)
+                .bind(delivered_at);
+        }
+        query.fetch_all(&mut *connection).await?
+    }))
+}
+
+/// The message's new status, next attempt time, last error and delivery time for `item`.
+fn settlement_columns<'a>(
+    item: &Finish<'a>,
+    now: DateTime<Utc>,
+) -> (MessageStatus, Option<i64>, Option<&'a str>, Option<DateTime<Utc>>) {
+    let reply = item.attempt.reply;
+    match item.settlement {
+        Settlement::Delivered => (MessageStatus::Delivered, None, None, Some(now)),
+        Settlement::RetryAt(at) => (MessageStatus::Pending, Some(at), Some(reply), None),
+        Settlement::Failed => (MessageStatus::Failed, None, Some(reply), None),
+    }
 }
 
 /// The account's messages about `subject_id` of `kind`, newest first, at most `limit`.
@@ -580,11 +607,10 @@ pub async fn attempts(storage: &Storage, ids: &[String]) -> Result<Vec<AttemptRo
     if ids.is_empty() {
         return Ok(Vec::new());
     }
-    let placeholders: Vec<String> = (1..=ids.len()).map(|n| format!("${n}")).collect();
     let sql = format!(
         "SELECT message_id, number, started_at, finished_at, outcome, reply, http_status, duration_ms FROM outbox_attempts \
          WHERE message_id IN ({}) ORDER BY message_id, number",
-        placeholders.join(", ")
+        super::placeholders(1, ids.len())
     );
     Ok(with_pool!(storage, pool => {
         let mut query = sqlx::query_as::<_, AttemptRow>(&sql);
@@ -686,7 +712,6 @@ pub async fn approved_for_email_in(
     let mut found = Vec::new();
     // Chunks keep the bound parameters far below either dialect's limit.
     for chunk in ids.chunks(250) {
-        let placeholders: Vec<String> = (1..=chunk.len()).map(|n| format!("${n}")).collect();
         let sql = format!(
             "SELECT invoices.id, invoices.account_id, accounts.name AS account_name, invoices.cuit, invoices.cbte_tipo, \
              invoices.punto_venta, invoices.numero, invoices.cae, invoices.cae_vencimiento, invoices.tipo_autorizacion, invoices.document, \
@@ -694,7 +719,7 @@ pub async fn approved_for_email_in(
              FROM invoices JOIN accounts ON accounts.id = invoices.account_id \
              WHERE accounts.send_email_on_approval AND invoices.status = 'approved' AND invoices.id IN ({}) \
              ORDER BY invoices.id",
-            placeholders.join(", ")
+            super::placeholders(1, chunk.len())
         );
         let rows = with_transaction!(transaction, connection => {
             let mut query = sqlx::query_as::<_, ApprovedInvoice>(&sql);

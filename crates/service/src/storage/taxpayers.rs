@@ -26,15 +26,6 @@ pub struct CachedDniRow {
     pub fetched_at: DateTime<Utc>,
 }
 
-/// `$first, $first+1, …` for `count` parameters: an `IN (…)` list written the same way on both
-/// dialects.
-fn placeholders(first: usize, count: usize) -> String {
-    (first..first + count)
-        .map(|index| format!("${index}"))
-        .collect::<Vec<_>>()
-        .join(", ")
-}
-
 /// The account's cached answers for `cuits` (any age; those it has none for are absent).
 pub async fn find_many(storage: &Storage, account_id: &str, cuits: &[String]) -> Result<Vec<CachedPersonaRow>, Error> {
     if cuits.is_empty() {
@@ -42,7 +33,7 @@ pub async fn find_many(storage: &Storage, account_id: &str, cuits: &[String]) ->
     }
     let sql = format!(
         "SELECT account_id, cuit, persona, fetched_at FROM taxpayer_cache WHERE account_id = $1 AND cuit IN ({})",
-        placeholders(2, cuits.len())
+        super::placeholders(2, cuits.len())
     );
     Ok(with_pool!(storage, pool => {
         let mut query = sqlx::query_as::<_, CachedPersonaRow>(&sql).bind(account_id);
@@ -107,15 +98,4 @@ pub async fn purge_before(storage: &Storage, before: DateTime<Utc>) -> Result<u6
         });
     }
     Ok(purged)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn in_lists_number_their_parameters() {
-        assert_eq!(placeholders(2, 3), "$2, $3, $4");
-        assert_eq!(placeholders(1, 1), "$1");
-    }
 }

@@ -59,19 +59,26 @@ pub struct NewEvent<'a> {
     pub created_at: DateTime<Utc>,
 }
 
-/// Inserts an event in the caller's transaction.
-pub async fn insert_event(transaction: &mut Transaction<'_>, event: &NewEvent<'_>) -> Result<(), Error> {
-    const SQL: &str = "INSERT INTO webhook_events (id, account_id, type, body, created_at) VALUES ($1, $2, $3, $4, $5)";
-    with_transaction!(transaction, connection => {
-        sqlx::query(SQL)
-            .bind(event.id)
-            .bind(event.account_id)
-            .bind(event.event_type)
-            .bind(event.body)
-            .bind(event.created_at)
-            .execute(connection)
-            .await?;
-    });
+/// Inserts `events` in the caller's transaction, one multi-row INSERT per 200.
+pub async fn insert_events(transaction: &mut Transaction<'_>, events: &[NewEvent<'_>]) -> Result<(), Error> {
+    for chunk in events.chunks(IN_CHUNK) {
+        let sql = format!(
+            "INSERT INTO webhook_events (id, account_id, type, body, created_at) VALUES {}",
+            super::values_rows(chunk.len(), 5, 1)
+        );
+        with_transaction!(&mut *transaction, connection => {
+            let mut query = sqlx::query(&sql);
+            for event in chunk {
+                query = query
+                    .bind(event.id)
+                    .bind(event.account_id)
+                    .bind(event.event_type)
+                    .bind(event.body)
+                    .bind(event.created_at);
+            }
+            query.execute(connection).await?;
+        });
+    }
     Ok(())
 }
 
@@ -80,6 +87,47 @@ pub async fn event_body(storage: &Storage, id: &str) -> Result<Option<String>, E
     const SQL: &str = "SELECT body FROM webhook_events WHERE id = $1";
     Ok(with_pool!(storage, pool => sqlx::query_scalar::<_, String>(SQL).bind(id).fetch_optional(pool).await?))
 }
+
+/// The bodies of the events `ids` that exist, as (id, body), in one statement per 200 ids.
+pub async fn event_bodies(storage: &Storage, ids: &[&str]) -> Result<Vec<(String, String)>, Error> {
+    let mut found = Vec::with_capacity(ids.len());
+    for chunk in ids.chunks(IN_CHUNK) {
+        let sql = format!("SELECT id, body FROM webhook_events WHERE id IN ({})", super::placeholders(1, chunk.len()));
+        let rows = with_pool!(storage, pool => {
+            let mut query = sqlx::query_as::<_, (String, String)>(&sql);
+            for id in chunk {
+                query = query.bind(*id);
+            }
+            query.fetch_all(pool).await?
+        });
+        found.extend(rows);
+    }
+    Ok(found)
+}
+
+/// The subscriptions `ids` that exist (any account: the dispatcher's view), in one statement
+/// per 200 ids.
+pub async fn find_subscriptions(storage: &Storage, ids: &[&str]) -> Result<Vec<SubscriptionRow>, Error> {
+    let mut found = Vec::with_capacity(ids.len());
+    for chunk in ids.chunks(IN_CHUNK) {
+        let sql = format!(
+            "SELECT {SUBSCRIPTION_COLUMNS} FROM webhook_subscriptions WHERE id IN ({})",
+            super::placeholders(1, chunk.len())
+        );
+        let rows = with_pool!(storage, pool => {
+            let mut query = sqlx::query_as::<_, SubscriptionRow>(&sql);
+            for id in chunk {
+                query = query.bind(*id);
+            }
+            query.fetch_all(pool).await?
+        });
+        found.extend(rows);
+    }
+    Ok(found)
+}
+
+/// Ids per `IN (…)` list: far below either dialect's limit on bound parameters.
+const IN_CHUNK: usize = 200;
 
 /// Records the fact `key` in the caller's transaction; `true` if this call recorded it first
 /// (the alert fires), `false` if it was already there (another instance, or an earlier run).

@@ -2,8 +2,10 @@
 //! [`MessageKind::Webhook`](crate::outbox::MessageKind::Webhook) messages. One call is one signed
 //! HTTP POST of the event's stored body to the subscription's URL.
 //!
-//! For a message it loads the subscription (gone or disabled: a permanent "subscription
-//! disabled") and the event body, opens the secret (and the previous one while its rotation
+//! For a claimed batch it reads the subscriptions and the events' bodies once (one statement
+//! each, [`Deliver::prepare`]: a subscription is as the claim found it); for a message it takes
+//! its subscription (gone or disabled: a permanent "subscription disabled") and its event's body
+//! from there, opens the secret (and the previous one while its rotation
 //! overlap lasts), signs with [`super::signature::sign`] at the injected clock's time, and POSTs
 //! with the `X-ARCA-*` and Standard Webhooks headers through a client whose connector resolves
 //! names through the SSRF guard ([`super::ssrf::GuardedResolver`]); a literal IP host is checked
@@ -19,6 +21,7 @@
 //! It never retries by itself (the dispatcher does), never sends our credentials (no
 //! `Authorization`, no cookies) and never puts a secret in a reply, error or log.
 
+use std::collections::HashMap;
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
@@ -42,7 +45,7 @@ use super::subscriptions::{DisabledReason, Subscription};
 use crate::Error;
 use crate::config::WebhookConfig;
 use crate::crypto::Secrets;
-use crate::outbox::{Attempted, Deliver};
+use crate::outbox::{Attempted, Deliver, Prepared};
 use crate::storage::outbox::{AttemptOutcome, MessageRow};
 use crate::storage::{self, Storage};
 
@@ -82,10 +85,44 @@ impl WebhookDelivery {
         })
     }
 
+    /// Reads the subscriptions and event bodies of a claimed batch, one statement each. A failed
+    /// read prepares nothing: each attempt then reads for itself (and meets the same failure).
+    async fn load(&self, messages: &[&MessageRow]) -> Prepared {
+        let mut subjects: Vec<&str> = messages.iter().map(|message| message.subject_id.as_str()).collect();
+        subjects.sort_unstable();
+        subjects.dedup();
+        let payloads: Vec<DeliveryPayload> = messages
+            .iter()
+            .filter_map(|message| serde_json::from_str(&message.payload).ok())
+            .collect();
+        let mut events: Vec<&str> = payloads.iter().map(|payload| payload.event_id.as_str()).collect();
+        events.sort_unstable();
+        events.dedup();
+        let read = async {
+            let subscriptions = storage::webhooks::find_subscriptions(&self.storage, &subjects).await?;
+            let bodies = storage::webhooks::event_bodies(&self.storage, &events).await?;
+            Ok::<_, Error>(Loaded {
+                subscriptions: subscriptions.into_iter().map(|row| (row.id.clone(), row)).collect(),
+                bodies: bodies.into_iter().collect(),
+            })
+        };
+        match read.await {
+            Ok(loaded) => Prepared::new(loaded),
+            Err(error) => {
+                tracing::warn!(error = %error, "could not read a batch's webhook subscriptions and events; each attempt reads its own");
+                Prepared::default()
+            }
+        }
+    }
+
     /// One attempt, and whether the subscription was failing when it was read (so a delivery
     /// clears `failing_since` only when it was set: one statement less per delivered event).
-    async fn attempt(&self, message: &MessageRow) -> (Attempted, bool) {
-        let subscription = match storage::webhooks::find_subscription(&self.storage, &message.subject_id).await {
+    async fn attempt(&self, message: &MessageRow, loaded: Option<&Loaded>) -> (Attempted, bool) {
+        let found = match loaded {
+            Some(loaded) => Ok(loaded.subscriptions.get(&message.subject_id).cloned()),
+            None => storage::webhooks::find_subscription(&self.storage, &message.subject_id).await,
+        };
+        let subscription = match found {
             Ok(Some(row)) if row.enabled && row.account_id == message.account_id => row,
             Ok(_) => {
                 return (
@@ -101,14 +138,23 @@ impl WebhookDelivery {
             }
         };
         let failing = subscription.failing_since.is_some();
-        (self.attempt_with(message, &subscription).await, failing)
+        (self.attempt_with(message, &subscription, loaded).await, failing)
     }
 
-    async fn attempt_with(&self, message: &MessageRow, subscription: &storage::webhooks::SubscriptionRow) -> Attempted {
+    async fn attempt_with(
+        &self,
+        message: &MessageRow,
+        subscription: &storage::webhooks::SubscriptionRow,
+        loaded: Option<&Loaded>,
+    ) -> Attempted {
         let Ok(payload) = serde_json::from_str::<DeliveryPayload>(&message.payload) else {
             return Attempted::new(AttemptOutcome::Permanent, "the delivery's payload is unreadable");
         };
-        let body = match storage::webhooks::event_body(&self.storage, &payload.event_id).await {
+        let found = match loaded {
+            Some(loaded) => Ok(loaded.bodies.get(&payload.event_id).cloned()),
+            None => storage::webhooks::event_body(&self.storage, &payload.event_id).await,
+        };
+        let body = match found {
             Ok(Some(body)) => body,
             Ok(None) => return Attempted::new(AttemptOutcome::Permanent, "the event no longer exists"),
             Err(error) => return Attempted::new(AttemptOutcome::Transient, format!("storage: {error}")),
@@ -237,10 +283,25 @@ impl WebhookDelivery {
     }
 }
 
+/// A claimed batch's subscriptions (by id) and event bodies (by event id), as
+/// [`WebhookDelivery::load`] read them. A subscription or event absent here does not exist.
+struct Loaded {
+    subscriptions: HashMap<String, storage::webhooks::SubscriptionRow>,
+    bodies: HashMap<String, String>,
+}
+
 impl Deliver for WebhookDelivery {
-    fn deliver<'a>(&'a self, message: &'a MessageRow) -> Pin<Box<dyn Future<Output = Attempted> + Send + 'a>> {
+    fn prepare<'a>(&'a self, messages: &'a [&'a MessageRow]) -> Pin<Box<dyn Future<Output = Prepared> + Send + 'a>> {
+        Box::pin(self.load(messages))
+    }
+
+    fn deliver<'a>(
+        &'a self,
+        message: &'a MessageRow,
+        prepared: &'a Prepared,
+    ) -> Pin<Box<dyn Future<Output = Attempted> + Send + 'a>> {
         Box::pin(async move {
-            let (attempted, failing) = self.attempt(message).await;
+            let (attempted, failing) = self.attempt(message, prepared.get::<Loaded>()).await;
             if let Err(error) = self.after_attempt(message, &attempted, failing).await {
                 tracing::warn!(message.id = %message.id, error = %error, "could not update the webhook subscription after an attempt");
             }

@@ -167,19 +167,27 @@ pub async fn emit_with(
     event: &Event,
     now: DateTime<Utc>,
 ) -> Result<Option<String>, Error> {
-    let subscriptions: Vec<&String> = subscriptions
-        .iter()
-        .filter(|(_, events)| subscribed(events, event.event_type))
-        .map(|(id, _)| id)
-        .collect();
-    if subscriptions.is_empty() {
+    let Some(planned) = plan(takers(subscriptions, event), event, now)? else {
         return Ok(None);
+    };
+    write(transaction, std::slice::from_ref(&planned)).await?;
+    Ok(Some(planned.id))
+}
+
+/// [`emit_with`] for many events, each with its account's subscriptions, written together: one
+/// multi-row INSERT for the events and one for their deliveries (per 200 rows), however many
+/// there are. Returns how many events were stored.
+pub async fn emit_many(
+    transaction: &mut Transaction<'_>,
+    events: &[(&[(String, String)], Event)],
+    now: DateTime<Utc>,
+) -> Result<usize, Error> {
+    let mut planned = Vec::with_capacity(events.len());
+    for (subscriptions, event) in events {
+        planned.extend(plan(takers(subscriptions, event), event, now)?);
     }
-    let id = write_event(transaction, event, now).await?;
-    for subscription in subscriptions {
-        insert_delivery(transaction, &event.account_id, subscription, &id, event.event_type, now).await?;
-    }
-    Ok(Some(id))
+    write(transaction, &planned).await?;
+    Ok(planned.len())
 }
 
 /// [`emit`] for several events in one transaction; returns how many were stored.
@@ -201,19 +209,41 @@ pub async fn emit_to(
     event: &Event,
     now: DateTime<Utc>,
 ) -> Result<String, Error> {
-    let id = write_event(transaction, event, now).await?;
-    insert_delivery(
-        transaction,
-        &event.account_id,
-        subscription_id,
-        &id,
-        event.event_type,
-        now,
-    )
-    .await
+    let planned = plan(vec![subscription_id], event, now)?;
+    write(transaction, planned.as_slice()).await?;
+    Ok(planned
+        .iter()
+        .flat_map(|event| &event.deliveries)
+        .map(|message| message.id.clone())
+        .next()
+        .unwrap_or_default())
 }
 
-async fn write_event(transaction: &mut Transaction<'_>, event: &Event, now: DateTime<Utc>) -> Result<String, Error> {
+/// An event ready to be written, with its deliveries.
+struct Planned {
+    id: String,
+    account_id: String,
+    event_type: EventType,
+    body: String,
+    created_at: DateTime<Utc>,
+    deliveries: Vec<NewMessage>,
+}
+
+/// The ids of the `subscriptions` (id, events JSON) that take `event`.
+fn takers<'a>(subscriptions: &'a [(String, String)], event: &Event) -> Vec<&'a str> {
+    subscriptions
+        .iter()
+        .filter(|(_, events)| subscribed(events, event.event_type))
+        .map(|(id, _)| id.as_str())
+        .collect()
+}
+
+/// `event` with a delivery to each of `takers` (subscription ids), or `None` when there are
+/// none (nothing is written). A body past [`MAX_BODY_BYTES`] is refused. Pure but for the ids.
+fn plan(takers: Vec<&str>, event: &Event, now: DateTime<Utc>) -> Result<Option<Planned>, Error> {
+    if takers.is_empty() {
+        return Ok(None);
+    }
     let id = storage::new_id("evt");
     let body = body(&id, event.event_type, now, &event.data);
     if body.len() > MAX_BODY_BYTES {
@@ -222,47 +252,51 @@ async fn write_event(transaction: &mut Transaction<'_>, event: &Event, now: Date
             format!("the event's body would exceed {MAX_BODY_BYTES} bytes"),
         ));
     }
-    storage::webhooks::insert_event(
-        transaction,
-        &storage::webhooks::NewEvent {
-            id: &id,
-            account_id: &event.account_id,
-            event_type: event.event_type.as_str(),
-            body: &body,
-            created_at: now,
-        },
-    )
-    .await?;
-    Ok(id)
-}
-
-async fn insert_delivery(
-    transaction: &mut Transaction<'_>,
-    account_id: &str,
-    subscription_id: &str,
-    event_id: &str,
-    event_type: EventType,
-    now: DateTime<Utc>,
-) -> Result<String, Error> {
-    let payload = DeliveryPayload {
-        event_id: event_id.to_string(),
-        event_type,
-    };
-    let id = storage::new_id("msg");
-    storage::outbox::insert(
-        transaction,
-        &NewMessage {
-            id: id.clone(),
-            account_id: account_id.to_string(),
+    let payload = serde_json::to_string(&DeliveryPayload {
+        event_id: id.clone(),
+        event_type: event.event_type,
+    })
+    .unwrap_or_default();
+    let deliveries = takers
+        .into_iter()
+        .map(|subscription| NewMessage {
+            id: storage::new_id("msg"),
+            account_id: event.account_id.clone(),
             kind: MessageKind::Webhook,
-            subject_id: subscription_id.to_string(),
-            payload: serde_json::to_string(&payload).unwrap_or_default(),
+            subject_id: subscription.to_string(),
+            payload: payload.clone(),
             next_attempt_at: now.timestamp_millis(),
             created_at: now,
-        },
-    )
-    .await?;
-    Ok(id)
+        })
+        .collect();
+    Ok(Some(Planned {
+        id,
+        account_id: event.account_id.clone(),
+        event_type: event.event_type,
+        body,
+        created_at: now,
+        deliveries,
+    }))
+}
+
+/// Writes `planned` events and their deliveries in `transaction`, in multi-row INSERTs.
+async fn write(transaction: &mut Transaction<'_>, planned: &[Planned]) -> Result<(), Error> {
+    if planned.is_empty() {
+        return Ok(());
+    }
+    let events: Vec<storage::webhooks::NewEvent<'_>> = planned
+        .iter()
+        .map(|event| storage::webhooks::NewEvent {
+            id: &event.id,
+            account_id: &event.account_id,
+            event_type: event.event_type.as_str(),
+            body: &event.body,
+            created_at: event.created_at,
+        })
+        .collect();
+    storage::webhooks::insert_events(transaction, &events).await?;
+    let deliveries: Vec<&NewMessage> = planned.iter().flat_map(|event| &event.deliveries).collect();
+    storage::outbox::insert_many(transaction, &deliveries).await
 }
 
 #[cfg(test)]

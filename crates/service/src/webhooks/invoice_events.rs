@@ -7,7 +7,8 @@
 //!
 //! Built for batches: one query finds whether any account of a batch listens; only then are the
 //! invoices read back (in the same transaction, so `data` is what commits) and the events
-//! written. `invoice.pending_retry` fires on the transition into a round of retries
+//! written, all of them in one multi-row INSERT and their deliveries in another.
+//! `invoice.pending_retry` fires on the transition into a round of retries
 //! (`storage::invoices::announce_retry`), not on every deferral.
 //!
 //! It never decides a status (the engine does) and never sends anything (the dispatcher does,
@@ -78,7 +79,7 @@ pub async fn announce(
         .into_iter()
         .map(|row| (row.id.clone(), row))
         .collect();
-    let mut stored = 0;
+    let mut batch: Vec<(&[(String, String)], Event)> = Vec::with_capacity(wanted.len());
     for (event_type, id) in wanted {
         let Some(row) = rows.get(&id) else { continue };
         let Some(subscriptions) = by_account.get(&row.account_id) else {
@@ -89,14 +90,9 @@ pub async fn announce(
             event_type,
             data: data::invoice(row.clone(), linker)?,
         };
-        if events::emit_with(transaction, subscriptions, &event, now)
-            .await?
-            .is_some()
-        {
-            stored += 1;
-        }
+        batch.push((subscriptions.as_slice(), event));
     }
-    Ok(stored)
+    events::emit_many(transaction, &batch, now).await
 }
 
 /// Emits `event_type` (`invoice.created`, `invoice.updated`) about invoice `id` of the account
