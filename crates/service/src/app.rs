@@ -247,6 +247,7 @@ fn outbox(
             poll: config.email.poll,
             max_in_flight: crate::outbox::dispatcher::DEFAULT_MAX_IN_FLIGHT,
             endpoint_concurrency: usize::try_from(config.webhooks.endpoint_concurrency).unwrap_or(1),
+            endpoint_rounds: crate::outbox::dispatcher::claim_rounds(config.email.lease_ttl, config.webhooks.timeout),
         },
     ));
     dispatcher.spawn();

@@ -9,18 +9,21 @@
 //!   instance's attempts as `abandoned`.
 //! - **Deliver**: each kind's deliverer first reads what the batch's attempts need at once
 //!   ([`Deliver::prepare`]: for webhooks, the subscriptions and the events' bodies); then each
-//!   claimed message is attempted in a task of its own through its kind's [`Deliver`]: at most `max_in_flight` attempts at once in this instance, and at most
-//!   `endpoint_concurrency` at once to one webhook subscription (a message's `subject_id`). A
-//!   claim leaves out the subscriptions already at their bound and takes at most that bound per
-//!   subscription, so a claimed message waits for its endpoint at most one round of attempts
-//!   (the lease, `OUTBOX_LEASE_TTL_MS`, must outlast two attempts' timeouts).
+//!   claimed message is attempted in a task of its own through its kind's [`Deliver`]: at most
+//!   `max_in_flight` attempts at once in this instance, and at most `endpoint_concurrency` at once
+//!   to one webhook subscription (a message's `subject_id`). A claim takes at most
+//!   [`claim_rounds`] rounds of that bound per subscription and leaves out the subscriptions
+//!   already holding that many, so a claimed message waits for its endpoint at most that many
+//!   rounds of attempts, which the lease (`OUTBOX_LEASE_TTL_MS`) outlasts by one attempt's timeout
+//!   (`WEBHOOK_TIMEOUT_MS`): 8 rounds with the defaults.
 //! - **Settle**: attempts that ended are recorded together, as [`retry::settle`] decides, in one
 //!   transaction of two multi-row statements (`storage::outbox::finish_batch`), each row fenced by
 //!   its owner and attempt number.
 //!   An attempt frees its endpoint's slot as soon as its answer is in.
 //!
 //! [`Dispatcher::spawn`] runs this as a pipeline: a settler task records what ended while the
-//! claiming loop claims again as soon as capacity frees and something may be due (woken by [`super::wake_all`] after a commit in this process, by
+//! claiming loop claims again (at once after a full claim, at most every [`CLAIM_GATHER`] after a
+//! short one) as soon as capacity frees and something may be due (woken by [`super::wake_all`] after a commit in this process, by
 //! [`Dispatcher::wake`], when the next message is due, or every `OUTBOX_POLL_MS` for what other
 //! instances wrote). [`Dispatcher::run_once`] is one deterministic pass for tests: every message
 //! due now gets one attempt, and every attempt is recorded before it returns.
@@ -50,6 +53,11 @@ const PASS_LIMIT: usize = 1000;
 /// At most this many attempts are recorded in one transaction.
 const SETTLE_BATCH: usize = 500;
 
+/// After a claim that came back short, the next one waits this long from it: under a stream of
+/// commits (each wakes the loop) one claim takes what arrived meanwhile, instead of one claim
+/// per message. A delivery waits at most this much more; a full claim is followed at once.
+const CLAIM_GATHER: Duration = Duration::from_millis(10);
+
 /// Aborts a task when dropped (the settler goes with the pipeline that feeds it).
 struct AbortOnDrop(tokio::task::JoinHandle<()>);
 
@@ -74,6 +82,25 @@ pub struct DispatcherConfig {
     pub max_in_flight: usize,
     /// Attempts in flight at once to one webhook subscription in this instance.
     pub endpoint_concurrency: usize,
+    /// How many rounds of `endpoint_concurrency` attempts one claim may take for one
+    /// subscription ([`claim_rounds`]): the rest of a round waits at the endpoint's gate.
+    pub endpoint_rounds: usize,
+}
+
+/// The most rounds a claim takes per webhook subscription.
+const MAX_ENDPOINT_ROUNDS: usize = 8;
+
+/// How many rounds of an endpoint's bound one claim may take for it, so that the last claimed
+/// message still starts before its lease ends: a message of round `k` waits for `k − 1` rounds
+/// of attempts, each at most `attempt_timeout`, and then takes one itself, so `k` rounds need
+/// `(k + 1) × attempt_timeout` below the lease (one round of margin). At least 1, at most
+/// [`MAX_ENDPOINT_ROUNDS`]: 8 with the defaults (300 s lease, 30 s timeout). Pure.
+pub fn claim_rounds(lease_ttl: Duration, attempt_timeout: Duration) -> usize {
+    let timeout = attempt_timeout.as_millis().max(1);
+    let fits = lease_ttl.as_millis() / timeout;
+    usize::try_from(fits.saturating_sub(1))
+        .unwrap_or(usize::MAX)
+        .clamp(1, MAX_ENDPOINT_ROUNDS)
 }
 
 /// What one pass did.
@@ -235,6 +262,12 @@ impl Dispatcher {
         self.config.endpoint_concurrency.max(1)
     }
 
+    /// How many messages of one subscription this instance holds at once, attempted or waiting
+    /// at its gate: the bound times the rounds a claim may take.
+    fn endpoint_share(&self) -> usize {
+        self.endpoint_bound().saturating_mul(self.config.endpoint_rounds.max(1))
+    }
+
     /// The pipeline: claim while there is room and something may be due; attempts that end
     /// go to a settler task of their own, which records them in batches while claims go on.
     async fn run(self: Arc<Self>) {
@@ -244,15 +277,23 @@ impl Dispatcher {
         let mut attempts: JoinSet<Ended> = JoinSet::new();
         let max = self.max_in_flight();
         let mut look = true;
+        // When the last claim came back short (the backlog was drained), so none closer together.
+        let mut short_claim_at: Option<Instant> = None;
         loop {
             let room = max.saturating_sub(attempts.len());
             if look && room > 0 {
+                if let Some(at) = short_claim_at {
+                    // Messages trickling in (a commit wakes this loop each) are taken together.
+                    tokio::time::sleep_until((at + CLAIM_GATHER).into()).await;
+                }
                 committed.borrow_and_update();
+                let claimed_at = Instant::now();
                 match self.claim(room).await {
                     Ok(claimed) => {
                         // A full claim means more may be waiting; a short one that nothing more is
                         // due except for busy endpoints, which an ending attempt frees.
                         look = claimed.len() == room;
+                        short_claim_at = (!look).then_some(claimed_at);
                         self.start_all(&mut attempts, claimed).await;
                     }
                     Err(error) => {
@@ -348,15 +389,17 @@ impl Dispatcher {
         if room == 0 {
             return Ok(Vec::new());
         }
-        let bound = self.endpoint_bound();
-        let busy = self.lock_endpoints().busy(bound);
+        // A subscription is left out while a round of its attempts is full; once it is not, the
+        // claim takes up to `share` more (its last one waits at most `endpoint_rounds` rounds).
+        let busy = self.lock_endpoints().busy(self.endpoint_bound());
+        let share = self.endpoint_share();
         let now = self.clock.now();
         let request = ClaimRequest {
             owner: &self.owner,
             now,
             lease_expires_at: now.timestamp_millis().saturating_add(millis(self.config.lease_ttl)),
             limit: i64::try_from(room).unwrap_or(i64::MAX),
-            per_subject: i64::try_from(bound).unwrap_or(i64::MAX),
+            per_subject: i64::try_from(share).unwrap_or(i64::MAX),
             busy_subjects: &busy,
         };
         let (claimed, abandoned) = store::claim_batch(&self.storage, &request).await?;
@@ -502,4 +545,22 @@ fn log(message: &MessageRow, finish: &store::Finish<'_>, held: bool) {
 
 fn millis(duration: Duration) -> i64 {
     i64::try_from(duration.as_millis()).unwrap_or(i64::MAX)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_claim_takes_as_many_rounds_as_the_lease_outlasts_plus_one() {
+        let secs = Duration::from_secs;
+        // The defaults: 300 s lease, 30 s timeout → capped at 8.
+        assert_eq!(claim_rounds(secs(300), secs(30)), 8);
+        assert_eq!(claim_rounds(secs(120), secs(30)), 3);
+        assert_eq!(claim_rounds(secs(90), secs(30)), 2);
+        // Two timeouts or less: one round, as the lease allows no more.
+        assert_eq!(claim_rounds(secs(60), secs(30)), 1);
+        assert_eq!(claim_rounds(secs(31), secs(30)), 1);
+        assert_eq!(claim_rounds(secs(10), Duration::ZERO), MAX_ENDPOINT_ROUNDS);
+    }
 }
