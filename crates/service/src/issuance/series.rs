@@ -23,6 +23,7 @@
 
 use std::ops::ControlFlow;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 use arca_protocol::wsfe::{FECAEDetRequest, FECAERequest, FECabRequest};
@@ -67,7 +68,9 @@ impl WorkerContext {
 }
 
 /// Runs the worker of `key` until the task is aborted.
-pub(super) async fn run(context: Arc<WorkerContext>, key: SeriesKey, wake: Arc<Notify>) {
+/// `busy` is set while a step that found work runs (and until the worker rests), for
+/// `Engine::worker_busy`.
+pub(super) async fn run(context: Arc<WorkerContext>, key: SeriesKey, wake: Arc<Notify>, busy: Arc<AtomicBool>) {
     let mut worker = SeriesWorker {
         context,
         key,
@@ -78,7 +81,11 @@ pub(super) async fn run(context: Arc<WorkerContext>, key: SeriesKey, wake: Arc<N
         ensured: false,
     };
     loop {
-        let pause = match worker.step().await {
+        let step = worker.step(&busy).await;
+        if !matches!(step, Ok(Next::Again)) {
+            busy.store(false, Ordering::Release);
+        }
+        let pause = match step {
             Ok(Next::Again) => continue,
             Ok(Next::Wait(pause)) => pause,
             Err(error) => {
@@ -189,7 +196,7 @@ fn ids_of<'a>(ids: impl IntoIterator<Item = &'a String>) -> Vec<String> {
 }
 
 impl SeriesWorker {
-    async fn step(&mut self) -> Result<Next, Error> {
+    async fn step(&mut self, busy: &AtomicBool) -> Result<Next, Error> {
         // For the step's timing in the debug log (where the time of a batch goes; see `bench`).
         let started = Instant::now();
         let storage = &self.context.storage;
@@ -222,6 +229,8 @@ impl SeriesWorker {
                 self.last = None;
             }
         }
+        // From here, holding the series, the worker looks at it again before it rests.
+        busy.store(true, Ordering::Release);
         let reconciled = match self.reconcile(resuming).await? {
             ControlFlow::Continue(reconciled) => reconciled,
             ControlFlow::Break(next) => return Ok(next),
