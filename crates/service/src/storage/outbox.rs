@@ -494,7 +494,11 @@ pub async fn finish_batch(
 }
 
 /// Completes the attempt rows of `chunk` (only those still open).
-async fn complete_attempts(transaction: &mut Transaction<'_>, chunk: &[Finish<'_>], now: DateTime<Utc>) -> Result<(), Error> {
+async fn complete_attempts(
+    transaction: &mut Transaction<'_>,
+    chunk: &[Finish<'_>],
+    now: DateTime<Utc>,
+) -> Result<(), Error> {
     let sql = format!(
         "UPDATE outbox_attempts SET finished_at = $1, outcome = v.column3, reply = v.column4, \
          http_status = v.column5, duration_ms = v.column6 FROM (VALUES {}) AS v \

@@ -92,7 +92,10 @@ pub async fn event_body(storage: &Storage, id: &str) -> Result<Option<String>, E
 pub async fn event_bodies(storage: &Storage, ids: &[&str]) -> Result<Vec<(String, String)>, Error> {
     let mut found = Vec::with_capacity(ids.len());
     for chunk in ids.chunks(IN_CHUNK) {
-        let sql = format!("SELECT id, body FROM webhook_events WHERE id IN ({})", super::placeholders(1, chunk.len()));
+        let sql = format!(
+            "SELECT id, body FROM webhook_events WHERE id IN ({})",
+            super::placeholders(1, chunk.len())
+        );
         let rows = with_pool!(storage, pool => {
             let mut query = sqlx::query_as::<_, (String, String)>(&sql);
             for id in chunk {
