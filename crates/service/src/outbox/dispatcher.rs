@@ -10,12 +10,16 @@
 //! - **Deliver**: each kind's deliverer first reads what the batch's attempts need at once
 //!   ([`Deliver::prepare`]: for webhooks, the subscriptions and the events' bodies); then each
 //!   claimed message is attempted in a task of its own through its kind's [`Deliver`]: at most
-//!   `max_in_flight` attempts at once in this instance, and at most `endpoint_concurrency` at once
-//!   to one webhook subscription (a message's `subject_id`). A claim takes at most
-//!   [`claim_rounds`] rounds of that bound per subscription and leaves out the subscriptions
-//!   already holding that many, so a claimed message waits for its endpoint at most that many
+//!   `endpoint_concurrency` at once to one webhook subscription (a message's `subject_id`, a gate
+//!   per subscription), then at most `max_in_flight` attempts at once in this instance (a permit
+//!   taken past the gate, so messages waiting for a slow endpoint hold none and the others'
+//!   attempts go on). A claim takes up to [`claim_rounds`] rounds of the endpoint's bound per
+//!   subscription (it leaves out the subscriptions with a full round in flight), and the instance
+//!   holds up to `max_in_flight` × rounds claimed messages: a claimed message waits about that many
 //!   rounds of attempts, which the lease (`OUTBOX_LEASE_TTL_MS`) outlasts by one attempt's timeout
-//!   (`WEBHOOK_TIMEOUT_MS`): 8 rounds with the defaults.
+//!   (`WEBHOOK_TIMEOUT_MS`): 8 rounds with the defaults. A message whose lease runs out first is
+//!   taken over and may be delivered twice (deliveries are at least once; the fence keeps the
+//!   record right).
 //! - **Settle**: attempts that ended are recorded together, as [`retry::settle`] decides, in one
 //!   transaction of two multi-row statements (`storage::outbox::finish_batch`), each row fenced by
 //!   its owner and attempt number.
@@ -196,6 +200,9 @@ pub struct Dispatcher {
     deliverers: HashMap<MessageKind, Arc<dyn Deliver>>,
     config: DispatcherConfig,
     endpoints: Arc<Mutex<Endpoints>>,
+    /// One permit per attempt in flight in this instance (`max_in_flight`), taken once the
+    /// attempt is through its endpoint's gate: messages waiting for a slow endpoint hold none.
+    attempting: Arc<Semaphore>,
     wake: Notify,
     task: Mutex<Option<tokio::task::JoinHandle<()>>>,
 }
@@ -214,6 +221,7 @@ impl Dispatcher {
             deliverers,
             config,
             endpoints: Arc::new(Mutex::new(Endpoints::default())),
+            attempting: Arc::new(Semaphore::new(config.max_in_flight.max(1))),
             wake: Notify::new(),
             task: Mutex::new(None),
         }
@@ -275,7 +283,8 @@ impl Dispatcher {
         let (ended_tx, ended_rx) = tokio::sync::mpsc::unbounded_channel::<Ended>();
         let _settler = AbortOnDrop(tokio::spawn(Arc::clone(&self).settle_continuously(ended_rx)));
         let mut attempts: JoinSet<Ended> = JoinSet::new();
-        let max = self.max_in_flight();
+        // Claimed messages held at once: attempting, or waiting at their endpoint's gate.
+        let max = self.max_in_flight().saturating_mul(self.config.endpoint_rounds.max(1));
         let mut look = true;
         // When the last claim came back short (the backlog was drained), so none closer together.
         let mut short_claim_at: Option<Instant> = None;
@@ -433,12 +442,15 @@ impl Dispatcher {
             endpoints: Arc::clone(&self.endpoints),
             subject: message.subject_id.clone(),
         });
+        let attempting = Arc::clone(&self.attempting);
         attempts.spawn(async move {
-            // The gate is never closed, so acquiring only waits.
+            // The gates are never closed, so acquiring only waits: the endpoint's first, then one
+            // of the instance's attempt permits.
             let _permit = match &gate {
                 Some(gate) => gate.acquire().await.ok(),
                 None => None,
             };
+            let _attempting = attempting.acquire().await.ok();
             let started = Instant::now();
             let attempted = match deliverer {
                 Some(deliverer) => deliverer.deliver(&message, &prepared).await,
