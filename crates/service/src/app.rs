@@ -247,7 +247,11 @@ fn outbox(
             poll: config.email.poll,
             max_in_flight: crate::outbox::dispatcher::DEFAULT_MAX_IN_FLIGHT,
             endpoint_concurrency: usize::try_from(config.webhooks.endpoint_concurrency).unwrap_or(1),
-            endpoint_rounds: crate::outbox::dispatcher::claim_rounds(config.email.lease_ttl, config.webhooks.timeout),
+            // Claimed messages wait for attempts of either kind: the longer bound counts.
+            endpoint_rounds: crate::outbox::dispatcher::claim_rounds(
+                config.email.lease_ttl,
+                config.webhooks.timeout.max(crate::email::delivery::SMTP_TIMEOUT),
+            ),
         },
     ));
     dispatcher.spawn();

@@ -86,16 +86,21 @@ impl Setup {
     }
 }
 
+/// How long one SMTP command may take (lettre's default, set here so the dispatcher can count
+/// on it: `outbox::dispatcher::claim_rounds`).
+pub const SMTP_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(60);
+
 /// lettre's transport for `url` (`AsyncSmtpTransport::from_url`), with TLS trusting only the CA
-/// in `root_cert` when given.
+/// in `root_cert` when given, and [`SMTP_TIMEOUT`].
 fn smtp_transport(
     url: &str,
     root_cert: Option<&std::path::Path>,
 ) -> Result<AsyncSmtpTransport<Tokio1Executor>, crate::Error> {
     // lettre's messages about a URL do not repeat it; ours never do.
     let refuse = |message: String| crate::Error::invalid("SMTP_URL", message);
-    let mut builder =
-        AsyncSmtpTransport::<Tokio1Executor>::from_url(url).map_err(|error| refuse(format!("not usable: {error}")))?;
+    let mut builder = AsyncSmtpTransport::<Tokio1Executor>::from_url(url)
+        .map_err(|error| refuse(format!("not usable: {error}")))?
+        .timeout(Some(SMTP_TIMEOUT));
     if let Some(path) = root_cert {
         let pem = std::fs::read(path).map_err(|source| crate::Error::Io {
             context: format!("reading SMTP_TLS_ROOT_CERT {}", path.display()),

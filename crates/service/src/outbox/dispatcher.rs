@@ -17,9 +17,9 @@
 //!   subscription (it leaves out the subscriptions with a full round in flight), and the instance
 //!   holds up to `max_in_flight` × rounds claimed messages: a claimed message waits about that many
 //!   rounds of attempts, which the lease (`OUTBOX_LEASE_TTL_MS`) outlasts by one attempt's timeout
-//!   (`WEBHOOK_TIMEOUT_MS`): 8 rounds with the defaults. A message whose lease runs out first is
-//!   taken over and may be delivered twice (deliveries are at least once; the fence keeps the
-//!   record right).
+//!   (`WEBHOOK_TIMEOUT_MS` or the SMTP timeout, the longer): 4 rounds with the defaults. A message
+//!   whose lease runs out first is taken over and may be delivered twice (deliveries are at least
+//!   once; the fence keeps the record right).
 //! - **Settle**: attempts that ended are recorded together, as [`retry::settle`] decides, in one
 //!   transaction of two multi-row statements (`storage::outbox::finish_batch`), each row fenced by
 //!   its owner and attempt number.
@@ -94,11 +94,12 @@ pub struct DispatcherConfig {
 /// The most rounds a claim takes per webhook subscription.
 const MAX_ENDPOINT_ROUNDS: usize = 8;
 
-/// How many rounds of an endpoint's bound one claim may take for it, so that the last claimed
-/// message still starts before its lease ends: a message of round `k` waits for `k − 1` rounds
-/// of attempts, each at most `attempt_timeout`, and then takes one itself, so `k` rounds need
+/// How many rounds of attempts one claim may take (per webhook subscription, of its bound; and
+/// of `max_in_flight` for the instance), so that the last claimed message still starts before
+/// its lease ends: a message of round `k` waits for `k − 1` rounds of attempts, each at most
+/// `attempt_timeout` (the longest of any kind's), and then takes one itself, so `k` rounds need
 /// `(k + 1) × attempt_timeout` below the lease (one round of margin). At least 1, at most
-/// [`MAX_ENDPOINT_ROUNDS`]: 8 with the defaults (300 s lease, 30 s timeout). Pure.
+/// [`MAX_ENDPOINT_ROUNDS`]: 4 with the defaults (300 s lease; 60 s SMTP, 30 s webhook). Pure.
 pub fn claim_rounds(lease_ttl: Duration, attempt_timeout: Duration) -> usize {
     let timeout = attempt_timeout.as_millis().max(1);
     let fits = lease_ttl.as_millis() / timeout;
@@ -566,8 +567,10 @@ mod tests {
     #[test]
     fn a_claim_takes_as_many_rounds_as_the_lease_outlasts_plus_one() {
         let secs = Duration::from_secs;
-        // The defaults: 300 s lease, 30 s timeout → capped at 8.
+        // The defaults: 300 s lease, 60 s SMTP timeout → 4; a 30 s timeout alone would give 8.
+        assert_eq!(claim_rounds(secs(300), secs(60)), 4);
         assert_eq!(claim_rounds(secs(300), secs(30)), 8);
+        assert_eq!(claim_rounds(secs(3000), secs(30)), MAX_ENDPOINT_ROUNDS);
         assert_eq!(claim_rounds(secs(120), secs(30)), 3);
         assert_eq!(claim_rounds(secs(90), secs(30)), 2);
         // Two timeouts or less: one round, as the lease allows no more.
