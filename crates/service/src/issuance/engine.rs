@@ -9,7 +9,6 @@
 //! notification lost while a listener reconnected.
 
 use std::collections::HashMap;
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -94,9 +93,6 @@ struct Inner {
 
 struct Worker {
     wake: Arc<Notify>,
-    /// Set while the worker is in a step that found work (it looks at the series again before
-    /// it rests): an invoice accepted meanwhile needs no cross-instance notification.
-    busy: Arc<AtomicBool>,
     task: JoinHandle<()>,
 }
 
@@ -236,16 +232,11 @@ impl Engine {
         emitted |= self
             .count_usage(&mut transaction, &invoice, &subscriptions, now)
             .await?;
-        // Other instances hear of the work unless this instance's worker is on the series now
-        // (it takes the invoice before it rests): a NOTIFY serializes the commits that send one
-        // on PostgreSQL, so the hot path of a busy series goes without.
-        if !self.worker_busy(&series) {
-            let work = notifications::Message::Work {
-                from: self.inner.context.owner.clone(),
-                series: series.clone(),
-            };
-            notifications::send(&mut transaction, &work).await?;
-        }
+        let work = notifications::Message::Work {
+            from: self.inner.context.owner.clone(),
+            series: series.clone(),
+        };
+        notifications::send(&mut transaction, &work).await?;
         transaction.commit().await?;
         if emitted {
             crate::outbox::wake_all();
@@ -520,20 +511,6 @@ impl Engine {
     }
 
     /// Wakes (starting it if needed) the worker of a series.
-    /// Whether this instance's worker of `key` is in a step that found work: it looks for
-    /// waiting invoices again before it rests, so one accepted now reaches it without a
-    /// cross-instance notification (its own wake-up still goes, [`Engine::wake`]).
-    fn worker_busy(&self, key: &SeriesKey) -> bool {
-        let workers = self
-            .inner
-            .workers
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner());
-        workers
-            .get(key)
-            .is_some_and(|worker| !worker.task.is_finished() && worker.busy.load(Ordering::Acquire))
-    }
-
     pub fn wake(&self, key: &SeriesKey) {
         let mut workers = self
             .inner
@@ -542,21 +519,18 @@ impl Engine {
             .unwrap_or_else(|poisoned| poisoned.into_inner());
         let worker = workers.entry(key.clone()).or_insert_with(|| {
             let wake = Arc::new(Notify::new());
-            let busy = Arc::new(AtomicBool::new(false));
             let task = tokio::spawn(super::series::run(
                 self.inner.context.clone(),
                 key.clone(),
                 wake.clone(),
-                busy.clone(),
             ));
-            Worker { wake, busy, task }
+            Worker { wake, task }
         });
         if worker.task.is_finished() {
             worker.task = tokio::spawn(super::series::run(
                 self.inner.context.clone(),
                 key.clone(),
                 worker.wake.clone(),
-                worker.busy.clone(),
             ));
         }
         // A permit is stored when the worker is busy, so a wake-up during a request is not lost:

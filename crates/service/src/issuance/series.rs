@@ -23,7 +23,6 @@
 
 use std::ops::ControlFlow;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 use arca_protocol::wsfe::{FECAEDetRequest, FECAERequest, FECabRequest};
@@ -68,9 +67,7 @@ impl WorkerContext {
 }
 
 /// Runs the worker of `key` until the task is aborted.
-/// `busy` is set while a step that found work runs (and until the worker rests), for
-/// `Engine::worker_busy`.
-pub(super) async fn run(context: Arc<WorkerContext>, key: SeriesKey, wake: Arc<Notify>, busy: Arc<AtomicBool>) {
+pub(super) async fn run(context: Arc<WorkerContext>, key: SeriesKey, wake: Arc<Notify>) {
     let mut worker = SeriesWorker {
         context,
         key,
@@ -81,11 +78,7 @@ pub(super) async fn run(context: Arc<WorkerContext>, key: SeriesKey, wake: Arc<N
         ensured: false,
     };
     loop {
-        let step = worker.step(&busy).await;
-        if !matches!(step, Ok(Next::Again)) {
-            busy.store(false, Ordering::Release);
-        }
-        let pause = match step {
+        let pause = match worker.step().await {
             Ok(Next::Again) => continue,
             Ok(Next::Wait(pause)) => pause,
             Err(error) => {
@@ -196,7 +189,7 @@ fn ids_of<'a>(ids: impl IntoIterator<Item = &'a String>) -> Vec<String> {
 }
 
 impl SeriesWorker {
-    async fn step(&mut self, busy: &AtomicBool) -> Result<Next, Error> {
+    async fn step(&mut self) -> Result<Next, Error> {
         // For the step's timing in the debug log (where the time of a batch goes; see `bench`).
         let started = Instant::now();
         let storage = &self.context.storage;
@@ -229,8 +222,6 @@ impl SeriesWorker {
                 self.last = None;
             }
         }
-        // From here, holding the series, the worker looks at it again before it rests.
-        busy.store(true, Ordering::Release);
         let reconciled = match self.reconcile(resuming).await? {
             ControlFlow::Continue(reconciled) => reconciled,
             ControlFlow::Break(next) => return Ok(next),
