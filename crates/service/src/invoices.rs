@@ -389,6 +389,12 @@ impl Invoices {
         } else {
             respond
         };
+        if respond == Respond::Async
+            && let Some(row) = submitted.accepted
+        {
+            // As it was just committed: answered without reading it again.
+            return Ok(Invoice::new(*row, account.cuit));
+        }
         self.result(&submitted.id, account.cuit, respond).await
     }
 

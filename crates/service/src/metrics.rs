@@ -87,6 +87,12 @@ const FAMILIES: &[Family] = &[
         labelled: false,
     },
     Family {
+        name: "arca_acceptance_group_size",
+        help: "Accepted invoices stored in one transaction (group commit; a lone invoice is not counted).",
+        kind: Kind::Histogram(BATCH_BUCKETS),
+        labelled: false,
+    },
+    Family {
         name: "arca_reconciliations_total",
         help: "In-flight invoices checked against ARCA (FECompConsultar) after an uncertain outcome.",
         kind: Kind::Counter,
@@ -256,6 +262,11 @@ pub fn record_database_error() {
 /// One `FECAESolicitar` with `size` invoices.
 pub fn record_batch(size: usize) {
     observe("arca_issuance_batch_size", Vec::new(), size as f64);
+}
+
+/// A group of `size` accepted invoices committed in one transaction.
+pub fn record_acceptance_group(size: usize) {
+    observe("arca_acceptance_group_size", Vec::new(), size as f64);
 }
 
 /// One in-flight invoice reconciled with ARCA.

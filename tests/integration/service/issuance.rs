@@ -483,3 +483,42 @@ async fn an_arca_internal_error_defers_the_invoice_and_it_is_sent_again() {
     assert_one_voucher_per_invoice(&setup.env, &[row]).await;
     engine.stop();
 }
+
+/// A `respond-async` answer shows the row `submit` committed without reading it again: that row
+/// must be exactly what a read returns (the columns the insert leaves to their defaults too), on
+/// both dialects, for an invoice accepted to send now and one deferred behind the breaker.
+#[tokio::test]
+async fn the_row_submit_reports_is_the_row_stored() {
+    let setup = setup().await;
+    let engine = Engine::new(
+        setup.app.storage.clone(),
+        Arc::new(Unreachable),
+        EngineConfig::default(),
+    );
+    let deferred = NewInvoice {
+        deferred_until: Some(chrono::Utc::now() + chrono::Duration::minutes(5)),
+        idempotency_key: Some("clave-1".into()),
+        request_hash: Some("hash".into()),
+        document: Some(r#"{"punto_venta": 1}"#.into()),
+        ..invoice(&setup.account_id, factura_b())
+    };
+    for new in [invoice(&setup.account_id, factura_b()), deferred] {
+        let submitted = engine.submit(new).await.unwrap();
+        let reported = submitted.accepted.expect("a created invoice reports its row");
+        let stored = invoices::find(&setup.app.storage, &submitted.id)
+            .await
+            .unwrap()
+            .expect("stored");
+        assert_eq!(format!("{reported:?}"), format!("{stored:?}"));
+    }
+    let repeat = engine
+        .submit(NewInvoice {
+            idempotency_key: Some("clave-1".into()),
+            request_hash: Some("hash".into()),
+            ..invoice(&setup.account_id, factura_b())
+        })
+        .await
+        .unwrap();
+    assert!(!repeat.created && repeat.accepted.is_none(), "{repeat:?}");
+    engine.stop();
+}

@@ -12,7 +12,9 @@ async fn count_invoices(app: &TestApp, account: &str, month: &str, invoices: usi
     let mut last = 0;
     for _ in 0..invoices {
         let mut transaction = app.storage.begin().await.unwrap();
-        last = usage::increment_usage(&mut transaction, account, month).await.unwrap();
+        last = usage::increment_usage(&mut transaction, account, month, 1)
+            .await
+            .unwrap();
         transaction.commit().await.unwrap();
     }
     last
@@ -36,7 +38,7 @@ async fn usage_is_counted_per_account_and_month() {
     count_invoices(&app, &other, &month, 2).await;
     // Rolled back with its invoice: not counted.
     let mut transaction = app.storage.begin().await.unwrap();
-    usage::increment_usage(&mut transaction, &account, &month)
+    usage::increment_usage(&mut transaction, &account, &month, 1)
         .await
         .unwrap();
     drop(transaction);
@@ -107,7 +109,7 @@ async fn counts_without_a_quota_are_spread_over_shards_and_summed() {
     let month = usage::month_of(Utc::now());
     for _ in 0..40 {
         let mut transaction = app.storage.begin().await.unwrap();
-        usage::count_usage(&mut transaction, &account, &month).await.unwrap();
+        usage::count_usage(&mut transaction, &account, &month, 1).await.unwrap();
         transaction.commit().await.unwrap();
     }
     assert_eq!(usage::usage(&app.storage, &account, &month).await.unwrap(), 40);

@@ -331,6 +331,138 @@ async fn a_rolled_back_change_never_produces_a_delivery() {
     assert_eq!(of_type(&app.storage, "invoice.created").await.len(), 1);
 }
 
+/// A Factura B for the engine, as `POST /v1/invoices` would submit it for `account` (`cuit`).
+async fn new_invoice(
+    app: &TestApp,
+    account: &str,
+    cuit: &str,
+    usage: Option<i64>,
+    key: Option<(&str, &str)>,
+) -> arca_service::issuance::NewInvoice {
+    let request: arca_service::invoices::CreateInvoice = serde_json::from_value(factura_b()).unwrap();
+    let owner = arca_service::accounts::find(&app.storage, account).await.unwrap();
+    let now = chrono::Utc::now();
+    let voucher = arca_service::invoices::compose::checked_voucher(&request, &owner, now).unwrap();
+    arca_service::issuance::NewInvoice {
+        account_id: account.to_string(),
+        cuit: cuit.to_string(),
+        voucher,
+        document: None,
+        cliente_nombre: None,
+        idempotency_key: key.map(|(key, _)| key.to_string()),
+        request_hash: key.map(|(_, hash)| hash.to_string()),
+        usage: Some((arca_service::usage::month_of(now), usage)),
+        deferred_until: None,
+        note: None,
+    }
+}
+
+/// Group commit (`issuance/engine/acceptor.rs`): the invoices of a group are stored together,
+/// each counted and announced exactly as if it had been accepted alone.
+#[tokio::test]
+async fn a_group_of_acceptances_counts_and_announces_each_invoice_once() {
+    let app = app_builder().start().await;
+    let (unlimited, _) = app
+        .create_account("Grande", CUIT_A, json!({"tier": "enterprise"}))
+        .await;
+    let (limited, _) = app.create_account("Chico", CUIT_B, json!({"monthly_quota": 10})).await;
+    let listening = subscribe(&app, &unlimited, &["invoice.created"]).await;
+    let mut group = Vec::new();
+    for _ in 0..4 {
+        group.push(new_invoice(&app, &unlimited, CUIT_A, None, None).await);
+    }
+    for n in 0..2 {
+        let key = format!("chico-{n}");
+        group.push(new_invoice(&app, &limited, CUIT_B, Some(10), Some((&key, "hash"))).await);
+    }
+    let answers = app.state.engine.submit_group(group).await;
+    let ids: Vec<String> = answers
+        .into_iter()
+        .map(|answer| {
+            let submitted = answer.expect("every invoice of the group is accepted");
+            assert!(submitted.created);
+            submitted.id
+        })
+        .collect();
+    let mut distinct = ids.clone();
+    distinct.sort();
+    distinct.dedup();
+    assert_eq!(distinct.len(), 6, "one invoice per request: {ids:?}");
+    assert_eq!(count(&app.storage, "SELECT COUNT(*) FROM invoices").await, 6);
+    let month = arca_service::usage::month_of(chrono::Utc::now());
+    for (account, expected) in [(&unlimited, 4), (&limited, 2)] {
+        let used = arca_service::usage::usage(&app.storage, account, &month).await.unwrap();
+        assert_eq!(used, expected, "usage of {account}");
+    }
+    for id in &ids[..4] {
+        assert_delivered_once(&app.storage, "invoice.created", id, &[&listening]).await;
+    }
+    let created = of_type(&app.storage, "invoice.created").await;
+    assert_eq!(created.len(), 4, "only the listening account's invoices: {created:?}");
+    for delivery in &created {
+        assert_eq!(delivery.body["data"]["status"], "pending", "{}", delivery.body);
+    }
+    // Its keys hold as if each invoice had been accepted alone.
+    let repeat = app
+        .state
+        .engine
+        .submit(new_invoice(&app, &limited, CUIT_B, Some(10), Some(("chico-1", "hash"))).await)
+        .await
+        .unwrap();
+    assert_eq!((repeat.id.as_str(), repeat.created), (ids[5].as_str(), false));
+}
+
+/// A group holding a repeated idempotency key, a key reused with another body and more invoices
+/// than the quota leaves is rolled back and decided invoice by invoice: each answer is the one
+/// the invoice would have had alone, and the quota's alert fires once.
+#[tokio::test]
+async fn a_group_meeting_a_used_key_or_the_quota_is_decided_invoice_by_invoice() {
+    let app = app_builder().start().await;
+    let (account, _) = app.create_account("Chico", CUIT_A, json!({"monthly_quota": 3})).await;
+    subscribe(&app, &account, &["quota.exhausted"]).await;
+    let engine = &app.state.engine;
+    let first = engine
+        .submit(new_invoice(&app, &account, CUIT_A, Some(3), Some(("k1", "h1"))).await)
+        .await
+        .unwrap();
+    assert!(first.created);
+    let group = vec![
+        new_invoice(&app, &account, CUIT_A, Some(3), Some(("k1", "h1"))).await,
+        new_invoice(&app, &account, CUIT_A, Some(3), Some(("k1", "another body"))).await,
+        new_invoice(&app, &account, CUIT_A, Some(3), Some(("k2", "h2"))).await,
+        new_invoice(&app, &account, CUIT_A, Some(3), None).await,
+        new_invoice(&app, &account, CUIT_A, Some(3), None).await,
+    ];
+    let mut answers = engine.submit_group(group).await.into_iter();
+    let repeat = answers.next().unwrap().expect("a repeat returns the first invoice");
+    assert_eq!((repeat.id.as_str(), repeat.created), (first.id.as_str(), false));
+    let conflict = answers.next().unwrap().unwrap_err();
+    assert!(
+        matches!(&conflict, arca_service::issuance::Error::IdempotencyConflict { id } if *id == first.id),
+        "{conflict:?}"
+    );
+    let (mut created, mut refused) = (0, 0);
+    for answer in answers {
+        match answer {
+            Ok(submitted) if submitted.created => created += 1,
+            Err(arca_service::issuance::Error::Storage(arca_service::Error::QuotaExceeded { quota: 3, .. })) => {
+                refused += 1
+            }
+            other => panic!("unexpected answer {other:?}"),
+        }
+    }
+    assert_eq!((created, refused), (2, 1), "two fit in the quota of 3, one is refused");
+    assert_eq!(count(&app.storage, "SELECT COUNT(*) FROM invoices").await, 3);
+    let month = arca_service::usage::month_of(chrono::Utc::now());
+    assert_eq!(
+        arca_service::usage::usage(&app.storage, &account, &month)
+            .await
+            .unwrap(),
+        3
+    );
+    assert_eq!(of_type(&app.storage, "quota.exhausted").await.len(), 1);
+}
+
 /// A clock on a whole millisecond, `at`.
 fn clock_at(at: chrono::DateTime<chrono::Utc>) -> Arc<ManualClock> {
     Arc::new(ManualClock::new(

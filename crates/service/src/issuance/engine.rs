@@ -9,7 +9,7 @@
 //! notification lost while a listener reconnected.
 
 use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Duration;
 
 use arca_protocol::compose::UNNUMBERED;
@@ -18,6 +18,7 @@ use arca_protocol::wsfe::FECAEDetRequest;
 use tokio::sync::Notify;
 use tokio::task::JoinHandle;
 
+use self::acceptor::Acceptor;
 use super::notify::Watchers;
 use super::port::ArcaPort;
 use super::series::WorkerContext;
@@ -27,6 +28,8 @@ use crate::storage::series::SeriesKey;
 use crate::storage::{self, Storage, notifications, usage};
 use crate::webhooks::EventType;
 use crate::webhooks::invoice_events;
+
+mod acceptor;
 
 /// An invoice to issue: the composed, pre-validated voucher (unnumbered) and its account.
 #[derive(Debug, Clone)]
@@ -65,11 +68,35 @@ pub struct NoteOf {
 }
 
 /// What `submit` did.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone)]
 pub struct Submitted {
     pub id: String,
     /// `false` when the idempotency key returned an existing invoice.
     pub created: bool,
+    /// The invoice as this submit committed it (`pending`, or `pending_retry` when deferred),
+    /// so an answer that does not wait needs no read; `None` for an existing invoice and for
+    /// one issued under CAEA (approved in the same transaction).
+    pub accepted: Option<Box<InvoiceRow>>,
+}
+
+impl Submitted {
+    /// The invoice an idempotency key (or a live cancellation) already made.
+    fn existing(id: String) -> Submitted {
+        Submitted {
+            id,
+            created: false,
+            accepted: None,
+        }
+    }
+
+    /// `row`, just committed.
+    fn accepted(row: &NewInvoiceRow) -> Submitted {
+        Submitted {
+            id: row.id.clone(),
+            created: true,
+            accepted: Some(Box::new(row.as_accepted())),
+        }
+    }
 }
 
 /// The engine; cloning shares it.
@@ -89,6 +116,8 @@ struct Inner {
     workers: Mutex<HashMap<SeriesKey, Worker>>,
     /// The task relaying other instances' notifications (PostgreSQL only).
     listener: Mutex<Option<JoinHandle<()>>>,
+    /// Group commit of accepted invoices ([`acceptor`]), started by the first `submit`.
+    acceptor: OnceLock<Acceptor>,
 }
 
 struct Worker {
@@ -122,6 +151,7 @@ impl Engine {
                 }),
                 workers: Mutex::new(HashMap::new()),
                 listener: Mutex::new(None),
+                acceptor: OnceLock::new(),
             }),
         }
     }
@@ -179,6 +209,24 @@ impl Engine {
         audit: Option<&storage::ai_drafts::Audit>,
     ) -> Result<Submitted, Error> {
         let row = new_row(&invoice)?;
+        if invoice.note.is_none() && audit.is_none() {
+            // Stored by a writer, with what other requests submit meanwhile (group commit).
+            let inner = &self.inner;
+            let acceptor = inner.acceptor.get_or_init(|| Acceptor::start(Arc::downgrade(inner)));
+            return acceptor.submit(invoice, row).await;
+        }
+        self.submit_alone(invoice, row, audit).await
+    }
+
+    /// [`Engine::submit_with`] in a transaction of its own: what a note, an audited invoice, a
+    /// lone acceptance and each invoice of a group that could not be committed as one go
+    /// through.
+    async fn submit_alone(
+        &self,
+        invoice: NewInvoice,
+        row: NewInvoiceRow,
+        audit: Option<&storage::ai_drafts::Audit>,
+    ) -> Result<Submitted, Error> {
         let series = row.series.clone();
         let now = row.created_at;
         let mut transaction = self.inner.storage.begin().await?;
@@ -193,7 +241,7 @@ impl Engine {
                     invoices::find_by_idempotency_key_in(&mut transaction, &invoice.account_id, key).await?
             {
                 if hash == invoice.request_hash {
-                    return Ok(Submitted { id, created: false });
+                    return Ok(Submitted::existing(id));
                 }
                 return Err(Error::IdempotencyConflict { id });
             }
@@ -206,11 +254,11 @@ impl Engine {
         match invoices::insert(&mut transaction, &row).await? {
             Inserted::Created => {}
             Inserted::Existing { id, request_hash } if request_hash == invoice.request_hash => {
-                return Ok(Submitted { id, created: false });
+                return Ok(Submitted::existing(id));
             }
             Inserted::Existing { id, .. } => return Err(Error::IdempotencyConflict { id }),
             // A second cancellation of one invoice is the first one, whatever its key.
-            Inserted::LiveCancellation { id } => return Ok(Submitted { id, created: false }),
+            Inserted::LiveCancellation { id } => return Ok(Submitted::existing(id)),
         }
         if let Some(audit) = audit {
             let audit = storage::ai_drafts::AiDraftRow::new(audit, &row.id, &invoice.account_id, now);
@@ -242,10 +290,7 @@ impl Engine {
             crate::outbox::wake_all();
         }
         self.wake(&series);
-        Ok(Submitted {
-            id: row.id,
-            created: true,
-        })
+        Ok(Submitted::accepted(&row))
     }
 
     /// Counts the accepted invoice in its month's usage, in its transaction: a quota passed is
@@ -264,10 +309,10 @@ impl Engine {
         let Some(quota) = *quota else {
             // No quota to compare with: counted on a shard of the month, so this account's
             // concurrent acceptances do not queue on one row.
-            usage::count_usage(transaction, &invoice.account_id, month).await?;
+            usage::count_usage(transaction, &invoice.account_id, month, 1).await?;
             return Ok(false);
         };
-        let used = usage::increment_usage(transaction, &invoice.account_id, month).await?;
+        let used = usage::increment_usage(transaction, &invoice.account_id, month, 1).await?;
         if used > quota {
             return Err(Error::Storage(crate::Error::QuotaExceeded {
                 quota,
@@ -369,10 +414,10 @@ impl Engine {
             Inserted::Created => {}
             // A repeat: the number taken above goes back with the rollback.
             Inserted::Existing { id, request_hash } if request_hash == invoice.request_hash => {
-                return Ok(Submitted { id, created: false });
+                return Ok(Submitted::existing(id));
             }
             Inserted::Existing { id, .. } => return Err(Error::IdempotencyConflict { id }),
-            Inserted::LiveCancellation { id } => return Ok(Submitted { id, created: false }),
+            Inserted::LiveCancellation { id } => return Ok(Submitted::existing(id)),
         }
         if let Some(audit) = audit {
             let audit = storage::ai_drafts::AiDraftRow::new(audit, &row.id, &invoice.account_id, now);
@@ -414,6 +459,7 @@ impl Engine {
         Ok(Submitted {
             id: row.id,
             created: true,
+            accepted: None,
         })
     }
 
@@ -544,6 +590,9 @@ impl Engine {
         if let Some(listener) = self.inner.lock_listener().take() {
             listener.abort();
         }
+        if let Some(acceptor) = self.inner.acceptor.get() {
+            acceptor.stop();
+        }
         let workers = self
             .inner
             .workers
@@ -620,12 +669,12 @@ fn new_row(invoice: &NewInvoice) -> Result<NewInvoiceRow, Error> {
         doc_nro: detail.doc_nro,
         cliente_nombre: invoice.cliente_nombre.clone(),
         amounts: Amounts {
-            imp_total: detail.imp_total.to_string(),
-            imp_tot_conc: detail.imp_tot_conc.to_string(),
-            imp_neto: detail.imp_neto.to_string(),
-            imp_op_ex: detail.imp_op_ex.to_string(),
-            imp_trib: detail.imp_trib.to_string(),
-            imp_iva: detail.imp_iva.to_string(),
+            imp_total: stored_amount("ImpTotal", detail.imp_total)?,
+            imp_tot_conc: stored_amount("ImpTotConc", detail.imp_tot_conc)?,
+            imp_neto: stored_amount("ImpNeto", detail.imp_neto)?,
+            imp_op_ex: stored_amount("ImpOpEx", detail.imp_op_ex)?,
+            imp_trib: stored_amount("ImpTrib", detail.imp_trib)?,
+            imp_iva: stored_amount("ImpIVA", detail.imp_iva)?,
         },
         idempotency_key: invoice.idempotency_key.clone(),
         request_hash: invoice.request_hash.clone(),
@@ -634,4 +683,14 @@ fn new_row(invoice: &NewInvoice) -> Result<NewInvoiceRow, Error> {
         original_id: invoice.note.as_ref().map(|note| note.original_id.clone()),
         note_kind: invoice.note.as_ref().map(|note| note.kind),
     })
+}
+
+/// An amount as `invoices` keeps it: with two decimals, as PostgreSQL's `NUMERIC(15, 2)` reads it
+/// back, so the text is the same on both dialects and in the row `submit` reports. Never rounded:
+/// an amount with more decimals (which the checks before `submit` refuse) is refused here too.
+fn stored_amount(field: &str, value: rust_decimal::Decimal) -> Result<String, Error> {
+    if value.normalize().scale() > 2 {
+        return Err(Error::Invalid(format!("{field} {value} has more than two decimals")));
+    }
+    Ok(format!("{value:.2}"))
 }

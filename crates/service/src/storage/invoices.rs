@@ -175,6 +175,53 @@ pub struct NewInvoiceRow {
     pub note_kind: Option<NoteKind>,
 }
 
+impl NewInvoiceRow {
+    /// `pending`, or `pending_retry` when accepted deferred.
+    pub fn initial_status(&self) -> InvoiceStatus {
+        match self.deferred_until_ms {
+            Some(_) => InvoiceStatus::PendingRetry,
+            None => InvoiceStatus::Pending,
+        }
+    }
+
+    /// The row [`insert`] stores, as [`find`] would read it back right after the commit (the
+    /// columns it leaves to their defaults included): what a `respond-async` answer shows
+    /// without reading it again.
+    pub fn as_accepted(&self) -> InvoiceRow {
+        InvoiceRow {
+            id: self.id.clone(),
+            account_id: self.account_id.clone(),
+            status: self.initial_status(),
+            cuit: self.series.cuit.clone(),
+            punto_venta: self.series.punto_venta,
+            cbte_tipo: self.series.cbte_tipo,
+            numero: None,
+            voucher: self.voucher.clone(),
+            document: self.document.clone(),
+            fecha: self.fecha,
+            doc_tipo: self.doc_tipo,
+            doc_nro: self.doc_nro,
+            cliente_nombre: self.cliente_nombre.clone(),
+            amounts: self.amounts.clone(),
+            cae: None,
+            cae_vencimiento: None,
+            arca_observaciones: None,
+            arca_errores: None,
+            send_state: SendState::None,
+            attempts: 0,
+            next_attempt_at: self.deferred_until_ms,
+            idempotency_key: self.idempotency_key.clone(),
+            request_hash: self.request_hash.clone(),
+            created_at: self.created_at,
+            updated_at: self.created_at,
+            approved_at: None,
+            original_id: self.original_id.clone(),
+            note_kind_text: self.note_kind.map(|kind| kind.as_str().to_string()),
+            authorization: AuthorizationColumns::default(),
+        }
+    }
+}
+
 /// The voucher's header amounts as exact decimal text (`"1210.00"`).
 #[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
 pub struct Amounts {
@@ -389,28 +436,37 @@ fn columns_of(amounts: &str, document: &str) -> String {
     )
 }
 
-/// Inserts a `pending` invoice (`pending_retry` when deferred), in the caller's transaction (which also counts it in the
-/// account's usage). With an idempotency key the account already used, inserts nothing and
-/// returns the existing invoice's id (the unique constraint decides, so two concurrent requests
-/// with one key create one invoice). A cancellation of an original that already has a live one
-/// inserts nothing either and returns that one (`invoices_one_live_cancellation` decides).
-pub async fn insert(transaction: &mut Transaction<'_>, row: &NewInvoiceRow) -> Result<Inserted, Error> {
+/// The columns [`insert`] and [`insert_many`] write, in the order of [`insert_values`].
+const INSERT_COLUMNS: &str = "id, account_id, cuit, punto_venta, cbte_tipo, voucher, document, fecha, \
+     doc_tipo, doc_nro, cliente_nombre, imp_total, imp_tot_conc, imp_neto, imp_op_ex, imp_trib, imp_iva, \
+     send_state, idempotency_key, request_hash, created_at, updated_at, status, next_attempt_at, retry_announced, \
+     original_id, note_kind";
+
+/// The bound parameters of one new invoice row ([`bind_new_row!`]).
+const INSERT_WIDTH: usize = 25;
+
+/// One row of `VALUES` for [`INSERT_COLUMNS`], its parameters numbered from `$offset + 1`
+/// (amounts cast to `numeric` on PostgreSQL; `created_at` written to `updated_at` too).
+fn insert_values(transaction: &Transaction<'_>, offset: usize) -> String {
     let numeric = match transaction {
         Transaction::Postgres(_) => "::numeric",
         Transaction::Sqlite(_) => "",
     };
-    let sql = format!(
-        "INSERT INTO invoices (id, account_id, cuit, punto_venta, cbte_tipo, voucher, document, fecha, \
-         doc_tipo, doc_nro, cliente_nombre, imp_total, imp_tot_conc, imp_neto, imp_op_ex, imp_trib, imp_iva, \
-         send_state, idempotency_key, request_hash, created_at, updated_at, status, next_attempt_at, retry_announced, \
-         original_id, note_kind) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12{numeric}, $13{numeric}, \
-         $14{numeric}, $15{numeric}, $16{numeric}, $17{numeric}, 'none', $18, $19, $20, $20, $21, $22, $23, $24, $25) \
-         ON CONFLICT DO NOTHING"
-    );
-    let amounts = &row.amounts;
-    let inserted = with_transaction!(transaction, connection => {
-        sqlx::query(&sql)
+    let p = |n: usize| format!("${}", offset + n);
+    let mut values: Vec<String> = (1..=11).map(p).collect();
+    values.extend((12..=17).map(|n| format!("{}{numeric}", p(n))));
+    values.push("'none'".into());
+    values.extend([p(18), p(19), p(20), p(20)]);
+    values.extend((21..=INSERT_WIDTH).map(p));
+    format!("({})", values.join(", "))
+}
+
+/// Binds a [`NewInvoiceRow`]'s [`INSERT_WIDTH`] parameters, in [`insert_values`]'s order.
+macro_rules! bind_new_row {
+    ($query:expr, $row:expr) => {{
+        let row: &NewInvoiceRow = $row;
+        let amounts = &row.amounts;
+        $query
             .bind(&row.id)
             .bind(&row.account_id)
             .bind(&row.series.cuit)
@@ -431,22 +487,53 @@ pub async fn insert(transaction: &mut Transaction<'_>, row: &NewInvoiceRow) -> R
             .bind(&row.idempotency_key)
             .bind(&row.request_hash)
             .bind(row.created_at)
-            .bind(
-                if row.deferred_until_ms.is_some() {
-                    InvoiceStatus::PendingRetry
-                } else {
-                    InvoiceStatus::Pending
-                }
-                .as_str(),
-            )
+            .bind(row.initial_status().as_str())
             .bind(row.deferred_until_ms)
             // Accepted as pending_retry: `invoice.created` says so; no `invoice.pending_retry` follows.
             .bind(row.deferred_until_ms.is_some())
             .bind(&row.original_id)
             .bind(row.note_kind.map(NoteKind::as_str))
-            .execute(connection)
-            .await?
-            .rows_affected()
+    }};
+}
+
+/// Inserts `rows` (new invoices, none of them a cancellation) in the caller's transaction, one
+/// multi-row statement per [`ROWS_PER_STATEMENT`], and returns the ids it inserted: a row whose
+/// idempotency key the account already used is left out (`ON CONFLICT DO NOTHING`), so fewer
+/// ids than rows means the caller meets a repeat or a conflict ([`insert`] tells which).
+pub async fn insert_many(transaction: &mut Transaction<'_>, rows: &[&NewInvoiceRow]) -> Result<Vec<String>, Error> {
+    let mut inserted = Vec::with_capacity(rows.len());
+    for chunk in rows.chunks(ROWS_PER_STATEMENT) {
+        let values: Vec<String> = (0..chunk.len())
+            .map(|index| insert_values(transaction, index * INSERT_WIDTH))
+            .collect();
+        let sql = format!(
+            "INSERT INTO invoices ({INSERT_COLUMNS}) VALUES {} ON CONFLICT DO NOTHING RETURNING id",
+            values.join(", ")
+        );
+        let ids = with_transaction!(&mut *transaction, connection => {
+            let mut query = sqlx::query_scalar::<_, String>(&sql);
+            for row in chunk {
+                query = bind_new_row!(query, row);
+            }
+            query.fetch_all(connection).await?
+        });
+        inserted.extend(ids);
+    }
+    Ok(inserted)
+}
+
+/// Inserts a `pending` invoice (`pending_retry` when deferred), in the caller's transaction (which also counts it in the
+/// account's usage). With an idempotency key the account already used, inserts nothing and
+/// returns the existing invoice's id (the unique constraint decides, so two concurrent requests
+/// with one key create one invoice). A cancellation of an original that already has a live one
+/// inserts nothing either and returns that one (`invoices_one_live_cancellation` decides).
+pub async fn insert(transaction: &mut Transaction<'_>, row: &NewInvoiceRow) -> Result<Inserted, Error> {
+    let sql = format!(
+        "INSERT INTO invoices ({INSERT_COLUMNS}) VALUES {} ON CONFLICT DO NOTHING",
+        insert_values(transaction, 0)
+    );
+    let inserted = with_transaction!(transaction, connection => {
+        bind_new_row!(sqlx::query(&sql), row).execute(connection).await?.rows_affected()
     });
     if inserted == 1 {
         return Ok(Inserted::Created);

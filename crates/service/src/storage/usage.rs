@@ -14,30 +14,40 @@ pub const SHARDS: i16 = 16;
 const SUM_SQL: &str =
     "SELECT CAST(COALESCE(SUM(invoices), 0) AS BIGINT) FROM usage WHERE account_id = $1 AND month = $2";
 
-/// Adds one invoice to `shard` of the account's `month`, in the caller's transaction.
-const INCREMENT_SQL: &str = "INSERT INTO usage (account_id, month, shard, invoices) VALUES ($1, $2, $3, 1) \
-     ON CONFLICT (account_id, month, shard) DO UPDATE SET invoices = usage.invoices + 1";
+/// Adds `$4` invoices to `shard` of the account's `month`, in the caller's transaction.
+const INCREMENT_SQL: &str = "INSERT INTO usage (account_id, month, shard, invoices) VALUES ($1, $2, $3, $4) \
+     ON CONFLICT (account_id, month, shard) DO UPDATE SET invoices = usage.invoices + excluded.invoices";
 
-/// Counts one accepted invoice for an account **with a quota** in `month`, inside the caller's
+/// Counts `count` accepted invoices for an account **with a quota** in `month`, inside the caller's
 /// transaction (the one that stores the invoice, so the count and the invoice commit together),
 /// on shard 0: its row's lock makes the account's accepting transactions take turns, so the
 /// count returned — the month's whole count, including this one — is exact, and the caller may
 /// compare it with the quota to close the race between two concurrent
 /// [`crate::usage::check_quota`] calls.
-pub async fn increment_usage(transaction: &mut Transaction<'_>, account_id: &str, month: &str) -> Result<i64, Error> {
+pub async fn increment_usage(
+    transaction: &mut Transaction<'_>,
+    account_id: &str,
+    month: &str,
+    count: i64,
+) -> Result<i64, Error> {
     Ok(with_transaction!(transaction, connection => {
-        sqlx::query(INCREMENT_SQL).bind(account_id).bind(month).bind(0_i16).execute(&mut *connection).await?;
+        sqlx::query(INCREMENT_SQL).bind(account_id).bind(month).bind(0_i16).bind(count).execute(&mut *connection).await?;
         sqlx::query_scalar::<_, i64>(SUM_SQL).bind(account_id).bind(month).fetch_one(&mut *connection).await?
     }))
 }
 
-/// Counts one accepted invoice for an account **without a quota** in `month`, inside the
+/// Counts `count` accepted invoices for an account **without a quota** in `month`, inside the
 /// caller's transaction, on a shard picked at random: concurrent acceptances of one account wait
 /// for one another only when they pick the same shard. Nothing is compared, so nothing returned.
-pub async fn count_usage(transaction: &mut Transaction<'_>, account_id: &str, month: &str) -> Result<(), Error> {
+pub async fn count_usage(
+    transaction: &mut Transaction<'_>,
+    account_id: &str,
+    month: &str,
+    count: i64,
+) -> Result<(), Error> {
     let shard: i16 = rand::Rng::gen_range(&mut rand::thread_rng(), 0..SHARDS);
     with_transaction!(transaction, connection => {
-        sqlx::query(INCREMENT_SQL).bind(account_id).bind(month).bind(shard).execute(connection).await?;
+        sqlx::query(INCREMENT_SQL).bind(account_id).bind(month).bind(shard).bind(count).execute(connection).await?;
     });
     Ok(())
 }

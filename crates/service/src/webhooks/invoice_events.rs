@@ -62,6 +62,29 @@ pub async fn announce(
         };
         wanted.extend(ids.into_iter().map(|id| (event_type, id)));
     }
+    emit_about(transaction, wanted, linker, now).await
+}
+
+/// Emits `invoice.created` for each of `ids`, invoices inserted in `transaction` (a group of
+/// acceptances, `issuance::acceptor`). Returns how many events were stored.
+pub async fn announce_created(
+    transaction: &mut Transaction<'_>,
+    ids: &[String],
+    linker: &InvoiceLinker,
+    now: DateTime<Utc>,
+) -> Result<usize, Error> {
+    let wanted = ids.iter().map(|id| (EventType::InvoiceCreated, id.clone())).collect();
+    emit_about(transaction, wanted, linker, now).await
+}
+
+/// The events `wanted` (type, invoice id) that the invoices' accounts subscribe to: one query
+/// for the subscriptions, and only when there are some one read of the invoices and the writes.
+async fn emit_about(
+    transaction: &mut Transaction<'_>,
+    wanted: Vec<(EventType, String)>,
+    linker: &InvoiceLinker,
+    now: DateTime<Utc>,
+) -> Result<usize, Error> {
     if wanted.is_empty() {
         return Ok(0);
     }
