@@ -316,18 +316,20 @@ const CHUNK: usize = 200;
 
 /// Takes up to `request.limit` due messages (pending ones whose time has come, delivering ones
 /// whose lease expired), oldest due first, for one attempt each by `request.owner`, in one
-/// transaction: one conditional UPDATE (ARCHITECTURE.md invariant 17), the attempts opened in
+/// transaction: a conditional UPDATE by key (ARCHITECTURE.md invariant 17), the attempts opened in
 /// multi-row INSERTs, and the attempts of instances that died closed as `abandoned`.
 ///
 /// The look at what is due is two index-ordered scans, pending ones by due time and expired
 /// leases, each bounded, joined with `UNION ALL` (one `OR` would make the database sort every due
 /// row on each claim, which a backlog of thousands makes slow).
 ///
-/// The UPDATE's text is the same on both dialects: `id IN (a bounded look at what is due)` with
-/// the due condition repeated on the row itself. On PostgreSQL two instances may pick the same
-/// ids; the second blocks on the first's row locks and, once the first commits, re-reads each
-/// row, finds it no longer due, and leaves it (so no row is ever claimed twice, at the cost of
-/// a smaller batch). SQLite runs one writer at a time.
+/// Two statements, the same text on both dialects: a read that picks the ids (the ranking over a
+/// bounded look at what is due), then an UPDATE of those ids with the due condition repeated on
+/// each row (by key: one statement doing both let the planner read every due message for a
+/// handful of ids). Two instances may pick the same ids; on PostgreSQL the second blocks on the
+/// first's row locks and, once the first commits, re-reads each row, finds it no longer due, and
+/// leaves it; on SQLite the second's UPDATE runs after the first's commit and finds the same (so
+/// no row is ever claimed twice, at the cost of a smaller batch).
 ///
 /// Returns the claimed messages (with their new attempt numbers) and how many open attempts of
 /// webhook messages were closed as abandoned.
@@ -339,30 +341,28 @@ pub async fn claim_batch(storage: &Storage, request: &ClaimRequest<'_>) -> Resul
     } else {
         format!(
             " AND NOT (kind = 'webhook' AND subject_id IN ({}))",
-            super::placeholders(8, request.busy_subjects.len())
+            super::placeholders(5, request.busy_subjects.len())
         )
     };
-    let claim_sql = format!(
-        "UPDATE outbox_messages SET status = 'delivering', attempts = attempts + 1, lease_owner = $1, \
-         lease_expires_at = $2, updated_at = $3 \
-         WHERE id IN (SELECT id FROM (SELECT id, next_attempt_at, \
+    // First the ids (the ranking reads the due window through `outbox_messages_due_order`),
+    // then each of them taken by its key if it is still due: one statement would let the
+    // planner read every due message (the whole backlog) for a handful of ids.
+    let pick_sql = format!(
+        "SELECT id FROM (SELECT id, next_attempt_at, \
          ROW_NUMBER() OVER (PARTITION BY kind, subject_id ORDER BY next_attempt_at, id) AS subject_rank \
          FROM (SELECT * FROM (SELECT id, kind, subject_id, next_attempt_at FROM outbox_messages \
-         WHERE status = 'pending' AND next_attempt_at <= $4{busy} ORDER BY next_attempt_at, id LIMIT $5) AS pending_window \
+         WHERE status = 'pending' AND next_attempt_at <= $1{busy} ORDER BY next_attempt_at, id LIMIT $2) AS pending_window \
          UNION ALL SELECT * FROM (SELECT id, kind, subject_id, next_attempt_at FROM outbox_messages \
-         WHERE status = 'delivering' AND lease_expires_at <= $4{busy} ORDER BY next_attempt_at, id LIMIT $5) AS expired_window \
+         WHERE status = 'delivering' AND lease_expires_at <= $1{busy} ORDER BY next_attempt_at, id LIMIT $2) AS expired_window \
          ) AS due_window) AS ranked \
-         WHERE subject_rank <= $6 ORDER BY next_attempt_at, id LIMIT $7) \
-         AND {DUE} RETURNING {COLUMNS}"
+         WHERE subject_rank <= $3 ORDER BY next_attempt_at, id LIMIT $4"
     );
     let now_ms = request.now.timestamp_millis();
     let limit = request.limit.max(0);
-    let mut transaction = storage.begin().await?;
-    let claimed = with_transaction!(&mut transaction, connection => {
-        let mut query = sqlx::query_as::<_, MessageRow>(&claim_sql)
-            .bind(request.owner)
-            .bind(request.lease_expires_at)
-            .bind(request.now)
+    // Read before the transaction: its first statement then writes (SQLite takes the writer's
+    // lock at once instead of upgrading a read).
+    let picked = with_pool!(storage, pool => {
+        let mut query = sqlx::query_scalar::<_, String>(&pick_sql)
             .bind(now_ms)
             .bind(limit.saturating_mul(CLAIM_WINDOW))
             .bind(request.per_subject.max(1))
@@ -370,8 +370,37 @@ pub async fn claim_batch(storage: &Storage, request: &ClaimRequest<'_>) -> Resul
         for subject in request.busy_subjects {
             query = query.bind(subject);
         }
-        query.fetch_all(&mut *connection).await?
+        query.fetch_all(pool).await?
     });
+    if picked.is_empty() {
+        return Ok((Vec::new(), 0));
+    }
+    let mut transaction = storage.begin().await?;
+    let mut claimed: Vec<MessageRow> = Vec::with_capacity(picked.len());
+    for chunk in picked.chunks(CHUNK) {
+        // Still due: another instance may have taken one since it was picked (on PostgreSQL
+        // this waits for that instance's commit and then sees it taken).
+        let claim_sql = format!(
+            "UPDATE outbox_messages SET status = 'delivering', attempts = attempts + 1, lease_owner = $1, \
+             lease_expires_at = $2, updated_at = $3 \
+             WHERE id IN ({}) AND {DUE} RETURNING {COLUMNS}",
+            super::placeholders(5, chunk.len())
+        );
+        let taken = with_transaction!(&mut transaction, connection => {
+            let mut query = sqlx::query_as::<_, MessageRow>(&claim_sql)
+                .bind(request.owner)
+                .bind(request.lease_expires_at)
+                .bind(request.now)
+                .bind(now_ms);
+            for id in chunk {
+                query = query.bind(id);
+            }
+            query.fetch_all(&mut *connection).await?
+        });
+        claimed.extend(taken);
+    }
+    // In due order, as the ids were picked.
+    claimed.sort_by(|a, b| (a.next_attempt_at, &a.id).cmp(&(b.next_attempt_at, &b.id)));
     if claimed.is_empty() {
         transaction.commit().await?;
         return Ok((Vec::new(), 0));
@@ -665,6 +694,15 @@ pub async fn webhook_queue(storage: &Storage) -> Result<WebhookQueue, Error> {
         }
     }
     Ok(queue)
+}
+
+/// Whether any webhook delivery is still to be made (pending, or held by an attempt): one index
+/// look-up that stops at the first, where [`webhook_queue`] counts them all.
+pub async fn webhooks_outstanding(storage: &Storage) -> Result<bool, Error> {
+    const SQL: &str = "SELECT COUNT(*) FROM (SELECT 1 FROM outbox_messages \
+         WHERE status IN ('pending', 'delivering') AND kind = 'webhook' LIMIT 1) AS outstanding";
+    let found = with_pool!(storage, pool => sqlx::query_scalar::<_, i64>(SQL).fetch_one(pool).await?);
+    Ok(found > 0)
 }
 
 /// Deletes up to `limit` webhook deliveries that are final (delivered or failed) and were
