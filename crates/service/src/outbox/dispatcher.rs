@@ -289,6 +289,10 @@ impl Dispatcher {
         let mut look = true;
         // When the last claim came back short (the backlog was drained), so none closer together.
         let mut short_claim_at: Option<Instant> = None;
+        // The endpoints at their bound after the last claim came back short: while all of them
+        // still are, an ended attempt frees nothing a claim could take (it would only read the
+        // backlog behind them again); a commit, a wake-up or the poll still look.
+        let mut short_while_busy: Option<Vec<String>> = None;
         loop {
             let room = max.saturating_sub(attempts.len());
             if look && room > 0 {
@@ -305,6 +309,8 @@ impl Dispatcher {
                         look = claimed.len() == room;
                         short_claim_at = (!look).then_some(claimed_at);
                         self.start_all(&mut attempts, claimed).await;
+                        // Counted with what this claim took.
+                        short_while_busy = (!look).then(|| self.lock_endpoints().busy(self.endpoint_bound()));
                     }
                     Err(error) => {
                         tracing::error!(error = %error, "outbox claim failed");
@@ -331,7 +337,10 @@ impl Dispatcher {
                         // The settler lives as long as this loop.
                         let _ = ended_tx.send(end);
                     }
-                    look = true;
+                    look = match &short_while_busy {
+                        Some(busy) => self.frees_any(busy),
+                        None => true,
+                    };
                 }
                 () = self.wake.notified() => look = true,
                 _ = committed.changed() => look = true,
@@ -392,6 +401,12 @@ impl Dispatcher {
             pass.add(&self.settle(ended).await?);
         }
         Ok(pass)
+    }
+
+    /// Whether an endpoint of `busy` (at its bound after the last short claim) no longer is.
+    fn frees_any(&self, busy: &[String]) -> bool {
+        let now = self.lock_endpoints().busy(self.endpoint_bound());
+        busy.iter().any(|subject| !now.contains(subject))
     }
 
     /// Claims up to `room` due messages, leaving out the endpoints at their bound.
