@@ -1,7 +1,8 @@
 //! [`Engine`]: the issuance engine's public face.
 //!
 //! `submit` commits the invoice as `pending` before returning (ARCHITECTURE.md invariant 5), counted in the
-//! account's usage in the same transaction, and wakes its series' worker: in process through a
+//! account's usage in the same transaction — with the invoices other requests submit meanwhile
+//! (`engine/acceptor.rs`, group commit) —, and wakes its series' worker: in process through a
 //! [`Notify`], in the other instances through a PostgreSQL notification sent by that
 //! transaction ([`notifications`]). Workers publish the statuses they commit the same two ways,
 //! so `wait` on any instance returns as soon as the result is stored. The database is still
