@@ -19,10 +19,17 @@
 //!   `SET NX`, so an instance that read the database just before the revocation cannot put the
 //!   key back. A Redis error costs speed, not correctness: that request reads the database.
 //! - without Redis (one instance), look-ups are cached in process and revoking removes the
-//!   entry from this process's cache at once.
+//!   entry from this process's cache at once; a look-up that was reading the database while a
+//!   key was revoked does not fill the cache.
+//!
+//! Requests that miss the cache together for one key share one database look-up (and one
+//! `last_used_at` write): a burst of a thousand requests on a key whose cache entry just expired
+//! reads it once, not a thousand times queued on its row. This module never logs a key or its
+//! hash.
 
 use std::collections::HashMap;
-use std::sync::Mutex;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use arca_protocol::secret::Secret;
@@ -33,6 +40,7 @@ use rand::RngCore;
 use redis::aio::ConnectionManager;
 use sha2::Sha256;
 use subtle::ConstantTimeEq;
+use tokio::sync::OnceCell;
 
 use crate::Error;
 use crate::config::ArcaEnvironment;
@@ -186,6 +194,64 @@ pub struct Keys {
     mode: KeyMode,
     cache: Mutex<HashMap<String, CacheEntry>>,
     shared: Option<SharedCache>,
+    /// Database look-ups under way, by hash ([`Keys::look_up_once`]): an entry lives as long as
+    /// a request waits on it, so the map holds at most one entry per request in progress.
+    in_flight: InFlight,
+    /// Revocations by this instance so far: a look-up that saw this number change while it
+    /// read the database does not fill the in-process cache.
+    revocations: AtomicU64,
+    /// Database look-ups by this instance ([`Keys::database_lookups`]).
+    lookups: AtomicU64,
+}
+
+/// What a cache says about a key's hash.
+enum Cached {
+    Owner(Authenticated),
+    /// Revoked (a Redis tombstone): refused without reading the database.
+    Revoked,
+    Unknown,
+    /// Redis did not answer.
+    Unreachable,
+}
+
+/// Database look-ups under way, by hash: each one's answer, once it has one.
+type InFlight = Mutex<HashMap<String, Arc<OnceCell<Option<Authenticated>>>>>;
+
+/// A request's share in a look-up under way; dropping the last one (answered or cancelled)
+/// takes the look-up out of the map.
+struct Flight<'a> {
+    in_flight: &'a InFlight,
+    hash: &'a str,
+    answer: Arc<OnceCell<Option<Authenticated>>>,
+}
+
+impl<'a> Flight<'a> {
+    fn join(in_flight: &'a InFlight, hash: &'a str) -> Flight<'a> {
+        let answer = lock(in_flight).entry(hash.to_string()).or_default().clone();
+        Flight {
+            in_flight,
+            hash,
+            answer,
+        }
+    }
+}
+
+impl Drop for Flight<'_> {
+    fn drop(&mut self) {
+        let mut in_flight = lock(self.in_flight);
+        // The map's reference and this one: no other request is waiting on this look-up.
+        if in_flight
+            .get(self.hash)
+            .is_some_and(|answer| Arc::ptr_eq(answer, &self.answer) && Arc::strong_count(answer) == 2)
+        {
+            in_flight.remove(self.hash);
+        }
+    }
+}
+
+fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    // A panic while holding the lock leaves plain data behind; keep using it.
+    mutex.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
 impl Keys {
@@ -198,6 +264,9 @@ impl Keys {
             mode,
             cache: Mutex::new(HashMap::new()),
             shared: None,
+            in_flight: Mutex::default(),
+            revocations: AtomicU64::new(0),
+            lookups: AtomicU64::new(0),
         }
     }
 
@@ -224,18 +293,48 @@ impl Keys {
             return Ok(None);
         }
         let hash = hash(&self.salt, presented);
-        if let Some(shared) = &self.shared {
-            return self.authenticate_shared(shared, &hash).await;
+        match self.cached(&hash).await {
+            Cached::Owner(authenticated) => Ok(Some(authenticated)),
+            Cached::Revoked => Ok(None),
+            Cached::Unknown => self.look_up_once(&hash).await,
+            // Redis is down: every request reads the database until it is back.
+            Cached::Unreachable => self.look_up(&hash).await,
         }
-        if let Some(entry) = self.cache().get(&hash)
-            && entry.expires_at > Instant::now()
-        {
-            return Ok(Some(entry.authenticated.clone()));
-        }
-        let Some(authenticated) = self.look_up(&hash).await? else {
-            return Ok(None);
+    }
+
+    /// What the cache (Redis when configured, else this process's) knows of `hash`.
+    async fn cached(&self, hash: &str) -> Cached {
+        let Some(shared) = &self.shared else {
+            return match self.cache().get(hash) {
+                Some(entry) if entry.expires_at > Instant::now() => Cached::Owner(entry.authenticated.clone()),
+                _ => Cached::Unknown,
+            };
         };
+        match shared.get(hash).await {
+            Ok(Some(Shared::Owner(authenticated))) => Cached::Owner(authenticated),
+            Ok(Some(Shared::Revoked)) => Cached::Revoked,
+            Ok(None) => Cached::Unknown,
+            Err(error) => {
+                tracing::warn!(%error, "API key cache: Redis unavailable, reading the database");
+                Cached::Unreachable
+            }
+        }
+    }
+
+    /// Remembers a look-up that began when [`Keys::revocations`] was `revocations`.
+    async fn fill_cache(&self, hash: &str, authenticated: &Authenticated, revocations: u64) {
+        if let Some(shared) = &self.shared {
+            // `SET NX`: a tombstone written since the look-up keeps the key out.
+            if let Err(error) = shared.put(hash, authenticated).await {
+                tracing::warn!(%error, "API key cache: could not store a look-up in Redis");
+            }
+            return;
+        }
         let mut cache = self.cache();
+        // A key revoked since the look-up began may be this one: its answer is not kept.
+        if self.revocations.load(Ordering::Acquire) != revocations {
+            return;
+        }
         if cache.len() >= CACHE_CAPACITY {
             let now = Instant::now();
             cache.retain(|_, entry| entry.expires_at > now);
@@ -244,36 +343,42 @@ impl Keys {
             }
         }
         cache.insert(
-            hash,
+            hash.to_string(),
             CacheEntry {
                 authenticated: authenticated.clone(),
                 expires_at: Instant::now() + CACHE_TTL,
             },
         );
-        Ok(Some(authenticated))
     }
 
-    async fn authenticate_shared(&self, shared: &SharedCache, hash: &str) -> Result<Option<Authenticated>, Error> {
-        match shared.get(hash).await {
-            Ok(Some(Shared::Owner(authenticated))) => return Ok(Some(authenticated)),
-            Ok(Some(Shared::Revoked)) => return Ok(None),
-            Ok(None) => {}
-            Err(error) => {
-                tracing::warn!(%error, "API key cache: Redis unavailable, reading the database");
-                return self.look_up(hash).await;
-            }
-        }
-        let found = self.look_up(hash).await?;
-        if let Some(authenticated) = &found
-            && let Err(error) = shared.put(hash, authenticated).await
-        {
-            tracing::warn!(%error, "API key cache: could not store a look-up in Redis");
-        }
-        Ok(found)
+    /// The database look-up of `hash`, once for all the requests that ask for it meanwhile:
+    /// they wait for the first one's answer, and it fills the cache before the next can start.
+    async fn look_up_once(&self, hash: &str) -> Result<Option<Authenticated>, Error> {
+        let flight = Flight::join(&self.in_flight, hash);
+        flight
+            .answer
+            .get_or_try_init(|| async {
+                // A look-up that ended between this request's miss and its joining filled the cache.
+                match self.cached(hash).await {
+                    Cached::Owner(authenticated) => return Ok(Some(authenticated)),
+                    Cached::Revoked => return Ok(None),
+                    Cached::Unknown | Cached::Unreachable => {}
+                }
+                let revocations = self.revocations.load(Ordering::Acquire);
+                let found = self.look_up(hash).await?;
+                if let Some(authenticated) = &found {
+                    self.fill_cache(hash, authenticated, revocations).await;
+                }
+                Ok(found)
+            })
+            .await
+            .cloned()
     }
 
     /// The owner of the active key with this hash, from the database (and records its use).
     async fn look_up(&self, hash: &str) -> Result<Option<Authenticated>, Error> {
+        self.lookups.fetch_add(1, Ordering::Relaxed);
+        crate::metrics::record_api_key_lookup();
         let Some(owner) = storage::api_keys::find_active_by_hash(&self.storage, hash).await? else {
             return Ok(None);
         };
@@ -287,6 +392,11 @@ impl Keys {
             account_id: owner.account_id,
             requests_per_minute: owner.requests_per_minute.unwrap_or(tier.requests_per_minute()),
         }))
+    }
+
+    /// How many times this instance read the database to authenticate a key.
+    pub fn database_lookups(&self) -> u64 {
+        self.lookups.load(Ordering::Relaxed)
     }
 
     /// Creates a key for the account, of this instance's mode: the only mode its callers'
@@ -327,7 +437,11 @@ impl Keys {
         let Some(hash) = storage::api_keys::revoke(&self.storage, account_id, id, storage::now()).await? else {
             return Err(Error::NotFound);
         };
+        // A look-up under way may have read the key before the revocation: it keeps nothing
+        // in this process's cache, and later requests start a look-up of their own.
+        self.revocations.fetch_add(1, Ordering::AcqRel);
         self.cache().retain(|_, entry| entry.authenticated.key_id != id);
+        lock(&self.in_flight).remove(&hash);
         if let Some(shared) = &self.shared
             && let Err(error) = shared.mark_revoked(&hash).await
         {
@@ -339,8 +453,7 @@ impl Keys {
     }
 
     fn cache(&self) -> std::sync::MutexGuard<'_, HashMap<String, CacheEntry>> {
-        // A panic while holding the lock leaves a plain map behind; keep using it.
-        self.cache.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+        lock(&self.cache)
     }
 }
 

@@ -87,6 +87,12 @@ const FAMILIES: &[Family] = &[
         labelled: false,
     },
     Family {
+        name: "arca_api_key_lookups_total",
+        help: "API keys read from the database (cache misses; concurrent misses of one key count once).",
+        kind: Kind::Counter,
+        labelled: false,
+    },
+    Family {
         name: "arca_acceptance_group_size",
         help: "Accepted invoices stored in one transaction (group commit; a lone invoice is not counted).",
         kind: Kind::Histogram(BATCH_BUCKETS),
@@ -262,6 +268,11 @@ pub fn record_database_error() {
 /// One `FECAESolicitar` with `size` invoices.
 pub fn record_batch(size: usize) {
     observe("arca_issuance_batch_size", Vec::new(), size as f64);
+}
+
+/// An API key read from the database.
+pub fn record_api_key_lookup() {
+    increment("arca_api_key_lookups_total", Vec::new());
 }
 
 /// A group of `size` accepted invoices committed in one transaction.

@@ -116,3 +116,46 @@ async fn key_names_are_validated() {
     response.problem(400, "VALIDATION_ERROR");
     assert_eq!(response.error_fields(), ["name"]);
 }
+
+/// Requests that arrive together with a key no cache holds read it from the database once (one
+/// look-up, one `last_used_at` write), with the in-process cache and with Redis; the key is
+/// refused on the request after its revocation all the same.
+#[tokio::test]
+async fn concurrent_requests_with_an_uncached_key_read_the_database_once() {
+    for redis in [false, true] {
+        let app = if redis {
+            TestApp::builder().redis().start().await
+        } else {
+            TestApp::start().await
+        };
+        let (_, admin) = app.create_account("A", CUIT_A, json!({})).await;
+        let created = app
+            .post_json("/v1/api-keys", &admin, &json!({"name": "pos"}))
+            .await
+            .json();
+        let key = created["key"].as_str().unwrap().to_string();
+        let id = created["id"].as_str().unwrap().to_string();
+
+        let app = std::sync::Arc::new(app);
+        let before = app.state.keys.database_lookups();
+        let mut requests = tokio::task::JoinSet::new();
+        for _ in 0..40 {
+            let (app, key) = (app.clone(), key.clone());
+            requests.spawn(async move { app.get("/v1/account", &key).await.status });
+        }
+        while let Some(status) = requests.join_next().await {
+            assert_eq!(status.unwrap(), 200, "redis: {redis}");
+        }
+        assert_eq!(app.state.keys.database_lookups() - before, 1, "redis: {redis}");
+        let listed = app.get("/v1/api-keys", &admin).await.json();
+        let used = listed["data"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|k| k["id"] == id.as_str());
+        assert!(used.unwrap()["last_used_at"].is_string(), "{listed}");
+
+        assert_eq!(app.delete(&format!("/v1/api-keys/{id}"), &admin).await.status, 204);
+        app.get("/v1/account", &key).await.problem(401, "UNAUTHORIZED");
+    }
+}
